@@ -1,0 +1,94 @@
+"""Settings, read once from the environment (spec README §1).
+
+Every default runs with no external server: the embedded mongomock store, no InfluxDB.
+A value the process cannot run with raises `ConfigError`, which the entry points turn into
+one clear line on stderr instead of a traceback.
+"""
+
+import os
+from urllib.parse import urlsplit
+
+EMBEDDED_MONGODB_URI = "mongomock://localhost"
+MONGODB_SCHEMES = ("mongodb", "mongodb+srv", "mongomock")
+
+
+class ConfigError(Exception):
+    """A setting the process cannot start with."""
+
+
+def _integer(environ, name, default, minimum):
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _mongodb_uri(environ):
+    uri = environ.get("MONGODB_URI", "").strip() or EMBEDDED_MONGODB_URI
+    if urlsplit(uri).scheme not in MONGODB_SCHEMES:
+        raise ConfigError(
+            f"MONGODB_URI must start with mongodb://, mongodb+srv:// or mongomock://, got {uri!r}"
+        )
+    return uri
+
+
+def _default_database(environ, uri):
+    """The shared database: explicit, else the one named in the URI, else `syncapi`."""
+    name = environ.get("MONGODB_DEFAULT_DB", "").strip() or urlsplit(uri).path.strip("/")
+    return name or "syncapi"
+
+
+def _origins(environ):
+    raw = environ.get("CORS_ALLOWED_ORIGIN", "").strip() or "*"
+    origins = [origin.strip() for origin in raw.split(",") if origin.strip()]
+    return "*" if "*" in origins else origins
+
+
+def is_embedded(uri):
+    """The mongomock store keeps its data inside one process."""
+    return urlsplit(uri).scheme == "mongomock"
+
+
+class Config:
+    """Production settings; the instance's upper-case attributes become `app.config`."""
+
+    TESTING = False
+    JSON_SORT_KEYS = False
+
+    def __init__(self, environ=None):
+        env = os.environ if environ is None else environ
+        self.MONGODB_URI = _mongodb_uri(env)
+        self.MONGODB_DEFAULT_DB = _default_database(env, self.MONGODB_URI)
+        self.MONGODB_TIMEOUT_MS = _integer(env, "MONGODB_TIMEOUT_MS", 2000, minimum=1)
+        self.PORT = _integer(env, "PORT", 3000, minimum=1)
+        self.WEB_CONCURRENCY = _integer(env, "WEB_CONCURRENCY", 2, minimum=1)
+        self.CORS_ALLOWED_ORIGIN = _origins(env)
+        self.MAX_CONTENT_LENGTH = _integer(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024)
+        self.ORGANIZATION_ID = env.get("ORGANIZATION_ID", "").strip() or "autentiodev"
+        self.INFLUXDB_HOST = env.get("INFLUXDB_HOST", "").strip()
+        self.INFLUXDB_TOKEN = env.get("INFLUXDB_TOKEN", "").strip()
+        self.INFLUXDB_DATABASE = env.get("INFLUXDB_DATABASE", "").strip()
+        self.INFLUXDB_STATS_DATABASE = (
+            env.get("INFLUXDB_STATS_DATABASE", "").strip() or "server__stats"
+        )
+        self.ICONS_DIR = env.get("ICONS_DIR", "").strip() or "static/icons"
+        if self.PORT > 65535:
+            raise ConfigError(f"PORT must be at most 65535, got {self.PORT}")
+
+
+class TestingConfig(Config):
+    """Embedded store, no environment: each test app gets its own empty mongomock client."""
+
+    TESTING = True
+    __test__ = False  # not a pytest test class despite its name
+
+    def __init__(self, **overrides):
+        super().__init__(environ={})
+        for name, value in overrides.items():
+            setattr(self, name, value)

@@ -1,0 +1,34 @@
+"""gunicorn settings, from the same environment the app reads (config.py).
+
+The embedded store (mongomock) keeps its data inside one process, so it gets exactly one
+worker whatever WEB_CONCURRENCY says. The app is not preloaded: each worker builds its own
+clients after the fork.
+"""
+
+import sys
+
+from config import Config, ConfigError, is_embedded
+
+try:
+    settings = Config()
+except ConfigError as error:
+    sys.exit(f"syncapi: configuration error: {error}")
+
+bind = f"0.0.0.0:{settings.PORT}"
+workers = settings.WEB_CONCURRENCY
+worker_class = "gthread"
+threads = 4
+preload_app = False
+accesslog = "-"
+forwarded_allow_ips = "127.0.0.1"
+
+if is_embedded(settings.MONGODB_URI):
+    workers = 1
+    print(
+        "syncapi: MONGODB_URI is the embedded mongomock store: running exactly 1 worker "
+        "(its data lives in that process and is lost when it stops)",
+        file=sys.stderr,
+        flush=True,
+    )
+else:
+    print(f"syncapi: {workers} worker(s) on port {settings.PORT}", file=sys.stderr, flush=True)

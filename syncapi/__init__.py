@@ -1,0 +1,35 @@
+"""syncapi: the multi-tenant backend of the Sync Admin Console."""
+
+from flask import Flask
+from flask_cors import CORS
+
+from config import Config
+
+CORS_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+CORS_HEADERS = ["Content-Type", "Authorization"]
+
+
+def create_app(config=None):
+    """Build the app; no client is created here (see `extensions`)."""
+    from syncapi import commands, errors, extensions
+    from syncapi.blueprints import organizations
+    from syncapi.serialization import SyncJSONProvider
+
+    app = Flask(__name__)
+    app.config.from_object(config if config is not None else Config())
+    app.json = SyncJSONProvider(app)
+    app.url_map.strict_slashes = False
+
+    CORS(
+        app,
+        origins=app.config["CORS_ALLOWED_ORIGIN"],
+        supports_credentials=True,
+        methods=CORS_METHODS,
+        allow_headers=CORS_HEADERS,
+    )
+    extensions.init_app(app)
+    errors.register_error_handlers(app)
+    commands.init_app(app)
+
+    app.register_blueprint(organizations.bp, url_prefix="/api/organizations")
+    return app

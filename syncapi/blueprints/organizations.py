@@ -1,0 +1,218 @@
+"""`/api/organizations`: tenants, their users, gateways, applications, devices and connectors.
+
+Contract: spec/organizations.md. The organization id in every path is checked and bound to
+`g.tenant_db` by `tenancy` before a view runs; views parse, call a repository, return.
+"""
+
+from flask import Blueprint, g, request
+from marshmallow import INCLUDE
+
+from syncapi import tenancy
+from syncapi.blueprints import device_routes
+from syncapi.blueprints.common import json_body, object_id
+from syncapi.errors import ApiError
+from syncapi.extensions import mongo_client
+from syncapi.repositories import applications, connectors, devices, gateways, oilmonitor, users
+from syncapi.repositories import organizations as orgs
+from syncapi.schemas.applications import ApplicationSchema, ApplicationUpdateSchema
+from syncapi.schemas.connectors import ConnectorSchema
+from syncapi.schemas.gateways import GatewaySchema
+from syncapi.schemas.organizations import OrganizationUpdateSchema
+from syncapi.schemas.users import UserSchema, UserUpdateSchema
+
+bp = Blueprint("organizations", __name__)
+tenancy.init_blueprint(bp)
+device_routes.register(bp, single_device_routes=True)
+
+ORG = "/<organization_id>"
+APP = f"{ORG}/applications/<application_id>"
+
+
+# Organizations
+
+
+@bp.get("/")
+def list_organizations():
+    """Every tenant database with its application and user counts."""
+    return orgs.list_organizations(mongo_client(), tenancy.is_tenant_name)
+
+
+@bp.get(ORG)
+def get_organization():
+    """Name and contact details; defaults when no metadata was ever written."""
+    return orgs.summary(g.organization_id, orgs.metadata(g.tenant_db))
+
+
+@bp.put(ORG)
+@tenancy.creates_tenant
+def save_organization():
+    """Merge the sent details; the only route that creates an organization (201)."""
+    changes = OrganizationUpdateSchema().load(json_body(allow_empty=True))
+    stored, created = orgs.save_metadata(mongo_client(), g.organization_id, changes)
+    return orgs.summary(g.organization_id, stored), 201 if created else 200
+
+
+@bp.delete(ORG)
+def delete_organization():
+    """Drop the tenant database; `?confirm={org}` guards against a slip."""
+    if request.args.get("confirm") != g.organization_id:
+        raise ApiError(400, "confirm must repeat the organization id", field="confirm")
+    orgs.delete_organization(mongo_client(), g.organization_id)
+    return {"message": "Organization deleted successfully"}
+
+
+@bp.get(f"{ORG}/config")
+def get_organization_config():
+    """The stored metadata object, every key as written."""
+    return orgs.metadata(g.tenant_db)
+
+
+@bp.get(f"{ORG}/stats")
+def get_organization_stats():
+    """Organization summary with its applications and their device counts."""
+    return orgs.stats(g.tenant_db, g.organization_id)
+
+
+# Users
+
+
+@bp.get(f"{ORG}/users")
+def list_users():
+    return users.list_users(g.tenant_db)
+
+
+@bp.post(f"{ORG}/users")
+def create_user():
+    """Create a user; the email is unique in the organization."""
+    fields = UserSchema().load(json_body())
+    return users.create_user(g.tenant_db, g.organization_id, fields), 201
+
+
+@bp.put(f"{ORG}/users/<user_id>")
+def update_user(user_id):
+    changes = UserUpdateSchema().load_changes(json_body())
+    return users.update_user(g.tenant_db, user_id, changes)
+
+
+@bp.delete(f"{ORG}/users/<user_id>")
+def delete_user(user_id):
+    users.delete_user(g.tenant_db, user_id)
+    return {"message": "User deleted successfully"}
+
+
+# Gateways
+
+
+@bp.get(f"{ORG}/gateways")
+def list_gateways():
+    """Gateways as stored, newest first."""
+    return gateways.list_gateways(g.tenant_db)
+
+
+@bp.post(f"{ORG}/gateways")
+def create_gateway():
+    fields = GatewaySchema().load(json_body())
+    return gateways.create_gateway(g.tenant_db, fields), 201
+
+
+@bp.put(f"{ORG}/gateways/<gateway_id>")
+def update_gateway(gateway_id):
+    changes = GatewaySchema().load_changes(json_body())
+    return gateways.update_gateway(g.tenant_db, gateway_id, changes)
+
+
+@bp.delete(f"{ORG}/gateways/<gateway_id>")
+def delete_gateway(gateway_id):
+    gateways.delete_gateway(g.tenant_db, gateway_id)
+    return {"message": "Gateway deleted successfully"}
+
+
+# Applications (the registry, spec README §5)
+
+
+@bp.get(f"{ORG}/applications")
+def list_applications():
+    """Registered applications in registry order, with device counts."""
+    return applications.list_applications(g.tenant_db)
+
+
+@bp.post(f"{ORG}/applications")
+def create_application():
+    """Register an application and create its devices and config collections."""
+    fields = ApplicationSchema().load(json_body())
+    application_id = fields.pop("applicationId")
+    settings = applications.create_application(g.tenant_db, application_id, fields)
+    return {"applicationId": application_id, **settings}, 201
+
+
+@bp.get(APP)
+def get_application():
+    return {"applicationId": g.application_id, **g.application}
+
+
+@bp.put(APP)
+def update_application():
+    """Change only the keys sent."""
+    changes = ApplicationUpdateSchema().load_changes(json_body())
+    settings = applications.update_application(g.tenant_db, g.application_id, changes)
+    return {"applicationId": g.application_id, **settings}
+
+
+@bp.delete(APP)
+def delete_application():
+    """Unregister the application and drop everything it owns."""
+    applications.delete_application(g.tenant_db, g.application_id)
+    return {"message": "Application deleted successfully"}
+
+
+@bp.get(f"{APP}/properties")
+def list_device_properties():
+    """Each property key the application's devices carry, with the devices that carry it."""
+    return devices.property_keys(g.tenant_db, g.application_id)
+
+
+# Organization connectors (templates, and copies that name an applicationId)
+
+
+def connector_id(value):
+    return object_id(value, "connectorId", "Invalid connector ID format")
+
+
+@bp.get(f"{ORG}/connectors")
+def list_connectors():
+    return connectors.list_connectors(g.tenant_db.connectors)
+
+
+@bp.get(f"{ORG}/connectors/<connector_id_text>")
+def get_connector(connector_id_text):
+    return connectors.get_connector(g.tenant_db.connectors, connector_id(connector_id_text))
+
+
+@bp.post(f"{ORG}/connectors")
+def create_connector():
+    """Store the connector as sent (undeclared keys too, e.g. `applicationId`)."""
+    fields = ConnectorSchema().load(json_body(), unknown=INCLUDE)
+    document = {**fields, "organizationId": g.organization_id}
+    return connectors.create_connector(g.tenant_db.connectors, document), 201
+
+
+@bp.put(f"{ORG}/connectors/<connector_id_text>")
+def update_connector(connector_id_text):
+    """Set every sent key but the ones that say where the connector belongs."""
+    oid = connector_id(connector_id_text)
+    changes = ConnectorSchema().load(json_body(), unknown=INCLUDE)
+    changes.pop("applicationId", None)
+    changes["organizationId"] = g.organization_id
+    return connectors.update_connector(g.tenant_db.connectors, oid, changes)
+
+
+@bp.delete(f"{ORG}/connectors/<connector_id_text>")
+def delete_connector(connector_id_text):
+    connectors.delete_connector(g.tenant_db.connectors, connector_id(connector_id_text))
+    return {"message": "Connector deleted successfully"}
+
+
+@bp.get(f"{ORG}/oilmonitor_devices")
+def list_oilmonitor_devices():
+    """Raw oil-monitor devices; no application check (the contract)."""
+    return oilmonitor.list_oilmonitor_devices(g.tenant_db)

@@ -1,0 +1,117 @@
+"""Every error becomes a JSON body here, in the shape of spec README §10.
+
+Views and repositories raise; nothing else builds an error response. Bodies carry `error`
+(never `message`: the console shows `message` first) and, for validation, the `field`.
+"""
+
+import logging
+
+from marshmallow import ValidationError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+HTTP_MESSAGES = {
+    400: "Invalid JSON body",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Payload too large",
+}
+
+# marshmallow's built-in messages, said as the phrase that follows the field's name.
+FIELD_PHRASES = {
+    "Missing data for required field.": "is required",
+    "Field may not be null.": "may not be null",
+    "Not a valid string.": "must be a string",
+    "Not a valid list.": "must be an array",
+    "Not a valid mapping type.": "must be an object",
+    "Not a valid integer.": "must be an integer",
+    "Not a valid number.": "must be a number",
+    "Not a valid boolean.": "must be a boolean",
+    "Unknown field.": "is not an allowed field",
+    "Invalid input type.": "must be an object",
+}
+
+
+class ApiError(Exception):
+    """An expected failure with its status, e.g. `ApiError(404, "Device not found")`."""
+
+    def __init__(self, status, message, field=None, details=None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+        self.details = details
+
+    def to_dict(self):
+        body = {"error": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        if self.details is not None:
+            body["details"] = self.details
+        return body
+
+
+def field_path(path):
+    """`["events", 0, "class"]` → `events[0].class`; `[2, "topic"]` → `[2].topic`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def first_error(messages, path=()):
+    """The first (path, message) of marshmallow's nested error dict."""
+    if isinstance(messages, dict):
+        key = next(iter(messages))
+        step = key if key != "_schema" else None
+        return first_error(messages[key], path if step is None else (*path, step))
+    if isinstance(messages, list) and messages:
+        return first_error(messages[0], path)
+    return path, str(messages)
+
+
+def validation_error(error):
+    """400 naming the first failing field, with a sentence a console user can read."""
+    path, message = first_error(error.messages)
+    if path and isinstance(path[-1], int):  # a problem with the item itself, e.g. "[2]"
+        name = field_path(path)
+    else:
+        name = str(path[-1]) if path else "body"
+    phrase = FIELD_PHRASES.get(message, message)
+    text = f"{name} {phrase}" if phrase[:1].islower() else f"{name}: {phrase}"
+    return ApiError(400, text, field=field_path(path) or None)
+
+
+def register_error_handlers(app):
+    @app.errorhandler(ApiError)
+    def handle_api_error(error):
+        return error.to_dict(), error.status
+
+    @app.errorhandler(ValidationError)
+    def handle_validation_error(error):
+        return handle_api_error(validation_error(error))
+
+    @app.errorhandler(DuplicateKeyError)
+    def handle_duplicate(error):
+        # Repositories name the duplicate; this catches a unique index they did not expect.
+        return {"error": "Duplicate value"}, 409
+
+    @app.errorhandler(ConnectionFailure)
+    def handle_mongodb_down(error):
+        log.warning("MongoDB unavailable: %s", error.__class__.__name__)
+        return {"error": "MongoDB unavailable"}, 503
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(error):
+        response = error.get_response()  # keeps headers such as Allow on a 405
+        message = HTTP_MESSAGES.get(error.code, error.name)
+        response.data = app.json.dumps({"error": message})
+        response.content_type = "application/json"
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error):
+        log.exception("Unhandled error")
+        return {"error": "Internal server error"}, 500

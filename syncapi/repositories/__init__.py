@@ -1,0 +1,1 @@
+"""All MongoDB access, one module per entity; views never touch a collection directly."""

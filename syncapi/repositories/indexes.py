@@ -1,0 +1,72 @@
+"""The unique indexes behind every "409 on duplicate", declared once.
+
+They are created with the collections they guard (organization creation, application
+creation) and, for databases that predate syncapi, by `flask db ensure-indexes`. Never per
+request: a duplicate is detected by the insert itself failing on the index.
+"""
+
+from pymongo.errors import OperationFailure
+
+DUPLICATE_KEY = 11000
+
+# (collection, keys, index name); application collections are `{applicationId}_{suffix}`.
+TENANT_INDEXES = (
+    ("config", ("key",), "key_unique"),
+    ("users", ("email",), "email_unique"),
+    ("gateways", ("gatewayId",), "gatewayId_unique"),
+    ("connectors", ("name", "applicationId"), "name_applicationId_unique"),
+)
+APPLICATION_INDEXES = (("devices", ("machineId",), "machineId_unique"),)
+
+# The original stored some devices under `machine_id` only: those legacy documents, without a
+# `machineId`, must not collide with each other as "null" duplicates.
+PARTIAL = {"machineId_unique": {"machineId": {"$type": "string"}}}
+
+
+def tenant_specs(application_ids=()):
+    """Every (collection name, keys, index name) a tenant with these applications needs."""
+    specs = list(TENANT_INDEXES)
+    for application_id in application_ids:
+        specs += [
+            (f"{application_id}_{suffix}", keys, name) for suffix, keys, name in APPLICATION_INDEXES
+        ]
+    return specs
+
+
+def create_index(db, collection, keys, name):
+    options = {"partialFilterExpression": PARTIAL[name]} if name in PARTIAL else {}
+    db[collection].create_index([(key, 1) for key in keys], unique=True, name=name, **options)
+
+
+def ensure_tenant_indexes(db):
+    for collection, keys, name in TENANT_INDEXES:
+        create_index(db, collection, keys, name)
+
+
+def ensure_application_indexes(db, application_id):
+    for collection, keys, name in tenant_specs([application_id])[len(TENANT_INDEXES) :]:
+        create_index(db, collection, keys, name)
+
+
+def duplicates(collection, keys, name, limit=10):
+    """Key values held by more than one document, e.g. `[({"email": "a@x"}, 2)]`."""
+    pipeline = [
+        {"$match": PARTIAL.get(name, {})},
+        {"$group": {"_id": {key: f"${key}" for key in keys}, "count": {"$sum": 1}}},
+        {"$match": {"count": {"$gt": 1}}},
+        {"$limit": limit},
+    ]
+    return [(group["_id"], group["count"]) for group in collection.aggregate(pipeline)]
+
+
+def ensure_all(db, application_ids):
+    """Create every index of one tenant; returns the ones duplicates block, data untouched."""
+    blocked = []
+    for collection, keys, name in tenant_specs(application_ids):
+        try:
+            create_index(db, collection, keys, name)
+        except OperationFailure as error:
+            if error.code != DUPLICATE_KEY:
+                raise
+            blocked.append((collection, name, duplicates(db[collection], keys, name)))
+    return blocked

@@ -1,0 +1,115 @@
+"""Organizations: tenant databases and their metadata (`config` key `organization`, §6)."""
+
+import logging
+
+from pymongo.errors import OperationFailure
+
+from syncapi.repositories import applications, indexes
+from syncapi.repositories.databases import database_exists, list_databases
+from syncapi.serialization import iso_now
+
+log = logging.getLogger(__name__)
+
+METADATA = {"key": "organization"}
+EDITABLE_FIELDS = ("name", "description", "email", "website")
+_skipped_names = set()
+
+
+def list_organizations(client, is_tenant_name):
+    """Tenant databases sorted by id; two queries per organization, whatever it holds."""
+    organizations = []
+    for database in sorted(list_databases(client), key=lambda item: item["name"]):
+        name = database["name"]
+        if not is_tenant_name(name):
+            _log_skipped_once(name)
+            continue
+        application_count, user_count = _counts(client[name])
+        organizations.append(
+            {
+                "id": name,
+                "name": name,
+                "sizeOnDisk": database.get("sizeOnDisk", 0),
+                "empty": database.get("empty", False),
+                "applicationCount": application_count,
+                "userCount": user_count,
+            }
+        )
+    return organizations
+
+
+def _counts(db):
+    """A database that cannot be counted (permissions, odd legacy data) shows 0s, not an error."""
+    try:
+        return len(applications.settings_by_id(db)), db.users.count_documents({})
+    except OperationFailure:
+        log.warning("could not count applications and users of %s", db.name)
+        return 0, 0
+
+
+def _log_skipped_once(name):
+    system = name in ("admin", "local", "config")
+    if not system and name not in _skipped_names:
+        _skipped_names.add(name)
+        log.warning("database %r is not listed: its name breaks the organization id rule", name)
+
+
+def metadata(db):
+    document = db.config.find_one(METADATA, {"_id": 0, "value": 1}) or {}
+    value = document.get("value")
+    return value if isinstance(value, dict) else {}
+
+
+def summary(organization_id, stored):
+    """The shape of GET /api/organizations/{org}."""
+    return {
+        "id": organization_id,
+        "name": stored.get("name") or organization_id,
+        **{field: stored.get(field) for field in EDITABLE_FIELDS[1:]},
+    }
+
+
+def save_metadata(client, organization_id, changes):
+    """Merge `changes` into the metadata; returns (stored value, created?).
+
+    This is the only way an organization comes to exist: its first write creates the
+    database, so its unique indexes are created right then.
+    """
+    db = client[organization_id]
+    created = not database_exists(client, organization_id)
+    updates = {f"value.{field}": value for field, value in changes.items()}
+    updates["value.updatedAt"] = iso_now()
+    insert_only = {
+        "value.organizationId": organization_id,
+        "value.createdAt": updates["value.updatedAt"],
+    }
+    db.config.update_one(METADATA, {"$set": updates, "$setOnInsert": insert_only}, upsert=True)
+    if created:
+        indexes.ensure_tenant_indexes(db)
+    return metadata(db), created
+
+
+def delete_organization(client, organization_id):
+    client.drop_database(organization_id)
+
+
+def stats(db, organization_id):
+    stored = metadata(db)
+    applications_list = [
+        {
+            "applicationId": application_id,
+            "applicationName": applications.display_name(settings),
+            "deviceCount": applications.count_devices(db, application_id),
+            "status": settings.get("status"),
+        }
+        for application_id, settings in applications.settings_by_id(db).items()
+    ]
+    return {
+        "organization": {
+            "id": stored.get("organizationId") or organization_id,
+            "name": stored.get("organizationName") or stored.get("name") or organization_id,
+            "status": stored.get("status"),
+        },
+        "applications": len(applications_list),
+        "totalDevices": sum(item["deviceCount"] for item in applications_list),
+        "applicationsList": applications_list,
+    }

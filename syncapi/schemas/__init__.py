@@ -1,0 +1,1 @@
+"""marshmallow schemas: every request body is loaded through one of these before it is stored."""

@@ -1,0 +1,101 @@
+"""What every schema shares: unknown keys refused, blank strings refused, no operator keys.
+
+A key starting with `$` is refused at any depth of what a schema loads (free objects such as
+`properties` included), so a request value never reaches MongoDB as an operator.
+"""
+
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
+
+from syncapi.identifiers import IDENTIFIER_PATTERN, is_identifier
+
+
+def not_blank(value):
+    if not value.strip():
+        raise ValidationError("must not be empty")
+
+
+def identifier(value):
+    if not is_identifier(value):
+        raise ValidationError(f"must match {IDENTIFIER_PATTERN}")
+
+
+def contains_at(value):
+    if value and "@" not in value:
+        raise ValidationError("must contain @")
+
+
+def text(*validators, **options):
+    """A string field; `required=True` also refuses empty or blank strings."""
+    if options.get("required"):
+        validators = (not_blank, *validators)
+    return fields.String(validate=list(validators), **options)
+
+
+def wire(name):
+    """Field options for a camelCase key, stored under the same name as on the wire."""
+    return {"data_key": name, "attribute": name}
+
+
+def one_of(choices, **options):
+    message = "must be one of " + ", ".join(choices)
+    return fields.String(validate=validate.OneOf(choices, error=message), **options)
+
+
+def operator_key(data, path=""):
+    """The path of the first key starting with `$`, or None."""
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for key, value in items:
+        here = f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else str(key))
+        if isinstance(key, str) and key.startswith("$"):
+            return here
+        found = operator_key(value, here)
+        if found:
+            return found
+    return None
+
+
+class BaseSchema(Schema):
+    """Bodies are objects of declared fields unless a schema or route says otherwise."""
+
+    # Keys the server sets itself: a body that sends them is not refused, they are dropped.
+    server_set = ()
+
+    class Meta:
+        unknown = RAISE
+
+    @pre_load
+    def prepare(self, data, **kwargs):
+        if not isinstance(data, dict):
+            return data  # marshmallow answers "must be an object"
+        return self.adjust(
+            {key: value for key, value in data.items() if key not in self.server_set}
+        )
+
+    @post_load
+    def refuse_operator_keys(self, data, **kwargs):
+        """After typing, so `{"name": {"$gt": ""}}` is reported as "name must be a string"."""
+        found = operator_key(data)
+        if found:
+            raise ValidationError("is not an allowed key (keys may not start with $)", found)
+        return data
+
+    def load_changes(self, data, **options):
+        """Load an update: top-level keys may be missing, but a sent nested item is whole."""
+        return self.load(data, partial=tuple(self.fields), **options)
+
+    def adjust(self, data):
+        """A schema's own reshaping of the raw body, once server-set keys are dropped."""
+        return data
+
+    def check_extra_keys(self, data):
+        """Undeclared keys are `$set` one by one: a dot in one would write inside another field."""
+        declared = {field.data_key or name for name, field in self.fields.items()}
+        for key in data:
+            if key not in declared and "." in key:
+                raise ValidationError("is not an allowed key (keys may not contain .)", key)

@@ -1,0 +1,33 @@
+"""One connector schema for the org templates and the application connectors.
+
+The contract's policies for undeclared keys differ per route (org create stores them,
+application create ignores them); each route chooses with `schema.load(body, unknown=...)`.
+"""
+
+from marshmallow import INCLUDE, fields
+
+from syncapi.schemas.base import BaseSchema, text
+
+
+class CollectionSchema(BaseSchema):
+    """One `collections` entry, `NAME → {used, variables: {var → {label}}}`; extras kept."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    used = fields.Boolean(truthy={True}, falsy={False})
+    variables = fields.Dict(keys=fields.String(), values=fields.Dict())
+
+
+class ConnectorSchema(BaseSchema):
+    server_set = ("_id", "organizationId", "createdAt", "updatedAt")
+
+    name = text(required=True)
+    driver = text(required=True)
+    description = fields.String()
+    properties = fields.Dict()
+    collections = fields.Dict(keys=fields.String(), values=fields.Nested(CollectionSchema))
+
+    def adjust(self, data):
+        self.check_extra_keys(data)
+        return data

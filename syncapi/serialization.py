@@ -1,0 +1,51 @@
+"""How stored values look on the wire (spec README §10), and the clock that stamps them.
+
+ObjectId → 24-hex string; BSON dates → ISO-8601 UTC with milliseconds; NaN/Infinity → null.
+Keys keep their stored order: the console and humans read documents as written.
+"""
+
+import math
+from datetime import UTC, datetime
+
+from bson import ObjectId
+from flask.json.provider import DefaultJSONProvider
+
+
+def utcnow():
+    """Now, at the millisecond precision BSON stores, so a write reads back unchanged."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def isoformat(moment):
+    """`2025-02-08T12:00:00.000Z`; pymongo hands back naive datetimes that are UTC."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def iso_now():
+    return isoformat(utcnow())
+
+
+def to_jsonable(value):
+    """Replace what JSON cannot carry; walks documents, which nest dicts and lists."""
+    if isinstance(value, dict):
+        return {str(key): to_jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, ObjectId):
+        return str(value)
+    if isinstance(value, datetime):
+        return isoformat(value)
+    return value
+
+
+class SyncJSONProvider(DefaultJSONProvider):
+    sort_keys = False
+    ensure_ascii = False
+
+    def dumps(self, obj, **kwargs):
+        return super().dumps(to_jsonable(obj), **kwargs)

@@ -1,0 +1,77 @@
+"""Which database a request may touch (spec README §2, §5).
+
+An organization id from the URL is checked against the tenant rule before any driver call,
+then becomes `g.tenant_db`, a handle on the process's one client. An application id must be
+registered before any `{applicationId}_*` collection name is built from it, so path input
+never names an arbitrary collection.
+"""
+
+from flask import current_app, g, request
+
+from syncapi.errors import ApiError
+from syncapi.extensions import mongo_client
+from syncapi.identifiers import IDENTIFIER_PATTERN, is_identifier
+from syncapi.repositories import applications as application_registry
+from syncapi.repositories.databases import database_exists
+
+RESERVED_DATABASES = frozenset({"admin", "local", "config"})
+
+
+def is_tenant_name(name):
+    """True for a database that may be an organization (never a system or the shared one)."""
+    return (
+        is_identifier(name)
+        and name not in RESERVED_DATABASES
+        and name != current_app.config["MONGODB_DEFAULT_DB"]
+    )
+
+
+def check_identifier(value, field):
+    if not is_identifier(value):
+        raise ApiError(400, f"{field} must match {IDENTIFIER_PATTERN}", field=field)
+    return value
+
+
+def check_organization_id(value):
+    check_identifier(value, "organizationId")
+    if not is_tenant_name(value):
+        raise ApiError(400, "organizationId names a reserved database", field="organizationId")
+    return value
+
+
+def creates_tenant(view):
+    """Marks the one view allowed on an organization that does not exist yet."""
+    view.creates_tenant = True
+    return view
+
+
+def bind_ids(endpoint, values):
+    """URL value preprocessor: validate ids and expose them on `g` before the view runs."""
+    if values is None:
+        return
+    if "organization_id" in values:
+        g.organization_id = check_organization_id(values.pop("organization_id"))
+        g.tenant_db = mongo_client()[g.organization_id]
+    if "application_id" in values:
+        g.application_id = check_identifier(values.pop("application_id"), "applicationId")
+
+
+def require_existing():
+    """404 for an unknown organization or an unregistered application."""
+    if "tenant_db" not in g:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if not getattr(view, "creates_tenant", False):
+        if not database_exists(mongo_client(), g.organization_id):
+            raise ApiError(404, "Organization not found")
+    if "application_id" in g:
+        settings = application_registry.find_application(g.tenant_db, g.application_id)
+        if settings is None:
+            raise ApiError(404, "Application not found")
+        g.application = settings
+
+
+def init_blueprint(bp):
+    """Every blueprint whose paths start with an organization id calls this once."""
+    bp.url_value_preprocessor(bind_ids)
+    bp.before_request(require_existing)

@@ -1,0 +1,951 @@
+"""`/api/organizations` (spec/organizations.md), route by route."""
+
+import pytest
+from bson import ObjectId
+
+from tests.conftest import APP, ORG, snapshot
+
+OPERATOR = {"$gt": ""}
+
+
+# 1. GET /api/organizations
+
+
+def test_list_is_empty_without_tenants(client):
+    response = client.get("/api/organizations")
+    assert response.status_code == 200
+    assert response.json == []
+
+
+def test_list_gives_each_tenant_sorted_with_counts(client, mongo, cnc):
+    client.put("/api/organizations/beta", json={})
+    client.post(f"{ORG}/users", json={"name": "Ana", "email": "ana@example.com"})
+    client.post(f"{ORG}/users", json={"name": "Bo", "email": "bo@example.com"})
+
+    response = client.get("/api/organizations")
+
+    assert response.status_code == 200
+    assert [item["id"] for item in response.json] == ["acme", "beta"]
+    acme = response.json[0]
+    assert acme["name"] == "acme"
+    assert acme["applicationCount"] == 1
+    assert acme["userCount"] == 2
+    assert acme["empty"] is False
+    assert isinstance(acme["sizeOnDisk"], int) and acme["sizeOnDisk"] > 0
+
+
+@pytest.mark.parametrize("name", ["admin", "local", "config", "syncapi", "Legacy_Org", "has space"])
+def test_list_skips_system_shared_and_rule_breaking_databases(client, mongo, acme, name):
+    mongo[name].things.insert_one({"x": 1})
+
+    response = client.get("/api/organizations")
+
+    assert [item["id"] for item in response.json] == ["acme"]
+
+
+def test_list_costs_a_constant_number_of_queries_per_tenant(client, mongo, monkeypatch):
+    import mongomock
+
+    from syncapi.repositories import organizations
+
+    # One listDatabases command on a real server; the embedded store's size estimate aside.
+    monkeypatch.setattr(
+        organizations,
+        "list_databases",
+        lambda client: [{"name": name, "sizeOnDisk": 1} for name in client.list_database_names()],
+    )
+    calls, depth = [], [0]
+    for method in ("find", "find_one", "count_documents", "aggregate", "estimated_document_count"):
+        original = getattr(mongomock.Collection, method)
+
+        def counted(self, *args, _original=original, **kwargs):
+            if depth[0] == 0:  # mongomock's calls to itself are not queries
+                calls.append(self.full_name)
+            depth[0] += 1
+            try:
+                return _original(self, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        monkeypatch.setattr(mongomock.Collection, method, counted)
+
+    def queries_for(tenant_count):
+        for index in range(tenant_count):
+            client.put(f"/api/organizations/org{index}", json={})
+            client.post(f"/api/organizations/org{index}/users", json={"name": "U", "email": "u@x"})
+        calls.clear()
+        assert len(client.get("/api/organizations").json) == tenant_count
+        return len(calls)
+
+    assert queries_for(3) == 3 * 2
+    assert queries_for(6) == 6 * 2
+
+
+# 2. GET /api/organizations/{org}
+
+
+def test_get_organization_answers_stored_details(client, acme):
+    client.put(ORG, json={"description": "Dev tenant", "email": "dev@example.com"})
+
+    response = client.get(ORG)
+
+    assert response.status_code == 200
+    assert response.json == {
+        "id": "acme",
+        "name": "Acme",
+        "description": "Dev tenant",
+        "email": "dev@example.com",
+        "website": None,
+    }
+
+
+def test_get_organization_without_metadata_answers_defaults(client, mongo):
+    mongo["legacy"].users.insert_one({"name": "Old"})
+
+    response = client.get("/api/organizations/legacy")
+
+    assert response.status_code == 200
+    assert response.json == {
+        "id": "legacy",
+        "name": "legacy",
+        "description": None,
+        "email": None,
+        "website": None,
+    }
+
+
+def test_unknown_organization_is_404(client):
+    response = client.get("/api/organizations/nobody")
+    assert response.status_code == 404
+    assert response.json == {"error": "Organization not found"}
+
+
+@pytest.mark.parametrize(
+    "organization_id",
+    ["Acme", "-acme", "_acme", "ac.me", "ac%20me", "a" * 64, "admin", "local", "config", "syncapi"],
+)
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_malformed_or_reserved_organization_id_is_400(client, mongo, organization_id, method):
+    response = getattr(client, method)(f"/api/organizations/{organization_id}", json={})
+
+    assert response.status_code == 400
+    assert response.json["field"] == "organizationId"
+    assert mongo.list_database_names() == []
+
+
+def test_63_character_organization_id_is_valid(client, mongo):
+    response = client.put(f"/api/organizations/{'a' * 63}", json={})
+    assert response.status_code == 201
+    assert mongo.list_database_names() == ["a" * 63]
+
+
+# 3. PUT /api/organizations/{org}
+
+
+def test_put_creates_the_organization_with_its_indexes(client, mongo):
+    response = client.put(ORG, json={"name": "Acme", "website": "https://acme.test"})
+
+    assert response.status_code == 201
+    assert response.json["name"] == "Acme"
+    stored = mongo["acme"].config.find_one({"key": "organization"})["value"]
+    assert stored["name"] == "Acme"
+    assert stored["website"] == "https://acme.test"
+    assert stored["organizationId"] == "acme"
+    assert stored["updatedAt"].endswith("Z")
+    assert "email_unique" in mongo["acme"].users.index_information()
+    assert "gatewayId_unique" in mongo["acme"].gateways.index_information()
+
+
+def test_put_merges_into_existing_metadata(client, mongo, acme):
+    acme.config.update_one(
+        {"key": "organization"},
+        {"$set": {"value.organizationName": "Acme Corp", "value.status": "active"}},
+    )
+
+    response = client.put(ORG, json={"description": "Plant", "unknownKey": "ignored"})
+
+    assert response.status_code == 200
+    assert response.json["description"] == "Plant"
+    stored = acme.config.find_one({"key": "organization"})["value"]
+    assert stored["organizationName"] == "Acme Corp"
+    assert stored["status"] == "active"
+    assert stored["name"] == "Acme"
+    assert "unknownKey" not in stored
+
+
+def test_put_accepts_an_empty_body(client, mongo):
+    response = client.put(ORG)
+    assert response.status_code == 201
+    assert mongo.list_database_names() == ["acme"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"email": "no-at-sign"}, "email"),
+        ({"name": 42}, "name"),
+        ({"name": OPERATOR}, "name"),
+        ({"website": ["x"]}, "website"),
+    ],
+)
+def test_put_refuses_bad_details_and_stores_nothing(client, mongo, payload, field):
+    response = client.put(ORG, json=payload)
+
+    assert response.status_code == 400
+    assert response.json["field"] == field
+    assert mongo.list_database_names() == []
+
+
+def test_put_refuses_a_body_that_is_not_an_object(client, mongo, acme):
+    before = snapshot(acme)
+    response = client.put(ORG, json=["name"])
+    assert response.status_code == 400
+    assert response.json == {"error": "Invalid JSON body"}
+    assert snapshot(acme) == before
+
+
+# DELETE /api/organizations/{org}
+
+
+def test_delete_with_confirmation_drops_the_database(client, mongo, acme):
+    response = client.delete(f"{ORG}?confirm=acme")
+    assert response.status_code == 200
+    assert response.json == {"message": "Organization deleted successfully"}
+    assert mongo.list_database_names() == []
+
+
+@pytest.mark.parametrize("query", ["", "?confirm=", "?confirm=other", "?confirm=ACME"])
+def test_delete_without_matching_confirmation_drops_nothing(client, mongo, acme, query):
+    response = client.delete(f"{ORG}{query}")
+    assert response.status_code == 400
+    assert response.json["field"] == "confirm"
+    assert mongo.list_database_names() == ["acme"]
+
+
+def test_delete_unknown_organization_is_404(client):
+    assert client.delete("/api/organizations/nobody?confirm=nobody").status_code == 404
+
+
+# 4-5. config and stats
+
+
+def test_config_answers_the_raw_stored_value(client, acme):
+    response = client.get(f"{ORG}/config")
+    assert response.status_code == 200
+    assert response.json["name"] == "Acme"
+    assert response.json["organizationId"] == "acme"
+    assert set(response.json) == {"name", "organizationId", "createdAt", "updatedAt"}
+
+
+def test_config_is_empty_without_metadata(client, mongo):
+    mongo["legacy"].users.insert_one({"name": "Old"})
+    assert client.get("/api/organizations/legacy/config").json == {}
+
+
+def test_stats_sum_devices_and_tolerate_legacy_settings(client, cnc):
+    cnc.config.update_one(
+        {"key": "organization"},
+        {"$set": {"value.organizationName": "Acme Corp", "value.status": "active"}},
+    )
+    cnc.config.update_one(
+        {"key": "applications"},
+        {
+            "$set": {
+                "value.applicationSettings.legacy": {
+                    "applicationName": "Old App",
+                    "status": "inactive",
+                }
+            }
+        },
+    )
+    for machine_id in ("CN1", "CN2"):
+        client.post(f"{APP}/devices", json={"machineId": machine_id})
+    cnc["legacy_devices"].insert_one({"machineId": "L1"})
+
+    response = client.get(f"{ORG}/stats")
+
+    assert response.status_code == 200
+    assert response.json == {
+        "organization": {"id": "acme", "name": "Acme Corp", "status": "active"},
+        "applications": 2,
+        "totalDevices": 3,
+        "applicationsList": [
+            {
+                "applicationId": "monitoreo-cnc",
+                "applicationName": "CNC",
+                "deviceCount": 2,
+                "status": "active",
+            },
+            {
+                "applicationId": "legacy",
+                "applicationName": "Old App",
+                "deviceCount": 1,
+                "status": "inactive",
+            },
+        ],
+    }
+
+
+# 6-7. users
+
+
+def test_create_user_stores_and_answers_the_public_shape(client, acme):
+    response = client.post(
+        f"{ORG}/users", json={"name": " Ana ", "email": "ana@example.com", "role": "admin"}
+    )
+
+    assert response.status_code == 201
+    stored = acme.users.find_one({"email": "ana@example.com"})
+    assert response.json == {
+        "id": str(stored["_id"]),
+        "name": " Ana ",
+        "email": "ana@example.com",
+        "role": "admin",
+        "status": "active",
+        "createdAt": stored["createdAt"],
+    }
+    assert stored["organizationId"] == "acme"
+
+
+def test_list_users_fills_defaults_and_prefers_a_stored_id(client, acme):
+    acme.users.insert_one({"id": "u-1", "name": "Old", "email": "old@example.com"})
+
+    response = client.get(f"{ORG}/users")
+
+    assert response.json == [
+        {
+            "id": "u-1",
+            "name": "Old",
+            "email": "old@example.com",
+            "role": "user",
+            "status": "active",
+            "createdAt": None,
+        }
+    ]
+
+
+USER_BAD_INPUTS = [
+    ({"email": "a@x"}, "name"),
+    ({"name": "", "email": "a@x"}, "name"),
+    ({"name": "   ", "email": "a@x"}, "name"),
+    ({"name": 7, "email": "a@x"}, "name"),
+    ({"name": OPERATOR, "email": "a@x"}, "name"),
+    ({"name": "Ana"}, "email"),
+    ({"name": "Ana", "email": "ana.example.com"}, "email"),
+    ({"name": "Ana", "email": OPERATOR}, "email"),
+    ({"name": "Ana", "email": "a@x", "role": "root"}, "role"),
+    ({"name": "Ana", "email": "a@x", "password": "x"}, "password"),
+]
+
+
+@pytest.mark.parametrize(("payload", "field"), USER_BAD_INPUTS)
+def test_create_user_refuses_bad_input(client, acme, payload, field):
+    before = snapshot(acme)
+    response = client.post(f"{ORG}/users", json=payload)
+    assert response.status_code == 400
+    assert response.json["field"] == field
+    assert field in response.json["error"]
+    assert snapshot(acme) == before
+
+
+def test_duplicate_user_email_is_409(client, acme):
+    client.post(f"{ORG}/users", json={"name": "Ana", "email": "ana@example.com"})
+    response = client.post(f"{ORG}/users", json={"name": "Other", "email": "ana@example.com"})
+    assert response.status_code == 409
+    assert response.json["field"] == "email"
+    assert acme.users.count_documents({}) == 1
+
+
+def test_update_user_changes_only_sent_keys(client, acme):
+    user_id = client.post(f"{ORG}/users", json={"name": "Ana", "email": "ana@example.com"}).json[
+        "id"
+    ]
+
+    response = client.put(f"{ORG}/users/{user_id}", json={"role": "viewer", "status": "inactive"})
+
+    assert response.status_code == 200
+    assert response.json["role"] == "viewer"
+    stored = acme.users.find_one({"_id": ObjectId(user_id)})
+    assert (stored["name"], stored["role"], stored["status"]) == ("Ana", "viewer", "inactive")
+
+
+def test_update_user_onto_a_taken_email_is_409(client, acme):
+    client.post(f"{ORG}/users", json={"name": "Ana", "email": "ana@example.com"})
+    bo = client.post(f"{ORG}/users", json={"name": "Bo", "email": "bo@example.com"}).json["id"]
+    response = client.put(f"{ORG}/users/{bo}", json={"email": "ana@example.com"})
+    assert response.status_code == 409
+    assert acme.users.find_one({"_id": ObjectId(bo)})["email"] == "bo@example.com"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"), [({"role": "root"}, "role"), ({"status": "gone"}, "status")]
+)
+def test_update_user_refuses_bad_input(client, acme, payload, field):
+    user_id = client.post(f"{ORG}/users", json={"name": "Ana", "email": "a@x"}).json["id"]
+    before = snapshot(acme)
+    response = client.put(f"{ORG}/users/{user_id}", json=payload)
+    assert response.status_code == 400
+    assert response.json["field"] == field
+    assert snapshot(acme) == before
+
+
+def test_delete_user(client, acme):
+    user_id = client.post(f"{ORG}/users", json={"name": "Ana", "email": "a@x"}).json["id"]
+    response = client.delete(f"{ORG}/users/{user_id}")
+    assert response.status_code == 200
+    assert response.json == {"message": "User deleted successfully"}
+    assert acme.users.count_documents({}) == 0
+
+
+@pytest.mark.parametrize("method", ["put", "delete"])
+def test_unknown_user_is_404(client, acme, method):
+    response = getattr(client, method)(f"{ORG}/users/{ObjectId()}", json={"name": "X"})
+    assert response.status_code == 404
+    assert response.json == {"error": "User not found"}
+
+
+# 8-9. gateways
+
+
+def test_create_gateway_stores_defaults_and_timestamps(client, acme):
+    response = client.post(
+        f"{ORG}/gateways", json={"gatewayId": "GW-01", "name": "Planta 1", "location": ""}
+    )
+
+    assert response.status_code == 201
+    stored = acme.gateways.find_one({"gatewayId": "GW-01"})
+    assert response.json["_id"] == str(stored["_id"])
+    assert response.json["status"] == stored["status"] == "connected"
+    assert stored["location"] == ""
+    assert response.json["createdAt"].endswith("Z")
+
+
+def test_list_gateways_newest_first(client, acme):
+    for gateway_id in ("GW-01", "GW-02"):
+        client.post(f"{ORG}/gateways", json={"gatewayId": gateway_id, "name": gateway_id})
+    acme.gateways.update_one({"gatewayId": "GW-01"}, {"$set": {"createdAt": "2000-01-01"}})
+    response = client.get(f"{ORG}/gateways")
+    assert [item["gatewayId"] for item in response.json] == ["GW-02", "GW-01"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"name": "P"}, "gatewayId"),
+        ({"gatewayId": "", "name": "P"}, "gatewayId"),
+        ({"gatewayId": OPERATOR, "name": "P"}, "gatewayId"),
+        ({"gatewayId": "GW"}, "name"),
+        ({"gatewayId": "GW", "name": "P", "location": 3}, "location"),
+        ({"gatewayId": "GW", "name": "P", "devices": 3}, "devices"),
+    ],
+)
+def test_create_gateway_refuses_bad_input(client, acme, payload, field):
+    before = snapshot(acme)
+    response = client.post(f"{ORG}/gateways", json=payload)
+    assert response.status_code == 400
+    assert response.json["field"] == field
+    assert snapshot(acme) == before
+
+
+def test_duplicate_gateway_id_is_409(client, acme):
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW", "name": "A"})
+    response = client.post(f"{ORG}/gateways", json={"gatewayId": "GW", "name": "B"})
+    assert response.status_code == 409
+    assert acme.gateways.count_documents({}) == 1
+
+
+def test_update_and_delete_gateway_by_gateway_id(client, acme):
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW", "name": "A"})
+
+    updated = client.put(f"{ORG}/gateways/GW", json={"status": "disconnected"})
+    assert updated.status_code == 200
+    assert updated.json["status"] == "disconnected"
+    assert acme.gateways.find_one({"gatewayId": "GW"})["name"] == "A"
+
+    deleted = client.delete(f"{ORG}/gateways/GW")
+    assert deleted.json == {"message": "Gateway deleted successfully"}
+    assert acme.gateways.count_documents({}) == 0
+    assert client.delete(f"{ORG}/gateways/GW").status_code == 404
+
+
+# 10-14. applications
+
+
+def test_create_application_registers_it_and_creates_its_collections(client, acme):
+    payload = {
+        "applicationId": "robosync",
+        "name": "RoboSync",
+        "description": "Robots",
+        "status": "active",
+    }
+
+    response = client.post(f"{ORG}/applications", json=payload)
+
+    assert response.status_code == 201
+    body = response.json
+    assert {key: body[key] for key in payload} == payload
+    assert body["collections"] == ["devices", "config"]
+    registry = acme.config.find_one({"key": "applications"})["value"]
+    assert registry["availableApplications"] == ["robosync"]
+    assert registry["defaultApplication"] == "robosync"
+    assert registry["applicationSettings"]["robosync"]["createdAt"] == body["createdAt"]
+    assert {"robosync_devices", "robosync_config"} <= set(acme.list_collection_names())
+    assert "machineId_unique" in acme.robosync_devices.index_information()
+
+
+def test_second_application_keeps_the_default(client, cnc):
+    client.post(f"{ORG}/applications", json={"applicationId": "robosync", "name": "R"})
+    registry = cnc.config.find_one({"key": "applications"})["value"]
+    assert registry["availableApplications"] == ["monitoreo-cnc", "robosync"]
+    assert registry["defaultApplication"] == "monitoreo-cnc"
+
+
+def test_duplicate_application_is_409(client, cnc):
+    before = snapshot(cnc)
+    response = client.post(
+        f"{ORG}/applications", json={"applicationId": "monitoreo-cnc", "name": "Again"}
+    )
+    assert response.status_code == 409
+    assert response.json["field"] == "applicationId"
+    assert snapshot(cnc) == before
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"name": "X"}, "applicationId"),
+        ({"applicationId": "", "name": "X"}, "applicationId"),
+        ({"applicationId": "Robo", "name": "X"}, "applicationId"),
+        ({"applicationId": "robo\n", "name": "X"}, "applicationId"),
+        ({"applicationId": "a" * 64, "name": "X"}, "applicationId"),
+        ({"applicationId": OPERATOR, "name": "X"}, "applicationId"),
+        ({"applicationId": "robo"}, "name"),
+        ({"applicationId": "robo", "name": " "}, "name"),
+        ({"applicationId": "robo", "name": "X", "status": "paused"}, "status"),
+        ({"applicationId": "robo", "name": "X", "owner": "me"}, "owner"),
+    ],
+)
+def test_create_application_refuses_bad_input(client, acme, payload, field):
+    before = snapshot(acme)
+    response = client.post(f"{ORG}/applications", json=payload)
+    assert response.status_code == 400
+    assert response.json["field"] == field
+    assert snapshot(acme) == before
+
+
+def test_list_applications_in_registry_order_with_counts(client, cnc):
+    cnc.config.update_one(
+        {"key": "applications"},
+        {
+            "$set": {
+                "value.applicationSettings.legacy": {"applicationName": "Old", "status": "active"}
+            }
+        },
+    )
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+
+    response = client.get(f"{ORG}/applications")
+
+    assert response.status_code == 200
+    first, legacy = response.json
+    assert first["applicationId"] == "monitoreo-cnc"
+    assert first["deviceCount"] == 1
+    assert first["lastModified"] == first["updatedAt"]
+    assert legacy["applicationName"] == "Old"
+    assert legacy["deviceCount"] == 0
+    assert legacy["lastModified"].endswith("Z")
+
+
+def test_list_applications_without_registry_is_empty(client, acme):
+    assert client.get(f"{ORG}/applications").json == []
+
+
+def test_get_application(client, cnc):
+    response = client.get(APP)
+    assert response.status_code == 200
+    assert response.json["applicationId"] == "monitoreo-cnc"
+    assert response.json["name"] == "CNC"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/applications/robosync",
+        "/applications/robosync/devices",
+        "/applications/robosync/devices/CN1",
+        "/applications/robosync/properties",
+    ],
+)
+def test_unregistered_application_is_404(client, cnc, path):
+    response = client.get(f"{ORG}{path}")
+    assert response.status_code == 404
+    assert response.json == {"error": "Application not found"}
+
+
+def test_update_application_changes_only_sent_keys(client, cnc):
+    created = cnc.config.find_one({"key": "applications"})["value"]["applicationSettings"][
+        "monitoreo-cnc"
+    ]
+    cnc.config.update_one(
+        {"key": "applications"},
+        {"$set": {"value.applicationSettings.monitoreo-cnc.status": "inactive"}},
+    )
+
+    response = client.put(APP, json={"name": "CNC 2", "description": "New"})
+
+    assert response.status_code == 200
+    assert response.json["status"] == "inactive"
+    stored = cnc.config.find_one({"key": "applications"})["value"]["applicationSettings"][
+        "monitoreo-cnc"
+    ]
+    assert (stored["name"], stored["description"], stored["status"]) == ("CNC 2", "New", "inactive")
+    assert stored["createdAt"] == created["createdAt"]
+    assert stored["updatedAt"] >= created["updatedAt"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"status": "paused"}, "status"),
+        ({"applicationId": "other"}, "applicationId"),
+    ],
+)
+def test_update_application_refuses_bad_input(client, cnc, payload, field):
+    before = snapshot(cnc)
+    response = client.put(APP, json=payload)
+    assert response.status_code == 400
+    assert response.json["field"] == field
+    assert snapshot(cnc) == before
+
+
+def test_delete_application_removes_everything_it_owns(client, cnc):
+    client.post(f"{ORG}/applications", json={"applicationId": "robosync", "name": "R"})
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    cnc["monitoreo-cnc_connectors"].insert_one({"name": "Fanuc"})
+    cnc["monitoreo-cnc_events"].insert_many(
+        [{"applicationId": "monitoreo-cnc"}, {"applicationId": "robosync"}]
+    )
+    cnc.functions.insert_one({"applicationId": "monitoreo-cnc"})
+
+    response = client.delete(APP)
+
+    assert response.status_code == 200
+    assert response.json == {"message": "Application deleted successfully"}
+    registry = cnc.config.find_one({"key": "applications"})["value"]
+    assert list(registry["applicationSettings"]) == ["robosync"]
+    assert registry["availableApplications"] == ["robosync"]
+    assert registry["defaultApplication"] == "robosync"
+    names = set(cnc.list_collection_names())
+    assert not names & {"monitoreo-cnc_devices", "monitoreo-cnc_config", "monitoreo-cnc_connectors"}
+    assert cnc["monitoreo-cnc_events"].count_documents({}) == 1
+    assert cnc.functions.count_documents({}) == 0
+
+
+def test_delete_last_application_clears_the_default(client, cnc):
+    client.delete(APP)
+    registry = cnc.config.find_one({"key": "applications"})["value"]
+    assert registry["defaultApplication"] is None
+    assert client.delete(APP).status_code == 404
+
+
+# 15-19. devices
+
+
+CONSOLE_DEVICE = {
+    "machineId": "CN6",
+    "name": "CN6",
+    "events": [{"id": "M30", "class": "PIECES"}],
+    "connectors": ["Fanuc"],
+    "properties": {"ip": "10.0.0.40", "port": 5000},
+}
+
+
+def test_create_device_from_the_console_body(client, cnc):
+    response = client.post(f"{APP}/devices", json=CONSOLE_DEVICE)
+
+    assert response.status_code == 201
+    stored = cnc["monitoreo-cnc_devices"].find_one({"machineId": "CN6"})
+    assert response.json["_id"] == str(stored["_id"])
+    assert {key: stored[key] for key in CONSOLE_DEVICE} == CONSOLE_DEVICE
+    assert stored["organizationId"] == "acme"
+    assert stored["applicationId"] == "monitoreo-cnc"
+    assert stored["createdAt"] == stored["updatedAt"]
+
+
+def test_create_device_accepts_machine_id_and_keeps_extra_keys(client, cnc):
+    payload = {"machine_id": "CN7", "eui": "70B3D5", "organizationId": "other", "_id": "forged"}
+
+    response = client.post(f"{APP}/devices", json=payload)
+
+    assert response.status_code == 201
+    stored = cnc["monitoreo-cnc_devices"].find_one({"machineId": "CN7"})
+    assert "machine_id" not in stored
+    assert stored["eui"] == "70B3D5"
+    assert stored["organizationId"] == "acme"
+    assert isinstance(stored["_id"], ObjectId)
+    assert (stored["connectors"], stored["events"], stored["properties"]) == ([], [], {})
+
+
+DEVICE_BAD_INPUTS = [
+    ({"name": "x"}, "machineId"),
+    ({"machineId": ""}, "machineId"),
+    ({"machineId": "a/b"}, "machineId"),
+    ({"machineId": "x" * 129}, "machineId"),
+    ({"machineId": OPERATOR}, "machineId"),
+    ({"machineId": 12}, "machineId"),
+    ({"machineId": "M", "name": 5}, "name"),
+    ({"machineId": "M", "connectors": "Fanuc"}, "connectors"),
+    ({"machineId": "M", "connectors": [1]}, "connectors[0]"),
+    ({"machineId": "M", "events": [{"id": "M30"}]}, "events[0].class"),
+    ({"machineId": "M", "events": [{"id": "", "class": "P"}]}, "events[0].id"),
+    ({"machineId": "M", "properties": ["ip"]}, "properties"),
+    ({"machineId": "M", "properties": {"$where": "1"}}, "properties.$where"),
+    ({"machineId": "M", "$set": {"x": 1}}, "$set"),
+    ({"machineId": "M", "properties.ip": "1"}, "properties.ip"),
+]
+
+
+@pytest.mark.parametrize(("payload", "field"), DEVICE_BAD_INPUTS)
+def test_create_device_refuses_bad_input(client, cnc, payload, field):
+    before = snapshot(cnc)
+    response = client.post(f"{APP}/devices", json=payload)
+    assert response.status_code == 400
+    assert response.json["field"] == field
+    assert snapshot(cnc) == before
+
+
+def test_duplicate_machine_id_is_409(client, cnc):
+    client.post(f"{APP}/devices", json={"machineId": "CN6"})
+    response = client.post(f"{APP}/devices", json={"machine_id": "CN6"})
+    assert response.status_code == 409
+    assert response.json["field"] == "machineId"
+    assert cnc["monitoreo-cnc_devices"].count_documents({}) == 1
+
+
+def test_list_and_get_devices(client, cnc):
+    client.post(f"{APP}/devices", json=CONSOLE_DEVICE)
+
+    listed = client.get(f"{APP}/devices")
+    got = client.get(f"{APP}/devices/CN6")
+
+    assert listed.status_code == got.status_code == 200
+    assert listed.json == [got.json]
+    assert got.json["properties"] == {"ip": "10.0.0.40", "port": 5000}
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_unknown_device_is_404(client, cnc, method):
+    response = getattr(client, method)(f"{APP}/devices/NOPE", json={})
+    assert response.status_code == 404
+    assert response.json == {"error": "Device not found"}
+
+
+def test_update_device_sets_sent_keys_and_returns_the_document(client, cnc):
+    client.post(f"{APP}/devices", json=CONSOLE_DEVICE)
+
+    response = client.put(
+        f"{APP}/devices/CN6",
+        json={
+            "name": "Lathe",
+            "properties": {"ip": "10.0.0.41"},
+            "createdAt": "forged",
+            "workOrder": "W1",
+        },
+    )
+
+    assert response.status_code == 200
+    stored = cnc["monitoreo-cnc_devices"].find_one({"machineId": "CN6"})
+    assert response.json["name"] == stored["name"] == "Lathe"
+    assert stored["properties"] == {"ip": "10.0.0.41"}
+    assert stored["events"] == CONSOLE_DEVICE["events"]
+    assert stored["workOrder"] == "W1"
+    assert stored["createdAt"] != "forged"
+    assert stored["updatedAt"] >= stored["createdAt"]
+
+
+def test_update_device_renames_unless_the_id_is_taken(client, cnc):
+    client.post(f"{APP}/devices", json={"machineId": "CN6"})
+    client.post(f"{APP}/devices", json={"machineId": "CN7"})
+
+    taken = client.put(f"{APP}/devices/CN6", json={"machineId": "CN7"})
+    renamed = client.put(f"{APP}/devices/CN6", json={"machineId": "CN8"})
+
+    assert taken.status_code == 409
+    assert renamed.status_code == 200
+    ids = sorted(doc["machineId"] for doc in cnc["monitoreo-cnc_devices"].find())
+    assert ids == ["CN7", "CN8"]
+
+
+@pytest.mark.parametrize(("payload", "field"), DEVICE_BAD_INPUTS[1:])
+def test_update_device_refuses_bad_input(client, cnc, payload, field):
+    client.post(f"{APP}/devices", json={"machineId": "M"})
+    before = snapshot(cnc)
+    response = client.put(f"{APP}/devices/M", json=payload)
+    assert response.status_code == 400
+    assert response.json["field"] == field
+    assert snapshot(cnc) == before
+
+
+def test_delete_device(client, cnc):
+    client.post(f"{APP}/devices", json={"machineId": "CN6"})
+    response = client.delete(f"{APP}/devices/CN6")
+    assert response.json == {"message": "Device deleted successfully"}
+    assert cnc["monitoreo-cnc_devices"].count_documents({}) == 0
+
+
+# 20. properties
+
+
+def test_properties_lists_each_key_with_its_machines(client, cnc):
+    devices = cnc["monitoreo-cnc_devices"]
+    devices.insert_many(
+        [
+            {"machineId": "CN4", "properties": {"ip": "1", "imageUrl": "a"}},
+            {"name": "Named", "properties": {"ip": "2", " ": "blank"}},
+            {"properties": {"ip": None}},
+            {"machineId": "CN9", "properties": "not an object"},
+        ]
+    )
+
+    response = client.get(f"{APP}/properties")
+
+    assert response.status_code == 200
+    assert response.json == [
+        {"key": "imageUrl", "machines": ["CN4"]},
+        {"key": "ip", "machines": ["CN4", "Named", "Unknown"]},
+    ]
+
+
+# 21-23. organization connectors
+
+
+TEMPLATE = {
+    "name": "MQTT",
+    "driver": "mqtt",
+    "description": "Broker",
+    "properties": {"mqtt_topic": "#"},
+    "collections": {"STATE": {"used": True, "variables": {"execution": {"label": "Execution"}}}},
+}
+
+
+def test_create_connector_stores_the_body_and_server_keys(client, acme):
+    response = client.post(
+        f"{ORG}/connectors", json={**TEMPLATE, "_id": "forged", "applicationId": "robosync"}
+    )
+
+    assert response.status_code == 201
+    stored = acme.connectors.find_one({"name": "MQTT"})
+    assert response.json["_id"] == str(stored["_id"])
+    assert {key: stored[key] for key in TEMPLATE} == TEMPLATE
+    assert stored["applicationId"] == "robosync"
+    assert stored["organizationId"] == "acme"
+    assert response.json["createdAt"].endswith("Z")
+
+
+def test_connector_names_are_unique_per_application(client, acme):
+    first = client.post(f"{ORG}/connectors", json={"name": "MQTT", "driver": "mqtt"})
+    copy = client.post(
+        f"{ORG}/connectors", json={"name": "MQTT", "driver": "mqtt", "applicationId": "a"}
+    )
+    again = client.post(f"{ORG}/connectors", json={"name": "MQTT", "driver": "mqtt"})
+
+    assert (first.status_code, copy.status_code, again.status_code) == (201, 201, 409)
+    assert again.json["field"] == "name"
+    assert acme.connectors.count_documents({}) == 2
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"driver": "mqtt"}, "name"),
+        ({"name": "", "driver": "mqtt"}, "name"),
+        ({"name": OPERATOR, "driver": "mqtt"}, "name"),
+        ({"name": "M"}, "driver"),
+        ({"name": "M", "driver": "mqtt", "properties": "x"}, "properties"),
+        ({"name": "M", "driver": "mqtt", "collections": {"S": "x"}}, "collections"),
+        ({"name": "M", "driver": "mqtt", "collections": {"S": {"used": "yes"}}}, "collections"),
+        ({"name": "M", "driver": "mqtt", "properties": {"$ne": 1}}, "properties.$ne"),
+    ],
+)
+def test_create_connector_refuses_bad_input(client, acme, payload, field):
+    before = snapshot(acme)
+    response = client.post(f"{ORG}/connectors", json=payload)
+    assert response.status_code == 400
+    assert response.json["field"].startswith(field)
+    assert snapshot(acme) == before
+
+
+def test_list_and_get_connectors(client, acme):
+    created = client.post(f"{ORG}/connectors", json=TEMPLATE).json
+
+    assert client.get(f"{ORG}/connectors").json == [created]
+    assert client.get(f"{ORG}/connectors/{created['_id']}").json == created
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_malformed_connector_id_is_400(client, acme, method):
+    response = getattr(client, method)(f"{ORG}/connectors/not-an-id", json=TEMPLATE)
+    assert response.status_code == 400
+    assert response.json == {"error": "Invalid connector ID format", "field": "connectorId"}
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_unknown_connector_is_404(client, acme, method):
+    response = getattr(client, method)(f"{ORG}/connectors/{ObjectId()}", json=TEMPLATE)
+    assert response.status_code == 404
+    assert response.json == {"error": "Connector not found"}
+
+
+def test_update_connector_sets_sent_keys_but_not_ownership(client, acme):
+    created = client.post(f"{ORG}/connectors", json=TEMPLATE).json
+
+    response = client.put(
+        f"{ORG}/connectors/{created['_id']}",
+        json={"name": "MQTT v5", "driver": "mqtt", "applicationId": "x", "organizationId": "other"},
+    )
+
+    assert response.status_code == 200
+    stored = acme.connectors.find_one({"_id": ObjectId(created["_id"])})
+    assert stored["name"] == response.json["name"] == "MQTT v5"
+    assert stored["properties"] == TEMPLATE["properties"]
+    assert "applicationId" not in stored
+    assert stored["organizationId"] == "acme"
+
+
+def test_update_connector_onto_a_taken_name_is_409(client, acme):
+    client.post(f"{ORG}/connectors", json={"name": "MQTT", "driver": "mqtt"})
+    other = client.post(f"{ORG}/connectors", json={"name": "Kafka", "driver": "kafka"}).json
+    response = client.put(
+        f"{ORG}/connectors/{other['_id']}", json={"name": "MQTT", "driver": "mqtt"}
+    )
+    assert response.status_code == 409
+    assert acme.connectors.find_one({"_id": ObjectId(other["_id"])})["name"] == "Kafka"
+
+
+def test_update_connector_requires_name_and_driver(client, acme):
+    created = client.post(f"{ORG}/connectors", json=TEMPLATE).json
+    before = snapshot(acme)
+    response = client.put(f"{ORG}/connectors/{created['_id']}", json={"name": "Only"})
+    assert response.status_code == 400
+    assert response.json["field"] == "driver"
+    assert snapshot(acme) == before
+
+
+def test_delete_connector(client, acme):
+    created = client.post(f"{ORG}/connectors", json=TEMPLATE).json
+    response = client.delete(f"{ORG}/connectors/{created['_id']}")
+    assert response.json == {"message": "Connector deleted successfully"}
+    assert acme.connectors.count_documents({}) == 0
+
+
+# 24. oilmonitor_devices
+
+
+def test_oilmonitor_devices_are_raw_and_need_no_application(client, acme):
+    assert client.get(f"{ORG}/oilmonitor_devices").json == []
+    acme.oilmonitor_devices.insert_one({"eui": "A1", "oil": {"temp": 40.5}})
+    response = client.get(f"{ORG}/oilmonitor_devices")
+    assert response.status_code == 200
+    assert response.json[0]["eui"] == "A1"
+    assert response.json[0]["oil"] == {"temp": 40.5}
