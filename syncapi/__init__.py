@@ -15,7 +15,7 @@ def create_app(config=None):
     from syncapi.blueprints import organizations
     from syncapi.serialization import SyncJSONProvider
 
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # the only files served are icons, by their route
     app.config.from_object(config if config is not None else Config())
     app.json = SyncJSONProvider(app)
     app.url_map.strict_slashes = False

@@ -25,6 +25,7 @@ def ensure_indexes():
         blocked_total += len(blocked)
         for collection, name, groups in blocked:
             values = "; ".join(f"{_describe(key)} ({count} documents)" for key, count in groups)
+            values = values or "the server refused it as duplicate, see its log"
             click.echo(f"{database}.{collection}: index {name} blocked by duplicates: {values}")
         if not blocked:
             click.echo(f"{database}: all indexes in place")

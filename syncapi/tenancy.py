@@ -58,7 +58,7 @@ def bind_ids(endpoint, values):
 
 def require_existing():
     """404 for an unknown organization or an unregistered application."""
-    if "tenant_db" not in g:
+    if "tenant_db" not in g or request.method == "OPTIONS":  # CORS preflights touch no data
         return
     view = current_app.view_functions.get(request.endpoint)
     if not getattr(view, "creates_tenant", False):

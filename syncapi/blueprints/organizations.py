@@ -31,7 +31,7 @@ APP = f"{ORG}/applications/<application_id>"
 # Organizations
 
 
-@bp.get("/")
+@bp.get("")
 def list_organizations():
     """Every tenant database with its application and user counts."""
     return orgs.list_organizations(mongo_client(), tenancy.is_tenant_name)

@@ -1,0 +1,283 @@
+"""What every route shares: configuration, the one client, JSON errors, CORS, serialization."""
+
+import math
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import mongomock
+import pytest
+from bson import ObjectId
+
+from config import Config, ConfigError, TestingConfig
+from syncapi import create_app, extensions
+from syncapi.extensions import close_clients, mongo_client
+from tests.conftest import ORG
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# Configuration
+
+
+def test_defaults_need_no_external_server():
+    config = Config(environ={})
+    assert config.MONGODB_URI == "mongomock://localhost"
+    assert config.MONGODB_DEFAULT_DB == "syncapi"
+    assert config.PORT == 3000
+    assert config.CORS_ALLOWED_ORIGIN == "*"
+    assert config.INFLUXDB_STATS_DATABASE == "server__stats"
+    assert config.ICONS_DIR == "static/icons"
+
+
+@pytest.mark.parametrize(
+    ("environ", "default_db"),
+    [
+        ({"MONGODB_URI": "mongodb://db:27017/legacy?authSource=admin"}, "legacy"),
+        ({"MONGODB_URI": "mongodb://db:27017/", "MONGODB_DEFAULT_DB": "test"}, "test"),
+        ({"MONGODB_URI": "mongodb+srv://cluster.example.net"}, "syncapi"),
+    ],
+)
+def test_default_database_comes_from_the_setting_or_the_uri(environ, default_db):
+    assert Config(environ=environ).MONGODB_DEFAULT_DB == default_db
+
+
+@pytest.mark.parametrize(
+    ("environ", "variable"),
+    [
+        ({"PORT": "abc"}, "PORT"),
+        ({"PORT": "0"}, "PORT"),
+        ({"PORT": "70000"}, "PORT"),
+        ({"WEB_CONCURRENCY": "many"}, "WEB_CONCURRENCY"),
+        ({"MONGODB_URI": "postgres://db"}, "MONGODB_URI"),
+        ({"MONGODB_TIMEOUT_MS": "-5"}, "MONGODB_TIMEOUT_MS"),
+    ],
+)
+def test_a_misconfigured_value_is_refused(environ, variable):
+    with pytest.raises(ConfigError, match=variable):
+        Config(environ=environ)
+
+
+@pytest.mark.parametrize(
+    "command", [["-c", "import wsgi"], ["-m", "flask", "--app", "wsgi", "routes"]]
+)
+def test_start_with_a_bad_setting_fails_with_one_clear_line(command):
+    result = subprocess.run(
+        [sys.executable, *command],
+        cwd=ROOT,
+        env={"PORT": "abc", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "syncapi: configuration error: PORT must be an integer, got 'abc'"
+    ]
+
+
+# One MongoClient per process
+
+
+def test_no_client_exists_before_the_first_request(app):
+    assert app.extensions[extensions.EXTENSION_KEY]._client is None
+
+
+def test_one_client_serves_many_requests(app, client, monkeypatch):
+    built = []
+    real = mongomock.MongoClient
+
+    def counting_client(*args, **kwargs):
+        built.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(extensions.mongomock, "MongoClient", counting_client)
+
+    for index in range(5):
+        assert client.put(f"/api/organizations/org{index}", json={}).status_code == 201
+        assert client.get(f"/api/organizations/org{index}").status_code == 200
+    assert client.get("/api/organizations").json[-1]["id"] == "org4"
+
+    assert len(built) == 1
+    assert mongo_client(app) is mongo_client(app)
+
+
+def test_concurrent_first_requests_build_one_client(app, monkeypatch):
+    built, gate = [], threading.Barrier(8)
+    real = mongomock.MongoClient
+
+    def slow_client(*args, **kwargs):
+        built.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(extensions.mongomock, "MongoClient", slow_client)
+
+    def first_use():
+        gate.wait()
+        mongo_client(app)
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(built) == 1
+
+
+def test_a_real_server_uri_gets_a_lazy_pymongo_client():
+    app = create_app(TestingConfig(MONGODB_URI="mongodb://127.0.0.1:1/", MONGODB_TIMEOUT_MS=50))
+    try:
+        client = mongo_client(app)
+        assert type(client).__module__.startswith("pymongo")
+        assert client.options.pool_options.metadata["application"]["name"] == "syncapi"
+    finally:
+        close_clients(app)
+
+
+# MongoDB unreachable
+
+
+@pytest.fixture
+def offline_client():
+    app = create_app(TestingConfig(MONGODB_URI="mongodb://127.0.0.1:1/", MONGODB_TIMEOUT_MS=50))
+    yield app.test_client()
+    close_clients(app)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload"),
+    [
+        ("get", "/api/organizations", None),
+        ("get", ORG, None),
+        ("put", ORG, {"name": "Acme"}),
+        ("post", f"{ORG}/users", {"name": "Ana", "email": "a@x"}),
+        ("get", f"{ORG}/applications/monitoreo-cnc/devices", None),
+    ],
+)
+def test_mongodb_unreachable_is_503(offline_client, method, path, payload):
+    response = getattr(offline_client, method)(path, json=payload)
+    assert response.status_code == 503
+    assert response.json == {"error": "MongoDB unavailable"}
+
+
+def test_validation_still_comes_before_any_driver_call(offline_client):
+    response = offline_client.get("/api/organizations/Bad_Id")
+    assert response.status_code == 400
+    assert response.json["field"] == "organizationId"
+
+
+# Errors are JSON
+
+
+def test_unknown_path_is_json_404(client):
+    response = client.get("/organizations")
+    assert response.status_code == 404
+    assert response.json == {"error": "Not found"}
+
+
+def test_wrong_method_is_json_405_with_allow(client):
+    response = client.patch("/api/organizations")
+    assert response.status_code == 405
+    assert response.json == {"error": "Method not allowed"}
+    assert "GET" in response.headers["Allow"]
+
+
+def test_trailing_slashes_are_tolerated(client, acme):
+    assert client.get("/api/organizations/").status_code == 200
+    assert client.get(f"{ORG}/users/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [("{bad json", "application/json"), ('{"name": "A"}', "text/plain"), ("", "application/json")],
+)
+def test_malformed_or_non_json_body_is_400(client, acme, data, content_type):
+    response = client.post(f"{ORG}/users", data=data, content_type=content_type)
+    assert response.status_code == 400
+    assert response.json == {"error": "Invalid JSON body"}
+    assert acme.users.count_documents({}) == 0
+
+
+def test_oversized_body_is_json_413():
+    app = create_app(TestingConfig(MAX_CONTENT_LENGTH=1024))
+    client = app.test_client()
+    response = client.put(ORG, json={"description": "x" * 2048})
+    assert response.status_code == 413
+    assert response.json == {"error": "Payload too large"}
+    close_clients(app)
+
+
+def test_unexpected_error_is_a_generic_500_logged_with_its_traceback(caplog):
+    app = create_app(TestingConfig())
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret connection string")
+
+    response = app.test_client().get("/boom")
+
+    assert response.status_code == 500
+    assert response.json == {"error": "Internal server error"}
+    assert b"secret" not in response.data
+    assert "secret connection string" in caplog.text
+    assert "Traceback" in caplog.text
+
+
+# CORS (spec README §10)
+
+
+def test_cors_echoes_the_origin_with_credentials_by_default(client):
+    response = client.get("/api/organizations", headers={"Origin": "http://localhost:5173"})
+    assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+
+
+def test_cors_preflight_allows_the_console_methods_and_headers(client, mongo):
+    response = client.options(
+        f"{ORG}/users",
+        headers={
+            "Origin": "http://localhost:5173",
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "Content-Type, Authorization",
+        },
+    )
+    assert response.status_code == 200
+    assert "PATCH" in response.headers["Access-Control-Allow-Methods"]
+    assert "authorization" in response.headers["Access-Control-Allow-Headers"].lower()
+    assert mongo.list_database_names() == []
+
+
+def test_cors_allowlist_refuses_other_origins():
+    app = create_app(TestingConfig(CORS_ALLOWED_ORIGIN=["https://console.example.com"]))
+    client = app.test_client()
+    allowed = client.get("/api/organizations", headers={"Origin": "https://console.example.com"})
+    other = client.get("/api/organizations", headers={"Origin": "https://evil.example.com"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://console.example.com"
+    assert "Access-Control-Allow-Origin" not in other.headers
+    close_clients(app)
+
+
+# Serialization (spec README §10)
+
+
+def test_stored_values_are_serialized_as_the_contract_says(client, acme):
+    moment = datetime(2025, 2, 8, 12, 0, 0, 123456)
+    oid = ObjectId()
+    acme.oilmonitor_devices.insert_one(
+        {"_id": oid, "z": 1, "seen": moment, "aware": moment.replace(tzinfo=UTC), "nan": math.nan}
+    )
+
+    response = client.get(f"{ORG}/oilmonitor_devices")
+
+    assert response.data.decode().startswith(f'[{{"_id":"{oid}","z":1,')  # stored key order
+    assert response.json == [
+        {
+            "_id": str(oid),
+            "z": 1,
+            "seen": "2025-02-08T12:00:00.123Z",
+            "aware": "2025-02-08T12:00:00.123Z",
+            "nan": None,
+        }
+    ]
