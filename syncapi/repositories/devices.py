@@ -3,24 +3,19 @@
 Shared by the device routes of `/api/organizations` and `/api/applications`.
 """
 
-from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from functools import partial
 
 from syncapi.errors import ApiError
+from syncapi.repositories import documents
 from syncapi.repositories.applications import app_collection
 from syncapi.serialization import utcnow
+
+DUPLICATE = partial(ApiError, 409, "A device with this machineId already exists", field="machineId")
+NOT_FOUND = partial(ApiError, 404, "Device not found")
 
 
 def _collection(db, application_id):
     return app_collection(db, application_id, "devices")
-
-
-def _duplicate():
-    return ApiError(409, "A device with this machineId already exists", field="machineId")
-
-
-def _not_found():
-    return ApiError(404, "Device not found")
 
 
 def list_devices(db, application_id):
@@ -28,10 +23,7 @@ def list_devices(db, application_id):
 
 
 def get_device(db, application_id, machine_id):
-    document = _collection(db, application_id).find_one({"machineId": machine_id})
-    if document is None:
-        raise _not_found()
-    return document
+    return documents.find(_collection(db, application_id), {"machineId": machine_id}, NOT_FOUND)
 
 
 def create_device(db, organization_id, application_id, fields):
@@ -43,30 +35,17 @@ def create_device(db, organization_id, application_id, fields):
         "createdAt": now,
         "updatedAt": now,
     }
-    try:
-        _collection(db, application_id).insert_one(document)
-    except DuplicateKeyError:
-        raise _duplicate() from None
-    return document
+    return documents.insert(_collection(db, application_id), document, DUPLICATE)
 
 
 def update_device(db, application_id, machine_id, changes):
-    try:
-        document = _collection(db, application_id).find_one_and_update(
-            {"machineId": machine_id},
-            {"$set": {**changes, "updatedAt": utcnow()}},
-            return_document=ReturnDocument.AFTER,
-        )
-    except DuplicateKeyError:
-        raise _duplicate() from None
-    if document is None:
-        raise _not_found()
-    return document
+    changes = {**changes, "updatedAt": utcnow()}
+    query = {"machineId": machine_id}
+    return documents.update(_collection(db, application_id), query, changes, NOT_FOUND, DUPLICATE)
 
 
 def delete_device(db, application_id, machine_id):
-    if _collection(db, application_id).delete_one({"machineId": machine_id}).deleted_count == 0:
-        raise _not_found()
+    documents.delete(_collection(db, application_id), {"machineId": machine_id}, NOT_FOUND)
 
 
 def property_keys(db, application_id):

@@ -1,14 +1,17 @@
 """Gateways of an organization (collection `gateways`), addressed by their `gatewayId`."""
 
-from pymongo import DESCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from functools import partial
+
+from pymongo import DESCENDING
 
 from syncapi.errors import ApiError
+from syncapi.repositories import documents
 from syncapi.serialization import utcnow
 
-
-def _duplicate():
-    return ApiError(409, "A gateway with this gatewayId already exists", field="gatewayId")
+DUPLICATE = partial(
+    ApiError, 409, "A gateway with this gatewayId already exists", field="gatewayId"
+)
+NOT_FOUND = partial(ApiError, 404, "Gateway not found")
 
 
 def list_gateways(db):
@@ -18,27 +21,13 @@ def list_gateways(db):
 def create_gateway(db, fields):
     now = utcnow()
     document = {"status": "connected", **fields, "createdAt": now, "updatedAt": now}
-    try:
-        db.gateways.insert_one(document)
-    except DuplicateKeyError:
-        raise _duplicate() from None
-    return document
+    return documents.insert(db.gateways, document, DUPLICATE)
 
 
 def update_gateway(db, gateway_id, changes):
-    try:
-        document = db.gateways.find_one_and_update(
-            {"gatewayId": gateway_id},
-            {"$set": {**changes, "updatedAt": utcnow()}},
-            return_document=ReturnDocument.AFTER,
-        )
-    except DuplicateKeyError:
-        raise _duplicate() from None
-    if document is None:
-        raise ApiError(404, "Gateway not found")
-    return document
+    changes = {**changes, "updatedAt": utcnow()}
+    return documents.update(db.gateways, {"gatewayId": gateway_id}, changes, NOT_FOUND, DUPLICATE)
 
 
 def delete_gateway(db, gateway_id):
-    if db.gateways.delete_one({"gatewayId": gateway_id}).deleted_count == 0:
-        raise ApiError(404, "Gateway not found")
+    documents.delete(db.gateways, {"gatewayId": gateway_id}, NOT_FOUND)

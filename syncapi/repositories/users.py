@@ -1,11 +1,15 @@
 """Users of an organization (collection `users`)."""
 
+from functools import partial
+
 from bson import ObjectId
-from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
 
 from syncapi.errors import ApiError
+from syncapi.repositories import documents
 from syncapi.serialization import iso_now
+
+DUPLICATE = partial(ApiError, 409, "A user with this email already exists", field="email")
+NOT_FOUND = partial(ApiError, 404, "User not found")
 
 
 def public(document):
@@ -27,10 +31,6 @@ def _by_id(user_id):
     return {"id": user_id}
 
 
-def _duplicate_email():
-    return ApiError(409, "A user with this email already exists", field="email")
-
-
 def list_users(db):
     return [public(document) for document in db.users.find()]
 
@@ -42,25 +42,12 @@ def create_user(db, organization_id, fields):
         "organizationId": organization_id,
         "createdAt": iso_now(),
     }
-    try:
-        db.users.insert_one(document)
-    except DuplicateKeyError:
-        raise _duplicate_email() from None
-    return public(document)
+    return public(documents.insert(db.users, document, DUPLICATE))
 
 
 def update_user(db, user_id, changes):
-    try:
-        document = db.users.find_one_and_update(
-            _by_id(user_id), {"$set": changes}, return_document=ReturnDocument.AFTER
-        )
-    except DuplicateKeyError:
-        raise _duplicate_email() from None
-    if document is None:
-        raise ApiError(404, "User not found")
-    return public(document)
+    return public(documents.update(db.users, _by_id(user_id), changes, NOT_FOUND, DUPLICATE))
 
 
 def delete_user(db, user_id):
-    if db.users.delete_one(_by_id(user_id)).deleted_count == 0:
-        raise ApiError(404, "User not found")
+    documents.delete(db.users, _by_id(user_id), NOT_FOUND)

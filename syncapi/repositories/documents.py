@@ -1,0 +1,43 @@
+"""The patterns every entity repeats: insert, find, update-and-return, delete.
+
+Each turns the driver's outcome (a unique index hit, nothing matched) into the entity's own
+error, given as a factory (`partial(ApiError, 404, "Device not found")`) so each request
+raises a fresh exception.
+"""
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+
+def insert(collection, document, duplicate):
+    """Insert; `duplicate()` is raised when a unique index refuses the document."""
+    try:
+        collection.insert_one(document)
+    except DuplicateKeyError:
+        raise duplicate() from None
+    return document
+
+
+def update(collection, query, changes, not_found, duplicate):
+    """`$set` the changes on the one matching document and return it as stored after."""
+    try:
+        document = collection.find_one_and_update(
+            query, {"$set": changes}, return_document=ReturnDocument.AFTER
+        )
+    except DuplicateKeyError:
+        raise duplicate() from None
+    if document is None:
+        raise not_found()
+    return document
+
+
+def delete(collection, query, not_found):
+    if collection.delete_one(query).deleted_count == 0:
+        raise not_found()
+
+
+def find(collection, query, not_found):
+    document = collection.find_one(query)
+    if document is None:
+        raise not_found()
+    return document
