@@ -12,7 +12,7 @@ CORS_HEADERS = ["Content-Type", "Authorization"]
 def create_app(config=None):
     """Build the app; no client is created here (see `extensions`)."""
     from syncapi import commands, errors, extensions
-    from syncapi.blueprints import organizations
+    from syncapi.blueprints import applications, organizations
     from syncapi.serialization import SyncJSONProvider
 
     app = Flask(__name__, static_folder=None)  # the only files served are icons, by their route
@@ -32,4 +32,5 @@ def create_app(config=None):
     commands.init_app(app)
 
     app.register_blueprint(organizations.bp, url_prefix="/api/organizations")
+    app.register_blueprint(applications.bp, url_prefix="/api/applications")
     return app

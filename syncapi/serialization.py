@@ -17,6 +17,10 @@ def utcnow():
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
+def epoch_ms():
+    return int(utcnow().timestamp() * 1000)
+
+
 def isoformat(moment):
     """`2025-02-08T12:00:00.000Z`; pymongo hands back naive datetimes that are UTC."""
     if moment.tzinfo is not None:

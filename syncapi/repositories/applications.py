@@ -124,3 +124,9 @@ def delete_application(db, application_id):
         app_collection(db, application_id, suffix).drop()
     for name in SHARED_COLLECTIONS:
         db[name].delete_many({"applicationId": application_id})
+
+
+def application_config(db, application_id):
+    """`{key: value}` of the app's `{app}_config`; later duplicates win."""
+    documents = app_collection(db, application_id, "config").find({}, {"_id": 0})
+    return {doc["key"]: doc.get("value") for doc in documents if isinstance(doc.get("key"), str)}

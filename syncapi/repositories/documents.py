@@ -8,6 +8,8 @@ raises a fresh exception.
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from syncapi.serialization import epoch_ms
+
 
 def insert(collection, document, duplicate):
     """Insert; `duplicate()` is raised when a unique index refuses the document."""
@@ -41,3 +43,19 @@ def find(collection, query, not_found):
     if document is None:
         raise not_found()
     return document
+
+
+def insert_with_new_id(collection, document, prefix, attempts=100):
+    """Insert under `{prefix}_{epoch ms}`, adding `_1`, `_2`… while the unique index says taken.
+
+    Two creates in the same millisecond therefore get two ids, whichever process made them.
+    """
+    base = f"{prefix}_{epoch_ms()}"
+    for attempt in range(attempts):
+        candidate = {"id": base if attempt == 0 else f"{base}_{attempt}", **document}
+        try:
+            collection.insert_one(candidate)
+        except DuplicateKeyError:
+            continue
+        return candidate
+    raise RuntimeError(f"no free id after {attempts} attempts for {base}")

@@ -15,8 +15,13 @@ TENANT_INDEXES = (
     ("users", ("email",), "email_unique"),
     ("gateways", ("gatewayId",), "gatewayId_unique"),
     ("connectors", ("name", "applicationId"), "name_applicationId_unique"),
+    ("monitoreo-cnc_events", ("applicationId", "id"), "applicationId_id_unique"),
+    ("functions", ("applicationId", "id"), "applicationId_id_unique"),
 )
-APPLICATION_INDEXES = (("devices", ("machineId",), "machineId_unique"),)
+APPLICATION_INDEXES = (
+    ("devices", ("machineId",), "machineId_unique"),
+    ("connectors", ("name",), "name_unique"),
+)
 
 # The original stored some devices under `machine_id` only: those legacy documents, without a
 # `machineId`, must not collide with each other as "null" duplicates.

@@ -4,6 +4,8 @@ A key starting with `$` is refused at any depth of what a schema loads (free obj
 `properties` included), so a request value never reaches MongoDB as an operator.
 """
 
+import math
+
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
 
 from syncapi.identifiers import IDENTIFIER_PATTERN, is_identifier
@@ -19,6 +21,12 @@ def identifier(value):
         raise ValidationError(f"must match {IDENTIFIER_PATTERN}")
 
 
+def id_length(value):
+    """Event-class and function ids (spec README §10)."""
+    if not 1 <= len(value) <= 128:
+        raise ValidationError("must be 1 to 128 characters")
+
+
 def contains_at(value):
     if value and "@" not in value:
         raise ValidationError("must contain @")
@@ -29,6 +37,20 @@ def text(*validators, **options):
     if options.get("required"):
         validators = (not_blank, *validators)
     return fields.String(validate=list(validators), **options)
+
+
+def is_number(value):
+    """A JSON number: not a numeric string, not a boolean, not NaN or Infinity."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class Number(fields.Field):
+    """A number kept as sent (`360` stays an integer), refusing what `is_number` refuses."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not is_number(value):
+            raise ValidationError("must be a number")
+        return value
 
 
 def wire(name):

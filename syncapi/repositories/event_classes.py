@@ -1,0 +1,44 @@
+"""Event classes of every application of a tenant, in `monitoreo-cnc_events` by `applicationId`.
+
+The collection's name is fixed (spec README §4): it is not the `monitoreo-cnc` app's own.
+"""
+
+from functools import partial
+
+from syncapi.errors import ApiError
+from syncapi.repositories import documents
+from syncapi.serialization import utcnow
+
+COLLECTION = "monitoreo-cnc_events"
+HIDDEN = {"_id": 0, "applicationId": 0, "createdAt": 0, "updatedAt": 0}
+DUPLICATE = partial(ApiError, 409, "An event class with this id already exists", field="id")
+
+
+def public(document):
+    return {key: value for key, value in document.items() if key not in HIDDEN}
+
+
+def list_event_classes(db, application_id):
+    return list(db[COLLECTION].find({"applicationId": application_id}, HIDDEN))
+
+
+def create_event_class(db, application_id, fields):
+    """Insert with the sent id (409 if taken) or a generated one that never collides."""
+    now = utcnow()
+    document = {**fields, "applicationId": application_id, "createdAt": now, "updatedAt": now}
+    if "id" in fields:
+        return public(documents.insert(db[COLLECTION], document, DUPLICATE))
+    return public(documents.insert_with_new_id(db[COLLECTION], document, "ec"))
+
+
+def replace_event_classes(db, application_id, items):
+    """Swap the whole set; items are validated and their ids unique before this is called."""
+    now = utcnow()
+    new = [
+        {**item, "applicationId": application_id, "createdAt": now, "updatedAt": now}
+        for item in items
+    ]
+    db[COLLECTION].delete_many({"applicationId": application_id})
+    if new:
+        db[COLLECTION].insert_many(new)
+    return [public(document) for document in new]

@@ -1,0 +1,47 @@
+"""Functions of every application of a tenant, in `functions` by `applicationId`."""
+
+from functools import partial
+
+from syncapi.errors import ApiError
+from syncapi.repositories import documents
+from syncapi.serialization import utcnow
+
+HIDDEN = {"_id": 0, "applicationId": 0, "createdAt": 0, "updatedAt": 0}
+DUPLICATE = partial(ApiError, 409, "A function with this id already exists", field="id")
+NOT_FOUND = partial(ApiError, 404, "Function not found")
+
+
+def public(document):
+    return {key: value for key, value in document.items() if key not in HIDDEN}
+
+
+def _query(application_id, function_id):
+    return {"applicationId": application_id, "id": function_id}
+
+
+def list_functions(db, application_id):
+    return list(db.functions.find({"applicationId": application_id}, HIDDEN))
+
+
+def get_function(db, application_id, function_id):
+    return public(documents.find(db.functions, _query(application_id, function_id), NOT_FOUND))
+
+
+def create_function(db, application_id, fields):
+    """Insert with the sent id (409 if taken) or a generated one that never collides."""
+    now = utcnow()
+    document = {**fields, "applicationId": application_id, "createdAt": now, "updatedAt": now}
+    if "id" in fields:
+        return public(documents.insert(db.functions, document, DUPLICATE))
+    return public(documents.insert_with_new_id(db.functions, document, "fn"))
+
+
+def update_function(db, application_id, function_id, fields):
+    changes = {**fields, "updatedAt": utcnow()}
+    changes.pop("id", None)
+    query = _query(application_id, function_id)
+    return public(documents.update(db.functions, query, changes, NOT_FOUND, DUPLICATE))
+
+
+def delete_function(db, application_id, function_id):
+    documents.delete(db.functions, _query(application_id, function_id), NOT_FOUND)

@@ -1,0 +1,71 @@
+"""Functions computed from a machine's events: counters and algebraic formulas."""
+
+from marshmallow import ValidationError, fields, post_load, validates_schema
+
+from syncapi import expressions
+from syncapi.schemas.base import BaseSchema, id_length, is_number, one_of, text, wire
+
+ALGEBRAIC_TYPES = ("Algebraic Function", "Algebraic")  # the console's, the seed data's
+
+
+class CounterSchema(BaseSchema):
+    name = fields.String()
+    event_class = fields.String(**wire("eventClass"))
+
+
+class FunctionEventSchema(BaseSchema):
+    """What feeds a variable: an event of a class, or a device property."""
+
+    type = one_of(("event", "property"))
+    event_class = fields.String(**wire("eventClass"))
+    property = fields.String()
+    event = fields.String()
+    name = fields.String()
+
+
+class FunctionSchema(BaseSchema):
+    id = fields.String(validate=id_length)
+    name = text(required=True)
+    type = text(load_default="Algebraic Function")
+    counter = fields.Nested(CounterSchema, allow_none=True, load_default=None)
+    expression = fields.String()
+    variables = fields.List(fields.String(), required=True)
+    events = fields.List(fields.Nested(FunctionEventSchema), load_default=list)
+    description = fields.String(load_default="")
+
+    @validates_schema
+    def counter_or_expression(self, data, **kwargs):
+        if data["type"] == "Counter":
+            if not (data.get("counter") or {}).get("name", "").strip():
+                raise ValidationError("is required for a Counter", "counter.name")
+        elif "expression" not in data:
+            raise ValidationError("is required", "expression")
+
+    @post_load
+    def check_expression(self, data, **kwargs):
+        if data["type"] == "Counter":
+            data.setdefault("expression", data["counter"]["name"])
+        elif data["type"] in ALGEBRAIC_TYPES:
+            try:
+                expressions.check(data["expression"], declared_names(data))
+            except expressions.ExpressionError as error:
+                raise ValidationError(str(error), "expression") from None
+        return data
+
+
+def declared_names(function):
+    """The names a formula may use: its variables and the name of each of its events."""
+    names = set(function.get("variables") or [])
+    return names | {event["name"] for event in function.get("events") or [] if event.get("name")}
+
+
+class EvaluationSchema(BaseSchema):
+    """`{"values": {name: number}}`; numbers only (no strings, booleans, NaN)."""
+
+    values = fields.Dict(keys=fields.String(), required=True)
+
+    @validates_schema
+    def numbers_only(self, data, **kwargs):
+        for name, value in data["values"].items():
+            if not is_number(value):
+                raise ValidationError("must be a number", f"values.{name}")
