@@ -8,7 +8,7 @@ def run_ensure_indexes(app):
     return app.test_cli_runner().invoke(db_group, ["ensure-indexes"])
 
 
-def test_creates_every_index_in_every_tenant(app, mongo):
+def test_creates_every_index_in_every_tenant_and_the_shared_database(app, mongo):
     legacy = mongo["legacy"]
     legacy.config.insert_one(
         {"key": "applications", "value": {"applicationSettings": {"cnc": {"name": "CNC"}}}}
@@ -19,11 +19,13 @@ def test_creates_every_index_in_every_tenant(app, mongo):
     result = run_ensure_indexes(app)
 
     assert result.exit_code == 0, result.output
-    assert result.output == "legacy: all indexes in place\n"
+    assert result.output == "legacy: all indexes in place\nsyncapi: all indexes in place\n"
     assert "email_unique" in legacy.users.index_information()
     assert "name_applicationId_unique" in legacy.connectors.index_information()
     assert "machineId_unique" in legacy.cnc_devices.index_information()
-    assert "machineId_unique" not in mongo["syncapi"].devices.index_information()
+    assert "machineId_unique" in mongo["syncapi"].devices.index_information()
+    assert "name_unique" in mongo["syncapi"].services.index_information()
+    assert "email_unique" not in mongo["syncapi"].users.index_information()
 
 
 def test_is_idempotent(app, client, cnc):
@@ -58,3 +60,52 @@ def test_the_index_then_answers_409(app, client, mongo):
     run_ensure_indexes(app)
     client.post(f"{APP}/devices", json={"machineId": "CN1"})
     assert client.post(f"{APP}/devices", json={"machineId": "CN1"}).status_code == 409
+
+
+# flask seed-demo
+
+
+def seed_twice(app):
+    runner = app.test_cli_runner()
+    return [runner.invoke(args=["seed-demo"]) for _ in range(2)]
+
+
+def test_seed_demo_twice_leaves_one_copy(app, mongo):
+    first, second = seed_twice(app)
+
+    assert first.exit_code == second.exit_code == 0
+    assert "document(s) added" in first.output
+    assert second.output == "demo tenant ready: 0 document(s) added\n"
+    tenant = mongo["autentiodev"]
+    assert tenant.config.count_documents({}) == 2
+    assert tenant["monitoreo-cnc_devices"].count_documents({}) == 3
+    assert tenant.connectors.count_documents({"applicationId": {"$exists": False}}) == 4
+    assert mongo["syncapi"].services.count_documents({}) == 3
+
+
+def test_the_seeded_tenant_reads_as_the_console_expects(app, client):
+    seed_twice(app)
+
+    organizations = client.get("/api/organizations").json
+    applications = client.get("/api/organizations/autentiodev/applications").json
+    machine = client.get("/api/organizations/autentiodev/applications/monitoreo-cnc/devices/CN4")
+    classes = client.get("/api/applications/autentiodev/applications/monitoreo-cnc/event-classes")
+    functions = client.get("/api/applications/autentiodev/applications/monitoreo-cnc/functions")
+
+    assert [org["id"] for org in organizations] == ["autentiodev"]
+    assert organizations[0]["applicationCount"] == 2
+    assert [(app["applicationId"], app["deviceCount"]) for app in applications] == [
+        ("monitoreo-cnc", 3),
+        ("oil-monitor", 1),
+    ]
+    assert machine.json["connectors"] == ["Fanuc"]
+    assert machine.json["properties"]["ip"] == "10.0.0.34"
+    assert {item["class"] for item in classes.json} == {"EXECUTION", "MODE", "PIECES"}
+    evaluate = client.post(
+        "/api/applications/autentiodev/applications/monitoreo-cnc/functions/fn_oee/evaluate",
+        json={"values": {"run": 3, "stop": 1}},
+    )
+    assert evaluate.json == {"result": 75.0}
+    assert {item["type"] for item in functions.json} == {"Counter", "Algebraic Function"}
+    services = client.get("/api/services").json
+    assert {service["configuration"].get("password") for service in services} >= {"********"}

@@ -23,6 +23,12 @@ APPLICATION_INDEXES = (
     ("connectors", ("name",), "name_unique"),
 )
 
+# The shared default database (spec README §3).
+SHARED_INDEXES = (
+    ("devices", ("machineId",), "machineId_unique"),
+    ("services", ("name",), "name_unique"),
+)
+
 # The original stored some devices under `machine_id` only: those legacy documents, without a
 # `machineId`, must not collide with each other as "null" duplicates.
 PARTIAL = {"machineId_unique": {"machineId": {"$type": "string"}}}
@@ -64,10 +70,15 @@ def duplicates(collection, keys, name, limit=10):
     return [(group["_id"], group["count"]) for group in collection.aggregate(pipeline)]
 
 
-def ensure_all(db, application_ids):
-    """Create every index of one tenant; returns the ones duplicates block, data untouched."""
+def ensure_shared_indexes(db):
+    for collection, keys, name in SHARED_INDEXES:
+        create_index(db, collection, keys, name)
+
+
+def ensure_all(db, specs):
+    """Create these indexes; returns the ones duplicates block, data untouched."""
     blocked = []
-    for collection, keys, name in tenant_specs(application_ids):
+    for collection, keys, name in specs:
         try:
             create_index(db, collection, keys, name)
         except OperationFailure as error:

@@ -4,6 +4,7 @@ import logging
 
 from pymongo.errors import OperationFailure
 
+from syncapi.identifiers import is_identifier
 from syncapi.repositories import applications, indexes
 from syncapi.repositories.databases import database_exists, list_databases
 from syncapi.serialization import iso_now
@@ -47,8 +48,8 @@ def _counts(db):
 
 
 def _log_skipped_once(name):
-    system = name in ("admin", "local", "config")
-    if not system and name not in _skipped_names:
+    """System and shared databases are skipped silently; a legacy tenant name is worth a line."""
+    if not is_identifier(name) and name not in _skipped_names:
         _skipped_names.add(name)
         log.warning("database %r is not listed: its name breaks the organization id rule", name)
 

@@ -53,6 +53,15 @@ class Number(fields.Field):
         return value
 
 
+class StrictBoolean(fields.Field):
+    """Only JSON `true`/`false`: `"true"`, `1` or `null` are refused, not guessed."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("must be a boolean")
+        return value
+
+
 def wire(name):
     """Field options for a camelCase key, stored under the same name as on the wire."""
     return {"data_key": name, "attribute": name}

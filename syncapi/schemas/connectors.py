@@ -6,7 +6,7 @@ application create ignores them); each route chooses with `schema.load(body, unk
 
 from marshmallow import INCLUDE, fields
 
-from syncapi.schemas.base import BaseSchema, text
+from syncapi.schemas.base import BaseSchema, StrictBoolean, text
 
 
 class CollectionSchema(BaseSchema):
@@ -15,7 +15,7 @@ class CollectionSchema(BaseSchema):
     class Meta:
         unknown = INCLUDE
 
-    used = fields.Boolean(truthy={True}, falsy={False})
+    used = StrictBoolean()
     variables = fields.Dict(keys=fields.String(), values=fields.Dict())
 
 

@@ -1,6 +1,10 @@
-"""Tenant devices: declared fields validated, any other key stored as sent (the contract)."""
+"""Devices: the tenant devices of both tenant mounts and the legacy `/device` ones.
 
-from marshmallow import INCLUDE, ValidationError, fields
+Both share the declared fields; they differ in what happens to other keys (tenant devices
+store them as sent, legacy devices drop them) and in who sets `organizationId`.
+"""
+
+from marshmallow import EXCLUDE, INCLUDE, ValidationError, fields
 
 from syncapi.schemas.base import BaseSchema, text, wire
 
@@ -15,19 +19,21 @@ def machine_id_rule(value):
         raise ValidationError("must be 1 to 128 characters without /")
 
 
-class DeviceSchema(BaseSchema):
-    """POST as is, PUT with `partial=True`; `machine_id` is accepted for `machineId`."""
-
-    server_set = ("_id", "organizationId", "applicationId", "createdAt", "updatedAt")
-
-    class Meta:
-        unknown = INCLUDE
-
+class DeviceFieldsSchema(BaseSchema):
     machine_id = text(machine_id_rule, required=True, **wire("machineId"))
     name = fields.String()
     connectors = fields.List(fields.String(), load_default=list)
     events = fields.List(fields.Nested(DeviceEventSchema), load_default=list)
     properties = fields.Dict(load_default=dict)
+
+
+class DeviceSchema(DeviceFieldsSchema):
+    """Tenant devices: POST as is, PUT through `load_changes`; `machine_id` means `machineId`."""
+
+    server_set = ("_id", "organizationId", "applicationId", "createdAt", "updatedAt")
+
+    class Meta:
+        unknown = INCLUDE
 
     def adjust(self, data):
         if "machine_id" in data:
@@ -35,3 +41,13 @@ class DeviceSchema(BaseSchema):
             data.setdefault("machineId", snake)
         self.check_extra_keys(data)
         return data
+
+
+class LegacyDeviceSchema(DeviceFieldsSchema):
+    """Devices of the shared database: keys outside the schema are dropped (the original's)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    application_id = fields.String(**wire("applicationId"))
+    organization_id = fields.String(**wire("organizationId"))

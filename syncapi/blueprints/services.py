@@ -1,0 +1,73 @@
+"""`/api/services`: global service configurations in the shared database (spec/services.md).
+
+Secrets in `configuration` are masked in every answer unless `?reveal=true` asks for them.
+"""
+
+from flask import Blueprint, request
+from marshmallow import ValidationError
+
+from syncapi import secrets
+from syncapi.blueprints.common import json_body, object_id
+from syncapi.errors import ApiError
+from syncapi.repositories import services, shared
+from syncapi.schemas.services import ServiceSchema, ToggleSchema
+
+bp = Blueprint("services", __name__)
+
+
+def service_id(value):
+    return object_id(value, "id", "Invalid service ID format")
+
+
+def answer(document):
+    """The document as stored, its secrets masked unless the caller asked to see them."""
+    if request.args.get("reveal") == "true":
+        return document
+    return {**document, "configuration": secrets.mask(document.get("configuration"))}
+
+
+@bp.get("")
+def list_services():
+    """Every service configuration, most recently updated first."""
+    return [answer(document) for document in services.list_services(shared.database())]
+
+
+@bp.get("/<service_id_text>")
+def get_service(service_id_text):
+    return answer(services.get_service(shared.database(), service_id(service_id_text)))
+
+
+@bp.post("")
+def create_service():
+    fields = ServiceSchema().load(json_body())
+    return answer(services.create_service(shared.database(), fields)), 201
+
+
+@bp.put("/<service_id_text>")
+def update_service(service_id_text):
+    """Replace the sent keys; a masked secret sent back keeps its stored value."""
+    oid = service_id(service_id_text)
+    changes = ServiceSchema().load_changes(json_body())
+    db = shared.database()
+    if "configuration" in changes:
+        stored = services.get_service(db, oid).get("configuration")
+        changes["configuration"] = secrets.keep_masked(changes["configuration"], stored)
+    return answer(services.update_service(db, oid, changes))
+
+
+@bp.patch("/<service_id_text>/toggle")
+def toggle_service(service_id_text):
+    """Switch a service on or off; `enabled` must be a JSON boolean."""
+    oid = service_id(service_id_text)
+    try:
+        changes = ToggleSchema().load(json_body())
+    except ValidationError:
+        raise ApiError(400, "Invalid value for enabled field", field="enabled") from None
+    return answer(services.update_service(shared.database(), oid, changes))
+
+
+@bp.delete("/<service_id_text>")
+def delete_service(service_id_text):
+    """Delete; the one delete of the API answered with 204 and no body."""
+    services.delete_service(shared.database(), service_id(service_id_text))
+    return "", 204

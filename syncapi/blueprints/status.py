@@ -1,0 +1,10 @@
+"""`/status`: liveness. Touches no backend, so it answers whenever the process is up."""
+
+from flask import Blueprint
+
+bp = Blueprint("status", __name__)
+
+
+@bp.get("")
+def get_status():
+    return {"message": "Sync API is running"}

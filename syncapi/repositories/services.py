@@ -1,0 +1,35 @@
+"""Service configurations: the shared database's `services`."""
+
+from functools import partial
+
+from pymongo import DESCENDING
+
+from syncapi.errors import ApiError
+from syncapi.repositories import documents
+from syncapi.serialization import utcnow
+
+DUPLICATE = partial(ApiError, 409, "A service with this name already exists", field="name")
+NOT_FOUND = partial(ApiError, 404, "Service not found")
+
+
+def list_services(db):
+    return list(db.services.find().sort("updatedAt", DESCENDING))
+
+
+def get_service(db, service_id):
+    return documents.find(db.services, {"_id": service_id}, NOT_FOUND)
+
+
+def create_service(db, fields):
+    now = utcnow()
+    document = {**fields, "createdAt": now, "updatedAt": now}
+    return documents.insert(db.services, document, DUPLICATE)
+
+
+def update_service(db, service_id, changes):
+    changes = {**changes, "updatedAt": utcnow()}
+    return documents.update(db.services, {"_id": service_id}, changes, NOT_FOUND, DUPLICATE)
+
+
+def delete_service(db, service_id):
+    documents.delete(db.services, {"_id": service_id}, NOT_FOUND)
