@@ -29,6 +29,15 @@ def _integer(environ, name, default, minimum):
     return value
 
 
+def _boolean(environ, name):
+    raw = environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+
+
 def _mongodb_uri(environ):
     uri = environ.get("MONGODB_URI", "").strip() or EMBEDDED_MONGODB_URI
     if urlsplit(uri).scheme not in MONGODB_SCHEMES:
@@ -69,7 +78,8 @@ class Config:
         self.PORT = _integer(env, "PORT", 3000, minimum=1)
         self.WEB_CONCURRENCY = _integer(env, "WEB_CONCURRENCY", 2, minimum=1)
         self.CORS_ALLOWED_ORIGIN = _origins(env)
-        self.MAX_CONTENT_LENGTH = _integer(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024)
+        # Covers a 5 MB icon upload with its multipart framing.
+        self.MAX_CONTENT_LENGTH = _integer(env, "MAX_CONTENT_LENGTH", 6 * 1024 * 1024, minimum=1024)
         self.ORGANIZATION_ID = env.get("ORGANIZATION_ID", "").strip() or "autentiodev"
         self.INFLUXDB_HOST = env.get("INFLUXDB_HOST", "").strip()
         self.INFLUXDB_TOKEN = env.get("INFLUXDB_TOKEN", "").strip()
@@ -78,6 +88,7 @@ class Config:
             env.get("INFLUXDB_STATS_DATABASE", "").strip() or "server__stats"
         )
         self.ICONS_DIR = env.get("ICONS_DIR", "").strip() or "static/icons"
+        self.SEED_DEMO = _boolean(env, "SEED_DEMO")
         if self.PORT > 65535:
             raise ConfigError(f"PORT must be at most 65535, got {self.PORT}")
 

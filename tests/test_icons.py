@@ -1,0 +1,332 @@
+"""The icon library under `/api/library` (spec/icons.md)."""
+
+import io
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from config import TestingConfig
+from syncapi import create_app
+from syncapi.extensions import close_clients
+from syncapi.schemas.icons import check_svg
+
+SHIPPED = Path(__file__).resolve().parent.parent / "static" / "icons"
+SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8"/></svg>'
+)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+
+
+@pytest.fixture
+def library(tmp_path):
+    """An app whose library is a scratch copy of the shipped one."""
+    root = tmp_path / "icons"
+    shutil.copytree(SHIPPED, root)
+    app = create_app(TestingConfig(ICONS_DIR=str(root)))
+    yield app.test_client(), root
+    close_clients(app)
+
+
+def fetch(client, url, **kwargs):
+    response = client.get(url, **kwargs)
+    response.get_data()  # buffer the body, then release the file send_from_directory opened
+    response.close()
+    return response
+
+
+def upload(client, url, data, filename, content_type, **fields):
+    form = {"icon": (io.BytesIO(data), filename, content_type), **fields}
+    return client.post(url, data=form, content_type="multipart/form-data")
+
+
+def files_under(root):
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "connectors/mqtt",
+        "connectors/opcua",
+        "connectors/influxdb",
+        "connectors/kafka",
+        "drivers/fanuc",
+    ],
+)
+def test_a_fresh_install_serves_the_shipped_library(client, path):
+    response = fetch(client, f"/api/library/{path}/icon")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+
+
+def test_every_shipped_icon_passes_the_upload_check():
+    shipped = list(SHIPPED.rglob("*.svg"))
+    assert len(shipped) >= 10
+    for path in shipped:
+        check_svg(path.read_bytes())
+
+
+def test_svg_is_served_sandboxed_with_caching_headers(client):
+    response = fetch(client, "/api/library/connectors/mqtt/icon")
+    assert response.headers["Content-Security-Policy"] == "sandbox"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["ETag"] and response.headers["Last-Modified"]
+    again = fetch(
+        client,
+        "/api/library/connectors/mqtt/icon",
+        headers={"If-None-Match": response.headers["ETag"]},
+    )
+    assert again.status_code == 304
+
+
+def test_names_are_lowercased(client):
+    assert fetch(client, "/api/library/Connectors/MQTT/icon").status_code == 200
+
+
+def test_format_order_and_explicit_format(library):
+    client, root = library
+    (root / "drivers" / "fanuc.png").write_bytes(PNG)
+    assert fetch(client, "/api/library/drivers/fanuc/icon").mimetype == "image/svg+xml"
+    explicit = fetch(client, "/api/library/drivers/fanuc/icon/PNG")
+    assert (explicit.mimetype, explicit.data) == ("image/png", PNG)
+    (root / "drivers" / "fanuc.svg").unlink()
+    assert fetch(client, "/api/library/drivers/fanuc/icon").mimetype == "image/png"
+
+
+def test_unknown_icon_and_format(client):
+    missing = fetch(client, "/api/library/connectors/nothing/icon")
+    wrong = fetch(client, "/api/library/connectors/mqtt/icon/gif")
+    no_jpeg = fetch(client, "/api/library/connectors/mqtt/icon/jpeg")
+    assert (missing.status_code, missing.json) == (404, {"error": "Icon not found"})
+    assert wrong.json == {
+        "error": "Invalid format. Supported: png, svg, jpg, jpeg",
+        "field": "format",
+    }
+    assert no_jpeg.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/library/../connectors/icon",
+        "/api/library/%2e%2e/mqtt/icon",
+        "/api/library/%2e%2e%2f%2e%2e/passwd/icon",
+        "/api/library/connectors/%2e%2e%2f%2e%2e%2fconfig/icon",
+        "/api/library/connectors/..%5c..%5cconfig/icon",
+        "/api/library/connectors/mqtt%00/icon",
+        "/api/library//etc/passwd/icon",
+        "/api/library/connectors/.hidden/icon",
+        "/api/library/-x/mqtt/icon",
+    ],
+)
+def test_traversal_attempts_never_leave_the_library(client, url):
+    response = fetch(client, url)
+    assert response.status_code in (400, 404)
+    assert response.is_json
+    assert "error" in response.json
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "extension"),
+    [
+        (SVG, "image/svg+xml", "svg"),
+        (PNG, "image/png", "png"),
+        (JPEG, "image/jpeg", "jpg"),
+        (JPEG, "image/jpg", "jpg"),
+    ],
+)
+def test_upload_stores_by_content_type_and_replaces_other_formats(
+    library, data, content_type, extension
+):
+    client, root = library
+    (root / "connectors" / "mqtt.png").write_bytes(PNG)
+
+    response = upload(
+        client, "/api/library/Connectors/MQTT/icon", data, "whatever.bin", content_type
+    )
+
+    assert response.status_code == 201
+    assert response.json == {
+        "message": "Icon uploaded successfully",
+        "path": "/api/library/connectors/mqtt/icon",
+        "filename": f"mqtt.{extension}",
+        "category": "connectors",
+        "name": "mqtt",
+    }
+    stored = [path.name for path in (root / "connectors").glob("mqtt.*")]
+    assert stored == [f"mqtt.{extension}"]
+    assert (root / "connectors" / f"mqtt.{extension}").read_bytes() == data
+    assert fetch(client, "/api/library/connectors/mqtt/icon").data == data
+
+
+def test_upload_creates_the_category(library):
+    client, root = library
+    assert (
+        upload(client, "/api/library/robots/arm/icon", PNG, "a.png", "image/png").status_code == 201
+    )
+    assert (root / "robots" / "arm.png").read_bytes() == PNG
+
+
+def test_upload_form_honours_category_and_name(library):
+    client, root = library
+    response = upload(
+        client, "/api/library/upload", PNG, "x.png", "image/png", category="drivers", name="Haas"
+    )
+    assert (response.status_code, response.json["path"]) == (201, "/api/library/drivers/haas/icon")
+    assert (root / "drivers" / "haas.png").read_bytes() == PNG
+
+
+@pytest.mark.parametrize(
+    ("filename", "expected"), [("Logo.PNG", "logo"), ("my logo.png", "icon"), ("", "icon")]
+)
+def test_upload_form_defaults(library, filename, expected):
+    client, root = library
+    response = upload(client, "/api/library/upload", PNG, filename or "x", "image/png")
+    if not filename:
+        response = client.post(
+            "/api/library/upload", data={"icon": (io.BytesIO(PNG), ".png", "image/png")}
+        )
+    assert response.status_code == 201
+    assert response.json["category"] == "misc"
+    assert response.json["name"] == expected
+    assert (root / "misc" / f"{expected}.png").exists()
+
+
+SCRIPTED = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "message"),
+    [
+        (b"<html><body>hi</body></html>", "image/png", "not a valid PNG"),
+        (PNG, "image/jpeg", "not a valid JPG"),
+        (b"GIF89a....", "image/gif", "Invalid file type"),
+        (SVG, "text/html", "Invalid file type"),
+        (b"<html/>", "image/svg+xml", "not a valid SVG"),
+        (b"not xml at all", "image/svg+xml", "not a valid SVG"),
+        (SCRIPTED, "image/svg+xml", "<script>"),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><SCRIPT>x</SCRIPT></svg>',
+            "image/svg+xml",
+            "<script>",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+            "image/svg+xml",
+            "event handlers",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><rect onClick="x"/></svg>',
+            "image/svg+xml",
+            "event handlers",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><p>x</p></foreignObject></svg>',
+            "image/svg+xml",
+            "foreignobject",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+            b'<image xlink:href="https://evil.test/x.png"/></svg>',
+            "image/svg+xml",
+            "external",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg">'
+            b'<use href="data:image/svg+xml;base64,PHN2Zz4="/></svg>',
+            "image/svg+xml",
+            "external",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:url(https://x.test/a)"/></svg>',
+            "image/svg+xml",
+            "external",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><style>@import "https://x.test/a.css";</style></svg>',
+            "image/svg+xml",
+            "external",
+        ),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x "xx">]><svg xmlns="http://www.w3.org/2000/svg">&x;</svg>',
+            "image/svg+xml",
+            "not a valid SVG",
+        ),
+    ],
+)
+def test_upload_refuses_content_that_is_not_what_it_claims_or_unsafe(
+    library, data, content_type, message
+):
+    client, root = library
+    before = files_under(root)
+    response = upload(client, "/api/library/connectors/evil/icon", data, "evil.png", content_type)
+    assert response.status_code == 400
+    assert response.json["field"] == "icon"
+    assert message.lower() in response.json["error"].lower()
+    assert files_under(root) == before
+
+
+def test_a_svg_with_internal_references_is_accepted(library):
+    client, _ = library
+    svg = (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g"/></defs>'
+        b'<rect fill="url(#g)" width="4" height="4"/><use href="#g"/></svg>'
+    )
+    assert (
+        upload(client, "/api/library/misc/grad/icon", svg, "g.svg", "image/svg+xml").status_code
+        == 201
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "fields", "field"),
+    [
+        ("/api/library/bad.name/x/icon", {}, "category"),
+        ("/api/library/misc/a%5cb/icon", {}, "name"),
+        ("/api/library/misc/" + "a" * 65 + "/icon", {}, "name"),
+        ("/api/library/upload", {"category": "../etc"}, "category"),
+        ("/api/library/upload", {"category": "/etc"}, "category"),
+        ("/api/library/upload", {"name": "a\\b"}, "name"),
+        ("/api/library/upload", {"name": "x\x00y"}, "name"),
+        ("/api/library/upload", {"name": "..%2fx"}, "name"),
+    ],
+)
+def test_upload_refuses_path_like_names(library, url, fields, field):
+    client, root = library
+    before = files_under(root)
+    response = upload(client, url, PNG, "a.png", "image/png", **fields)
+    assert response.status_code == 400
+    assert response.json["field"] == field
+    assert files_under(root) == before
+
+
+def test_upload_without_a_file_is_400(library):
+    client, root = library
+    before = files_under(root)
+    response = client.post("/api/library/misc/x/icon", data={"other": "x"})
+    assert response.json == {"error": "No file uploaded", "field": "icon"}
+    assert files_under(root) == before
+
+
+@pytest.mark.parametrize("size", [5 * 1024 * 1024 + 1, 7 * 1024 * 1024])
+def test_oversized_upload_is_json_413(library, size):
+    client, root = library
+    before = files_under(root)
+    # Encoded in memory: the test client would spool a body this large to a file it leaves open.
+    boundary, body = encode_multipart(
+        {"icon": FileStorage(io.BytesIO(PNG + b"\x00" * size), "b.png", content_type="image/png")}
+    )
+    response = client.post(
+        "/api/library/misc/big/icon",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 413
+    assert response.json == {"error": "File too large (max 5 MB)"}
+    assert files_under(root) == before
+    assert not [name for name in os.listdir(root / "misc") if name.startswith(".upload-")]
