@@ -32,3 +32,12 @@ if is_embedded(settings.MONGODB_URI):
     )
 else:
     print(f"syncapi: {workers} worker(s) on port {settings.PORT}", file=sys.stderr, flush=True)
+
+
+def post_worker_init(worker):
+    """SEED_DEMO=1: seed in the worker, where the embedded store's data lives (idempotent)."""
+    if settings.SEED_DEMO:
+        from syncapi.commands import seed_demo_into
+
+        added = seed_demo_into(worker.wsgi)
+        worker.log.info("syncapi: demo tenant autentiodev ready (%d document(s) added)", added)

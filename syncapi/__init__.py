@@ -12,13 +12,14 @@ CORS_HEADERS = ["Content-Type", "Authorization"]
 def create_app(config=None):
     """Build the app; no client is created here (see `extensions`)."""
     from syncapi import commands, errors, extensions
-    from syncapi.blueprints import applications, organizations
+    from syncapi.blueprints import applications, device, icons, organizations, services, status
     from syncapi.serialization import SyncJSONProvider
 
     app = Flask(__name__, static_folder=None)  # the only files served are icons, by their route
     app.config.from_object(config if config is not None else Config())
     app.json = SyncJSONProvider(app)
     app.url_map.strict_slashes = False
+    app.url_map.merge_slashes = False  # "a//b" is not "a/b": no redirect to a path it did not ask
 
     CORS(
         app,
@@ -33,4 +34,8 @@ def create_app(config=None):
 
     app.register_blueprint(organizations.bp, url_prefix="/api/organizations")
     app.register_blueprint(applications.bp, url_prefix="/api/applications")
+    app.register_blueprint(device.bp, url_prefix="/device")
+    app.register_blueprint(services.bp, url_prefix="/api/services")
+    app.register_blueprint(icons.bp, url_prefix="/api")
+    app.register_blueprint(status.bp, url_prefix="/status")
     return app

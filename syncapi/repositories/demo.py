@@ -1,0 +1,81 @@
+"""The demo tenant (`data/demo.json`): what a fresh install shows the console.
+
+Idempotent: each document is inserted only when no document with its natural key exists
+(`$setOnInsert` upserts), so a second run, or an edit made in between, is left alone.
+"""
+
+import json
+from pathlib import Path
+
+from pymongo.errors import DuplicateKeyError
+
+from syncapi.repositories import indexes
+from syncapi.serialization import iso_now, utcnow
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "demo.json"
+
+# Natural key of each collection; `{app}_…` collections by their suffix.
+KEYS = {
+    "config": ("key",),
+    "users": ("email",),
+    "gateways": ("gatewayId",),
+    "connectors": ("name", "applicationId"),
+    "services": ("name",),
+    "monitoreo-cnc_events": ("applicationId", "id"),
+    "functions": ("applicationId", "id"),
+    "oilmonitor_devices": ("eui",),
+}
+SUFFIX_KEYS = {"_devices": ("machineId",), "_connectors": ("name",), "_config": ("key",)}
+
+
+def load():
+    return json.loads(DATA.read_text(encoding="utf-8"))
+
+
+def key_of(collection):
+    if collection in KEYS:
+        return KEYS[collection]
+    return next(keys for suffix, keys in SUFFIX_KEYS.items() if collection.endswith(suffix))
+
+
+def seed(client, shared_name, data):
+    """Create the demo tenant and shared configs; returns how many documents were added."""
+    shared = client[shared_name]
+    tenant = client[data["organizationId"]]
+    indexes.ensure_shared_indexes(shared)
+    indexes.ensure_tenant_indexes(tenant)
+    registry = next(doc for doc in data["tenant"]["config"] if doc["key"] == "applications")
+    for application_id in registry["value"]["applicationSettings"]:
+        indexes.ensure_application_indexes(tenant, application_id)
+    added = sum(_upsert_all(shared[name], docs) for name, docs in data["shared"].items())
+    added += sum(_upsert_all(tenant[name], docs) for name, docs in data["tenant"].items())
+    return added
+
+
+def _upsert_all(collection, documents):
+    keys = key_of(collection.name)
+    return sum(_upsert(collection, document, keys) for document in documents)
+
+
+def _upsert(collection, document, keys):
+    """Insert unless the key exists; a key field the document lacks must be absent there too."""
+    query = {key: document[key] if key in document else {"$exists": False} for key in keys}
+    now = utcnow()
+    stamped = {**_stamp(document, collection.name), "createdAt": now, "updatedAt": now}
+    try:
+        result = collection.update_one(query, {"$setOnInsert": stamped}, upsert=True)
+    except DuplicateKeyError:  # another worker seeding at the same moment won
+        return 0
+    return 1 if result.upserted_id is not None else 0
+
+
+def _stamp(document, collection_name):
+    """Registry entries carry their own ISO timestamps (spec README §5)."""
+    if collection_name != "config" or document["key"] != "applications":
+        return document
+    now = iso_now()
+    settings = document["value"]["applicationSettings"]
+    stamped = {
+        app: {**entry, "createdAt": now, "updatedAt": now} for app, entry in settings.items()
+    }
+    return {**document, "value": {**document["value"], "applicationSettings": stamped}}
