@@ -142,12 +142,12 @@ def create_application():
     fields = ApplicationSchema().load(json_body())
     application_id = fields.pop("applicationId")
     settings = applications.create_application(g.tenant_db, application_id, fields)
-    return {"applicationId": application_id, **settings}, 201
+    return applications.describe(application_id, settings), 201
 
 
 @bp.get(APP)
 def get_application():
-    return {"applicationId": g.application_id, **g.application}
+    return applications.describe(g.application_id, g.application)
 
 
 @bp.put(APP)
@@ -155,7 +155,7 @@ def update_application():
     """Change only the keys sent."""
     changes = ApplicationUpdateSchema().load_changes(json_body())
     settings = applications.update_application(g.tenant_db, g.application_id, changes)
-    return {"applicationId": g.application_id, **settings}
+    return applications.describe(g.application_id, settings)
 
 
 @bp.delete(APP)

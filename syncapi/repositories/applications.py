@@ -2,10 +2,12 @@
 
 The keys of `applicationSettings` are the source of truth; `availableApplications` and
 `defaultApplication` are kept in step with them. Older writers left settings without
-timestamps or with `applicationName`, so readers tolerate both.
+timestamps or with `applicationName`, so readers tolerate both. An entry that is not an
+object, or whose key could not name a collection safely, is not an application: every
+reader skips it alike (listed nowhere, counted nowhere, 404 when asked for).
 """
 
-from pymongo.errors import CollectionInvalid
+from pymongo.errors import CollectionInvalid, OperationFailure
 
 from syncapi.errors import ApiError
 from syncapi.identifiers import is_identifier
@@ -15,77 +17,91 @@ from syncapi.serialization import iso_now
 REGISTRY = {"key": "applications"}
 OWNED_SUFFIXES = ("devices", "config", "connectors")
 SHARED_COLLECTIONS = ("monitoreo-cnc_events", "functions")
+COMPUTED_FIELDS = ("applicationId", "deviceCount", "lastModified")
 
 
 def app_collection(db, application_id, suffix):
-    """`{applicationId}_{suffix}`: callers pass ids that passed the identifier rule."""
+    """`{applicationId}_{suffix}`, only ever for ids that pass the identifier rule."""
+    if not is_identifier(application_id):
+        raise ValueError(f"not an application id: {application_id!r}")
     return db[f"{application_id}_{suffix}"]
 
 
 def registry(db):
     document = db.config.find_one(REGISTRY, {"_id": 0, "value": 1}) or {}
-    value = document.get("value")
-    return value if isinstance(value, dict) else {}
+    return document.get("value")
 
 
 def settings_by_id(db):
-    settings = registry(db).get("applicationSettings")
-    return settings if isinstance(settings, dict) else {}
+    """`{applicationId: settings}` of the well-formed entries, in registry order."""
+    value = registry(db)
+    settings = value.get("applicationSettings") if isinstance(value, dict) else None
+    if not isinstance(settings, dict):
+        return {}
+    return {
+        key: entry
+        for key, entry in settings.items()
+        if is_identifier(key) and isinstance(entry, dict)
+    }
 
 
 def find_application(db, application_id):
-    settings = settings_by_id(db).get(application_id)
-    return settings if isinstance(settings, dict) else None
+    return settings_by_id(db).get(application_id)
 
 
 def display_name(settings):
     return settings.get("name") or settings.get("applicationName")
 
 
+def describe(application_id, settings):
+    """`{applicationId, …stored settings}`; a stored key never overrides the computed ones."""
+    stored = {key: value for key, value in settings.items() if key not in COMPUTED_FIELDS}
+    return {"applicationId": application_id, **stored}
+
+
 def count_devices(db, application_id):
-    """0 for a legacy registry key that could not name a collection safely."""
-    if not is_identifier(application_id):
-        return 0
     return app_collection(db, application_id, "devices").count_documents({})
 
 
 def list_applications(db):
-    """Registry entries in registry order, each with its device count."""
+    """Registry entries in registry order, each with its device count (one count per app)."""
     now = iso_now()
     return [
         {
-            "applicationId": application_id,
-            **settings,
+            **describe(application_id, settings),
             "deviceCount": count_devices(db, application_id),
             "lastModified": settings.get("updatedAt") or settings.get("createdAt") or now,
         }
         for application_id, settings in settings_by_id(db).items()
-        if isinstance(settings, dict)
     ]
 
 
 def create_application(db, application_id, fields):
-    """Register the app and create its collections; 409 when the id is taken."""
+    """Create the app's collections and indexes, then register it; 409 when the id is taken.
+
+    Collections first: if an orphan collection of that id holds duplicates, the index cannot
+    be built and nothing is registered.
+    """
+    value = registry(db)
+    if value is not None and not _well_formed(value):
+        raise ApiError(409, "The application registry of this organization is malformed")
+    if find_application(db, application_id) is not None:
+        raise ApiError(409, "Application already exists", field="applicationId")
+    _create_collections(db, application_id)
     now = iso_now()
     settings = {**fields, "collections": ["devices", "config"], "createdAt": now, "updatedAt": now}
-    db.config.update_one(
-        REGISTRY,
-        {"$setOnInsert": {"value": {"availableApplications": [], "applicationSettings": {}}}},
-        upsert=True,
-    )
     path = f"value.applicationSettings.{application_id}"
     added = db.config.update_one(
-        {**REGISTRY, path: {"$exists": False}},
-        {"$set": {path: settings}, "$addToSet": {"value.availableApplications": application_id}},
+        {**REGISTRY, path: {"$exists": False}}, {"$set": {path: settings}}, upsert=value is None
     )
-    if added.matched_count == 0:
+    if added.matched_count == 0 and added.upserted_id is None:
         raise ApiError(409, "Application already exists", field="applicationId")
-    db.config.update_one(
-        {**REGISTRY, "value.defaultApplication": {"$in": [None, ""]}},
-        {"$set": {"value.defaultApplication": application_id}},
-    )
-    _create_collections(db, application_id)
+    _sync_lists(db)
     return settings
+
+
+def _well_formed(value):
+    return isinstance(value, dict) and isinstance(value.get("applicationSettings", {}), dict)
 
 
 def _create_collections(db, application_id):
@@ -95,31 +111,44 @@ def _create_collections(db, application_id):
             db.create_collection(f"{application_id}_{suffix}")
         except CollectionInvalid:
             pass  # already there: reused as is
-    indexes.ensure_application_indexes(db, application_id)
+    try:
+        indexes.ensure_application_indexes(db, application_id)
+    except OperationFailure as error:
+        if error.code != indexes.DUPLICATE_KEY:
+            raise
+        message = f"Existing {application_id}_* collections hold duplicate names or machineIds"
+        raise ApiError(409, message, field="applicationId") from None
+
+
+def _sync_lists(db):
+    """`availableApplications` = the registered ids; the default stays, or the first one."""
+    ids = list(settings_by_id(db))
+    value = registry(db)
+    default = value.get("defaultApplication")
+    lists = {
+        "value.availableApplications": ids,
+        "value.defaultApplication": default if default in ids else (ids[0] if ids else None),
+    }
+    db.config.update_one(REGISTRY, {"$set": lists})
 
 
 def update_application(db, application_id, changes):
+    """Set the sent keys; 404 if the app was unregistered meanwhile (no partial re-creation)."""
     path = f"value.applicationSettings.{application_id}"
     updates = {f"{path}.{name}": value for name, value in changes.items()}
     updates[f"{path}.updatedAt"] = iso_now()
-    db.config.update_one(REGISTRY, {"$set": updates})
+    if (
+        db.config.update_one({**REGISTRY, path: {"$exists": True}}, {"$set": updates}).matched_count
+        == 0
+    ):
+        raise ApiError(404, "Application not found")
     return find_application(db, application_id)
 
 
 def delete_application(db, application_id):
     """Unregister the app and remove everything it owns (spec README §11.10)."""
-    db.config.update_one(
-        REGISTRY,
-        {
-            "$unset": {f"value.applicationSettings.{application_id}": ""},
-            "$pull": {"value.availableApplications": application_id},
-        },
-    )
-    remaining = list(settings_by_id(db))
-    db.config.update_one(
-        {**REGISTRY, "value.defaultApplication": application_id},
-        {"$set": {"value.defaultApplication": remaining[0] if remaining else None}},
-    )
+    db.config.update_one(REGISTRY, {"$unset": {f"value.applicationSettings.{application_id}": ""}})
+    _sync_lists(db)
     for suffix in OWNED_SUFFIXES:
         app_collection(db, application_id, suffix).drop()
     for name in SHARED_COLLECTIONS:

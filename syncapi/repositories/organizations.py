@@ -73,17 +73,23 @@ def save_metadata(client, organization_id, changes):
     """Merge `changes` into the metadata; returns (stored value, created?).
 
     This is the only way an organization comes to exist: its first write creates the
-    database, so its unique indexes are created right then.
+    database, so its unique indexes are created right then. A stored value that is not an
+    object (readers treat it as empty) is replaced by one.
     """
     db = client[organization_id]
     created = not database_exists(client, organization_id)
-    updates = {f"value.{field}": value for field, value in changes.items()}
-    updates["value.updatedAt"] = iso_now()
-    insert_only = {
-        "value.organizationId": organization_id,
-        "value.createdAt": updates["value.updatedAt"],
-    }
-    db.config.update_one(METADATA, {"$set": updates, "$setOnInsert": insert_only}, upsert=True)
+    now = iso_now()
+    document = db.config.find_one(METADATA, {"_id": 0, "value": 1})
+    if document is None or isinstance(document.get("value"), dict):
+        updates = {f"value.{field}": value for field, value in changes.items()}
+        updates["value.updatedAt"] = now
+        insert_only = {"value.organizationId": organization_id, "value.createdAt": now}
+        update = {"$set": updates, "$setOnInsert": insert_only}
+    else:
+        update = {
+            "$set": {"value": {**changes, "organizationId": organization_id, "updatedAt": now}}
+        }
+    db.config.update_one(METADATA, update, upsert=True)
     if created:
         indexes.ensure_tenant_indexes(db)
     return metadata(db), created
