@@ -8,6 +8,9 @@ one clear line on stderr instead of a traceback.
 import os
 from urllib.parse import urlsplit
 
+from pymongo.errors import ConfigurationError, InvalidURI
+from pymongo.uri_parser import parse_uri
+
 EMBEDDED_MONGODB_URI = "mongomock://localhost"
 MONGODB_SCHEMES = ("mongodb", "mongodb+srv", "mongomock")
 
@@ -39,11 +42,18 @@ def _boolean(environ, name):
 
 
 def _mongodb_uri(environ):
+    """The URI, its syntax checked now (a `mongodb+srv://` name is resolved only when used)."""
     uri = environ.get("MONGODB_URI", "").strip() or EMBEDDED_MONGODB_URI
-    if urlsplit(uri).scheme not in MONGODB_SCHEMES:
+    scheme = urlsplit(uri).scheme
+    if scheme not in MONGODB_SCHEMES:
         raise ConfigError(
             f"MONGODB_URI must start with mongodb://, mongodb+srv:// or mongomock://, got {uri!r}"
         )
+    if scheme == "mongodb":
+        try:
+            parse_uri(uri)
+        except (InvalidURI, ConfigurationError, ValueError) as error:
+            raise ConfigError(f"MONGODB_URI is not a valid MongoDB URI: {error}") from None
     return uri
 
 

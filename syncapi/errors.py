@@ -7,7 +7,7 @@ Views and repositories raise; nothing else builds an error response. Bodies carr
 import logging
 
 from marshmallow import ValidationError
-from pymongo.errors import ConnectionFailure, DuplicateKeyError
+from pymongo.errors import ConfigurationError, ConnectionFailure, DuplicateKeyError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,7 @@ def register_error_handlers(app):
         return {"error": "Duplicate value"}, 409
 
     @app.errorhandler(ConnectionFailure)
+    @app.errorhandler(ConfigurationError)  # e.g. a mongodb+srv:// name that does not resolve
     def handle_mongodb_down(error):
         log.warning("MongoDB unavailable: %s", error.__class__.__name__)
         return {"error": "MongoDB unavailable"}, 503

@@ -4,10 +4,11 @@ ObjectId → 24-hex string; BSON dates → ISO-8601 UTC with milliseconds; NaN/I
 Keys keep their stored order: the console and humans read documents as written.
 """
 
+import base64
 import math
 from datetime import UTC, datetime
 
-from bson import ObjectId
+from bson import Decimal128
 from flask.json.provider import DefaultJSONProvider
 
 
@@ -33,18 +34,26 @@ def iso_now():
 
 
 def to_jsonable(value):
-    """Replace what JSON cannot carry; walks documents, which nest dicts and lists."""
+    """Replace what JSON cannot carry; walks documents, which nest dicts and lists.
+
+    Raw documents may hold any BSON type older writers used: each becomes the nearest JSON
+    value (Decimal128 a number, binary base64 text, anything else its text), never an error.
+    """
     if isinstance(value, dict):
         return {str(key): to_jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [to_jsonable(item) for item in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, ObjectId):
-        return str(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, str | int):
+        return value
     if isinstance(value, datetime):
         return isoformat(value)
-    return value
+    if isinstance(value, Decimal128):
+        return to_jsonable(float(value.to_decimal()))
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)  # ObjectId as its hex, UUID, Timestamp, Regex, DBRef…
 
 
 class SyncJSONProvider(DefaultJSONProvider):
@@ -53,3 +62,12 @@ class SyncJSONProvider(DefaultJSONProvider):
 
     def dumps(self, obj, **kwargs):
         return super().dumps(to_jsonable(obj), **kwargs)
+
+    def loads(self, s, **kwargs):
+        """Standard JSON only: `NaN` and `Infinity` are not JSON, so a body carrying them is
+        invalid rather than stored."""
+        return super().loads(s, parse_constant=_refuse_constant, **kwargs)
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not valid JSON")

@@ -47,7 +47,7 @@ def creates_tenant(view):
 
 def bind_ids(endpoint, values):
     """URL value preprocessor: validate ids and expose them on `g` before the view runs."""
-    if values is None:
+    if values is None or request.method == "OPTIONS":  # CORS preflights touch no data
         return
     if "organization_id" in values:
         g.organization_id = check_organization_id(values.pop("organization_id"))
@@ -58,7 +58,7 @@ def bind_ids(endpoint, values):
 
 def require_existing():
     """404 for an unknown organization or an unregistered application."""
-    if "tenant_db" not in g or request.method == "OPTIONS":  # CORS preflights touch no data
+    if "tenant_db" not in g:
         return
     view = current_app.view_functions.get(request.endpoint)
     if not getattr(view, "creates_tenant", False):

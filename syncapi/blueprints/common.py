@@ -10,7 +10,10 @@ def json_body(expected=dict, message="Invalid JSON body", allow_empty=False):
     """The parsed body, or a 400 with the route's own message when it is not `expected`."""
     if allow_empty and not request.get_data():
         return expected()
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nesting deeper than any document MongoDB stores
+        body = None
     if not isinstance(body, expected):
         raise ApiError(400, message)
     return body

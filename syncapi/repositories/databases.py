@@ -8,25 +8,22 @@ embedded store answers with the same shape a real server does.
 import bson
 
 
-def list_databases(client, name=None):
-    """`[{name, sizeOnDisk, empty}]` from one `listDatabases` call, optionally for one name."""
-    options = {"filter": {"name": name}} if name is not None else {}
+def list_databases(client):
+    """`[{name, sizeOnDisk, empty}]` from one `listDatabases` call."""
     try:
-        reply = client.admin.command("listDatabases", **options)
+        reply = client.admin.command("listDatabases")
     except NotImplementedError:  # mongomock
-        names = [name] if name is not None else client.list_database_names()
-        return [
-            _estimate(client[db_name]) for db_name in names if _has_collections(client, db_name)
-        ]
+        return [_estimate(client[name]) for name in client.list_database_names()]
     return reply["databases"]
 
 
 def database_exists(client, name):
-    return bool(list_databases(client, name))
-
-
-def _has_collections(client, name):
-    return name in client.list_database_names()
+    """One cheap name-only lookup: this runs on every organization-scoped request."""
+    try:
+        reply = client.admin.command("listDatabases", nameOnly=True, filter={"name": name})
+    except NotImplementedError:  # mongomock
+        return name in client.list_database_names()
+    return bool(reply["databases"])
 
 
 def _estimate(db):

@@ -37,7 +37,7 @@ def list_users(db):
 
 def create_user(db, organization_id, fields):
     document = {
-        **fields,
+        **_trimmed(fields),
         "status": "active",
         "organizationId": organization_id,
         "createdAt": iso_now(),
@@ -46,7 +46,15 @@ def create_user(db, organization_id, fields):
 
 
 def update_user(db, user_id, changes):
-    return public(documents.update(db.users, _by_id(user_id), changes, NOT_FOUND, DUPLICATE))
+    query = _by_id(user_id)
+    return public(documents.update(db.users, query, _trimmed(changes), NOT_FOUND, DUPLICATE))
+
+
+def _trimmed(fields):
+    """Names and emails are stored without surrounding blanks (so " a@x" duplicates "a@x")."""
+    return {
+        key: value.strip() if key in ("name", "email") else value for key, value in fields.items()
+    }
 
 
 def delete_user(db, user_id):

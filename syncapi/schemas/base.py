@@ -1,7 +1,8 @@
 """What every schema shares: unknown keys refused, blank strings refused, no operator keys.
 
 A key starting with `$` is refused at any depth of what a schema loads (free objects such as
-`properties` included), so a request value never reaches MongoDB as an operator.
+`properties` included), so a request value never reaches MongoDB as an operator; so is any
+other value BSON cannot store (NUL in keys, integers beyond 64 bits, broken text, depth).
 """
 
 import math
@@ -72,20 +73,51 @@ def one_of(choices, **options):
     return fields.String(validate=validate.OneOf(choices, error=message), **options)
 
 
-def operator_key(data, path=""):
-    """The path of the first key starting with `$`, or None."""
-    items = (
-        data.items()
-        if isinstance(data, dict)
-        else enumerate(data)
-        if isinstance(data, list)
-        else ()
-    )
+MAX_DEPTH = 32
+INT64 = range(-(2**63), 2**63)
+
+
+def _unstorable_key(key):
+    if not isinstance(key, str):
+        return None
+    if key.startswith("$"):
+        return "is not an allowed key (keys may not start with $)"
+    if "\x00" in key:
+        return "is not an allowed key (keys may not contain NUL)"
+    return _unstorable_scalar(key)
+
+
+def _unstorable_scalar(value):
+    if isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
+        return "is too large a number (64-bit integers at most)"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "is not valid text"
+    return None
+
+
+def unstorable(data, path="", depth=0):
+    """(path, reason) of the first value MongoDB cannot take as sent, or None.
+
+    Operator keys (`$gt`) above all: a request value never reaches a query as an operator.
+    """
+    if depth > MAX_DEPTH:
+        return path, "is nested too deeply"
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        reason = _unstorable_scalar(data)
+        return (path, reason) if reason else None
     for key, value in items:
         here = f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else str(key))
-        if isinstance(key, str) and key.startswith("$"):
-            return here
-        found = operator_key(value, here)
+        reason = _unstorable_key(key)
+        if reason:
+            return here, reason
+        found = unstorable(value, here, depth + 1)
         if found:
             return found
     return None
@@ -109,11 +141,12 @@ class BaseSchema(Schema):
         )
 
     @post_load
-    def refuse_operator_keys(self, data, **kwargs):
+    def refuse_unstorable(self, data, **kwargs):
         """After typing, so `{"name": {"$gt": ""}}` is reported as "name must be a string"."""
-        found = operator_key(data)
+        found = unstorable(data)
         if found:
-            raise ValidationError("is not an allowed key (keys may not start with $)", found)
+            path, reason = found
+            raise ValidationError(reason, path or "body")
         return data
 
     def load_changes(self, data, **options):
