@@ -3,6 +3,7 @@
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from pymongo.errors import ConnectionFailure
 
 from syncapi import tenancy
 from syncapi.extensions import mongo_client
@@ -14,10 +15,18 @@ db_group = AppGroup("db", help="Maintain the tenant databases.")
 
 @db_group.command("ensure-indexes")
 def ensure_indexes():
-    """Create every unique index in every tenant; report (never fix) duplicates that block one."""
-    client = mongo_client(current_app)
+    """Create every unique index in every tenant; report (never fix) what blocks one."""
+    try:
+        problems = _ensure_every_index(mongo_client(current_app))
+    except ConnectionFailure:
+        raise click.ClickException("MongoDB unavailable") from None
+    if problems:
+        raise click.ClickException(f"{problems} index(es) not created; no data was changed")
+
+
+def _ensure_every_index(client):
     shared_name = current_app.config["MONGODB_DEFAULT_DB"]
-    blocked_total = 0
+    total = 0
     for database in sorted(item["name"] for item in list_databases(client)):
         db = client[database]
         if database == shared_name:
@@ -26,18 +35,13 @@ def ensure_indexes():
             specs = indexes.tenant_specs(list(applications.settings_by_id(db)))
         else:
             continue
-        blocked = indexes.ensure_all(db, specs)
-        blocked_total += len(blocked)
-        for collection, name, groups in blocked:
-            values = "; ".join(f"{_describe(key)} ({count} documents)" for key, count in groups)
-            values = values or "the server refused it as duplicate, see its log"
-            click.echo(f"{database}.{collection}: index {name} blocked by duplicates: {values}")
-        if not blocked:
+        problems = indexes.ensure_all(db, specs)
+        total += len(problems)
+        for collection, name, problem in problems:
+            click.echo(f"{database}.{collection}: index {name} {problem}")
+        if not problems:
             click.echo(f"{database}: all indexes in place")
-    if blocked_total:
-        raise click.ClickException(
-            f"{blocked_total} index(es) blocked by duplicates; no data was changed"
-        )
+    return total
 
 
 @click.command("seed-demo")
@@ -51,10 +55,6 @@ def seed_demo():
 def seed_demo_into(app):
     client = mongo_client(app)
     return demo.seed(client, app.config["MONGODB_DEFAULT_DB"], demo.load())
-
-
-def _describe(key):
-    return ", ".join(f"{field}={value!r}" for field, value in key.items())
 
 
 def init_app(app):

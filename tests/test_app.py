@@ -281,3 +281,134 @@ def test_stored_values_are_serialized_as_the_contract_says(client, acme):
             "nan": None,
         }
     ]
+
+
+# Every route (built from the URL map, so a new route is covered the day it is added)
+
+SAMPLE_VALUES = {
+    "organization_id": "acme",
+    "application_id": "monitoreo-cnc",
+    "machine_id": "CN1",
+    "user_id": "6650a1b2c3d4e5f601234567",
+    "gateway_id": "GW-01",
+    "connector_id_text": "6650a1b2c3d4e5f601234567",
+    "service_id_text": "6650a1b2c3d4e5f601234567",
+    "function_id": "fn_1",
+}
+VALID_BODIES = {  # routes that validate their body before touching MongoDB
+    "device.create_device": {"machineId": "CN1"},
+    "device.update_device": {"name": "x"},
+    "services.create_service": {"name": "s", "type": "redis", "configuration": {}},
+    "services.update_service": {"enabled": True},
+    "services.toggle_service": {"enabled": True},
+}
+NO_DATABASE = {"status", "applications", "icons"}  # only their org-scoped routes use MongoDB
+
+
+def mongodb_routes(app, needs_organization=False):
+    routes = []
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.split(".")[0]
+        if blueprint in NO_DATABASE and "organization_id" not in rule.arguments:
+            continue
+        if needs_organization and "organization_id" not in rule.arguments:
+            continue
+        path = rule.build({name: SAMPLE_VALUES[name] for name in rule.arguments})[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            routes.append((method, path, VALID_BODIES.get(rule.endpoint, {})))
+    return routes
+
+
+ALL_ROUTES = mongodb_routes(create_app(TestingConfig()))
+ORGANIZATION_ROUTES = [
+    route
+    for route in mongodb_routes(create_app(TestingConfig()), needs_organization=True)
+    if route[:2] != ("PUT", "/api/organizations/acme")  # the one route that creates one
+]
+
+
+def test_the_route_matrix_covers_every_mount():
+    prefixes = {path.split("/")[1] + "/" + path.split("/")[2] for _, path, _ in ALL_ROUTES}
+    assert {"api/organizations", "api/applications", "device/CN1", "api/services"} <= prefixes
+    assert len(ALL_ROUTES) >= 40
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ALL_ROUTES)
+def test_every_mongodb_route_answers_503_when_mongodb_is_unreachable(
+    offline_client, method, path, body
+):
+    response = offline_client.open(path, method=method, json=body)
+    assert response.status_code == 503
+    assert response.json == {"error": "MongoDB unavailable"}
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ORGANIZATION_ROUTES)
+def test_every_organization_route_answers_404_for_an_unknown_organization(
+    client, mongo, method, path, body
+):
+    response = client.open(path, method=method, json=body)
+    assert response.status_code == 404
+    assert response.json == {"error": "Organization not found"}
+    assert mongo.list_database_names() == []
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ORGANIZATION_ROUTES)
+@pytest.mark.parametrize("bad_id", ["Acme", "admin", "a" * 64])
+def test_every_organization_route_refuses_a_bad_organization_id(
+    offline_client, method, path, body, bad_id
+):
+    response = offline_client.open(path.replace("/acme", f"/{bad_id}", 1), method=method, json=body)
+    assert response.status_code == 400
+    assert response.json["field"] == "organizationId"
+
+
+def test_a_preflight_for_a_bad_organization_id_is_still_answered(client):
+    response = client.options(
+        "/api/organizations/Bad_Id/users",
+        headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"},
+    )
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+
+
+# Hostile bodies are 400s naming the field, never 500s
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ('{"machineId": "M", "properties": {"n": 99999999999999999999}}', "properties.n"),
+        ('{"machineId": "M", "x\\u0000y": 1}', "x\x00y"),
+        ('{"machineId": "M", "name": "\\ud800"}', "name"),
+        ('{"machineId": "M", "deep": ' + "[" * 50 + "]" * 50 + "}", None),
+        ('{"machineId": "M", "deep": ' + "[" * 5000 + "]" * 5000 + "}", None),
+        ('{"machineId": "M", "n": NaN}', None),
+    ],
+)
+def test_values_mongodb_cannot_store_are_refused(client, cnc, raw, field):
+    response = client.post(
+        "/api/organizations/acme/applications/monitoreo-cnc/devices",
+        data=raw,
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    if field is not None:
+        assert response.json["field"] == field
+    assert cnc["monitoreo-cnc_devices"].count_documents({}) == 0
+
+
+def test_an_unresolvable_mongodb_name_is_503(app, client, monkeypatch):
+    from pymongo.errors import ConfigurationError
+
+    def unresolvable(self):
+        raise ConfigurationError("The DNS query name does not exist")
+
+    monkeypatch.setattr(extensions.LazyMongoClient, "_connect", unresolvable)
+    response = client.get("/api/organizations")
+    assert (response.status_code, response.json) == (503, {"error": "MongoDB unavailable"})
+
+
+@pytest.mark.parametrize("uri", ["mongodb://host:notaport/", "mongodb://", "mongodb://a:b:c@/"])
+def test_a_malformed_mongodb_uri_is_refused_at_start(uri):
+    with pytest.raises(ConfigError, match="MONGODB_URI"):
+        Config(environ={"MONGODB_URI": uri})

@@ -45,7 +45,7 @@ def test_reports_the_duplicates_that_block_an_index_and_changes_no_data(app, mon
     assert result.exit_code == 1
     report = "legacy.users: index email_unique blocked by duplicates:"
     assert f"{report} email='ana@example.com' (2 documents)" in result.output
-    assert "1 index(es) blocked by duplicates; no data was changed" in result.output
+    assert "1 index(es) not created; no data was changed" in result.output
     assert {name: docs for name, docs in snapshot(legacy).items() if docs} == before
     assert "gatewayId_unique" in legacy.gateways.index_information()
 
@@ -109,3 +109,36 @@ def test_the_seeded_tenant_reads_as_the_console_expects(app, client):
     assert {item["type"] for item in functions.json} == {"Counter", "Algebraic Function"}
     services = client.get("/api/services").json
     assert {service["configuration"].get("password") for service in services} >= {"********"}
+
+
+def test_reports_an_index_that_conflicts_with_an_existing_one(app, mongo):
+    legacy = mongo["legacy"]
+    legacy.users.create_index("email", name="email_unique")  # same name, not unique
+
+    result = run_ensure_indexes(app)
+
+    assert result.exit_code == 1
+    assert "legacy.users: index email_unique could not be created: " in result.output
+    assert "already exists" in result.output
+    assert "gatewayId_unique" in legacy.gateways.index_information()
+
+
+def test_skips_registry_keys_that_cannot_name_a_collection(app, mongo):
+    mongo["legacy"].config.insert_one(
+        {"key": "applications", "value": {"applicationSettings": {"Bad.App": {}, "$x": {}}}}
+    )
+    result = run_ensure_indexes(app)
+    assert result.exit_code == 0, result.output
+    assert not [name for name in mongo["legacy"].list_collection_names() if "App" in name]
+
+
+def test_an_unreachable_mongodb_is_one_line():
+    from config import TestingConfig
+    from syncapi import create_app
+    from syncapi.extensions import close_clients
+
+    app = create_app(TestingConfig(MONGODB_URI="mongodb://127.0.0.1:1/", MONGODB_TIMEOUT_MS=50))
+    result = run_ensure_indexes(app)
+    close_clients(app)
+    assert result.exit_code == 1
+    assert result.output == "Error: MongoDB unavailable\n"

@@ -291,14 +291,14 @@ def test_stats_sum_devices_and_tolerate_legacy_settings(client, cnc):
 
 def test_create_user_stores_and_answers_the_public_shape(client, acme):
     response = client.post(
-        f"{ORG}/users", json={"name": " Ana ", "email": "ana@example.com", "role": "admin"}
+        f"{ORG}/users", json={"name": " Ana ", "email": " ana@example.com", "role": "admin"}
     )
 
     assert response.status_code == 201
     stored = acme.users.find_one({"email": "ana@example.com"})
     assert response.json == {
         "id": str(stored["_id"]),
-        "name": " Ana ",
+        "name": "Ana",
         "email": "ana@example.com",
         "role": "admin",
         "status": "active",
@@ -949,3 +949,208 @@ def test_oilmonitor_devices_are_raw_and_need_no_application(client, acme):
     assert response.status_code == 200
     assert response.json[0]["eui"] == "A1"
     assert response.json[0]["oil"] == {"temp": 40.5}
+
+
+# Older data shapes (spec README §5: readers tolerate what older writers left)
+
+
+@pytest.fixture
+def odd_registry(acme):
+    acme.config.insert_one(
+        {
+            "key": "applications",
+            "value": {
+                "applicationSettings": {
+                    "cnc": {"name": "CNC", "applicationId": "forged", "deviceCount": 99},
+                    "broken": "not an object",
+                    "Legacy App": {"name": "Unreachable"},
+                },
+                "availableApplications": "not a list",
+            },
+        }
+    )
+    acme.cnc_devices.insert_one({"machineId": "CN1"})
+    return acme
+
+
+def test_registry_entries_that_are_not_applications_are_skipped_everywhere(client, odd_registry):
+    listed = client.get(f"{ORG}/applications")
+    stats = client.get(f"{ORG}/stats")
+    organizations = client.get("/api/organizations")
+
+    assert [item["applicationId"] for item in listed.json] == ["cnc"]
+    assert listed.json[0]["deviceCount"] == 1
+    assert stats.json["applications"] == 1
+    assert stats.json["totalDevices"] == 1
+    assert organizations.json[0]["applicationCount"] == 1
+    assert client.get(f"{ORG}/applications/broken").status_code == 404
+
+
+def test_stored_settings_never_override_computed_fields(client, odd_registry):
+    detail = client.get(f"{ORG}/applications/cnc").json
+    assert detail["applicationId"] == "cnc"
+    assert "deviceCount" not in detail
+    assert client.get(f"{ORG}/applications").json[0]["deviceCount"] == 1
+
+
+def test_creating_an_application_repairs_the_lists(client, odd_registry):
+    response = client.post(f"{ORG}/applications", json={"applicationId": "robo", "name": "R"})
+    assert response.status_code == 201
+    registry = odd_registry.config.find_one({"key": "applications"})["value"]
+    assert registry["availableApplications"] == ["cnc", "robo"]
+    assert registry["defaultApplication"] == "cnc"
+    assert registry["applicationSettings"]["broken"] == "not an object"
+
+
+@pytest.mark.parametrize("value", ["a string", ["a", "list"], {"applicationSettings": ["x"]}])
+def test_creating_an_application_in_a_malformed_registry_is_409(client, acme, value):
+    acme.config.insert_one({"key": "applications", "value": value})
+    before = snapshot(acme)
+    response = client.post(f"{ORG}/applications", json={"applicationId": "robo", "name": "R"})
+    assert response.status_code == 409
+    assert snapshot(acme) == before
+
+
+def test_an_orphan_collection_with_duplicates_is_not_registered(client, acme):
+    acme.robo_devices.insert_many([{"machineId": "A"}, {"machineId": "A"}])
+
+    response = client.post(f"{ORG}/applications", json={"applicationId": "robo", "name": "R"})
+
+    assert response.status_code == 409
+    assert response.json["field"] == "applicationId"
+    assert acme.config.find_one({"key": "applications"}) is None
+    assert client.get(f"{ORG}/applications/robo/devices").status_code == 404
+
+
+@pytest.mark.parametrize("value", ["a string", ["a", "list"], 42])
+def test_metadata_that_is_not_an_object_is_replaced_on_update(client, acme, value):
+    acme.config.update_one({"key": "organization"}, {"$set": {"value": value}})
+    assert client.get(ORG).json["name"] == "acme"
+
+    response = client.put(ORG, json={"name": "Acme 2"})
+
+    assert (response.status_code, response.json["name"]) == (200, "Acme 2")
+    stored = acme.config.find_one({"key": "organization"})["value"]
+    assert stored["name"] == "Acme 2"
+    assert stored["organizationId"] == "acme"
+
+
+def test_raw_documents_of_any_bson_type_are_answered(client, acme):
+    import uuid
+
+    from bson import Binary, Decimal128, Int64, Regex, Timestamp
+
+    acme.oilmonitor_devices.insert_one(
+        {
+            "decimal": Decimal128("1.5"),
+            "long": Int64(7),
+            "binary": Binary(b"\x00\x01"),
+            "uuid": Binary.from_uuid(uuid.UUID(int=1)),
+            "stamp": Timestamp(1, 2),
+            "pattern": Regex("^a"),
+        }
+    )
+    response = client.get(f"{ORG}/oilmonitor_devices")
+    assert response.status_code == 200
+    document = response.json[0]
+    assert (document["decimal"], document["long"], document["binary"]) == (1.5, 7, "AAE=")
+
+
+# Updates, with the clock moved on so a timestamp that is not bumped shows
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Moves the clock a minute on, for what the test does after calling it."""
+
+    def move():
+        from datetime import timedelta
+
+        from syncapi import serialization
+
+        real = serialization.utcnow
+        moment = real() + timedelta(minutes=1)
+        monkeypatch.setattr(serialization, "utcnow", lambda: moment)
+
+    return move
+
+
+def test_updates_move_updated_at(client, cnc, later):
+    client.post(f"{APP}/devices", json={"machineId": "CN6"})
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW", "name": "G"})
+    later()
+
+    device = client.put(f"{APP}/devices/CN6", json={"name": "x"}).json
+    gateway = client.put(f"{ORG}/gateways/GW", json={"name": "y"}).json
+    application = client.put(APP, json={"name": "z"}).json
+
+    assert device["updatedAt"] > device["createdAt"]
+    assert gateway["updatedAt"] > gateway["createdAt"]
+    assert application["updatedAt"] > application["createdAt"]
+
+
+USER_UPDATE_BAD_INPUTS = [
+    ({"name": ""}, "name"),
+    ({"name": 5}, "name"),
+    ({"email": "no-at"}, "email"),
+    ({"email": OPERATOR}, "email"),
+    ({"role": "root"}, "role"),
+    ({"status": "gone"}, "status"),
+    ({"password": "x"}, "password"),
+    ({"organizationId": "other"}, "organizationId"),
+]
+
+
+@pytest.mark.parametrize(("payload", "field"), USER_UPDATE_BAD_INPUTS)
+def test_update_user_refuses_every_bad_input(client, acme, payload, field):
+    user_id = client.post(f"{ORG}/users", json={"name": "Ana", "email": "a@x"}).json["id"]
+    before = snapshot(acme)
+    response = client.put(f"{ORG}/users/{user_id}", json=payload)
+    assert (response.status_code, response.json["field"]) == (400, field)
+    assert snapshot(acme) == before
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"gatewayId": ""}, "gatewayId"),
+        ({"name": " "}, "name"),
+        ({"location": 3}, "location"),
+        ({"status": OPERATOR}, "status"),
+        ({"createdAt": "x"}, "createdAt"),
+    ],
+)
+def test_update_gateway_refuses_bad_input(client, acme, payload, field):
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW", "name": "G"})
+    before = snapshot(acme)
+    response = client.put(f"{ORG}/gateways/GW", json=payload)
+    assert (response.status_code, response.json["field"]) == (400, field)
+    assert snapshot(acme) == before
+
+
+def test_update_gateway_rename_onto_a_taken_id_is_409_and_unknown_is_404(client, acme):
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "A"})
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW2", "name": "B"})
+    taken = client.put(f"{ORG}/gateways/GW2", json={"gatewayId": "GW1"})
+    unknown = client.put(f"{ORG}/gateways/NOPE", json={"name": "x"})
+    assert (taken.status_code, taken.json["field"]) == (409, "gatewayId")
+    assert (unknown.status_code, unknown.json) == (404, {"error": "Gateway not found"})
+    assert sorted(doc["gatewayId"] for doc in acme.gateways.find()) == ["GW1", "GW2"]
+
+
+def test_organization_routes_create_no_index_per_request(client, cnc, monkeypatch):
+    import mongomock
+
+    created = []
+    original = mongomock.Collection.create_index
+
+    def counting(self, *args, **kwargs):
+        created.append(self.name)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(mongomock.Collection, "create_index", counting)
+    client.post(f"{ORG}/users", json={"name": "Ana", "email": "a@x"})
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW", "name": "G"})
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    client.post(f"{ORG}/connectors", json={"name": "MQTT", "driver": "mqtt"})
+    assert created == []

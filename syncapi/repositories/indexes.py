@@ -29,9 +29,13 @@ SHARED_INDEXES = (
     ("services", ("name",), "name_unique"),
 )
 
-# The original stored some devices under `machine_id` only: those legacy documents, without a
-# `machineId`, must not collide with each other as "null" duplicates.
-PARTIAL = {"machineId_unique": {"machineId": {"$type": "string"}}}
+# Documents lacking the key (the original stored some devices under `machine_id` only, some
+# users without email) must not collide with each other as "null" duplicates.
+PARTIAL = {
+    "machineId_unique": {"machineId": {"$type": "string"}},
+    "email_unique": {"email": {"$type": "string"}},
+    "gatewayId_unique": {"gatewayId": {"$type": "string"}},
+}
 
 
 def tenant_specs(application_ids=()):
@@ -76,13 +80,21 @@ def ensure_shared_indexes(db):
 
 
 def ensure_all(db, specs):
-    """Create these indexes; returns the ones duplicates block, data untouched."""
-    blocked = []
+    """Create these indexes; returns `(collection, index, problem)` for each that could not
+    be, never changing data."""
+    problems = []
     for collection, keys, name in specs:
         try:
             create_index(db, collection, keys, name)
         except OperationFailure as error:
-            if error.code != DUPLICATE_KEY:
-                raise
-            blocked.append((collection, name, duplicates(db[collection], keys, name)))
-    return blocked
+            if error.code == DUPLICATE_KEY:
+                found = duplicates(db[collection], keys, name)
+                listed = "; ".join(f"{_describe(key)} ({count} documents)" for key, count in found)
+                problems.append((collection, name, f"blocked by duplicates: {listed or 'see log'}"))
+            else:  # e.g. an index of that name or keys with other options (codes 85, 86)
+                problems.append((collection, name, f"could not be created: {error}"))
+    return problems
+
+
+def _describe(key):
+    return ", ".join(f"{field}={value!r}" for field, value in key.items())
