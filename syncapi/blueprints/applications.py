@@ -4,14 +4,12 @@ the application before any view runs.
 """
 
 from flask import Blueprint, g
-from marshmallow import EXCLUDE, INCLUDE
 
 from syncapi import expressions, tenancy
-from syncapi.blueprints import device_routes
-from syncapi.blueprints.common import json_body, object_id
+from syncapi.blueprints import connector_routes, device_routes
+from syncapi.blueprints.common import json_body
 from syncapi.errors import ApiError
-from syncapi.repositories import applications, connectors, event_classes, functions
-from syncapi.schemas.connectors import ConnectorSchema
+from syncapi.repositories import applications, event_classes, functions
 from syncapi.schemas.event_classes import EventClassSchema, assign_ids
 from syncapi.schemas.functions import (
     ALGEBRAIC_TYPES,
@@ -21,11 +19,12 @@ from syncapi.schemas.functions import (
 )
 from syncapi.serialization import iso_now
 
+APP = "/<organization_id>/applications/<application_id>"
+
 bp = Blueprint("applications", __name__)
 tenancy.init_blueprint(bp)
 device_routes.register(bp, single_device_routes=False)
-
-APP = "/<organization_id>/applications/<application_id>"
+connector_routes.register(bp, f"{APP}/connectors", single_connector_get=False)
 
 
 @bp.get("/test")
@@ -36,6 +35,7 @@ def test_route():
 
 @bp.get(f"{APP}/config")
 def get_config():
+    """The application's key/value settings as one object."""
     return applications.application_config(g.tenant_db, g.application_id)
 
 
@@ -54,11 +54,13 @@ def get_stats():
 
 @bp.get(f"{APP}/event-classes")
 def list_event_classes():
+    """The application's event classes, without internal fields."""
     return event_classes.list_event_classes(g.tenant_db, g.application_id)
 
 
 @bp.post(f"{APP}/event-classes")
 def create_event_class():
+    """Create an event class; `class` or `className`, id generated unless sent."""
     fields = EventClassSchema().load(json_body())
     return event_classes.create_event_class(g.tenant_db, g.application_id, fields), 201
 
@@ -76,11 +78,13 @@ def replace_event_classes():
 
 @bp.get(f"{APP}/functions")
 def list_functions():
+    """The application's functions, without internal fields."""
     return functions.list_functions(g.tenant_db, g.application_id)
 
 
 @bp.post(f"{APP}/functions")
 def create_function():
+    """Create a function; an algebraic expression is checked before it is stored."""
     fields = FunctionSchema().load(json_body())
     return functions.create_function(g.tenant_db, g.application_id, fields), 201
 
@@ -94,6 +98,7 @@ def update_function(function_id):
 
 @bp.delete(f"{APP}/functions/<function_id>")
 def delete_function(function_id):
+    """Delete a function; the console parses the JSON answer."""
     functions.delete_function(g.tenant_db, g.application_id, function_id)
     return {"message": "Function deleted successfully"}
 
@@ -116,49 +121,3 @@ def evaluate_function(function_id):
     except expressions.ExpressionError as error:
         raise ApiError(400, f"expression {error}", field="expression") from None
     return {"result": result}
-
-
-# Application connectors
-
-
-def connector_id(value):
-    return object_id(value, "connectorId", "Invalid connector ID format")
-
-
-def connector_collection():
-    return applications.app_collection(g.tenant_db, g.application_id, "connectors")
-
-
-@bp.get(f"{APP}/connectors")
-def list_connectors():
-    return connectors.list_connectors(connector_collection())
-
-
-@bp.post(f"{APP}/connectors")
-def create_connector():
-    """Undeclared keys are ignored here (the org route keeps them): chosen per route."""
-    fields = ConnectorSchema().load(json_body(), unknown=EXCLUDE)
-    defaults = {"description": "", "properties": {}, "collections": {}}
-    document = {
-        **fields,
-        **{key: value for key, value in defaults.items() if key not in fields},
-        "organizationId": g.organization_id,
-        "applicationId": g.application_id,
-    }
-    return connectors.create_connector(connector_collection(), document), 201
-
-
-@bp.put(f"{APP}/connectors/<connector_id_text>")
-def update_connector(connector_id_text):
-    """Set every sent key but the ones that say where the connector belongs."""
-    oid = connector_id(connector_id_text)
-    changes = ConnectorSchema().load(json_body(), unknown=INCLUDE)
-    changes.pop("applicationId", None)
-    changes["organizationId"] = g.organization_id
-    return connectors.update_connector(connector_collection(), oid, changes)
-
-
-@bp.delete(f"{APP}/connectors/<connector_id_text>")
-def delete_connector(connector_id_text):
-    connectors.delete_connector(connector_collection(), connector_id(connector_id_text))
-    return {"message": "Connector deleted successfully"}

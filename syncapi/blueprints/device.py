@@ -21,6 +21,7 @@ def create_device():
 
 @bp.get("/<machine_id>")
 def get_device(machine_id):
+    """One legacy device by `machineId`."""
     return legacy_devices.get_device(shared.database(), machine_id)
 
 
@@ -33,5 +34,6 @@ def update_device(machine_id):
 
 @bp.delete("/<machine_id>")
 def delete_device(machine_id):
+    """Delete a legacy device by `machineId`."""
     legacy_devices.delete_device(shared.database(), machine_id)
     return {"message": "Device deleted successfully"}

@@ -27,6 +27,7 @@ def get_icon(category, name):
 
 @bp.get(f"{ICON}/<icon_format>")
 def get_icon_in_format(category, name, icon_format):
+    """Exactly `{name}.{format}`."""
     if icon_format.lower() not in FORMATS:
         raise ApiError(400, "Invalid format. Supported: png, svg, jpg, jpeg", field="format")
     return _send(category, name, (icon_format.lower(),))

@@ -5,17 +5,15 @@ Contract: spec/organizations.md. The organization id in every path is checked an
 """
 
 from flask import Blueprint, g, request
-from marshmallow import INCLUDE
 
 from syncapi import tenancy
-from syncapi.blueprints import device_routes
-from syncapi.blueprints.common import json_body, object_id
+from syncapi.blueprints import connector_routes, device_routes
+from syncapi.blueprints.common import json_body
 from syncapi.errors import ApiError
 from syncapi.extensions import mongo_client
-from syncapi.repositories import applications, connectors, devices, gateways, oilmonitor, users
+from syncapi.repositories import applications, devices, gateways, oilmonitor, users
 from syncapi.repositories import organizations as orgs
 from syncapi.schemas.applications import ApplicationSchema, ApplicationUpdateSchema
-from syncapi.schemas.connectors import ConnectorSchema
 from syncapi.schemas.gateways import GatewaySchema
 from syncapi.schemas.organizations import OrganizationUpdateSchema
 from syncapi.schemas.users import UserSchema, UserUpdateSchema
@@ -23,6 +21,7 @@ from syncapi.schemas.users import UserSchema, UserUpdateSchema
 bp = Blueprint("organizations", __name__)
 tenancy.init_blueprint(bp)
 device_routes.register(bp, single_device_routes=True)
+connector_routes.register(bp, "/<organization_id>/connectors", single_connector_get=True)
 
 ORG = "/<organization_id>"
 APP = f"{ORG}/applications/<application_id>"
@@ -78,6 +77,7 @@ def get_organization_stats():
 
 @bp.get(f"{ORG}/users")
 def list_users():
+    """Users of the organization, in the console's shape (never raw documents)."""
     return users.list_users(g.tenant_db)
 
 
@@ -90,12 +90,14 @@ def create_user():
 
 @bp.put(f"{ORG}/users/<user_id>")
 def update_user(user_id):
+    """Change the sent keys of a user; the email stays unique."""
     changes = UserUpdateSchema().load_changes(json_body())
     return users.update_user(g.tenant_db, user_id, changes)
 
 
 @bp.delete(f"{ORG}/users/<user_id>")
 def delete_user(user_id):
+    """Delete a user by `_id` (or the `id` older writers stored)."""
     users.delete_user(g.tenant_db, user_id)
     return {"message": "User deleted successfully"}
 
@@ -111,18 +113,21 @@ def list_gateways():
 
 @bp.post(f"{ORG}/gateways")
 def create_gateway():
+    """Create a gateway; `gatewayId` unique, `status` defaults to connected."""
     fields = GatewaySchema().load(json_body())
     return gateways.create_gateway(g.tenant_db, fields), 201
 
 
 @bp.put(f"{ORG}/gateways/<gateway_id>")
 def update_gateway(gateway_id):
+    """Change the sent keys of a gateway addressed by its `gatewayId`."""
     changes = GatewaySchema().load_changes(json_body())
     return gateways.update_gateway(g.tenant_db, gateway_id, changes)
 
 
 @bp.delete(f"{ORG}/gateways/<gateway_id>")
 def delete_gateway(gateway_id):
+    """Delete a gateway by its `gatewayId`."""
     gateways.delete_gateway(g.tenant_db, gateway_id)
     return {"message": "Gateway deleted successfully"}
 
@@ -147,6 +152,7 @@ def create_application():
 
 @bp.get(APP)
 def get_application():
+    """One registered application and its stored settings."""
     return applications.describe(g.application_id, g.application)
 
 
@@ -169,47 +175,6 @@ def delete_application():
 def list_device_properties():
     """Each property key the application's devices carry, with the devices that carry it."""
     return devices.property_keys(g.tenant_db, g.application_id)
-
-
-# Organization connectors (templates, and copies that name an applicationId)
-
-
-def connector_id(value):
-    return object_id(value, "connectorId", "Invalid connector ID format")
-
-
-@bp.get(f"{ORG}/connectors")
-def list_connectors():
-    return connectors.list_connectors(g.tenant_db.connectors)
-
-
-@bp.get(f"{ORG}/connectors/<connector_id_text>")
-def get_connector(connector_id_text):
-    return connectors.get_connector(g.tenant_db.connectors, connector_id(connector_id_text))
-
-
-@bp.post(f"{ORG}/connectors")
-def create_connector():
-    """Store the connector as sent (undeclared keys too, e.g. `applicationId`)."""
-    fields = ConnectorSchema().load(json_body(), unknown=INCLUDE)
-    document = {**fields, "organizationId": g.organization_id}
-    return connectors.create_connector(g.tenant_db.connectors, document), 201
-
-
-@bp.put(f"{ORG}/connectors/<connector_id_text>")
-def update_connector(connector_id_text):
-    """Set every sent key but the ones that say where the connector belongs."""
-    oid = connector_id(connector_id_text)
-    changes = ConnectorSchema().load(json_body(), unknown=INCLUDE)
-    changes.pop("applicationId", None)
-    changes["organizationId"] = g.organization_id
-    return connectors.update_connector(g.tenant_db.connectors, oid, changes)
-
-
-@bp.delete(f"{ORG}/connectors/<connector_id_text>")
-def delete_connector(connector_id_text):
-    connectors.delete_connector(g.tenant_db.connectors, connector_id(connector_id_text))
-    return {"message": "Connector deleted successfully"}
 
 
 @bp.get(f"{ORG}/oilmonitor_devices")

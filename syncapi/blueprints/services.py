@@ -34,11 +34,13 @@ def list_services():
 
 @bp.get("/<service_id_text>")
 def get_service(service_id_text):
+    """One service configuration, secrets masked unless revealed."""
     return answer(services.get_service(shared.database(), service_id(service_id_text)))
 
 
 @bp.post("")
 def create_service():
+    """Create a service configuration; the name is unique."""
     fields = ServiceSchema().load(json_body())
     return answer(services.create_service(shared.database(), fields)), 201
 

@@ -7,4 +7,5 @@ bp = Blueprint("status", __name__)
 
 @bp.get("")
 def get_status():
+    """Always 200 while the process is up."""
     return {"message": "Sync API is running"}

@@ -1,0 +1,73 @@
+"""Connector views, registered on both `/api/organizations` (the org's templates and copies,
+collection `connectors`) and `/api/applications` (collection `{app}_connectors`).
+
+The mount is told by the path: when it names an application, its connectors are meant.
+The contract differs between the two only on create, where the application route ignores
+undeclared keys, fills defaults and stamps the application.
+"""
+
+from flask import g
+from marshmallow import EXCLUDE, INCLUDE
+
+from syncapi.blueprints.common import json_body, object_id
+from syncapi.repositories import applications, connectors
+from syncapi.schemas.connectors import ConnectorSchema
+
+APPLICATION_DEFAULTS = {"description": "", "properties": {}, "collections": {}}
+
+
+def _collection():
+    if "application_id" in g:
+        return applications.app_collection(g.tenant_db, g.application_id, "connectors")
+    return g.tenant_db.connectors
+
+
+def _connector_id(value):
+    return object_id(value, "connectorId", "Invalid connector ID format")
+
+
+def list_connectors():
+    """Every connector as stored, `_id` as hex (the console matches it against the URL)."""
+    return connectors.list_connectors(_collection())
+
+
+def get_connector(connector_id_text):
+    """One connector by its ObjectId."""
+    return connectors.get_connector(_collection(), _connector_id(connector_id_text))
+
+
+def create_connector():
+    """Create a connector; its name is unique where it is stored."""
+    if "application_id" in g:
+        fields = ConnectorSchema().load(json_body(), unknown=EXCLUDE)
+        missing = {key: value for key, value in APPLICATION_DEFAULTS.items() if key not in fields}
+        document = {**fields, **missing, "applicationId": g.application_id}
+    else:
+        document = ConnectorSchema().load(json_body(), unknown=INCLUDE)  # e.g. applicationId
+    document["organizationId"] = g.organization_id
+    return connectors.create_connector(_collection(), document), 201
+
+
+def update_connector(connector_id_text):
+    """Set every sent key but the ones that say where the connector belongs."""
+    oid = _connector_id(connector_id_text)
+    changes = ConnectorSchema().load(json_body(), unknown=INCLUDE)
+    changes.pop("applicationId", None)
+    changes["organizationId"] = g.organization_id
+    return connectors.update_connector(_collection(), oid, changes)
+
+
+def delete_connector(connector_id_text):
+    """Delete a connector by its ObjectId."""
+    connectors.delete_connector(_collection(), _connector_id(connector_id_text))
+    return {"message": "Connector deleted successfully"}
+
+
+def register(bp, base, single_connector_get):
+    bp.add_url_rule(base, view_func=list_connectors, methods=["GET"])
+    bp.add_url_rule(base, view_func=create_connector, methods=["POST"])
+    item = f"{base}/<connector_id_text>"
+    if single_connector_get:
+        bp.add_url_rule(item, view_func=get_connector, methods=["GET"])
+    bp.add_url_rule(item, view_func=update_connector, methods=["PUT"])
+    bp.add_url_rule(item, view_func=delete_connector, methods=["DELETE"])
