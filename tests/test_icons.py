@@ -111,24 +111,42 @@ def test_unknown_icon_and_format(client):
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "status", "field"),
     [
-        "/api/library/../connectors/icon",
-        "/api/library/%2e%2e/mqtt/icon",
-        "/api/library/%2e%2e%2f%2e%2e/passwd/icon",
-        "/api/library/connectors/%2e%2e%2f%2e%2e%2fconfig/icon",
-        "/api/library/connectors/..%5c..%5cconfig/icon",
-        "/api/library/connectors/mqtt%00/icon",
-        "/api/library//etc/passwd/icon",
-        "/api/library/connectors/.hidden/icon",
-        "/api/library/-x/mqtt/icon",
+        ("/api/library/../connectors/icon", 400, "category"),
+        ("/api/library/%2e%2e/mqtt/icon", 400, "category"),
+        ("/api/library/%2e%2e%2f%2e%2e/passwd/icon", 404, None),
+        ("/api/library/connectors/%2e%2e%2f%2e%2e%2fconfig/icon", 404, None),
+        ("/api/library/connectors/..%5c..%5cconfig/icon", 400, "name"),
+        ("/api/library/connectors/mqtt%00/icon", 400, "name"),
+        ("/api/library//etc/passwd/icon", 404, None),
+        ("/api/library/connectors/.hidden/icon", 400, "name"),
+        ("/api/library/-x/mqtt/icon", 400, "category"),
+        ("/api/library/connectors/mqtt.svg/icon", 400, "name"),
     ],
 )
-def test_traversal_attempts_never_leave_the_library(client, url):
+def test_traversal_attempts_never_leave_the_library(client, url, status, field):
     response = fetch(client, url)
-    assert response.status_code in (400, 404)
-    assert response.is_json
-    assert "error" in response.json
+    assert response.status_code == status
+    if field is None:  # no route has a path of that shape
+        assert response.json == {"error": "Not found"}
+    else:
+        assert response.json["field"] == field
+        assert response.json["error"].startswith(f"{field} must match")
+
+
+# console-calls.md row 46: the icons the console derives from a connector's driver
+PROTOCOLS = ["mqtt", "postgresql", "influxdb", "modbus", "opcua", "redis", "s3", "sqlserver"]
+MACHINES = ["fanuc", "haas", "siemens", "abb", "kuka", "mazak", "okuma", "dmgmori", "yaskawa"]
+MACHINES += ["rockwell", "universal_robots", "hanwha", "mtconnect", "focas"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"connectors/{name}" for name in PROTOCOLS] + [f"drivers/{name}" for name in MACHINES],
+)
+def test_every_icon_the_console_asks_for_is_shipped(client, path):
+    assert fetch(client, f"/api/library/{path}/icon").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -182,15 +200,11 @@ def test_upload_form_honours_category_and_name(library):
 
 
 @pytest.mark.parametrize(
-    ("filename", "expected"), [("Logo.PNG", "logo"), ("my logo.png", "icon"), ("", "icon")]
+    ("filename", "expected"), [("Logo.PNG", "logo"), ("my logo.png", "icon"), (".png", "icon")]
 )
 def test_upload_form_defaults(library, filename, expected):
     client, root = library
-    response = upload(client, "/api/library/upload", PNG, filename or "x", "image/png")
-    if not filename:
-        response = client.post(
-            "/api/library/upload", data={"icon": (io.BytesIO(PNG), ".png", "image/png")}
-        )
+    response = upload(client, "/api/library/upload", PNG, filename, "image/png")
     assert response.status_code == 201
     assert response.json["category"] == "misc"
     assert response.json["name"] == expected
@@ -255,7 +269,7 @@ SCRIPTED = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></
         (
             b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x "xx">]><svg xmlns="http://www.w3.org/2000/svg">&x;</svg>',
             "image/svg+xml",
-            "not a valid SVG",
+            "DOCTYPE",
         ),
     ],
 )
@@ -268,6 +282,39 @@ def test_upload_refuses_content_that_is_not_what_it_claims_or_unsafe(
     assert response.status_code == 400
     assert response.json["field"] == "icon"
     assert message.lower() in response.json["error"].lower()
+    assert files_under(root) == before
+
+
+SVG_NS = b'<svg xmlns="http://www.w3.org/2000/svg"'
+XHTML = b' xmlns:h="http://www.w3.org/1999/xhtml"'
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        SVG_NS + b'><a><animate attributeName="href" values="javascript:alert(1)"/></a></svg>',
+        SVG_NS + b' xmlns:x="http://www.w3.org/1999/xlink"><a><set attributeName="x:href" '
+        b'to="javascript:alert(1)"/></a></svg>',
+        b'<?xml-stylesheet type="text/xsl" href="https://evil.test/x.xsl"?>' + SVG_NS + b"/>",
+        SVG_NS + b"><?foo bar?></svg>",
+        b'<!DOCTYPE svg SYSTEM "https://evil.test/svg.dtd">' + SVG_NS + b"/>",
+        b'<svg xmlns="http://www.w3.org/1999/xhtml"><form action="javascript:alert(1)"/></svg>',
+        SVG_NS + XHTML + b'><h:img src="#x"/></svg>',
+        SVG_NS + b'><style>@\\69mport "https://evil.test";</style></svg>',
+        SVG_NS + b'><rect style="fill:u\\72l(https://evil.test/a)"/></svg>',
+        SVG_NS + b'><style>a{background:image-set("https://evil.test" 1x)}</style></svg>',
+        SVG_NS + XHTML + b"><style><h:b/>@import url(x);</style></svg>",
+        SVG_NS + b' xml:base="https://evil.test/"><use href="#a"/></svg>',
+        SVG_NS + b"><handler>alert(1)</handler></svg>",
+        SVG_NS + b'><a href="javascript:alert(1)"><text>x</text></a></svg>',
+    ],
+)
+def test_upload_refuses_every_svg_that_could_script_or_fetch(library, svg):
+    client, root = library
+    before = files_under(root)
+    response = upload(client, "/api/library/misc/evil/icon", svg, "e.svg", "image/svg+xml")
+    assert response.status_code == 400
+    assert response.json["field"] == "icon"
     assert files_under(root) == before
 
 

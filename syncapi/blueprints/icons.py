@@ -36,8 +36,8 @@ def get_icon_in_format(category, name, icon_format):
 @bp.post(ICON)
 def upload_icon(category, name):
     """Store the multipart field `icon` as `{category}/{name}.{ext}`."""
-    icon = _uploaded_icon()
-    return _save(library_name(category, "category"), library_name(name, "name"), icon)
+    category, name = library_name(category, "category"), library_name(name, "name")
+    return _save(category, name, _uploaded_icon())
 
 
 @bp.post("/library/upload")
