@@ -35,9 +35,19 @@ else:
 
 
 def post_worker_init(worker):
-    """SEED_DEMO=1: seed in the worker, where the embedded store's data lives (idempotent)."""
-    if settings.SEED_DEMO:
-        from syncapi.commands import seed_demo_into
+    """SEED_DEMO=1: seed in the worker, where the embedded store's data lives.
 
+    With a real server only the first worker seeds (the others would race it); a seed that
+    fails (MongoDB down) is logged and the worker serves anyway, answering 503 until the
+    database is back.
+    """
+    if not settings.SEED_DEMO or (worker.age > 1 and not is_embedded(settings.MONGODB_URI)):
+        return
+    from syncapi.commands import seed_demo_into
+
+    try:
         added = seed_demo_into(worker.wsgi)
-        worker.log.info("syncapi: demo tenant autentiodev ready (%d document(s) added)", added)
+    except Exception:
+        worker.log.exception("syncapi: the demo tenant could not be seeded")
+        return
+    worker.log.info("syncapi: demo tenant autentiodev ready (%d document(s) added)", added)

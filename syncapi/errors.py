@@ -78,10 +78,10 @@ def validation_error(error):
     if path and isinstance(path[-1], int):  # a problem with the item itself, e.g. "[2]"
         name = field_path(path)
     else:
-        name = str(path[-1]) if path else "body"
+        name = (str(path[-1]) or '""') if path else "body"
     phrase = FIELD_PHRASES.get(message, message)
     text = f"{name} {phrase}" if phrase[:1].islower() else f"{name}: {phrase}"
-    return ApiError(400, text, field=field_path(path) or None)
+    return ApiError(400, text, field=field_path(path) if path else None)
 
 
 def register_error_handlers(app):

@@ -19,49 +19,64 @@ MAX_LENGTH = 500
 MAX_DEPTH = 64
 MAX_EXPONENT = 1024
 
-FUNCTIONS = {
-    "abs": abs,
-    "min": min,
-    "max": max,
-    "round": round,
-    "sqrt": math.sqrt,
-    "exp": math.exp,
-    "log": math.log,
-    "log10": math.log10,
-    "sin": math.sin,
-    "cos": math.cos,
-    "tan": math.tan,
-    "asin": math.asin,
-    "acos": math.acos,
-    "atan": math.atan,
-    "atan2": math.atan2,
-    "floor": math.floor,
-    "ceil": math.ceil,
-}
-CONSTANTS = {"pi": math.pi, "e": math.e}
-
 
 class ExpressionError(Exception):
     """Why an expression cannot be saved or evaluated, in words for the console."""
 
 
+def finite(function):
+    """Every step's result is a finite float: an overflow is reported where it happens,
+    not hidden by a later step (`1 / (x * 1e308 * 10)` is an overflow, not 0)."""
+
+    def checked(*args):
+        result = function(*args)
+        if isinstance(result, complex):
+            raise ExpressionError("result is not a real number")
+        result = float(result)
+        if not math.isfinite(result):
+            raise ExpressionError("overflows")
+        return result
+
+    return checked
+
+
 def bounded_power(base, exponent):
     if abs(exponent) > MAX_EXPONENT:
         raise ExpressionError(f"exponent {exponent:g} is too large (at most {MAX_EXPONENT})")
-    result = float(base) ** float(exponent)
-    if isinstance(result, complex):
-        raise ExpressionError("result is not a real number")
-    return result
+    return float(base) ** float(exponent)
 
+
+# name → (function, fewest arguments, most arguments or None for any number)
+SIGNATURES = {
+    "abs": (abs, 1, 1),
+    "min": (min, 2, None),
+    "max": (max, 2, None),
+    "round": (round, 1, 2),
+    "sqrt": (math.sqrt, 1, 1),
+    "exp": (math.exp, 1, 1),
+    "log": (math.log, 1, 2),
+    "log10": (math.log10, 1, 1),
+    "sin": (math.sin, 1, 1),
+    "cos": (math.cos, 1, 1),
+    "tan": (math.tan, 1, 1),
+    "asin": (math.asin, 1, 1),
+    "acos": (math.acos, 1, 1),
+    "atan": (math.atan, 1, 1),
+    "atan2": (math.atan2, 2, 2),
+    "floor": (math.floor, 1, 1),
+    "ceil": (math.ceil, 1, 1),
+}
+FUNCTIONS = {name: finite(function) for name, (function, _, _) in SIGNATURES.items()}
+CONSTANTS = {"pi": math.pi, "e": math.e}
 
 OPERATORS = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-    ast.Pow: bounded_power,
+    ast.Add: finite(operator.add),
+    ast.Sub: finite(operator.sub),
+    ast.Mult: finite(operator.mul),
+    ast.Div: finite(operator.truediv),
+    ast.FloorDiv: finite(operator.floordiv),
+    ast.Mod: finite(operator.mod),
+    ast.Pow: finite(bounded_power),
     ast.USub: operator.neg,
     ast.UAdd: operator.pos,
     ast.Eq: operator.eq,
@@ -98,15 +113,17 @@ def check(expression, declared):
     if _depth(tree) > MAX_DEPTH:
         raise ExpressionError(f"is nested too deeply (at most {MAX_DEPTH} levels)")
     used = set()
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             _check_call(node)
-        elif isinstance(node, ast.Name):
-            if node.id in CONSTANTS or node.id in FUNCTIONS:
-                continue
-            if node.id not in declared:
+        elif isinstance(node, ast.Name) and id(node) not in called:
+            if node.id in declared:  # a declared variable wins over a constant of that name
+                used.add(node.id)
+            elif node.id in FUNCTIONS:
+                raise ExpressionError(f"uses the function {node.id} without calling it")
+            elif node.id not in CONSTANTS:
                 raise ExpressionError(f"uses {node.id!r}, which the function does not declare")
-            used.add(node.id)
         elif isinstance(node, ast.Constant):
             if type(node.value) not in (int, float):
                 raise ExpressionError(f"may only contain numbers, not {node.value!r}")
@@ -131,8 +148,19 @@ def _depth(tree):
 def _check_call(node):
     if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
         raise ExpressionError(f"may only call {', '.join(FUNCTIONS)}")
-    if node.keywords:
-        raise ExpressionError(f"{node.func.id}() takes no named arguments")
+    name = node.func.id
+    if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
+        raise ExpressionError(f"{name}() takes plain arguments only")
+    _, fewest, most = SIGNATURES[name]
+    if len(node.args) < fewest or (most is not None and len(node.args) > most):
+        expected = (
+            f"{fewest}"
+            if fewest == most
+            else f"{fewest} or more"
+            if most is None
+            else f"{fewest} to {most}"
+        )
+        raise ExpressionError(f"{name}() takes {expected} argument(s), not {len(node.args)}")
 
 
 def _describe(node):
@@ -156,7 +184,7 @@ def _run(tree, names):
     except ValueError:
         raise ExpressionError("is outside the domain of a function it calls") from None
     except TypeError:
-        raise ExpressionError("calls a function with the wrong number of arguments") from None
+        raise ExpressionError("calls a function with arguments it does not take") from None
     except RecursionError:
         raise ExpressionError("is nested too deeply") from None
     except InvalidExpression as error:

@@ -44,11 +44,12 @@ def keep_masked(sent, stored):
     """
     if isinstance(sent, dict):
         stored = stored if isinstance(stored, dict) else {}
+        by_name = {str(key).lower(): value for key, value in stored.items()}
         kept = {}
         for key, item in sent.items():
             if is_secret(key) and item == MASK:
-                if key in stored:
-                    kept[key] = stored[key]
+                if str(key).lower() in by_name:  # `PASSWORD` sent back for a stored `password`
+                    kept[key] = by_name[str(key).lower()]
                 continue
             kept[key] = keep_masked(item, stored.get(key))
         return kept

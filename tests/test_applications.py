@@ -1,5 +1,6 @@
 """`/api/applications` (spec/applications.md), route by route."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -365,6 +366,14 @@ FUNCTION_BAD_INPUTS = [
     (with_expression("x + " * 2500 + "y"), "expression"),
     (with_expression("-" * 200 + "x"), "expression"),
     (with_expression("round(x, ndigits=2)"), "expression"),
+    (with_expression("sin"), "expression"),
+    (with_expression("max + 1"), "expression"),
+    (with_expression("max()"), "expression"),
+    (with_expression("abs(x, y)"), "expression"),
+    (with_expression("atan2(x)"), "expression"),
+    ({**CONSOLE_FUNCTION, "type": " "}, "type"),
+    ({**CONSOLE_FUNCTION, "id": "a/b"}, "id"),
+    ({**CONSOLE_FUNCTION, "": 1}, ""),
 ]
 
 
@@ -549,6 +558,15 @@ def test_create_connector_fills_defaults(client, cnc):
     assert (stored["description"], stored["properties"], stored["collections"]) == ("", {}, {})
 
 
+@pytest.mark.parametrize("key", ["", "a.b"])
+def test_an_update_key_mongodb_cannot_set_is_refused(client, cnc, key):
+    created = client.post(f"{APP}/connectors", json=CONSOLE_CONNECTOR).json
+    before = snapshot(cnc)
+    response = client.put(f"{APP}/connectors/{created['_id']}", json={**CONSOLE_CONNECTOR, key: 1})
+    assert (response.status_code, response.json["field"]) == (400, key)
+    assert snapshot(cnc) == before
+
+
 def test_connector_names_are_unique_per_application(client, cnc):
     client.post("/api/organizations/acme/applications", json={"applicationId": "robo", "name": "R"})
     client.post(f"{APP}/connectors", json=CONSOLE_CONNECTOR)
@@ -633,3 +651,71 @@ def test_deleting_the_application_removes_its_classes_functions_and_connectors(c
     assert cnc["monitoreo-cnc_events"].count_documents({}) == 0
     assert cnc.functions.count_documents({}) == 0
     assert "monitoreo-cnc_connectors" not in cnc.list_collection_names()
+
+
+def test_the_console_counter_body_gets_the_counter_name_as_expression(client, cnc):
+    response = client.post(f"{APP}/functions", json=CONSOLE_COUNTER)  # sends "expression": ""
+    assert response.json["expression"] == "pieces_counter"
+    assert cnc.functions.find_one()["expression"] == "pieces_counter"
+
+
+def test_a_declared_variable_wins_over_a_constant_of_that_name(client, cnc):
+    response = evaluate(client, cnc, "e * 2", {"e": 10}, variables=["e"])
+    assert response.json == {"result": 20.0}
+
+
+@pytest.mark.parametrize(
+    ("expression", "values"),
+    [
+        ("1 / (x * 1e308 * 10)", {"x": 1}),
+        ("min(x * 1e308 * 10, 1)", {"x": 1}),
+        ("(x * 1e308 * 10) > 5", {"x": 1}),
+    ],
+)
+def test_an_overflow_inside_the_expression_is_reported(client, cnc, expression, values):
+    response = evaluate(client, cnc, expression, values)
+    assert (response.status_code, response.json) == (
+        400,
+        {"error": "expression overflows", "field": "expression"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("document", "field"),
+    [
+        ({"expression": 5, "variables": []}, "expression"),
+        ({"expression": "x + 1", "variables": [{"name": "x"}], "events": ["x"]}, "expression"),
+        ({"expression": "x + 1", "variables": "x", "events": [{"name": ["x"]}]}, "expression"),
+        ({"expression": "x + 1", "variables": ["x"], "events": "none"}, "values.x"),
+    ],
+)
+def test_functions_the_original_stored_unchecked_evaluate_to_a_400(client, cnc, document, field):
+    cnc.functions.insert_one(
+        {"id": "legacy", "applicationId": "monitoreo-cnc", "type": "Algebraic", **document}
+    )
+    response = client.post(f"{APP}/functions/legacy/evaluate", json={"values": {}})
+    assert (response.status_code, response.json["field"]) == (400, field)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/event-classes", {"class": "X", "topic": "t", "type": "FLOAT", "values_range": "HUGE"}),
+        ("/functions/fn_eval/evaluate", {"values": {"x": "HUGE", "y": 1}}),
+    ],
+)
+def test_integers_beyond_64_bits_are_refused(client, cnc, path, body):
+    cnc.functions.insert_one(
+        {
+            "id": "fn_eval",
+            "applicationId": "monitoreo-cnc",
+            "type": "Algebraic Function",
+            "expression": "x + y",
+            "variables": ["x", "y"],
+        }
+    )
+    huge = "1" + "0" * 400
+    raw = json.dumps(body).replace('"HUGE"', f"[{huge}, 2]" if "event" in path else huge)
+    response = client.post(f"{APP}{path}", data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json["field"] in ("values_range[0]", "values.x")

@@ -81,16 +81,67 @@ def test_duplicate_name_is_409(client, shared):
     assert shared.services.count_documents({}) == 1
 
 
-def test_list_is_newest_update_first_with_secrets_masked(client, shared):
+def test_list_is_newest_update_first_with_secrets_masked(client, shared, monkeypatch):
+    from datetime import timedelta
+
+    from syncapi import serialization
+
     first = create(client, configuration=SECRET_CONFIGURATION).json
     create(client, name="second")
+    moment = serialization.utcnow() + timedelta(minutes=1)
+    monkeypatch.setattr(serialization, "utcnow", lambda: moment)
     client.put(f"/api/services/{first['_id']}", json={"enabled": False})
 
     response = client.get("/api/services")
 
     assert [item["name"] for item in response.json] == ["redis-cache", "second"]
+    create(client, name="third")  # newer still: goes first, though inserted last
+    assert [item["name"] for item in client.get("/api/services").json][0] == "third"
     assert response.json[0]["configuration"] == MASKED
     assert shared.services.find_one({"name": "redis-cache"})["configuration"]["Password"] == "pw"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "api_key",
+        "APIKEY",
+        "access_key",
+        "secret_key",
+        "private_key",
+        "credentials",
+        "db_password",
+        "client_secret",
+        "refresh_token",
+    ],
+)
+def test_every_secret_name_is_masked_in_every_answer(client, key):
+    configuration = {key: "s3cr3t", "host": "h"}
+    created = create(client, configuration=configuration).json
+    service_id = created["_id"]
+    answers = [
+        created,
+        client.get(f"/api/services/{service_id}").json,
+        client.get("/api/services").json[0],
+        client.put(f"/api/services/{service_id}", json={"name": "renamed"}).json,
+        client.patch(f"/api/services/{service_id}/toggle", json={"enabled": False}).json,
+    ]
+    assert [answer["configuration"] for answer in answers] == [{key: "********", "host": "h"}] * 5
+
+
+def test_a_mask_sent_back_in_another_case_keeps_the_secret(client, shared):
+    service_id = create(client, configuration={"password": "pw"}).json["_id"]
+    client.put(f"/api/services/{service_id}", json={"configuration": {"PASSWORD": "********"}})
+    assert shared.services.find_one()["configuration"] == {"PASSWORD": "pw"}
+
+
+def test_a_document_without_configuration_is_answered_as_stored(client, shared):
+    shared.services.insert_one({"name": "bare", "type": "redis"})
+    assert "configuration" not in client.get("/api/services").json[0]
 
 
 def test_get_masks_unless_revealed(client):

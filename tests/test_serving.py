@@ -92,3 +92,60 @@ def test_gunicorn_serves_the_embedded_store_with_one_worker():
     assert "embedded mongomock store" in first_line
     assert "exactly 1 worker" in first_line
     assert len(re.findall(r"Booting worker", log)) == 1
+
+
+# SEED_DEMO=1: the gunicorn hook that seeds inside the worker
+
+
+class FakeWorker:
+    def __init__(self, app, age):
+        self.wsgi, self.age, self.lines = app, age, []
+        self.log = self
+
+    def info(self, message, *args):
+        self.lines.append(message % args)
+
+    def exception(self, message, *args):
+        self.lines.append(message % args)
+
+
+def gunicorn_settings(monkeypatch, **environ):
+    import importlib.util
+
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_seed_demo_hook_seeds_the_worker(app, mongo, monkeypatch, capsys):
+    conf = gunicorn_settings(monkeypatch, SEED_DEMO="1", MONGODB_URI="mongomock://localhost")
+    worker = FakeWorker(app, age=3)  # a restarted embedded worker has an empty store again
+    conf.post_worker_init(worker)
+    assert "demo tenant autentiodev ready" in worker.lines[0]
+    assert mongo["autentiodev"]["monitoreo-cnc_devices"].count_documents({}) == 3
+
+
+def test_seed_demo_hook_is_off_by_default(app, mongo, monkeypatch, capsys):
+    monkeypatch.delenv("SEED_DEMO", raising=False)
+    conf = gunicorn_settings(monkeypatch)
+    conf.post_worker_init(FakeWorker(app, age=1))
+    assert mongo.list_database_names() == []
+
+
+def test_seed_demo_hook_with_mongodb_down_logs_and_lets_the_worker_serve(monkeypatch, capsys):
+    from config import TestingConfig
+    from syncapi import create_app
+    from syncapi.extensions import close_clients
+
+    uri = "mongodb://127.0.0.1:1/"
+    conf = gunicorn_settings(monkeypatch, SEED_DEMO="1", MONGODB_URI=uri, WEB_CONCURRENCY="2")
+    offline = create_app(TestingConfig(MONGODB_URI=uri, MONGODB_TIMEOUT_MS=50))
+    later_worker, first_worker = FakeWorker(offline, age=2), FakeWorker(offline, age=1)
+    conf.post_worker_init(later_worker)  # only the first worker seeds a real server
+    conf.post_worker_init(first_worker)
+    close_clients(offline)
+    assert later_worker.lines == []
+    assert first_worker.lines == ["syncapi: the demo tenant could not be seeded"]

@@ -110,7 +110,9 @@ def evaluate_function(function_id):
     if function.get("type") not in ALGEBRAIC_TYPES:
         raise ApiError(400, "only an Algebraic Function can be evaluated", field="type")
     values = EvaluationSchema().load(json_body())["values"]
-    expression = function.get("expression") or ""
+    expression = function.get("expression")
+    if not isinstance(expression, str):
+        raise ApiError(400, "expression is not text", field="expression")
     try:
         used = expressions.check(expression, declared_names(function))
         missing = sorted(used - set(values))

@@ -21,9 +21,9 @@ def service_id(value):
 
 def answer(document):
     """The document as stored, its secrets masked unless the caller asked to see them."""
-    if request.args.get("reveal") == "true":
+    if request.args.get("reveal") == "true" or "configuration" not in document:
         return document
-    return {**document, "configuration": secrets.mask(document.get("configuration"))}
+    return {**document, "configuration": secrets.mask(document["configuration"])}
 
 
 @bp.get("")

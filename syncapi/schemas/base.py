@@ -11,6 +11,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_l
 
 from syncapi.identifiers import IDENTIFIER_PATTERN, is_identifier
 
+MAX_DEPTH = 32
+INT64 = range(-(2**63), 2**63)
+
 
 def not_blank(value):
     if not value.strip():
@@ -23,9 +26,9 @@ def identifier(value):
 
 
 def id_length(value):
-    """Event-class and function ids (spec README §10)."""
-    if not 1 <= len(value) <= 128:
-        raise ValidationError("must be 1 to 128 characters")
+    """Event-class and function ids (spec README §10); a `/` would make them unreachable."""
+    if not 1 <= len(value) <= 128 or "/" in value:
+        raise ValidationError("must be 1 to 128 characters without /")
 
 
 def contains_at(value):
@@ -41,8 +44,12 @@ def text(*validators, **options):
 
 
 def is_number(value):
-    """A JSON number: not a numeric string, not a boolean, not NaN or Infinity."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A JSON number MongoDB can store: no numeric string, boolean, NaN, or int beyond 64 bits."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value in INT64
+    return isinstance(value, float) and math.isfinite(value)
 
 
 class Number(fields.Field):
@@ -71,10 +78,6 @@ def wire(name):
 def one_of(choices, **options):
     message = "must be one of " + ", ".join(choices)
     return fields.String(validate=validate.OneOf(choices, error=message), **options)
-
-
-MAX_DEPTH = 32
-INT64 = range(-(2**63), 2**63)
 
 
 def _unstorable_key(key):
@@ -161,5 +164,7 @@ class BaseSchema(Schema):
         """Undeclared keys are `$set` one by one: a dot in one would write inside another field."""
         declared = {field.data_key or name for name, field in self.fields.items()}
         for key in data:
-            if key not in declared and "." in key:
-                raise ValidationError("is not an allowed key (keys may not contain .)", key)
+            if key not in declared and ("." in key or not key):
+                raise ValidationError(
+                    {key: ["is not an allowed key (keys may not be empty or contain .)"]}
+                )

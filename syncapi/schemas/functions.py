@@ -3,7 +3,7 @@
 from marshmallow import ValidationError, fields, post_load, validates_schema
 
 from syncapi import expressions
-from syncapi.schemas.base import BaseSchema, id_length, is_number, one_of, text, wire
+from syncapi.schemas.base import BaseSchema, id_length, is_number, not_blank, one_of, text, wire
 
 ALGEBRAIC_TYPES = ("Algebraic Function", "Algebraic")  # the console's, the seed data's
 
@@ -26,7 +26,7 @@ class FunctionEventSchema(BaseSchema):
 class FunctionSchema(BaseSchema):
     id = fields.String(validate=id_length)
     name = text(required=True)
-    type = text(load_default="Algebraic Function")
+    type = text(not_blank, load_default="Algebraic Function")
     counter = fields.Nested(CounterSchema, allow_none=True, load_default=None)
     expression = fields.String()
     variables = fields.List(fields.String(), required=True)
@@ -44,7 +44,8 @@ class FunctionSchema(BaseSchema):
     @post_load
     def check_expression(self, data, **kwargs):
         if data["type"] == "Counter":
-            data.setdefault("expression", data["counter"]["name"])
+            if not (data.get("expression") or "").strip():  # the console sends ""
+                data["expression"] = data["counter"]["name"]
         elif data["type"] in ALGEBRAIC_TYPES:
             try:
                 expressions.check(data["expression"], declared_names(data))
@@ -54,9 +55,24 @@ class FunctionSchema(BaseSchema):
 
 
 def declared_names(function):
-    """The names a formula may use: its variables and the name of each of its events."""
-    names = set(function.get("variables") or [])
-    return names | {event["name"] for event in function.get("events") or [] if event.get("name")}
+    """The names a formula may use: its variables and the name of each of its events.
+
+    Tolerates documents the original stored unchecked (non-list fields, non-text names).
+    """
+    variables = function.get("variables")
+    events = function.get("events")
+    names = (
+        {name for name in variables if isinstance(name, str)}
+        if isinstance(variables, list)
+        else set()
+    )
+    if isinstance(events, list):
+        names |= {
+            event["name"]
+            for event in events
+            if isinstance(event, dict) and isinstance(event.get("name"), str)
+        }
+    return names
 
 
 class EvaluationSchema(BaseSchema):
