@@ -34,7 +34,10 @@ def registry(db):
 
 def settings_by_id(db):
     """`{applicationId: settings}` of the well-formed entries, in registry order."""
-    value = registry(db)
+    return _entries(registry(db))
+
+
+def _entries(value):
     settings = value.get("applicationSettings") if isinstance(value, dict) else None
     if not isinstance(settings, dict):
         return {}
@@ -85,7 +88,7 @@ def create_application(db, application_id, fields):
     value = registry(db)
     if value is not None and not _well_formed(value):
         raise ApiError(409, "The application registry of this organization is malformed")
-    if find_application(db, application_id) is not None:
+    if application_id in _entries(value):
         raise ApiError(409, "Application already exists", field="applicationId")
     _create_collections(db, application_id)
     now = iso_now()
@@ -122,8 +125,8 @@ def _create_collections(db, application_id):
 
 def _sync_lists(db):
     """`availableApplications` = the registered ids; the default stays, or the first one."""
-    ids = list(settings_by_id(db))
     value = registry(db)
+    ids = list(_entries(value))
     default = value.get("defaultApplication")
     lists = {
         "value.availableApplications": ids,

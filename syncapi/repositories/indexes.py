@@ -38,13 +38,18 @@ PARTIAL = {
 }
 
 
+def application_specs(application_id):
+    """(collection name, keys, index name) of one application's own collections."""
+    return [
+        (f"{application_id}_{suffix}", keys, name) for suffix, keys, name in APPLICATION_INDEXES
+    ]
+
+
 def tenant_specs(application_ids=()):
     """Every (collection name, keys, index name) a tenant with these applications needs."""
     specs = list(TENANT_INDEXES)
     for application_id in application_ids:
-        specs += [
-            (f"{application_id}_{suffix}", keys, name) for suffix, keys, name in APPLICATION_INDEXES
-        ]
+        specs += application_specs(application_id)
     return specs
 
 
@@ -53,14 +58,17 @@ def create_index(db, collection, keys, name):
     db[collection].create_index([(key, 1) for key in keys], unique=True, name=name, **options)
 
 
-def ensure_tenant_indexes(db):
-    for collection, keys, name in TENANT_INDEXES:
+def create_all(db, specs):
+    for collection, keys, name in specs:
         create_index(db, collection, keys, name)
+
+
+def ensure_tenant_indexes(db):
+    create_all(db, TENANT_INDEXES)
 
 
 def ensure_application_indexes(db, application_id):
-    for collection, keys, name in tenant_specs([application_id])[len(TENANT_INDEXES) :]:
-        create_index(db, collection, keys, name)
+    create_all(db, application_specs(application_id))
 
 
 def duplicates(collection, keys, name, limit=10):
@@ -75,8 +83,7 @@ def duplicates(collection, keys, name, limit=10):
 
 
 def ensure_shared_indexes(db):
-    for collection, keys, name in SHARED_INDEXES:
-        create_index(db, collection, keys, name)
+    create_all(db, SHARED_INDEXES)
 
 
 def ensure_all(db, specs):
