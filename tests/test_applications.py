@@ -56,7 +56,7 @@ CONSOLE_CONNECTOR = {
 @pytest.fixture
 def same_millisecond(monkeypatch):
     moment = datetime.fromtimestamp(1733590000, UTC)  # every generated id from this ms
-    monkeypatch.setattr(serialization, "utcnow", lambda: moment)
+    monkeypatch.setattr(serialization, "clock", lambda: moment)
 
 
 def test_test_route_touches_no_database(client, mongo):

@@ -1070,7 +1070,7 @@ def later(monkeypatch):
 
         real = serialization.utcnow
         moment = real() + timedelta(minutes=1)
-        monkeypatch.setattr(serialization, "utcnow", lambda: moment)
+        monkeypatch.setattr(serialization, "clock", lambda: moment)
 
     return move
 

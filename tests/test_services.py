@@ -89,14 +89,14 @@ def test_list_is_newest_update_first_with_secrets_masked(client, shared, monkeyp
     first = create(client, configuration=SECRET_CONFIGURATION).json
     create(client, name="second")
     moment = serialization.utcnow() + timedelta(minutes=1)
-    monkeypatch.setattr(serialization, "utcnow", lambda: moment)
+    monkeypatch.setattr(serialization, "clock", lambda: moment)
     client.put(f"/api/services/{first['_id']}", json={"enabled": False})
 
     response = client.get("/api/services")
 
     assert [item["name"] for item in response.json] == ["redis-cache", "second"]
     later = moment + timedelta(minutes=1)
-    monkeypatch.setattr(serialization, "utcnow", lambda: later)
+    monkeypatch.setattr(serialization, "clock", lambda: later)
     create(client, name="third")  # newer still: goes first, though inserted last
     assert [item["name"] for item in client.get("/api/services").json][0] == "third"
     assert response.json[0]["configuration"] == MASKED
