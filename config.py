@@ -32,6 +32,19 @@ def _integer(environ, name, default, minimum):
     return value
 
 
+def _seconds(environ, name, default):
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 < value <= 3600:
+        raise ConfigError(f"{name} must be more than 0 and at most 3600 seconds, got {raw}")
+    return value
+
+
 def _boolean(environ, name):
     raw = environ.get(name, "").strip().lower()
     if raw in ("", "0", "false", "no", "off"):
@@ -63,6 +76,24 @@ def _default_database(environ, uri):
     return name or "syncapi"
 
 
+def _influxdb_host(environ):
+    """`http(s)://host:port`: the client would silently pick port 443 for a host without one."""
+    host = environ.get("INFLUXDB_HOST", "").strip()
+    if not host:
+        return ""
+    try:
+        parts = urlsplit(host)
+        port = parts.port
+    except ValueError:
+        port = None
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"INFLUXDB_HOST must look like http://host:8181, got {host!r}")
+    if port is None:
+        raise ConfigError(f"INFLUXDB_HOST must name its port, e.g. http://host:8181, got {host!r}")
+    return host
+
+
 def _origins(environ):
     raw = environ.get("CORS_ALLOWED_ORIGIN", "").strip() or "*"
     origins = [origin.strip() for origin in raw.split(",") if origin.strip()]
@@ -91,12 +122,15 @@ class Config:
         # Covers a 5 MB icon upload with its multipart framing.
         self.MAX_CONTENT_LENGTH = _integer(env, "MAX_CONTENT_LENGTH", 6 * 1024 * 1024, minimum=1024)
         self.ORGANIZATION_ID = env.get("ORGANIZATION_ID", "").strip() or "autentiodev"
-        self.INFLUXDB_HOST = env.get("INFLUXDB_HOST", "").strip()
+        self.INFLUXDB_HOST = _influxdb_host(env)
         self.INFLUXDB_TOKEN = env.get("INFLUXDB_TOKEN", "").strip()
         self.INFLUXDB_DATABASE = env.get("INFLUXDB_DATABASE", "").strip()
         self.INFLUXDB_STATS_DATABASE = (
             env.get("INFLUXDB_STATS_DATABASE", "").strip() or "server__stats"
         )
+        # The client's own default is 300 s: far too long for a dashboard request to hang.
+        self.INFLUXDB_QUERY_TIMEOUT = _seconds(env, "INFLUXDB_QUERY_TIMEOUT", 5.0)
+        self.ANALYTICS_CACHE_SECONDS = _integer(env, "ANALYTICS_CACHE_SECONDS", 15, minimum=0)
         self.ICONS_DIR = env.get("ICONS_DIR", "").strip() or "static/icons"
         self.SEED_DEMO = _boolean(env, "SEED_DEMO")
         if self.PORT > 65535:
@@ -104,12 +138,14 @@ class Config:
 
 
 class TestingConfig(Config):
-    """Embedded store, no environment: each test app gets its own empty mongomock client."""
+    """Embedded store, no environment, no cache: each test app gets its own empty mongomock
+    client and sees every write at once."""
 
     TESTING = True
     __test__ = False  # not a pytest test class despite its name
 
     def __init__(self, **overrides):
         super().__init__(environ={})
+        self.ANALYTICS_CACHE_SECONDS = 0
         for name, value in overrides.items():
             setattr(self, name, value)

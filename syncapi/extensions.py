@@ -1,8 +1,9 @@
-"""The per-process MongoDB client.
+"""The per-process clients: one MongoClient, one InfluxDBClient3.
 
-Built on first use, never at import or in `create_app`: gunicorn forks its workers after
-loading the config, and a client copied across a fork is unsafe (PyMongo FAQ). Every request
-of the process then shares that one client and its pool.
+Each is built on first use, never at import or in `create_app`: gunicorn forks its workers
+after loading the app, and a client copied across a fork is unsafe (PyMongo FAQ) or hangs
+the children (an Arrow Flight channel). Every request of the process then shares that one
+client and its pool.
 """
 
 import threading
@@ -10,18 +11,21 @@ import threading
 import mongomock
 import pymongo
 from flask import current_app
+from influxdb_client_3 import InfluxDBClient3
 
 from config import is_embedded
+from syncapi.errors import ApiError
 
 EXTENSION_KEY = "syncapi.mongo"
+INFLUX_KEY = "syncapi.influx"
+INFLUX_REQUIRED = ("INFLUXDB_HOST", "INFLUXDB_TOKEN", "INFLUXDB_DATABASE")
 
 
-class LazyMongoClient:
-    """Holds the settings until the first request asks for the client."""
+class LazyClient:
+    """Holds how to build a client until the first request asks for it."""
 
-    def __init__(self, uri, timeout_ms):
-        self.uri = uri
-        self.timeout_ms = timeout_ms
+    def __init__(self, connect):
+        self._connect = connect
         self._client = None
         self._lock = threading.Lock()
 
@@ -32,31 +36,50 @@ class LazyMongoClient:
                     self._client = self._connect()
         return self._client
 
-    def _connect(self):
-        if is_embedded(self.uri):
-            return mongomock.MongoClient()
-        return pymongo.MongoClient(
-            self.uri,
-            connect=False,
-            serverSelectionTimeoutMS=self.timeout_ms,
-            connectTimeoutMS=self.timeout_ms,
-            appname="syncapi",
-        )
-
     def close(self):
         if self._client is not None:
             self._client.close()
             self._client = None
 
 
+def connect_mongodb(uri, timeout_ms):
+    if is_embedded(uri):
+        return mongomock.MongoClient()
+    return pymongo.MongoClient(
+        uri,
+        connect=False,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        appname="syncapi",
+    )
+
+
+def connect_influxdb(host, token, database, timeout_seconds):
+    return InfluxDBClient3(
+        host=host,
+        token=token,  # the client requires one; a server started without auth ignores it
+        database=database,
+        query_timeout=timeout_seconds * 1000,  # milliseconds, per query
+    )
+
+
 def init_app(app):
-    app.extensions[EXTENSION_KEY] = LazyMongoClient(
-        app.config["MONGODB_URI"], app.config["MONGODB_TIMEOUT_MS"]
+    config = app.config
+    app.extensions[EXTENSION_KEY] = LazyClient(
+        lambda: connect_mongodb(config["MONGODB_URI"], config["MONGODB_TIMEOUT_MS"])
+    )
+    app.extensions[INFLUX_KEY] = LazyClient(
+        lambda: connect_influxdb(
+            config["INFLUXDB_HOST"],
+            config["INFLUXDB_TOKEN"],
+            config["INFLUXDB_DATABASE"],
+            config["INFLUXDB_QUERY_TIMEOUT"],
+        )
     )
 
 
 def mongo_client(app=None):
-    """The process's one client (created here on first call)."""
+    """The process's one MongoDB client (created here on first call)."""
     return (app or current_app).extensions[EXTENSION_KEY].get()
 
 
@@ -66,5 +89,15 @@ def default_db(app=None):
     return mongo_client(app)[app.config["MONGODB_DEFAULT_DB"]]
 
 
+def influx_client(app=None):
+    """The process's one InfluxDB client; 503 naming the setting when one is missing."""
+    app = app or current_app
+    missing = [name for name in INFLUX_REQUIRED if not app.config[name]]
+    if missing:
+        raise ApiError(503, "InfluxDB unavailable", details=f"{', '.join(missing)} not set")
+    return app.extensions[INFLUX_KEY].get()
+
+
 def close_clients(app):
     app.extensions[EXTENSION_KEY].close()
+    app.extensions[INFLUX_KEY].close()
