@@ -66,16 +66,39 @@ def count_devices(db, application_id):
     return app_collection(db, application_id, "devices").count_documents({})
 
 
+def device_counts(db, application_ids):
+    """`{applicationId: devices}` from one aggregation over every `{app}_devices` collection."""
+    ids = list(application_ids)
+    if not ids:
+        return {}
+    first, *others = [app_collection(db, application_id, "devices") for application_id in ids]
+    pipeline = _count_as(ids[0]) + [
+        {"$unionWith": {"coll": collection.name, "pipeline": _count_as(application_id)}}
+        for application_id, collection in zip(ids[1:], others, strict=True)
+    ]
+    try:
+        rows = list(first.aggregate(pipeline))
+    except NotImplementedError:  # mongomock has no $unionWith: one count per collection
+        return {application_id: count_devices(db, application_id) for application_id in ids}
+    return {**dict.fromkeys(ids, 0), **{row["_id"]: row["count"] for row in rows}}
+
+
+def _count_as(application_id):
+    return [{"$group": {"_id": {"$literal": application_id}, "count": {"$sum": 1}}}]
+
+
 def list_applications(db):
-    """Registry entries in registry order, each with its device count (one count per app)."""
+    """Registry entries in registry order, each with its device count."""
     now = iso_now()
+    entries = settings_by_id(db)
+    counts = device_counts(db, entries)
     return [
         {
             **describe(application_id, settings),
-            "deviceCount": count_devices(db, application_id),
+            "deviceCount": counts[application_id],
             "lastModified": settings.get("updatedAt") or settings.get("createdAt") or now,
         }
-        for application_id, settings in settings_by_id(db).items()
+        for application_id, settings in entries.items()
     ]
 
 

@@ -16,14 +16,22 @@ EDITABLE_FIELDS = ("name", "description", "email", "website")
 _skipped_names = set()
 
 
+def tenant_databases(client, is_tenant_name):
+    """`[{name, sizeOnDisk, empty}]` of the tenant databases, sorted by name; one call."""
+    tenants = []
+    for database in sorted(list_databases(client), key=lambda item: item["name"]):
+        if is_tenant_name(database["name"]):
+            tenants.append(database)
+        else:
+            _log_skipped_once(database["name"])
+    return tenants
+
+
 def list_organizations(client, is_tenant_name):
     """Tenant databases sorted by id; two queries per organization, whatever it holds."""
     organizations = []
-    for database in sorted(list_databases(client), key=lambda item: item["name"]):
+    for database in tenant_databases(client, is_tenant_name):
         name = database["name"]
-        if not is_tenant_name(name):
-            _log_skipped_once(name)
-            continue
         application_count, user_count = _counts(client[name])
         organizations.append(
             {
@@ -101,14 +109,16 @@ def delete_organization(client, organization_id):
 
 def stats(db, organization_id):
     stored = metadata(db)
+    entries = applications.settings_by_id(db)
+    counts = applications.device_counts(db, entries)
     applications_list = [
         {
             "applicationId": application_id,
             "applicationName": applications.display_name(settings),
-            "deviceCount": applications.count_devices(db, application_id),
+            "deviceCount": counts[application_id],
             "status": settings.get("status"),
         }
-        for application_id, settings in applications.settings_by_id(db).items()
+        for application_id, settings in entries.items()
     ]
     return {
         "organization": {
