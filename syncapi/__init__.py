@@ -11,8 +11,16 @@ CORS_HEADERS = ["Content-Type", "Authorization"]
 
 def create_app(config=None):
     """Build the app; no client is created here (see `extensions`)."""
-    from syncapi import commands, errors, extensions
-    from syncapi.blueprints import applications, device, icons, organizations, services, status
+    from syncapi import cache, commands, errors, extensions
+    from syncapi.blueprints import (
+        applications,
+        device,
+        icons,
+        organizations,
+        query,
+        services,
+        status,
+    )
     from syncapi.serialization import SyncJSONProvider
 
     app = Flask(__name__, static_folder=None)  # the only files served are icons, by their route
@@ -29,6 +37,7 @@ def create_app(config=None):
         allow_headers=CORS_HEADERS,
     )
     extensions.init_app(app)
+    cache.init_app(app)
     errors.register_error_handlers(app)
     commands.init_app(app)
 
@@ -37,5 +46,6 @@ def create_app(config=None):
     app.register_blueprint(device.bp, url_prefix="/device")
     app.register_blueprint(services.bp, url_prefix="/api/services")
     app.register_blueprint(icons.bp, url_prefix="/api")
+    app.register_blueprint(query.bp, url_prefix="/api/query")
     app.register_blueprint(status.bp, url_prefix="/status")
     return app

@@ -39,6 +39,15 @@ def check_organization_id(value):
     return value
 
 
+def tenant_database(organization_id):
+    """An organization named outside the path (a query parameter): checked, then 404 unless
+    it exists."""
+    check_organization_id(organization_id)
+    if not database_exists(mongo_client(), organization_id):
+        raise ApiError(404, "Organization not found")
+    return mongo_client()[organization_id]
+
+
 def creates_tenant(view):
     """Marks the one view allowed on an organization that does not exist yet."""
     view.creates_tenant = True

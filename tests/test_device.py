@@ -1,8 +1,12 @@
-"""`/device` legacy CRUD over the shared database (spec/device.md routes 3-6)."""
+"""`/device`: per-machine time series (spec/device.md routes 1-2) and the legacy CRUD over
+the shared database (routes 3-6)."""
+
+from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import snapshot
+from tests.conftest import MAIN_DB, snapshot
+from tests.influx_standin import epoch_ms, table
 
 TANK = {"machineId": "A1B2C3D4E5F60708", "name": "Tank 3", "properties": {"max_tank_volume": 2500}}
 
@@ -111,3 +115,102 @@ def test_delete(client, shared):
 def test_unknown_device_is_404(client, shared, method):
     response = getattr(client, method)("/device/NOPE", json={"name": "x"})
     assert (response.status_code, response.json) == (404, {"error": "Device not found"})
+
+
+# Per-machine events and status (InfluxDB)
+
+
+def test_events_of_one_machine_newest_first(client, machines, now_ns):
+    response = client.get("/device/CN1/events")
+
+    assert response.status_code == 200
+    rows = response.json
+    assert [row["time"] for row in rows] == [
+        epoch_ms(ago, now_ns) for ago in (60, 60, 90, 90, 90, 120)
+    ]
+    assert {row["machine_id"] for row in rows} == {"CN1"}
+    assert (rows[-1]["event_id"], rows[-1]["event_value"]) == ("execution", "STOPPED")
+    assert {row["event_class"] for row in rows} == {
+        "execution",
+        "mode",
+        "op_code",
+        "piece_id",
+        "pieces_produced",
+    }
+    assert set(rows[0]) == {"time", "machine_id", "event_id", "event_value", "event_class"}
+
+
+def test_events_of_a_machine_without_recent_data_are_empty(client, machines):
+    assert client.get("/device/CN4/events").json == []
+    assert client.get("/device/UNKNOWN/events").json == []
+
+
+def test_events_of_one_machine_stop_at_twenty(client, influx, now_ns):
+    rows = [{"ago": 10 + n, "machine_id": "T1", "event_value": float(n)} for n in range(25)]
+    rows.append({"ago": 1, "machine_id": "T2", "event_value": 0.0})
+    influx.databases[MAIN_DB] = {"events": table(rows, now_ns)}
+
+    response = client.get("/device/T1/events")
+    assert [row["event_value"] for row in response.json] == [str(float(n)) for n in range(20)]
+
+
+@pytest.mark.parametrize(
+    ("machine_id", "power"),
+    [
+        ("CN1", True),  # latest of two samples
+        ("CN2", False),  # switched off after being on
+        ("CN3", True),  # two days old; a newer row without power is skipped
+        ("CN4", False),
+        ("UNKNOWN", None),
+    ],
+)
+def test_status_is_the_latest_power_sample(client, machines, machine_id, power):
+    response = client.get(f"/device/{machine_id}/status")
+    assert (response.status_code, response.json) == (200, {"power": power})
+
+
+def test_status_without_a_state_table_is_null(client, influx):
+    influx.databases[MAIN_DB] = {}
+    assert client.get("/device/CN1/status").json == {"power": None}
+
+
+INJECTION = "x' OR '1'='1"
+
+
+def test_a_machine_id_is_a_query_parameter_never_sql(client, machines):
+    events = client.get(f"/device/{quote(INJECTION)}/events")
+    status = client.get(f"/device/{quote(INJECTION)}/status")
+
+    assert (events.status_code, events.json) == (200, [])
+    assert (status.status_code, status.json) == (200, {"power": None})
+    queries = [ticket for ticket in machines.tickets if "params" in ticket]
+    assert len(queries) == 2
+    for ticket in queries:
+        assert ticket["params"] == {"machine_id": INJECTION}
+        assert INJECTION not in ticket["sql_query"]
+        assert "$machine_id" in ticket["sql_query"]
+
+
+def test_a_machine_id_with_quotes_is_found_as_is(client, influx, now_ns):
+    rows = [{"ago": 5, "machine_id": "O'Brien-1", "power": True, "mode": "AUTO"}]
+    influx.databases[MAIN_DB] = {"state": table(rows, now_ns)}
+
+    path = "/device/" + quote("O'Brien-1")
+    assert client.get(f"{path}/status").json == {"power": True}
+    assert client.get(f"{path}/events").json[0]["event_value"] == "AUTO"
+
+
+@pytest.mark.parametrize("machine_id", ["%20", "%20%20", "a" * 129])
+@pytest.mark.parametrize("route", ["events", "status"])
+def test_a_blank_or_long_machine_id_is_400(client, influx, machine_id, route):
+    response = client.get(f"/device/{machine_id}/{route}")
+    assert response.status_code == 400
+    assert response.json["field"] == "machineId"
+    assert influx.tickets == []
+
+
+def test_a_failed_query_is_500_without_its_cause(client, influx):
+    """The stand-in has no database: InfluxDB answers with an error, not with rows."""
+    for route in ("events", "status"):
+        response = client.get(f"/device/CN1/{route}")
+        assert (response.status_code, response.json) == (500, {"error": "Error querying InfluxDB"})

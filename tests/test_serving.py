@@ -10,6 +10,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.conftest import INFLUX_TOKEN, MAIN_DB, STATE
+from tests.influx_standin import table
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
@@ -70,9 +73,15 @@ def wait_until_serving(base, server):
     raise AssertionError("gunicorn did not start")
 
 
-def test_gunicorn_serves_the_embedded_store_with_one_worker():
+def test_gunicorn_serves_the_embedded_store_with_one_worker(influx_server):
+    """…and InfluxDB through a Flight client the forked worker builds for itself."""
+    influx_server.reset()
+    influx_server.databases[MAIN_DB] = {"state": table(STATE, time.time_ns())}
     port = free_port()
     env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "4"}
+    env.update(
+        INFLUXDB_HOST=influx_server.host, INFLUXDB_TOKEN=INFLUX_TOKEN, INFLUXDB_DATABASE=MAIN_DB
+    )
     env.pop("MONGODB_URI", None)
     _, *args = docker_command()
     server = subprocess.Popen(
@@ -85,6 +94,8 @@ def test_gunicorn_serves_the_embedded_store_with_one_worker():
         assert (status, body["name"]) == (201, "Acme")
         status, body = call("GET", f"{base}/api/organizations")
         assert [item["id"] for item in body] == ["acme"]
+        assert call("GET", f"{base}/api/query/connected") == (200, {"count": 2})
+        assert call("GET", f"{base}/device/CN1/status") == (200, {"power": True})
     finally:
         server.terminate()
         log = server.communicate(timeout=30)[1]

@@ -1,9 +1,12 @@
-"""Request parsing shared by the views: the JSON body and ids taken from the path."""
+"""Shared by the views: the JSON body, ids taken from the path, failed Influx queries."""
+
+from contextlib import contextmanager
 
 from bson import ObjectId
 from flask import request
 
 from syncapi.errors import ApiError
+from syncapi.repositories.timeseries import QueryError
 
 
 def json_body(expected=dict, message="Invalid JSON body", allow_empty=False):
@@ -23,3 +26,20 @@ def object_id(value, field, message):
     if not ObjectId.is_valid(value):
         raise ApiError(400, message, field=field)
     return ObjectId(value)
+
+
+def machine_id_from_path(value):
+    """A `machineId` from the path: 1 to 128 characters, not blank (spec README §10)."""
+    if not value.strip() or len(value) > 128:
+        raise ApiError(400, "machineId must be 1 to 128 characters, not blank", field="machineId")
+    return value
+
+
+@contextmanager
+def failure_reported_as(message):
+    """A failed InfluxDB query becomes a 500 with the route's message; the cause is logged by
+    the repository and never sent."""
+    try:
+        yield
+    except QueryError:
+        raise ApiError(500, message) from None

@@ -1,15 +1,33 @@
-"""`/device`: legacy devices of the shared database (spec/device.md routes 3-6).
+"""`/device`: per-machine time series (spec/device.md routes 1-2) and the legacy devices of
+the shared database (routes 3-6).
 
-No organization in the path: these documents live in the shared default database.
+No organization in the path: the time series answer for any machine id (the console asks
+for tenant devices too), and legacy documents live in the shared default database.
 """
 
 from flask import Blueprint
 
-from syncapi.blueprints.common import json_body
-from syncapi.repositories import legacy_devices, shared
+from syncapi.blueprints.common import failure_reported_as, json_body, machine_id_from_path
+from syncapi.repositories import legacy_devices, shared, timeseries
 from syncapi.schemas.devices import LegacyDeviceSchema
 
 bp = Blueprint("device", __name__)
+
+
+@bp.get("/<machine_id>/events")
+def machine_events(machine_id):
+    """The machine's newest 20 events of the last 24 hours, newest first."""
+    machine_id = machine_id_from_path(machine_id)
+    with failure_reported_as("Error querying InfluxDB"):
+        return timeseries.recent_events(machine_id)
+
+
+@bp.get("/<machine_id>/status")
+def machine_status(machine_id):
+    """`{"power": true|false}` from the latest sample; `{"power": null}` without one."""
+    machine_id = machine_id_from_path(machine_id)
+    with failure_reported_as("Error querying InfluxDB"):
+        return {"power": timeseries.machine_power(machine_id)}
 
 
 @bp.post("/new")

@@ -1,0 +1,104 @@
+"""`/api/query`: the dashboard's KPIs (spec/query.md), read-only.
+
+Counts over every tenant or over all history are kept for `ANALYTICS_CACHE_SECONDS`, so that
+many open dashboards polling them cost one query per period. Where the contract answers a
+failed Influx query with an empty value (cpu, ram, storage), so do these views; elsewhere a
+failed query is a 500 with the route's message, and an unreachable InfluxDB a 503.
+"""
+
+from flask import Blueprint, current_app, request
+
+from syncapi import cache, tenancy
+from syncapi.blueprints.common import failure_reported_as
+from syncapi.extensions import mongo_client
+from syncapi.repositories import fleet, timeseries
+
+bp = Blueprint("query", __name__)
+
+EVENTS_PER_GB = 100_000  # the original's estimate: about 10 KB per event
+
+
+@bp.get("/registered")
+def registered_devices():
+    """Devices of one organization's applications (`?organizationId=`, else the default)."""
+    organization_id = request.args.get("organizationId") or current_app.config["ORGANIZATION_ID"]
+    db = tenancy.tenant_database(organization_id)
+    return {"count": sum(item["deviceCount"] for item in fleet.tenant_applications(db))}
+
+
+@bp.get("/registered/all")
+def registered_devices_everywhere():
+    return {"count": sum(item["deviceCount"] for item in _all_applications())}
+
+
+@bp.get("/apps-registered")
+def registered_applications():
+    return {"count": len(_all_applications())}
+
+
+@bp.get("/applications")
+def applications_everywhere():
+    return _all_applications()
+
+
+@bp.get("/connected")
+def connected_machines():
+    with failure_reported_as("Error getting connected devices"):
+        return {"count": timeseries.connected_machines()}
+
+
+@bp.get("/events/processed-24h")
+def events_processed_last_day():
+    with failure_reported_as("Error getting processed events"):
+        return {"count": timeseries.count_events(last_day=True)}
+
+
+@bp.get("/events/processed")
+def events_processed():
+    with failure_reported_as("Error getting processed events"):
+        return {"count": _all_time_events()}
+
+
+@bp.get("/events")
+def latest_events():
+    with failure_reported_as("Error getting events"):
+        return timeseries.recent_events()
+
+
+@bp.get("/cpu")
+def cpu_usage():
+    """`[]` when no sample or on a query error: the console then shows 0 (as the original)."""
+    try:
+        return timeseries.cpu_usage()
+    except timeseries.QueryError:
+        return []
+
+
+@bp.get("/ram")
+def ram_usage():
+    try:
+        return timeseries.ram_usage()
+    except timeseries.QueryError:
+        return []
+
+
+@bp.get("/storage")
+def storage():
+    """Estimated GB of stored events; 0 on a query error (as the original)."""
+    try:
+        return {"storage": _all_time_events() / EVENTS_PER_GB}
+    except timeseries.QueryError:
+        return {"storage": 0}
+
+
+def _all_applications():
+    """One pass over the tenants serves the three cross-tenant routes."""
+    return cache.remember(
+        "fleet.applications",
+        lambda: fleet.all_applications(mongo_client(), tenancy.is_tenant_name),
+    )
+
+
+def _all_time_events():
+    """Shared by `events/processed` and `storage`: one full count serves both."""
+    return cache.remember("events.all_time", lambda: timeseries.count_events(last_day=False))

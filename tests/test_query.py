@@ -1,0 +1,452 @@
+"""`/api/query`: the dashboard KPIs (spec/query.md), over MongoDB and the InfluxDB stand-in."""
+
+import threading
+import time
+
+import mongomock
+import pytest
+
+from config import TestingConfig
+from syncapi import create_app
+from syncapi.cache import TimedMemo
+from syncapi.extensions import close_clients
+from tests.conftest import EVENTS, EVENTS_ALL_TIME, EVENTS_LAST_DAY, MAIN_DB, ORG, STATS_DB
+from tests.influx_standin import InfluxStandIn, epoch_ms, table
+
+INFLUX_ROUTES = [
+    "/api/query/connected",
+    "/api/query/events/processed-24h",
+    "/api/query/events/processed",
+    "/api/query/events",
+    "/api/query/cpu",
+    "/api/query/ram",
+    "/api/query/storage",
+    "/device/CN1/events",
+    "/device/CN1/status",
+]
+
+
+NAMES = {"monitoreo-cnc": "Monitoreo CNC", "oil-monitor": "Oil", "presses": "Presses"}
+
+
+def add_devices(client, organization, application, *machine_ids):
+    base = f"/api/organizations/{organization}"
+    if client.get(base).status_code == 404:
+        assert client.put(base, json={}).status_code == 201
+    if client.get(f"{base}/applications/{application}").status_code == 404:
+        body = {"applicationId": application, "name": NAMES[application]}
+        assert client.post(f"{base}/applications", json=body).status_code == 201
+    for machine_id in machine_ids:
+        body = {"machineId": machine_id}
+        response = client.post(f"{base}/applications/{application}/devices", json=body)
+        assert response.status_code == 201
+
+
+@pytest.fixture
+def fleet(client, mongo):
+    """acme: 2 apps with 3 + 1 devices; globex: 1 app, 0 devices; plus non-tenant databases."""
+    add_devices(client, "acme", "monitoreo-cnc", "CN1", "CN2", "CN3")
+    add_devices(client, "acme", "oil-monitor", "OIL-07")
+    add_devices(client, "globex", "presses")
+    assert client.post("/device/new", json={"machineId": "LEGACY-1"}).status_code == 201
+    mongo["Legacy_DB"]["a_devices"].insert_one({"machineId": "X"})
+    mongo["admin"]["x"].insert_one({})
+    return mongo
+
+
+# Counts over MongoDB
+
+
+def test_registered_counts_the_devices_of_one_organization(client, fleet):
+    response = client.get("/api/query/registered?organizationId=acme")
+    assert (response.status_code, response.json) == (200, {"count": 4})
+    assert client.get("/api/query/registered?organizationId=globex").json == {"count": 0}
+
+
+def test_registered_defaults_to_the_configured_organization(app, client, fleet):
+    assert client.get("/api/query/registered").status_code == 404  # autentiodev does not exist
+    app.config["ORGANIZATION_ID"] = "acme"
+    assert client.get("/api/query/registered").json == {"count": 4}
+
+
+@pytest.mark.parametrize(
+    ("organization_id", "status"),
+    [("Acme", 400), ("admin", 400), ("syncapi", 400), ("a" * 64, 400), ("initech", 404)],
+)
+def test_registered_checks_the_organization(client, fleet, organization_id, status):
+    response = client.get(f"/api/query/registered?organizationId={organization_id}")
+    assert response.status_code == status
+    if status == 400:
+        assert response.json["field"] == "organizationId"
+    assert "initech" not in fleet.list_database_names()
+
+
+def test_cross_tenant_counts_cover_every_tenant_and_nothing_else(client, fleet):
+    assert client.get("/api/query/registered/all").json == {"count": 4}
+    assert client.get("/api/query/apps-registered").json == {"count": 3}
+
+
+def test_applications_lists_every_tenant_in_database_then_registry_order(client, fleet):
+    fleet["acme"].config.update_one(
+        {"key": "applications"},
+        {"$set": {"value.applicationSettings.oil-monitor.description": "Tanks"}},
+    )
+    fleet["globex"].config.update_one(
+        {"key": "applications"}, {"$unset": {"value.applicationSettings.presses.name": ""}}
+    )
+    response = client.get("/api/query/applications")
+
+    assert response.status_code == 200
+    assert response.json == [
+        {
+            "applicationId": "monitoreo-cnc",
+            "name": "Monitoreo CNC",
+            "description": "",
+            "status": "active",
+            "deviceCount": 3,
+            "organizationId": "acme",
+        },
+        {
+            "applicationId": "oil-monitor",
+            "name": "Oil",
+            "description": "Tanks",
+            "status": "active",
+            "deviceCount": 1,
+            "organizationId": "acme",
+        },
+        {
+            "applicationId": "presses",
+            "name": "presses",
+            "description": "",
+            "status": "active",
+            "deviceCount": 0,
+            "organizationId": "globex",
+        },
+    ]
+
+
+def test_cross_tenant_counts_are_empty_without_tenants(client):
+    assert client.get("/api/query/registered/all").json == {"count": 0}
+    assert client.get("/api/query/apps-registered").json == {"count": 0}
+    assert client.get("/api/query/applications").json == []
+
+
+def test_a_tenant_that_cannot_be_read_is_skipped(client, fleet, monkeypatch):
+    from pymongo.errors import OperationFailure
+
+    from syncapi.repositories import applications
+
+    real = applications.settings_by_id
+
+    def unreadable_globex(db):
+        if db.name == "globex":
+            raise OperationFailure("not authorized")
+        return real(db)
+
+    monkeypatch.setattr(applications, "settings_by_id", unreadable_globex)
+    assert client.get("/api/query/apps-registered").json == {"count": 2}
+
+
+@pytest.fixture
+def union_with(monkeypatch):
+    """mongomock lacks `$unionWith`: run each union's sub-pipeline and append its rows, so the
+    production pipeline runs here as it does on a server. Records each aggregation."""
+    real = mongomock.collection.Collection.aggregate
+    calls = []
+
+    def aggregate(self, pipeline, *args, **kwargs):
+        calls.append(self.name)
+        head = [stage for stage in pipeline if "$unionWith" not in stage]
+        rows = list(real(self, head))
+        for stage in pipeline:
+            if "$unionWith" in stage:
+                other = self.database[stage["$unionWith"]["coll"]]
+                rows += list(real(other, stage["$unionWith"]["pipeline"]))
+        return iter(rows)
+
+    monkeypatch.setattr(mongomock.collection.Collection, "aggregate", aggregate)
+    return calls
+
+
+def test_device_counts_take_one_aggregation_per_tenant(client, fleet, union_with, monkeypatch):
+    monkeypatch.setattr(
+        mongomock.collection.Collection, "count_documents", lambda *a, **k: pytest.fail("N+1")
+    )
+    items = client.get("/api/query/applications").json
+
+    assert [item["deviceCount"] for item in items] == [3, 1, 0]
+    assert union_with == ["monitoreo-cnc_devices", "presses_devices"]  # acme, globex
+    assert client.get(f"{ORG}/applications").json[0]["deviceCount"] == 3
+
+
+def test_cross_tenant_counts_are_cached_for_the_configured_time(app, client, fleet):
+    app.extensions["syncapi.cache"].seconds = 60
+    assert client.get("/api/query/registered/all").json == {"count": 4}
+    add_devices(client, "acme", "oil-monitor", "OIL-08")
+
+    assert client.get("/api/query/registered/all").json == {"count": 4}
+    assert client.get("/api/query/apps-registered").json == {"count": 3}
+    app.extensions["syncapi.cache"].seconds = 0
+    assert client.get("/api/query/registered/all").json == {"count": 5}
+
+
+# Counts and rows from InfluxDB
+
+
+def test_connected_counts_distinct_machines_powered_on_in_the_last_day(client, machines):
+    response = client.get("/api/query/connected")
+    assert (response.status_code, response.json) == (200, {"count": 2})  # CN1 and CN2
+
+
+def test_events_processed_count_one_row_per_value(client, machines):
+    last_day = client.get("/api/query/events/processed-24h")
+    all_time = client.get("/api/query/events/processed")
+
+    assert (last_day.status_code, last_day.json) == (200, {"count": EVENTS_LAST_DAY})
+    assert (all_time.status_code, all_time.json) == (200, {"count": EVENTS_ALL_TIME})
+    assert type(all_time.json["count"]) is int
+
+
+def test_storage_estimates_ten_kilobytes_per_event(client, machines):
+    response = client.get("/api/query/storage")
+    assert (response.status_code, response.json) == (200, {"storage": EVENTS_ALL_TIME / 100_000})
+
+
+def test_events_are_the_union_of_the_last_day_newest_first(client, machines, now_ns):
+    response = client.get("/api/query/events")
+
+    assert response.status_code == 200
+    rows = response.json
+    assert [row["time"] for row in rows] == [
+        epoch_ms(ago, now_ns) for ago in (45, 60, 60, 90, 90, 90, 120, 600, 3600)
+    ]
+    assert {(row["machine_id"], row["event_id"], row["event_value"]) for row in rows} == {
+        ("OIL-07", "event_id", "42.5"),
+        ("CN1", "execution", "ACTIVE"),
+        ("CN1", "mode", "AUTOMATIC"),
+        ("CN1", "op_code", "OP10"),
+        ("CN1", "piece_id", "P-1"),
+        ("CN1", "pieces_produced", "128"),
+        ("CN1", "execution", "STOPPED"),
+        ("CN3", "mode", "MANUAL"),
+        ("CN2", "mode", "MANUAL"),
+    }
+    assert rows[0] == {
+        "time": epoch_ms(45, now_ns),
+        "machine_id": "OIL-07",
+        "event_id": "event_id",
+        "event_value": "42.5",
+        "event_class": "event_class",
+    }
+    assert all(row["event_class"] == row["event_id"] for row in rows[1:])
+
+
+def test_events_stop_at_twenty_rows(client, influx, now_ns):
+    rows = [
+        {"ago": 100 + second, "machine_id": "OIL-07", "event_value": 1.0} for second in range(25)
+    ]
+    influx.databases[MAIN_DB] = {"events": table(rows, now_ns)}
+
+    times = [row["time"] for row in client.get("/api/query/events").json]
+    assert times == [epoch_ms(100 + second, now_ns) for second in range(20)]
+
+
+def test_only_the_tables_that_exist_are_queried(client, influx, now_ns):
+    influx.databases[MAIN_DB] = {"events": table(EVENTS, now_ns)}
+
+    assert client.get("/api/query/connected").json == {"count": 0}
+    assert client.get("/api/query/events/processed").json == {"count": 2}
+    assert len(client.get("/api/query/events").json) == 1
+
+
+def test_an_empty_database_has_no_events(client, influx):
+    influx.databases[MAIN_DB] = {}
+    assert client.get("/api/query/events").json == []
+    assert client.get("/api/query/events/processed-24h").json == {"count": 0}
+    assert client.get("/api/query/storage").json == {"storage": 0}
+
+
+CPU = [
+    {"ago": 5, "cpu": "cpu-total", "usage_idle": 75.5},
+    {"ago": 2, "cpu": "cpu0", "usage_idle": 10.0},  # newer, but one core
+    {"ago": 30, "cpu": "cpu-total", "usage_idle": 50.0},
+    {"ago": 120, "cpu": "cpu-total", "usage_idle": 0.0},
+]
+MEM = [{"ago": 3, "available_percent": 38.5}, {"ago": 20, "available_percent": 90.0}]
+
+
+def test_cpu_is_usage_of_the_latest_all_cores_sample(client, influx, now_ns):
+    influx.databases[STATS_DB] = {"cpu": table(CPU, now_ns)}
+    response = client.get("/api/query/cpu")
+    assert (response.status_code, response.json) == (
+        200,
+        [{"time": epoch_ms(5, now_ns), "cpu_usage": 24.5}],
+    )
+
+
+def test_cpu_without_a_core_tag_uses_every_sample(client, influx, now_ns):
+    rows = [{"ago": 5, "usage_idle": 75.5}, {"ago": 1, "usage_idle": 60.0}]
+    influx.databases[STATS_DB] = {"cpu": table(rows, now_ns)}
+    assert client.get("/api/query/cpu").json == [{"time": epoch_ms(1, now_ns), "cpu_usage": 40.0}]
+
+
+def test_ram_is_usage_of_the_latest_sample(client, influx, now_ns):
+    influx.databases[STATS_DB] = {"mem": table(MEM, now_ns)}
+    response = client.get("/api/query/ram")
+    assert (response.status_code, response.json) == (
+        200,
+        [{"time": epoch_ms(3, now_ns), "ram_usage": 61.5}],
+    )
+
+
+def test_host_metrics_older_than_a_minute_are_no_sample(client, influx, now_ns):
+    influx.databases[STATS_DB] = {
+        "cpu": table([{"ago": 90, "cpu": "cpu-total", "usage_idle": 1.0}], now_ns),
+        "mem": table([{"ago": 90, "available_percent": 1.0}], now_ns),
+    }
+    assert client.get("/api/query/cpu").json == []
+    assert client.get("/api/query/ram").json == []
+
+
+def test_nan_from_influx_is_null(client, influx, now_ns):
+    rows = [{"ago": 1, "cpu": "cpu-total", "usage_idle": float("nan")}]
+    influx.databases[STATS_DB] = {"cpu": table(rows, now_ns)}
+    assert client.get("/api/query/cpu").json == [{"time": epoch_ms(1, now_ns), "cpu_usage": None}]
+
+
+# Failures
+
+
+def test_the_influx_route_list_matches_the_route_matrix(app):
+    from tests.test_app import INFLUX_ONLY
+
+    adapter = app.url_map.bind("localhost")
+    assert {adapter.match(path)[0] for path in INFLUX_ROUTES} == INFLUX_ONLY
+
+
+@pytest.mark.parametrize("path", INFLUX_ROUTES)
+def test_influx_routes_answer_503_naming_what_is_not_set(client, path):
+    response = client.get(path)
+    assert response.status_code == 503
+    assert response.json == {
+        "error": "InfluxDB unavailable",
+        "details": "INFLUXDB_HOST, INFLUXDB_TOKEN, INFLUXDB_DATABASE not set",
+    }
+
+
+def test_a_missing_database_setting_is_named_alone(app, client, influx):
+    app.config["INFLUXDB_DATABASE"] = ""
+    response = client.get("/api/query/connected")
+    assert response.json["details"] == "INFLUXDB_DATABASE not set"
+    assert influx.tickets == []
+
+
+@pytest.fixture
+def stopped_influx(app):
+    server = InfluxStandIn(token="t")
+    server.shutdown()
+    app.config.update(INFLUXDB_HOST=server.host, INFLUXDB_TOKEN="t", INFLUXDB_DATABASE=MAIN_DB)
+
+
+@pytest.mark.parametrize("path", INFLUX_ROUTES)
+def test_influx_routes_answer_503_when_influx_is_down(client, stopped_influx, path):
+    response = client.get(path)
+    assert response.status_code == 503
+    assert response.json == {
+        "error": "InfluxDB unavailable",
+        "details": "no answer from INFLUXDB_HOST",
+    }
+
+
+def test_a_query_that_outlives_the_timeout_is_503(app, client, machines):
+    app.config["INFLUXDB_QUERY_TIMEOUT"] = 0.3
+    machines.delay = 30
+
+    started = time.monotonic()
+    response = client.get("/api/query/connected")
+
+    assert (response.status_code, response.json["error"]) == (503, "InfluxDB unavailable")
+    assert time.monotonic() - started < 10  # the configured 0.3 s, not the client's 300 s
+
+
+def test_a_refused_token_is_503_naming_the_setting(app, client, machines):
+    app.config["INFLUXDB_TOKEN"] = "wrong"
+    response = client.get("/api/query/events")
+    assert response.json == {
+        "error": "InfluxDB unavailable",
+        "details": "INFLUXDB_TOKEN was refused",
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "body"),
+    [
+        ("/api/query/connected", 500, {"error": "Error getting connected devices"}),
+        ("/api/query/events/processed-24h", 500, {"error": "Error getting processed events"}),
+        ("/api/query/events/processed", 500, {"error": "Error getting processed events"}),
+        ("/api/query/events", 500, {"error": "Error getting events"}),
+        ("/api/query/cpu", 200, []),
+        ("/api/query/ram", 200, []),
+        ("/api/query/storage", 200, {"storage": 0}),
+    ],
+)
+def test_a_failed_query_answers_as_the_contract_says(client, influx, path, status, body):
+    """The stand-in has no database at all, as a misnamed INFLUXDB_DATABASE would find."""
+    response = client.get(path)
+    assert (response.status_code, response.json) == (status, body)
+
+
+def test_one_client_serves_every_query(app, client, machines, monkeypatch):
+    from syncapi import extensions
+
+    built = []
+    real = extensions.InfluxDBClient3
+    monkeypatch.setattr(extensions, "InfluxDBClient3", lambda **kw: built.append(1) or real(**kw))
+    assert app.extensions["syncapi.influx"]._client is None
+    for path in INFLUX_ROUTES:
+        client.get(path)
+    assert len(built) == 1
+
+
+# Dashboard load: many pollers, one query
+
+
+def test_ten_dashboards_cost_one_full_count(app, client, machines):
+    app.extensions["syncapi.cache"].seconds = 60
+
+    def poll():
+        local = app.test_client()
+        assert local.get("/api/query/events/processed").json == {"count": EVENTS_ALL_TIME}
+        assert local.get("/api/query/storage").status_code == 200
+
+    threads = [threading.Thread(target=poll) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    counts = [ticket for ticket in machines.tickets if "COUNT(*)" in ticket["sql_query"]]
+    assert len(counts) == 1
+
+
+def test_the_memo_expires_and_never_keeps_a_failure():
+    now = [0.0]
+    memo = TimedMemo(15, clock=lambda: now[0])
+    assert memo.get("k", lambda: 1) == 1
+    now[0] = 14.9
+    assert memo.get("k", lambda: 2) == 1
+    now[0] = 15.0
+    assert memo.get("k", lambda: 3) == 3
+
+    with pytest.raises(RuntimeError):
+        memo.get("other", lambda: (_ for _ in ()).throw(RuntimeError()))
+    assert memo.get("other", lambda: 4) == 4
+
+
+def test_the_cache_is_on_by_default_and_configurable():
+    assert create_app(TestingConfig()).extensions["syncapi.cache"].seconds == 0
+    from config import Config
+
+    assert Config(environ={}).ANALYTICS_CACHE_SECONDS == 15
+    app = create_app(TestingConfig(ANALYTICS_CACHE_SECONDS=30))
+    assert app.extensions["syncapi.cache"].seconds == 30
+    close_clients(app)
