@@ -100,6 +100,36 @@ def _origins(environ):
     return "*" if "*" in origins else origins
 
 
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration(raw, name="duration"):
+    """`3600`, `90s`, `15m`, `1h`, `30d` → seconds (a positive whole number)."""
+    text = str(raw).strip().lower()
+    number, unit = (text[:-1], text[-1]) if text[-1:] in DURATION_UNITS else (text, "s")
+    if not number.isdigit() or int(number) == 0:
+        raise ConfigError(f"{name} must be a duration such as 3600, 15m, 1h or 30d, got {raw!r}")
+    return int(number) * DURATION_UNITS[unit]
+
+
+def _auth(environ, uri, origins):
+    """`(AUTH_MODE, JWT_SECRET)`: required by default on a real server, where it needs a
+    secret and an explicit CORS allowlist; off by default only on the embedded store."""
+    mode = environ.get("AUTH_MODE", "").strip().lower() or (
+        "off" if is_embedded(uri) else "required"
+    )
+    if mode not in ("required", "off"):
+        raise ConfigError(f"AUTH_MODE must be required or off, got {mode!r}")
+    secret = environ.get("JWT_SECRET", "")
+    if secret and len(secret.encode()) < 32:
+        raise ConfigError("JWT_SECRET must be at least 32 bytes long")
+    if mode == "required" and not secret:
+        raise ConfigError("JWT_SECRET is not set: set it, or set AUTH_MODE=off explicitly")
+    if mode == "required" and origins == "*":
+        raise ConfigError("AUTH_MODE=required needs CORS_ALLOWED_ORIGIN to list the origins")
+    return mode, secret
+
+
 def is_embedded(uri):
     """The mongomock store keeps its data inside one process."""
     return urlsplit(uri).scheme == "mongomock"
@@ -133,6 +163,13 @@ class Config:
         self.ANALYTICS_CACHE_SECONDS = _integer(env, "ANALYTICS_CACHE_SECONDS", 15, minimum=0)
         self.ICONS_DIR = env.get("ICONS_DIR", "").strip() or "static/icons"
         self.SEED_DEMO = _boolean(env, "SEED_DEMO")
+        self.AUTH_MODE, self.JWT_SECRET = _auth(env, self.MONGODB_URI, self.CORS_ALLOWED_ORIGIN)
+        self.JWT_TTL = duration(env.get("JWT_TTL", "").strip() or "1h", "JWT_TTL")
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://"
+        # A revoked token is refused at most this long after `tokens revoke`.
+        self.REVOCATION_REFRESH_SECONDS = _integer(env, "REVOCATION_REFRESH_SECONDS", 5, 0)
+        self.SESSION_COOKIE_SECURE = _boolean(env, "SESSION_COOKIE_SECURE")
+        self.PROXY_COUNT = _integer(env, "PROXY_COUNT", 0, minimum=0)
         if self.PORT > 65535:
             raise ConfigError(f"PORT must be at most 65535, got {self.PORT}")
 
@@ -147,5 +184,7 @@ class TestingConfig(Config):
     def __init__(self, **overrides):
         super().__init__(environ={})
         self.ANALYTICS_CACHE_SECONDS = 0
+        self.REVOCATION_REFRESH_SECONDS = 0
+        self.RATELIMIT_ENABLED = True
         for name, value in overrides.items():
             setattr(self, name, value)

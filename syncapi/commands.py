@@ -58,5 +58,8 @@ def seed_demo_into(app):
 
 
 def init_app(app):
+    from syncapi.token_commands import tokens_group
+
     app.cli.add_command(db_group)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(tokens_group)
