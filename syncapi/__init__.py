@@ -1,17 +1,27 @@
 """syncapi: the multi-tenant backend of the Sync Admin Console."""
 
+import logging
+
 from flask import Flask
 from flask_cors import CORS
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
 
 CORS_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 CORS_HEADERS = ["Content-Type", "Authorization"]
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+log = logging.getLogger(__name__)
 
 
 def create_app(config=None):
     """Build the app; no client is created here (see `extensions`)."""
-    from syncapi import cache, commands, errors, extensions
+    from syncapi import auth, cache, commands, errors, extensions
     from syncapi.blueprints import (
         applications,
         device,
@@ -21,6 +31,7 @@ def create_app(config=None):
         services,
         status,
     )
+    from syncapi.blueprints import auth as login
     from syncapi.serialization import SyncJSONProvider
 
     app = Flask(__name__, static_folder=None)  # the only files served are icons, by their route
@@ -28,6 +39,9 @@ def create_app(config=None):
     app.json = SyncJSONProvider(app)
     app.url_map.strict_slashes = False
     app.url_map.merge_slashes = False  # "a//b" is not "a/b": no redirect to a path it did not ask
+    if app.config["PROXY_COUNT"]:  # behind nginx: the client address is in X-Forwarded-For
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
     CORS(
         app,
@@ -40,6 +54,14 @@ def create_app(config=None):
     cache.init_app(app)
     errors.register_error_handlers(app)
     commands.init_app(app)
+    app.before_request(auth.authorize)
+    app.after_request(_security_headers)
+    login.init_limits(app)
+    if app.config["AUTH_MODE"] == "off":
+        log.warning(
+            "AUTH_MODE=off: no authentication; anyone who reaches this API can read and "
+            "change every organization"
+        )
 
     app.register_blueprint(organizations.bp, url_prefix="/api/organizations")
     app.register_blueprint(applications.bp, url_prefix="/api/applications")
@@ -47,5 +69,12 @@ def create_app(config=None):
     app.register_blueprint(services.bp, url_prefix="/api/services")
     app.register_blueprint(icons.bp, url_prefix="/api")
     app.register_blueprint(query.bp, url_prefix="/api/query")
+    app.register_blueprint(login.bp, url_prefix="/api/auth")
     app.register_blueprint(status.bp, url_prefix="/status")
     return app
+
+
+def _security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

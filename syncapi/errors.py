@@ -17,6 +17,7 @@ HTTP_MESSAGES = {
     404: "Not found",
     405: "Method not allowed",
     413: "Payload too large",
+    429: "Too many requests, try again later",
 }
 
 # marshmallow's built-in messages, said as the phrase that follows the field's name.
@@ -37,12 +38,13 @@ FIELD_PHRASES = {
 class ApiError(Exception):
     """An expected failure with its status, e.g. `ApiError(404, "Device not found")`."""
 
-    def __init__(self, status, message, field=None, details=None):
+    def __init__(self, status, message, field=None, details=None, headers=None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
         self.details = details
+        self.headers = headers or {}
 
     def to_dict(self):
         body = {"error": self.message}
@@ -87,7 +89,7 @@ def validation_error(error):
 def register_error_handlers(app):
     @app.errorhandler(ApiError)
     def handle_api_error(error):
-        return error.to_dict(), error.status
+        return error.to_dict(), error.status, error.headers
 
     @app.errorhandler(ValidationError)
     def handle_validation_error(error):

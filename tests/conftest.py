@@ -9,6 +9,7 @@ from syncapi import create_app
 from syncapi.extensions import close_clients, mongo_client
 
 ORG = "/api/organizations/acme"
+JWT_SECRET = "test-secret-of-at-least-32-bytes!!"
 APP = f"{ORG}/applications/monitoreo-cnc"
 
 

@@ -152,7 +152,9 @@ def test_seed_demo_hook_with_mongodb_down_logs_and_lets_the_worker_serve(monkeyp
     from syncapi.extensions import close_clients
 
     uri = "mongodb://127.0.0.1:1/"
-    conf = gunicorn_settings(monkeypatch, SEED_DEMO="1", MONGODB_URI=uri, WEB_CONCURRENCY="2")
+    conf = gunicorn_settings(
+        monkeypatch, SEED_DEMO="1", MONGODB_URI=uri, WEB_CONCURRENCY="2", AUTH_MODE="off"
+    )
     offline = create_app(TestingConfig(MONGODB_URI=uri, MONGODB_TIMEOUT_MS=50))
     later_worker, first_worker = FakeWorker(offline, age=2), FakeWorker(offline, age=1)
     conf.post_worker_init(later_worker)  # only the first worker seeds a real server

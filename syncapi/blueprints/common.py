@@ -5,7 +5,10 @@ from contextlib import contextmanager
 from bson import ObjectId
 from flask import request
 
+from syncapi import auth, cache
 from syncapi.errors import ApiError
+from syncapi.extensions import mongo_client
+from syncapi.repositories import fleet
 from syncapi.repositories.timeseries import QueryError
 
 
@@ -33,6 +36,18 @@ def machine_id_from_path(value):
     if not value.strip() or len(value) > 128:
         raise ApiError(400, "machineId must be 1 to 128 characters, not blank", field="machineId")
     return value
+
+
+def visible_machines():
+    """None when the caller sees every organization; else the machine ids registered in its
+    organizations, the only ones whose time series it may read."""
+    organizations = auth.scope()
+    if organizations is None:
+        return None
+    return cache.remember(
+        ("machines", organizations),
+        lambda: sorted(fleet.machines_of(mongo_client(), organizations)),
+    )
 
 
 @contextmanager

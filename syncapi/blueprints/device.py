@@ -7,7 +7,13 @@ for tenant devices too), and legacy documents live in the shared default databas
 
 from flask import Blueprint
 
-from syncapi.blueprints.common import failure_reported_as, json_body, machine_id_from_path
+from syncapi.blueprints.common import (
+    failure_reported_as,
+    json_body,
+    machine_id_from_path,
+    visible_machines,
+)
+from syncapi.errors import ApiError
 from syncapi.repositories import legacy_devices, shared, timeseries
 from syncapi.schemas.devices import LegacyDeviceSchema
 
@@ -17,7 +23,7 @@ bp = Blueprint("device", __name__)
 @bp.get("/<machine_id>/events")
 def machine_events(machine_id):
     """The machine's newest 20 events of the last 24 hours, newest first."""
-    machine_id = machine_id_from_path(machine_id)
+    machine_id = _visible(machine_id)
     with failure_reported_as("Error querying InfluxDB"):
         return timeseries.recent_events(machine_id)
 
@@ -25,9 +31,18 @@ def machine_events(machine_id):
 @bp.get("/<machine_id>/status")
 def machine_status(machine_id):
     """`{"power": true|false}` from the latest sample; `{"power": null}` without one."""
-    machine_id = machine_id_from_path(machine_id)
+    machine_id = _visible(machine_id)
     with failure_reported_as("Error querying InfluxDB"):
         return {"power": timeseries.machine_power(machine_id)}
+
+
+def _visible(machine_id):
+    """A caller limited to some organizations reads only the machines registered there."""
+    machine_id = machine_id_from_path(machine_id)
+    machines = visible_machines()
+    if machines is not None and machine_id not in machines:
+        raise ApiError(404, "Device not found")
+    return machine_id
 
 
 @bp.post("/new")

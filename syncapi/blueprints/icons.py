@@ -9,6 +9,7 @@ from pathlib import PurePath
 from flask import Blueprint, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from syncapi import auth
 from syncapi.errors import ApiError
 from syncapi.repositories import icon_library
 from syncapi.schemas.icons import FORMATS, NAME, IconError, extension_for, library_name
@@ -20,12 +21,14 @@ ICON = "/library/<category>/<name>/icon"
 
 
 @bp.get(ICON)
+@auth.public
 def get_icon(category, name):
     """The first of svg, png, jpg, jpeg found under that name."""
     return _send(category, name, FORMATS)
 
 
 @bp.get(f"{ICON}/<icon_format>")
+@auth.public
 def get_icon_in_format(category, name, icon_format):
     """Exactly `{name}.{format}`."""
     if icon_format.lower() not in FORMATS:

@@ -6,7 +6,7 @@ Contract: spec/organizations.md. The organization id in every path is checked an
 
 from flask import Blueprint, g, request
 
-from syncapi import tenancy
+from syncapi import auth, passwords, tenancy
 from syncapi.blueprints import connector_routes, device_routes
 from syncapi.blueprints.common import json_body
 from syncapi.errors import ApiError
@@ -16,7 +16,7 @@ from syncapi.repositories import organizations as orgs
 from syncapi.schemas.applications import ApplicationSchema, ApplicationUpdateSchema
 from syncapi.schemas.gateways import GatewaySchema
 from syncapi.schemas.organizations import OrganizationUpdateSchema
-from syncapi.schemas.users import UserSchema, UserUpdateSchema
+from syncapi.schemas.users import PasswordChangeSchema, UserCreateSchema, UserUpdateSchema
 
 bp = Blueprint("organizations", __name__)
 tenancy.init_blueprint(bp)
@@ -33,7 +33,12 @@ APP = f"{ORG}/applications/<application_id>"
 @bp.get("")
 def list_organizations():
     """Every tenant database with its application and user counts."""
-    return orgs.list_organizations(mongo_client(), tenancy.is_tenant_name)
+    return orgs.list_organizations(mongo_client(), _listed)
+
+
+def _listed(name):
+    """Tenants the caller may see: all of them for a platform-wide token."""
+    return tenancy.is_tenant_name(name) and auth.may_see(name)
 
 
 @bp.get(ORG)
@@ -52,6 +57,7 @@ def save_organization():
 
 
 @bp.delete(ORG)
+@auth.platform_admin
 def delete_organization():
     """Drop the tenant database; `?confirm={org}` guards against a slip."""
     if request.args.get("confirm") != g.organization_id:
@@ -82,13 +88,15 @@ def list_users():
 
 
 @bp.post(f"{ORG}/users")
+@auth.org_admin
 def create_user():
-    """Create a user; the email is unique in the organization."""
-    fields = UserSchema().load(json_body())
+    """Create a user, with a first password if sent; the email is unique in the organization."""
+    fields = UserCreateSchema().load(json_body())
     return users.create_user(g.tenant_db, g.organization_id, fields), 201
 
 
 @bp.put(f"{ORG}/users/<user_id>")
+@auth.org_admin
 def update_user(user_id):
     """Change the sent keys of a user; the email stays unique."""
     changes = UserUpdateSchema().load_changes(json_body())
@@ -96,10 +104,25 @@ def update_user(user_id):
 
 
 @bp.delete(f"{ORG}/users/<user_id>")
+@auth.org_admin
 def delete_user(user_id):
     """Delete a user by `_id` (or the `id` older writers stored)."""
     users.delete_user(g.tenant_db, user_id)
     return {"message": "User deleted successfully"}
+
+
+@bp.put(f"{ORG}/users/<user_id>/password")
+@auth.own_password
+def set_user_password(user_id):
+    """Admins set any password of their organization; a user sets their own, proving the
+    current one."""
+    body = PasswordChangeSchema().load(json_body())
+    if not auth.is_admin_of(g.organization_id):
+        stored = users.find_user(g.tenant_db, user_id).get("passwordHash")
+        if not passwords.verify(stored, body.get("current_password", "")):
+            raise ApiError(403, "currentPassword is not the current password", "currentPassword")
+    users.set_password(g.tenant_db, user_id, body["password"])
+    return {"message": "Password updated successfully"}
 
 
 # Gateways

@@ -1,5 +1,9 @@
 """`/api/query`: the dashboard's KPIs (spec/query.md), read-only.
 
+A caller whose token is limited to some organizations sees counts of those only: their
+applications, and the time series of the machines registered in them. Server cpu/ram are
+for any signed-in caller.
+
 Counts over every tenant or over all history are kept for `ANALYTICS_CACHE_SECONDS`, so that
 many open dashboards polling them cost one query per period. Where the contract answers a
 failed Influx query with an empty value (cpu, ram, storage), so do these views; elsewhere a
@@ -8,8 +12,8 @@ failed query is a 500 with the route's message, and an unreachable InfluxDB a 50
 
 from flask import Blueprint, current_app, request
 
-from syncapi import cache, tenancy
-from syncapi.blueprints.common import failure_reported_as
+from syncapi import auth, cache, tenancy
+from syncapi.blueprints.common import failure_reported_as, visible_machines
 from syncapi.extensions import mongo_client
 from syncapi.repositories import fleet, timeseries
 
@@ -19,6 +23,7 @@ EVENTS_PER_GB = 100_000  # the original's estimate: about 10 KB per event
 
 
 @bp.get("/registered")
+@auth.organization_in_query
 def registered_devices():
     """Devices of one organization's applications (`?organizationId=`, else the default)."""
     organization_id = request.args.get("organizationId") or current_app.config["ORGANIZATION_ID"]
@@ -44,13 +49,13 @@ def applications_everywhere():
 @bp.get("/connected")
 def connected_machines():
     with failure_reported_as("Error getting connected devices"):
-        return {"count": timeseries.connected_machines()}
+        return {"count": timeseries.connected_machines(visible_machines())}
 
 
 @bp.get("/events/processed-24h")
 def events_processed_last_day():
     with failure_reported_as("Error getting processed events"):
-        return {"count": timeseries.count_events(last_day=True)}
+        return {"count": timeseries.count_events(True, visible_machines())}
 
 
 @bp.get("/events/processed")
@@ -62,7 +67,7 @@ def events_processed():
 @bp.get("/events")
 def latest_events():
     with failure_reported_as("Error getting events"):
-        return timeseries.recent_events()
+        return timeseries.recent_events(machines=visible_machines())
 
 
 @bp.get("/cpu")
@@ -92,13 +97,18 @@ def storage():
 
 
 def _all_applications():
-    """One pass over the tenants serves the three cross-tenant routes."""
-    return cache.remember(
+    """The applications the caller may see; one pass over every tenant serves all callers
+    and the three cross-tenant routes."""
+    every = cache.remember(
         "fleet.applications",
         lambda: fleet.all_applications(mongo_client(), tenancy.is_tenant_name),
     )
+    return [item for item in every if auth.may_see(item["organizationId"])]
 
 
 def _all_time_events():
     """Shared by `events/processed` and `storage`: one full count serves both."""
-    return cache.remember("events.all_time", lambda: timeseries.count_events(last_day=False))
+    machines = visible_machines()
+    return cache.remember(
+        ("events.all_time", auth.scope()), lambda: timeseries.count_events(False, machines)
+    )

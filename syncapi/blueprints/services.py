@@ -6,13 +6,14 @@ Secrets in `configuration` are masked in every answer unless `?reveal=true` asks
 from flask import Blueprint, request
 from marshmallow import ValidationError
 
-from syncapi import secrets
+from syncapi import auth, secrets
 from syncapi.blueprints.common import json_body, object_id
 from syncapi.errors import ApiError
 from syncapi.repositories import services, shared
 from syncapi.schemas.services import ServiceSchema, ToggleSchema
 
 bp = Blueprint("services", __name__)
+bp.auth_rule = auth.PLATFORM_ADMIN  # shared infrastructure and its credentials, reads too
 
 
 def service_id(value):

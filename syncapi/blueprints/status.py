@@ -3,6 +3,7 @@
 from flask import Blueprint
 
 bp = Blueprint("status", __name__)
+bp.auth_rule = "public"  # liveness probes carry no token
 
 
 @bp.get("")

@@ -18,6 +18,7 @@ REGISTRY = {"key": "applications"}
 OWNED_SUFFIXES = ("devices", "config", "connectors")
 SHARED_COLLECTIONS = ("monitoreo-cnc_events", "functions")
 COMPUTED_FIELDS = ("applicationId", "deviceCount", "lastModified")
+MACHINE_KEYS = {"_id": 0, "machineId": 1, "eui": 1}
 
 
 def app_collection(db, application_id, suffix):
@@ -68,19 +69,38 @@ def count_devices(db, application_id):
 
 def device_counts(db, application_ids):
     """`{applicationId: devices}` from one aggregation over every `{app}_devices` collection."""
+    rows = aggregate_devices(db, application_ids, _count_as)
+    return {**dict.fromkeys(application_ids, 0), **{row["_id"]: row["count"] for row in rows}}
+
+
+def machine_ids(db, application_ids):
+    """Every `machineId` and LoRa `eui` of the applications' devices (README §7), in one
+    aggregation."""
+    rows = aggregate_devices(db, application_ids, lambda _: [{"$project": MACHINE_KEYS}])
+    return {
+        row[key] for row in rows for key in ("machineId", "eui") if isinstance(row.get(key), str)
+    }
+
+
+def aggregate_devices(db, application_ids, stages_for):
+    """The rows of `stages_for(applicationId)` run over each app's devices, as one aggregation
+    (`$unionWith`); mongomock lacks that stage, so there the same stages run per collection."""
     ids = list(application_ids)
     if not ids:
-        return {}
-    first, *others = [app_collection(db, application_id, "devices") for application_id in ids]
-    pipeline = _count_as(ids[0]) + [
-        {"$unionWith": {"coll": collection.name, "pipeline": _count_as(application_id)}}
-        for application_id, collection in zip(ids[1:], others, strict=True)
+        return []
+    collections = [app_collection(db, application_id, "devices") for application_id in ids]
+    pipeline = stages_for(ids[0]) + [
+        {"$unionWith": {"coll": collection.name, "pipeline": stages_for(application_id)}}
+        for application_id, collection in zip(ids[1:], collections[1:], strict=True)
     ]
     try:
-        rows = list(first.aggregate(pipeline))
-    except NotImplementedError:  # mongomock has no $unionWith: one count per collection
-        return {application_id: count_devices(db, application_id) for application_id in ids}
-    return {**dict.fromkeys(ids, 0), **{row["_id"]: row["count"] for row in rows}}
+        return list(collections[0].aggregate(pipeline))
+    except NotImplementedError:
+        return [
+            row
+            for application_id, collection in zip(ids, collections, strict=True)
+            for row in collection.aggregate(stages_for(application_id))
+        ]
 
 
 def _count_as(application_id):

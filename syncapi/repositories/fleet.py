@@ -26,6 +26,15 @@ def all_applications(client, is_tenant_name):
     return items
 
 
+def machines_of(client, organization_ids):
+    """Machine ids registered in these organizations' applications; two queries each."""
+    machines = set()
+    for organization_id in organization_ids:
+        db = client[organization_id]
+        machines |= applications.machine_ids(db, applications.settings_by_id(db))
+    return machines
+
+
 def tenant_applications(db):
     """`[{applicationId, name, description, status, deviceCount, organizationId}]` of one
     tenant, with the defaults the dashboard shows."""

@@ -39,37 +39,51 @@ class QueryError(Exception):
     """InfluxDB answered, but with an error (bad table, bad SQL, unknown database)."""
 
 
-def connected_machines():
-    """Distinct machines with a `power = true` sample in the last day (query.md §3)."""
-    if "power" not in _columns(_main()).get("state", ()):
+def connected_machines(machines=None):
+    """Distinct machines with a `power = true` sample in the last day (query.md §3), among
+    `machines` when given."""
+    if machines == [] or "power" not in _columns(_main()).get("state", ()):
         return 0
-    sql = (
-        "SELECT COUNT(DISTINCT machine_id) AS count FROM state"
-        " WHERE time >= now() - INTERVAL '1 day' AND power = true"
-    )
-    return _query(sql, _main())[0]["count"]
+    among, params = _among(machines)
+    conditions = ["time >= now() - INTERVAL '1 day'", "power = true", *among]
+    sql = "SELECT COUNT(DISTINCT machine_id) AS count FROM state WHERE " + " AND ".join(conditions)
+    return _query(sql, _main(), params)[0]["count"]
 
 
-def count_events(last_day):
+def count_events(last_day, machines=None):
     """Rows of the event union: one per non-null value, not one per Influx row."""
-    union = event_union(_columns(_main()), *([LAST_DAY] if last_day else []))
-    if union is None:
+    among, params = _among(machines)
+    union = event_union(_columns(_main()), *([LAST_DAY] if last_day else []), *among)
+    if union is None or machines == []:
         return 0
-    return _query(f"SELECT COUNT(*) AS count FROM ({union}) AS events", _main())[0]["count"]
+    sql = f"SELECT COUNT(*) AS count FROM ({union}) AS events"
+    return _query(sql, _main(), params)[0]["count"]
 
 
-def recent_events(machine_id=None):
-    """The newest 20 events of the last 24 hours, of one machine or of all."""
-    conditions = [LAST_DAY] + ([FOR_MACHINE] if machine_id is not None else [])
-    union = event_union(_columns(_main()), *conditions)
-    if union is None:
+def recent_events(machine_id=None, machines=None):
+    """The newest 20 events of the last 24 hours, of one machine or of all (among
+    `machines` when given)."""
+    among, params = _among(machines)
+    if machine_id is not None:
+        among, params = [*among, FOR_MACHINE], {**params, "machine_id": machine_id}
+    union = event_union(_columns(_main()), LAST_DAY, *among)
+    if union is None or machines == []:
         return []
     sql = (
         "SELECT time, machine_id, event_id, event_value, event_class"
         f" FROM ({union}) AS events ORDER BY time DESC LIMIT {EVENT_LIMIT}"
     )
-    params = {"machine_id": machine_id} if machine_id is not None else None
     return _query(sql, _main(), params)
+
+
+def _among(machines):
+    """`(["machine_id IN ($m0, …)"], {"m0": …})`: each machine id a query parameter;
+    `([], {})` for every machine."""
+    if not machines:
+        return [], {}
+    names = [f"m{index}" for index in range(len(machines))]
+    condition = "machine_id IN (" + ", ".join(f"${name}" for name in names) + ")"
+    return [condition], dict(zip(names, machines, strict=True))
 
 
 def machine_power(machine_id):
@@ -151,7 +165,7 @@ def _query(sql, database, params=None):
     error each one carries, not by its text."""
     client = influx_client()
     try:
-        table = client.query(sql, database=database, query_parameters=params)
+        table = client.query(sql, database=database, query_parameters=params or None)
     except InfluxDB3ClientQueryError as error:
         raise _translated(error.__context__) from error
     return _rows(table)

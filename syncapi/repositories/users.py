@@ -4,6 +4,7 @@ from functools import partial
 
 from bson import ObjectId
 
+from syncapi import passwords
 from syncapi.errors import ApiError
 from syncapi.repositories import documents
 from syncapi.serialization import iso_now
@@ -36,6 +37,9 @@ def list_users(db):
 
 
 def create_user(db, organization_id, fields):
+    fields = dict(fields)
+    if "password" in fields:
+        fields["passwordHash"] = passwords.hash_password(fields.pop("password"))
     document = {
         **_trimmed(fields),
         "status": "active",
@@ -59,3 +63,20 @@ def _trimmed(fields):
 
 def delete_user(db, user_id):
     documents.delete(db.users, _by_id(user_id), NOT_FOUND)
+
+
+def find_by_email(db, email):
+    """The stored user (hash included) for a login; exact match on the trimmed email."""
+    return db.users.find_one({"email": email.strip()})
+
+
+def find_user(db, user_id):
+    document = db.users.find_one(_by_id(user_id))
+    if document is None:
+        raise NOT_FOUND()
+    return document
+
+
+def set_password(db, user_id, password):
+    changes = {"passwordHash": passwords.hash_password(password), "updatedAt": iso_now()}
+    documents.update(db.users, _by_id(user_id), changes, NOT_FOUND, DUPLICATE)

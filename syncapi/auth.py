@@ -1,0 +1,198 @@
+"""Who is calling, and whether they may: every access rule is checked here, once per request.
+
+A view states only how it differs from the defaults, with a marker:
+
+- a path with an organization: the token's `orgs` must include it (403 otherwise, also for an
+  unknown one, so other tenants' ids cannot be probed); `viewer` only reads, `user` writes;
+- no organization in the path: any signed-in caller reads, a platform admin writes;
+- `@public`, `@platform_admin`, `@org_admin` (managing users), `@own_password`, and
+  `@organization_in_query` (`?organizationId=`) for the rest.
+
+With `AUTH_MODE=off` nothing is checked and every caller sees every tenant.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import current_app, g, request
+from pymongo.errors import PyMongoError
+
+from syncapi import tenancy, tokens
+from syncapi.errors import ApiError
+from syncapi.extensions import default_db
+from syncapi.repositories import revocations
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "syncapi_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PUBLIC, SIGNED_IN, PLATFORM_ADMIN = "public", "signed-in", "platform-admin"
+ORG_MEMBER, ORG_ADMIN, OWN_PASSWORD, ORG_IN_QUERY = "member", "org-admin", "own-password", "query"
+REVOKED_KEY = "syncapi.revoked"
+
+
+@dataclass(frozen=True)
+class Caller:
+    subject: str
+    jti: str
+    orgs: tuple
+    role: str
+    by_cookie: bool
+
+    @property
+    def every_organization(self):
+        return tokens.EVERY_ORGANIZATION in self.orgs
+
+    @property
+    def platform_admin(self):
+        return self.every_organization and self.role == "admin"
+
+    def member_of(self, organization_id):
+        return self.every_organization or organization_id in self.orgs
+
+
+def _marker(rule):
+    def mark(view):
+        view.auth_rule = rule
+        return view
+
+    return mark
+
+
+public = _marker(PUBLIC)
+platform_admin = _marker(PLATFORM_ADMIN)
+org_admin = _marker(ORG_ADMIN)
+own_password = _marker(OWN_PASSWORD)
+organization_in_query = _marker(ORG_IN_QUERY)
+
+
+def enabled():
+    return current_app.config["AUTH_MODE"] == "required"
+
+
+def caller():
+    """The signed-in caller, or None when authentication is off."""
+    return g.get("caller")
+
+
+def sees_every_organization():
+    return caller() is None or caller().every_organization
+
+
+def scope():
+    """None when the caller sees every organization, else its tenant ids, sorted (a key for
+    what it may see)."""
+    if sees_every_organization():
+        return None
+    return tuple(sorted(org for org in caller().orgs if tenancy.is_tenant_name(org)))
+
+
+def may_see(organization_id):
+    return caller() is None or caller().member_of(organization_id)
+
+
+def is_admin_of(organization_id):
+    """An org admin of `organization_id`, a platform admin, or anyone when auth is off."""
+    return caller() is None or (caller().member_of(organization_id) and caller().role == "admin")
+
+
+def authorize():
+    """`before_request` of the whole app: runs after the path's ids were checked and before
+    any view or existence check touches data."""
+    if not enabled() or request.method == "OPTIONS" or request.endpoint is None:
+        return
+    rule = _rule()
+    if rule == PUBLIC:
+        return
+    g.caller = _authenticate()
+    if g.caller.by_cookie and request.method not in SAFE_METHODS:
+        _check_origin()
+    _check(rule, g.caller)
+
+
+def _rule():
+    view = current_app.view_functions[request.endpoint]
+    blueprint = current_app.blueprints.get(request.blueprint)
+    marked = getattr(view, "auth_rule", None) or getattr(blueprint, "auth_rule", None)
+    if marked:
+        return marked
+    if "organization_id" in g:
+        return ORG_MEMBER
+    return SIGNED_IN if request.method in SAFE_METHODS else PLATFORM_ADMIN
+
+
+def _check(rule, who):
+    if rule == SIGNED_IN:
+        return
+    if rule == PLATFORM_ADMIN:
+        if not who.platform_admin:
+            raise ApiError(403, "Only a platform admin may do this")
+        return
+    organization_id = (
+        (request.args.get("organizationId") or current_app.config["ORGANIZATION_ID"])
+        if rule == ORG_IN_QUERY
+        else g.organization_id
+    )
+    if not who.member_of(organization_id):
+        raise ApiError(403, "No access to this organization")
+    if rule == ORG_MEMBER and request.method not in SAFE_METHODS and who.role == "viewer":
+        raise ApiError(403, "A viewer may only read")
+    if rule == ORG_ADMIN and who.role != "admin":
+        raise ApiError(403, "Only an organization admin may manage users")
+    if rule == OWN_PASSWORD and who.role != "admin" and request.view_args["user_id"] != who.subject:
+        raise ApiError(403, "A user may only change their own password")
+
+
+def _authenticate():
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthorized("Authorization must be: Bearer <token>", invalid=True)
+        by_cookie = False
+    else:
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token:
+            raise _unauthorized("Authentication required")
+        by_cookie = True
+    try:
+        claims = tokens.read(current_app.config["JWT_SECRET"], token.strip())
+    except tokens.TokenError as error:
+        raise _unauthorized(str(error), invalid=True) from None
+    if claims["jti"] in _revoked_ids():
+        raise _unauthorized("Token revoked", invalid=True)
+    return Caller(claims["sub"], claims["jti"], tuple(claims["orgs"]), claims["role"], by_cookie)
+
+
+def _unauthorized(message, invalid=False):
+    challenge = 'Bearer error="invalid_token"' if invalid else "Bearer"
+    return ApiError(401, message, headers={"WWW-Authenticate": challenge})
+
+
+def _check_origin():
+    """CSRF: a browser sends the cookie by itself, so a cookie-authenticated change must come
+    from a page of an allowed origin. Bearer callers are not exposed to this."""
+    if request.headers.get("Origin") not in current_app.config["CORS_ALLOWED_ORIGIN"]:
+        raise ApiError(403, "Origin not allowed")
+
+
+def _revoked_ids():
+    """Revoked `jti`s, re-read at most every `REVOCATION_REFRESH_SECONDS` per process; while
+    MongoDB is down, the last list read stays in force."""
+    state = current_app.extensions.setdefault(
+        REVOKED_KEY, {"ids": None, "read_at": 0.0, "lock": threading.Lock()}
+    )
+    refresh = current_app.config["REVOCATION_REFRESH_SECONDS"]
+    if state["ids"] is not None and time.monotonic() - state["read_at"] < refresh:
+        return state["ids"]
+    with state["lock"]:
+        try:
+            state["ids"] = revocations.revoked_ids(default_db())
+            state["read_at"] = time.monotonic()
+        except PyMongoError:
+            if state["ids"] is None:
+                raise
+            log.warning("could not re-read revoked tokens; using the last list")
+    return state["ids"]

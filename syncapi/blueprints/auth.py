@@ -1,0 +1,94 @@
+"""`/api/auth`: a user of an organization logs in for a token, also set as a session cookie.
+
+Both failures (unknown email, wrong password) cost one password verification and answer the
+same 401, so a caller cannot learn which emails exist. Attempts are rate-limited per client
+address and per account (Flask-Limiter; `RATELIMIT_STORAGE_URI` shares the counts between
+workers).
+"""
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from syncapi import auth, passwords, tenancy, tokens
+from syncapi.blueprints.common import json_body
+from syncapi.errors import ApiError
+from syncapi.extensions import mongo_client
+from syncapi.repositories import users
+from syncapi.repositories.databases import database_exists
+from syncapi.schemas.users import LoginSchema
+
+bp = Blueprint("auth", __name__)
+
+PER_CLIENT = "20 per minute"
+PER_ACCOUNT = "5 per minute"
+
+
+def init_limits(app):
+    """One limiter per app, so every app (and every test) counts from zero."""
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        default_limits=[],
+        headers_enabled=True,
+        strategy="moving-window",
+    )
+    limiter.limit(PER_CLIENT, methods=["POST"])(bp)
+    limiter.limit(PER_ACCOUNT, methods=["POST"], key_func=_account, scope="account")(bp)
+
+
+def _account():
+    body = request.get_json(silent=True)
+    if isinstance(body, dict):
+        return f"{body.get('organizationId')}:{str(body.get('email')).strip().lower()}"
+    return get_remote_address()
+
+
+@bp.post("/login")
+@auth.public
+def login():
+    """`{organizationId, email, password}` → `{accessToken, expiresIn, role}` and the cookie."""
+    secret = current_app.config["JWT_SECRET"]
+    if not secret:
+        raise ApiError(503, "Login unavailable", details="JWT_SECRET not set")
+    body = LoginSchema().load(json_body())
+    user = _user(body["organization_id"], body["email"])
+    stored_hash = user.get("passwordHash") if user and _active(user) else None
+    if not passwords.verify(stored_hash, body["password"]):
+        raise ApiError(401, "Invalid email or password", headers={"WWW-Authenticate": "Bearer"})
+    role = user.get("role") if user.get("role") in tokens.ROLES else "user"
+    lifetime = current_app.config["JWT_TTL"]
+    token, _ = tokens.issue(secret, str(user["_id"]), [body["organization_id"]], role, lifetime)
+    response = jsonify({"accessToken": token, "expiresIn": lifetime, "role": role})
+    response.set_cookie(
+        auth.SESSION_COOKIE,
+        token,
+        max_age=lifetime,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure,
+    )
+    return response
+
+
+@bp.post("/logout")
+@auth.public
+def logout():
+    """Clears the session cookie (a bearer token simply stops being sent)."""
+    response = jsonify({"message": "Logged out"})
+    response.delete_cookie(auth.SESSION_COOKIE, httponly=True, samesite="Lax")
+    return response
+
+
+def _user(organization_id, email):
+    """The stored user, or None for an unknown organization or email (same answer for both)."""
+    if not tenancy.is_tenant_name(organization_id):
+        return None
+    client = mongo_client()
+    if not database_exists(client, organization_id):
+        return None
+    return users.find_by_email(client[organization_id], email)
+
+
+def _active(user):
+    return (user.get("status") or "active") == "active"

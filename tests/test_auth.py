@@ -1,0 +1,604 @@
+"""Authentication and tenant isolation (issue 7): tokens, login, roles, CORS and CSRF."""
+
+import base64
+import json
+import logging
+
+import pytest
+
+from config import Config, ConfigError, TestingConfig
+from syncapi import create_app, passwords, tokens
+from syncapi.extensions import close_clients, mongo_client
+from tests.conftest import JWT_SECRET, MAIN_DB, snapshot
+from tests.influx_standin import table
+
+CONSOLE = "https://console.example"
+PASSWORDS = {"ana@acme.io": "ana-password", "root@acme.io": "root-password"}
+
+
+@pytest.fixture
+def app():
+    app = create_app(
+        TestingConfig(AUTH_MODE="required", JWT_SECRET=JWT_SECRET, CORS_ALLOWED_ORIGIN=[CONSOLE])
+    )
+    yield app
+    close_clients(app)
+
+
+def bearer(orgs=("acme",), role="user", subject="tester", lifetime=3600, secret=JWT_SECRET):
+    token, _ = tokens.issue(secret, subject, list(orgs), role, lifetime)
+    return {"Authorization": f"Bearer {token}"}
+
+
+PLATFORM = bearer(("*",), "admin")
+
+
+@pytest.fixture
+def tenants(client):
+    """acme (CN1, CN2; users ana/user, root/admin, vic/viewer) and globex (CN3, OIL-07),
+    created through the API with a platform admin token."""
+    for org, app_id, machines in [
+        ("acme", "monitoreo-cnc", ["CN1", "CN2"]),
+        ("globex", "presses", ["CN3", "OIL-07"]),
+    ]:
+        base = f"/api/organizations/{org}"
+        assert client.put(base, json={"name": org}, headers=PLATFORM).status_code == 201
+        body = {"applicationId": app_id, "name": app_id}
+        assert client.post(f"{base}/applications", json=body, headers=PLATFORM).status_code == 201
+        for machine in machines:
+            response = client.post(
+                f"{base}/applications/{app_id}/devices",
+                json={"machineId": machine},
+                headers=PLATFORM,
+            )
+            assert response.status_code == 201
+    ids = {}
+    for name, email, role in [("Ana", "ana@acme.io", "user"), ("Root", "root@acme.io", "admin")]:
+        body = {"name": name, "email": email, "role": role, "password": PASSWORDS[email]}
+        response = client.post("/api/organizations/acme/users", json=body, headers=PLATFORM)
+        assert response.status_code == 201
+        ids[email] = response.json["id"]
+    body = {"name": "Vic", "email": "vic@acme.io", "role": "viewer"}
+    ids["vic@acme.io"] = client.post(
+        "/api/organizations/acme/users", json=body, headers=PLATFORM
+    ).json["id"]
+    return ids
+
+
+def everything(app):
+    client = mongo_client(app)
+    return {name: snapshot(client[name]) for name in sorted(client.list_database_names())}
+
+
+# Who may call what: every route of the URL map, every kind of caller
+
+SAMPLE_VALUES = {
+    "organization_id": "acme",
+    "application_id": "monitoreo-cnc",
+    "machine_id": "CN1",
+    "user_id": "6650a1b2c3d4e5f601234567",
+    "gateway_id": "GW-01",
+    "connector_id_text": "6650a1b2c3d4e5f601234567",
+    "service_id_text": "6650a1b2c3d4e5f601234567",
+    "function_id": "fn_1",
+    "category": "drivers",
+    "name": "fanuc",
+    "icon_format": "svg",
+}
+PUBLIC = {
+    "status.get_status",
+    "icons.get_icon",
+    "icons.get_icon_in_format",
+    "auth.login",
+    "auth.logout",
+}
+PLATFORM_ONLY = {
+    "organizations.delete_organization",
+    "device.create_device",
+    "device.update_device",
+    "device.delete_device",
+    "icons.upload_icon",
+    "icons.upload_icon_by_form",
+}
+MANAGES_USERS = {
+    "organizations.create_user",
+    "organizations.update_user",
+    "organizations.delete_user",
+}
+
+
+def every_route():
+    routes = []
+    for rule in create_app(TestingConfig()).url_map.iter_rules():
+        path = rule.build({name: SAMPLE_VALUES[name] for name in rule.arguments})[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            routes.append((method, path, rule.endpoint, "organization_id" in rule.arguments))
+    return routes
+
+
+def kind(endpoint, method, organization_scoped):
+    if endpoint in PUBLIC:
+        return "public"
+    if endpoint in PLATFORM_ONLY or endpoint.startswith("services."):
+        return "platform"
+    if endpoint in MANAGES_USERS or endpoint == "organizations.set_user_password":
+        return "manage-users"
+    if organization_scoped or endpoint == "query.registered_devices":
+        return "read" if method == "GET" else "write"
+    return "signed-in"
+
+
+def expired():
+    return bearer(lifetime=-10)
+
+
+def forged():
+    return bearer(secret="another-secret-of-at-least-32-bytes")
+
+
+ALLOWED = {  # caller → the kinds of route it may call
+    "other org": {"public", "signed-in"},
+    "viewer": {"public", "signed-in", "read"},
+    "user": {"public", "signed-in", "read", "write"},
+    "org admin": {"public", "signed-in", "read", "write", "manage-users"},
+    "platform admin": {"public", "signed-in", "read", "write", "manage-users", "platform"},
+}
+
+
+@pytest.mark.parametrize(("method", "path", "endpoint", "scoped"), every_route())
+def test_every_route_refuses_or_serves_each_kind_of_caller(
+    app, client, tenants, seeded_influx, method, path, endpoint, scoped
+):
+    app.config["ORGANIZATION_ID"] = "acme"
+    revoked_token, claims = tokens.issue(JWT_SECRET, "x", ["acme"], "admin", 3600)
+    client.application.test_cli_runner().invoke(args=["tokens", "revoke", claims["jti"]])
+    route_kind = kind(endpoint, method, scoped)
+    callers = [
+        ("nobody", {}, 401),
+        ("expired", expired(), 401),
+        ("bad signature", forged(), 401),
+        ("revoked", {"Authorization": f"Bearer {revoked_token}"}, 401),
+        ("other org", bearer(("globex",), "admin"), 403),
+        ("viewer", bearer(role="viewer"), 403),
+        ("user", bearer(role="user"), 403),
+        ("org admin", bearer(role="admin"), 403),
+        ("platform admin", PLATFORM, 403),
+    ]
+    for caller, headers, refusal in callers:
+        before = everything(app)
+        response = client.open(path, method=method, headers=headers, json={})
+        response.close()  # icon downloads stream a file
+        may = route_kind == "public" or route_kind in ALLOWED.get(caller, set())
+        if may:
+            assert response.status_code not in (401, 403), (caller, response.json)
+            assert response.status_code < 500, (caller, response.json)
+        else:
+            assert response.status_code == refusal, (caller, response.json)
+            assert everything(app) == before, caller
+        if response.status_code == 401:
+            assert response.headers["WWW-Authenticate"].startswith("Bearer")
+            assert set(response.json) == {"error"}
+
+
+def test_the_route_matrix_covers_every_mount():
+    prefixes = {"/".join(path.split("/")[1:3]) for _, path, _, _ in every_route()}
+    assert {"api/organizations", "api/applications", "api/query", "api/services"} <= prefixes
+    assert {"api/auth", "api/library", "device/CN1", "device/new", "status"} <= prefixes
+
+
+# Tokens
+
+
+def unsigned(header, claims):
+    encode = lambda part: base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=")  # noqa: E731
+    return (encode(header) + b"." + encode(claims) + b".c2lnbmF0dXJl").decode()
+
+
+@pytest.mark.parametrize("algorithm", ["none", "None", "RS256", "HS512"])
+def test_tokens_with_another_algorithm_are_refused(client, tenants, algorithm):
+    claims = {"sub": "x", "jti": "j", "orgs": ["*"], "role": "admin", "iat": 1, "exp": 2**40}
+    token = unsigned({"alg": algorithm, "typ": "JWT"}, claims)
+    if algorithm == "none":
+        token = token.rsplit(".", 1)[0] + "."
+    response = client.get("/api/services", headers={"Authorization": f"Bearer {token}"})
+    assert (response.status_code, response.json) == (401, {"error": "Invalid token"})
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"orgs": "acme"},
+        {"orgs": [1]},
+        {"role": "root"},
+        {"sub": None},
+    ],
+)
+def test_tokens_with_malformed_claims_are_refused(client, tenants, claims):
+    import jwt
+
+    base = {"sub": "x", "jti": "j", "orgs": ["acme"], "role": "user", "iat": 1, "exp": 2**40}
+    token = jwt.encode({**base, **claims}, JWT_SECRET, algorithm="HS256")
+    response = client.get("/api/organizations", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("header", ["Basic abc", "Bearer", "Bearer ", "token abc"])
+def test_a_malformed_authorization_header_is_401(client, header):
+    response = client.get("/api/organizations", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+def test_cli_creates_a_token_the_api_accepts(app, client, tenants):
+    result = app.test_cli_runner().invoke(
+        args=["tokens", "create", "--org", "acme", "--role", "viewer", "--ttl", "2h"]
+    )
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip()
+    claims = tokens.read(JWT_SECRET, token)
+    assert (claims["orgs"], claims["role"], claims["exp"] - claims["iat"]) == (
+        ["acme"],
+        "viewer",
+        7200,
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/organizations/acme", headers=headers).status_code == 200
+    assert client.put("/api/organizations/acme", headers=headers, json={}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--org", "Acme", "--role", "user"],
+        ["--org", "acme", "--role", "root"],
+        ["--org", "acme", "--role", "user", "--ttl", "soon"],
+    ],
+)
+def test_cli_refuses_bad_token_requests(app, args):
+    result = app.test_cli_runner().invoke(args=["tokens", "create", *args])
+    assert result.exit_code != 0
+
+
+def test_a_revoked_token_is_refused_without_a_database_call_per_request(
+    app, client, tenants, monkeypatch
+):
+    from syncapi.repositories import revocations
+
+    app.config["REVOCATION_REFRESH_SECONDS"] = 60
+    app.extensions.pop("syncapi.revoked", None)  # as in a process that just started
+    reads = []
+    real = revocations.revoked_ids
+    monkeypatch.setattr(revocations, "revoked_ids", lambda db: reads.append(1) or real(db))
+    token, claims = tokens.issue(JWT_SECRET, "x", ["acme"], "user", 3600)
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(5):
+        assert client.get("/api/organizations/acme", headers=headers).status_code == 200
+    assert len(reads) == 1
+
+    app.test_cli_runner().invoke(args=["tokens", "revoke", claims["jti"]])
+    app.extensions["syncapi.revoked"]["read_at"] -= 60  # the refresh period has passed
+    response = client.get("/api/organizations/acme", headers=headers)
+    assert (response.status_code, response.json) == (401, {"error": "Token revoked"})
+
+
+# Login
+
+
+def login(client, email="ana@acme.io", password=None, organization="acme"):
+    body = {"organizationId": organization, "email": email, "password": password}
+    if password is None:
+        body["password"] = PASSWORDS.get(email, "whatever-it-is")
+    return client.post("/api/auth/login", json=body)
+
+
+def test_login_returns_a_token_and_sets_the_session_cookie(app, client, tenants):
+    response = login(client)
+
+    assert response.status_code == 200
+    assert set(response.json) == {"accessToken", "expiresIn", "role"}
+    assert (response.json["expiresIn"], response.json["role"]) == (3600, "user")
+    claims = tokens.read(JWT_SECRET, response.json["accessToken"])
+    assert (claims["sub"], claims["orgs"]) == (tenants["ana@acme.io"], ["acme"])
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith(f"syncapi_session={response.json['accessToken']};")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    headers = {"Authorization": f"Bearer {response.json['accessToken']}"}
+    assert client.get("/api/organizations", headers=headers).json[0]["id"] == "acme"
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "organization"),
+    [
+        ("ana@acme.io", "wrong-password", "acme"),
+        ("nobody@acme.io", "ana-password", "acme"),
+        ("ana@acme.io", "ana-password", "globex"),
+        ("ana@acme.io", "ana-password", "initech"),
+        ("vic@acme.io", "any-password", "acme"),  # no password set yet
+    ],
+)
+def test_every_failed_login_is_the_same_401(client, tenants, email, password, organization):
+    response = login(client, email, password, organization)
+    assert (response.status_code, response.json) == (401, {"error": "Invalid email or password"})
+    assert "Set-Cookie" not in response.headers
+
+
+def test_an_unknown_email_still_runs_the_hasher(client, tenants, monkeypatch):
+    calls = []
+
+    class SpyHasher:
+        def verify(self, stored, password):
+            calls.append(stored)
+            return real.verify(stored, password)
+
+    real = passwords._hasher
+    monkeypatch.setattr(passwords, "_hasher", SpyHasher())
+    login(client, "nobody@acme.io", "ana-password")
+    login(client, "ana@acme.io", "wrong-password")
+    assert len(calls) == 2
+    assert all(stored.startswith("$argon2id$") for stored in calls)
+
+
+def test_an_inactive_user_cannot_log_in(client, tenants):
+    client.put(
+        f"/api/organizations/acme/users/{tenants['ana@acme.io']}",
+        json={"status": "inactive"},
+        headers=PLATFORM,
+    )
+    assert login(client).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"email": "a@x", "password": "p"}, "organizationId"),
+        ({"organizationId": "acme", "password": "p"}, "email"),
+        ({"organizationId": "acme", "email": "a@x"}, "password"),
+        ({"organizationId": "acme", "email": {"$gt": ""}, "password": "p"}, "email"),
+    ],
+)
+def test_login_refuses_bad_input(client, tenants, body, field):
+    response = client.post("/api/auth/login", json=body)
+    assert (response.status_code, response.json["field"]) == (400, field)
+
+
+def test_login_attempts_are_limited_per_account(client, tenants):
+    statuses = [login(client, password="wrong-password").status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    response = login(client)  # even the right password waits
+    assert response.status_code == 429
+    assert response.json == {"error": "Too many requests, try again later"}
+    assert "Retry-After" in response.headers
+    assert login(client, "root@acme.io").status_code == 200  # another account is not blocked
+
+
+def test_login_attempts_are_limited_per_client(client, tenants):
+    statuses = [login(client, f"user{n}@acme.io").status_code for n in range(21)]
+    assert statuses == [401] * 20 + [429]
+
+
+def test_the_session_cookie_authenticates_reads_and_origin_checked_writes(client, tenants):
+    assert login(client).status_code == 200  # the test client keeps the cookie
+
+    assert client.get("/api/organizations/acme").status_code == 200
+    assert client.put("/api/organizations/acme", json={"name": "A"}).status_code == 403
+    foreign = {"Origin": "https://evil.example"}
+    response = client.put("/api/organizations/acme", json={"name": "A"}, headers=foreign)
+    assert (response.status_code, response.json) == (403, {"error": "Origin not allowed"})
+    response = client.put(
+        "/api/organizations/acme", json={"name": "A"}, headers={"Origin": CONSOLE}
+    )
+    assert (response.status_code, response.json["name"]) == (200, "A")
+
+
+def test_logout_clears_the_cookie(client, tenants):
+    login(client)
+    response = client.post("/api/auth/logout")
+    assert response.status_code == 200
+    assert "syncapi_session=;" in response.headers["Set-Cookie"]
+    assert client.get("/api/organizations/acme").status_code == 401
+
+
+# Passwords and roles: no escalation
+
+
+def password_path(user_id):
+    return f"/api/organizations/acme/users/{user_id}/password"
+
+
+def session_of(client, email):
+    return {"Authorization": f"Bearer {login(client, email).json['accessToken']}"}
+
+
+def test_a_user_sets_only_their_own_password_proving_the_current_one(client, tenants):
+    ana = session_of(client, "ana@acme.io")
+    body = {"password": "new-password-1"}
+
+    response = client.put(password_path(tenants["root@acme.io"]), json=body, headers=ana)
+    assert response.status_code == 403
+    response = client.put(password_path(tenants["ana@acme.io"]), json=body, headers=ana)
+    assert (response.status_code, response.json["field"]) == (403, "currentPassword")
+    body["currentPassword"] = "ana-password"
+    response = client.put(password_path(tenants["ana@acme.io"]), json=body, headers=ana)
+    assert (response.status_code, response.json) == (
+        200,
+        {"message": "Password updated successfully"},
+    )
+    assert login(client, "ana@acme.io", "new-password-1").status_code == 200
+    assert login(client, "ana@acme.io", "ana-password").status_code == 401
+
+
+def test_an_org_admin_sets_any_password_of_the_organization(client, tenants):
+    root = session_of(client, "root@acme.io")
+    body = {"password": "vic-password"}
+    response = client.put(password_path(tenants["vic@acme.io"]), json=body, headers=root)
+    assert response.status_code == 200
+    assert login(client, "vic@acme.io", "vic-password").json["role"] == "viewer"
+
+
+@pytest.mark.parametrize("password", ["short", "x" * 1025, 12345678, None])
+def test_a_bad_password_is_refused(client, tenants, password):
+    body = {"password": password}
+    response = client.put(password_path(tenants["vic@acme.io"]), json=body, headers=PLATFORM)
+    assert (response.status_code, response.json["field"]) == (400, "password")
+
+
+def test_a_user_cannot_create_an_admin_or_change_a_role(client, tenants, app):
+    ana = session_of(client, "ana@acme.io")
+    before = everything(app)
+    body = {"name": "Eve", "email": "eve@acme.io", "role": "admin"}
+    assert client.post("/api/organizations/acme/users", json=body, headers=ana).status_code == 403
+    path = f"/api/organizations/acme/users/{tenants['ana@acme.io']}"
+    assert client.put(path, json={"role": "admin"}, headers=ana).status_code == 403
+    assert everything(app) == before
+
+
+def test_no_response_carries_a_password_hash(client, tenants):
+    root = session_of(client, "root@acme.io")
+    body = {"name": "Eve", "email": "eve@acme.io", "password": "eve-password"}
+    created = client.post("/api/organizations/acme/users", json=body, headers=root)
+    listed = client.get("/api/organizations/acme/users", headers=root)
+    updated = client.put(
+        f"/api/organizations/acme/users/{created.json['id']}", json={"name": "E"}, headers=root
+    )
+    for response in (created, listed, updated):
+        assert "argon2" not in response.get_data(as_text=True)
+        assert "password" not in response.get_data(as_text=True).lower()
+    stored = mongo_client(client.application)["acme"].users.find_one({"email": "eve@acme.io"})
+    assert stored["passwordHash"].startswith("$argon2id$") and "password" not in stored
+
+
+# Tenant isolation of the dashboard and the time series
+
+
+def test_organizations_list_only_the_callers(client, tenants):
+    assert [o["id"] for o in client.get("/api/organizations", headers=bearer()).json] == ["acme"]
+    everything_listed = client.get("/api/organizations", headers=PLATFORM).json
+    assert [o["id"] for o in everything_listed] == ["acme", "globex"]
+
+
+def test_dashboard_counts_cover_the_callers_organizations_only(client, tenants):
+    acme, globex = bearer(), bearer(("globex",))
+    for path, key in [("registered/all", "count"), ("apps-registered", "count")]:
+        own = client.get(f"/api/query/{path}", headers=acme).json[key]
+        other = client.get(f"/api/query/{path}", headers=globex).json[key]
+        total = client.get(f"/api/query/{path}", headers=PLATFORM).json[key]
+        assert own + other == total and 0 < own < total
+    items = client.get("/api/query/applications", headers=acme).json
+    assert [item["organizationId"] for item in items] == ["acme"]
+    response = client.get("/api/query/registered?organizationId=globex", headers=acme)
+    assert response.status_code == 403
+
+
+@pytest.fixture
+def seeded_influx(app, influx, now_ns):
+    from tests.conftest import EVENTS, PRODUCTION, STATE
+
+    influx.databases[MAIN_DB] = {
+        "state": table(STATE, now_ns),
+        "production": table(PRODUCTION, now_ns),
+        "events": table(EVENTS, now_ns),
+    }
+    return influx
+
+
+@pytest.mark.parametrize(
+    ("path", "acme", "globex", "everyone"),
+    [
+        ("/api/query/connected", {"count": 2}, {"count": 0}, {"count": 2}),
+        ("/api/query/events/processed-24h", {"count": 7}, {"count": 2}, {"count": 9}),
+        ("/api/query/events/processed", {"count": 8}, {"count": 4}, {"count": 12}),
+        ("/api/query/storage", {"storage": 8e-05}, {"storage": 4e-05}, {"storage": 12e-05}),
+    ],
+)
+def test_influx_counts_cover_the_callers_machines_only(
+    client, tenants, seeded_influx, path, acme, globex, everyone
+):
+    assert client.get(path, headers=bearer()).json == acme
+    assert client.get(path, headers=bearer(("globex",))).json == globex
+    assert client.get(path, headers=PLATFORM).json == everyone
+    machine_queries = [t for t in seeded_influx.tickets if "IN ($m0" in t["sql_query"]]
+    assert {tuple(sorted(t["params"].values())) for t in machine_queries} == {
+        ("CN1", "CN2"),
+        ("CN3", "OIL-07"),
+    }
+
+
+def test_latest_events_show_the_callers_machines_only(client, tenants, seeded_influx):
+    rows = client.get("/api/query/events", headers=bearer(("globex",))).json
+    assert {row["machine_id"] for row in rows} == {"CN3", "OIL-07"}
+
+
+@pytest.mark.parametrize("route", ["events", "status"])
+def test_machine_pages_answer_only_for_the_callers_machines(client, tenants, seeded_influx, route):
+    assert client.get(f"/device/CN1/{route}", headers=bearer()).status_code == 200
+    response = client.get(f"/device/CN1/{route}", headers=bearer(("globex",)))
+    assert (response.status_code, response.json) == (404, {"error": "Device not found"})
+    assert client.get(f"/device/CN4/{route}", headers=bearer()).status_code == 404
+    assert client.get(f"/device/CN4/{route}", headers=PLATFORM).status_code == 200
+
+
+def test_host_metrics_are_for_any_signed_in_caller(client, tenants, seeded_influx):
+    assert client.get("/api/query/cpu", headers=bearer(("globex",), "viewer")).status_code == 200
+    assert client.get("/api/query/cpu").status_code == 401
+
+
+def test_status_and_icon_downloads_stay_public(client):
+    assert client.get("/status").status_code == 200
+    response = client.get("/api/library/connectors/influxdb/icon")
+    assert response.status_code == 200
+    response.close()
+
+
+# Modes, start-up checks, headers
+
+
+def test_the_embedded_store_runs_without_auth_and_says_so_loudly(caplog):
+    with caplog.at_level(logging.WARNING):
+        app = create_app(Config(environ={}))
+    assert app.config["AUTH_MODE"] == "off"
+    warnings = [r.getMessage() for r in caplog.records if "AUTH_MODE=off" in r.getMessage()]
+    assert len(warnings) == 1
+    assert app.test_client().get("/api/services").status_code == 200
+    close_clients(app)
+
+
+REAL = {"MONGODB_URI": "mongodb://db:27017/"}
+SECRET = {"JWT_SECRET": JWT_SECRET, "CORS_ALLOWED_ORIGIN": CONSOLE}
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (REAL, "JWT_SECRET is not set"),
+        ({**REAL, "JWT_SECRET": "short"}, "at least 32 bytes"),
+        ({**REAL, "JWT_SECRET": JWT_SECRET}, "CORS_ALLOWED_ORIGIN"),
+        ({**REAL, **SECRET, "CORS_ALLOWED_ORIGIN": f"{CONSOLE},*"}, "CORS_ALLOWED_ORIGIN"),
+        ({"AUTH_MODE": "required"}, "JWT_SECRET is not set"),
+        ({"AUTH_MODE": "maybe"}, "AUTH_MODE"),
+        ({**SECRET, "JWT_TTL": "forever"}, "JWT_TTL"),
+    ],
+)
+def test_unsafe_settings_refuse_to_start(environ, message):
+    with pytest.raises(ConfigError, match=message):
+        Config(environ=environ)
+
+
+def test_auth_is_required_by_default_on_a_real_server():
+    config = Config(environ={**REAL, **SECRET, "JWT_TTL": "15m"})
+    assert (config.AUTH_MODE, config.JWT_TTL) == ("required", 900)
+    assert Config(environ={**REAL, "AUTH_MODE": "off"}).AUTH_MODE == "off"
+
+
+def test_every_response_carries_the_security_headers(client):
+    for response in (client.get("/status"), client.get("/api/organizations"), client.get("/x")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_a_preflight_needs_no_token(client):
+    response = client.options(
+        "/api/organizations/acme",
+        headers={"Origin": CONSOLE, "Access-Control-Request-Method": "PUT"},
+    )
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == CONSOLE
