@@ -88,6 +88,7 @@ def influx(app, influx_server):
 STATE = [
     {"ago": 60, "machine_id": "CN1", "power": True, "execution": "ACTIVE", "mode": "AUTOMATIC"},
     {"ago": 120, "machine_id": "CN1", "power": False, "execution": "STOPPED"},
+    {"ago": 300, "machine_id": "CN1", "power": True},  # a second sample: machines are distinct
     {"ago": 30, "machine_id": "CN2", "power": False},
     {"ago": 3600, "machine_id": "CN2", "power": True, "mode": "MANUAL"},
     {"ago": 2 * 86400, "machine_id": "CN3", "power": True, "execution": "ACTIVE"},

@@ -71,6 +71,8 @@ class InfluxStandIn(flight.FlightServerBase):
         self.tickets.append(request)
         if self.delay:
             self.released.wait(self.delay)
+        if request.get("query_type") != "sql":
+            raise flight.FlightServerError(f"unsupported query type {request.get('query_type')}")
         tables = self.databases.get(request["database"])
         if tables is None:
             raise flight.FlightServerError(f"database not found: {request['database']}")

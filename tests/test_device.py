@@ -214,3 +214,12 @@ def test_a_failed_query_is_500_without_its_cause(client, influx):
     for route in ("events", "status"):
         response = client.get(f"/device/CN1/{route}")
         assert (response.status_code, response.json) == (500, {"error": "Error querying InfluxDB"})
+
+
+@pytest.mark.parametrize("stored", [1, "true"])
+def test_a_power_that_is_not_a_boolean_is_null(client, influx, now_ns, stored):
+    """The console shows "connected" only for JSON true: anything else is no answer."""
+    influx.databases[MAIN_DB] = {
+        "state": table([{"ago": 5, "machine_id": "P1", "power": stored}], now_ns)
+    }
+    assert client.get("/device/P1/status").json == {"power": None}

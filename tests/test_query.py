@@ -349,8 +349,10 @@ def stopped_influx(app):
 
 
 @pytest.mark.parametrize("path", INFLUX_ROUTES)
-def test_influx_routes_answer_503_when_influx_is_down(client, stopped_influx, path):
+def test_influx_routes_answer_503_when_influx_is_down(app, client, stopped_influx, path):
+    started = time.monotonic()
     response = client.get(path)
+    assert time.monotonic() - started < app.config["INFLUXDB_QUERY_TIMEOUT"]
     assert response.status_code == 503
     assert response.json == {
         "error": "InfluxDB unavailable",
@@ -411,6 +413,27 @@ def test_one_client_serves_every_query(app, client, machines, monkeypatch):
 # Dashboard load: many pollers, one query
 
 
+def test_callers_waiting_on_a_hung_query_share_its_failure(app, machines):
+    """Eight dashboards polling a hung InfluxDB cost one query timeout, not eight in turn."""
+    app.extensions["syncapi.cache"].seconds = 60
+    app.config["INFLUXDB_QUERY_TIMEOUT"] = 0.5
+    machines.delay = 30
+    gate, answers = threading.Barrier(8), []
+
+    def poll():
+        local = app.test_client()
+        gate.wait()
+        answers.append(local.get("/api/query/cpu").status_code)
+
+    threads = [threading.Thread(target=poll) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [503] * 8
+    assert len(machines.tickets) == 1
+
+
 def test_ten_dashboards_cost_one_full_count(app, client, machines):
     app.extensions["syncapi.cache"].seconds = 60
 
@@ -426,6 +449,17 @@ def test_ten_dashboards_cost_one_full_count(app, client, machines):
         thread.join()
     counts = [ticket for ticket in machines.tickets if "COUNT(*)" in ticket["sql_query"]]
     assert len(counts) == 1
+
+
+def test_the_memo_keeps_a_bounded_number_of_keys():
+    now = [0.0]
+    memo = TimedMemo(15, clock=lambda: now[0], max_keys=3)
+    for key in "abcd":
+        memo.get(key, lambda key=key: key)
+    assert list(memo._values) == ["b", "c", "d"]
+    now[0] = 20.0  # all expired: dropped together when the next key comes
+    memo.get("e", lambda: "e")
+    assert list(memo._values) == ["e"]
 
 
 def test_the_memo_expires_and_never_keeps_a_failure():

@@ -29,6 +29,7 @@ EVENT_BRANCHES = (
     ("production", "pieces_produced", "pieces_produced", "pieces_produced"),
     ("events", "event_value", "event_id", "event_class"),
 )
+TABLES = "'state', 'production', 'events', 'cpu', 'mem'"
 LAST_DAY = "time >= now() - INTERVAL '24 hours'"
 FOR_MACHINE = "machine_id = $machine_id"
 UNREACHABLE = (flight.FlightUnavailableError, flight.FlightTimedOutError)
@@ -95,7 +96,11 @@ def machine_power(machine_id):
         " ORDER BY time DESC LIMIT 1"
     )
     rows = _query(sql, _main(), {"machine_id": machine_id})
-    return rows[0]["power"] if rows else None
+    power = rows[0]["power"] if rows else None
+    if power is not None and not isinstance(power, bool):
+        log.warning("state.power of %r is %s, not a boolean", machine_id, type(power).__name__)
+        return None  # the console shows "connected" only for JSON true
+    return power
 
 
 def cpu_usage():
@@ -137,12 +142,13 @@ def event_union(columns, *conditions):
 
 
 def _columns(database):
-    """`{table: [column, …]}` of the database's own tables (schema `iox`)."""
+    """`{table: [column, …]}` of the tables syncapi reads (schema `iox` holds a database's
+    own tables)."""
 
     def read():
         sql = (
             "SELECT table_name, column_name FROM information_schema.columns"
-            " WHERE table_schema = 'iox'"
+            f" WHERE table_schema = 'iox' AND table_name IN ({TABLES})"
         )
         columns = {}
         for row in _query(sql, database):
