@@ -96,6 +96,9 @@ def test_gunicorn_serves_the_embedded_store_with_one_worker(influx_server):
         assert [item["id"] for item in body] == ["acme"]
         assert call("GET", f"{base}/api/query/connected") == (200, {"count": 2})
         assert call("GET", f"{base}/device/CN1/status") == (200, {"power": True})
+        with urllib.request.urlopen(f"{base}/status", timeout=5) as response:
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert response.headers["Server"] == "gunicorn"  # no version detail
     finally:
         server.terminate()
         log = server.communicate(timeout=30)[1]
