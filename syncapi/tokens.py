@@ -16,6 +16,7 @@ ALGORITHM = "HS256"
 ROLES = ("admin", "user", "viewer")
 EVERY_ORGANIZATION = "*"
 REQUIRED_CLAIMS = ("sub", "jti", "orgs", "role", "iat", "exp")
+LEEWAY_SECONDS = 10  # clocks of the machine that minted a token and of this one may differ
 
 
 class TokenError(Exception):
@@ -40,7 +41,11 @@ def read(secret, token):
     """The verified claims; `TokenError` when the token is expired, forged or malformed."""
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": list(REQUIRED_CLAIMS)}
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            options={"require": list(REQUIRED_CLAIMS)},
+            leeway=LEEWAY_SECONDS,
         )
     except jwt.ExpiredSignatureError:
         raise TokenError("Token expired") from None
@@ -49,6 +54,6 @@ def read(secret, token):
     orgs, role = claims["orgs"], claims["role"]
     if not isinstance(orgs, list) or not all(isinstance(org, str) for org in orgs):
         raise TokenError("Invalid token")
-    if role not in ROLES or not isinstance(claims["sub"], str):
+    if role not in ROLES or not all(isinstance(claims[key], str) for key in ("sub", "jti")):
         raise TokenError("Invalid token")
     return claims

@@ -2,8 +2,8 @@
 
 Both failures (unknown email, wrong password) cost one password verification and answer the
 same 401, so a caller cannot learn which emails exist. Attempts are rate-limited per client
-address and per account (Flask-Limiter; `RATELIMIT_STORAGE_URI` shares the counts between
-workers).
+address, and failed ones per account (Flask-Limiter; `RATELIMIT_STORAGE_URI` shares the
+counts between workers).
 """
 
 from flask import Blueprint, current_app, jsonify, request
@@ -34,7 +34,13 @@ def init_limits(app):
         strategy="moving-window",
     )
     limiter.limit(PER_CLIENT, methods=["POST"])(bp)
-    limiter.limit(PER_ACCOUNT, methods=["POST"], key_func=_account, scope="account")(bp)
+    limiter.limit(
+        PER_ACCOUNT,
+        methods=["POST"],
+        key_func=_account,
+        scope="account",
+        deduct_when=lambda response: response.status_code == 401,  # failures only
+    )(bp)
 
 
 def _account():
