@@ -11,6 +11,7 @@ from syncapi import create_app, passwords, tokens
 from syncapi.extensions import close_clients, mongo_client
 from tests.conftest import JWT_SECRET, MAIN_DB, snapshot
 from tests.influx_standin import table
+from tests.test_app import SAMPLE_VALUES as ROUTE_SAMPLES
 
 CONSOLE = "https://console.example"
 PASSWORDS = {"ana@acme.io": "ana-password", "root@acme.io": "root-password"}
@@ -72,19 +73,7 @@ def everything(app):
 
 # Who may call what: every route of the URL map, every kind of caller
 
-SAMPLE_VALUES = {
-    "organization_id": "acme",
-    "application_id": "monitoreo-cnc",
-    "machine_id": "CN1",
-    "user_id": "6650a1b2c3d4e5f601234567",
-    "gateway_id": "GW-01",
-    "connector_id_text": "6650a1b2c3d4e5f601234567",
-    "service_id_text": "6650a1b2c3d4e5f601234567",
-    "function_id": "fn_1",
-    "category": "drivers",
-    "name": "fanuc",
-    "icon_format": "svg",
-}
+SAMPLE_VALUES = {**ROUTE_SAMPLES, "category": "drivers", "name": "fanuc", "icon_format": "svg"}
 PUBLIC = {
     "status.get_status",
     "icons.get_icon",
