@@ -101,15 +101,19 @@ def _origins(environ):
 
 
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_TOKEN_LIFETIME = 366 * 86400
 
 
 def duration(raw, name="duration"):
-    """`3600`, `90s`, `15m`, `1h`, `30d` → seconds (a positive whole number)."""
+    """`3600`, `90s`, `15m`, `1h`, `30d` → seconds: positive, and at most a year (tokens)."""
     text = str(raw).strip().lower()
     number, unit = (text[:-1], text[-1]) if text[-1:] in DURATION_UNITS else (text, "s")
-    if not number.isdigit() or int(number) == 0:
+    if not number.isascii() or not number.isdigit() or int(number) == 0:
         raise ConfigError(f"{name} must be a duration such as 3600, 15m, 1h or 30d, got {raw!r}")
-    return int(number) * DURATION_UNITS[unit]
+    seconds = int(number) * DURATION_UNITS[unit]
+    if seconds > MAX_TOKEN_LIFETIME:
+        raise ConfigError(f"{name} must be at most 366d, got {raw!r}")
+    return seconds
 
 
 def _auth(environ, uri, origins):

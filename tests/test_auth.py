@@ -243,6 +243,7 @@ def test_cli_creates_a_token_the_api_accepts(app, client, tenants):
         ["--org", "Acme", "--role", "user"],
         ["--org", "acme", "--role", "root"],
         ["--org", "acme", "--role", "user", "--ttl", "soon"],
+        ["--org", "acme", "--role", "user", "--ttl", "400d"],
     ],
 )
 def test_cli_refuses_bad_token_requests(app, args):
@@ -571,6 +572,8 @@ SECRET = {"JWT_SECRET": JWT_SECRET, "CORS_ALLOWED_ORIGIN": CONSOLE}
         ({"AUTH_MODE": "required"}, "JWT_SECRET is not set"),
         ({"AUTH_MODE": "maybe"}, "AUTH_MODE"),
         ({**SECRET, "JWT_TTL": "forever"}, "JWT_TTL"),
+        ({**SECRET, "JWT_TTL": "1000000000000000"}, "JWT_TTL"),
+        ({**SECRET, "JWT_TTL": "367d"}, "JWT_TTL"),
     ],
 )
 def test_unsafe_settings_refuse_to_start(environ, message):
