@@ -18,8 +18,9 @@ def hash_password(password):
 
 def verify(stored_hash, password):
     """True when `password` matches; an unknown user (`stored_hash` None) costs the same."""
+    usable = isinstance(stored_hash, str) and stored_hash != ""  # odd legacy values: no password
     try:
-        return _hasher.verify(stored_hash or _dummy_hash(), password) and bool(stored_hash)
+        return _hasher.verify(stored_hash if usable else _dummy_hash(), password) and usable
     except (VerificationError, InvalidHashError):
         return False
 

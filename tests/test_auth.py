@@ -600,3 +600,29 @@ def test_a_preflight_needs_no_token(client):
     )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == CONSOLE
+
+
+@pytest.mark.parametrize("stored", [12345, ["x"], b"\x00", "", "not-a-hash"])
+def test_an_odd_stored_hash_is_no_password(app, client, tenants, stored):
+    mongo_client(app)["acme"].users.insert_one(
+        {"name": "O", "email": "odd@acme.io", "passwordHash": stored}
+    )
+    response = login(client, "odd@acme.io", "whatever-1")
+    assert (response.status_code, response.json) == (401, {"error": "Invalid email or password"})
+
+
+def test_a_user_stored_with_a_legacy_id_changes_their_own_password(app, client, tenants):
+    mongo_client(app)["acme"].users.insert_one(
+        {
+            "id": "u-legacy",
+            "name": "L",
+            "email": "leg@acme.io",
+            "passwordHash": passwords.hash_password("legacy-pass"),
+        }
+    )
+    token = login(client, "leg@acme.io", "legacy-pass").json["accessToken"]
+    session = {"Authorization": f"Bearer {token}"}
+    body = {"password": "new-password-2", "currentPassword": "legacy-pass"}
+    response = client.put(password_path("u-legacy"), json=body, headers=session)
+    assert response.status_code == 200
+    assert login(client, "leg@acme.io", "new-password-2").status_code == 200

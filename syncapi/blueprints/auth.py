@@ -64,7 +64,8 @@ def login():
         raise ApiError(401, "Invalid email or password", headers={"WWW-Authenticate": "Bearer"})
     role = user.get("role") if user.get("role") in tokens.ROLES else "user"
     lifetime = current_app.config["JWT_TTL"]
-    token, _ = tokens.issue(secret, str(user["_id"]), [body["organization_id"]], role, lifetime)
+    subject = users.public(user)["id"]  # the id the console addresses the user by
+    token, _ = tokens.issue(secret, subject, [body["organization_id"]], role, lifetime)
     response = jsonify({"accessToken": token, "expiresIn": lifetime, "role": role})
     response.set_cookie(
         auth.SESSION_COOKIE,
