@@ -185,14 +185,20 @@ def _revoked_ids():
         REVOKED_KEY, {"ids": None, "read_at": 0.0, "lock": threading.Lock()}
     )
     refresh = current_app.config["REVOCATION_REFRESH_SECONDS"]
-    if state["ids"] is not None and time.monotonic() - state["read_at"] < refresh:
+
+    def fresh():
+        return state["ids"] is not None and time.monotonic() - state["read_at"] < refresh
+
+    if fresh():
         return state["ids"]
     with state["lock"]:
+        if fresh():  # another request re-read it while this one waited
+            return state["ids"]
         try:
             state["ids"] = revocations.revoked_ids(default_db())
-            state["read_at"] = time.monotonic()
         except PyMongoError:
             if state["ids"] is None:
                 raise
-            log.warning("could not re-read revoked tokens; using the last list")
+            log.warning("could not re-read revoked tokens; the last list stays for a period")
+        state["read_at"] = time.monotonic()  # also after a failure: one try per period
     return state["ids"]

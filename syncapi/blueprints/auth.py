@@ -2,7 +2,7 @@
 
 Both failures (unknown email, wrong password) cost one password verification and answer the
 same 401, so a caller cannot learn which emails exist. Attempts are rate-limited per client
-address, and failed ones per account (Flask-Limiter; `RATELIMIT_STORAGE_URI` shares the
+address and per account (Flask-Limiter; `RATELIMIT_STORAGE_URI` shares the
 counts between workers).
 """
 
@@ -34,13 +34,9 @@ def init_limits(app):
         strategy="moving-window",
     )
     limiter.limit(PER_CLIENT, methods=["POST"])(bp)
-    limiter.limit(
-        PER_ACCOUNT,
-        methods=["POST"],
-        key_func=_account,
-        scope="account",
-        deduct_when=lambda response: response.status_code == 401,  # failures only
-    )(bp)
+    # Every attempt counts, successes too: counting only failures would be decided after
+    # the answer, letting parallel guesses all pass the check first.
+    limiter.limit(PER_ACCOUNT, methods=["POST"], key_func=_account, scope="account")(bp)
 
 
 def _account():
