@@ -660,3 +660,18 @@ def test_while_mongodb_is_down_the_last_revocation_list_stays(app, client, tenan
     for _ in range(3):
         assert client.get("/api/organizations/acme", headers=headers).status_code == 200
     assert len(tries) == 1  # one try per refresh period, not one per request
+
+
+def test_a_tenant_cannot_claim_another_tenants_machine(app, client, tenants, seeded_influx):
+    """Time series are read by machine id: registering CN1 in globex would open acme's data."""
+    globex = bearer(("globex",))
+    base = "/api/organizations/globex/applications/presses/devices"
+    before = everything(app)
+    for body in ({"machineId": "CN1"}, {"machineId": "NEW-1", "eui": "CN2"}):
+        response = client.post(base, json=body, headers=globex)
+        assert (response.status_code, response.json["field"]) == (409, "machineId")
+    response = client.put(f"{base}/CN3", json={"machineId": "CN1"}, headers=globex)
+    assert response.status_code == 409
+    assert everything(app) == before
+    assert client.get("/device/CN1/status", headers=globex).status_code == 404
+    assert client.post(base, json={"machineId": "GX-9"}, headers=globex).status_code == 201

@@ -3,9 +3,9 @@
 from contextlib import contextmanager
 
 from bson import ObjectId
-from flask import request
+from flask import g, request
 
-from syncapi import auth, cache
+from syncapi import auth, cache, tenancy
 from syncapi.errors import ApiError
 from syncapi.extensions import mongo_client
 from syncapi.repositories import fleet
@@ -48,6 +48,19 @@ def visible_machines():
         ("machines", organizations),
         lambda: sorted(fleet.machines_of(mongo_client(), organizations)),
     )
+
+
+def refuse_machines_of_other_tenants(fields):
+    """A caller limited to some organizations cannot register a machine another organization
+    already has: that would open the machine's time series to it (they are read by id)."""
+    machine_ids = [fields.get(key) for key in ("machineId", "eui")]
+    machine_ids = [value for value in machine_ids if isinstance(value, str)]
+    if auth.sees_every_organization() or not machine_ids:
+        return
+    if fleet.registered_elsewhere(
+        mongo_client(), tenancy.is_tenant_name, machine_ids, g.organization_id
+    ):
+        raise ApiError(409, "machineId is registered in another organization", field="machineId")
 
 
 @contextmanager

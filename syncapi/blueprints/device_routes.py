@@ -6,7 +6,7 @@ the contract gives it there.
 
 from flask import g
 
-from syncapi.blueprints.common import json_body
+from syncapi.blueprints.common import json_body, refuse_machines_of_other_tenants
 from syncapi.repositories import devices
 from syncapi.schemas.devices import DeviceSchema
 
@@ -22,6 +22,7 @@ def list_devices():
 def create_device():
     """Create a device; `machineId` unique in the application."""
     fields = device_schema.load(json_body())
+    refuse_machines_of_other_tenants(fields)
     return devices.create_device(g.tenant_db, g.organization_id, g.application_id, fields), 201
 
 
@@ -33,6 +34,7 @@ def get_device(machine_id):
 def update_device(machine_id):
     """Set the keys sent (a new `machineId` renames); returns the stored device."""
     changes = device_schema.load_changes(json_body())
+    refuse_machines_of_other_tenants(changes)
     return devices.update_device(g.tenant_db, g.application_id, machine_id, changes)
 
 
