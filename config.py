@@ -94,12 +94,6 @@ def _influxdb_host(environ):
     return host
 
 
-def _origins(environ):
-    raw = environ.get("CORS_ALLOWED_ORIGIN", "").strip() or "*"
-    origins = [origin.strip() for origin in raw.split(",") if origin.strip()]
-    return "*" if "*" in origins else origins
-
-
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_TOKEN_LIFETIME = 366 * 86400
 
@@ -131,7 +125,34 @@ def _auth(environ, uri, origins):
         raise ConfigError("JWT_SECRET is not set: set it, or set AUTH_MODE=off explicitly")
     if mode == "required" and origins == "*":
         raise ConfigError("AUTH_MODE=required needs CORS_ALLOWED_ORIGIN to list the origins")
+    if mode == "required" and not secret.strip():
+        raise ConfigError("JWT_SECRET must not be blank")
     return mode, secret
+
+
+def _origins(environ):
+    """`*`, or origins as browsers send them: `scheme://host[:port]`, never `null`."""
+    raw = environ.get("CORS_ALLOWED_ORIGIN", "").strip() or "*"
+    origins = [origin.strip() for origin in raw.split(",") if origin.strip()]
+    if "*" in origins:
+        return "*"
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+            raise ConfigError(
+                f"CORS_ALLOWED_ORIGIN must list origins like https://host, got {origin!r}"
+            )
+    if not origins:
+        raise ConfigError("CORS_ALLOWED_ORIGIN lists no origin")
+    return origins
+
+
+def _rate_limit_storage(environ):
+    """Where login attempts are counted: this process, or a MongoDB shared by the workers."""
+    uri = environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://"
+    if urlsplit(uri).scheme not in ("memory", "mongodb", "mongodb+srv"):
+        raise ConfigError(f"RATELIMIT_STORAGE_URI must be memory:// or mongodb://…, got {uri!r}")
+    return uri
 
 
 def is_embedded(uri):
@@ -169,9 +190,9 @@ class Config:
         self.SEED_DEMO = _boolean(env, "SEED_DEMO")
         self.AUTH_MODE, self.JWT_SECRET = _auth(env, self.MONGODB_URI, self.CORS_ALLOWED_ORIGIN)
         self.JWT_TTL = duration(env.get("JWT_TTL", "").strip() or "1h", "JWT_TTL")
-        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://"
+        self.RATELIMIT_STORAGE_URI = _rate_limit_storage(env)
         # A revoked token is refused at most this long after `tokens revoke`.
-        self.REVOCATION_REFRESH_SECONDS = _integer(env, "REVOCATION_REFRESH_SECONDS", 5, 0)
+        self.REVOCATION_REFRESH_SECONDS = _integer(env, "REVOCATION_REFRESH_SECONDS", 5, 1)
         self.SESSION_COOKIE_SECURE = _boolean(env, "SESSION_COOKIE_SECURE")
         self.PROXY_COUNT = _integer(env, "PROXY_COUNT", 0, minimum=0)
         if self.PORT > 65535:

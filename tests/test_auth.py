@@ -675,3 +675,88 @@ def test_a_tenant_cannot_claim_another_tenants_machine(app, client, tenants, see
     assert everything(app) == before
     assert client.get("/device/CN1/status", headers=globex).status_code == 404
     assert client.post(base, json={"machineId": "GX-9"}, headers=globex).status_code == 201
+
+
+# Review findings, each pinned
+
+
+def test_logout_is_not_rate_limited(client):
+    assert [client.post("/api/auth/logout").status_code for _ in range(30)] == [200] * 30
+
+
+def test_a_deeply_nested_login_body_is_400(client):
+    body = "[" * 100000 + "]" * 100000
+    response = client.post("/api/auth/login", data=body, content_type="application/json")
+    assert (response.status_code, response.json) == (400, {"error": "Invalid JSON body"})
+
+
+@pytest.mark.parametrize("stored", ["readonly", "Admin", "", None])
+def test_a_stored_role_syncapi_does_not_know_logs_in_as_viewer(app, client, tenants, stored):
+    mongo_client(app)["acme"].users.insert_one(
+        {"email": "r@acme.io", "role": stored, "passwordHash": passwords.hash_password("pw-123456")}
+    )
+    assert login(client, "r@acme.io", "pw-123456").json["role"] == "viewer"
+
+
+@pytest.mark.parametrize("role", ["viewer", "user"])
+def test_every_organization_without_the_admin_role_is_not_a_platform_admin(client, role):
+    headers = bearer(("*",), role)
+    assert client.get("/api/services", headers=headers).status_code == 403
+    assert client.post("/device/new", json={"machineId": "L1"}, headers=headers).status_code == 403
+
+
+def test_an_org_admin_is_isolated_like_any_member(client, tenants):
+    response = client.get("/api/organizations", headers=bearer(("globex",), "admin"))
+    assert [item["id"] for item in response.json] == ["globex"]
+    response = client.get("/api/query/apps-registered", headers=bearer(("globex",), "admin"))
+    assert response.json == {"count": 1}
+
+
+def test_registered_answers_for_the_callers_organization(client, tenants):
+    response = client.get("/api/query/registered?organizationId=acme", headers=bearer())
+    assert (response.status_code, response.json) == (200, {"count": 2})
+
+
+def test_cached_counts_are_never_shared_across_tenants(app, client, tenants, seeded_influx):
+    app.extensions["syncapi.cache"].seconds = 60
+    path = "/api/query/events/processed"
+    assert client.get(path, headers=bearer()).json == {"count": 8}
+    assert client.get(path, headers=bearer(("globex",))).json == {"count": 4}
+    assert client.get(path, headers=PLATFORM).json == {"count": 12}
+    for headers, organizations in [(bearer(), ["acme"]), (PLATFORM, ["acme", "globex"])]:
+        items = client.get("/api/query/applications", headers=headers).json
+        assert [item["organizationId"] for item in items] == organizations
+
+
+@pytest.mark.parametrize("missing", ["exp", "iat", "jti", "sub", "orgs", "role"])
+def test_a_token_missing_a_claim_is_refused(client, missing):
+    import jwt
+
+    claims = {"sub": "x", "jti": "j", "orgs": ["*"], "role": "admin", "iat": 1, "exp": 2**40}
+    del claims[missing]
+    token = jwt.encode(claims, JWT_SECRET, algorithm="HS256")
+    response = client.get("/api/services", headers={"Authorization": f"Bearer {token}"})
+    assert (response.status_code, response.json) == (401, {"error": "Invalid token"})
+
+
+def test_a_few_seconds_of_clock_skew_are_tolerated(client):
+    assert (
+        client.get("/api/services", headers=bearer(("*",), "admin", lifetime=-5)).status_code == 200
+    )
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({**REAL, "JWT_SECRET": "x" * 31, "CORS_ALLOWED_ORIGIN": CONSOLE}, "32 bytes"),
+        ({**REAL, "JWT_SECRET": " " * 40, "CORS_ALLOWED_ORIGIN": CONSOLE}, "blank"),
+        ({**REAL, **SECRET, "CORS_ALLOWED_ORIGIN": "null"}, "CORS_ALLOWED_ORIGIN"),
+        ({**REAL, **SECRET, "CORS_ALLOWED_ORIGIN": f"{CONSOLE}/"}, "CORS_ALLOWED_ORIGIN"),
+        ({**REAL, **SECRET, "CORS_ALLOWED_ORIGIN": " , "}, "CORS_ALLOWED_ORIGIN"),
+        ({**SECRET, "RATELIMIT_STORAGE_URI": "redis://cache"}, "RATELIMIT_STORAGE_URI"),
+        ({**SECRET, "REVOCATION_REFRESH_SECONDS": "0"}, "REVOCATION_REFRESH_SECONDS"),
+    ],
+)
+def test_more_unsafe_settings_refuse_to_start(environ, message):
+    with pytest.raises(ConfigError, match=message):
+        Config(environ=environ)

@@ -33,14 +33,18 @@ def init_limits(app):
         headers_enabled=True,
         strategy="moving-window",
     )
-    limiter.limit(PER_CLIENT, methods=["POST"])(bp)
+    not_login = lambda: request.endpoint != "auth.login"  # noqa: E731 (logout is not limited)
+    limiter.limit(PER_CLIENT, exempt_when=not_login)(bp)
     # Every attempt counts, successes too: counting only failures would be decided after
     # the answer, letting parallel guesses all pass the check first.
-    limiter.limit(PER_ACCOUNT, methods=["POST"], key_func=_account, scope="account")(bp)
+    limiter.limit(PER_ACCOUNT, key_func=_account, scope="account", exempt_when=not_login)(bp)
 
 
 def _account():
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nesting no login body has; json_body answers it with a 400
+        body = None
     if isinstance(body, dict):
         return f"{body.get('organizationId')}:{str(body.get('email')).strip().lower()}"
     return get_remote_address()
@@ -58,7 +62,7 @@ def login():
     stored_hash = user.get("passwordHash") if user and _active(user) else None
     if not passwords.verify(stored_hash, body["password"]):
         raise ApiError(401, "Invalid email or password", headers={"WWW-Authenticate": "Bearer"})
-    role = user.get("role") if user.get("role") in tokens.ROLES else "user"
+    role = user.get("role") if user.get("role") in tokens.ROLES else "viewer"  # unknown: least
     lifetime = current_app.config["JWT_TTL"]
     subject = users.public(user)["id"]  # the id the console addresses the user by
     token, _ = tokens.issue(secret, subject, [body["organization_id"]], role, lifetime)

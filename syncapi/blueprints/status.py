@@ -2,8 +2,10 @@
 
 from flask import Blueprint
 
+from syncapi import auth
+
 bp = Blueprint("status", __name__)
-bp.auth_rule = "public"  # liveness probes carry no token
+bp.auth_rule = auth.PUBLIC  # liveness probes carry no token
 
 
 @bp.get("")
