@@ -130,11 +130,7 @@ def _check(rule, who):
         if not who.platform_admin:
             raise ApiError(403, "Only a platform admin may do this")
         return
-    organization_id = (
-        (request.args.get("organizationId") or current_app.config["ORGANIZATION_ID"])
-        if rule == ORG_IN_QUERY
-        else g.organization_id
-    )
+    organization_id = tenancy.organization_in_query() if rule == ORG_IN_QUERY else g.organization_id
     if not who.member_of(organization_id):
         raise ApiError(403, "No access to this organization")
     if rule == ORG_MEMBER and request.method not in SAFE_METHODS and who.role == "viewer":

@@ -39,6 +39,11 @@ def check_organization_id(value):
     return value
 
 
+def organization_in_query():
+    """`?organizationId=`, else the configured default (query.md §1)."""
+    return request.args.get("organizationId") or current_app.config["ORGANIZATION_ID"]
+
+
 def tenant_database(organization_id):
     """An organization named outside the path (a query parameter): checked, then 404 unless
     it exists."""

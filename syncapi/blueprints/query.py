@@ -10,7 +10,7 @@ failed Influx query with an empty value (cpu, ram, storage), so do these views; 
 failed query is a 500 with the route's message, and an unreachable InfluxDB a 503.
 """
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint
 
 from syncapi import auth, cache, tenancy
 from syncapi.blueprints.common import failure_reported_as, visible_machines
@@ -26,8 +26,7 @@ EVENTS_PER_GB = 100_000  # the original's estimate: about 10 KB per event
 @auth.organization_in_query
 def registered_devices():
     """Devices of one organization's applications (`?organizationId=`, else the default)."""
-    organization_id = request.args.get("organizationId") or current_app.config["ORGANIZATION_ID"]
-    db = tenancy.tenant_database(organization_id)
+    db = tenancy.tenant_database(tenancy.organization_in_query())
     return {"count": sum(item["deviceCount"] for item in fleet.tenant_applications(db))}
 
 
