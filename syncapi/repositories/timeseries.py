@@ -53,9 +53,11 @@ def connected_machines(machines=None):
 
 def count_events(last_day, machines=None):
     """Rows of the event union: one per non-null value, not one per Influx row."""
+    if machines == []:
+        return 0
     among, params = _among(machines)
     union = event_union(_columns(_main()), *([LAST_DAY] if last_day else []), *among)
-    if union is None or machines == []:
+    if union is None:
         return 0
     sql = f"SELECT COUNT(*) AS count FROM ({union}) AS events"
     return _query(sql, _main(), params)[0]["count"]
@@ -64,11 +66,13 @@ def count_events(last_day, machines=None):
 def recent_events(machine_id=None, machines=None):
     """The newest 20 events of the last 24 hours, of one machine or of all (among
     `machines` when given)."""
+    if machines == []:
+        return []
     among, params = _among(machines)
     if machine_id is not None:
         among, params = [*among, FOR_MACHINE], {**params, "machine_id": machine_id}
     union = event_union(_columns(_main()), LAST_DAY, *among)
-    if union is None or machines == []:
+    if union is None:
         return []
     sql = (
         "SELECT time, machine_id, event_id, event_value, event_class"
