@@ -9,8 +9,7 @@ import pytest
 from config import Config, ConfigError, TestingConfig
 from syncapi import create_app, passwords, tokens
 from syncapi.extensions import close_clients, mongo_client
-from tests.conftest import JWT_SECRET, MAIN_DB, snapshot
-from tests.influx_standin import table
+from tests.conftest import JWT_SECRET, snapshot
 from tests.test_app import SAMPLE_VALUES as ROUTE_SAMPLES
 
 CONSOLE = "https://console.example"
@@ -136,7 +135,7 @@ ALLOWED = {  # caller → the kinds of route it may call
 
 @pytest.mark.parametrize(("method", "path", "endpoint", "scoped"), every_route())
 def test_every_route_refuses_or_serves_each_kind_of_caller(
-    app, client, tenants, seeded_influx, method, path, endpoint, scoped
+    app, client, tenants, machines, method, path, endpoint, scoped
 ):
     app.config["ORGANIZATION_ID"] = "acme"
     revoked_token, claims = tokens.issue(JWT_SECRET, "x", ["acme"], "admin", 3600)
@@ -498,18 +497,6 @@ def test_dashboard_counts_cover_the_callers_organizations_only(client, tenants):
     assert response.status_code == 403
 
 
-@pytest.fixture
-def seeded_influx(app, influx, now_ns):
-    from tests.conftest import EVENTS, PRODUCTION, STATE
-
-    influx.databases[MAIN_DB] = {
-        "state": table(STATE, now_ns),
-        "production": table(PRODUCTION, now_ns),
-        "events": table(EVENTS, now_ns),
-    }
-    return influx
-
-
 @pytest.mark.parametrize(
     ("path", "acme", "globex", "everyone"),
     [
@@ -520,25 +507,25 @@ def seeded_influx(app, influx, now_ns):
     ],
 )
 def test_influx_counts_cover_the_callers_machines_only(
-    client, tenants, seeded_influx, path, acme, globex, everyone
+    client, tenants, machines, path, acme, globex, everyone
 ):
     assert client.get(path, headers=bearer()).json == acme
     assert client.get(path, headers=bearer(("globex",))).json == globex
     assert client.get(path, headers=PLATFORM).json == everyone
-    machine_queries = [t for t in seeded_influx.tickets if "IN ($m0" in t["sql_query"]]
+    machine_queries = [t for t in machines.tickets if "IN ($m0" in t["sql_query"]]
     assert {tuple(sorted(t["params"].values())) for t in machine_queries} == {
         ("CN1", "CN2"),
         ("CN3", "OIL-07"),
     }
 
 
-def test_latest_events_show_the_callers_machines_only(client, tenants, seeded_influx):
+def test_latest_events_show_the_callers_machines_only(client, tenants, machines):
     rows = client.get("/api/query/events", headers=bearer(("globex",))).json
     assert {row["machine_id"] for row in rows} == {"CN3", "OIL-07"}
 
 
 @pytest.mark.parametrize("route", ["events", "status"])
-def test_machine_pages_answer_only_for_the_callers_machines(client, tenants, seeded_influx, route):
+def test_machine_pages_answer_only_for_the_callers_machines(client, tenants, machines, route):
     assert client.get(f"/device/CN1/{route}", headers=bearer()).status_code == 200
     response = client.get(f"/device/CN1/{route}", headers=bearer(("globex",)))
     assert (response.status_code, response.json) == (404, {"error": "Device not found"})
@@ -546,7 +533,7 @@ def test_machine_pages_answer_only_for_the_callers_machines(client, tenants, see
     assert client.get(f"/device/CN4/{route}", headers=PLATFORM).status_code == 200
 
 
-def test_host_metrics_are_for_any_signed_in_caller(client, tenants, seeded_influx):
+def test_host_metrics_are_for_any_signed_in_caller(client, tenants, machines):
     assert client.get("/api/query/cpu", headers=bearer(("globex",), "viewer")).status_code == 200
     assert client.get("/api/query/cpu").status_code == 401
 
@@ -662,7 +649,7 @@ def test_while_mongodb_is_down_the_last_revocation_list_stays(app, client, tenan
     assert len(tries) == 1  # one try per refresh period, not one per request
 
 
-def test_a_tenant_cannot_claim_another_tenants_machine(app, client, tenants, seeded_influx):
+def test_a_tenant_cannot_claim_another_tenants_machine(app, client, tenants, machines):
     """Time series are read by machine id: registering CN1 in globex would open acme's data."""
     globex = bearer(("globex",))
     base = "/api/organizations/globex/applications/presses/devices"
@@ -717,7 +704,7 @@ def test_registered_answers_for_the_callers_organization(client, tenants):
     assert (response.status_code, response.json) == (200, {"count": 2})
 
 
-def test_cached_counts_are_never_shared_across_tenants(app, client, tenants, seeded_influx):
+def test_cached_counts_are_never_shared_across_tenants(app, client, tenants, machines):
     app.extensions["syncapi.cache"].seconds = 60
     path = "/api/query/events/processed"
     assert client.get(path, headers=bearer()).json == {"count": 8}
