@@ -26,6 +26,7 @@ def create_app(config=None):
         applications,
         device,
         icons,
+        machines,
         organizations,
         query,
         services,
@@ -70,6 +71,7 @@ def create_app(config=None):
     app.register_blueprint(icons.bp, url_prefix="/api")
     app.register_blueprint(query.bp, url_prefix="/api/query")
     app.register_blueprint(login.bp, url_prefix="/api/auth")
+    app.register_blueprint(machines.bp, url_prefix="/api/machines")
     app.register_blueprint(status.bp, url_prefix="/status")
     return app
 

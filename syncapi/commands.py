@@ -6,8 +6,16 @@ from flask.cli import AppGroup, with_appcontext
 from pymongo.errors import ConnectionFailure
 
 from syncapi import tenancy
+from syncapi.extensions import default_db as shared_database
 from syncapi.extensions import mongo_client
-from syncapi.repositories import applications, demo, indexes
+from syncapi.repositories import (
+    applications,
+    demo,
+    devices,
+    indexes,
+    machine_claims,
+    organizations,
+)
 from syncapi.repositories.databases import list_databases
 
 db_group = AppGroup("db", help="Maintain the tenant databases.")
@@ -16,12 +24,19 @@ db_group = AppGroup("db", help="Maintain the tenant databases.")
 @db_group.command("ensure-indexes")
 def ensure_indexes():
     """Create every unique index in every tenant; report (never fix) what blocks one."""
+    client = mongo_client(current_app)
     try:
-        problems = _ensure_every_index(mongo_client(current_app))
+        problems = _ensure_every_index(client)
+        contested = _register_machines(client, shared_database(current_app))
     except ConnectionFailure:
         raise click.ClickException("MongoDB unavailable") from None
     if problems:
         raise click.ClickException(f"{problems} index(es) not created; no data was changed")
+    if contested:
+        raise click.ClickException(
+            f"{contested} machine id(s) registered in two organizations: give each to its"
+            " owner with `flask --app wsgi machines claim`"
+        )
 
 
 def _ensure_every_index(client):
@@ -44,6 +59,28 @@ def _ensure_every_index(client):
     return total
 
 
+def _register_machines(client, shared_db):
+    """Record in the machine registry the devices registered before it existed (dated back:
+    they were visible then); returns how many ids two organizations hold."""
+    indexes.ensure_shared_indexes(shared_db)
+    contested = 0
+    for database in organizations.tenant_databases(client, tenancy.is_tenant_name):
+        db = client[database["name"]]
+        for application_id in applications.settings_by_id(db):
+            for holder, ids, since in devices.registrations(db, application_id):
+                for field, machine_id in machine_claims.backfill(
+                    shared_db, db.name, holder, ids, since
+                ):
+                    owner = machine_claims.get(shared_db, machine_id)["organizationId"]
+                    click.echo(
+                        f"{db.name}.{application_id}_devices: {field} {machine_id!r} is also"
+                        f" registered in {owner}, which holds its claim"
+                    )
+                    contested += 1
+    click.echo(f"machine registry: {machine_claims.count(shared_db)} id(s) claimed")
+    return contested
+
+
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo():
@@ -58,8 +95,10 @@ def seed_demo_into(app):
 
 
 def init_app(app):
+    from syncapi.machine_commands import machines_group
     from syncapi.token_commands import tokens_group
 
     app.cli.add_command(db_group)
+    app.cli.add_command(machines_group)
     app.cli.add_command(seed_demo)
     app.cli.add_command(tokens_group)

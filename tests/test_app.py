@@ -323,6 +323,7 @@ VALID_BODIES = {  # routes that validate their body before touching MongoDB
     "services.update_service": {"enabled": True},
     "services.toggle_service": {"enabled": True},
     "auth.login": {"organizationId": "acme", "email": "a@x", "password": "password1"},
+    "machines.assign_claim": {"organizationId": "acme"},
 }
 NO_DATABASE = {"status", "applications", "icons"}  # only their org-scoped routes use MongoDB
 NO_DATABASE_ENDPOINTS = {"auth.logout"}

@@ -3,6 +3,7 @@
 import base64
 import json
 import logging
+from datetime import UTC, datetime
 
 import pytest
 
@@ -52,6 +53,7 @@ def tenants(client):
                 headers=PLATFORM,
             )
             assert response.status_code == 201
+            date_back(client, machine, org)
     ids = {}
     for name, email, role in [("Ana", "ana@acme.io", "user"), ("Root", "root@acme.io", "admin")]:
         body = {"name": name, "email": email, "role": role, "password": PASSWORDS[email]}
@@ -63,6 +65,14 @@ def tenants(client):
         "/api/organizations/acme/users", json=body, headers=PLATFORM
     ).json["id"]
     return ids
+
+
+def date_back(client, machine_id, organization_id, since="1970-01-01T00:00:00Z"):
+    """A platform admin dates a claim back: the organization then reads the machine's whole
+    history, as it could before claims existed."""
+    body = {"organizationId": organization_id, "since": since}
+    response = client.put(f"/api/machines/{machine_id}", json=body, headers=PLATFORM)
+    assert response.status_code == 200, response.json
 
 
 def everything(app):
@@ -107,7 +117,7 @@ def every_route():
 def kind(endpoint, method, organization_scoped):
     if endpoint in PUBLIC:
         return "public"
-    if endpoint in PLATFORM_ONLY or endpoint.startswith("services."):
+    if endpoint in PLATFORM_ONLY or endpoint.startswith(("services.", "machines.")):
         return "platform"
     if endpoint in MANAGES_USERS or endpoint == "organizations.set_user_password":
         return "manage-users"
@@ -519,6 +529,26 @@ def test_influx_counts_cover_the_callers_machines_only(
     }
 
 
+def test_a_fresh_claim_shows_only_the_history_after_it(app, client, tenants, machines):
+    """An id registered now (CN1 has a day of data) opens only what is written from now on;
+    the claim's date reaches InfluxDB as a parameter, never as SQL text."""
+    now = datetime.now(UTC).isoformat()
+    body = {"organizationId": "acme", "since": now}
+    since = client.put("/api/machines/CN1", json=body, headers=PLATFORM).json["since"]
+
+    events = client.get("/device/CN1/events", headers=bearer()).json
+    status = client.get("/device/CN1/status", headers=bearer()).json
+    assert (events, status) == ([], {"power": None})
+    assert client.get("/api/query/connected", headers=bearer()).json == {"count": 1}  # CN2
+    assert client.get("/device/CN1/events", headers=PLATFORM).json != []  # history is there
+
+    limited = [t for t in machines.tickets if "$t0" in t["sql_query"]]
+    assert limited and all(since not in t["sql_query"] for t in limited)
+    assert {t["params"]["t0"] for t in limited} == {since}
+    date_back(client, "CN1", "acme")
+    assert len(client.get("/device/CN1/events", headers=bearer()).json) == 6
+
+
 def test_latest_events_show_the_callers_machines_only(client, tenants, machines):
     rows = client.get("/api/query/events", headers=bearer(("globex",))).json
     assert {row["machine_id"] for row in rows} == {"CN3", "OIL-07"}
@@ -654,9 +684,12 @@ def test_a_tenant_cannot_claim_another_tenants_machine(app, client, tenants, mac
     globex = bearer(("globex",))
     base = "/api/organizations/globex/applications/presses/devices"
     before = everything(app)
-    for body in ({"machineId": "CN1"}, {"machineId": "NEW-1", "eui": "CN2"}):
+    for body, field in (
+        ({"machineId": "CN1"}, "machineId"),
+        ({"machineId": "N", "eui": "CN2"}, "eui"),
+    ):
         response = client.post(base, json=body, headers=globex)
-        assert (response.status_code, response.json["field"]) == (409, "machineId")
+        assert (response.status_code, response.json["field"]) == (409, field)
     response = client.put(f"{base}/CN3", json={"machineId": "CN1"}, headers=globex)
     assert response.status_code == 409
     assert everything(app) == before

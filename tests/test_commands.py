@@ -19,7 +19,10 @@ def test_creates_every_index_in_every_tenant_and_the_shared_database(app, mongo)
     result = run_ensure_indexes(app)
 
     assert result.exit_code == 0, result.output
-    assert result.output == "legacy: all indexes in place\nsyncapi: all indexes in place\n"
+    assert result.output == (
+        "legacy: all indexes in place\nsyncapi: all indexes in place\n"
+        "machine registry: 2 id(s) claimed\n"
+    )
     assert "email_unique" in legacy.users.index_information()
     assert "name_applicationId_unique" in legacy.connectors.index_information()
     assert "machineId_unique" in legacy.cnc_devices.index_information()

@@ -186,9 +186,9 @@ def test_a_machine_id_is_a_query_parameter_never_sql(client, machines):
     queries = [ticket for ticket in machines.tickets if "params" in ticket]
     assert len(queries) == 2
     for ticket in queries:
-        assert ticket["params"] == {"machine_id": INJECTION}
+        assert ticket["params"] == {"m0": INJECTION}
         assert INJECTION not in ticket["sql_query"]
-        assert "$machine_id" in ticket["sql_query"]
+        assert "machine_id IN ($m0)" in ticket["sql_query"]
 
 
 def test_a_machine_id_with_quotes_is_found_as_is(client, influx, now_ns):

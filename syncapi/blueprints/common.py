@@ -3,12 +3,11 @@
 from contextlib import contextmanager
 
 from bson import ObjectId
-from flask import g, request
+from flask import request
 
-from syncapi import auth, cache, tenancy
+from syncapi import auth, cache
 from syncapi.errors import ApiError
-from syncapi.extensions import mongo_client
-from syncapi.repositories import fleet
+from syncapi.repositories import machine_claims, shared
 from syncapi.repositories.timeseries import QueryError
 
 
@@ -39,28 +38,16 @@ def machine_id_from_path(value):
 
 
 def visible_machines():
-    """None when the caller sees every organization; else the machine ids registered in its
-    organizations, the only ones whose time series it may read."""
+    """None when the caller sees every organization; else `{machine id: since}` of the
+    claims of its organizations: the only machines whose time series it may read, each from
+    the moment its organization claimed it (spec §13.1)."""
     organizations = auth.scope()
     if organizations is None:
         return None
     return cache.remember(
         ("machines", organizations),
-        lambda: sorted(fleet.machines_of(mongo_client(), organizations)),
+        lambda: machine_claims.since_by_machine(shared.database(), organizations),
     )
-
-
-def refuse_machines_of_other_tenants(fields):
-    """A caller limited to some organizations cannot register a machine another organization
-    already has: that would open the machine's time series to it (they are read by id)."""
-    machine_ids = [fields.get(key) for key in ("machineId", "eui")]
-    machine_ids = [value for value in machine_ids if isinstance(value, str)]
-    if auth.sees_every_organization() or not machine_ids:
-        return
-    if fleet.registered_elsewhere(
-        mongo_client(), tenancy.is_tenant_name, machine_ids, g.organization_id
-    ):
-        raise ApiError(409, "machineId is registered in another organization", field="machineId")
 
 
 @contextmanager

@@ -7,14 +7,10 @@ for tenant devices too), and legacy documents live in the shared default databas
 
 from flask import Blueprint
 
-from syncapi.blueprints.common import (
-    failure_reported_as,
-    json_body,
-    machine_id_from_path,
-    visible_machines,
-)
+from syncapi import auth
+from syncapi.blueprints.common import failure_reported_as, json_body, machine_id_from_path
 from syncapi.errors import ApiError
-from syncapi.repositories import legacy_devices, shared, timeseries
+from syncapi.repositories import legacy_devices, machine_claims, shared, timeseries
 from syncapi.schemas.devices import LegacyDeviceSchema
 
 bp = Blueprint("device", __name__)
@@ -23,26 +19,29 @@ bp = Blueprint("device", __name__)
 @bp.get("/<machine_id>/events")
 def machine_events(machine_id):
     """The machine's newest 20 events of the last 24 hours, newest first."""
-    machine_id = _visible(machine_id)
+    machine = _visible(machine_id)
     with failure_reported_as("Error querying InfluxDB"):
-        return timeseries.recent_events(machine_id)
+        return timeseries.recent_events(machines=machine)
 
 
 @bp.get("/<machine_id>/status")
 def machine_status(machine_id):
     """`{"power": true|false}` from the latest sample; `{"power": null}` without one."""
-    machine_id = _visible(machine_id)
+    machine = _visible(machine_id)
     with failure_reported_as("Error querying InfluxDB"):
-        return {"power": timeseries.machine_power(machine_id)}
+        return {"power": timeseries.machine_power(machine)}
 
 
 def _visible(machine_id):
-    """A caller limited to some organizations reads only the machines registered there."""
+    """`{machine id: since}` the caller may read: from its organization's claim for a
+    caller limited to some organizations (404 for any other machine), all of it otherwise."""
     machine_id = machine_id_from_path(machine_id)
-    machines = visible_machines()
-    if machines is not None and machine_id not in machines:
+    if auth.sees_every_organization():
+        return {machine_id: None}
+    claim = machine_claims.find(shared.database(), machine_id)
+    if claim is None or not auth.may_see(claim["organizationId"]):
         raise ApiError(404, "Device not found")
-    return machine_id
+    return {machine_id: claim["since"]}
 
 
 @bp.post("/new")

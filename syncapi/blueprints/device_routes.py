@@ -6,8 +6,8 @@ the contract gives it there.
 
 from flask import g
 
-from syncapi.blueprints.common import json_body, refuse_machines_of_other_tenants
-from syncapi.repositories import devices
+from syncapi.blueprints.common import json_body
+from syncapi.repositories import devices, shared
 from syncapi.schemas.devices import DeviceSchema
 
 DEVICES = "/<organization_id>/applications/<application_id>/devices"
@@ -20,10 +20,9 @@ def list_devices():
 
 
 def create_device():
-    """Create a device; `machineId` unique in the application."""
+    """Create a device; `machineId` unique in the application, its ids claimed platform-wide."""
     fields = device_schema.load(json_body())
-    refuse_machines_of_other_tenants(fields)
-    return devices.create_device(g.tenant_db, g.organization_id, g.application_id, fields), 201
+    return devices.create_device(g.tenant_db, shared.database(), g.application_id, fields), 201
 
 
 def get_device(machine_id):
@@ -34,13 +33,13 @@ def get_device(machine_id):
 def update_device(machine_id):
     """Set the keys sent (a new `machineId` renames); returns the stored device."""
     changes = device_schema.load_changes(json_body())
-    refuse_machines_of_other_tenants(changes)
-    return devices.update_device(g.tenant_db, g.application_id, machine_id, changes)
+    db = shared.database()
+    return devices.update_device(g.tenant_db, db, g.application_id, machine_id, changes)
 
 
 def delete_device(machine_id):
     """Delete a device by `machineId`."""
-    devices.delete_device(g.tenant_db, g.application_id, machine_id)
+    devices.delete_device(g.tenant_db, shared.database(), g.application_id, machine_id)
     return {"message": "Device deleted successfully"}
 
 

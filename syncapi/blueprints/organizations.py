@@ -11,7 +11,7 @@ from syncapi.blueprints import connector_routes, device_routes
 from syncapi.blueprints.common import json_body
 from syncapi.errors import ApiError
 from syncapi.extensions import mongo_client
-from syncapi.repositories import applications, devices, gateways, oilmonitor, users
+from syncapi.repositories import applications, devices, gateways, oilmonitor, shared, users
 from syncapi.repositories import organizations as orgs
 from syncapi.schemas.applications import ApplicationSchema, ApplicationUpdateSchema
 from syncapi.schemas.gateways import GatewaySchema
@@ -62,7 +62,7 @@ def delete_organization():
     """Drop the tenant database; `?confirm={org}` guards against a slip."""
     if request.args.get("confirm") != g.organization_id:
         raise ApiError(400, "confirm must repeat the organization id", field="confirm")
-    orgs.delete_organization(mongo_client(), g.organization_id)
+    orgs.delete_organization(mongo_client(), shared.database(), g.organization_id)
     return {"message": "Organization deleted successfully"}
 
 
@@ -190,7 +190,7 @@ def update_application():
 @bp.delete(APP)
 def delete_application():
     """Unregister the application and drop everything it owns."""
-    applications.delete_application(g.tenant_db, g.application_id)
+    applications.delete_application(g.tenant_db, shared.database(), g.application_id)
     return {"message": "Application deleted successfully"}
 
 

@@ -11,14 +11,13 @@ from pymongo.errors import CollectionInvalid, OperationFailure
 
 from syncapi.errors import ApiError
 from syncapi.identifiers import is_identifier
-from syncapi.repositories import indexes
+from syncapi.repositories import indexes, machine_claims
 from syncapi.serialization import iso_now
 
 REGISTRY = {"key": "applications"}
 OWNED_SUFFIXES = ("devices", "config", "connectors")
 SHARED_COLLECTIONS = ("monitoreo-cnc_events", "functions")
 COMPUTED_FIELDS = ("applicationId", "deviceCount", "lastModified")
-MACHINE_KEYS = {"_id": 0, "machineId": 1, "eui": 1}
 
 
 def app_collection(db, application_id, suffix):
@@ -71,15 +70,6 @@ def device_counts(db, application_ids):
     """`{applicationId: devices}` from one aggregation over every `{app}_devices` collection."""
     rows = aggregate_devices(db, application_ids, _count_as)
     return {**dict.fromkeys(application_ids, 0), **{row["_id"]: row["count"] for row in rows}}
-
-
-def machine_ids(db, application_ids):
-    """Every `machineId` and LoRa `eui` of the applications' devices (README §7), in one
-    aggregation."""
-    rows = aggregate_devices(db, application_ids, lambda _: [{"$project": MACHINE_KEYS}])
-    return {
-        row[key] for row in rows for key in ("machineId", "eui") if isinstance(row.get(key), str)
-    }
 
 
 def aggregate_devices(db, application_ids, stages_for):
@@ -191,14 +181,16 @@ def update_application(db, application_id, changes):
     return find_application(db, application_id)
 
 
-def delete_application(db, application_id):
-    """Unregister the app and remove everything it owns (spec README §11.10)."""
+def delete_application(db, shared_db, application_id):
+    """Unregister the app and remove everything it owns (spec README §11.10); its devices'
+    machine ids are released last, once nothing can read them through this app."""
     db.config.update_one(REGISTRY, {"$unset": {f"value.applicationSettings.{application_id}": ""}})
     _sync_lists(db)
     for suffix in OWNED_SUFFIXES:
         app_collection(db, application_id, suffix).drop()
     for name in SHARED_COLLECTIONS:
         db[name].delete_many({"applicationId": application_id})
+    machine_claims.release_application(shared_db, db.name, application_id)
 
 
 def application_config(db, application_id):

@@ -5,12 +5,18 @@ Idempotent: each document is inserted only when no document with its natural key
 """
 
 import json
+import logging
+from datetime import timedelta
 from pathlib import Path
 
 from pymongo.errors import DuplicateKeyError
 
-from syncapi.repositories import indexes
+from syncapi.errors import ApiError
+from syncapi.repositories import indexes, machine_claims
 from syncapi.serialization import iso_now, utcnow
+
+log = logging.getLogger(__name__)
+DEMO_HISTORY = timedelta(hours=24)  # how far back the demo's machines are theirs
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "demo.json"
 
@@ -49,7 +55,22 @@ def seed(client, shared_name, data):
         indexes.ensure_application_indexes(tenant, application_id)
     added = sum(_upsert_all(shared[name], docs) for name, docs in data["shared"].items())
     added += sum(_upsert_all(tenant[name], docs) for name, docs in data["tenant"].items())
+    _claim_machines(shared, tenant.name, registry["value"]["applicationSettings"], data)
     return added
+
+
+def _claim_machines(shared, organization_id, application_ids, data):
+    """The demo devices claim their ids as a demo, dated to the start of the demo's series:
+    any real organization's registration of the same id takes the claim over."""
+    since = utcnow() - DEMO_HISTORY
+    for application_id in application_ids:
+        for document in data["tenant"].get(f"{application_id}_devices", ()):
+            holder = machine_claims.holder(application_id, document["machineId"])
+            ids = machine_claims.machine_ids(document)
+            try:
+                machine_claims.claim(shared, organization_id, holder, ids, demo=True, since=since)
+            except ApiError:
+                log.info("demo machine %s is held by a real organization", document["machineId"])
 
 
 def _upsert_all(collection, documents):

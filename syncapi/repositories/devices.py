@@ -1,13 +1,17 @@
 """Tenant devices (`{applicationId}_devices`), addressed by `machineId`.
 
-Shared by the device routes of `/api/organizations` and `/api/applications`.
+Shared by the device routes of `/api/organizations` and `/api/applications`. Every id a
+device carries (`machineId`, `eui`) is claimed for its organization in the shared
+database's registry before the device is written, and released when the device lets it go
+(`machine_claims`): a machine's time series are read by that id.
 """
 
+from datetime import UTC, datetime
 from functools import partial
 
 from syncapi.errors import ApiError
-from syncapi.repositories import documents
-from syncapi.repositories.applications import app_collection
+from syncapi.repositories import documents, machine_claims
+from syncapi.repositories.applications import aggregate_devices, app_collection, settings_by_id
 from syncapi.serialization import utcnow
 
 DUPLICATE = partial(ApiError, 409, "A device with this machineId already exists", field="machineId")
@@ -26,26 +30,57 @@ def get_device(db, application_id, machine_id):
     return documents.find(_collection(db, application_id), {"machineId": machine_id}, NOT_FOUND)
 
 
-def create_device(db, organization_id, application_id, fields):
+def create_device(db, shared_db, application_id, fields):
+    """Claim the device's ids, then insert it; a failed insert takes back only the claims
+    this call made."""
     now = utcnow()
     document = {
         **fields,
-        "organizationId": organization_id,
+        "organizationId": db.name,
         "applicationId": application_id,
         "createdAt": now,
         "updatedAt": now,
     }
-    return documents.insert(_collection(db, application_id), document, DUPLICATE)
+    holder = machine_claims.holder(application_id, document["machineId"])
+    made = machine_claims.claim(shared_db, db.name, holder, machine_claims.machine_ids(document))
+    try:
+        return documents.insert(_collection(db, application_id), document, DUPLICATE)
+    except Exception:
+        machine_claims.undo(shared_db, db.name, holder, made)
+        raise
 
 
-def update_device(db, application_id, machine_id, changes):
+def update_device(db, shared_db, application_id, machine_id, changes):
+    """`$set` the changes; when they change an id the device claims, the new ids are claimed
+    first and the old ones released after the write."""
     changes = {**changes, "updatedAt": utcnow()}
+    collection = _collection(db, application_id)
     query = {"machineId": machine_id}
-    return documents.update(_collection(db, application_id), query, changes, NOT_FOUND, DUPLICATE)
+    if not any(field in changes for field in machine_claims.ID_FIELDS):
+        return documents.update(collection, query, changes, NOT_FOUND, DUPLICATE)
+    before = documents.find(collection, query, NOT_FOUND)
+    after = {**before, **changes}
+    old_holder = machine_claims.holder(application_id, machine_id)
+    new_holder = machine_claims.holder(application_id, after["machineId"])
+    new_ids = machine_claims.machine_ids(after)
+    made = machine_claims.claim(shared_db, db.name, new_holder, new_ids)
+    try:
+        document = documents.update(collection, query, changes, NOT_FOUND, DUPLICATE)
+    except Exception:
+        machine_claims.undo(shared_db, db.name, new_holder, made)
+        raise
+    kept = set(new_ids) if old_holder == new_holder else set()
+    gone = [pair for pair in machine_claims.machine_ids(before) if pair not in kept]
+    machine_claims.release(shared_db, db.name, old_holder, gone)
+    return document
 
 
-def delete_device(db, application_id, machine_id):
-    documents.delete(_collection(db, application_id), {"machineId": machine_id}, NOT_FOUND)
+def delete_device(db, shared_db, application_id, machine_id):
+    deleted = _collection(db, application_id).find_one_and_delete({"machineId": machine_id})
+    if deleted is None:
+        raise NOT_FOUND()
+    holder = machine_claims.holder(application_id, machine_id)
+    machine_claims.release(shared_db, db.name, holder, machine_claims.machine_ids(deleted))
 
 
 def property_keys(db, application_id):
@@ -61,3 +96,41 @@ def property_keys(db, application_id):
             if str(key).strip():
                 machines_by_key.setdefault(key, []).append(label)
     return [{"key": key, "machines": machines_by_key[key]} for key in sorted(machines_by_key)]
+
+
+def holders_of(db, machine_id):
+    """The organization's devices that carry `machine_id` (as `machineId` or `eui`), as claim
+    holders, in one aggregation over its applications."""
+
+    def stages(application_id):
+        match = {"$or": [{field: machine_id} for field in machine_claims.ID_FIELDS]}
+        project = {"_id": 0, "machineId": 1, "applicationId": {"$literal": application_id}}
+        return [{"$match": match}, {"$project": project}]
+
+    rows = aggregate_devices(db, settings_by_id(db), stages)
+    return [machine_claims.holder(row["applicationId"], row["machineId"]) for row in rows]
+
+
+def registrations(db, application_id):
+    """`(holder, ids, since)` of each device of the application, dated by its `createdAt`
+    (the epoch when it has none): the claims `db ensure-indexes` records for devices
+    registered before the registry existed."""
+    projection = {"_id": 0, "machineId": 1, "eui": 1, "createdAt": 1}
+    for device in _collection(db, application_id).find({}, projection):
+        if not isinstance(device.get("machineId"), str):
+            continue  # a device no route can address holds nothing
+        holder = machine_claims.holder(application_id, device["machineId"])
+        yield holder, machine_claims.machine_ids(device), _created_at(device.get("createdAt"))
+
+
+def _created_at(value):
+    """A stored `createdAt` (a BSON date, or the ISO text older writers stored) as a date."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return machine_claims.EPOCH
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return machine_claims.EPOCH

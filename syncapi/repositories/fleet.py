@@ -26,28 +26,6 @@ def all_applications(client, is_tenant_name):
     return items
 
 
-def machines_of(client, organization_ids):
-    """Machine ids registered in these organizations' applications; two queries each."""
-    machines = set()
-    for organization_id in organization_ids:
-        db = client[organization_id]
-        machines |= applications.machine_ids(db, applications.settings_by_id(db))
-    return machines
-
-
-def registered_elsewhere(client, is_tenant_name, machine_ids, organization_id):
-    """True when another organization has a device with one of these `machineId`/`eui`s."""
-    match = {"$or": [{key: {"$in": list(machine_ids)}} for key in ("machineId", "eui")]}
-    stages = [{"$match": match}, {"$limit": 1}, {"$project": {"_id": 1}}]
-    for database in organizations.tenant_databases(client, is_tenant_name):
-        if database["name"] == organization_id:
-            continue
-        db = client[database["name"]]
-        if applications.aggregate_devices(db, applications.settings_by_id(db), lambda _: stages):
-            return True
-    return False
-
-
 def tenant_applications(db):
     """`[{applicationId, name, description, status, deviceCount, organizationId}]` of one
     tenant, with the defaults the dashboard shows."""

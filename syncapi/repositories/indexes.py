@@ -1,66 +1,87 @@
-"""The unique indexes behind every "409 on duplicate", declared once.
+"""Every index syncapi relies on, declared once in one table.
 
-They are created with the collections they guard (organization creation, application
-creation) and, for databases that predate syncapi, by `flask db ensure-indexes`. Never per
-request: a duplicate is detected by the insert itself failing on the index.
+The unique ones are behind every "409 on duplicate"; the others serve a frequent query. They
+are created with the collections they guard (organization creation, application creation,
+the shared database's first use) and, for databases that predate syncapi, by
+`flask db ensure-indexes`. Never per request: a duplicate is detected by the insert itself
+failing on the index.
 """
+
+from dataclasses import dataclass, field
 
 from pymongo.errors import OperationFailure
 
 DUPLICATE_KEY = 11000
 
-# (collection, keys, index name); application collections are `{applicationId}_{suffix}`.
-TENANT_INDEXES = (
-    ("config", ("key",), "key_unique"),
-    ("users", ("email",), "email_unique"),
-    ("gateways", ("gatewayId",), "gatewayId_unique"),
-    ("connectors", ("name", "applicationId"), "name_applicationId_unique"),
-    ("monitoreo-cnc_events", ("applicationId", "id"), "applicationId_id_unique"),
-    ("functions", ("applicationId", "id"), "applicationId_id_unique"),
-)
-APPLICATION_INDEXES = (
-    ("devices", ("machineId",), "machineId_unique"),
-    ("connectors", ("name",), "name_unique"),
-)
 
+@dataclass(frozen=True)
+class Index:
+    """One index: `collection` is a name, or a suffix of `{applicationId}_…` collections."""
+
+    collection: str
+    keys: tuple
+    name: str
+    unique: bool = True
+    # Documents lacking the key (the original stored some devices under `machine_id` only,
+    # some users without email) must not collide with each other as "null" duplicates.
+    partial: dict = field(default=None, hash=False)
+
+    def on(self, collection):
+        """The same index on another collection (an application's own)."""
+        return Index(collection, self.keys, self.name, self.unique, self.partial)
+
+
+def _string(key):
+    return {key: {"$type": "string"}}
+
+
+TENANT_INDEXES = (
+    Index("config", ("key",), "key_unique"),
+    Index("users", ("email",), "email_unique", partial=_string("email")),
+    Index("gateways", ("gatewayId",), "gatewayId_unique", partial=_string("gatewayId")),
+    Index("connectors", ("name", "applicationId"), "name_applicationId_unique"),
+    Index("monitoreo-cnc_events", ("applicationId", "id"), "applicationId_id_unique"),
+    Index("functions", ("applicationId", "id"), "applicationId_id_unique"),
+)
+# Collections `{applicationId}_{suffix}`, by suffix.
+APPLICATION_INDEXES = (
+    Index("devices", ("machineId",), "machineId_unique", partial=_string("machineId")),
+    Index("connectors", ("name",), "name_unique"),
+)
 # The shared default database (spec README §3).
 SHARED_INDEXES = (
-    ("devices", ("machineId",), "machineId_unique"),
-    ("services", ("name",), "name_unique"),
+    Index("devices", ("machineId",), "machineId_unique", partial=_string("machineId")),
+    Index("services", ("name",), "name_unique"),
+    # Machine claims are keyed by `_id` (the machine id); this one serves "the claims of
+    # these organizations" (visibility) and the releases of an application or organization.
+    Index("machine_claims", ("organizationId",), "organizationId", unique=False),
 )
-
-# Documents lacking the key (the original stored some devices under `machine_id` only, some
-# users without email) must not collide with each other as "null" duplicates.
-PARTIAL = {
-    "machineId_unique": {"machineId": {"$type": "string"}},
-    "email_unique": {"email": {"$type": "string"}},
-    "gatewayId_unique": {"gatewayId": {"$type": "string"}},
-}
 
 
 def application_specs(application_id):
-    """(collection name, keys, index name) of one application's own collections."""
-    return [
-        (f"{application_id}_{suffix}", keys, name) for suffix, keys, name in APPLICATION_INDEXES
-    ]
+    """The indexes of one application's own collections."""
+    return [index.on(f"{application_id}_{index.collection}") for index in APPLICATION_INDEXES]
 
 
 def tenant_specs(application_ids=()):
-    """Every (collection name, keys, index name) a tenant with these applications needs."""
+    """Every index a tenant with these applications needs."""
     specs = list(TENANT_INDEXES)
     for application_id in application_ids:
         specs += application_specs(application_id)
     return specs
 
 
-def create_index(db, collection, keys, name):
-    options = {"partialFilterExpression": PARTIAL[name]} if name in PARTIAL else {}
-    db[collection].create_index([(key, 1) for key in keys], unique=True, name=name, **options)
+def create_index(db, index):
+    options = {"partialFilterExpression": index.partial} if index.partial else {}
+    if index.unique:
+        options["unique"] = True
+    keys = [(key, 1) for key in index.keys]
+    db[index.collection].create_index(keys, name=index.name, **options)
 
 
 def create_all(db, specs):
-    for collection, keys, name in specs:
-        create_index(db, collection, keys, name)
+    for index in specs:
+        create_index(db, index)
 
 
 def ensure_tenant_indexes(db):
@@ -71,35 +92,36 @@ def ensure_application_indexes(db, application_id):
     create_all(db, application_specs(application_id))
 
 
-def duplicates(collection, keys, name, limit=10):
+def ensure_shared_indexes(db):
+    create_all(db, SHARED_INDEXES)
+
+
+def duplicates(collection, index, limit=10):
     """Key values held by more than one document, e.g. `[({"email": "a@x"}, 2)]`."""
     pipeline = [
-        {"$match": PARTIAL.get(name, {})},
-        {"$group": {"_id": {key: f"${key}" for key in keys}, "count": {"$sum": 1}}},
+        {"$match": index.partial or {}},
+        {"$group": {"_id": {key: f"${key}" for key in index.keys}, "count": {"$sum": 1}}},
         {"$match": {"count": {"$gt": 1}}},
         {"$limit": limit},
     ]
     return [(group["_id"], group["count"]) for group in collection.aggregate(pipeline)]
 
 
-def ensure_shared_indexes(db):
-    create_all(db, SHARED_INDEXES)
-
-
 def ensure_all(db, specs):
     """Create these indexes; returns `(collection, index, problem)` for each that could not
     be, never changing data."""
     problems = []
-    for collection, keys, name in specs:
+    for index in specs:
         try:
-            create_index(db, collection, keys, name)
+            create_index(db, index)
         except OperationFailure as error:
             if error.code == DUPLICATE_KEY:
-                found = duplicates(db[collection], keys, name)
+                found = duplicates(db[index.collection], index)
                 listed = "; ".join(f"{_describe(key)} ({count} documents)" for key, count in found)
-                problems.append((collection, name, f"blocked by duplicates: {listed or 'see log'}"))
+                problem = f"blocked by duplicates: {listed or 'see log'}"
             else:  # e.g. an index of that name or keys with other options (codes 85, 86)
-                problems.append((collection, name, f"could not be created: {error}"))
+                problem = f"could not be created: {error}"
+            problems.append((index.collection, index.name, problem))
     return problems
 
 

@@ -5,7 +5,7 @@ import logging
 from pymongo.errors import OperationFailure
 
 from syncapi.identifiers import is_identifier
-from syncapi.repositories import applications, indexes
+from syncapi.repositories import applications, indexes, machine_claims
 from syncapi.repositories.databases import database_exists, list_databases
 from syncapi.serialization import iso_now
 
@@ -103,8 +103,10 @@ def save_metadata(client, organization_id, changes):
     return metadata(db), created
 
 
-def delete_organization(client, organization_id):
+def delete_organization(client, shared_db, organization_id):
+    """Drop the tenant database, then release its machine ids."""
     client.drop_database(organization_id)
+    machine_claims.release_organization(shared_db, organization_id)
 
 
 def stats(db, organization_id):

@@ -16,6 +16,8 @@ from pyarrow import flight
 from syncapi import cache
 from syncapi.errors import ApiError
 from syncapi.extensions import influx_client
+from syncapi.repositories.machine_claims import EPOCH
+from syncapi.serialization import isoformat
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,7 @@ EVENT_BRANCHES = (
 )
 TABLES = "'state', 'production', 'events', 'cpu', 'mem'"
 LAST_DAY = "time >= now() - INTERVAL '24 hours'"
-FOR_MACHINE = "machine_id = $machine_id"
+UNRESTRICTED = isoformat(EPOCH)  # a claim dated back to the epoch restricts nothing
 UNREACHABLE = (flight.FlightUnavailableError, flight.FlightTimedOutError)
 REFUSED = (flight.FlightUnauthenticatedError, flight.FlightUnauthorizedError)
 
@@ -43,7 +45,7 @@ class QueryError(Exception):
 def connected_machines(machines=None):
     """Distinct machines with a `power = true` sample in the last day (query.md §3), among
     `machines` when given."""
-    if machines == [] or "power" not in _columns(_main()).get("state", ()):
+    if machines == {} or "power" not in _columns(_main()).get("state", ()):
         return 0
     among, params = _among(machines)
     conditions = ["time >= now() - INTERVAL '1 day'", "power = true", *among]
@@ -53,7 +55,7 @@ def connected_machines(machines=None):
 
 def count_events(last_day, machines=None):
     """Rows of the event union: one per non-null value, not one per Influx row."""
-    if machines == []:
+    if machines == {}:
         return 0
     among, params = _among(machines)
     union = event_union(_columns(_main()), *([LAST_DAY] if last_day else []), *among)
@@ -63,14 +65,11 @@ def count_events(last_day, machines=None):
     return _query(sql, _main(), params)[0]["count"]
 
 
-def recent_events(machine_id=None, machines=None):
-    """The newest 20 events of the last 24 hours, of one machine or of all (among
-    `machines` when given)."""
-    if machines == []:
+def recent_events(machines=None):
+    """The newest 20 events of the last 24 hours, of all machines or among `machines`."""
+    if machines == {}:
         return []
     among, params = _among(machines)
-    if machine_id is not None:
-        among, params = [*among, FOR_MACHINE], {**params, "machine_id": machine_id}
     union = event_union(_columns(_main()), LAST_DAY, *among)
     if union is None:
         return []
@@ -82,27 +81,47 @@ def recent_events(machine_id=None, machines=None):
 
 
 def _among(machines):
-    """`(["machine_id IN ($m0, …)"], {"m0": …})`: each machine id a query parameter;
-    `([], {})` for every machine."""
-    if not machines:
+    """`(conditions, parameters)` keeping only the rows of `machines`, `{machine id: since}`,
+    each from its `since` (None or the epoch: all of it); `([], {})` for every machine.
+
+    Every id and date is a query parameter (a date as an RFC 3339 string, which InfluxDB 3
+    compares with `time`: "Use parameterized queries with SQL", Time expressions). Machines
+    claimed at the same moment share one condition.
+    """
+    if machines is None:
         return [], {}
-    names = [f"m{index}" for index in range(len(machines))]
-    condition = "machine_id IN (" + ", ".join(f"${name}" for name in names) + ")"
-    return [condition], dict(zip(names, machines, strict=True))
+    by_since = {}
+    for machine_id, since in machines.items():
+        moment = None if since is None else isoformat(since)
+        by_since.setdefault(None if moment == UNRESTRICTED else moment, []).append(machine_id)
+    alternatives, params, named = [], {}, 0
+    for group, (moment, ids) in enumerate(by_since.items()):
+        names = [f"m{named + index}" for index in range(len(ids))]
+        named += len(ids)
+        params.update(zip(names, ids, strict=True))
+        condition = "machine_id IN (" + ", ".join(f"${name}" for name in names) + ")"
+        if moment is not None:
+            params[f"t{group}"] = moment
+            condition = f"({condition} AND time >= $t{group})"
+        alternatives.append(condition)
+    return ["(" + " OR ".join(alternatives) + ")"], params
 
 
-def machine_power(machine_id):
-    """The machine's latest `power` sample, whenever it was taken; None without one."""
+def machine_power(machines):
+    """The latest `power` sample of the one machine of `machines` (`{id: since}`), however
+    old within what the caller may see; None without one."""
     if "power" not in _columns(_main()).get("state", ()):
         return None
+    among, params = _among(machines)
     sql = (
-        "SELECT power FROM state WHERE power IS NOT NULL AND machine_id = $machine_id"
-        " ORDER BY time DESC LIMIT 1"
+        "SELECT power FROM state WHERE power IS NOT NULL AND "
+        + " AND ".join(among)
+        + " ORDER BY time DESC LIMIT 1"
     )
-    rows = _query(sql, _main(), {"machine_id": machine_id})
+    rows = _query(sql, _main(), params)
     power = rows[0]["power"] if rows else None
     if power is not None and not isinstance(power, bool):
-        log.warning("state.power of %r is %s, not a boolean", machine_id, type(power).__name__)
+        log.warning("state.power of %r is %s, not a boolean", list(machines), type(power).__name__)
         return None  # the console shows "connected" only for JSON true
     return power
 

@@ -1,0 +1,57 @@
+"""`/api/machines`: the platform-wide registry of machine ids (spec §13.1), for platform
+admins: which organization holds each id and since when, moved, dated back or released.
+
+Devices claim their ids themselves when they are created; these routes are for what a
+device write cannot decide: who really owns a contested id, and from when its history is
+theirs.
+"""
+
+from flask import Blueprint, request
+
+from syncapi import auth, tenancy
+from syncapi.blueprints.common import json_body, machine_id_from_path
+from syncapi.repositories import devices, machine_claims, shared
+from syncapi.schemas.machines import MachineClaimSchema
+
+bp = Blueprint("machines", __name__)
+bp.auth_rule = auth.PLATFORM_ADMIN  # who may read which machine is the platform's decision
+
+claim_schema = MachineClaimSchema()
+
+
+@bp.get("")
+def list_claims():
+    """Every claim, or one organization's (`?organizationId=`), by machine id."""
+    organization_id = request.args.get("organizationId")
+    if organization_id is not None:
+        tenancy.check_organization_id(organization_id)
+    claims = machine_claims.list_claims(shared.database(), organization_id)
+    return [machine_claims.public(claim) for claim in claims]
+
+
+@bp.get("/<machine_id>")
+def get_claim(machine_id):
+    """Who holds this machine id, since when, through which devices."""
+    claim = machine_claims.get(shared.database(), machine_id_from_path(machine_id))
+    return machine_claims.public(claim)
+
+
+@bp.put("/<machine_id>")
+def assign_claim(machine_id):
+    """Give the id to an existing organization (201 when it had no claim); its devices
+    carrying the id become the holders."""
+    machine_id = machine_id_from_path(machine_id)
+    fields = claim_schema.load(json_body())
+    db = tenancy.tenant_database(fields["organizationId"])
+    holders = devices.holders_of(db, machine_id)
+    claim, created = machine_claims.assign(
+        shared.database(), machine_id, db.name, fields.get("since"), holders
+    )
+    return machine_claims.public(claim), 201 if created else 200
+
+
+@bp.delete("/<machine_id>")
+def release_claim(machine_id):
+    """Release the id: the next device registered with it claims it afresh."""
+    machine_claims.remove(shared.database(), machine_id_from_path(machine_id))
+    return {"message": "Machine claim released"}

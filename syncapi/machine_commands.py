@@ -1,0 +1,91 @@
+"""`flask --app wsgi machines list|claim|release`: the machine registry from the command line
+(the same operations as the platform admins' `/api/machines` routes)."""
+
+from datetime import UTC, datetime
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from pymongo.errors import ConnectionFailure
+
+from config import is_embedded
+from syncapi import tenancy
+from syncapi.errors import ApiError
+from syncapi.extensions import default_db, mongo_client
+from syncapi.repositories import devices, machine_claims
+from syncapi.repositories.databases import database_exists
+from syncapi.serialization import isoformat
+
+machines_group = AppGroup("machines", help="Which organization holds each machine id.")
+
+
+def _registry():
+    """The shared database; refused on the embedded store, whose data lives in the server
+    process and not in this one."""
+    if is_embedded(current_app.config["MONGODB_URI"]):
+        raise click.ClickException(
+            "MONGODB_URI is the embedded store, which lives inside the server process: this"
+            " command cannot reach it (use the server's /api/machines routes)"
+        )
+    return default_db(current_app)
+
+
+def _describe(claim):
+    demo = " (demo)" if claim.get("demo") else ""
+    holders = ", ".join(f"{h['applicationId']}/{h['machineId']}" for h in claim["holders"])
+    since = isoformat(claim["since"])
+    return f"{claim['_id']}\t{claim['organizationId']}{demo}\tsince {since}\t{holders or '-'}"
+
+
+@machines_group.command("list")
+@click.option("--org", help="only this organization's claims")
+def list_machines(org):
+    """Every claimed machine id: organization, since, holders."""
+    try:
+        for claim in machine_claims.list_claims(_registry(), org):
+            click.echo(_describe(claim))
+    except ConnectionFailure:
+        raise click.ClickException("MongoDB unavailable") from None
+
+
+@machines_group.command("claim")
+@click.argument("machine_id")
+@click.option("--org", required=True, help="the organization that owns the machine")
+@click.option("--since", help="ISO 8601 date its history is theirs from (default: kept, or now)")
+def claim_machine(machine_id, org, since):
+    """Give a machine id to an organization, or re-date its claim."""
+    registry = _registry()
+    if not tenancy.is_tenant_name(org):
+        raise click.BadParameter(f"{org!r} is not an organization id", param_hint="--org")
+    try:
+        if not database_exists(mongo_client(current_app), org):
+            raise click.BadParameter(f"organization {org!r} does not exist", param_hint="--org")
+        holders = devices.holders_of(mongo_client(current_app)[org], machine_id)
+        claim, _ = machine_claims.assign(registry, machine_id, org, _date(since), holders)
+    except ConnectionFailure:
+        raise click.ClickException("MongoDB unavailable") from None
+    click.echo(_describe(claim))
+
+
+@machines_group.command("release")
+@click.argument("machine_id")
+def release_machine(machine_id):
+    """Release a machine id: the next device registered with it claims it afresh."""
+    try:
+        machine_claims.remove(_registry(), machine_id)
+    except ApiError as error:
+        raise click.ClickException(error.message) from None
+    except ConnectionFailure:
+        raise click.ClickException("MongoDB unavailable") from None
+    click.echo(f"machine {machine_id} released")
+
+
+def _date(text):
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        message = f"{text!r} is not an ISO 8601 date"
+        raise click.BadParameter(message, param_hint="--since") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
