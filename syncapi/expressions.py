@@ -2,105 +2,63 @@
 
 The dialect: numbers, the names a function declares, `+ - * / // %`, `^` and `**` (both
 powers, right-associative, binding tighter than `*`), comparisons (true is 1, false is 0),
-parentheses, the constants `pi` and `e`, and the functions of `FUNCTIONS`.
+parentheses, the constants `pi` and `e`, and the functions of `FUNCTIONS`; their arithmetic,
+all on finite floats, is in `expression_steps`.
 
 `check` refuses anything else when a function is saved, by walking the parsed tree against
 that whitelist; `evaluate` hands the same tree to simpleeval (a well-kept evaluator that never
-calls `eval`), with bounded powers and every number a float, so no input can hang a worker.
+calls `eval`), with bounded powers and every number a float from the parse on, so no input
+can hang a worker.
 """
 
 import ast
 import math
-import operator
 
 from simpleeval import InvalidExpression, SimpleEval
 
+from syncapi.expression_steps import (
+    CONSTANTS,
+    FUNCTIONS,
+    OPERATORS,
+    SIGNATURES,
+    ExpressionError,
+    bounded_power,
+)
+
 MAX_LENGTH = 500
 MAX_DEPTH = 64
-MAX_EXPONENT = 1024
 
-
-class ExpressionError(Exception):
-    """Why an expression cannot be saved or evaluated, in words for the console."""
-
-
-def finite(function):
-    """Every step's result is a finite float: an overflow is reported where it happens,
-    not hidden by a later step (`1 / (x * 1e308 * 10)` is an overflow, not 0)."""
-
-    def checked(*args):
-        result = function(*args)
-        if isinstance(result, complex):
-            raise ExpressionError("result is not a real number")
-        result = float(result)
-        if not math.isfinite(result):
-            raise ExpressionError("overflows")
-        return result
-
-    return checked
-
-
-def bounded_power(base, exponent):
-    if abs(exponent) > MAX_EXPONENT:
-        raise ExpressionError(f"exponent {exponent:g} is too large (at most {MAX_EXPONENT})")
-    return float(base) ** float(exponent)
-
-
-# name → (function, fewest arguments, most arguments or None for any number)
-SIGNATURES = {
-    "abs": (abs, 1, 1),
-    "min": (min, 2, None),
-    "max": (max, 2, None),
-    "round": (round, 1, 2),
-    "sqrt": (math.sqrt, 1, 1),
-    "exp": (math.exp, 1, 1),
-    "log": (math.log, 1, 2),
-    "log10": (math.log10, 1, 1),
-    "sin": (math.sin, 1, 1),
-    "cos": (math.cos, 1, 1),
-    "tan": (math.tan, 1, 1),
-    "asin": (math.asin, 1, 1),
-    "acos": (math.acos, 1, 1),
-    "atan": (math.atan, 1, 1),
-    "atan2": (math.atan2, 2, 2),
-    "floor": (math.floor, 1, 1),
-    "ceil": (math.ceil, 1, 1),
-}
-FUNCTIONS = {name: finite(function) for name, (function, _, _) in SIGNATURES.items()}
-CONSTANTS = {"pi": math.pi, "e": math.e}
-
-OPERATORS = {
-    ast.Add: finite(operator.add),
-    ast.Sub: finite(operator.sub),
-    ast.Mult: finite(operator.mul),
-    ast.Div: finite(operator.truediv),
-    ast.FloorDiv: finite(operator.floordiv),
-    ast.Mod: finite(operator.mod),
-    ast.Pow: finite(bounded_power),
-    ast.USub: operator.neg,
-    ast.UAdd: operator.pos,
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
-}
 STRUCTURE = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name, ast.Load)
 
 
 def parse(expression):
-    """The expression's tree, `^` read as a power; raises ExpressionError with the reason."""
+    """The expression's tree, `^` read as a power and every number a float; raises
+    ExpressionError with the reason."""
     if len(expression) > MAX_LENGTH:
         raise ExpressionError(f"is too long (at most {MAX_LENGTH} characters)")
     if not expression.strip():
         raise ExpressionError("is empty")
     try:
-        return ast.parse(expression.replace("^", "**").strip(), mode="eval").body
+        tree = ast.parse(expression.replace("^", "**").strip(), mode="eval").body
     except SyntaxError as error:
         raise ExpressionError(f"has a syntax error ({error.msg})") from None
     except (RecursionError, MemoryError):
         raise ExpressionError("is nested too deeply") from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            node.value = _finite(node.value, "has a number too large to compute with")
+    return tree
+
+
+def _finite(number, reason):
+    """`number` as the float every step computes with."""
+    try:
+        number = float(number)
+    except OverflowError:  # an integer beyond any float
+        number = math.inf
+    if not math.isfinite(number):
+        raise ExpressionError(reason)
+    return number
 
 
 def check(expression, declared):
@@ -125,7 +83,7 @@ def check(expression, declared):
             elif node.id not in CONSTANTS:
                 raise ExpressionError(f"uses {node.id!r}, which the function does not declare")
         elif isinstance(node, ast.Constant):
-            if type(node.value) not in (int, float):
+            if type(node.value) is not float:  # every number is one once parsed
                 raise ExpressionError(f"may only contain numbers, not {node.value!r}")
         elif not isinstance(node, STRUCTURE) and type(node) not in OPERATORS:
             raise ExpressionError(f"may not contain {_describe(node)}")
@@ -170,25 +128,25 @@ def _describe(node):
 
 def evaluate(expression, values):
     """The value of a checked expression for `values` (name → number), as a float."""
-    return _run(parse(expression), {name: float(value) for name, value in values.items()})
+    names = {
+        name: _finite(value, f"is given {name} = {value!r}, not a finite number")
+        for name, value in values.items()
+    }
+    return _run(parse(expression), names)
 
 
 def _run(tree, names):
     evaluator = SimpleEval(operators=OPERATORS, functions=FUNCTIONS, names={**CONSTANTS, **names})
     try:
-        result = float(evaluator.eval("", previously_parsed=tree))
+        result = evaluator.eval("", previously_parsed=tree)
     except ZeroDivisionError:
         raise ExpressionError("divides by zero") from None
     except OverflowError:
         raise ExpressionError("overflows") from None
     except ValueError:
         raise ExpressionError("is outside the domain of a function it calls") from None
-    except TypeError:
-        raise ExpressionError("calls a function with arguments it does not take") from None
     except RecursionError:
         raise ExpressionError("is nested too deeply") from None
     except InvalidExpression as error:
         raise ExpressionError(f"cannot be evaluated: {error}") from None
-    if not math.isfinite(result):
-        raise ExpressionError("overflows")
-    return result
+    return _finite(result, "overflows")  # a literal or a value alone is no step
