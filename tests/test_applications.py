@@ -1,6 +1,7 @@
 """`/api/applications` (spec/applications.md), route by route."""
 
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -515,6 +516,25 @@ def test_evaluate_refuses_what_has_no_value(client, cnc, expression, values, fie
     response = evaluate(client, cnc, expression, values)
     assert response.status_code == 400
     assert response.json["field"] == field
+
+
+def test_a_formula_with_a_huge_rounding_is_saved_and_answers_promptly(client, cnc):
+    """Issue 11: on integers this computed 10**999999999 holding the GIL, stalling the worker."""
+    payload = with_expression("round(1, -999999999) + x", ["x"])
+    saved = client.post(f"{APP}/functions", json=payload)
+    assert saved.status_code == 201
+    stored = cnc.functions.find_one({"id": saved.json["id"]})
+    assert stored["expression"] == "round(1, -999999999) + x"
+    before = snapshot(cnc)
+
+    started = time.monotonic()
+    response = client.post(
+        f"{APP}/functions/{saved.json['id']}/evaluate", json={"values": {"x": 2}}
+    )
+
+    assert time.monotonic() - started < 2  # a hang never gets here: see test_expressions
+    assert (response.status_code, response.json) == (200, {"result": 2.0})
+    assert snapshot(cnc) == before
 
 
 @pytest.mark.parametrize("body", [{}, {"values": [1]}, {"values": {"x": 1}, "extra": 1}])
