@@ -8,20 +8,17 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
 
+# Spec README §10.
 CORS_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
-CORS_HEADERS = ["Content-Type", "Authorization"]
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
+CORS_HEADERS = ["Content-Type", "Authorization", "If-Match", "If-None-Match", "X-Request-ID"]
+CORS_EXPOSED = ["X-Total-Count", "Link", "ETag", "X-Request-ID", "Retry-After"]
 
 log = logging.getLogger(__name__)
 
 
 def create_app(config=None):
     """Build the app; no client is created here (see `extensions`)."""
-    from syncapi import auth, cache, commands, errors, extensions
+    from syncapi import auth, cache, commands, errors, extensions, headers
     from syncapi.blueprints import (
         applications,
         device,
@@ -50,13 +47,14 @@ def create_app(config=None):
         supports_credentials=True,
         methods=CORS_METHODS,
         allow_headers=CORS_HEADERS,
+        expose_headers=CORS_EXPOSED,
     )
     extensions.init_app(app)
     cache.init_app(app)
     errors.register_error_handlers(app)
     commands.init_app(app)
     app.before_request(auth.authorize)
-    app.after_request(_security_headers)
+    app.after_request(headers.apply)
     login.init_limits(app)
     if app.config["AUTH_MODE"] == "off":
         log.warning(
@@ -74,9 +72,3 @@ def create_app(config=None):
     app.register_blueprint(machines.bp, url_prefix="/api/machines")
     app.register_blueprint(status.bp, url_prefix="/status")
     return app
-
-
-def _security_headers(response):
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response

@@ -93,6 +93,11 @@ def may_see(organization_id):
     return caller() is None or caller().member_of(organization_id)
 
 
+def may_create_organizations():
+    """Only a platform admin brings a new organization into being (spec §13.1)."""
+    return caller() is None or caller().platform_admin
+
+
 def is_admin_of(organization_id):
     """An org admin of `organization_id`, a platform admin, or anyone when auth is off."""
     return caller() is None or (caller().member_of(organization_id) and caller().role == "admin")
@@ -108,7 +113,7 @@ def authorize():
         return
     g.caller = _authenticate()
     if g.caller.by_cookie and request.method not in SAFE_METHODS:
-        _check_origin()
+        check_origin()
     _check(rule, g.caller)
 
 
@@ -141,23 +146,28 @@ def _check(rule, who):
         raise ApiError(403, "A user may only change their own password")
 
 
-def _authenticate():
+def presented_token():
+    """`(token, by_cookie)`: the bearer token, else the session cookie; `(None, False)` when
+    neither is there. A malformed Authorization header is a 401."""
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _, token = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthorized("Authorization must be: Bearer <token>", invalid=True)
-        by_cookie = False
-    else:
-        token = request.cookies.get(SESSION_COOKIE)
-        if not token:
-            raise _unauthorized("Authentication required")
-        by_cookie = True
+        return token.strip(), False
+    token = request.cookies.get(SESSION_COOKIE)
+    return (token.strip(), True) if token and token.strip() else (None, False)
+
+
+def _authenticate():
+    token, by_cookie = presented_token()
+    if token is None:
+        raise _unauthorized("Authentication required")
     try:
-        claims = tokens.read(current_app.config["JWT_SECRET"], token.strip())
+        claims = tokens.read(current_app.config["JWT_SECRET"], token)
     except tokens.TokenError as error:
         raise _unauthorized(str(error), invalid=True) from None
-    if claims["jti"] in _revoked_ids():
+    if _revoked().refuses(claims):
         raise _unauthorized("Token revoked", invalid=True)
     return Caller(claims["sub"], claims["jti"], tuple(claims["orgs"]), claims["role"], by_cookie)
 
@@ -167,34 +177,34 @@ def _unauthorized(message, invalid=False):
     return ApiError(401, message, headers={"WWW-Authenticate": challenge})
 
 
-def _check_origin():
+def check_origin():
     """CSRF: a browser sends the cookie by itself, so a cookie-authenticated change must come
     from a page of an allowed origin. Bearer callers are not exposed to this."""
     if request.headers.get("Origin") not in current_app.config["CORS_ALLOWED_ORIGIN"]:
         raise ApiError(403, "Origin not allowed")
 
 
-def _revoked_ids():
-    """Revoked `jti`s, re-read at most every `REVOCATION_REFRESH_SECONDS` per process; while
-    MongoDB is down, the last list read stays in force."""
+def _revoked():
+    """The revocation lists, re-read at most every `REVOCATION_REFRESH_SECONDS` per process;
+    while MongoDB is down, the last lists read stay in force."""
     state = current_app.extensions.setdefault(
-        REVOKED_KEY, {"ids": None, "read_at": 0.0, "lock": threading.Lock()}
+        REVOKED_KEY, {"lists": None, "read_at": 0.0, "lock": threading.Lock()}
     )
     refresh = current_app.config["REVOCATION_REFRESH_SECONDS"]
 
     def fresh():
-        return state["ids"] is not None and time.monotonic() - state["read_at"] < refresh
+        return state["lists"] is not None and time.monotonic() - state["read_at"] < refresh
 
     if fresh():
-        return state["ids"]
+        return state["lists"]
     with state["lock"]:
         if fresh():  # another request re-read it while this one waited
-            return state["ids"]
+            return state["lists"]
         try:
-            state["ids"] = revocations.revoked_ids(default_db())
+            state["lists"] = revocations.revoked(default_db())
         except PyMongoError:
-            if state["ids"] is None:
+            if state["lists"] is None:
                 raise
             log.warning("could not re-read revoked tokens; the last list stays for a period")
         state["read_at"] = time.monotonic()  # also after a failure: one try per period
-    return state["ids"]
+    return state["lists"]

@@ -75,9 +75,9 @@ def require_existing():
     if "tenant_db" not in g:
         return
     view = current_app.view_functions.get(request.endpoint)
-    if not getattr(view, "creates_tenant", False):
-        if not database_exists(mongo_client(), g.organization_id):
-            raise ApiError(404, "Organization not found")
+    g.organization_exists = database_exists(mongo_client(), g.organization_id)
+    if not g.organization_exists and not getattr(view, "creates_tenant", False):
+        raise ApiError(404, "Organization not found")
     if "application_id" in g:
         settings = application_registry.find_application(g.tenant_db, g.application_id)
         if settings is None:

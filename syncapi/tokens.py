@@ -3,14 +3,17 @@
 Claims: `sub` (who), `jti` (which token, for revocation), `orgs` (organization ids, or `["*"]`
 for every organization), `role` (`admin` | `user` | `viewer`), `iat`, `exp`. Only HS256 is
 accepted, so `alg: none` and tokens signed with another algorithm are refused.
+
+`iat` carries microseconds (a JWT NumericDate may be fractional, RFC 7519 §2): when a user's
+sessions are ended at a moment, a token issued before it dies and one issued just after it
+lives, even within the same second.
 """
 
 import uuid
-from datetime import timedelta
 
 import jwt
 
-from syncapi.serialization import utcnow
+from syncapi.serialization import clock
 
 ALGORITHM = "HS256"
 ROLES = ("admin", "user", "viewer")
@@ -24,15 +27,15 @@ class TokenError(Exception):
 
 
 def issue(secret, subject, orgs, role, lifetime_seconds):
-    """`(token, claims)` for a new token."""
-    now = utcnow()
+    """`(token, claims)` for a new token; `iat` and `exp` are epoch seconds."""
+    issued_at = round(clock().timestamp(), 6)
     claims = {
         "sub": str(subject),
         "jti": uuid.uuid4().hex,
         "orgs": list(orgs),
         "role": role,
-        "iat": now,
-        "exp": now + timedelta(seconds=lifetime_seconds),
+        "iat": issued_at,
+        "exp": int(issued_at) + lifetime_seconds,
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM), claims
 
@@ -56,4 +59,10 @@ def read(secret, token):
         raise TokenError("Invalid token")
     if role not in ROLES or not all(isinstance(claims[key], str) for key in ("sub", "jti")):
         raise TokenError("Invalid token")
+    if not all(_is_number(claims[key]) for key in ("iat", "exp")):
+        raise TokenError("Invalid token")
     return claims
+
+
+def _is_number(value):
+    return isinstance(value, int | float) and not isinstance(value, bool)

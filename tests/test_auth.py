@@ -3,7 +3,7 @@
 import base64
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -148,8 +148,8 @@ def test_every_route_refuses_or_serves_each_kind_of_caller(
     app, client, tenants, machines, method, path, endpoint, scoped
 ):
     app.config["ORGANIZATION_ID"] = "acme"
-    revoked_token, claims = tokens.issue(JWT_SECRET, "x", ["acme"], "admin", 3600)
-    client.application.test_cli_runner().invoke(args=["tokens", "revoke", claims["jti"]])
+    revoked_token, _ = tokens.issue(JWT_SECRET, "x", ["acme"], "admin", 3600)
+    client.post("/api/auth/logout", headers={"Authorization": f"Bearer {revoked_token}"})
     route_kind = kind(endpoint, method, scoped)
     callers = [
         ("nobody", {}, 401),
@@ -236,11 +236,8 @@ def test_cli_creates_a_token_the_api_accepts(app, client, tenants):
     assert result.exit_code == 0, result.output
     token = result.stdout.strip()
     claims = tokens.read(JWT_SECRET, token)
-    assert (claims["orgs"], claims["role"], claims["exp"] - claims["iat"]) == (
-        ["acme"],
-        "viewer",
-        7200,
-    )
+    assert (claims["orgs"], claims["role"]) == (["acme"], "viewer")
+    assert 7199 < claims["exp"] - claims["iat"] <= 7200  # `exp` is whole seconds
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/organizations/acme", headers=headers).status_code == 200
     assert client.put("/api/organizations/acme", headers=headers, json={}).status_code == 403
@@ -268,15 +265,15 @@ def test_a_revoked_token_is_refused_without_a_database_call_per_request(
     app.config["REVOCATION_REFRESH_SECONDS"] = 60
     app.extensions.pop("syncapi.revoked", None)  # as in a process that just started
     reads = []
-    real = revocations.revoked_ids
-    monkeypatch.setattr(revocations, "revoked_ids", lambda db: reads.append(1) or real(db))
+    real = revocations.revoked
+    monkeypatch.setattr(revocations, "revoked", lambda db: reads.append(1) or real(db))
     token, claims = tokens.issue(JWT_SECRET, "x", ["acme"], "user", 3600)
     headers = {"Authorization": f"Bearer {token}"}
     for _ in range(5):
         assert client.get("/api/organizations/acme", headers=headers).status_code == 200
     assert len(reads) == 1
 
-    app.test_cli_runner().invoke(args=["tokens", "revoke", claims["jti"]])
+    revocations.revoke(mongo_client(app)["syncapi"], claims["jti"])  # as `tokens revoke` does
     app.extensions["syncapi.revoked"]["read_at"] -= 60  # the refresh period has passed
     response = client.get("/api/organizations/acme", headers=headers)
     assert (response.status_code, response.json) == (401, {"error": "Token revoked"})
@@ -410,7 +407,7 @@ def test_the_session_cookie_authenticates_reads_and_origin_checked_writes(client
 
 def test_logout_clears_the_cookie(client, tenants):
     login(client)
-    response = client.post("/api/auth/logout")
+    response = client.post("/api/auth/logout", headers={"Origin": CONSOLE})
     assert response.status_code == 200
     assert "syncapi_session=;" in response.headers["Set-Cookie"]
     assert client.get("/api/organizations/acme").status_code == 401
@@ -671,7 +668,7 @@ def test_while_mongodb_is_down_the_last_revocation_list_stays(app, client, tenan
         tries.append(1)
         raise ConnectionFailure("down")
 
-    monkeypatch.setattr(revocations, "revoked_ids", down)
+    monkeypatch.setattr(revocations, "revoked", down)
     app.config["REVOCATION_REFRESH_SECONDS"] = 60
     app.extensions["syncapi.revoked"]["read_at"] -= 60
     for _ in range(3):
@@ -780,3 +777,324 @@ def test_a_few_seconds_of_clock_skew_are_tolerated(client):
 def test_more_unsafe_settings_refuse_to_start(environ, message):
     with pytest.raises(ConfigError, match=message):
         Config(environ=environ)
+
+
+# Sessions end (spec §13.2)
+
+
+def signed_in(client, email="ana@acme.io"):
+    """The headers of a fresh login as that user."""
+    response = login(client, email)
+    assert response.status_code == 200, response.json
+    client.delete_cookie("syncapi_session")  # each caller below says how it authenticates
+    return {"Authorization": f"Bearer {response.json['accessToken']}"}
+
+
+def refresh_revocations(app):
+    app.extensions.pop("syncapi.revoked", None)
+
+
+def test_logout_revokes_the_token_it_is_called_with(app, client, tenants, mongo):
+    headers = signed_in(client)
+    jti = tokens.read(JWT_SECRET, headers["Authorization"][7:])["jti"]
+
+    response = client.post("/api/auth/logout", headers=headers)
+
+    assert response.status_code == 200
+    assert "syncapi_session=;" in response.headers["Set-Cookie"]
+    revoked = mongo["syncapi"].revoked_tokens.find_one({"jti": jti})
+    assert revoked["expiresAt"] > revoked["revokedAt"]  # kept until the token expires
+    refresh_revocations(app)
+    response = client.get("/api/organizations/acme", headers=headers)
+    assert (response.status_code, response.json) == (401, {"error": "Token revoked"})
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": "Bearer not-a-token"},
+        {"Authorization": f"Bearer {expired()['Authorization'][7:]}"},
+        {},
+    ],
+)
+def test_logout_with_a_dead_or_no_token_still_clears_the_cookie(client, mongo, headers):
+    response = client.post("/api/auth/logout", headers=headers)
+    assert (response.status_code, response.json) == (200, {"message": "Logged out"})
+    assert "syncapi_session=;" in response.headers["Set-Cookie"]
+    assert mongo["syncapi"].revoked_tokens.count_documents({}) == 0
+
+
+def test_a_logout_through_the_cookie_checks_the_origin(app, client, tenants, mongo):
+    login(client)
+    response = client.post("/api/auth/logout", headers={"Origin": "https://evil.example"})
+    assert (response.status_code, response.json) == (403, {"error": "Origin not allowed"})
+    assert mongo["syncapi"].revoked_tokens.count_documents({}) == 0
+    assert client.get("/api/organizations/acme").status_code == 200  # still signed in
+
+    assert client.post("/api/auth/logout", headers={"Origin": CONSOLE}).status_code == 200
+    assert mongo["syncapi"].revoked_tokens.count_documents({}) == 1
+
+
+def ended(app, client, headers):
+    refresh_revocations(app)
+    return client.get("/api/organizations/acme", headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("change", "method", "path", "body"),
+    [
+        ("password", "put", "/password", {"password": "a brand new password"}),
+        ("deletion", "delete", "", None),
+        ("deactivation", "put", "", {"status": "inactive"}),
+        ("role change", "put", "", {"role": "viewer"}),
+    ],
+)
+def test_a_change_to_a_user_ends_their_earlier_sessions(
+    app, client, tenants, change, method, path, body
+):
+    ana, root = signed_in(client), signed_in(client, "root@acme.io")
+    user = f"/api/organizations/acme/users/{tenants['ana@acme.io']}{path}"
+
+    response = client.open(user, method=method, json=body, headers=root)
+
+    assert response.status_code == 200, response.json
+    assert ended(app, client, ana), change
+    assert not ended(app, client, root)  # another user's sessions live on
+
+
+@pytest.mark.parametrize("body", [{"name": "Ana B."}, {"role": "user"}, {"status": "active"}])
+def test_a_change_that_is_not_one_of_those_keeps_the_sessions(app, client, tenants, body):
+    ana, root = signed_in(client), signed_in(client, "root@acme.io")
+    user = f"/api/organizations/acme/users/{tenants['ana@acme.io']}"
+    assert client.put(user, json=body, headers=root).status_code == 200
+    assert not ended(app, client, ana)
+
+
+def test_a_token_issued_just_after_the_change_lives(app, client, tenants, monkeypatch):
+    """The cut-off is compared to the microsecond, not to the second."""
+    from syncapi import serialization
+
+    moment = datetime(2026, 11, 25, 12, 0, 0, 500_000, tzinfo=UTC)
+    monkeypatch.setattr(serialization, "clock", lambda: moment)
+    root = signed_in(client, "root@acme.io")
+    before = signed_in(client)
+    client.put(
+        f"/api/organizations/acme/users/{tenants['ana@acme.io']}",
+        json={"role": "admin"},
+        headers=root,
+    )
+    moment += timedelta(microseconds=1)
+    after = signed_in(client)
+
+    monkeypatch.undo()
+    assert ended(app, client, before)
+    assert not ended(app, client, after)
+
+
+def test_login_records_the_token_and_the_cli_lists_and_revokes(app, client, tenants, mongo):
+    headers = signed_in(client)
+    jti = tokens.read(JWT_SECRET, headers["Authorization"][7:])["jti"]
+    assert mongo["syncapi"].issued_tokens.find_one({"jti": jti})["sub"] == tenants["ana@acme.io"]
+    app.config["MONGODB_URI"] = "mongodb://db:27017"  # as on a server; the client stays the same
+    runner = app.test_cli_runner()
+
+    listed = runner.invoke(args=["tokens", "list", "--org", "acme"]).output
+    assert f"{jti}\t{tenants['ana@acme.io']}\tuser\t" in listed
+    result = runner.invoke(args=["tokens", "revoke", "--user", f"acme/{tenants['ana@acme.io']}"])
+    assert result.exit_code == 0, result.output
+    assert ended(app, client, headers)
+    assert jti not in runner.invoke(args=["tokens", "list", "--org", "acme"]).output
+
+    headers = signed_in(client)
+    jti = tokens.read(JWT_SECRET, headers["Authorization"][7:])["jti"]
+    assert runner.invoke(args=["tokens", "revoke", jti]).output == f"token {jti} revoked\n"
+    assert ended(app, client, headers)
+    revoked = mongo["syncapi"].revoked_tokens.find_one({"jti": jti})
+    assert (
+        revoked["expiresAt"] == mongo["syncapi"].issued_tokens.find_one({"jti": jti})["expiresAt"]
+    )
+
+
+@pytest.mark.parametrize(
+    "args", [["tokens", "revoke", "some-jti"], ["tokens", "list", "--org", "acme"]]
+)
+def test_the_token_cli_says_it_cannot_reach_the_embedded_store(app, args):
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1
+    assert "embedded store" in result.output and "revoked" not in result.output
+
+
+def test_an_unrecorded_jti_is_kept_for_the_longest_lifetime(app, mongo):
+    app.config["MONGODB_URI"] = "mongodb://db:27017"
+    mongo_client(app)  # the embedded client, built before the URI changed
+    app.test_cli_runner().invoke(args=["tokens", "revoke", "unknown-jti"])
+    revoked = mongo["syncapi"].revoked_tokens.find_one({"jti": "unknown-jti"})
+    assert revoked["expiresAt"] - revoked["revokedAt"] >= timedelta(days=365)
+
+
+def test_session_records_expire_through_ttl_indexes(client, tenants, mongo):
+    signed_in(client)
+    for collection in ("revoked_tokens", "ended_sessions", "issued_tokens"):
+        index = mongo["syncapi"][collection].index_information()["expiresAt_ttl"]
+        assert index["expireAfterSeconds"] == 0
+
+
+# Guessing a current password is rate limited like a login
+
+
+def test_guesses_of_the_current_password_are_limited_per_account(client, tenants, mongo):
+    ana = signed_in(client)
+    path = password_path(tenants["ana@acme.io"])
+    body = {"password": "a new password", "currentPassword": "a wrong guess"}
+    statuses = [client.put(path, json=body, headers=ana).status_code for _ in range(6)]
+    assert statuses == [403] * 5 + [429]
+    body["currentPassword"] = PASSWORDS["ana@acme.io"]
+    assert client.put(path, json=body, headers=ana).status_code == 429  # the right one too
+    stored = mongo["acme"].users.find_one({"email": "ana@acme.io"})["passwordHash"]
+    assert passwords.verify(stored, PASSWORDS["ana@acme.io"])
+
+
+def test_an_admin_setting_passwords_is_not_guessing(client, tenants):
+    root = signed_in(client, "root@acme.io")
+    path = password_path(tenants["ana@acme.io"])
+    statuses = [
+        client.put(path, json={"password": f"password number {n}"}, headers=root).status_code
+        for n in range(8)
+    ]
+    assert statuses == [200] * 8
+
+
+# Caching headers, cookies over HTTPS, CORS
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "cache"),
+    [
+        ("post", "/api/auth/login", "login", "no-store"),
+        ("post", "/api/auth/login", "bad login", "no-store"),
+        ("post", "/api/auth/logout", None, "no-store"),
+        ("get", "/api/services?reveal=true", None, "no-store"),
+        ("get", "/api/services", None, "private, no-cache"),
+        ("get", "/api/organizations/acme", None, "private, no-cache"),
+        ("get", "/api/organizations/nowhere", None, "private, no-cache"),
+        ("get", "/status", None, "private, no-cache"),
+    ],
+)
+def test_answers_say_how_they_may_be_cached(client, tenants, method, path, body, cache):
+    if body == "login":
+        body = {"organizationId": "acme", "email": "ana@acme.io", "password": "ana-password"}
+    elif body == "bad login":
+        body = {"organizationId": "acme", "email": "ana@acme.io", "password": "a guess"}
+    response = getattr(client, method)(path, json=body, headers=PLATFORM)
+    assert response.headers["Cache-Control"] == cache
+
+
+def test_a_password_change_is_not_stored_by_caches(client, tenants):
+    root = signed_in(client, "root@acme.io")
+    path = password_path(tenants["ana@acme.io"])
+    response = client.put(path, json={"password": "another password"}, headers=root)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_icon_files_keep_their_own_caching(client):
+    response = client.get("/api/library/connectors/mqtt/icon")
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+    response.close()
+
+
+def test_the_cookie_is_secure_when_the_proxy_saw_https(tenants):
+    app = create_app(
+        TestingConfig(
+            AUTH_MODE="required",
+            JWT_SECRET=JWT_SECRET,
+            CORS_ALLOWED_ORIGIN=[CONSOLE],
+            PROXY_COUNT=1,
+        )
+    )
+    client = app.test_client()
+    for org in ("acme",):
+        assert client.put(f"/api/organizations/{org}", json={}, headers=PLATFORM).status_code == 201
+    body = {"name": "Ana", "email": "ana@acme.io", "password": "ana-password"}
+    client.post("/api/organizations/acme/users", json=body, headers=PLATFORM)
+    login_body = {"organizationId": "acme", "email": "ana@acme.io", "password": "ana-password"}
+    over_https = client.post(
+        "/api/auth/login", json=login_body, headers={"X-Forwarded-Proto": "https"}
+    )
+    over_http = client.post("/api/auth/login", json=login_body)
+    assert "Secure" in over_https.headers["Set-Cookie"]
+    assert "Secure" not in over_http.headers["Set-Cookie"]
+    logout = client.post(
+        "/api/auth/logout", headers={"X-Forwarded-Proto": "https", "Origin": CONSOLE}
+    )
+    assert "Secure" in logout.headers["Set-Cookie"]
+    close_clients(app)
+
+
+@pytest.mark.parametrize("origin", [CONSOLE, "https://evil.example", None])
+def test_every_answer_varies_by_origin(client, origin):
+    headers = {"Origin": origin} if origin else {}
+    response = client.get("/status", headers=headers)
+    assert "Origin" in response.headers["Vary"]
+    if origin is not None:
+        allowed = response.headers.get("Access-Control-Allow-Origin")
+        assert allowed == (CONSOLE if origin == CONSOLE else None)
+
+
+def test_cors_allows_and_exposes_the_headers_of_the_contract(client):
+    preflight = client.options(
+        "/api/organizations/acme",
+        headers={
+            "Origin": CONSOLE,
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "If-Match, X-Request-ID",
+        },
+    )
+    allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
+    assert "if-match" in allowed and "x-request-id" in allowed
+    exposed = client.get("/status", headers={"Origin": CONSOLE}).headers
+    assert {"ETag", "Link", "X-Total-Count", "X-Request-ID", "Retry-After"} <= {
+        name.strip() for name in exposed["Access-Control-Expose-Headers"].split(",")
+    }
+
+
+# Only a platform admin creates an organization
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [(bearer(("newco",), "admin"), 404), (bearer(("acme",), "admin"), 403)],
+)
+def test_only_a_platform_admin_creates_an_organization(client, mongo, tenants, headers, status):
+    response = client.put("/api/organizations/newco", json={"name": "New"}, headers=headers)
+    assert response.status_code == status
+    assert "newco" not in mongo.list_database_names()
+    response = client.put("/api/organizations/newco", json={"name": "New"}, headers=PLATFORM)
+    assert response.status_code == 201
+
+
+def test_a_former_member_cannot_recreate_a_deleted_organization(client, mongo, tenants):
+    member = bearer(("acme",), "admin")
+    assert (
+        client.delete("/api/organizations/acme?confirm=acme", headers=PLATFORM).status_code == 200
+    )
+    response = client.put("/api/organizations/acme", json={"name": "Back"}, headers=member)
+    assert (response.status_code, response.json) == (404, {"error": "Organization not found"})
+    assert "acme" not in mongo.list_database_names()
+
+
+# Legacy devices are tenant data
+
+
+def test_legacy_devices_show_only_the_callers_organizations(client, tenants):
+    for machine_id, organization in [("L-ACME", "acme"), ("L-GLOBEX", "globex"), ("L-NONE", None)]:
+        body = {
+            "machineId": machine_id,
+            **({"organizationId": organization} if organization else {}),
+        }
+        assert client.post("/device/new", json=body, headers=PLATFORM).status_code == 201
+
+    assert client.get("/device/L-ACME", headers=bearer()).status_code == 200
+    for machine_id in ("L-GLOBEX", "L-NONE"):
+        response = client.get(f"/device/{machine_id}", headers=bearer())
+        assert (response.status_code, response.json) == (404, {"error": "Device not found"})
+        assert client.get(f"/device/{machine_id}", headers=PLATFORM).status_code == 200

@@ -46,6 +46,9 @@ LEGACY_BAD_INPUTS = [
     ({"machineId": "M", "connectors": "Fanuc"}, "connectors"),
     ({"machineId": "M", "properties": {"$set": 1}}, "properties.$set"),
     ({"machineId": "M", "applicationId": 5}, "applicationId"),
+    ({"machineId": "M", "organizationId": "Acme"}, "organizationId"),
+    ({"machineId": "M", "organizationId": "admin"}, "organizationId"),
+    ({"machineId": "M", "organizationId": "syncapi"}, "organizationId"),
 ]
 
 

@@ -6,7 +6,7 @@ address and per account (Flask-Limiter; `RATELIMIT_STORAGE_URI` shares the
 counts between workers).
 """
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -14,7 +14,8 @@ from syncapi import auth, passwords, tenancy, tokens
 from syncapi.blueprints.common import json_body
 from syncapi.errors import ApiError
 from syncapi.extensions import mongo_client
-from syncapi.repositories import users
+from syncapi.headers import no_store
+from syncapi.repositories import revocations, shared, users
 from syncapi.repositories.databases import database_exists
 from syncapi.schemas.users import LoginSchema
 
@@ -25,7 +26,11 @@ PER_ACCOUNT = "5 per minute"
 
 
 def init_limits(app):
-    """One limiter per app, so every app (and every test) counts from zero."""
+    """One limiter per app, so every app (and every test) counts from zero: logins, and
+    guesses of a current password (a user changing their own password proves it), each per
+    client address and per account."""
+    from syncapi.blueprints import organizations
+
     limiter = Limiter(
         get_remote_address,
         app=app,
@@ -38,6 +43,21 @@ def init_limits(app):
     # Every attempt counts, successes too: counting only failures would be decided after
     # the answer, letting parallel guesses all pass the check first.
     limiter.limit(PER_ACCOUNT, key_func=_account, scope="account", exempt_when=not_login)(bp)
+    limiter.limit(PER_CLIENT, scope="password-client", exempt_when=_not_guessing)(organizations.bp)
+    limiter.limit(
+        PER_ACCOUNT, key_func=_password_account, scope="password", exempt_when=_not_guessing
+    )(organizations.bp)
+
+
+def _not_guessing():
+    """Only a caller who must prove the current password can guess one (admins set any)."""
+    return request.endpoint != "organizations.set_user_password" or auth.is_admin_of(
+        g.organization_id
+    )
+
+
+def _password_account():
+    return f"{g.organization_id}:{request.view_args.get('user_id')}"
 
 
 def _account():
@@ -52,6 +72,7 @@ def _account():
 
 @bp.post("/login")
 @auth.public
+@no_store
 def login():
     """`{organizationId, email, password}` → `{accessToken, expiresIn, role}` and the cookie."""
     secret = current_app.config["JWT_SECRET"]
@@ -65,26 +86,47 @@ def login():
     role = user.get("role") if user.get("role") in tokens.ROLES else "viewer"  # unknown: least
     lifetime = current_app.config["JWT_TTL"]
     subject = users.public(user)["id"]  # the id the console addresses the user by
-    token, _ = tokens.issue(secret, subject, [body["organization_id"]], role, lifetime)
+    token, claims = tokens.issue(secret, subject, [body["organization_id"]], role, lifetime)
+    revocations.record_issued(shared.database(), claims)
     response = jsonify({"accessToken": token, "expiresIn": lifetime, "role": role})
-    response.set_cookie(
-        auth.SESSION_COOKIE,
-        token,
-        max_age=lifetime,
-        httponly=True,
-        samesite="Lax",
-        secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure,
-    )
+    response.set_cookie(auth.SESSION_COOKIE, token, max_age=lifetime, **_cookie_options())
     return response
 
 
 @bp.post("/logout")
 @auth.public
+@no_store
 def logout():
-    """Clears the session cookie (a bearer token simply stops being sent)."""
+    """Ends the session: the token it is called with (bearer, else the cookie) is revoked and
+    the cookie cleared; 200 even when that token is already dead. Through the cookie, the
+    call must come from an allowed origin, like every cookie-authenticated change."""
+    token, by_cookie = auth.presented_token()
+    if by_cookie:
+        auth.check_origin()
+    claims = _claims_or_none(token)
+    if claims is not None:
+        revocations.revoke(shared.database(), claims["jti"], revocations.moment(claims["exp"]))
     response = jsonify({"message": "Logged out"})
-    response.delete_cookie(auth.SESSION_COOKIE, httponly=True, samesite="Lax")
+    response.delete_cookie(auth.SESSION_COOKIE, **_cookie_options())
     return response
+
+
+def _claims_or_none(token):
+    """A live token's claims; None for no token, or one that is dead already."""
+    secret = current_app.config["JWT_SECRET"]
+    if token is None or not secret:
+        return None
+    try:
+        return tokens.read(secret, token)
+    except tokens.TokenError:
+        return None
+
+
+def _cookie_options():
+    """`Secure` whenever the request came over HTTPS (seen through `PROXY_COUNT` behind a
+    proxy), or when the settings ask for it."""
+    secure = current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure
+    return {"httponly": True, "samesite": "Lax", "secure": secure}
 
 
 def _user(organization_id, email):

@@ -7,7 +7,7 @@ for tenant devices too), and legacy documents live in the shared default databas
 
 from flask import Blueprint
 
-from syncapi import auth
+from syncapi import auth, tenancy
 from syncapi.blueprints.common import failure_reported_as, json_body, machine_id_from_path
 from syncapi.errors import ApiError
 from syncapi.repositories import legacy_devices, machine_claims, shared, timeseries
@@ -47,20 +47,24 @@ def _visible(machine_id):
 @bp.post("/new")
 def create_device():
     """Create a legacy device; `machineId` unique, keys outside the schema dropped."""
-    fields = LegacyDeviceSchema().load(json_body())
+    fields = _owned_by_a_tenant(LegacyDeviceSchema().load(json_body()))
     return legacy_devices.create_device(shared.database(), fields), 201
 
 
 @bp.get("/<machine_id>")
 def get_device(machine_id):
-    """One legacy device by `machineId`."""
-    return legacy_devices.get_device(shared.database(), machine_id)
+    """One legacy device by `machineId`: a caller limited to some organizations sees only
+    those whose `organizationId` is one of them (legacy devices are tenant data)."""
+    device = legacy_devices.get_device(shared.database(), machine_id)
+    if not auth.may_see(device.get("organizationId")):
+        raise ApiError(404, "Device not found")
+    return device
 
 
 @bp.put("/<machine_id>")
 def update_device(machine_id):
     """Replace the sent keys (a new `machineId` renames); returns the stored device."""
-    changes = LegacyDeviceSchema().load_changes(json_body())
+    changes = _owned_by_a_tenant(LegacyDeviceSchema().load_changes(json_body()))
     return legacy_devices.update_device(shared.database(), machine_id, changes)
 
 
@@ -69,3 +73,10 @@ def delete_device(machine_id):
     """Delete a legacy device by `machineId`."""
     legacy_devices.delete_device(shared.database(), machine_id)
     return {"message": "Device deleted successfully"}
+
+
+def _owned_by_a_tenant(fields):
+    """`organizationId` on a legacy device names a tenant, by the organization id rule."""
+    if "organizationId" in fields:
+        tenancy.check_organization_id(fields["organizationId"])
+    return fields

@@ -11,12 +11,22 @@ from syncapi.blueprints import connector_routes, device_routes
 from syncapi.blueprints.common import json_body
 from syncapi.errors import ApiError
 from syncapi.extensions import mongo_client
-from syncapi.repositories import applications, devices, gateways, oilmonitor, shared, users
+from syncapi.headers import no_store
+from syncapi.repositories import (
+    applications,
+    devices,
+    gateways,
+    oilmonitor,
+    revocations,
+    shared,
+    users,
+)
 from syncapi.repositories import organizations as orgs
 from syncapi.schemas.applications import ApplicationSchema, ApplicationUpdateSchema
 from syncapi.schemas.gateways import GatewaySchema
 from syncapi.schemas.organizations import OrganizationUpdateSchema
 from syncapi.schemas.users import PasswordChangeSchema, UserCreateSchema, UserUpdateSchema
+from syncapi.serialization import clock
 
 bp = Blueprint("organizations", __name__)
 tenancy.init_blueprint(bp)
@@ -51,9 +61,12 @@ def get_organization():
 @tenancy.creates_tenant
 def save_organization():
     """Merge the sent details; the only route that creates an organization (201)."""
+    exists = g.organization_exists
+    if not exists and not auth.may_create_organizations():
+        raise ApiError(404, "Organization not found")  # only a platform admin creates one
     changes = OrganizationUpdateSchema().load(json_body(allow_empty=True))
-    stored, created = orgs.save_metadata(mongo_client(), g.organization_id, changes)
-    return orgs.summary(g.organization_id, stored), 201 if created else 200
+    stored = orgs.save_metadata(mongo_client(), g.organization_id, changes, exists)
+    return orgs.summary(g.organization_id, stored), 200 if exists else 201
 
 
 @bp.delete(ORG)
@@ -98,31 +111,43 @@ def create_user():
 @bp.put(f"{ORG}/users/<user_id>")
 @auth.org_admin
 def update_user(user_id):
-    """Change the sent keys of a user; the email stays unique."""
+    """Change the sent keys of a user; the email stays unique. A new role or deactivation
+    ends the user's earlier sessions."""
     changes = UserUpdateSchema().load_changes(json_body())
-    return users.update_user(g.tenant_db, user_id, changes)
+    before, after = users.update_user(g.tenant_db, user_id, changes)
+    if users.ends_sessions(before, after):
+        _end_sessions(after)
+    return users.public(after)
 
 
 @bp.delete(f"{ORG}/users/<user_id>")
 @auth.org_admin
 def delete_user(user_id):
-    """Delete a user by `_id` (or the `id` older writers stored)."""
-    users.delete_user(g.tenant_db, user_id)
+    """Delete a user by `_id` (or the `id` older writers stored); its sessions end."""
+    _end_sessions(users.delete_user(g.tenant_db, user_id))
     return {"message": "User deleted successfully"}
 
 
 @bp.put(f"{ORG}/users/<user_id>/password")
 @auth.own_password
+@no_store
 def set_user_password(user_id):
     """Admins set any password of their organization; a user sets their own, proving the
-    current one."""
+    current one (rate-limited like logins). Every earlier session of the user ends."""
     body = PasswordChangeSchema().load(json_body())
     if not auth.is_admin_of(g.organization_id):
         stored = users.find_user(g.tenant_db, user_id).get("passwordHash")
         if not passwords.verify(stored, body.get("current_password", "")):
             raise ApiError(403, "currentPassword is not the current password", "currentPassword")
-    users.set_password(g.tenant_db, user_id, body["password"])
+    _end_sessions(users.set_password(g.tenant_db, user_id, body["password"]))
     return {"message": "Password updated successfully"}
+
+
+def _end_sessions(user):
+    """Tokens issued to the user until now die (those issued after live)."""
+    user_id = users.public(user)["id"]  # the id tokens name the user by (`sub`)
+    moment = clock().timestamp()
+    revocations.end_sessions(shared.database(), g.organization_id, user_id, moment)
 
 
 # Gateways

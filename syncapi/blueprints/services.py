@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from syncapi import auth, secrets
 from syncapi.blueprints.common import json_body, object_id
 from syncapi.errors import ApiError
+from syncapi.headers import forbid_storing
 from syncapi.repositories import services, shared
 from syncapi.schemas.services import ServiceSchema, ToggleSchema
 
@@ -22,9 +23,20 @@ def service_id(value):
 
 def answer(document):
     """The document as stored, its secrets masked unless the caller asked to see them."""
-    if request.args.get("reveal") == "true" or "configuration" not in document:
+    if _revealing() or "configuration" not in document:
         return document
     return {**document, "configuration": secrets.mask(document["configuration"])}
+
+
+def _revealing():
+    return request.args.get("reveal") == "true"
+
+
+@bp.before_request
+def no_cache_keeps_secrets():
+    """An answer that may reveal secrets is never stored by a cache (spec §13.2)."""
+    if _revealing():
+        forbid_storing()
 
 
 @bp.get("")

@@ -25,6 +25,8 @@ class Index:
     # Documents lacking the key (the original stored some devices under `machine_id` only,
     # some users without email) must not collide with each other as "null" duplicates.
     partial: dict = field(default=None, hash=False)
+    # A TTL index: MongoDB deletes a document this many seconds after the date in its key.
+    expire_after: int = None
 
     def on(self, collection):
         """The same index on another collection (an application's own)."""
@@ -55,6 +57,12 @@ SHARED_INDEXES = (
     # Machine claims are keyed by `_id` (the machine id); this one serves "the claims of
     # these organizations" (visibility) and the releases of an application or organization.
     Index("machine_claims", ("organizationId",), "organizationId", unique=False),
+    # Session records go when the tokens they name expire (revocations.py).
+    Index("revoked_tokens", ("jti",), "jti_unique"),
+    Index("revoked_tokens", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
+    Index("ended_sessions", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
+    Index("issued_tokens", ("orgs", "sub"), "orgs_sub", unique=False),
+    Index("issued_tokens", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
 )
 
 
@@ -75,6 +83,8 @@ def create_index(db, index):
     options = {"partialFilterExpression": index.partial} if index.partial else {}
     if index.unique:
         options["unique"] = True
+    if index.expire_after is not None:
+        options["expireAfterSeconds"] = index.expire_after
     keys = [(key, 1) for key in index.keys]
     db[index.collection].create_index(keys, name=index.name, **options)
 

@@ -6,7 +6,7 @@ from pymongo.errors import OperationFailure
 
 from syncapi.identifiers import is_identifier
 from syncapi.repositories import applications, indexes, machine_claims
-from syncapi.repositories.databases import database_exists, list_databases
+from syncapi.repositories.databases import list_databases
 from syncapi.serialization import iso_now
 
 log = logging.getLogger(__name__)
@@ -77,15 +77,15 @@ def summary(organization_id, stored):
     }
 
 
-def save_metadata(client, organization_id, changes):
-    """Merge `changes` into the metadata; returns (stored value, created?).
+def save_metadata(client, organization_id, changes, exists):
+    """Merge `changes` into the metadata; returns the stored value.
 
     This is the only way an organization comes to exist: its first write creates the
     database, so its unique indexes are created right then. A stored value that is not an
     object (readers treat it as empty) is replaced by one.
     """
     db = client[organization_id]
-    created = not database_exists(client, organization_id)
+    created = not exists
     now = iso_now()
     document = db.config.find_one(METADATA, {"_id": 0, "value": 1})
     if document is None or isinstance(document.get("value"), dict):
@@ -100,7 +100,7 @@ def save_metadata(client, organization_id, changes):
     db.config.update_one(METADATA, update, upsert=True)
     if created:
         indexes.ensure_tenant_indexes(db)
-    return metadata(db), created
+    return metadata(db)
 
 
 def delete_organization(client, shared_db, organization_id):

@@ -3,6 +3,7 @@
 from functools import partial
 
 from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
 
 from syncapi import passwords
 from syncapi.errors import ApiError
@@ -50,8 +51,22 @@ def create_user(db, organization_id, fields):
 
 
 def update_user(db, user_id, changes):
-    query = _by_id(user_id)
-    return public(documents.update(db.users, query, _trimmed(changes), NOT_FOUND, DUPLICATE))
+    """`(before, after)`: the stored user either side of the change."""
+    changes = _trimmed(changes)
+    try:
+        before = db.users.find_one_and_update(_by_id(user_id), {"$set": changes})
+    except DuplicateKeyError:
+        raise DUPLICATE() from None
+    if before is None:
+        raise NOT_FOUND()
+    return before, {**before, **changes}
+
+
+def ends_sessions(before, after):
+    """A change that must end the user's earlier tokens (spec §13.2): another role, or no
+    longer active; a new password ends them too (`set_password`)."""
+    active = lambda user: (user.get("status") or "active") == "active"  # noqa: E731
+    return before.get("role") != after.get("role") or (active(before) and not active(after))
 
 
 def _trimmed(fields):
@@ -62,7 +77,11 @@ def _trimmed(fields):
 
 
 def delete_user(db, user_id):
-    documents.delete(db.users, _by_id(user_id), NOT_FOUND)
+    """The deleted user's stored document."""
+    deleted = db.users.find_one_and_delete(_by_id(user_id))
+    if deleted is None:
+        raise NOT_FOUND()
+    return deleted
 
 
 def find_by_email(db, email):
@@ -78,5 +97,6 @@ def find_user(db, user_id):
 
 
 def set_password(db, user_id, password):
+    """The user's stored document, now with the new password's hash."""
     changes = {"passwordHash": passwords.hash_password(password), "updatedAt": iso_now()}
-    documents.update(db.users, _by_id(user_id), changes, NOT_FOUND, DUPLICATE)
+    return documents.update(db.users, _by_id(user_id), changes, NOT_FOUND, DUPLICATE)
