@@ -1,5 +1,6 @@
 """The icon library under `/api/library` (spec/icons.md)."""
 
+import codecs
 import io
 import os
 import shutil
@@ -12,7 +13,7 @@ from werkzeug.test import encode_multipart
 from config import TestingConfig
 from syncapi import create_app
 from syncapi.extensions import close_clients
-from syncapi.schemas.icons import check_svg
+from syncapi.schemas.icons import checked_svg
 
 SHIPPED = Path(__file__).resolve().parent.parent / "static" / "icons"
 SVG = (
@@ -64,11 +65,11 @@ def test_a_fresh_install_serves_the_shipped_library(client, path):
     assert response.mimetype == "image/svg+xml"
 
 
-def test_every_shipped_icon_passes_the_upload_check():
+def test_every_shipped_icon_passes_the_upload_check_unchanged():
     shipped = list(SHIPPED.rglob("*.svg"))
     assert len(shipped) >= 10
     for path in shipped:
-        check_svg(path.read_bytes())
+        assert checked_svg(path.read_bytes()) == path.read_bytes()
 
 
 def test_svg_is_served_sandboxed_with_caching_headers(client):
@@ -328,6 +329,171 @@ def test_a_svg_with_internal_references_is_accepted(library):
         upload(client, "/api/library/misc/grad/icon", svg, "g.svg", "image/svg+xml").status_code
         == 201
     )
+
+
+# An SVG is judged on its text, decoded as XML says (a byte order mark, else the encoding
+# declared at the start, else UTF-8), and stored as that text in UTF-8, without a byte order
+# mark or XML declaration, so that no reader can decode the served file differently.
+DRAWING = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8">'
+    '<title>Grüße ✓</title><rect width="8" height="8" fill="#0a0"/></svg>'
+)
+DECLARED = '<?xml version="1.0" encoding="{}"?>'
+ACCEPTED_ENCODINGS = [
+    pytest.param(b"", "", "utf-8", id="utf-8"),
+    pytest.param(
+        b"", '<?xml version="1.0" encoding="utf-8" standalone="no"?>', "utf-8", id="utf-8 declared"
+    ),
+    pytest.param(b"", '<?xml version="1.0"?>', "utf-8", id="utf-8 undeclared"),
+    pytest.param(codecs.BOM_UTF8, "", "utf-8", id="utf-8 BOM"),
+    pytest.param(codecs.BOM_UTF8, DECLARED.format("UTF-8"), "utf-8", id="utf-8 BOM declared"),
+    pytest.param(codecs.BOM_UTF16_LE, "", "utf-16-le", id="utf-16-le BOM"),
+    pytest.param(codecs.BOM_UTF16_BE, "", "utf-16-be", id="utf-16-be BOM"),
+    pytest.param(
+        codecs.BOM_UTF16_LE, DECLARED.format("UTF-16"), "utf-16-le", id="utf-16-le BOM declared"
+    ),
+    pytest.param(
+        codecs.BOM_UTF16_BE, DECLARED.format("utf-16"), "utf-16-be", id="utf-16-be BOM declared"
+    ),
+]
+
+
+def encoded(text, bom, declaration, encoding):
+    return bom + (declaration + text).encode(encoding)
+
+
+@pytest.mark.parametrize(("bom", "declaration", "encoding"), ACCEPTED_ENCODINGS)
+def test_a_utf8_or_utf16_svg_is_stored_as_the_utf8_text_it_was_checked_as(
+    library, bom, declaration, encoding
+):
+    client, root = library
+    data = encoded(DRAWING, bom, declaration, encoding)
+    response = upload(client, "/api/library/misc/drawing/icon", data, "d.svg", "image/svg+xml")
+    assert response.status_code == 201
+    stored = (root / "misc" / "drawing.svg").read_bytes()
+    assert stored == DRAWING.encode("utf-8")
+    assert fetch(client, "/api/library/misc/drawing/icon").data == stored
+
+
+STYLESHEET = '<?xml-stylesheet type="text/css" href="http://evil.test/x.css"?>'
+HOSTILE = [
+    pytest.param(STYLESHEET + DRAWING, "processing instruction", id="xml-stylesheet"),
+    pytest.param(STYLESHEET.upper() + DRAWING, "processing instruction", id="XML-STYLESHEET"),
+    pytest.param(
+        DRAWING.replace("<title>", STYLESHEET + "<title>"), "processing instruction", id="PI inside"
+    ),
+    pytest.param(
+        DRAWING.replace("<title>", '<?xml version="1.0"?><title>'),
+        "processing instruction",
+        id="declaration inside",
+    ),
+    pytest.param(
+        "\n" + DECLARED.format("UTF-8") + DRAWING,
+        "processing instruction",
+        id="declaration after a newline",
+    ),
+    pytest.param(
+        DRAWING.replace("<title>", "<script>alert(1)</script><title>"), "<script>", id="script"
+    ),
+    pytest.param(
+        DRAWING.replace("viewBox", 'onload="alert(1)" viewBox'), "event handler", id="onload"
+    ),
+    pytest.param(
+        DRAWING.replace("<title>", '<image href="https://evil.test/x.png"/><title>'),
+        "external",
+        id="external href",
+    ),
+]
+
+
+@pytest.mark.parametrize(("bom", "declaration", "encoding"), ACCEPTED_ENCODINGS)
+@pytest.mark.parametrize(("svg", "message"), HOSTILE)
+def test_a_hostile_svg_is_refused_in_every_encoding(
+    library, bom, declaration, encoding, svg, message
+):
+    client, root = library
+    before = files_under(root)
+    data = encoded(svg, bom, declaration, encoding)
+    response = upload(client, "/api/library/misc/evil/icon", data, "e.svg", "image/svg+xml")
+    assert response.status_code == 400
+    assert response.json["field"] == "icon"
+    assert message in response.json["error"]
+    assert files_under(root) == before
+
+
+def declared_as(name, codec):
+    return (DECLARED.format(name) + DRAWING).encode(codec, "xmlcharrefreplace")
+
+
+UNSUPPORTED = "SVG must be encoded in UTF-8 or UTF-16"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param(
+            codecs.BOM_UTF32_LE + DRAWING.encode("utf-32-le"), UNSUPPORTED, id="utf-32-le"
+        ),
+        pytest.param(
+            codecs.BOM_UTF32_BE + DRAWING.encode("utf-32-be"), UNSUPPORTED, id="utf-32-be"
+        ),
+        pytest.param(declared_as("ISO-2022-JP", "iso-2022-jp"), UNSUPPORTED, id="iso-2022-jp"),
+        pytest.param(declared_as("UTF-7", "utf-7"), UNSUPPORTED, id="utf-7"),
+        pytest.param(declared_as("ISO-8859-1", "latin-1"), UNSUPPORTED, id="iso-8859-1"),
+        pytest.param(declared_as("EBCDIC-CP-US", "ascii"), UNSUPPORTED, id="ebcdic declared"),
+        pytest.param(declared_as("cp037", "cp037"), "not valid UTF-8", id="ebcdic bytes"),
+        pytest.param(
+            codecs.BOM_UTF16_LE + (DECLARED.format("ISO-8859-1") + DRAWING).encode("utf-16-le"),
+            UNSUPPORTED,
+            id="utf-16 BOM declared iso-8859-1",
+        ),
+        pytest.param(
+            codecs.BOM_UTF16_LE + (DECLARED.format("UTF-8") + DRAWING).encode("utf-16-le"),
+            "does not match",
+            id="utf-16 BOM declared utf-8",
+        ),
+        pytest.param(
+            codecs.BOM_UTF8 + declared_as("UTF-16", "utf-8"),
+            "byte order mark",
+            id="utf-8 BOM declared utf-16",
+        ),
+        pytest.param(
+            declared_as("UTF-16", "utf-8"), "byte order mark", id="utf-16 declared, ascii"
+        ),
+        pytest.param(
+            declared_as("UTF-16", "utf-16-le"), "byte order mark", id="utf-16-le without BOM"
+        ),
+        pytest.param(
+            declared_as("UTF-16", "utf-16-be"), "byte order mark", id="utf-16-be without BOM"
+        ),
+        pytest.param(
+            DRAWING.encode("utf-16-le"), "byte order mark", id="utf-16-le undeclared without BOM"
+        ),
+        pytest.param(
+            DRAWING.encode("utf-8").replace("ü".encode(), b"\xfc"),
+            "not valid UTF-8",
+            id="invalid utf-8",
+        ),
+        pytest.param(
+            codecs.BOM_UTF16_LE
+            + DRAWING.replace("✓", "\ud800").encode("utf-16-le", "surrogatepass"),
+            "not valid UTF-16",
+            id="lone surrogate",
+        ),
+        pytest.param(DRAWING.replace("✓", "\x00").encode(), "U+0000", id="NUL"),
+        pytest.param(
+            (" " + SVG.decode()).encode("utf-16-le"), "U+0000", id="utf-16-le after a space"
+        ),
+    ],
+)
+def test_an_svg_in_another_encoding_or_not_decodable_is_refused(library, data, message):
+    client, root = library
+    before = files_under(root)
+    response = upload(client, "/api/library/misc/odd/icon", data, "o.svg", "image/svg+xml")
+    assert response.status_code == 400
+    assert response.json["field"] == "icon"
+    assert message in response.json["error"]
+    assert files_under(root) == before
 
 
 @pytest.mark.parametrize(

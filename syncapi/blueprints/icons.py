@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from syncapi import auth
 from syncapi.errors import ApiError
 from syncapi.repositories import icon_library
-from syncapi.schemas.icons import FORMATS, NAME, IconError, extension_for, library_name
+from syncapi.schemas.icons import FORMATS, NAME, IconError, checked_icon, library_name
 
 bp = Blueprint("icons", __name__)
 
@@ -80,7 +80,7 @@ def _save(category, name, icon):
     if len(data) > MAX_ICON_BYTES:
         raise ApiError(413, "File too large (max 5 MB)")
     try:
-        extension = extension_for(icon.mimetype, data)
+        extension, data = checked_icon(icon.mimetype, data)
     except IconError as error:
         raise ApiError(400, str(error), field="icon") from None
     filename = icon_library.save(category, name, extension, data)
