@@ -454,20 +454,28 @@ UNSUPPORTED = "SVG must be encoded in UTF-8 or UTF-16"
         ),
         pytest.param(
             codecs.BOM_UTF8 + declared_as("UTF-16", "utf-8"),
-            "byte order mark",
+            "must start with a byte order mark",
             id="utf-8 BOM declared utf-16",
         ),
         pytest.param(
-            declared_as("UTF-16", "utf-8"), "byte order mark", id="utf-16 declared, ascii"
+            declared_as("UTF-16", "utf-8"),
+            "must start with a byte order mark",
+            id="utf-16 declared, ascii",
         ),
         pytest.param(
-            declared_as("UTF-16", "utf-16-le"), "byte order mark", id="utf-16-le without BOM"
+            declared_as("UTF-16", "utf-16-le"),
+            "must start with a byte order mark",
+            id="utf-16-le without BOM",
         ),
         pytest.param(
-            declared_as("UTF-16", "utf-16-be"), "byte order mark", id="utf-16-be without BOM"
+            declared_as("UTF-16", "utf-16-be"),
+            "must start with a byte order mark",
+            id="utf-16-be without BOM",
         ),
         pytest.param(
-            DRAWING.encode("utf-16-le"), "byte order mark", id="utf-16-le undeclared without BOM"
+            DRAWING.encode("utf-16-le"),
+            "must start with a byte order mark",
+            id="utf-16-le undeclared without BOM",
         ),
         pytest.param(
             DRAWING.encode("utf-8").replace("ü".encode(), b"\xfc"),
