@@ -31,7 +31,7 @@ def ensure_indexes():
     except ConnectionFailure:
         raise click.ClickException("MongoDB unavailable") from None
     if problems:
-        raise click.ClickException(f"{problems} index(es) not created; no data was changed")
+        raise click.ClickException(f"{problems} problem(s) found; no data was changed")
     if contested:
         raise click.ClickException(
             f"{contested} machine id(s) registered in two organizations: give each to its"
@@ -48,6 +48,7 @@ def _ensure_every_index(client):
             specs = indexes.SHARED_INDEXES
         elif tenancy.is_tenant_name(database):
             specs = indexes.tenant_specs(list(applications.settings_by_id(db)))
+            total += _report_colliding_applications(db)
         else:
             continue
         problems = indexes.ensure_all(db, specs)
@@ -57,6 +58,19 @@ def _ensure_every_index(client):
         if not problems:
             click.echo(f"{database}: all indexes in place")
     return total
+
+
+def _report_colliding_applications(db):
+    """Registrations older code let in whose collections are used for something else: no
+    route serves them (they would read or write that collection)."""
+    colliding = applications.colliding_ids(db)
+    for application_id in colliding:
+        click.echo(
+            f"{db.name}: application {application_id!r} is not served: its collections would"
+            f" be used for something else ({application_id}_devices…); register it anew"
+            " under another id"
+        )
+    return len(colliding)
 
 
 def _register_machines(client, shared_db):

@@ -1,10 +1,34 @@
-"""The one rule for ids that become database or collection names (spec README §2, §10)."""
+"""The rules for ids that become database or collection names (spec README §2, §4, §10)."""
 
 import re
 
 IDENTIFIER_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
 
+# An application owns `{applicationId}_{suffix}` for each of these.
+APPLICATION_SUFFIXES = ("devices", "config", "connectors")
+# What else a tenant database holds (spec README §4); `oilmonitor_devices` is the oil-monitor
+# product's own, read-only collection.
+TENANT_COLLECTIONS = frozenset(
+    {
+        "config",
+        "users",
+        "gateways",
+        "connectors",
+        "functions",
+        "monitoreo-cnc_events",
+        "oilmonitor_devices",
+    }
+)
+
 
 def is_identifier(value):
     return isinstance(value, str) and IDENTIFIER.fullmatch(value) is not None
+
+
+def is_application_id(value):
+    """An id whose `{applicationId}_*` collections are the application's alone: it follows
+    the identifier rule and none of them is a collection used for something else."""
+    return is_identifier(value) and not any(
+        f"{value}_{suffix}" in TENANT_COLLECTIONS for suffix in APPLICATION_SUFFIXES
+    )

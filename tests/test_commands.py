@@ -48,7 +48,7 @@ def test_reports_the_duplicates_that_block_an_index_and_changes_no_data(app, mon
     assert result.exit_code == 1
     report = "legacy.users: index email_unique blocked by duplicates:"
     assert f"{report} email='ana@example.com' (2 documents)" in result.output
-    assert "1 index(es) not created; no data was changed" in result.output
+    assert "1 problem(s) found; no data was changed" in result.output
     assert {name: docs for name, docs in snapshot(legacy).items() if docs} == before
     assert "gatewayId_unique" in legacy.gateways.index_information()
 
@@ -145,3 +145,12 @@ def test_an_unreachable_mongodb_is_one_line():
     close_clients(app)
     assert result.exit_code == 1
     assert result.output == "Error: MongoDB unavailable\n"
+
+
+def test_reports_registrations_whose_collections_are_used_for_something_else(app, mongo):
+    mongo["legacy"].config.insert_one(
+        {"key": "applications", "value": {"applicationSettings": {"oilmonitor": {"name": "O"}}}}
+    )
+    result = run_ensure_indexes(app)
+    assert result.exit_code == 1
+    assert "legacy: application 'oilmonitor' is not served" in result.output

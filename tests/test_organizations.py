@@ -519,6 +519,7 @@ def test_duplicate_application_is_409(client, cnc):
         ({"applicationId": "robo\n", "name": "X"}, "applicationId"),
         ({"applicationId": "a" * 64, "name": "X"}, "applicationId"),
         ({"applicationId": OPERATOR, "name": "X"}, "applicationId"),
+        ({"applicationId": "oilmonitor", "name": "X"}, "applicationId"),
         ({"applicationId": "robo"}, "name"),
         ({"applicationId": "robo", "name": " "}, "name"),
         ({"applicationId": "robo", "name": "X", "status": "paused"}, "status"),
@@ -964,6 +965,7 @@ def odd_registry(acme):
                     "cnc": {"name": "CNC", "applicationId": "forged", "deviceCount": 99},
                     "broken": "not an object",
                     "Legacy App": {"name": "Unreachable"},
+                    "oilmonitor": {"name": "Its devices would be oilmonitor_devices"},
                 },
                 "availableApplications": "not a list",
             },
@@ -984,6 +986,15 @@ def test_registry_entries_that_are_not_applications_are_skipped_everywhere(clien
     assert stats.json["totalDevices"] == 1
     assert organizations.json[0]["applicationCount"] == 1
     assert client.get(f"{ORG}/applications/broken").status_code == 404
+    assert client.get(f"{ORG}/applications/oilmonitor/devices").status_code == 404
+
+
+def test_an_application_cannot_take_the_oil_monitor_collection(client, acme):
+    acme.oilmonitor_devices.insert_one({"eui": "A1"})
+    response = client.post(f"{ORG}/applications", json={"applicationId": "oilmonitor", "name": "O"})
+    assert (response.status_code, response.json["field"]) == (400, "applicationId")
+    assert "oilmonitor_devices" in response.json["error"]
+    assert [doc["eui"] for doc in acme.oilmonitor_devices.find()] == ["A1"]
 
 
 def test_stored_settings_never_override_computed_fields(client, odd_registry):

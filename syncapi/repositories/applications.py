@@ -10,19 +10,18 @@ reader skips it alike (listed nowhere, counted nowhere, 404 when asked for).
 from pymongo.errors import CollectionInvalid, OperationFailure
 
 from syncapi.errors import ApiError
-from syncapi.identifiers import is_identifier
+from syncapi.identifiers import APPLICATION_SUFFIXES, is_application_id, is_identifier
 from syncapi.repositories import indexes, machine_claims
 from syncapi.serialization import iso_now
 
 REGISTRY = {"key": "applications"}
-OWNED_SUFFIXES = ("devices", "config", "connectors")
 SHARED_COLLECTIONS = ("monitoreo-cnc_events", "functions")
 COMPUTED_FIELDS = ("applicationId", "deviceCount", "lastModified")
 
 
 def app_collection(db, application_id, suffix):
     """`{applicationId}_{suffix}`, only ever for ids that pass the identifier rule."""
-    if not is_identifier(application_id):
+    if not is_application_id(application_id):
         raise ValueError(f"not an application id: {application_id!r}")
     return db[f"{application_id}_{suffix}"]
 
@@ -44,8 +43,18 @@ def _entries(value):
     return {
         key: entry
         for key, entry in settings.items()
-        if is_identifier(key) and isinstance(entry, dict)
+        if is_application_id(key) and isinstance(entry, dict)
     }
+
+
+def colliding_ids(db):
+    """Registered ids that follow the identifier rule but whose collections are used for
+    something else (`oilmonitor`): skipped by every reader, reported by `db ensure-indexes`."""
+    value = registry(db)
+    settings = value.get("applicationSettings") if isinstance(value, dict) else None
+    if not isinstance(settings, dict):
+        return []
+    return [key for key in settings if is_identifier(key) and not is_application_id(key)]
 
 
 def find_application(db, application_id):
@@ -186,7 +195,7 @@ def delete_application(db, shared_db, application_id):
     machine ids are released last, once nothing can read them through this app."""
     db.config.update_one(REGISTRY, {"$unset": {f"value.applicationSettings.{application_id}": ""}})
     _sync_lists(db)
-    for suffix in OWNED_SUFFIXES:
+    for suffix in APPLICATION_SUFFIXES:
         app_collection(db, application_id, suffix).drop()
     for name in SHARED_COLLECTIONS:
         db[name].delete_many({"applicationId": application_id})

@@ -1,10 +1,21 @@
+from marshmallow import ValidationError
+
+from syncapi.identifiers import APPLICATION_SUFFIXES, is_application_id
 from syncapi.schemas.base import BaseSchema, identifier, one_of, text, wire
 
 STATUSES = ("active", "inactive")
 
 
+def owns_its_collections(value):
+    """`oilmonitor` would make `oilmonitor_devices` (the oil-monitor product's read-only
+    collection) its device collection: refused, like any id naming a collection in use."""
+    if not is_application_id(value):
+        names = ", ".join(f"{value}_{suffix}" for suffix in APPLICATION_SUFFIXES)
+        raise ValidationError(f"would name collections used for something else ({names})")
+
+
 class ApplicationSchema(BaseSchema):
-    application_id = text(identifier, required=True, **wire("applicationId"))
+    application_id = text(identifier, owns_its_collections, required=True, **wire("applicationId"))
     name = text(required=True)
     description = text(load_default="")
     status = one_of(STATUSES, load_default="active")
