@@ -7,7 +7,13 @@ Views and repositories raise; nothing else builds an error response. Bodies carr
 import logging
 
 from marshmallow import ValidationError
-from pymongo.errors import ConfigurationError, ConnectionFailure, DuplicateKeyError
+from pymongo.errors import (
+    ConfigurationError,
+    ConnectionFailure,
+    DocumentTooLarge,
+    DuplicateKeyError,
+    OperationFailure,
+)
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -19,6 +25,16 @@ HTTP_MESSAGES = {
     413: "Payload too large",
     429: "Too many requests, try again later",
 }
+
+# MongoDB stores a document of at most 16 MiB (the server's maxBsonObjectSize, 16777216
+# bytes). pymongo refuses an oversized insert before sending it (DocumentTooLarge); the
+# server fails a write whose result would be larger: code 17419 "Resulting document after
+# update is larger than 16777216", 17420 for an upsert's new document, 10334
+# BSONObjectTooLarge elsewhere (WriteError and OperationFailure carry the code).
+# A request cannot send that much (MAX_CONTENT_LENGTH), but repeated `$set`s of new keys
+# can grow a stored document past it.
+DOCUMENT_TOO_LARGE_CODES = frozenset({10334, 17419, 17420})
+DOCUMENT_TOO_LARGE = "Document too large: MongoDB stores at most 16 MB per document"
 
 # marshmallow's built-in messages, said as the phrase that follows the field's name.
 FIELD_PHRASES = {
@@ -99,6 +115,16 @@ def register_error_handlers(app):
     def handle_duplicate(error):
         # Repositories name the duplicate; this catches a unique index they did not expect.
         return {"error": "Duplicate value"}, 409
+
+    @app.errorhandler(DocumentTooLarge)
+    def handle_document_too_large(error):
+        return {"error": DOCUMENT_TOO_LARGE}, 413
+
+    @app.errorhandler(OperationFailure)
+    def handle_operation_failure(error):
+        if error.code in DOCUMENT_TOO_LARGE_CODES:
+            return handle_document_too_large(error)
+        return handle_unexpected(error)
 
     @app.errorhandler(ConnectionFailure)
     @app.errorhandler(ConfigurationError)  # e.g. a mongodb+srv:// name that does not resolve

@@ -6,10 +6,13 @@ Keys keep their stored order: the console and humans read documents as written.
 
 import base64
 import math
+import re
 from datetime import UTC, datetime
 
 from bson import Decimal128
 from flask.json.provider import DefaultJSONProvider
+
+LONE_SURROGATE = re.compile("[\\ud800-\\udfff]")  # left unpaired by a JSON parser
 
 
 def clock():
@@ -66,7 +69,14 @@ class SyncJSONProvider(DefaultJSONProvider):
     ensure_ascii = False
 
     def dumps(self, obj, **kwargs):
-        return super().dumps(to_jsonable(obj), **kwargs)
+        """JSON text that UTF-8 can carry: a lone UTF-16 surrogate (in an error naming what
+        a client sent, or in a stored string) is written as a `\\udXXX` escape, where
+        `ensure_ascii=False` would leave it raw and encoding the answer would fail."""
+        value = to_jsonable(obj)
+        text = super().dumps(value, **kwargs)
+        if LONE_SURROGATE.search(text):
+            return super().dumps(value, **{**kwargs, "ensure_ascii": True})
+        return text
 
     def loads(self, s, **kwargs):
         """Standard JSON only: `NaN` and `Infinity` are not JSON, so a body carrying them is
