@@ -1,6 +1,8 @@
 """Hostile keys and values, empty bodies, bounded strings, oversized documents (spec README
 §10): refused with a 4xx naming what is wrong, on every write route, changing nothing."""
 
+import json
+
 import mongomock
 import pytest
 from pymongo.errors import DocumentTooLarge, OperationFailure, WriteError
@@ -9,7 +11,135 @@ from config import TestingConfig
 from syncapi import create_app
 from syncapi.errors import ApiError
 from syncapi.extensions import close_clients
-from tests.conftest import APP, snapshot
+from tests.conftest import APP, JWT_SECRET, ORG, snapshot
+from tests.test_app import SAMPLE_VALUES
+
+# Write routes that take no JSON body: icon uploads are multipart, logout has no body.
+NO_JSON_BODY = {"icons.upload_icon", "icons.upload_icon_by_form", "auth.logout"}
+ARRAY_BODY = {"applications.replace_event_classes"}
+WRITE_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def write_routes():
+    """(endpoint, method, path) of every route that reads a JSON body, from the URL map, so
+    a route added later is covered the day it is added."""
+    routes = []
+    for rule in create_app(TestingConfig()).url_map.iter_rules():
+        if rule.endpoint in NO_JSON_BODY or not rule.methods & WRITE_METHODS:
+            continue
+        path = rule.build({name: SAMPLE_VALUES[name] for name in rule.arguments})[1]
+        for method in sorted(rule.methods & WRITE_METHODS):
+            routes.append(pytest.param(rule.endpoint, method, path, id=f"{method} {path}"))
+    return routes
+
+
+WRITE_ROUTES = write_routes()
+
+
+def test_the_write_routes_cover_every_mount():
+    paths = {param.values[2] for param in WRITE_ROUTES}
+    assert {"/api/auth/login", f"{APP}/devices", "/device/CN1", ORG} <= paths
+    assert "/api/services/6650a1b2c3d4e5f601234567" in paths
+    assert len(WRITE_ROUTES) >= 25
+
+
+@pytest.fixture
+def world(app, client, cnc, mongo):
+    """acme with monitoreo-cnc and its algebraic function `fn_1` (evaluate looks it up before
+    reading the body), and a secret so that login reads its body."""
+    app.config["JWT_SECRET"] = JWT_SECRET
+    function = {"id": "fn_1", "name": "F", "variables": ["x"], "expression": "x"}
+    functions = "/api/applications/acme/applications/monitoreo-cnc/functions"
+    assert client.post(functions, json=function).status_code == 201
+    return mongo
+
+
+def everything(mongo):
+    return {name: snapshot(mongo[name]) for name in sorted(mongo.list_database_names())}
+
+
+def send(client, method, path, raw):
+    return client.open(path, method=method, data=raw, content_type="application/json")
+
+
+# Hostile keys and values: (raw JSON body, the field named)
+
+HOSTILE_BODIES = [
+    ('{"$set": {"name": "x"}}', "$set"),
+    ('{"name": "x", "$where": "sleep(1000)"}', "$where"),
+    ('{"__proto__": {"isAdmin": true}}', "__proto__"),
+    ('{"properties": {"__proto__": {"isAdmin": true}}}', "properties.__proto__"),
+    ('{"a": [0, {"__proto__": 1}]}', "a[1].__proto__"),
+    ('{"name": "\\ud800"}', "name"),
+    ('{"properties": {"note": ["ok", "\\udfff"]}}', "properties.note[1]"),
+    ('{"x\\ud800y": 1}', "x\\ud800y"),
+    ('{"properties": {"\\udc00": 1}}', "properties.\\udc00"),
+    ('{"n": 1e999}', "n"),
+    ('{"a": [0, {"b": -1e999}]}', "a[1].b"),
+    ('{"deep": ' + "[" * 40 + "]" * 40 + "}", "deep" + "[0]" * 32),
+]
+
+
+def as_body_of(endpoint, raw, field):
+    """An array route gets the hostile object as its first item."""
+    if endpoint in ARRAY_BODY:
+        return f"[{raw}]", f"[0].{field}"
+    return raw, field
+
+
+@pytest.mark.parametrize(("endpoint", "method", "path"), WRITE_ROUTES)
+@pytest.mark.parametrize(("raw", "field"), HOSTILE_BODIES)
+def test_every_write_route_refuses_hostile_keys_and_values(
+    client, world, endpoint, method, path, raw, field
+):
+    raw, field = as_body_of(endpoint, raw, field)
+    before = everything(world)
+
+    response = send(client, method, path, raw)
+
+    assert response.status_code == 400, response.data
+    assert response.json["field"] == field
+    assert response.json["error"].startswith(f"{field} ")
+    assert everything(world) == before
+
+
+def test_a_surrogate_key_is_named_in_text_that_encodes(client, world):
+    response = send(client, "POST", f"{ORG}/users", '{"name": "A", "email": "a@x", "k\\ud800": 1}')
+
+    assert response.status_code == 400
+    assert json.loads(response.data.decode("utf-8"))["field"] == "k\\ud800"
+    assert response.json["error"] == "k\\ud800 is not valid text (it holds a lone UTF-16 surrogate)"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "stored"),
+    [
+        ("PUT", "/device/CN1", {"name": "N", "$set": {"x": 1}}, "legacy device"),
+        ("PUT", "/api/services/{id}", {"enabled": False, "$rename": {"a": "b"}}, "service"),
+        ("PUT", ORG, {"name": "N", "$unset": ""}, "organization"),
+    ],
+)
+def test_routes_that_drop_unknown_keys_still_refuse_operator_keys(
+    client, world, method, path, body, stored
+):
+    """Where other unknown keys are dropped or ignored, a `$` key is still a 400."""
+    assert client.post("/device/new", json={"machineId": "CN1"}).status_code == 201
+    service = {"name": "s", "type": "redis", "configuration": {}}
+    service_id = client.post("/api/services", json=service).json["_id"]
+    before = everything(world)
+
+    response = client.open(path.format(id=service_id), method=method, json=body)
+
+    assert response.status_code == 400
+    assert response.json["field"] == next(key for key in body if key.startswith("$"))
+    assert everything(world) == before
+
+
+def test_nested_operator_keys_are_named_by_the_schema(client, cnc):
+    """Below the top level, the schema's rules speak: `name` must be a string."""
+    response = client.post(f"{APP}/devices", json={"machineId": "M", "name": {"$gt": ""}})
+    assert response.status_code == 400
+    assert response.json["field"] == "name"
 
 
 def test_an_error_text_holding_a_lone_surrogate_still_encodes():
@@ -26,6 +156,186 @@ def test_an_error_text_holding_a_lone_surrogate_still_encodes():
     assert response.status_code == 400
     assert response.data.decode("utf-8").isascii()
     assert response.json == {"error": "bad \ud800 value", "field": "k\udc00"}
+
+
+# Bodies of zero bytes
+
+
+@pytest.mark.parametrize(("endpoint", "method", "path"), WRITE_ROUTES)
+def test_every_write_route_refuses_a_body_of_zero_bytes(client, world, endpoint, method, path):
+    before = everything(world)
+
+    response = send(client, method, path, b"")
+
+    assert response.status_code == 400
+    assert response.json == {"error": "Invalid JSON body"}
+    assert everything(world) == before
+
+
+def test_a_delete_declared_as_json_with_no_body_works(client, acme):
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW-01", "name": "G"})
+
+    response = client.delete(f"{ORG}/gateways/GW-01", data=b"", content_type="application/json")
+
+    assert response.status_code == 200
+    assert acme.gateways.count_documents({}) == 0
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", None])
+def test_logout_takes_zero_bytes_of_any_type(client, content_type):
+    response = client.post("/api/auth/logout", data=b"", content_type=content_type)
+    assert response.status_code == 200
+
+
+# Bounded strings: (route, body where V stands for the string, field, its cap)
+
+V = object()
+ROUTES = {
+    "organization": ("PUT", ORG),
+    "user": ("POST", f"{ORG}/users"),
+    "gateway": ("POST", f"{ORG}/gateways"),
+    "application": ("POST", f"{ORG}/applications"),
+    "device": ("POST", f"{APP}/devices"),
+    "device update": ("PUT", f"{APP}/devices/CN1"),
+    "legacy device": ("POST", "/device/new"),
+    "connector": ("POST", f"{ORG}/connectors"),
+    "event class": ("POST", "/api/applications/acme/applications/monitoreo-cnc/event-classes"),
+    "function": ("POST", "/api/applications/acme/applications/monitoreo-cnc/functions"),
+    "service": ("POST", "/api/services"),
+}
+DEVICE = {"machineId": "M"}
+EVENT = {"id": "e", "class": "C"}
+CONNECTOR = {"name": "C", "driver": "d"}
+EVENT_CLASS = {"class": "C", "topic": "t", "type": "STR"}
+FUNCTION = {"name": "F", "variables": [], "expression": "1"}
+SERVICE = {"name": "s", "type": "redis", "configuration": {}}
+STRING_CAPS = [
+    ("organization", {"name": V}, "name", 200),
+    ("organization", {"description": V}, "description", 2_000),
+    ("organization", {"email": V}, "email", 254),
+    ("organization", {"website": V}, "website", 10_000),
+    ("user", {"name": V, "email": "a@x"}, "name", 200),
+    ("user", {"name": "A", "email": V}, "email", 254),
+    ("gateway", {"gatewayId": V, "name": "G"}, "gatewayId", 128),
+    ("gateway", {"gatewayId": "G", "name": V}, "name", 200),
+    ("gateway", {"gatewayId": "G", "name": "G", "status": V}, "status", 200),
+    ("gateway", {"gatewayId": "G", "name": "G", "location": V}, "location", 10_000),
+    ("application", {"applicationId": "b", "name": V}, "name", 200),
+    ("application", {"applicationId": "b", "name": "B", "description": V}, "description", 2_000),
+    ("device", {"machineId": V}, "machineId", 128),
+    ("device", {**DEVICE, "name": V}, "name", 200),
+    ("device", {**DEVICE, "connectors": [V]}, "connectors[0]", 200),
+    ("device", {**DEVICE, "events": [{"id": V, "class": "C"}]}, "events[0].id", 128),
+    ("device", {**DEVICE, "events": [{**EVENT, "class": V}]}, "events[0].class", 200),
+    ("device", {**DEVICE, "events": [{**EVENT, "label": V}]}, "events[0].label", 200),
+    ("device", {**DEVICE, "properties": {"notes": ["a", V]}}, "properties.notes[1]", 10_000),
+    ("device", {**DEVICE, "firmware": V}, "firmware", 10_000),
+    ("device update", {"name": V}, "name", 200),
+    ("legacy device", {**DEVICE, "name": V}, "name", 200),
+    ("legacy device", {**DEVICE, "organizationId": V}, "organizationId", 128),
+    ("legacy device", {**DEVICE, "properties": {"p": V}}, "properties.p", 10_000),
+    ("connector", {"name": V, "driver": "d"}, "name", 200),
+    ("connector", {**CONNECTOR, "driver": V}, "driver", 200),
+    ("connector", {**CONNECTOR, "description": V}, "description", 2_000),
+    ("connector", {**CONNECTOR, "properties": {"host": V}}, "properties.host", 10_000),
+    ("event class", {**EVENT_CLASS, "id": V}, "id", 128),
+    ("event class", {**EVENT_CLASS, "class": V}, "class", 200),
+    ("event class", {**EVENT_CLASS, "topic": V}, "topic", 10_000),
+    ("event class", {**EVENT_CLASS, "auth_values": [V]}, "auth_values[0]", 10_000),
+    ("function", {**FUNCTION, "id": V}, "id", 128),
+    ("function", {**FUNCTION, "name": V}, "name", 200),
+    ("function", {**FUNCTION, "variables": [V]}, "variables[0]", 200),
+    ("function", {**FUNCTION, "description": V}, "description", 2_000),
+    ("service", {**SERVICE, "name": V}, "name", 200),
+    ("service", {**SERVICE, "configuration": {"h": [{"u": V}]}}, "configuration.h[0].u", 10_000),
+]  # fmt: skip
+
+
+def string_of(length, field):
+    """`length` characters the field takes: an email holds `@`, a website is a URL."""
+    if field == "email":
+        return "x" * (length - 2) + "@x"
+    if field == "website":
+        return "https://x.test/" + "p" * (length - 15)
+    return "x" * length
+
+
+def fill(template, value):
+    if template is V:
+        return value
+    if isinstance(template, dict):
+        return {key: fill(item, value) for key, item in template.items()}
+    if isinstance(template, list):
+        return [fill(item, value) for item in template]
+    return template
+
+
+@pytest.mark.parametrize(("route", "body", "field", "cap"), STRING_CAPS)
+def test_a_string_over_its_cap_is_refused(client, world, route, body, field, cap):
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    before = everything(world)
+    method, path = ROUTES[route]
+
+    response = client.open(path, method=method, json=fill(body, string_of(cap + 1, field)))
+
+    assert response.status_code == 400
+    assert response.json["field"] == field
+    assert response.json["error"].endswith(f" must be at most {cap} characters")
+    assert everything(world) == before
+
+
+@pytest.mark.parametrize(("route", "body", "field", "cap"), STRING_CAPS)
+def test_a_string_of_exactly_its_cap_is_stored(client, world, route, body, field, cap):
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    method, path = ROUTES[route]
+    value = string_of(cap, field)
+
+    response = client.open(path, method=method, json=fill(body, value))
+
+    assert response.status_code in (200, 201), response.json
+    assert value in json.dumps(everything(world), default=str)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"machineId": "M", "properties": {"k" * 201: 1}}, "properties." + "k" * 201),
+        ({"machineId": "M", "k" * 201: 1}, "k" * 201),
+    ],
+)
+def test_a_key_of_a_free_object_is_at_most_200_characters(client, cnc, body, field):
+    response = client.post(f"{APP}/devices", json=body)
+    assert response.status_code == 400
+    assert response.json == {
+        "error": f"{field} is too long a key (at most 200 characters)",
+        "field": field,
+    }
+    assert cnc["monitoreo-cnc_devices"].count_documents({}) == 0
+    accepted = client.post(f"{APP}/devices", json={"machineId": "M", "k" * 200: 1})
+    assert accepted.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("field", "cap"), [("organizationId", 128), ("email", 254), ("password", 1024)]
+)
+def test_login_refuses_strings_over_their_cap(client, world, field, cap):
+    login = {"organizationId": "acme", "email": "a@x", "password": "password1"}
+
+    response = client.post("/api/auth/login", json={**login, field: "x" * (cap + 1)})
+    at_cap = client.post("/api/auth/login", json={**login, field: "x" * cap})
+
+    assert response.status_code == 400
+    assert response.json == {"error": f"{field} must be at most {cap} characters", "field": field}
+    assert at_cap.status_code == 401
+
+
+def test_a_current_password_is_at_most_1024_characters(client, world):
+    response = client.put(
+        f"{ORG}/users/6650a1b2c3d4e5f601234567/password",
+        json={"password": "password1", "currentPassword": "x" * 1025},
+    )
+    assert response.status_code == 400
+    assert response.json["field"] == "currentPassword"
 
 
 # Documents MongoDB would refuse as larger than 16 MiB

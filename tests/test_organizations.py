@@ -173,10 +173,18 @@ def test_put_merges_into_existing_metadata(client, mongo, acme):
     assert "unknownKey" not in stored
 
 
-def test_put_accepts_an_empty_body(client, mongo):
-    response = client.put(ORG)
+def test_put_accepts_an_empty_object(client, mongo):
+    response = client.put(ORG, json={})
     assert response.status_code == 201
     assert mongo.list_database_names() == ["acme"]
+
+
+@pytest.mark.parametrize("content_type", ["application/json", None])
+def test_put_refuses_a_body_of_zero_bytes(client, mongo, content_type):
+    response = client.put(ORG, data=b"", content_type=content_type)
+    assert response.status_code == 400
+    assert response.json == {"error": "Invalid JSON body"}
+    assert mongo.list_database_names() == []
 
 
 @pytest.mark.parametrize(
@@ -202,6 +210,64 @@ def test_put_refuses_a_body_that_is_not_an_object(client, mongo, acme):
     assert response.status_code == 400
     assert response.json == {"error": "Invalid JSON body"}
     assert snapshot(acme) == before
+
+
+@pytest.mark.parametrize(
+    "website", ["https://acme.test", "http://acme.test:8080/a/b?c=d#e", "HTTPS://Acme.Test"]
+)
+def test_put_stores_an_http_or_https_website(client, acme, website):
+    response = client.put(ORG, json={"website": website})
+    assert response.status_code == 200
+    assert response.json["website"] == website
+    assert acme.config.find_one({"key": "organization"})["value"]["website"] == website
+
+
+@pytest.mark.parametrize("cleared", ["", None])
+def test_put_clears_the_website_with_an_empty_string_or_null(client, acme, cleared):
+    client.put(ORG, json={"website": "https://acme.test"})
+
+    response = client.put(ORG, json={"website": cleared})
+
+    assert response.status_code == 200
+    assert client.get(ORG).json["website"] is None
+    assert acme.config.find_one({"key": "organization"})["value"]["website"] is None
+
+
+@pytest.mark.parametrize(
+    "website",
+    [
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "ftp://acme.test",
+        "acme.test",
+        "//acme.test",
+        "https://",
+        "https:///path",
+        "https://acme .test",
+        "https://acme.test/\n",
+        " https://acme.test",
+        "http://[::1",
+        42,
+        ["https://acme.test"],
+    ],
+)
+def test_put_refuses_a_website_that_is_not_an_http_url(client, acme, website):
+    client.put(ORG, json={"website": "https://acme.test"})
+    before = snapshot(acme)
+
+    response = client.put(ORG, json={"website": website})
+
+    assert response.status_code == 400
+    assert response.json["field"] == "website"
+    assert snapshot(acme) == before
+
+
+@pytest.mark.parametrize(("email", "status"), [("", 200), ("a@b", 200), ("ab", 400)])
+def test_put_email_must_hold_an_at_sign_when_not_empty(client, acme, email, status):
+    response = client.put(ORG, json={"email": email})
+    assert response.status_code == status
+    if status == 200:
+        assert response.json["email"] == email
 
 
 # DELETE /api/organizations/{org}

@@ -9,18 +9,25 @@ from syncapi import auth, cache
 from syncapi.errors import ApiError
 from syncapi.repositories import machine_claims, shared
 from syncapi.repositories.timeseries import QueryError
+from syncapi.schemas.limits import hostile
 
 
-def json_body(expected=dict, message="Invalid JSON body", allow_empty=False):
-    """The parsed body, or a 400 with the route's own message when it is not `expected`."""
-    if allow_empty and not request.get_data():
-        return expected()
+def json_body(expected=dict, message="Invalid JSON body"):
+    """The parsed body, or a 400: the route's own message when it is not `expected`, else
+    naming the first hostile key or value (spec README §10), checked here so it holds
+    whatever the route's schema drops. Zero bytes are no JSON (`{}` is the empty body)."""
+    if not request.get_data():
+        raise ApiError(400, "Invalid JSON body")
     try:
         body = request.get_json(silent=True)
     except RecursionError:  # nesting deeper than any document MongoDB stores
         body = None
     if not isinstance(body, expected):
         raise ApiError(400, message)
+    found = hostile(body)
+    if found:
+        path, reason = found
+        raise ApiError(400, f"{path} {reason}", field=path)
     return body
 
 

@@ -64,7 +64,7 @@ def save_organization():
     exists = g.organization_exists
     if not exists and not auth.may_create_organizations():
         raise ApiError(404, "Organization not found")  # only a platform admin creates one
-    changes = OrganizationUpdateSchema().load(json_body(allow_empty=True))
+    changes = OrganizationUpdateSchema().load(json_body())
     stored = orgs.save_metadata(mongo_client(), g.organization_id, changes, exists)
     return orgs.summary(g.organization_id, stored), 200 if exists else 201
 

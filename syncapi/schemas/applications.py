@@ -2,6 +2,7 @@ from marshmallow import ValidationError
 
 from syncapi.identifiers import APPLICATION_SUFFIXES, is_application_id
 from syncapi.schemas.base import BaseSchema, identifier, one_of, text, wire
+from syncapi.schemas.limits import DESCRIPTION_LENGTH, NAME_LENGTH
 
 STATUSES = ("active", "inactive")
 
@@ -16,8 +17,8 @@ def owns_its_collections(value):
 
 class ApplicationSchema(BaseSchema):
     application_id = text(identifier, owns_its_collections, required=True, **wire("applicationId"))
-    name = text(required=True)
-    description = text(load_default="")
+    name = text(required=True, limit=NAME_LENGTH)
+    description = text(load_default="", limit=DESCRIPTION_LENGTH)
     status = one_of(STATUSES, load_default="active")
 
 

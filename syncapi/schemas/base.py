@@ -1,8 +1,11 @@
-"""What every schema shares: unknown keys refused, blank strings refused, no operator keys.
+"""What every schema shares: unknown keys refused, blank strings refused, no operator keys,
+every string bounded.
 
 A key starting with `$` is refused at any depth of what a schema loads (free objects such as
 `properties` included), so a request value never reaches MongoDB as an operator; so is any
 other value BSON cannot store (NUL in keys, integers beyond 64 bits, broken text, depth).
+Every string is bounded: declared fields by `text(limit=...)`, free ones by `unstorable`
+(the caps and the walks are in `limits`).
 """
 
 import math
@@ -10,9 +13,7 @@ import math
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
 
 from syncapi.identifiers import IDENTIFIER_PATTERN, is_identifier
-
-MAX_DEPTH = 32
-INT64 = range(-(2**63), 2**63)
+from syncapi.schemas.limits import ID_LENGTH, INT64, TEXT_LENGTH, unstorable
 
 
 def not_blank(value):
@@ -27,8 +28,8 @@ def identifier(value):
 
 def id_length(value):
     """Event-class and function ids (spec README §10); a `/` would make them unreachable."""
-    if not 1 <= len(value) <= 128 or "/" in value:
-        raise ValidationError("must be 1 to 128 characters without /")
+    if not 1 <= len(value) <= ID_LENGTH or "/" in value:
+        raise ValidationError(f"must be 1 to {ID_LENGTH} characters without /")
 
 
 def contains_at(value):
@@ -36,11 +37,21 @@ def contains_at(value):
         raise ValidationError("must contain @")
 
 
-def text(*validators, **options):
-    """A string field; `required=True` also refuses empty or blank strings."""
+def at_most(limit):
+    def check(value):
+        if len(value) > limit:
+            raise ValidationError(f"must be at most {limit} characters")
+
+    return check
+
+
+def text(*validators, limit=TEXT_LENGTH, **options):
+    """A string of at most `limit` characters; `required=True` also refuses empty or blank
+    strings. The limit is kept in the field's metadata for `db audit`."""
+    validators = (at_most(limit), *validators)
     if options.get("required"):
         validators = (not_blank, *validators)
-    return fields.String(validate=list(validators), **options)
+    return fields.String(validate=list(validators), metadata={"limit": limit}, **options)
 
 
 def is_number(value):
@@ -78,52 +89,6 @@ def wire(name):
 def one_of(choices, **options):
     message = "must be one of " + ", ".join(choices)
     return fields.String(validate=validate.OneOf(choices, error=message), **options)
-
-
-def _unstorable_key(key):
-    if not isinstance(key, str):
-        return None
-    if key.startswith("$"):
-        return "is not an allowed key (keys may not start with $)"
-    if "\x00" in key:
-        return "is not an allowed key (keys may not contain NUL)"
-    return _unstorable_scalar(key)
-
-
-def _unstorable_scalar(value):
-    if isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
-        return "is too large a number (64-bit integers at most)"
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "is not valid text"
-    return None
-
-
-def unstorable(data, path="", depth=0):
-    """(path, reason) of the first value MongoDB cannot take as sent, or None.
-
-    Operator keys (`$gt`) above all: a request value never reaches a query as an operator.
-    """
-    if depth > MAX_DEPTH:
-        return path, "is nested too deeply"
-    if isinstance(data, dict):
-        items = data.items()
-    elif isinstance(data, list):
-        items = enumerate(data)
-    else:
-        reason = _unstorable_scalar(data)
-        return (path, reason) if reason else None
-    for key, value in items:
-        here = f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else str(key))
-        reason = _unstorable_key(key)
-        if reason:
-            return here, reason
-        found = unstorable(value, here, depth + 1)
-        if found:
-            return found
-    return None
 
 
 class BaseSchema(Schema):

@@ -7,6 +7,7 @@ application create ignores them); each route chooses with `schema.load(body, unk
 from marshmallow import INCLUDE, fields
 
 from syncapi.schemas.base import BaseSchema, StrictBoolean, text
+from syncapi.schemas.limits import DESCRIPTION_LENGTH, NAME_LENGTH
 
 
 class CollectionSchema(BaseSchema):
@@ -22,9 +23,9 @@ class CollectionSchema(BaseSchema):
 class ConnectorSchema(BaseSchema):
     server_set = ("_id", "organizationId", "createdAt", "updatedAt")
 
-    name = text(required=True)
-    driver = text(required=True)
-    description = fields.String()
+    name = text(required=True, limit=NAME_LENGTH)
+    driver = text(required=True, limit=NAME_LENGTH)
+    description = text(limit=DESCRIPTION_LENGTH)
     properties = fields.Dict()
     collections = fields.Dict(keys=fields.String(), values=fields.Nested(CollectionSchema))
 

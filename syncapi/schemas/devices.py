@@ -7,9 +7,14 @@ store them as sent, legacy devices drop them) and in who sets `organizationId`.
 from marshmallow import EXCLUDE, INCLUDE, ValidationError, fields
 
 from syncapi.schemas.base import BaseSchema, text, wire
+from syncapi.schemas.limits import ID_LENGTH, NAME_LENGTH
 
 DeviceEventSchema = BaseSchema.from_dict(
-    {"id": text(required=True), "label": fields.String(), "class": text(required=True)},
+    {
+        "id": text(required=True, limit=ID_LENGTH),
+        "label": text(limit=NAME_LENGTH),
+        "class": text(required=True, limit=NAME_LENGTH),
+    },
     name="DeviceEventSchema",
 )
 
@@ -20,9 +25,9 @@ def machine_id_rule(value):
 
 
 class DeviceFieldsSchema(BaseSchema):
-    machine_id = text(machine_id_rule, required=True, **wire("machineId"))
-    name = fields.String()
-    connectors = fields.List(fields.String(), load_default=list)
+    machine_id = text(machine_id_rule, required=True, limit=ID_LENGTH, **wire("machineId"))
+    name = text(limit=NAME_LENGTH)
+    connectors = fields.List(text(limit=NAME_LENGTH), load_default=list)
     events = fields.List(fields.Nested(DeviceEventSchema), load_default=list)
     properties = fields.Dict(load_default=dict)
 
@@ -49,5 +54,5 @@ class LegacyDeviceSchema(DeviceFieldsSchema):
     class Meta:
         unknown = EXCLUDE
 
-    application_id = fields.String(**wire("applicationId"))
-    organization_id = fields.String(**wire("organizationId"))
+    application_id = text(limit=ID_LENGTH, **wire("applicationId"))
+    organization_id = text(limit=ID_LENGTH, **wire("organizationId"))

@@ -3,6 +3,7 @@
 from marshmallow import ValidationError, fields, post_load
 
 from syncapi.schemas.base import BaseSchema, Number, id_length, one_of, text
+from syncapi.schemas.limits import ID_LENGTH, NAME_LENGTH
 from syncapi.serialization import epoch_ms
 
 TYPES = ("STR", "INT", "FLOAT", "BOOL")
@@ -18,11 +19,11 @@ def pair_in_order(value):
 class EventClassSchema(BaseSchema):
     """`class` or `className` accepted, `class` stored; type-specific keys kept for their type."""
 
-    id = fields.String(validate=id_length)
-    event_class = text(required=True, data_key="class", attribute="class")
+    id = text(id_length, limit=ID_LENGTH)
+    event_class = text(required=True, limit=NAME_LENGTH, data_key="class", attribute="class")
     topic = text(required=True)
     type = one_of(TYPES, required=True)
-    auth_values = fields.List(fields.String())
+    auth_values = fields.List(text())
     values_range = fields.List(Number(), validate=pair_in_order)
 
     def adjust(self, data):

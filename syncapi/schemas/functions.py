@@ -4,34 +4,35 @@ from marshmallow import ValidationError, fields, post_load, validates_schema
 
 from syncapi import expressions
 from syncapi.schemas.base import BaseSchema, id_length, is_number, not_blank, one_of, text, wire
+from syncapi.schemas.limits import DESCRIPTION_LENGTH, ID_LENGTH, NAME_LENGTH
 
 ALGEBRAIC_TYPES = ("Algebraic Function", "Algebraic")  # the console's, the seed data's
 
 
 class CounterSchema(BaseSchema):
-    name = fields.String()
-    event_class = fields.String(**wire("eventClass"))
+    name = text(limit=NAME_LENGTH)
+    event_class = text(limit=NAME_LENGTH, **wire("eventClass"))
 
 
 class FunctionEventSchema(BaseSchema):
     """What feeds a variable: an event of a class, or a device property."""
 
     type = one_of(("event", "property"))
-    event_class = fields.String(**wire("eventClass"))
-    property = fields.String()
-    event = fields.String()
-    name = fields.String()
+    event_class = text(limit=NAME_LENGTH, **wire("eventClass"))
+    property = text(limit=NAME_LENGTH)
+    event = text(limit=NAME_LENGTH)
+    name = text(limit=NAME_LENGTH)
 
 
 class FunctionSchema(BaseSchema):
-    id = fields.String(validate=id_length)
-    name = text(required=True)
-    type = text(not_blank, load_default="Algebraic Function")
+    id = text(id_length, limit=ID_LENGTH)
+    name = text(required=True, limit=NAME_LENGTH)
+    type = text(not_blank, limit=NAME_LENGTH, load_default="Algebraic Function")
     counter = fields.Nested(CounterSchema, allow_none=True, load_default=None)
-    expression = fields.String()
-    variables = fields.List(fields.String(), required=True)
+    expression = text()
+    variables = fields.List(text(limit=NAME_LENGTH), required=True)
     events = fields.List(fields.Nested(FunctionEventSchema), load_default=list)
-    description = fields.String(load_default="")
+    description = text(limit=DESCRIPTION_LENGTH, load_default="")
 
     @validates_schema
     def counter_or_expression(self, data, **kwargs):

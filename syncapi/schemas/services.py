@@ -3,6 +3,7 @@
 from marshmallow import EXCLUDE, fields
 
 from syncapi.schemas.base import BaseSchema, StrictBoolean, one_of, text
+from syncapi.schemas.limits import NAME_LENGTH
 
 TYPES = ("mqtt", "kafka", "influxdb", "timescaledb_cloud", "timescaledb", "redis", "topics")
 
@@ -13,7 +14,7 @@ class ServiceSchema(BaseSchema):
     class Meta:
         unknown = EXCLUDE
 
-    name = text(required=True)
+    name = text(required=True, limit=NAME_LENGTH)
     type = one_of(TYPES, required=True)
     configuration = fields.Dict(required=True)
     enabled = StrictBoolean(load_default=True)

@@ -1,14 +1,15 @@
 from marshmallow import ValidationError, fields
 
-from syncapi.schemas.base import BaseSchema, contains_at, one_of, text
+from syncapi.schemas.base import BaseSchema, at_most, contains_at, one_of, text
+from syncapi.schemas.limits import EMAIL_LENGTH, ID_LENGTH, NAME_LENGTH
 
 ROLES = ("admin", "user", "viewer")
 STATUSES = ("active", "inactive")
 
 
 class UserSchema(BaseSchema):
-    name = text(required=True)
-    email = text(contains_at, required=True)
+    name = text(required=True, limit=NAME_LENGTH)
+    email = text(contains_at, required=True, limit=EMAIL_LENGTH)
     role = one_of(ROLES, load_default="user")
 
 
@@ -18,9 +19,12 @@ class UserUpdateSchema(UserSchema):
     status = one_of(STATUSES)
 
 
+PASSWORD_LENGTH = 1024
+
+
 def password_rule(value):
-    if not 8 <= len(value) <= 1024:
-        raise ValidationError("must be 8 to 1024 characters")
+    if not 8 <= len(value) <= PASSWORD_LENGTH:
+        raise ValidationError(f"must be 8 to {PASSWORD_LENGTH} characters")
 
 
 class UserCreateSchema(UserSchema):
@@ -31,10 +35,10 @@ class UserCreateSchema(UserSchema):
 
 class PasswordChangeSchema(BaseSchema):
     password = fields.String(required=True, validate=password_rule)
-    current_password = fields.String(data_key="currentPassword")
+    current_password = fields.String(validate=at_most(PASSWORD_LENGTH), data_key="currentPassword")
 
 
 class LoginSchema(BaseSchema):
-    organization_id = text(required=True, data_key="organizationId")
-    email = text(required=True)
-    password = fields.String(required=True)
+    organization_id = text(required=True, limit=ID_LENGTH, data_key="organizationId")
+    email = text(required=True, limit=EMAIL_LENGTH)
+    password = fields.String(required=True, validate=at_most(PASSWORD_LENGTH))
