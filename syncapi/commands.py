@@ -6,6 +6,7 @@ from flask.cli import AppGroup, with_appcontext
 from pymongo.errors import ConnectionFailure
 
 from syncapi import tenancy
+from syncapi.audit import audit_command
 from syncapi.extensions import default_db as shared_database
 from syncapi.extensions import mongo_client
 from syncapi.repositories import (
@@ -37,6 +38,9 @@ def ensure_indexes():
             f"{contested} machine id(s) registered in two organizations: give each to its"
             " owner with `flask --app wsgi machines claim`"
         )
+
+
+db_group.add_command(audit_command)
 
 
 def _ensure_every_index(client):

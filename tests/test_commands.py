@@ -1,4 +1,5 @@
-"""`flask db ensure-indexes`: brings databases that predate syncapi up to its unique indexes."""
+"""`flask db ensure-indexes`: brings databases that predate syncapi up to its unique indexes;
+`flask db audit`: finds stored values the input rules refuse."""
 
 from syncapi.commands import db_group
 from tests.conftest import APP, snapshot
@@ -63,6 +64,87 @@ def test_the_index_then_answers_409(app, client, mongo):
     run_ensure_indexes(app)
     client.post(f"{APP}/devices", json={"machineId": "CN1"})
     assert client.post(f"{APP}/devices", json={"machineId": "CN1"}).status_code == 409
+
+
+# flask db audit
+
+
+def run_audit(app):
+    return app.test_cli_runner().invoke(db_group, ["audit"])
+
+
+def every_database(mongo):
+    return {name: snapshot(mongo[name]) for name in sorted(mongo.list_database_names())}
+
+
+def test_audit_lists_stored_values_the_input_rules_refuse_and_changes_nothing(app, client, mongo):
+    """One of each rule, in two tenants (config, a tenant collection, an application's
+    collection) and in the shared database, written directly as older code could have.
+    (BSON cannot hold a lone surrogate: a real server never returns one.)"""
+    client.put("/api/organizations/acme", json={"name": "Acme"})
+    client.put("/api/organizations/globex", json={"name": "Globex"})
+    client.post("/api/organizations/acme/applications", json={"applicationId": "cnc", "name": "C"})
+    acme, globex, shared = mongo["acme"], mongo["globex"], mongo["syncapi"]
+    acme.config.update_one({"key": "organization"}, {"$set": {"value.website": "javascript:x"}})
+    acme.config.update_one(
+        {"key": "applications"}, {"$set": {"value.applicationSettings.cnc.name": "n" * 201}}
+    )
+    user = acme.users.insert_one({"name": "Ana", "email": "a" * 250 + "@x.test"}).inserted_id
+    device = acme.cnc_devices.insert_one(
+        {
+            "machineId": "M1",
+            "events": [{"id": "i" * 129, "class": "C"}],
+            "properties": {"__proto__": {"admin": True}, "level": float("inf")},
+            "notes": "x" * 10_001,
+        }
+    ).inserted_id
+    gateway = globex.gateways.insert_one({"gatewayId": "G", "name": "G", "at": -float("nan")})
+    service = shared.services.insert_one({"name": "s", "configuration": {"$where": "1"}})
+    legacy = shared.devices.insert_one({"machineId": "L", "properties": {"k" * 201: 1}})
+    before = every_database(mongo)
+
+    result = run_audit(app)
+
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"acme.config {acme.config.find_one({'key': 'organization'})['_id']}: "
+        "value.website must be an http or https URL",
+        f"acme.config {acme.config.find_one({'key': 'applications'})['_id']}: "
+        "value.applicationSettings.cnc.name must be at most 200 characters",
+        f"acme.users {user}: email must be at most 254 characters",
+        f"acme.cnc_devices {device}: events[0].id must be at most 128 characters",
+        f"acme.cnc_devices {device}: properties.__proto__ is not an allowed key",
+        f"acme.cnc_devices {device}: properties.level must be a finite number",
+        f"acme.cnc_devices {device}: notes must be at most 10000 characters",
+        f"globex.gateways {gateway.inserted_id}: at must be a finite number",
+        f"syncapi.devices {legacy.inserted_id}: properties.{'k' * 201} is too long a key "
+        "(at most 200 characters)",
+        f"syncapi.services {service.inserted_id}: configuration.$where is not an allowed key "
+        "(keys may not start with $)",
+        "Error: 10 stored value(s) break the input rules; nothing changed",
+    ]
+    assert every_database(mongo) == before
+
+
+def test_audit_of_data_written_through_the_api_finds_nothing(app, client, mongo):
+    seed_twice(app)
+    client.put("/api/organizations/autentiodev", json={"website": "https://autentio.test"})
+
+    result = run_audit(app)
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "every stored value follows the input rules\n"
+
+
+def test_audit_of_an_unreachable_mongodb_is_one_line():
+    from config import TestingConfig
+    from syncapi import create_app
+    from syncapi.extensions import close_clients
+
+    app = create_app(TestingConfig(MONGODB_URI="mongodb://127.0.0.1:1/", MONGODB_TIMEOUT_MS=50))
+    result = run_audit(app)
+    close_clients(app)
+    assert (result.exit_code, result.output) == (1, "Error: MongoDB unavailable\n")
 
 
 # flask seed-demo
