@@ -232,7 +232,6 @@ STRING_CAPS = [
     ("device", {**DEVICE, "firmware": V}, "firmware", 10_000),
     ("device update", {"name": V}, "name", 200),
     ("legacy device", {**DEVICE, "name": V}, "name", 200),
-    ("legacy device", {**DEVICE, "organizationId": V}, "organizationId", 128),
     ("legacy device", {**DEVICE, "properties": {"p": V}}, "properties.p", 10_000),
     ("connector", {"name": V, "driver": "d"}, "name", 200),
     ("connector", {**CONNECTOR, "driver": V}, "driver", 200),

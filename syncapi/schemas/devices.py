@@ -6,7 +6,7 @@ store them as sent, legacy devices drop them) and in who sets `organizationId`.
 
 from marshmallow import EXCLUDE, INCLUDE, ValidationError, fields
 
-from syncapi.schemas.base import BaseSchema, text, wire
+from syncapi.schemas.base import BaseSchema, identifier, text, wire
 from syncapi.schemas.limits import ID_LENGTH, NAME_LENGTH
 
 DeviceEventSchema = BaseSchema.from_dict(
@@ -55,4 +55,4 @@ class LegacyDeviceSchema(DeviceFieldsSchema):
         unknown = EXCLUDE
 
     application_id = text(limit=ID_LENGTH, **wire("applicationId"))
-    organization_id = text(limit=ID_LENGTH, **wire("organizationId"))
+    organization_id = text(identifier, **wire("organizationId"))  # a tenant (the view checks it)
