@@ -6,7 +6,9 @@ back keeps the stored value, so a client can edit a configuration it was shown w
 erasing or learning its secrets.
 """
 
+import json
 import re
+from collections import deque
 
 MASK = "********"
 SECRET_NAMES = frozenset(
@@ -139,10 +141,36 @@ def keep_masked(sent, stored):
         return kept
     if isinstance(sent, list):
         stored = stored if isinstance(stored, list) else []
+        behind = counterparts(sent, stored)
         return [
-            keep_masked(item, stored[index] if index < len(stored) else None)
-            for index, item in enumerate(sent)
+            keep_masked(item, stored_item) for item, stored_item in zip(sent, behind, strict=True)
         ]
     if isinstance(sent, str):
         return restore_uri_passwords(sent, stored)
     return sent
+
+
+def counterparts(sent, stored):
+    """For each sent list item, the stored item it stands for: first the one it shows
+    unchanged (its masked form), wherever it moved, so reordering or removing items never
+    hands a secret to another entry; then, for an edited item, the one at its place.
+    Linear in the list's size (items are matched through a key of their masked form)."""
+    places = {}
+    for place, item in enumerate(stored):
+        places.setdefault(_key(mask(item)), deque()).append(place)
+    chosen = [None] * len(sent)
+    taken = set()
+    for index, item in enumerate(sent):
+        candidates = places.get(_key(item))
+        if candidates:
+            chosen[index] = candidates.popleft()
+            taken.add(chosen[index])
+    for index in range(min(len(sent), len(stored))):
+        if chosen[index] is None and index not in taken:
+            chosen[index] = index
+            taken.add(index)
+    return [stored[place] if place is not None else None for place in chosen]
+
+
+def _key(value):
+    return json.dumps(value, sort_keys=True, default=str)

@@ -1,5 +1,6 @@
 """`/api/services` (spec/services.md) and the secret masking of spec README §11.19."""
 
+import json
 import time
 
 import pytest
@@ -423,3 +424,29 @@ def test_malformed_and_unknown_ids(client, shared, method, suffix):
     unknown = getattr(client, method)(f"/api/services/{ObjectId()}{suffix}", json={"enabled": True})
     assert malformed.json == {"error": "Invalid service ID format", "field": "id"}
     assert (unknown.status_code, unknown.json) == (404, {"error": "Service not found"})
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda items: list(reversed(items)),  # reordered
+        lambda items: items[1:],  # the first removed
+        lambda items: [items[1], {"host": "new", "password": "fresh"}, items[0]],  # one added
+    ],
+)
+def test_secrets_in_a_list_stay_with_their_entry_when_the_list_changes(client, shared, edit):
+    brokers = [
+        "mqtt://user:p9@broker:1883",
+        {"host": "h2", "password": "p10"},
+        "amqps://u:p11@h/vhost",
+    ]
+    service_id = create(client, configuration={"brokers": brokers}).json["_id"]
+    shown = client.get(f"/api/services/{service_id}").json["configuration"]["brokers"]
+
+    sent = edit(shown)
+    client.put(f"/api/services/{service_id}", json={"configuration": {"brokers": sent}})
+
+    stored = shared.services.find_one()["configuration"]["brokers"]
+    by_entry = {json.dumps(item, sort_keys=True) for item in stored}
+    expected = edit(brokers)
+    assert by_entry == {json.dumps(item, sort_keys=True) for item in expected}
