@@ -1,4 +1,9 @@
-"""Operator commands: `flask --app wsgi db ensure-indexes`."""
+"""Operator commands: `flask --app wsgi db ensure-indexes|audit`, `flask seed-demo`.
+
+Every command acts on the server's store. The embedded one lives inside the server's process,
+which a command's own process cannot reach: there they say so instead of reporting on an
+empty store of their own.
+"""
 
 import click
 from flask import current_app
@@ -7,6 +12,7 @@ from pymongo.errors import ConnectionFailure
 
 from syncapi import tenancy
 from syncapi.audit import audit_command
+from syncapi.cli import server_client
 from syncapi.extensions import default_db as shared_database
 from syncapi.extensions import mongo_client
 from syncapi.repositories import (
@@ -14,6 +20,7 @@ from syncapi.repositories import (
     demo,
     devices,
     indexes,
+    legacy_devices,
     machine_claims,
     organizations,
 )
@@ -25,7 +32,7 @@ db_group = AppGroup("db", help="Maintain the tenant databases.")
 @db_group.command("ensure-indexes")
 def ensure_indexes():
     """Create every unique index in every tenant; report (never fix) what blocks one."""
-    client = mongo_client(current_app)
+    client = server_client("the embedded store makes its indexes itself")
     try:
         problems = _ensure_every_index(client)
         contested = _register_machines(client, shared_database(current_app))
@@ -79,30 +86,39 @@ def _report_colliding_applications(db):
 
 def _register_machines(client, shared_db):
     """Record in the machine registry the devices registered before it existed (dated back:
-    they were visible then); returns how many ids two organizations hold."""
-    indexes.ensure_shared_indexes(shared_db)
+    they were visible then), tenant and legacy; returns how many ids are contested."""
     contested = 0
     for database in organizations.tenant_databases(client, tenancy.is_tenant_name):
         db = client[database["name"]]
         for application_id in applications.settings_by_id(db):
-            for holder, ids, since in devices.registrations(db, application_id):
-                for field, machine_id in machine_claims.backfill(
-                    shared_db, db.name, holder, ids, since
-                ):
-                    owner = machine_claims.get(shared_db, machine_id)["organizationId"]
-                    click.echo(
-                        f"{db.name}.{application_id}_devices: {field} {machine_id!r} is also"
-                        f" registered in {owner}, which holds its claim"
-                    )
-                    contested += 1
+            for holder, ids, since in devices.existing_registrations(db, application_id):
+                taken = machine_claims.backfill(shared_db, db.name, holder, ids, since)
+                where = f"{db.name}.{application_id}_devices"
+                contested += sum(_report_contested(where, *pair) for pair in taken)
+    for organization_id, holder, ids, since in legacy_devices.existing_registrations(shared_db):
+        taken = machine_claims.backfill(shared_db, organization_id, holder, ids, since)
+        where = f"{shared_db.name}.devices ({organization_id})"
+        contested += sum(_report_contested(where, *pair) for pair in taken)
     click.echo(f"machine registry: {machine_claims.count(shared_db)} id(s) claimed")
     return contested
+
+
+def _report_contested(where, field, machine_id):
+    """1 when the id is contested, 0 when a platform admin already gave it to its owner."""
+    claim = machine_claims.get(shared_database(current_app), machine_id)
+    where = f"{where}: {field} {machine_id!r}"
+    if claim.get("assignedAt"):
+        click.echo(f"{where} is held by {claim['organizationId']} (a platform admin's decision)")
+        return 0
+    click.echo(f"{where} is also registered in {claim['organizationId']}, which holds its claim")
+    return 1
 
 
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo():
     """Create the demo organization `autentiodev` and shared service configs (idempotent)."""
+    server_client("SEED_DEMO=1 make run seeds it inside the server")
     added = seed_demo_into(current_app)
     click.echo(f"demo tenant ready: {added} document(s) added")
 

@@ -1,33 +1,29 @@
 """`flask --app wsgi machines list|claim|release`: the machine registry from the command line
 (the same operations as the platform admins' `/api/machines` routes)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
+from marshmallow import ValidationError
 from pymongo.errors import ConnectionFailure
 
-from config import is_embedded
 from syncapi import tenancy
+from syncapi.cli import server_client, server_shared_db
 from syncapi.errors import ApiError
-from syncapi.extensions import default_db, mongo_client
 from syncapi.repositories import devices, machine_claims
 from syncapi.repositories.databases import database_exists
+from syncapi.schemas.machines import in_utc
 from syncapi.serialization import isoformat
 
 machines_group = AppGroup("machines", help="Which organization holds each machine id.")
 
 
+HINT = "use the server's /api/machines routes"
+
+
 def _registry():
-    """The shared database; refused on the embedded store, whose data lives in the server
-    process and not in this one."""
-    if is_embedded(current_app.config["MONGODB_URI"]):
-        raise click.ClickException(
-            "MONGODB_URI is the embedded store, which lives inside the server process: this"
-            " command cannot reach it (use the server's /api/machines routes)"
-        )
-    return default_db(current_app)
+    return server_shared_db(HINT)
 
 
 def _describe(claim):
@@ -54,13 +50,13 @@ def list_machines(org):
 @click.option("--since", help="ISO 8601 date its history is theirs from (default: kept, or now)")
 def claim_machine(machine_id, org, since):
     """Give a machine id to an organization, or re-date its claim."""
-    registry = _registry()
+    registry, client = _registry(), server_client(HINT)
     if not tenancy.is_tenant_name(org):
         raise click.BadParameter(f"{org!r} is not an organization id", param_hint="--org")
     try:
-        if not database_exists(mongo_client(current_app), org):
+        if not database_exists(client, org):
             raise click.BadParameter(f"organization {org!r} does not exist", param_hint="--org")
-        holders = devices.holders_of(mongo_client(current_app)[org], machine_id)
+        holders = devices.holders_of(client[org], machine_id)
         claim, _ = machine_claims.assign(registry, machine_id, org, _date(since), holders)
     except ConnectionFailure:
         raise click.ClickException("MongoDB unavailable") from None
@@ -84,8 +80,9 @@ def _date(text):
     if text is None:
         return None
     try:
-        moment = datetime.fromisoformat(text)
+        return in_utc(datetime.fromisoformat(text))
     except ValueError:
         message = f"{text!r} is not an ISO 8601 date"
-        raise click.BadParameter(message, param_hint="--since") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except ValidationError as error:
+        message = f"{text!r}: {error.messages[0]}"
+    raise click.BadParameter(message, param_hint="--since")

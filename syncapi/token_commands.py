@@ -15,21 +15,16 @@ from pymongo.errors import ConnectionFailure
 
 from config import ConfigError, duration, is_embedded
 from syncapi import tenancy, tokens
+from syncapi.cli import server_shared_db
 from syncapi.extensions import default_db
 from syncapi.repositories import revocations
 from syncapi.serialization import clock, isoformat
 
 tokens_group = AppGroup("tokens", help="Create, list and revoke bearer tokens.")
-EMBEDDED = (
-    "MONGODB_URI is the embedded store, which lives inside the server process: this command"
-    " cannot reach it (a logout revokes its token there)"
-)
 
 
 def _shared():
-    if is_embedded(current_app.config["MONGODB_URI"]):
-        raise click.ClickException(EMBEDDED)
-    return default_db(current_app)
+    return server_shared_db("a logout revokes its token there")
 
 
 def _reports_mongodb_down(command):

@@ -3,10 +3,11 @@
 
 from syncapi.commands import db_group
 from tests.conftest import APP, snapshot
+from tests.helpers import as_server
 
 
 def run_ensure_indexes(app):
-    return app.test_cli_runner().invoke(db_group, ["ensure-indexes"])
+    return as_server(app).test_cli_runner().invoke(db_group, ["ensure-indexes"])
 
 
 def test_creates_every_index_in_every_tenant_and_the_shared_database(app, mongo):
@@ -70,7 +71,7 @@ def test_the_index_then_answers_409(app, client, mongo):
 
 
 def run_audit(app):
-    return app.test_cli_runner().invoke(db_group, ["audit"])
+    return as_server(app).test_cli_runner().invoke(db_group, ["audit"])
 
 
 def every_database(mongo):
@@ -151,7 +152,7 @@ def test_audit_of_an_unreachable_mongodb_is_one_line():
 
 
 def seed_twice(app):
-    runner = app.test_cli_runner()
+    runner = as_server(app).test_cli_runner()
     return [runner.invoke(args=["seed-demo"]) for _ in range(2)]
 
 
