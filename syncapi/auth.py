@@ -146,15 +146,17 @@ def _check(rule, who):
         raise ApiError(403, "A user may only change their own password")
 
 
-def presented_token():
+def presented_token(lenient=False):
     """`(token, by_cookie)`: the bearer token, else the session cookie; `(None, False)` when
-    neither is there. A malformed Authorization header is a 401."""
+    neither is there. A malformed Authorization header is a 401, or ignored when `lenient`
+    (a logout ends whatever session it can)."""
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _, token = header.strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        if scheme.lower() == "bearer" and token.strip():
+            return token.strip(), False
+        if not lenient:
             raise _unauthorized("Authorization must be: Bearer <token>", invalid=True)
-        return token.strip(), False
     token = request.cookies.get(SESSION_COOKIE)
     return (token.strip(), True) if token and token.strip() else (None, False)
 
@@ -182,6 +184,14 @@ def check_origin():
     from a page of an allowed origin. Bearer callers are not exposed to this."""
     if request.headers.get("Origin") not in current_app.config["CORS_ALLOWED_ORIGIN"]:
         raise ApiError(403, "Origin not allowed")
+
+
+def revocations_changed():
+    """This process wrote a revocation: its next request re-reads the lists (other
+    processes within REVOCATION_REFRESH_SECONDS)."""
+    state = current_app.extensions.get(REVOKED_KEY)
+    if state is not None:
+        state["read_at"] = float("-inf")
 
 
 def _revoked():

@@ -41,6 +41,7 @@ def step(name, function):
 
 
 def bounded_power(base, exponent):
+    """A power whose exponent is bounded, so its cost and size are too."""
     if abs(exponent) > MAX_EXPONENT:
         raise ExpressionError(f"exponent {exponent:g} is too large (at most {MAX_EXPONENT})")
     return base**exponent
@@ -66,6 +67,7 @@ def floor(number):
 
 
 def ceil(number):
+    """In float arithmetic, as `floor`."""
     return -floor(-number)
 
 

@@ -1074,12 +1074,25 @@ def test_only_a_platform_admin_creates_an_organization(client, mongo, tenants, h
 
 def test_a_former_member_cannot_recreate_a_deleted_organization(client, mongo, tenants):
     member = bearer(("acme",), "admin")
-    assert (
-        client.delete("/api/organizations/acme?confirm=acme", headers=PLATFORM).status_code == 200
-    )
+    deleted = client.delete("/api/organizations/acme?confirm=acme", headers=PLATFORM)
+    assert deleted.status_code == 200
     response = client.put("/api/organizations/acme", json={"name": "Back"}, headers=member)
+    assert (response.status_code, response.json) == (401, {"error": "Token revoked"})
+    newer = bearer(("acme",), "admin")  # issued after the deletion: still no organization
+    response = client.put("/api/organizations/acme", json={"name": "Back"}, headers=newer)
     assert (response.status_code, response.json) == (404, {"error": "Organization not found"})
     assert "acme" not in mongo.list_database_names()
+
+
+def test_deleting_an_organization_ends_the_sessions_naming_it(client, tenants):
+    acme_admin, globex = signed_in(client, "root@acme.io"), bearer(("globex",))
+    deleted = client.delete("/api/organizations/acme?confirm=acme", headers=PLATFORM)
+    assert deleted.status_code == 200
+    assert client.put("/api/organizations/acme", json={}, headers=PLATFORM).status_code == 201
+    for path in ("/api/organizations/acme", "/api/organizations/acme/users"):
+        assert client.get(path, headers=acme_admin).status_code == 401
+    assert client.get("/api/organizations/globex", headers=globex).status_code == 200
+    assert client.get("/api/organizations/acme", headers=PLATFORM).status_code == 200
 
 
 # Legacy devices are tenant data
@@ -1098,3 +1111,54 @@ def test_legacy_devices_show_only_the_callers_organizations(client, tenants):
         response = client.get(f"/device/{machine_id}", headers=bearer())
         assert (response.status_code, response.json) == (404, {"error": "Device not found"})
         assert client.get(f"/device/{machine_id}", headers=PLATFORM).status_code == 200
+
+
+def test_a_logged_out_token_is_refused_at_once_by_the_process_that_revoked_it(app, client, tenants):
+    app.config["REVOCATION_REFRESH_SECONDS"] = 3600
+    headers = signed_in(client)
+    assert client.get("/api/organizations/acme", headers=headers).status_code == 200  # lists read
+    assert client.post("/api/auth/logout", headers=headers).status_code == 200
+    assert client.get("/api/organizations/acme", headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize("header", ["Basic abc", "Bearer", "Bearer "])
+def test_logout_with_a_malformed_header_still_clears_the_cookie(client, header):
+    response = client.post("/api/auth/logout", headers={"Authorization": header})
+    assert (response.status_code, response.json) == (200, {"message": "Logged out"})
+    assert "syncapi_session=;" in response.headers["Set-Cookie"]
+
+
+def test_guesses_of_the_current_password_are_limited_per_client(client, tenants):
+    """Six users guessing their own current password from one address, four times each (under
+    the per-account limit): the address's 20 a minute stop them."""
+    body = {"password": "a new password", "currentPassword": "a wrong guess"}
+    statuses = []
+    for number in range(6):
+        email = f"user{number}@acme.io"
+        created = client.post(
+            "/api/organizations/acme/users",
+            json={"name": "U", "email": email, "password": "a first password"},
+            headers=PLATFORM,
+        )
+        token = client.post(
+            "/api/auth/login",
+            json={"organizationId": "acme", "email": email, "password": "a first password"},
+        ).json["accessToken"]
+        path = password_path(created.json["id"])
+        headers = {"Authorization": f"Bearer {token}"}
+        statuses += [client.put(path, json=body, headers=headers).status_code for _ in range(4)]
+    assert statuses[:20] == [403] * 20
+    assert statuses[20:] == [429] * 4
+
+
+@pytest.mark.parametrize("email", ["\ud800@acme.io", "x" * 5000])
+def test_the_login_limit_key_is_text_any_storage_can_hold(app, email):
+    import bson
+
+    from syncapi.blueprints.auth import _account
+
+    body = {"organizationId": "acme", "email": email, "password": "whatever it is"}
+    with app.test_request_context("/api/auth/login", method="POST", json=body):
+        key = _account()
+    bson.encode({"_id": key})  # what the MongoDB rate-limit storage stores
+    assert len(key) <= 512

@@ -8,6 +8,7 @@ import pytest
 from syncapi.commands import db_group
 from syncapi.machine_commands import machines_group
 from tests.conftest import APP, ORG, snapshot
+from tests.helpers import as_server
 
 GLOBEX = "/api/organizations/globex"
 PRESSES = f"{GLOBEX}/applications/presses"
@@ -135,7 +136,7 @@ def test_application_and_organization_deletes_release_their_ids(client, shared, 
 
 
 def test_a_demo_claim_gives_way_to_a_real_registration(app, client, shared, cnc):
-    app.test_cli_runner().invoke(args=["seed-demo"])
+    as_server(app).test_cli_runner().invoke(args=["seed-demo"])
     demo = claims(shared)["CN4"]
     assert (demo["organizationId"], demo["demo"]) == ("autentiodev", True)
 
@@ -209,7 +210,7 @@ def test_ensure_indexes_dates_back_existing_registrations(app, mongo, shared):
         for machine_id, at in machines:
             mongo[org].cnc_devices.insert_one({"machineId": machine_id, "createdAt": at})
 
-    result = app.test_cli_runner().invoke(db_group, ["ensure-indexes"])
+    result = as_server(app).test_cli_runner().invoke(db_group, ["ensure-indexes"])
 
     assert result.exit_code == 1
     assert "other.cnc_devices: machineId 'A' is also registered in legacy" in result.output
@@ -246,3 +247,129 @@ def test_the_cli_lists_claims_and_releases(app, client, shared, cnc):
     assert runner.invoke(machines_group, ["release", "CN1"]).exit_code == 0
     assert claims(shared) == {}
     assert "Machine claim not found" in runner.invoke(machines_group, ["release", "CN1"]).output
+
+
+# Review findings, each pinned
+
+
+def test_ensure_indexes_never_dates_back_a_claim_that_exists(app, client, mongo, shared, cnc):
+    """A rename onto a free id starts its claim now; re-running the migration must not
+    reopen that id's history by dating the claim back to the device's createdAt."""
+    client.post(f"{APP}/devices", json={"machineId": "OLD"})
+    devices = mongo["acme"]["monitoreo-cnc_devices"]
+    devices.update_one({"machineId": "OLD"}, {"$set": {"createdAt": datetime(2020, 1, 1)}})
+    client.put(f"{APP}/devices/OLD", json={"machineId": "TARGET"})
+    client.put("/api/machines/ADMIN-SET", json={"organizationId": "acme", "since": "2024-06-01"})
+    before = claims(shared)
+
+    as_server(app).test_cli_runner().invoke(db_group, ["ensure-indexes"])
+
+    after = claims(shared)
+    assert after["TARGET"]["since"] == before["TARGET"]["since"] > datetime(2020, 1, 2)
+    assert after["ADMIN-SET"]["since"] == datetime(2024, 6, 1)
+
+
+def test_a_contested_id_a_platform_admin_settled_is_no_longer_reported(app, mongo, shared):
+    for org in ("legacy", "other"):
+        mongo[org].config.insert_one(
+            {"key": "applications", "value": {"applicationSettings": {"cnc": {"name": "C"}}}}
+        )
+        mongo[org].cnc_devices.insert_one({"machineId": "A"})
+    runner = as_server(app).test_cli_runner()
+    assert runner.invoke(db_group, ["ensure-indexes"]).exit_code == 1
+    app.test_client().put("/api/machines/A", json={"organizationId": "other"})
+
+    result = runner.invoke(db_group, ["ensure-indexes"])
+
+    assert result.exit_code == 0, result.output
+    assert "legacy.cnc_devices: machineId 'A' is held by other (a platform admin's decision)" in (
+        result.output
+    )
+
+
+def test_a_failed_insert_keeps_the_claim_of_the_device_that_won(client, shared, cnc, mongo):
+    """Two creates of one machineId: the one that loses the insert must not release the
+    claim the winner (same application, same holder) relies on."""
+    mongo["acme"]["monitoreo-cnc_devices"].insert_one({"machineId": "CN1"})  # the winner
+
+    response = add_device(client, APP, machineId="CN1", eui="E-LOSER")
+
+    assert response.status_code == 409
+    assert set(claims(shared)) == {"CN1"}  # kept for the winner; the loser's eui let go
+
+
+def test_a_real_registration_makes_a_demo_claim_real(client, shared, cnc):
+    shared.machine_claims.insert_one(
+        {
+            "_id": "CN4",
+            "organizationId": "acme",
+            "holders": [],
+            "since": datetime(2026, 1, 1),
+            "demo": True,
+        }
+    )
+    assert add_device(client, APP, machineId="CN4").status_code == 201
+    assert "demo" not in claims(shared)["CN4"]
+
+
+def test_taking_over_a_demo_claim_starts_it_now(client, shared, cnc):
+    old = datetime(2020, 1, 1)
+    shared.machine_claims.insert_one(
+        {"_id": "CN4", "organizationId": "autentiodev", "holders": [], "since": old, "demo": True}
+    )
+    assert add_device(client, APP, machineId="CN4").status_code == 201
+    assert claims(shared)["CN4"]["since"] > old
+
+
+@pytest.mark.parametrize(
+    "since",
+    [
+        "1600-01-01T00:00:00Z",
+        "0001-01-01T00:00:00+05:00",
+        "9999-12-31T23:59:59-05:00",
+        "2300-01-01",
+    ],
+)
+def test_a_claim_date_influxdb_cannot_compare_is_refused(client, shared, cnc, since):
+    response = client.put("/api/machines/CN1", json={"organizationId": "acme", "since": since})
+    assert (response.status_code, response.json["field"]) == (400, "since")
+    assert claims(shared) == {}
+
+
+# Legacy devices naming an organization claim their machine id
+
+
+def test_a_legacy_device_claims_its_id_for_its_organization(client, shared, globex):
+    body = {"machineId": "L1", "organizationId": "acme"}
+    assert client.post("/device/new", json=body).status_code == 201
+    assert claims(shared)["L1"]["holders"] == [{"applicationId": None, "machineId": "L1"}]
+
+    response = add_device(client, PRESSES, machineId="L1")
+    assert (response.status_code, response.json["field"]) == (409, "machineId")
+    response = client.post("/device/new", json={"machineId": "GX-1", "organizationId": "globex"})
+    assert response.status_code == 201
+    assert client.put("/device/GX-1", json={"machineId": "L1"}).status_code == 409
+
+    moved = client.put("/device/L1", json={"organizationId": "globex"})
+    assert (moved.status_code, moved.json["field"]) == (409, "machineId")  # acme holds it
+    client.put("/api/machines/L1", json={"organizationId": "globex"})  # a platform admin's call
+    assert client.put("/device/L1", json={"organizationId": "globex"}).status_code == 200
+    assert claims(shared)["L1"]["organizationId"] == "globex"
+    assert client.delete("/device/L1").status_code == 200
+    assert "L1" not in claims(shared)
+    assert client.post("/device/new", json={"machineId": "FREE"}).status_code == 201
+    assert "FREE" not in claims(shared)  # no organization: nothing to claim for
+
+
+def test_ensure_indexes_records_legacy_devices(app, shared, mongo):
+    shared.devices.insert_one({"machineId": "L9", "organizationId": "acme"})
+    as_server(app).test_cli_runner().invoke(db_group, ["ensure-indexes"])
+    assert claims(shared)["L9"]["organizationId"] == "acme"
+
+
+@pytest.mark.parametrize("command", [["db", "ensure-indexes"], ["db", "audit"], ["seed-demo"]])
+def test_operator_commands_say_they_cannot_reach_the_embedded_store(app, mongo, command):
+    result = app.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 1
+    assert "embedded store" in result.output
+    assert mongo.list_database_names() == []

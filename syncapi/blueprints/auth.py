@@ -23,6 +23,7 @@ bp = Blueprint("auth", __name__)
 
 PER_CLIENT = "20 per minute"
 PER_ACCOUNT = "5 per minute"
+MAX_KEY_LENGTH = 512
 
 
 def init_limits(app):
@@ -57,7 +58,13 @@ def _not_guessing():
 
 
 def _password_account():
-    return f"{g.organization_id}:{request.view_args.get('user_id')}"
+    return _limit_key(f"{g.organization_id}:{request.view_args.get('user_id')}")
+
+
+def _limit_key(text):
+    """A counter's key, read before the body is checked: text any storage can hold (a lone
+    surrogate written as its escape) and bounded in length."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")[:MAX_KEY_LENGTH]
 
 
 def _account():
@@ -66,7 +73,7 @@ def _account():
     except RecursionError:  # nesting no login body has; json_body answers it with a 400
         body = None
     if isinstance(body, dict):
-        return f"{body.get('organizationId')}:{str(body.get('email')).strip().lower()}"
+        return _limit_key(f"{body.get('organizationId')}:{str(body.get('email')).strip().lower()}")
     return get_remote_address()
 
 
@@ -100,12 +107,13 @@ def logout():
     """Ends the session: the token it is called with (bearer, else the cookie) is revoked and
     the cookie cleared; 200 even when that token is already dead. Through the cookie, the
     call must come from an allowed origin, like every cookie-authenticated change."""
-    token, by_cookie = auth.presented_token()
+    token, by_cookie = auth.presented_token(lenient=True)
     if by_cookie:
         auth.check_origin()
     claims = _claims_or_none(token)
     if claims is not None:
         revocations.revoke(shared.database(), claims["jti"], revocations.moment(claims["exp"]))
+        auth.revocations_changed()
     response = jsonify({"message": "Logged out"})
     response.delete_cookie(auth.SESSION_COOKIE, **_cookie_options())
     return response

@@ -76,6 +76,11 @@ def delete_organization():
     if request.args.get("confirm") != g.organization_id:
         raise ApiError(400, "confirm must repeat the organization id", field="confirm")
     orgs.delete_organization(mongo_client(), shared.database(), g.organization_id)
+    # Tokens naming it die with it: a re-created organization of that id is another one.
+    revocations.end_sessions(
+        shared.database(), g.organization_id, revocations.EVERYONE, clock().timestamp()
+    )
+    auth.revocations_changed()
     return {"message": "Organization deleted successfully"}
 
 
@@ -148,6 +153,7 @@ def _end_sessions(user):
     user_id = users.public(user)["id"]  # the id tokens name the user by (`sub`)
     moment = clock().timestamp()
     revocations.end_sessions(shared.database(), g.organization_id, user_id, moment)
+    auth.revocations_changed()
 
 
 # Gateways

@@ -12,7 +12,7 @@ from pathlib import Path
 from pymongo.errors import DuplicateKeyError
 
 from syncapi.errors import ApiError
-from syncapi.repositories import indexes, machine_claims
+from syncapi.repositories import indexes, machine_claims, registrations
 from syncapi.serialization import iso_now, utcnow
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,8 @@ def _claim_machines(shared, organization_id, application_ids, data):
     since = utcnow() - DEMO_HISTORY
     for application_id in application_ids:
         for document in data["tenant"].get(f"{application_id}_devices", ()):
-            holder = machine_claims.holder(application_id, document["machineId"])
-            ids = machine_claims.machine_ids(document)
+            holder = registrations.holder(application_id, document["machineId"])
+            ids = registrations.machine_ids(document)
             try:
                 machine_claims.claim(shared, organization_id, holder, ids, demo=True, since=since)
             except ApiError:

@@ -6,11 +6,10 @@ database's registry before the device is written, and released when the device l
 (`machine_claims`): a machine's time series are read by that id.
 """
 
-from datetime import UTC, datetime
 from functools import partial
 
 from syncapi.errors import ApiError
-from syncapi.repositories import documents, machine_claims
+from syncapi.repositories import documents, registrations
 from syncapi.repositories.applications import aggregate_devices, app_collection, settings_by_id
 from syncapi.serialization import utcnow
 
@@ -31,8 +30,7 @@ def get_device(db, application_id, machine_id):
 
 
 def create_device(db, shared_db, application_id, fields):
-    """Claim the device's ids, then insert it; a failed insert takes back only the claims
-    this call made."""
+    """Claim the device's ids, then insert it (`registrations.registered`)."""
     now = utcnow()
     document = {
         **fields,
@@ -41,13 +39,14 @@ def create_device(db, shared_db, application_id, fields):
         "createdAt": now,
         "updatedAt": now,
     }
-    holder = machine_claims.holder(application_id, document["machineId"])
-    made = machine_claims.claim(shared_db, db.name, holder, machine_claims.machine_ids(document))
-    try:
-        return documents.insert(_collection(db, application_id), document, DUPLICATE)
-    except Exception:
-        machine_claims.undo(shared_db, db.name, holder, made)
-        raise
+    collection = _collection(db, application_id)
+    return registrations.registered(
+        shared_db,
+        None,
+        _registration(db, application_id, document),
+        lambda: documents.insert(collection, document, DUPLICATE),
+        lambda: collection.find_one({"machineId": document["machineId"]}),
+    )
 
 
 def update_device(db, shared_db, application_id, machine_id, changes):
@@ -56,31 +55,28 @@ def update_device(db, shared_db, application_id, machine_id, changes):
     changes = {**changes, "updatedAt": utcnow()}
     collection = _collection(db, application_id)
     query = {"machineId": machine_id}
-    if not any(field in changes for field in machine_claims.ID_FIELDS):
+    if not any(field in changes for field in registrations.ID_FIELDS):
         return documents.update(collection, query, changes, NOT_FOUND, DUPLICATE)
     before = documents.find(collection, query, NOT_FOUND)
     after = {**before, **changes}
-    old_holder = machine_claims.holder(application_id, machine_id)
-    new_holder = machine_claims.holder(application_id, after["machineId"])
-    new_ids = machine_claims.machine_ids(after)
-    made = machine_claims.claim(shared_db, db.name, new_holder, new_ids)
-    try:
-        document = documents.update(collection, query, changes, NOT_FOUND, DUPLICATE)
-    except Exception:
-        machine_claims.undo(shared_db, db.name, new_holder, made)
-        raise
-    kept = set(new_ids) if old_holder == new_holder else set()
-    gone = [pair for pair in machine_claims.machine_ids(before) if pair not in kept]
-    machine_claims.release(shared_db, db.name, old_holder, gone)
-    return document
+    return registrations.registered(
+        shared_db,
+        _registration(db, application_id, before),
+        _registration(db, application_id, after),
+        lambda: documents.update(collection, query, changes, NOT_FOUND, DUPLICATE),
+        lambda: collection.find_one({"machineId": after["machineId"]}),
+    )
 
 
 def delete_device(db, shared_db, application_id, machine_id):
     deleted = _collection(db, application_id).find_one_and_delete({"machineId": machine_id})
     if deleted is None:
         raise NOT_FOUND()
-    holder = machine_claims.holder(application_id, machine_id)
-    machine_claims.release(shared_db, db.name, holder, machine_claims.machine_ids(deleted))
+    registrations.release_registration(shared_db, _registration(db, application_id, deleted))
+
+
+def _registration(db, application_id, device):
+    return registrations.Registration.of(db.name, application_id, device)
 
 
 def property_keys(db, application_id):
@@ -103,15 +99,15 @@ def holders_of(db, machine_id):
     holders, in one aggregation over its applications."""
 
     def stages(application_id):
-        match = {"$or": [{field: machine_id} for field in machine_claims.ID_FIELDS]}
+        match = {"$or": [{field: machine_id} for field in registrations.ID_FIELDS]}
         project = {"_id": 0, "machineId": 1, "applicationId": {"$literal": application_id}}
         return [{"$match": match}, {"$project": project}]
 
     rows = aggregate_devices(db, settings_by_id(db), stages)
-    return [machine_claims.holder(row["applicationId"], row["machineId"]) for row in rows]
+    return [registrations.holder(row["applicationId"], row["machineId"]) for row in rows]
 
 
-def registrations(db, application_id):
+def existing_registrations(db, application_id):
     """`(holder, ids, since)` of each device of the application, dated by its `createdAt`
     (the epoch when it has none): the claims `db ensure-indexes` records for devices
     registered before the registry existed."""
@@ -119,18 +115,9 @@ def registrations(db, application_id):
     for device in _collection(db, application_id).find({}, projection):
         if not isinstance(device.get("machineId"), str):
             continue  # a device no route can address holds nothing
-        holder = machine_claims.holder(application_id, device["machineId"])
-        yield holder, machine_claims.machine_ids(device), _created_at(device.get("createdAt"))
-
-
-def _created_at(value):
-    """A stored `createdAt` (a BSON date, or the ISO text older writers stored) as a date."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return machine_claims.EPOCH
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return machine_claims.EPOCH
+        holder = registrations.holder(application_id, device["machineId"])
+        yield (
+            holder,
+            registrations.machine_ids(device),
+            registrations.created_at(device.get("createdAt")),
+        )

@@ -1,9 +1,13 @@
-"""Legacy devices: the shared database's `devices`, addressed by `machineId`."""
+"""Legacy devices: the shared database's `devices`, addressed by `machineId`.
+
+A legacy device naming an organization (`organizationId`) is that organization's: its
+machine id is claimed for it, in the same registry as tenant devices (`machine_claims`).
+"""
 
 from functools import partial
 
 from syncapi.errors import ApiError
-from syncapi.repositories import documents
+from syncapi.repositories import documents, registrations
 from syncapi.serialization import utcnow
 
 DUPLICATE = partial(ApiError, 409, "A device with this machineId already exists", field="machineId")
@@ -16,13 +20,52 @@ def get_device(db, machine_id):
 
 def create_device(db, fields):
     now = utcnow()
-    return documents.insert(db.devices, {**fields, "createdAt": now, "updatedAt": now}, DUPLICATE)
+    document = {**fields, "createdAt": now, "updatedAt": now}
+    return registrations.registered(
+        db,
+        None,
+        _registration(document),
+        lambda: documents.insert(db.devices, document, DUPLICATE),
+        lambda: db.devices.find_one({"machineId": document["machineId"]}),
+    )
 
 
 def update_device(db, machine_id, changes):
     changes = {**changes, "updatedAt": utcnow()}
-    return documents.update(db.devices, {"machineId": machine_id}, changes, NOT_FOUND, DUPLICATE)
+    query = {"machineId": machine_id}
+    if not {"machineId", "organizationId"} & set(changes):
+        return documents.update(db.devices, query, changes, NOT_FOUND, DUPLICATE)
+    before = documents.find(db.devices, query, NOT_FOUND)
+    after = {**before, **changes}
+    return registrations.registered(
+        db,
+        _registration(before),
+        _registration(after),
+        lambda: documents.update(db.devices, query, changes, NOT_FOUND, DUPLICATE),
+        lambda: db.devices.find_one({"machineId": after["machineId"]}),
+    )
 
 
 def delete_device(db, machine_id):
-    documents.delete(db.devices, {"machineId": machine_id}, NOT_FOUND)
+    deleted = db.devices.find_one_and_delete({"machineId": machine_id})
+    if deleted is None:
+        raise NOT_FOUND()
+    registrations.release_registration(db, _registration(deleted))
+
+
+def _registration(device):
+    organization_id = device.get("organizationId")
+    if not isinstance(organization_id, str):
+        organization_id = None
+    return registrations.Registration.of(organization_id, None, device)
+
+
+def existing_registrations(db):
+    """`(organization id, holder, ids, since)` of each legacy device naming an organization,
+    for `db ensure-indexes` (dated by `createdAt`, like tenant devices)."""
+    query = {"organizationId": {"$type": "string"}, "machineId": {"$type": "string"}}
+    projection = {"_id": 0, "machineId": 1, "organizationId": 1, "createdAt": 1}
+    for device in db.devices.find(query, projection):
+        registration = _registration(device)
+        since = registrations.created_at(device.get("createdAt"))
+        yield registration.organization_id, registration.holder, registration.ids, since

@@ -21,7 +21,6 @@ from syncapi.serialization import utcnow
 
 COLLECTION = "machine_claims"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-ID_FIELDS = ("machineId", "eui")  # README §7: Influx's machine_id is one or the other
 NOT_FOUND = partial(ApiError, 404, "Machine claim not found")
 
 
@@ -31,20 +30,6 @@ def conflict(field):
         " (PUT /api/machines/{machineId})"
     )
     return ApiError(409, message, field=field)
-
-
-def machine_ids(device):
-    """`[(field, id)]` a device claims: its `machineId` and its LoRa `eui`, once each."""
-    found = {}
-    for field in ID_FIELDS:
-        value = device.get(field)
-        if isinstance(value, str) and value and value not in found:
-            found[value] = field
-    return [(field, value) for value, field in found.items()]
-
-
-def holder(application_id, machine_id):
-    return {"applicationId": application_id, "machineId": machine_id}
 
 
 def claim(db, organization_id, holder_, ids, demo=False, since=None):
@@ -165,12 +150,18 @@ def since_by_machine(db, organization_ids):
 
 def assign(db, machine_id, organization_id, since, holders):
     """A platform admin gives the id to an organization (or re-dates its claim); returns
-    (claim, created?)."""
+    (claim, created?). The decision is recorded (`assignedAt`): `db ensure-indexes` then no
+    longer reports the id as contested."""
     existing = find(db, machine_id)
     if since is None:
         same = existing is not None and existing["organizationId"] == organization_id
         since = existing["since"] if same else utcnow()
-    document = {"organizationId": organization_id, "since": since, "holders": holders}
+    document = {
+        "organizationId": organization_id,
+        "since": since,
+        "holders": holders,
+        "assignedAt": utcnow(),
+    }
     db[COLLECTION].update_one(
         {"_id": machine_id}, {"$set": document, "$unset": {"demo": ""}}, upsert=True
     )
@@ -186,13 +177,15 @@ def backfill(db, organization_id, holder_, ids, since):
     """`db ensure-indexes`: claim a registration that predates the registry, dated back to
     `since` (it was visible before); returns the `(field, id)`s another organization holds.
 
-    One upsert per id: a migration that runs once, where a bulk write's per-item errors
-    would only save round trips.
+    An existing claim keeps its date: only a claim this makes is dated back, so running the
+    command again never opens history a later claim's date (or a platform admin's) hides.
+    One upsert per id: a migration, where a bulk write's per-item errors would only save
+    round trips.
     """
     taken = []
     for field, machine_id in ids:
         query = {"_id": machine_id, "organizationId": organization_id}
-        update = {"$addToSet": {"holders": holder_}, "$min": {"since": since}}
+        update = {"$addToSet": {"holders": holder_}, "$setOnInsert": {"since": since}}
         try:
             db[COLLECTION].update_one(query, update, upsert=True)
         except DuplicateKeyError:

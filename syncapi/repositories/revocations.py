@@ -4,7 +4,8 @@
   the live ones;
 - `revoked_tokens`: single tokens ended (logout, `tokens revoke <jti>`);
 - `ended_sessions`: per organization and user, the moment before which every token issued to
-  that user is dead (a password change, deletion, deactivation, role change).
+  that user is dead (a password change, deletion, deactivation, role change); user `*`
+  stands for every token naming the organization (it was deleted).
 
 Each record carries `expiresAt`, behind a TTL index (`indexes.SHARED_INDEXES`): it goes when
 the tokens it names could no longer be used anyway, so the lists every process re-reads stay
@@ -17,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from syncapi.serialization import utcnow
 
 LONGEST_LIFETIME = timedelta(days=366)  # config.MAX_TOKEN_LIFETIME: no token outlives this
+EVERYONE = "*"
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,9 @@ class Revoked:
         if claims["jti"] in self.ids:
             return True
         return any(
-            claims["iat"] <= self.ended.get((organization_id, claims["sub"]), -1.0)
+            claims["iat"] <= self.ended.get((organization_id, user), -1.0)
             for organization_id in claims["orgs"]
+            for user in (claims["sub"], EVERYONE)
         )
 
 

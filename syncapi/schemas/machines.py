@@ -1,10 +1,24 @@
 """A platform admin's assignment of a machine id to an organization (spec §13.1)."""
 
-from datetime import UTC
+from datetime import UTC, datetime
 
-from marshmallow import fields, post_load
+from marshmallow import ValidationError, fields, post_load
 
 from syncapi.schemas.base import BaseSchema, identifier, text, wire
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # the epoch: the machine's whole history
+LATEST = datetime(2262, 4, 11, tzinfo=UTC)  # InfluxDB's timestamps are int64 nanoseconds
+
+
+def in_utc(moment):
+    """`moment` in UTC (naive: taken as UTC), refused outside what InfluxDB can compare."""
+    try:
+        moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:
+        moment = None
+    if moment is None or not EARLIEST <= moment <= LATEST:
+        raise ValidationError("must be a date from 1970-01-01 to 2262-04-11")
+    return moment
 
 
 class MachineClaimSchema(BaseSchema):
@@ -15,8 +29,10 @@ class MachineClaimSchema(BaseSchema):
     since = fields.DateTime()
 
     @post_load
-    def in_utc(self, data, **kwargs):
-        since = data.get("since")
-        if since is not None:
-            data["since"] = since.replace(tzinfo=UTC) if since.tzinfo is None else since
+    def dated_in_utc(self, data, **kwargs):
+        if "since" in data:
+            try:
+                data["since"] = in_utc(data["since"])
+            except ValidationError as error:
+                raise ValidationError(error.messages, "since") from None
         return data
