@@ -54,12 +54,31 @@ def connect_mongodb(uri, timeout_ms):
     )
 
 
+# gRPC channel arguments of the Flight client (pyarrow passes `generic_options` to gRPC).
+# After a failed connection gRPC waits before the next attempt, 1.6 times longer each time,
+# up to 120 s by default ("gRPC Connection Backoff Protocol"): an InfluxDB that was down for
+# a few minutes would then stay unanswered for up to two minutes after its return. Here the
+# wait never exceeds 1 s (plus gRPC's 20 % jitter). An attempt is given 5 s before it is
+# abandoned (gRPC's MIN_CONNECT_TIMEOUT, set by `min_reconnect_backoff_ms`; 20 s by default):
+# enough for a slow TLS handshake, short for a host that silently drops packets. A host name
+# is resolved again at most every second (not every 30 s), for a server that returns at
+# another address.
+RECONNECT_OPTIONS = (
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+    ("grpc.min_reconnect_backoff_ms", 5000),
+    ("grpc.dns_min_time_between_resolutions_ms", 1000),
+)
+
+
 def connect_influxdb(host, token, database, timeout_seconds):
     return InfluxDBClient3(
         host=host,
         token=token,  # the client requires one; a server started without auth ignores it
         database=database,
-        query_timeout=timeout_seconds * 1000,  # milliseconds, per query
+        query_timeout=timeout_seconds * 1000,  # milliseconds, per query: every call has it
+        # a fresh list: the client appends its user agent to the one it is given
+        flight_client_options={"generic_options": list(RECONNECT_OPTIONS)},
     )
 
 

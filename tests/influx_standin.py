@@ -51,8 +51,9 @@ class CheckToken(flight.ServerMiddlewareFactory):
 class InfluxStandIn(flight.FlightServerBase):
     """Serves `databases` (`{database: {table: pyarrow.Table}}`), which tests replace."""
 
-    def __init__(self, token):
-        super().__init__("grpc+tcp://127.0.0.1:0", middleware={"auth": CheckToken(token)})
+    def __init__(self, token, port=0):
+        """Listens on `port` of 127.0.0.1 (0: any free one)."""
+        super().__init__(f"grpc+tcp://127.0.0.1:{port}", middleware={"auth": CheckToken(token)})
         self.databases = {}
         self.tickets = []
         self.delay = 0.0  # seconds each query hangs, to simulate a server that does not answer

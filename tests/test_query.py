@@ -1,5 +1,6 @@
 """`/api/query`: the dashboard KPIs (spec/query.md), over MongoDB and the InfluxDB stand-in."""
 
+import socket
 import threading
 import time
 
@@ -10,7 +11,15 @@ from config import TestingConfig
 from syncapi import create_app
 from syncapi.cache import TimedMemo
 from syncapi.extensions import close_clients
-from tests.conftest import EVENTS, EVENTS_ALL_TIME, EVENTS_LAST_DAY, MAIN_DB, ORG, STATS_DB
+from tests.conftest import (
+    EVENTS,
+    EVENTS_ALL_TIME,
+    EVENTS_LAST_DAY,
+    INFLUX_TOKEN,
+    MAIN_DB,
+    ORG,
+    STATS_DB,
+)
 from tests.influx_standin import InfluxStandIn, epoch_ms, table
 
 INFLUX_ROUTES = [
@@ -484,3 +493,62 @@ def test_the_cache_is_on_by_default_and_configurable():
     app = create_app(TestingConfig(ANALYTICS_CACHE_SECONDS=30))
     assert app.extensions["syncapi.cache"].seconds == 30
     close_clients(app)
+
+
+@pytest.fixture
+def outage(app):
+    """InfluxDB's port with no InfluxDB behind it: each connection the client opens is
+    accepted and closed at once, its moment recorded, until `back()` starts the stand-in on
+    that port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    attempts, servers = [], []
+
+    def refuse():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:  # closed: InfluxDB is back
+                return
+            attempts.append(time.monotonic())
+            connection.close()
+
+    def back():
+        listener.close()
+        refuser.join()
+        servers.append(InfluxStandIn(token=INFLUX_TOKEN, port=port))
+        servers[0].databases[STATS_DB] = {"mem": table(MEM, time.time_ns())}
+
+    refuser = threading.Thread(target=refuse, daemon=True)
+    refuser.start()
+    app.config.update(
+        INFLUXDB_HOST=f"http://127.0.0.1:{port}",
+        INFLUXDB_TOKEN=INFLUX_TOKEN,
+        INFLUXDB_DATABASE=MAIN_DB,
+        INFLUXDB_QUERY_TIMEOUT=2.0,
+    )
+    yield attempts, back
+    listener.close()
+    for server in servers:
+        server.shutdown()
+
+
+@pytest.mark.slow  # about 7 s: the outage must last long enough for gRPC's backoff to grow
+def test_the_client_reconnects_within_seconds_of_influxdb_coming_back(client, outage):
+    """gRPC waits 1.6 times longer after each failed connection, up to 120 s by default: after
+    6 s of outage its next attempt would come about 4 s later, after a minute of outage
+    about 30 s later. Bounded (`RECONNECT_OPTIONS`), it comes within about a second."""
+    attempts, back = outage
+    assert client.get("/api/query/ram").status_code == 503
+    deadline = time.monotonic() + 10
+    while not (attempts and attempts[-1] - attempts[0] > 5.5):  # a failed attempt just now
+        assert time.monotonic() < deadline, f"no new attempt since {attempts[-1:]}"
+        time.sleep(0.01)
+
+    back()
+    returned = time.monotonic()
+    while (response := client.get("/api/query/ram")).status_code != 200:
+        assert response.status_code == 503
+        assert time.monotonic() - returned < 2.5, "not reconnected 2.5 s after InfluxDB returned"
+        time.sleep(0.05)
+    assert response.json[0]["ram_usage"] == 61.5
