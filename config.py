@@ -6,6 +6,7 @@ one clear line on stderr instead of a traceback.
 """
 
 import os
+import re
 from urllib.parse import urlsplit
 
 from pymongo.errors import ConfigurationError, InvalidURI
@@ -92,6 +93,24 @@ def _influxdb_host(environ):
     if port is None:
         raise ConfigError(f"INFLUXDB_HOST must name its port, e.g. http://host:8181, got {host!r}")
     return host
+
+
+# An InfluxDB tag name syncapi pastes into SQL as a quoted column name: letters, digits and
+# underscores only, so that no value of the setting can end the quoting.
+TAG_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+COLUMNS_READ = ("time", "machine_id")
+
+
+def _organization_tag(environ):
+    """`INFLUXDB_ORG_TAG`: the tag the ingestion writes each row's organization to, or ""."""
+    name = environ.get("INFLUXDB_ORG_TAG", "").strip()
+    if name and not TAG_NAME.fullmatch(name):
+        raise ConfigError(
+            f"INFLUXDB_ORG_TAG must be a tag name of letters, digits and _, got {name!r}"
+        )
+    if name in COLUMNS_READ:
+        raise ConfigError(f"INFLUXDB_ORG_TAG must name the organization tag, not {name!r}")
+    return name
 
 
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -185,6 +204,7 @@ class Config:
         )
         # The client's own default is 300 s: far too long for a dashboard request to hang.
         self.INFLUXDB_QUERY_TIMEOUT = _seconds(env, "INFLUXDB_QUERY_TIMEOUT", 5.0)
+        self.INFLUXDB_ORG_TAG = _organization_tag(env)
         self.ANALYTICS_CACHE_SECONDS = _integer(env, "ANALYTICS_CACHE_SECONDS", 15, minimum=0)
         self.ICONS_DIR = env.get("ICONS_DIR", "").strip() or "static/icons"
         self.SEED_DEMO = _boolean(env, "SEED_DEMO")

@@ -14,7 +14,7 @@ import pyarrow as pa
 from datafusion import SessionConfig, SessionContext
 from pyarrow import flight
 
-TAGS = ("machine_id", "cpu")
+TAGS = ("machine_id", "cpu", "orgId")
 NS_PER_SECOND = 1_000_000_000
 
 
@@ -56,6 +56,7 @@ class InfluxStandIn(flight.FlightServerBase):
         super().__init__(f"grpc+tcp://127.0.0.1:{port}", middleware={"auth": CheckToken(token)})
         self.databases = {}
         self.tickets = []
+        self.ticket_bytes = []  # the size of each ticket as sent: one gRPC message
         self.delay = 0.0  # seconds each query hangs, to simulate a server that does not answer
         self.released = threading.Event()
 
@@ -64,12 +65,13 @@ class InfluxStandIn(flight.FlightServerBase):
         return f"http://127.0.0.1:{self.port}"
 
     def reset(self):
-        self.databases, self.tickets, self.delay = {}, [], 0.0
+        self.databases, self.tickets, self.ticket_bytes, self.delay = {}, [], [], 0.0
         self.released.clear()
 
     def do_get(self, context, ticket):
         request = json.loads(ticket.ticket)
         self.tickets.append(request)
+        self.ticket_bytes.append(len(ticket.ticket))
         if self.delay:
             self.released.wait(self.delay)
         if request.get("query_type") != "sql":

@@ -1,6 +1,7 @@
 """`/device`: per-machine time series (spec/device.md routes 1-2) and the legacy CRUD over
 the shared database (routes 3-6)."""
 
+import re
 from urllib.parse import quote
 
 import pytest
@@ -162,7 +163,6 @@ def test_events_of_one_machine_stop_at_twenty(client, influx, now_ns):
     [
         ("CN1", True),  # latest of two samples
         ("CN2", False),  # switched off after being on
-        ("CN3", True),  # two days old; a newer row without power is skipped
         ("CN4", False),
         ("UNKNOWN", None),
     ],
@@ -170,6 +170,41 @@ def test_events_of_one_machine_stop_at_twenty(client, influx, now_ns):
 def test_status_is_the_latest_power_sample(client, machines, machine_id, power):
     response = client.get(f"/device/{machine_id}/status")
     assert (response.status_code, response.json) == (200, {"power": power})
+
+
+HOUR = 3600
+STATUS_ROWS = [
+    {"ago": HOUR / 2, "machine_id": "RECENT", "power": True},
+    {"ago": 5 * HOUR, "machine_id": "TODAY", "power": False},
+    {"ago": 600, "machine_id": "TODAY", "mode": "MANUAL"},  # newer, but without power
+    {"ago": 36 * HOUR, "machine_id": "YESTERDAY", "power": True},
+    {"ago": 3 * 24 * HOUR, "machine_id": "SILENT", "power": True},  # beyond the widest window
+]
+
+
+@pytest.mark.parametrize(
+    ("machine_id", "power", "windows"),
+    [
+        ("RECENT", True, ["1 hour"]),
+        ("TODAY", False, ["1 hour", "1 day"]),
+        ("YESTERDAY", True, ["1 hour", "1 day", "2 days"]),
+        ("SILENT", None, ["1 hour", "1 day", "2 days"]),
+        ("UNKNOWN", None, ["1 hour", "1 day", "2 days"]),
+    ],
+)
+def test_status_looks_back_in_widening_windows_up_to_two_days(
+    client, influx, now_ns, machine_id, power, windows
+):
+    """Never "all history": InfluxDB 3 Core refuses a query over more Parquet files than its
+    `--query-file-limit` (spec §13.7). A machine that reported within the hour costs one
+    query; beyond two days the answer is null."""
+    influx.databases[MAIN_DB] = {"state": table(STATUS_ROWS, now_ns)}
+
+    response = client.get(f"/device/{machine_id}/status")
+
+    assert (response.status_code, response.json) == (200, {"power": power})
+    asked = [t["sql_query"] for t in influx.tickets if "FROM state" in t["sql_query"]]
+    assert [re.search(r"INTERVAL '([^']+)'", sql).group(1) for sql in asked] == windows
 
 
 def test_status_without_a_state_table_is_null(client, influx):
@@ -187,7 +222,7 @@ def test_a_machine_id_is_a_query_parameter_never_sql(client, machines):
     assert (events.status_code, events.json) == (200, [])
     assert (status.status_code, status.json) == (200, {"power": None})
     queries = [ticket for ticket in machines.tickets if "params" in ticket]
-    assert len(queries) == 2
+    assert len(queries) == 4  # the events, and the status in its three windows
     for ticket in queries:
         assert ticket["params"] == {"m0": INJECTION}
         assert INJECTION not in ticket["sql_query"]

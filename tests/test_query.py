@@ -3,19 +3,22 @@
 import socket
 import threading
 import time
+from datetime import UTC, datetime
 
 import mongomock
 import pytest
 
-from config import TestingConfig
-from syncapi import create_app
+from config import Config, ConfigError, TestingConfig
+from syncapi import create_app, tokens
 from syncapi.cache import TimedMemo
 from syncapi.extensions import close_clients
+from syncapi.repositories.timeseries_sql import CHUNK_SIZE
 from tests.conftest import (
     EVENTS,
     EVENTS_ALL_TIME,
     EVENTS_LAST_DAY,
     INFLUX_TOKEN,
+    JWT_SECRET,
     MAIN_DB,
     ORG,
     STATS_DB,
@@ -493,6 +496,169 @@ def test_the_cache_is_on_by_default_and_configurable():
     app = create_app(TestingConfig(ANALYTICS_CACHE_SECONDS=30))
     assert app.extensions["syncapi.cache"].seconds == 30
     close_clients(app)
+
+
+# Organization-limited callers at scale (issue 12)
+
+ACME_TOKEN_ORGS, GLOBEX_TOKEN_ORGS = ("acme",), ("globex",)
+
+
+@pytest.fixture
+def signed(app):
+    """Authentication on: `as_caller(orgs)` gives the headers of a caller of those orgs."""
+    app.config.update(AUTH_MODE="required", JWT_SECRET=JWT_SECRET)
+
+    def as_caller(orgs, role="user"):
+        token, _ = tokens.issue(JWT_SECRET, "tester", list(orgs), role, 3600)
+        return {"Authorization": f"Bearer {token}"}
+
+    return as_caller
+
+
+def claim(mongo, organization_id, since_by_machine):
+    """Claims as `db ensure-indexes` or the API write them, many at once."""
+    mongo["syncapi"]["machine_claims"].insert_many(
+        {"_id": machine_id, "organizationId": organization_id, "since": since, "holders": []}
+        for machine_id, since in since_by_machine.items()
+    )
+
+
+def claim_date(now_ns, seconds_ago):
+    """A claim's `since` as MongoDB hands it back (naive UTC), `seconds_ago` before `now_ns`;
+    dated back to the epoch for None."""
+    seconds = 0 if seconds_ago is None else now_ns / 10**9 - seconds_ago
+    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+
+
+def many_machines(count):
+    """Ids as long as a `machineId` may be (128 characters) and as costly to send as any: each
+    character outside the BMP is 12 bytes of JSON (a `\\uXXXX` surrogate pair)."""
+    return [f"{'𝔐' * 119}{number:09d}" for number in range(count)]
+
+
+# dated back, or claimed that many seconds ago (half seconds: no row is stored at the instant)
+CLAIMED_AGO = (None, 7200.5, 30_000.5, 259_200.5)
+DAY = 86400
+
+
+@pytest.mark.slow  # about 10 s: 160 queries of 500 machines each
+def test_twenty_thousand_machines_are_asked_in_bounded_chunks(
+    app, client, mongo, influx, now_ns, signed
+):
+    """Each query carries at most CHUNK_SIZE machines and a ticket (SQL + parameters, one gRPC
+    message) under 1 MiB, a quarter of gRPC's 4 MiB default; the chunks' answers combine into
+    what one query over every machine would give, computed here from the rows themselves."""
+    ids = many_machines(20_000)
+    claimed_ago = {machine: CLAIMED_AGO[n % 4] for n, machine in enumerate(ids)}
+    claim(mongo, "acme", {m: claim_date(now_ns, ago) for m, ago in claimed_ago.items()})
+    claim(mongo, "globex", {"G1": claim_date(now_ns, None)})
+    state, events = [{"ago": 1, "machine_id": "G1", "power": True, "mode": "AUTO"}], []
+    for n, machine in enumerate(ids):
+        rank = (n % 500) * 40 + n // 500  # the newest rows are of machines 0, 500, 1000, …
+        mode = "AUTO" if n % 2 else None
+        state.append(
+            {"ago": 6 + 3 * rank, "machine_id": machine, "power": n % 3 == 0, "mode": mode}
+        )
+        events.append({"ago": 5 + 3 * rank, "machine_id": machine, "event_value": float(n)})
+        events.append({"ago": 2 * DAY + rank, "machine_id": machine, "event_value": -1.0})
+    influx.databases[MAIN_DB] = {"state": table(state, now_ns), "events": table(events, now_ns)}
+
+    def seen(row):
+        ago = claimed_ago.get(row["machine_id"], -1)  # -1: another organization's machine
+        return ago is None or row["ago"] <= ago
+
+    values = [(row, "mode") for row in state if row.get("mode")]
+    values += [(row, "event_value") for row in events]
+    visible = [(row, column) for row, column in values if seen(row)]
+    last_day = [(row, column) for row, column in visible if row["ago"] < DAY]
+    newest = sorted(last_day, key=lambda value: value[0]["ago"])[:20]
+    connected = {
+        row["machine_id"] for row in state if row["power"] and row["ago"] < DAY and seen(row)
+    }
+    headers = signed(ACME_TOKEN_ORGS)
+    app.extensions["syncapi.cache"].seconds = 60  # one read of the 20 000 claims serves all
+
+    answers = {path: client.get(path, headers=headers).json for path in CHUNKED_ROUTES}
+
+    assert answers == {
+        "/api/query/connected": {"count": len(connected)},
+        "/api/query/events/processed-24h": {"count": len(last_day)},
+        "/api/query/events/processed": {"count": len(visible)},
+        "/api/query/events": [
+            {"time": epoch_ms(row["ago"], now_ns), "machine_id": row["machine_id"]}
+            | {"event_id": "event_id" if column == "event_value" else column}
+            | {
+                "event_value": str(row[column]),
+                "event_class": "event_class" if column == "event_value" else column,
+            }
+            for row, column in newest
+        ],
+    }
+    sent = zip(influx.tickets, influx.ticket_bytes, strict=True)
+    asked = [(ticket, size) for ticket, size in sent if "params" in ticket]
+    assert len(asked) == len(CHUNKED_ROUTES) * 20_000 // CHUNK_SIZE
+    assert max(size for _, size in asked) < 1024 * 1024
+    assert all(sum(name[0] == "m" for name in t["params"]) == CHUNK_SIZE for t, _ in asked)
+
+
+CHUNKED_ROUTES = (
+    "/api/query/connected",
+    "/api/query/events/processed-24h",
+    "/api/query/events/processed",
+    "/api/query/events",
+)
+
+
+ORG_TAGGED_STATE = [
+    {"ago": 10, "machine_id": "A1", "orgId": "acme", "power": True, "mode": "AUTO"},
+    {"ago": 20, "machine_id": "A2", "orgId": "globex", "power": True, "mode": "MANUAL"},
+    {"ago": 30, "machine_id": "G1", "orgId": "acme", "power": True, "mode": "SETUP"},
+]
+
+
+def test_an_organization_tag_narrows_what_claims_allow(app, client, mongo, influx, now_ns, signed):
+    """With `INFLUXDB_ORG_TAG`, a limited caller reads rows of its claimed machines that are
+    also tagged with one of its organizations: not A2's row tagged globex, not G1's row tagged
+    acme (G1 is globex's), nothing of a table written without the tag. The tag value is a
+    parameter; only the configured name is SQL, quoted (it is case-sensitive)."""
+    app.config["INFLUXDB_ORG_TAG"] = "orgId"
+    claim(mongo, "acme", {"A1": claim_date(now_ns, None), "A2": claim_date(now_ns, None)})
+    claim(mongo, "globex", {"G1": claim_date(now_ns, None)})
+    untagged = [{"ago": 5, "machine_id": "A1", "event_value": 1.0}]
+    influx.databases[MAIN_DB] = {
+        "state": table(ORG_TAGGED_STATE, now_ns),
+        "events": table(untagged, now_ns),
+    }
+    acme, platform = signed(ACME_TOKEN_ORGS), signed(("*",), "admin")
+
+    assert client.get("/api/query/connected", headers=acme).json == {"count": 1}
+    assert client.get("/api/query/events/processed", headers=acme).json == {"count": 1}
+    events = client.get("/api/query/events", headers=acme).json
+    assert [(row["machine_id"], row["event_value"]) for row in events] == [("A1", "AUTO")]
+    assert client.get("/device/A1/status", headers=acme).json == {"power": True}
+    assert client.get("/device/A2/status", headers=acme).json == {"power": None}
+    assert client.get("/device/A2/events", headers=acme).json == []
+    limited = [ticket for ticket in influx.tickets if "params" in ticket]
+    assert all('"orgId" IN ($o0)' in t["sql_query"] for t in limited)
+    assert {t["params"]["o0"] for t in limited} == {"acme"}
+    assert not any("acme" in t["sql_query"] for t in limited)
+
+    influx.tickets.clear()
+    assert client.get("/api/query/connected", headers=platform).json == {"count": 3}
+    assert client.get("/api/query/events/processed", headers=platform).json == {"count": 4}
+    assert client.get("/device/A2/status", headers=platform).json == {"power": True}
+    assert not any("orgId" in t["sql_query"] for t in influx.tickets)
+
+
+@pytest.mark.parametrize("name", ["org id", 'org"; --', "1org", "org-id", "a" * 65, "time"])
+def test_the_organization_tag_must_be_a_plain_identifier(name):
+    with pytest.raises(ConfigError, match="INFLUXDB_ORG_TAG"):
+        Config(environ={"INFLUXDB_ORG_TAG": name})
+
+
+def test_the_organization_tag_is_optional():
+    assert Config(environ={}).INFLUXDB_ORG_TAG == ""
+    assert Config(environ={"INFLUXDB_ORG_TAG": " org_Id "}).INFLUXDB_ORG_TAG == "org_Id"
 
 
 @pytest.fixture

@@ -21,15 +21,17 @@ def machine_events(machine_id):
     """The machine's newest 20 events of the last 24 hours, newest first."""
     machine = _visible(machine_id)
     with failure_reported_as("Error querying InfluxDB"):
-        return timeseries.recent_events(machines=machine)
+        return timeseries.recent_events(machine, auth.scope())
 
 
 @bp.get("/<machine_id>/status")
 def machine_status(machine_id):
-    """`{"power": true|false}` from the latest sample; `{"power": null}` without one."""
+    """`{"power": true|false}` from the latest sample of the last 2 days, looked for in
+    widening windows (`timeseries.STATUS_WINDOWS`); `{"power": null}` without one (spec
+    §13.7: InfluxDB 3 Core refuses to read "all history" of a table once it has many files)."""
     machine = _visible(machine_id)
     with failure_reported_as("Error querying InfluxDB"):
-        return {"power": timeseries.machine_power(machine)}
+        return {"power": timeseries.machine_power(machine, auth.scope())}
 
 
 def _visible(machine_id):

@@ -10,6 +10,8 @@ failed Influx query with an empty value (cpu, ram, storage), so do these views; 
 failed query is a 500 with the route's message, and an unreachable InfluxDB a 503.
 """
 
+from functools import partial
+
 from flask import Blueprint
 
 from syncapi import auth, cache, tenancy
@@ -48,13 +50,13 @@ def applications_everywhere():
 @bp.get("/connected")
 def connected_machines():
     with failure_reported_as("Error getting connected devices"):
-        return {"count": timeseries.connected_machines(visible_machines())}
+        return {"count": timeseries.connected_machines(visible_machines(), auth.scope())}
 
 
 @bp.get("/events/processed-24h")
 def events_processed_last_day():
     with failure_reported_as("Error getting processed events"):
-        return {"count": timeseries.count_events(True, visible_machines())}
+        return {"count": timeseries.count_events(True, visible_machines(), auth.scope())}
 
 
 @bp.get("/events/processed")
@@ -66,7 +68,7 @@ def events_processed():
 @bp.get("/events")
 def latest_events():
     with failure_reported_as("Error getting events"):
-        return timeseries.recent_events(machines=visible_machines())
+        return timeseries.recent_events(visible_machines(), auth.scope())
 
 
 @bp.get("/cpu")
@@ -107,7 +109,11 @@ def _all_applications():
 
 def _all_time_events():
     """Shared by `events/processed` and `storage`: one full count serves both."""
-    machines = visible_machines()
-    return cache.remember(
-        ("events.all_time", auth.scope()), lambda: timeseries.count_events(False, machines)
-    )
+    return _per_scope("influx.events_all_time", partial(timeseries.count_events, False))
+
+
+def _per_scope(name, compute):
+    """`compute(machines, organizations)` over what the caller may see, remembered under the
+    caller's scope: callers of the same organizations share it, other tenants never do."""
+    organizations = auth.scope()
+    return cache.remember((name, organizations), lambda: compute(visible_machines(), organizations))

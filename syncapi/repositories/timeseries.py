@@ -1,9 +1,11 @@
-"""Time series in InfluxDB 3 (spec README §7): every SQL statement syncapi runs is here.
+"""Time series in InfluxDB 3 (spec README §7): every query syncapi runs is here.
 
-Statements are assembled only from the constants of this module; a value from a request
-reaches InfluxDB as a `$name` query parameter, never as SQL text. A branch of the event
-union, or a KPI, whose table or column the database has never been written to counts as no
-data rather than failing the whole query (InfluxDB creates both on first write).
+Statements are assembled only from the constants of this module and of `timeseries_sql`
+(the event union, what a caller may see); a value from a request reaches InfluxDB as a
+`$name` query parameter, never as SQL text. A branch of the event union, or a KPI, whose
+table or column the database has never been written to counts as no data rather than
+failing the whole query (InfluxDB creates both on first write). Every query is bounded by
+`INFLUXDB_QUERY_TIMEOUT` (the client's `query_timeout`).
 """
 
 import logging
@@ -16,24 +18,18 @@ from pyarrow import flight
 from syncapi import cache
 from syncapi.errors import ApiError
 from syncapi.extensions import influx_client
-from syncapi.repositories.machine_claims import EPOCH
-from syncapi.serialization import isoformat
+from syncapi.repositories.timeseries_sql import LAST_DAY, event_union, visibilities
 
 log = logging.getLogger(__name__)
 
 EVENT_LIMIT = 20
-# (table, value column, event_id, event_class); the last row's labels are the original's.
-EVENT_BRANCHES = (
-    ("state", "execution", "execution", "execution"),
-    ("state", "mode", "mode", "mode"),
-    ("production", "op_code", "op_code", "op_code"),
-    ("production", "piece_id", "piece_id", "piece_id"),
-    ("production", "pieces_produced", "pieces_produced", "pieces_produced"),
-    ("events", "event_value", "event_id", "event_class"),
-)
 TABLES = "'state', 'production', 'events', 'cpu', 'mem'"
-LAST_DAY = "time >= now() - INTERVAL '24 hours'"
-UNRESTRICTED = isoformat(EPOCH)  # a claim dated back to the epoch restricts nothing
+# `/device/{machineId}/status` looks back this far, window after window, never further
+# (spec §13.7): InfluxDB 3 Core refuses a query that would read more Parquet files of a
+# table than its `--query-file-limit` (432 by default), and it writes about one file per
+# table every 10 minutes (`--gen1-duration`): 2 days are about 288 files, "all history"
+# exceeds the limit after 3 days.
+STATUS_WINDOWS = ("1 hour", "1 day", "2 days")
 UNREACHABLE = (flight.FlightUnavailableError, flight.FlightTimedOutError)
 REFUSED = (flight.FlightUnauthenticatedError, flight.FlightUnauthorizedError)
 
@@ -42,84 +38,74 @@ class QueryError(Exception):
     """InfluxDB answered, but with an error (bad table, bad SQL, unknown database)."""
 
 
-def connected_machines(machines=None):
-    """Distinct machines with a `power = true` sample in the last day (query.md §3), among
-    `machines` when given."""
-    if machines == {} or "power" not in _columns(_main()).get("state", ()):
+def connected_machines(machines=None, organizations=None):
+    """Distinct machines with a `power = true` sample in the last day (query.md §3), of
+    those the caller may see. A machine is in one chunk only, so the chunks' counts add up."""
+    parts = _visibilities(machines, organizations)
+    columns = _columns(_main()).get("state", ()) if parts else ()
+    if "power" not in columns:
         return 0
-    among, params = _among(machines)
-    conditions = ["time >= now() - INTERVAL '1 day'", "power = true", *among]
-    sql = "SELECT COUNT(DISTINCT machine_id) AS count FROM state WHERE " + " AND ".join(conditions)
-    return _query(sql, _main(), params)[0]["count"]
+    total = 0
+    for visible in parts:
+        extra = visible.conditions_on(columns)
+        if extra is None:
+            continue
+        rows = "SELECT time, machine_id FROM state WHERE " + " AND ".join(
+            ("time >= now() - INTERVAL '1 day'", "power = true", *extra)
+        )
+        sql = f"SELECT COUNT(DISTINCT machine_id) AS count FROM ({visible.restrict(rows)}) AS seen"
+        total += _query(sql, _main(), visible.params)[0]["count"]
+    return total
 
 
-def count_events(last_day, machines=None):
+def count_events(last_day, machines=None, organizations=None):
     """Rows of the event union: one per non-null value, not one per Influx row."""
-    if machines == {}:
-        return 0
-    among, params = _among(machines)
-    union = event_union(_columns(_main()), *([LAST_DAY] if last_day else []), *among)
-    if union is None:
-        return 0
-    sql = f"SELECT COUNT(*) AS count FROM ({union}) AS events"
-    return _query(sql, _main(), params)[0]["count"]
+    total = 0
+    for visible in _visibilities(machines, organizations):
+        union = event_union(_columns(_main()), visible, *([LAST_DAY] if last_day else []))
+        if union is not None:
+            sql = f"SELECT COUNT(*) AS count FROM ({visible.restrict(union)}) AS events"
+            total += _query(sql, _main(), visible.params)[0]["count"]
+    return total
 
 
-def recent_events(machines=None):
-    """The newest 20 events of the last 24 hours, of all machines or among `machines`."""
-    if machines == {}:
-        return []
-    among, params = _among(machines)
-    union = event_union(_columns(_main()), LAST_DAY, *among)
-    if union is None:
-        return []
-    sql = (
-        "SELECT time, machine_id, event_id, event_value, event_class"
-        f" FROM ({union}) AS events ORDER BY time DESC LIMIT {EVENT_LIMIT}"
-    )
-    return _query(sql, _main(), params)
+def recent_events(machines=None, organizations=None):
+    """The newest 20 events of the last 24 hours, of all machines or of those the caller may
+    see: the newest 20 of each chunk, merged newest first and cut to 20."""
+    rows = []
+    for visible in _visibilities(machines, organizations):
+        union = event_union(_columns(_main()), visible, LAST_DAY)
+        if union is not None:
+            sql = (
+                "SELECT time, machine_id, event_id, event_value, event_class"
+                f" FROM ({visible.restrict(union)}) AS events"
+                f" ORDER BY time DESC LIMIT {EVENT_LIMIT}"
+            )
+            rows += _query(sql, _main(), visible.params)
+    return sorted(rows, key=lambda row: row["time"], reverse=True)[:EVENT_LIMIT]
 
 
-def _among(machines):
-    """`(conditions, parameters)` keeping only the rows of `machines`, `{machine id: since}`,
-    each from its `since` (None or the epoch: all of it); `([], {})` for every machine.
-
-    Every id and date is a query parameter (a date as an RFC 3339 string, which InfluxDB 3
-    compares with `time`: "Use parameterized queries with SQL", Time expressions). Machines
-    claimed at the same moment share one condition.
-    """
-    if machines is None:
-        return [], {}
-    by_since = {}
-    for machine_id, since in machines.items():
-        moment = None if since is None else isoformat(since)
-        by_since.setdefault(None if moment == UNRESTRICTED else moment, []).append(machine_id)
-    alternatives, params, named = [], {}, 0
-    for group, (moment, ids) in enumerate(by_since.items()):
-        names = [f"m{named + index}" for index in range(len(ids))]
-        named += len(ids)
-        params.update(zip(names, ids, strict=True))
-        condition = "machine_id IN (" + ", ".join(f"${name}" for name in names) + ")"
-        if moment is not None:
-            params[f"t{group}"] = moment
-            condition = f"({condition} AND time >= $t{group})"
-        alternatives.append(condition)
-    return ["(" + " OR ".join(alternatives) + ")"], params
-
-
-def machine_power(machines):
-    """The latest `power` sample of the one machine of `machines` (`{id: since}`), however
-    old within what the caller may see; None without one."""
-    if "power" not in _columns(_main()).get("state", ()):
+def machine_power(machines, organizations=None):
+    """The latest `power` sample of the one machine of `machines` (`{id: since}`) that the
+    caller may see, looking back over `STATUS_WINDOWS` one after another (one query when the
+    machine reported within the hour); None without one in the widest."""
+    (visible,) = _visibilities(machines, organizations)
+    columns = _columns(_main()).get("state", ())
+    extra = visible.conditions_on(columns)
+    if "power" not in columns or extra is None:
         return None
-    among, params = _among(machines)
-    sql = (
-        "SELECT power FROM state WHERE power IS NOT NULL AND "
-        + " AND ".join(among)
-        + " ORDER BY time DESC LIMIT 1"
-    )
-    rows = _query(sql, _main(), params)
-    power = rows[0]["power"] if rows else None
+    for window in STATUS_WINDOWS:
+        rows = "SELECT time, machine_id, power FROM state WHERE " + " AND ".join(
+            ("power IS NOT NULL", f"time >= now() - INTERVAL '{window}'", *extra)
+        )
+        sql = f"SELECT power FROM ({visible.restrict(rows)}) AS seen ORDER BY time DESC LIMIT 1"
+        found = _query(sql, _main(), visible.params)
+        if found:
+            return _boolean(found[0]["power"], machines)
+    return None
+
+
+def _boolean(power, machines):
     if power is not None and not isinstance(power, bool):
         log.warning("state.power of %r is %s, not a boolean", list(machines), type(power).__name__)
         return None  # the console shows "connected" only for JSON true
@@ -150,18 +136,9 @@ def ram_usage():
     return _query(sql, _stats())
 
 
-def event_union(columns, *conditions):
-    """The six-branch union of README §7 as SQL, restricted by `conditions` (constants of this
-    module); branches whose table or value column does not exist are left out. None when no
-    branch is left."""
-    branches = [
-        f"SELECT time, machine_id, '{event_id}' AS event_id,"
-        f" CAST({value} AS VARCHAR) AS event_value, '{event_class}' AS event_class"
-        f" FROM {table} WHERE " + " AND ".join((f"{value} IS NOT NULL", *conditions))
-        for table, value, event_id, event_class in EVENT_BRANCHES
-        if {"time", "machine_id", value} <= set(columns.get(table, ()))
-    ]
-    return " UNION ALL ".join(branches) or None
+def _visibilities(machines, organizations):
+    org_tag = current_app.config["INFLUXDB_ORG_TAG"]
+    return visibilities(machines, organizations, org_tag)
 
 
 def _columns(database):
