@@ -661,6 +661,30 @@ def test_the_organization_tag_is_optional():
     assert Config(environ={"INFLUXDB_ORG_TAG": " org_Id "}).INFLUXDB_ORG_TAG == "org_Id"
 
 
+LAST_DAY_KPIS = ("/api/query/connected", "/api/query/events/processed-24h", "/api/query/events")
+
+
+def test_last_day_kpis_are_kept_per_caller_scope(app, client, mongo, machines, now_ns, signed):
+    """Kept `ANALYTICS_CACHE_SECONDS` like the fleet counts: a second dashboard of the same
+    organizations costs no query, and another tenant never gets the first one's numbers."""
+    app.extensions["syncapi.cache"].seconds = 60
+    claim(mongo, "acme", {"CN1": claim_date(now_ns, None), "CN2": claim_date(now_ns, None)})
+    claim(mongo, "globex", {"CN3": claim_date(now_ns, None), "OIL-07": claim_date(now_ns, None)})
+    acme, globex = signed(ACME_TOKEN_ORGS), signed(GLOBEX_TOKEN_ORGS)
+    first = {path: client.get(path, headers=acme).json for path in LAST_DAY_KPIS}
+    asked = len(machines.tickets)
+
+    assert {path: client.get(path, headers=acme).json for path in LAST_DAY_KPIS} == first
+    assert len(machines.tickets) == asked
+    other = {path: client.get(path, headers=globex).json for path in LAST_DAY_KPIS}
+    assert (first["/api/query/connected"], other["/api/query/connected"]) == (
+        {"count": 2},
+        {"count": 0},
+    )
+    assert {row["machine_id"] for row in other["/api/query/events"]} == {"CN3", "OIL-07"}
+    assert len(machines.tickets) > asked
+
+
 @pytest.fixture
 def outage(app):
     """InfluxDB's port with no InfluxDB behind it: each connection the client opens is

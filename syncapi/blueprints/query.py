@@ -4,10 +4,12 @@ A caller whose token is limited to some organizations sees counts of those only:
 applications, and the time series of the machines registered in them. Server cpu/ram are
 for any signed-in caller.
 
-Counts over every tenant or over all history are kept for `ANALYTICS_CACHE_SECONDS`, so that
-many open dashboards polling them cost one query per period. Where the contract answers a
-failed Influx query with an empty value (cpu, ram, storage), so do these views; elsewhere a
-failed query is a 500 with the route's message, and an unreachable InfluxDB a 503.
+Counts over every tenant, the time-series KPIs (last day and all history) and the latest
+events are kept for `ANALYTICS_CACHE_SECONDS`, so that many open dashboards polling them cost
+one query per period; a time-series value is kept per caller scope (the set of organizations
+it sees), never shared between tenants. Where the contract answers a failed Influx query
+with an empty value (cpu, ram, storage), so do these views; elsewhere a failed query is a
+500 with the route's message, and an unreachable InfluxDB a 503.
 """
 
 from functools import partial
@@ -50,13 +52,14 @@ def applications_everywhere():
 @bp.get("/connected")
 def connected_machines():
     with failure_reported_as("Error getting connected devices"):
-        return {"count": timeseries.connected_machines(visible_machines(), auth.scope())}
+        return {"count": _per_scope("influx.connected", timeseries.connected_machines)}
 
 
 @bp.get("/events/processed-24h")
 def events_processed_last_day():
     with failure_reported_as("Error getting processed events"):
-        return {"count": timeseries.count_events(True, visible_machines(), auth.scope())}
+        last_day = partial(timeseries.count_events, True)
+        return {"count": _per_scope("influx.events_last_day", last_day)}
 
 
 @bp.get("/events/processed")
@@ -68,7 +71,7 @@ def events_processed():
 @bp.get("/events")
 def latest_events():
     with failure_reported_as("Error getting events"):
-        return timeseries.recent_events(visible_machines(), auth.scope())
+        return _per_scope("influx.recent_events", timeseries.recent_events)
 
 
 @bp.get("/cpu")
