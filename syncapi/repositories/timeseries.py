@@ -9,6 +9,7 @@ failing the whole query (InfluxDB creates both on first write). Every query is b
 """
 
 import logging
+from datetime import timedelta
 
 import pyarrow as pa
 from flask import current_app
@@ -29,7 +30,12 @@ TABLES = "'state', 'production', 'events', 'cpu', 'mem'"
 # table than its `--query-file-limit` (432 by default), and it writes about one file per
 # table every 10 minutes (`--gen1-duration`): 2 days are about 288 files, "all history"
 # exceeds the limit after 3 days.
-STATUS_WINDOWS = ("1 hour", "1 day", "2 days")
+STATUS_WINDOWS = (
+    ("1 hour", timedelta(hours=1)),
+    ("1 day", timedelta(days=1)),
+    ("2 days", timedelta(days=2)),
+)
+DAY = timedelta(days=1)
 UNREACHABLE = (flight.FlightUnavailableError, flight.FlightTimedOutError)
 REFUSED = (flight.FlightUnauthenticatedError, flight.FlightUnauthorizedError)
 
@@ -41,7 +47,7 @@ class QueryError(Exception):
 def connected_machines(machines=None, organizations=None):
     """Distinct machines with a `power = true` sample in the last day (query.md §3), of
     those the caller may see. A machine is in one chunk only, so the chunks' counts add up."""
-    parts = _visibilities(machines, organizations)
+    parts = _visibilities(machines, organizations, DAY)
     columns = _columns(_main()).get("state", ()) if parts else ()
     if "power" not in columns:
         return 0
@@ -50,10 +56,9 @@ def connected_machines(machines=None, organizations=None):
         extra = visible.conditions_on(columns)
         if extra is None:
             continue
-        rows = "SELECT time, machine_id FROM state WHERE " + " AND ".join(
+        sql = "SELECT COUNT(DISTINCT machine_id) AS count FROM state WHERE " + " AND ".join(
             ("time >= now() - INTERVAL '1 day'", "power = true", *extra)
         )
-        sql = f"SELECT COUNT(DISTINCT machine_id) AS count FROM ({visible.restrict(rows)}) AS seen"
         total += _query(sql, _main(), visible.params)[0]["count"]
     return total
 
@@ -61,10 +66,10 @@ def connected_machines(machines=None, organizations=None):
 def count_events(last_day, machines=None, organizations=None):
     """Rows of the event union: one per non-null value, not one per Influx row."""
     total = 0
-    for visible in _visibilities(machines, organizations):
+    for visible in _visibilities(machines, organizations, DAY if last_day else None):
         union = event_union(_columns(_main()), visible, *([LAST_DAY] if last_day else []))
         if union is not None:
-            sql = f"SELECT COUNT(*) AS count FROM ({visible.restrict(union)}) AS events"
+            sql = f"SELECT COUNT(*) AS count FROM ({union}) AS events"
             total += _query(sql, _main(), visible.params)[0]["count"]
     return total
 
@@ -73,13 +78,12 @@ def recent_events(machines=None, organizations=None):
     """The newest 20 events of the last 24 hours, of all machines or of those the caller may
     see: the newest 20 of each chunk, merged newest first and cut to 20."""
     rows = []
-    for visible in _visibilities(machines, organizations):
+    for visible in _visibilities(machines, organizations, DAY):
         union = event_union(_columns(_main()), visible, LAST_DAY)
         if union is not None:
             sql = (
                 "SELECT time, machine_id, event_id, event_value, event_class"
-                f" FROM ({visible.restrict(union)}) AS events"
-                f" ORDER BY time DESC LIMIT {EVENT_LIMIT}"
+                f" FROM ({union}) AS events ORDER BY time DESC LIMIT {EVENT_LIMIT}"
             )
             rows += _query(sql, _main(), visible.params)
     return sorted(rows, key=lambda row: row["time"], reverse=True)[:EVENT_LIMIT]
@@ -89,16 +93,17 @@ def machine_power(machines, organizations=None):
     """The latest `power` sample of the one machine of `machines` (`{id: since}`) that the
     caller may see, looking back over `STATUS_WINDOWS` one after another (one query when the
     machine reported within the hour); None without one in the widest."""
-    (visible,) = _visibilities(machines, organizations)
+    (visible,) = _visibilities(machines, organizations, STATUS_WINDOWS[-1][1])
     columns = _columns(_main()).get("state", ())
     extra = visible.conditions_on(columns)
     if "power" not in columns or extra is None:
         return None
-    for window in STATUS_WINDOWS:
-        rows = "SELECT time, machine_id, power FROM state WHERE " + " AND ".join(
-            ("power IS NOT NULL", f"time >= now() - INTERVAL '{window}'", *extra)
+    for window, _ in STATUS_WINDOWS:
+        sql = (
+            "SELECT power FROM state WHERE "
+            + " AND ".join(("power IS NOT NULL", f"time >= now() - INTERVAL '{window}'", *extra))
+            + " ORDER BY time DESC LIMIT 1"
         )
-        sql = f"SELECT power FROM ({visible.restrict(rows)}) AS seen ORDER BY time DESC LIMIT 1"
         found = _query(sql, _main(), visible.params)
         if found:
             return _boolean(found[0]["power"], machines)
@@ -136,9 +141,9 @@ def ram_usage():
     return _query(sql, _stats())
 
 
-def _visibilities(machines, organizations):
+def _visibilities(machines, organizations, window):
     org_tag = current_app.config["INFLUXDB_ORG_TAG"]
-    return visibilities(machines, organizations, org_tag)
+    return visibilities(machines, organizations, org_tag, window)
 
 
 def _columns(database):

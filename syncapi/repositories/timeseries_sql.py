@@ -1,33 +1,34 @@
 """SQL pieces of the time-series queries: the event union (spec README §7), and the rows a
-caller may read, as SQL and query parameters (spec §13.1).
+caller may read, as SQL conditions and query parameters (spec §13.1).
 
 A caller limited to some organizations reads only the machines they have claimed, each from
 its claim's `since`; when the ingestion writes an organization tag (`INFLUXDB_ORG_TAG`), also
 only rows tagged with one of its organizations: the tag narrows what claims allow, never
-widens it. Everything from the request (ids, dates, organizations) is a `$name` parameter;
+widens it. Everything from the request (ids, dates, organizations) is a `$name` parameter,
+and only in `WHERE` predicates, the one place InfluxDB 3 documents parameters to work
+("Use parameterized queries with SQL": not in other clauses, not as function arguments);
 the tag name, checked at start against a strict pattern, is the one configured identifier.
 
 Such a caller's machines are sent `CHUNK_SIZE` per query, and `timeseries` adds up or
 merges the answers (each machine is in one chunk only). Why 500: the ticket of one query
 (its SQL and parameters, one gRPC message) then holds at most about 0.8 MiB, for ids of 128
 characters that JSON escapes to 12 bytes each, and about 64 KiB for ids of 20 ASCII
-characters: well under the 4 MiB a gRPC server accepts by default. DataFusion (the engine
-of InfluxDB 3) plans it in 20 to 30 ms (measured with DataFusion 55, the test stand-in's).
+characters: well under the 4 MiB a gRPC server accepts by default.
 
-The claim dates are a hash join with a `VALUES` list, not `(machine_id IN (…) AND time >=
-$t) OR …` per date: claims made through the API each have their own moment, and DataFusion
-evaluates such an OR one alternative after another for every row (500 dates over 24 000
-rows: a second; 1 000: three; the join: milliseconds). The placeholders in `VALUES` are
-cast, so the list has its column types before the parameters are bound. The plain
-`machine_id IN (…)` stays beside the join: a filter on a tag reaches InfluxDB's scan, before
-it deduplicates rows.
+Claim dates become `(machine_id IN (…) AND time >= $t)` alternatives, one per distinct date,
+which an engine evaluates one after another for every row: so there are few. A claim older
+than the query's window (with an hour's margin for clocks) restricts nothing in it; a
+windowless query (all history) dates each claim from the UTC day after it (never earlier
+than the claim: a slightly smaller count, never data a claim does not open).
 """
 
+from datetime import UTC, timedelta
+
 from syncapi.repositories.machine_claims import EPOCH
-from syncapi.serialization import isoformat
+from syncapi.serialization import isoformat, utcnow
 
 CHUNK_SIZE = 500
-UNRESTRICTED = isoformat(EPOCH)  # a claim dated back to the epoch restricts nothing
+CLOCK_MARGIN = timedelta(hours=1)  # between this host's clock and InfluxDB's now()
 LAST_DAY = "time >= now() - INTERVAL '24 hours'"
 # (table, value column, event_id, event_class); the last row's labels are the original's.
 EVENT_BRANCHES = (
@@ -58,15 +59,16 @@ def event_union(columns, visible, *conditions):
     return " UNION ALL ".join(branches) or None
 
 
-def visibilities(machines, organizations, org_tag, size=CHUNK_SIZE):
+def visibilities(machines, organizations, org_tag, window=None, size=CHUNK_SIZE):
     """The `Visibility` of each query a caller needs: one reading everything when `machines`
     is None (the caller sees every organization); else one per `size` machines of
-    `machines` (`{machine id: since}`), none at all for no machine."""
+    `machines` (`{machine id: since}`), none at all for no machine. `window` is how far back
+    the query reads (a `timedelta`), None for all history."""
     if machines is None:
         return [Visibility()]
     items = list(machines.items())
     return [
-        Visibility(dict(items[start : start + size]), organizations, org_tag)
+        Visibility(dict(items[start : start + size]), organizations, org_tag, window)
         for start in range(0, len(items), size)
     ]
 
@@ -76,55 +78,57 @@ class Visibility:
     each from its `since` (None or the epoch: all of it), tagged with one of
     `organizations` when `org_tag` names the tag that carries them."""
 
-    def __init__(self, machines=None, organizations=None, org_tag=""):
+    def __init__(self, machines=None, organizations=None, org_tag="", window=None):
         self.params = {}
         self._counts = {}
-        self._ids = None
-        self._claims = []
+        self._machines = None
         self._organizations = None
         if machines is None:
             return
-        self._ids = [self._param("m", machine_id) for machine_id in machines]
-        for name, since in zip(self._ids, machines.values(), strict=True):
-            moment = None if since is None else isoformat(since)
-            if moment not in (None, UNRESTRICTED):
-                self._claims.append((name, self._param("t", moment)))
+        by_since = {}
+        for machine_id, since in machines.items():
+            by_since.setdefault(_effective(since, window), []).append(machine_id)
+        alternatives = []
+        for since, ids in sorted(by_since.items(), key=lambda item: item[0] or ""):
+            names = ", ".join(self._param("m", machine_id) for machine_id in ids)
+            if since is None:
+                alternatives.append(f"machine_id IN ({names})")
+            else:
+                moment = self._param("t", since)
+                alternatives.append(f"(machine_id IN ({names}) AND time >= {moment})")
+        self._machines = "(" + " OR ".join(alternatives) + ")"
         if org_tag and organizations is not None:  # None: a caller who sees every one
             names = [self._param("o", organization) for organization in organizations]
             self._organizations = (org_tag, names)
 
     def conditions_on(self, columns):
-        """Conditions on a table that has `columns`; None when none of its rows may be read
-        (the caller is limited by an organization tag the table does not have)."""
+        """`WHERE` conditions on a table that has `columns`; None when none of its rows may
+        be read (the caller is limited by an organization tag the table does not have)."""
+        conditions = [] if self._machines is None else [self._machines]
         if self._organizations is None:
-            return []
+            return conditions
         tag, names = self._organizations
         if tag not in columns or not names:
             return None
-        return [f'"{tag}" IN ({", ".join(names)})']
-
-    def restrict(self, rows):
-        """`rows` (a SELECT with `time` and `machine_id`) kept to the machines, each from its
-        claim; `rows` itself when every machine may be read."""
-        if self._ids is None:
-            return rows
-        conditions = [f"series.machine_id IN ({', '.join(self._ids)})"]
-        source = f"({rows}) AS series"
-        if self._claims:
-            # claims first: the small side is the one a hash join builds when sizes are unknown
-            values = ", ".join(
-                f"(CAST({machine} AS VARCHAR), CAST({since} AS TIMESTAMP))"
-                for machine, since in self._claims
-            )
-            source = (
-                f"(VALUES {values}) AS claims (claimed_id, claimed_from)"
-                f" RIGHT JOIN {source} ON claims.claimed_id = series.machine_id"
-            )
-            conditions.append("(claims.claimed_from IS NULL OR series.time >= claims.claimed_from)")
-        return f"SELECT series.* FROM {source} WHERE " + " AND ".join(conditions)
+        return [*conditions, f'"{tag}" IN ({", ".join(names)})']
 
     def _param(self, prefix, value):
         """`$m0`, `$m1`, … for machines, `$t…` for dates, `$o…` for organizations."""
         number = self._counts[prefix] = self._counts.get(prefix, -1) + 1
         self.params[f"{prefix}{number}"] = value
         return f"${prefix}{number}"
+
+
+def _effective(since, window):
+    """The RFC 3339 moment a claim restricts a query to; None when it restricts nothing."""
+    if since is None:
+        return None
+    since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    if since <= EPOCH:
+        return None
+    if window is None:  # all history: from the next UTC day, so that dates are few
+        day = since.replace(hour=0, minute=0, second=0, microsecond=0)
+        return isoformat(day if day == since else day + timedelta(days=1))
+    if since <= utcnow() - window - CLOCK_MARGIN:
+        return None
+    return isoformat(since)
