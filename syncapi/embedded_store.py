@@ -1,0 +1,140 @@
+"""The embedded MongoDB store (`mongomock://`), answering as a server does where syncapi needs
+it, so that every repository runs one code path, the real server's.
+
+mongomock has no `listDatabases` or `dbStats` command and no `$unionWith` stage, and its bulk
+writes refuse the requests of the pymongo syncapi pins; this adapter gives it those four,
+with a server's reply shapes:
+
+- `listDatabases` (`nameOnly`, `filter`): each database's name, and unless `nameOnly`, its
+  `sizeOnDisk` (a double, as servers report it; here estimated from the BSON of its
+  documents) and `empty`;
+- `dbStats`: `collections`, `objects`, `dataSize`, `storageSize`;
+- `$unionWith`: the other collection's pipeline output appended to the stream, later stages
+  applying to both (MongoDB 4.4+);
+- `bulk_write`: each request applied in order, a `BulkWriteError` with the server's
+  details when one fails (the rest go on when unordered).
+
+Everything else is mongomock as it is. Its data lives in the process that made it.
+"""
+
+import bson
+import mongomock
+from mongomock import aggregate, filtering
+from mongomock.database import Database
+from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.results import BulkWriteResult
+
+
+class EmbeddedClient(mongomock.MongoClient):
+    def get_database(self, name=None, **options):
+        database = super().get_database(name, **options)
+        if type(database) is Database:
+            database.__class__ = EmbeddedDatabase  # the client caches it: upgrade it once
+        return database
+
+
+class EmbeddedDatabase(Database):
+    def command(self, command, **options):
+        spec = {command: 1} if isinstance(command, str) else dict(command)
+        spec.update(options)
+        name = next(iter(spec))
+        if name == "listDatabases" and self.name == "admin":
+            return self._list_databases(spec)
+        if name == "dbStats":
+            return self._stats()
+        return super().command(command, **options)
+
+    def get_collection(self, name, **options):
+        collection = super().get_collection(name, **options)
+        if type(collection) is mongomock.Collection:
+            collection.__class__ = EmbeddedCollection
+        return collection
+
+    def _list_databases(self, spec):
+        listed = []
+        for name in self.client.list_database_names():
+            entry = {"name": name}
+            if spec.get("filter") and not filtering.filter_applies(spec["filter"], entry):
+                continue
+            if not spec.get("nameOnly"):
+                size = float(_size(self.client[name]))
+                entry.update(sizeOnDisk=size, empty=size == 0)
+            listed.append(entry)
+        total = sum(entry.get("sizeOnDisk", 0.0) for entry in listed)
+        return {"databases": listed, "totalSize": total, "ok": 1.0}
+
+    def _stats(self):
+        names = self.list_collection_names()
+        objects = sum(self[name].estimated_document_count() for name in names)
+        size = float(_size(self))
+        return {
+            "db": self.name,
+            "collections": len(names),
+            "objects": objects,
+            "dataSize": size,
+            "storageSize": size,
+            "ok": 1.0,
+        }
+
+
+class EmbeddedCollection(mongomock.Collection):
+    def aggregate(self, pipeline, session=None, **options):
+        if not any("$unionWith" in stage for stage in pipeline):
+            return super().aggregate(pipeline, session=session, **options)
+        documents, pending = list(self.find()), []
+        for stage in pipeline:
+            if "$unionWith" not in stage:
+                pending.append(stage)
+                continue
+            documents = list(aggregate.process_pipeline(documents, self.database, pending, None))
+            pending = []
+            union = stage["$unionWith"]
+            union = {"coll": union} if isinstance(union, str) else union
+            other = self.database[union["coll"]]
+            documents += list(other.aggregate(union.get("pipeline", [])))
+        return aggregate.process_pipeline(documents, self.database, pending, session)
+
+    def bulk_write(self, requests, ordered=True, **options):
+        counts = dict.fromkeys(("nInserted", "nMatched", "nModified", "nRemoved", "nUpserted"), 0)
+        errors, upserted = [], []
+        for index, request in enumerate(requests):
+            try:
+                self._apply(request, counts, upserted, index)
+            except DuplicateKeyError as error:
+                errors.append({"index": index, "code": error.code, "errmsg": str(error)})
+                if ordered:
+                    break
+        result = {**counts, "writeErrors": errors, "writeConcernErrors": [], "upserted": upserted}
+        if errors:
+            raise BulkWriteError(result)
+        return BulkWriteResult(result, True)
+
+    def _apply(self, request, counts, upserted, index):
+        """One request of a bulk write, through this collection's own methods."""
+        if isinstance(request, InsertOne):
+            self.insert_one(request._doc)
+            counts["nInserted"] += 1
+            return
+        if isinstance(request, DeleteOne | DeleteMany):
+            delete = self.delete_one if isinstance(request, DeleteOne) else self.delete_many
+            counts["nRemoved"] += delete(request._filter).deleted_count
+            return
+        if isinstance(request, ReplaceOne):
+            outcome = self.replace_one(request._filter, request._doc, upsert=request._upsert)
+        else:
+            update = self.update_one if isinstance(request, UpdateOne) else self.update_many
+            outcome = update(request._filter, request._doc, upsert=request._upsert)
+        counts["nMatched"] += outcome.matched_count
+        counts["nModified"] += outcome.modified_count
+        if outcome.upserted_id is not None:
+            counts["nUpserted"] += 1
+            upserted.append({"index": index, "_id": outcome.upserted_id})
+
+
+def _size(database):
+    return sum(
+        len(bson.encode(document))
+        for name in database.list_collection_names()
+        for document in database[name].find()
+    )
