@@ -174,6 +174,24 @@ def _rate_limit_storage(environ):
     return uri
 
 
+def _rate_limit_options(uri, shared_name, timeout_ms):
+    """A MongoDB rate-limit storage keeps its counters in the shared database (never a
+    database of its own, which would be listed as an organization), with the same short
+    timeouts as every other MongoDB call, its client built on first use (after the fork)."""
+    if urlsplit(uri).scheme == "memory":
+        return {}
+    return {
+        "database_name": shared_name,
+        "counter_collection_name": "rate_limit_counters",
+        "window_collection_name": "rate_limit_windows",
+        "timeoutMS": timeout_ms,
+        "serverSelectionTimeoutMS": timeout_ms,
+        "connectTimeoutMS": timeout_ms,
+        "connect": False,
+        "appname": "syncapi-ratelimit",
+    }
+
+
 def is_embedded(uri):
     """The mongomock store keeps its data inside one process."""
     return urlsplit(uri).scheme == "mongomock"
@@ -206,11 +224,18 @@ class Config:
         self.INFLUXDB_QUERY_TIMEOUT = _seconds(env, "INFLUXDB_QUERY_TIMEOUT", 5.0)
         self.INFLUXDB_ORG_TAG = _organization_tag(env)
         self.ANALYTICS_CACHE_SECONDS = _integer(env, "ANALYTICS_CACHE_SECONDS", 15, minimum=0)
+        # Organization sizes, and databases made by other programs, are refreshed this often.
+        self.ORGANIZATION_REFRESH_SECONDS = _integer(
+            env, "ORGANIZATION_REFRESH_SECONDS", 300, minimum=1
+        )
         self.ICONS_DIR = env.get("ICONS_DIR", "").strip() or "static/icons"
         self.SEED_DEMO = _boolean(env, "SEED_DEMO")
         self.AUTH_MODE, self.JWT_SECRET = _auth(env, self.MONGODB_URI, self.CORS_ALLOWED_ORIGIN)
         self.JWT_TTL = duration(env.get("JWT_TTL", "").strip() or "1h", "JWT_TTL")
         self.RATELIMIT_STORAGE_URI = _rate_limit_storage(env)
+        self.RATELIMIT_STORAGE_OPTIONS = _rate_limit_options(
+            self.RATELIMIT_STORAGE_URI, self.MONGODB_DEFAULT_DB, self.MONGODB_TIMEOUT_MS
+        )
         # A revoked token is refused at most this long after `tokens revoke`.
         self.REVOCATION_REFRESH_SECONDS = _integer(env, "REVOCATION_REFRESH_SECONDS", 5, 1)
         self.SESSION_COOKIE_SECURE = _boolean(env, "SESSION_COOKIE_SECURE")

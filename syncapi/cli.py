@@ -1,7 +1,9 @@
 """What every operator command shares: they act on the configured server's store."""
 
 import click
+import pymongo
 from flask import current_app
+from pymongo.errors import ConnectionFailure
 
 from config import is_embedded
 from syncapi.extensions import mongo_client
@@ -16,7 +18,15 @@ def server_client(hint):
             "MONGODB_URI is the embedded store, which lives inside the server process: this"
             f" command cannot reach it ({hint})"
         )
-    return mongo_client(current_app)
+    client = mongo_client(current_app)
+    # A command then runs under a long deadline of its own; one that cannot reach the server
+    # says so after the requests' short wait instead.
+    try:
+        with pymongo.timeout(current_app.config["MONGODB_TIMEOUT_MS"] / 1000):
+            client.admin.command("ping")
+    except ConnectionFailure:
+        raise click.ClickException("MongoDB unavailable") from None
+    return client
 
 
 def server_shared_db(hint):

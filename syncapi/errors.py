@@ -13,6 +13,7 @@ from pymongo.errors import (
     DocumentTooLarge,
     DuplicateKeyError,
     OperationFailure,
+    PyMongoError,
 )
 from werkzeug.exceptions import HTTPException
 
@@ -37,6 +38,15 @@ HTTP_MESSAGES = {
 # can grow a stored document past it.
 DOCUMENT_TOO_LARGE_CODES = frozenset({10334, 17419, 17420})
 DOCUMENT_TOO_LARGE = "Document too large: MongoDB stores at most 16 MB per document"
+# Server answers that are not about the request: the settings are wrong (503 naming the
+# setting, as when the server is down), or the data is (409).
+MONGODB_FAILURES = {
+    18: (503, {"error": "MongoDB unavailable", "details": "MONGODB_URI was refused"}),
+    13: (503, {"error": "MongoDB unavailable", "details": "MONGODB_URI's user may not do this"}),
+    # a database whose name differs only in case (spec README §2 ids are lower case)
+    13297: (409, {"error": "A database differing only in case exists", "field": "organizationId"}),
+}
+TIMED_OUT = {"error": "MongoDB unavailable", "details": "no answer within MONGODB_TIMEOUT_MS"}
 
 # marshmallow's built-in messages, said as the phrase that follows the field's name.
 FIELD_PHRASES = {
@@ -129,9 +139,18 @@ def register_error_handlers(app):
         return {"error": DOCUMENT_TOO_LARGE}, 413
 
     @app.errorhandler(OperationFailure)
-    def handle_operation_failure(error):
-        if error.code in DOCUMENT_TOO_LARGE_CODES:
+    @app.errorhandler(PyMongoError)
+    def handle_mongodb_failure(error):
+        if error.timeout:  # pymongo's client-side timeout, or the server's maxTimeMS
+            log.warning("MongoDB timed out: %s", error.__class__.__name__)
+            return TIMED_OUT, 503
+        code = getattr(error, "code", None)
+        if code in DOCUMENT_TOO_LARGE_CODES:
             return handle_document_too_large(error)
+        if code in MONGODB_FAILURES:
+            log.warning("MongoDB refused an operation: code %s", code)
+            status, body = MONGODB_FAILURES[code]
+            return body, status
         return handle_unexpected(error)
 
     @app.errorhandler(ConnectionFailure)

@@ -8,12 +8,12 @@ client and its pool.
 
 import threading
 
-import mongomock
 import pymongo
 from flask import current_app
 from influxdb_client_3 import InfluxDBClient3
 
 from config import is_embedded
+from syncapi.embedded_store import EmbeddedClient
 from syncapi.errors import ApiError
 
 EXTENSION_KEY = "syncapi.mongo"
@@ -44,10 +44,14 @@ class LazyClient:
 
 def connect_mongodb(uri, timeout_ms):
     if is_embedded(uri):
-        return mongomock.MongoClient()
+        return EmbeddedClient()
+    # `timeoutMS` bounds every operation, server selection included (the driver's client-side
+    # operation timeout, "CSOT": it also sends the remaining time as maxTimeMS), so a slow
+    # or hung server answers 503 after MONGODB_TIMEOUT_MS like an unreachable one.
     return pymongo.MongoClient(
         uri,
         connect=False,
+        timeoutMS=timeout_ms,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         appname="syncapi",

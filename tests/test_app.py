@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import mongomock
+import pymongo.errors
 import pytest
 from bson import ObjectId
 
@@ -104,13 +105,13 @@ def test_no_client_exists_before_the_first_request(app):
 
 def test_one_client_serves_many_requests(app, client, monkeypatch):
     built = []
-    real = mongomock.MongoClient
+    real = extensions.EmbeddedClient
 
     def counting_client(*args, **kwargs):
         built.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(extensions.mongomock, "MongoClient", counting_client)
+    monkeypatch.setattr(extensions, "EmbeddedClient", counting_client)
 
     for index in range(5):
         assert client.put(f"/api/organizations/org{index}", json={}).status_code == 201
@@ -123,13 +124,13 @@ def test_one_client_serves_many_requests(app, client, monkeypatch):
 
 def test_concurrent_first_requests_build_one_client(app, monkeypatch):
     built, gate = [], threading.Barrier(8)
-    real = mongomock.MongoClient
+    real = extensions.EmbeddedClient
 
     def slow_client(*args, **kwargs):
         built.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(extensions.mongomock, "MongoClient", slow_client)
+    monkeypatch.setattr(extensions, "EmbeddedClient", slow_client)
 
     def first_use():
         gate.wait()
@@ -450,3 +451,72 @@ def test_an_unresolvable_mongodb_name_is_503(app, client, monkeypatch):
 def test_a_malformed_mongodb_uri_is_refused_at_start(uri):
     with pytest.raises(ConfigError, match="MONGODB_URI"):
         Config(environ={"MONGODB_URI": uri})
+
+
+# MongoDB answers that are about the settings, not the request (as a real server sends them)
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "body"),
+    [
+        (
+            pymongo.errors.ExecutionTimeout("operation exceeded time limit", 50),
+            503,
+            {"error": "MongoDB unavailable", "details": "no answer within MONGODB_TIMEOUT_MS"},
+        ),
+        (
+            pymongo.errors.WTimeoutError("waiting for replication timed out", 64),
+            503,
+            {"error": "MongoDB unavailable", "details": "no answer within MONGODB_TIMEOUT_MS"},
+        ),
+        (
+            pymongo.errors.NetworkTimeout("timed out"),
+            503,
+            {"error": "MongoDB unavailable"},
+        ),
+        (
+            pymongo.errors.OperationFailure("Authentication failed.", 18),
+            503,
+            {"error": "MongoDB unavailable", "details": "MONGODB_URI was refused"},
+        ),
+        (
+            pymongo.errors.OperationFailure("not authorized on acme to execute command", 13),
+            503,
+            {"error": "MongoDB unavailable", "details": "MONGODB_URI's user may not do this"},
+        ),
+        (
+            pymongo.errors.OperationFailure("db already exists with different case", 13297),
+            409,
+            {"error": "A database differing only in case exists", "field": "organizationId"},
+        ),
+    ],
+)
+def test_mongodb_failures_about_the_settings_are_not_500s(client, monkeypatch, error, status, body):
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(mongomock.Collection, "find_one", fail)
+    response = client.put("/api/organizations/acme", json={"name": "Acme"})
+    assert (response.status_code, response.json) == (status, body)
+
+
+def test_the_client_bounds_every_operation():
+    app = create_app(
+        TestingConfig(MONGODB_URI="mongodb://db.example:27017", MONGODB_TIMEOUT_MS=750)
+    )
+    try:
+        options = mongo_client(app).options
+        assert options.timeout == 0.75  # timeoutMS: every operation, not only the connection
+        assert options.server_selection_timeout == 0.75
+    finally:
+        close_clients(app)
+
+
+def test_a_mongodb_rate_limit_storage_lives_in_the_shared_database():
+    config = Config(
+        environ={"RATELIMIT_STORAGE_URI": "mongodb://db:27017", "MONGODB_TIMEOUT_MS": "900"}
+    )
+    options = config.RATELIMIT_STORAGE_OPTIONS
+    assert options["database_name"] == config.MONGODB_DEFAULT_DB == "syncapi"
+    assert (options["timeoutMS"], options["connect"]) == (900, False)
+    assert Config(environ={}).RATELIMIT_STORAGE_OPTIONS == {}
