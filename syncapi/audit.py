@@ -12,7 +12,6 @@ from flask.cli import with_appcontext
 from marshmallow import ValidationError, fields
 from pymongo.errors import ConnectionFailure
 
-from syncapi import tenancy
 from syncapi.cli import server_client
 from syncapi.errors import printable
 from syncapi.repositories import applications
@@ -61,7 +60,7 @@ def audit_command():
 
 def findings(client, shared_name):
     """`database.collection _id: field reason` for every refused value, tenants first."""
-    for database in tenant_databases(client, tenancy.is_tenant_name):
+    for database in tenant_databases(client, shared_name, sizes=False):
         yield from _tenant_findings(client[database["name"]])
     if shared_name in client.list_database_names():
         db = client[shared_name]

@@ -3,18 +3,33 @@
 The console polls counts that scan all history or every tenant. Ten open dashboards should
 cost one query, not ten, so a value is kept for a few seconds, and requests that arrive while
 it is being computed wait for that computation and share its outcome, failure included (a
-hung backend then costs each of them one timeout, not one each in turn). Failures are never
-kept: the next request tries again.
+hung backend then costs each of them one timeout, not one each in turn). A failure is kept
+briefly too (`FAILURE_SECONDS`), so that a backend that is down is not asked again on every
+poll of every dashboard; after that, the next request tries again.
 """
 
+import logging
 import threading
 import time
 from concurrent.futures import Future
 
 from flask import current_app
 
+log = logging.getLogger(__name__)
+
 EXTENSION_KEY = "syncapi.cache"
+BACKGROUND_KEY = "syncapi.background"
 MAX_KEYS = 1024  # keys include callers' organization sets; expired ones are dropped past this
+
+
+FAILURE_SECONDS = 3  # a failing backend is asked again after this, not on every poll
+
+
+class Failed:
+    """A computation's failure, kept briefly in place of its value."""
+
+    def __init__(self, error):
+        self.error = error
 
 
 class TimedMemo:
@@ -32,6 +47,8 @@ class TimedMemo:
         with self._guard:
             entry = self._values.get(key)
             if entry is not None and entry[0] > self._clock():
+                if isinstance(entry[1], Failed):
+                    raise entry[1].error
                 return entry[1]
             running = self._running.get(key)
             if running is None:
@@ -43,6 +60,7 @@ class TimedMemo:
         except Exception as error:
             with self._guard:
                 del self._running[key]
+                self._store(key, Failed(error), min(self.seconds, FAILURE_SECONDS))
             future.set_exception(error)
             raise
         with self._guard:
@@ -51,18 +69,61 @@ class TimedMemo:
         future.set_result(value)
         return value
 
-    def _store(self, key, value):
+    def _store(self, key, value, seconds=None):
         now = self._clock()
         self._values.pop(key, None)
         if len(self._values) >= self.max_keys:
             self._values = {k: entry for k, entry in self._values.items() if entry[0] > now}
             while len(self._values) >= self.max_keys:
                 del self._values[next(iter(self._values))]  # the oldest entry
-        self._values[key] = (now + self.seconds, value)
+        self._values[key] = (now + (self.seconds if seconds is None else seconds), value)
+
+
+class Background:
+    """Runs a task in a thread of its own at most once every `seconds` per key, and never
+    makes the request that starts it wait: for work a request may trigger but should not pay
+    for (the organization sizes a server computes for every database)."""
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._started = {}  # key -> when it last started
+        self._running = {}  # key -> Thread
+        self._guard = threading.Lock()
+
+    def every(self, key, seconds, task):
+        with self._guard:
+            last = self._started.get(key)
+            if key in self._running or (last is not None and self._clock() - last < seconds):
+                return
+            self._started[key] = self._clock()
+            thread = self._running[key] = threading.Thread(
+                target=self._run, args=(key, task), name=f"syncapi-{key}", daemon=True
+            )
+        thread.start()
+
+    def _run(self, key, task):
+        try:
+            task()
+        except Exception:
+            log.exception("background task %s failed; it runs again later", key)
+        finally:
+            with self._guard:
+                del self._running[key]
+
+    def wait(self, timeout=10):
+        """For tests: until the tasks under way are done."""
+        for thread in list(self._running.values()):
+            thread.join(timeout)
 
 
 def init_app(app):
     app.extensions[EXTENSION_KEY] = TimedMemo(app.config["ANALYTICS_CACHE_SECONDS"])
+    app.extensions[BACKGROUND_KEY] = Background()
+
+
+def in_background(key, seconds, task):
+    """`task()` in its own thread, unless it ran less than `seconds` ago or runs now."""
+    current_app.extensions[BACKGROUND_KEY].every(key, seconds, task)
 
 
 def remember(key, compute):

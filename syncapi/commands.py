@@ -3,14 +3,17 @@
 Every command acts on the server's store. The embedded one lives inside the server's process,
 which a command's own process cannot reach: there they say so instead of reporting on an
 empty store of their own.
+
+They may walk every tenant (a request never does) and run long: each runs under a deadline
+of its own (`OPERATOR_TIMEOUT_SECONDS`) instead of the requests' `MONGODB_TIMEOUT_MS`.
 """
 
 import click
+import pymongo
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, OperationFailure
 
-from syncapi import tenancy
 from syncapi.audit import audit_command
 from syncapi.cli import server_client
 from syncapi.extensions import default_db as shared_database
@@ -23,19 +26,29 @@ from syncapi.repositories import (
     legacy_devices,
     machine_claims,
     organizations,
+    summaries,
 )
-from syncapi.repositories.databases import list_databases
 
+OPERATOR_TIMEOUT_SECONDS = 3600
 db_group = AppGroup("db", help="Maintain the tenant databases.")
 
 
 @db_group.command("ensure-indexes")
 def ensure_indexes():
-    """Create every unique index in every tenant; report (never fix) what blocks one."""
+    """Create every index in every tenant; record existing machines in the registry and
+    reconcile the counts kept on write; report (never fix) what blocks one."""
     client = server_client("the embedded store makes its indexes itself")
+    shared = shared_database(current_app)
     try:
-        problems = _ensure_every_index(client)
-        contested = _register_machines(client, shared_database(current_app))
+        with pymongo.timeout(OPERATOR_TIMEOUT_SECONDS):
+            known = summaries.summarized_ids(shared)
+            tenants = [
+                item["name"]
+                for item in organizations.tenant_databases(client, shared.name, sizes=False)
+            ]
+            problems = _ensure_every_index(client, shared, tenants)
+            contested = _register_machines(client, shared, tenants)
+            _reconcile_summaries(client, shared, known, tenants)
     except ConnectionFailure:
         raise click.ClickException("MongoDB unavailable") from None
     if problems:
@@ -50,25 +63,35 @@ def ensure_indexes():
 db_group.add_command(audit_command)
 
 
-def _ensure_every_index(client):
-    shared_name = current_app.config["MONGODB_DEFAULT_DB"]
+def _ensure_every_index(client, shared, tenants):
     total = 0
-    for database in sorted(item["name"] for item in list_databases(client)):
-        db = client[database]
-        if database == shared_name:
-            specs = indexes.SHARED_INDEXES
-        elif tenancy.is_tenant_name(database):
-            specs = indexes.tenant_specs(list(applications.settings_by_id(db)))
-            total += _report_colliding_applications(db)
-        else:
-            continue
-        problems = indexes.ensure_all(db, specs)
-        total += len(problems)
-        for collection, name, problem in problems:
-            click.echo(f"{database}.{collection}: index {name} {problem}")
-        if not problems:
-            click.echo(f"{database}: all indexes in place")
+    for name in sorted([*tenants, shared.name]):
+        total += _unless_unreadable(name, lambda db=client[name]: _ensure_indexes_of(db, shared))
     return total
+
+
+def _ensure_indexes_of(db, shared):
+    if db.name == shared.name:
+        specs, total = indexes.SHARED_INDEXES, 0
+    else:
+        specs = indexes.tenant_specs(list(applications.settings_by_id(db)))
+        total = _report_colliding_applications(db)
+    problems = indexes.ensure_all(db, specs)
+    for problem in problems:
+        click.echo(f"{db.name}.{problem.collection}: index {problem.name} {problem.problem}")
+    if not problems:
+        click.echo(f"{db.name}: all indexes in place")
+    return total + len(problems)
+
+
+def _unless_unreadable(name, step):
+    """`step()`'s count of problems; a database this user may not read (permissions, odd
+    legacy data) is one problem, reported, and the others go on."""
+    try:
+        return step()
+    except OperationFailure as error:
+        click.echo(f"{name}: could not be read ({error.code}: {error.details or error}); skipped")
+        return 1
 
 
 def _report_colliding_applications(db):
@@ -84,22 +107,27 @@ def _report_colliding_applications(db):
     return len(colliding)
 
 
-def _register_machines(client, shared_db):
+def _register_machines(client, shared, tenants):
     """Record in the machine registry the devices registered before it existed (dated back:
     they were visible then), tenant and legacy; returns how many ids are contested."""
     contested = 0
-    for database in organizations.tenant_databases(client, tenancy.is_tenant_name):
-        db = client[database["name"]]
-        for application_id in applications.settings_by_id(db):
-            for holder, ids, since in devices.existing_registrations(db, application_id):
-                taken = machine_claims.backfill(shared_db, db.name, holder, ids, since)
-                where = f"{db.name}.{application_id}_devices"
-                contested += sum(_report_contested(where, *pair) for pair in taken)
-    for organization_id, holder, ids, since in legacy_devices.existing_registrations(shared_db):
-        taken = machine_claims.backfill(shared_db, organization_id, holder, ids, since)
-        where = f"{shared_db.name}.devices ({organization_id})"
+    for name in tenants:
+        contested += _unless_unreadable(name, lambda db=client[name]: _register_tenant(db, shared))
+    for organization_id, holder, ids, since in legacy_devices.existing_registrations(shared):
+        taken = machine_claims.backfill(shared, organization_id, holder, ids, since)
+        where = f"{shared.name}.devices ({organization_id})"
         contested += sum(_report_contested(where, *pair) for pair in taken)
-    click.echo(f"machine registry: {machine_claims.count(shared_db)} id(s) claimed")
+    click.echo(f"machine registry: {machine_claims.count(shared)} id(s) claimed")
+    return contested
+
+
+def _register_tenant(db, shared):
+    contested = 0
+    for application_id in applications.settings_by_id(db):
+        for holder, ids, since in devices.existing_registrations(db, application_id):
+            taken = machine_claims.backfill(shared, db.name, holder, ids, since)
+            where = f"{db.name}.{application_id}_devices"
+            contested += sum(_report_contested(where, *pair) for pair in taken)
     return contested
 
 
@@ -112,6 +140,14 @@ def _report_contested(where, field, machine_id):
         return 0
     click.echo(f"{where} is also registered in {claim['organizationId']}, which holds its claim")
     return 1
+
+
+def _reconcile_summaries(client, shared, known, tenants):
+    """The counts kept on write, made exact again (data written by other programs)."""
+    for name in tenants:
+        organizations.reconcile_summaries(client, shared, name)
+    organizations.forget_dropped(shared, known, tenants)
+    click.echo(f"organization summaries: {len(tenants)} reconciled")
 
 
 @click.command("seed-demo")

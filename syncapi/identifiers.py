@@ -22,6 +22,15 @@ TENANT_COLLECTIONS = frozenset(
 )
 
 
+RESERVED_DATABASES = frozenset({"admin", "local", "config"})
+
+
+def is_tenant_name(name, shared_name):
+    """True for a database that may be an organization: never a system database nor the
+    shared one (`shared_name`, MONGODB_DEFAULT_DB)."""
+    return is_identifier(name) and name not in RESERVED_DATABASES and name != shared_name
+
+
 def is_identifier(value):
     return isinstance(value, str) and IDENTIFIER.fullmatch(value) is not None
 

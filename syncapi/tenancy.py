@@ -8,22 +8,17 @@ never names an arbitrary collection.
 
 from flask import current_app, g, request
 
+from syncapi import identifiers
 from syncapi.errors import ApiError
 from syncapi.extensions import mongo_client
 from syncapi.identifiers import IDENTIFIER_PATTERN, is_identifier
 from syncapi.repositories import applications as application_registry
 from syncapi.repositories.databases import database_exists
 
-RESERVED_DATABASES = frozenset({"admin", "local", "config"})
-
 
 def is_tenant_name(name):
     """True for a database that may be an organization (never a system or the shared one)."""
-    return (
-        is_identifier(name)
-        and name not in RESERVED_DATABASES
-        and name != current_app.config["MONGODB_DEFAULT_DB"]
-    )
+    return identifiers.is_tenant_name(name, current_app.config["MONGODB_DEFAULT_DB"])
 
 
 def check_identifier(value, field):

@@ -739,3 +739,30 @@ def test_integers_beyond_64_bits_are_refused(client, cnc, path, body):
     response = client.post(f"{APP}{path}", data=raw, content_type="application/json")
     assert response.status_code == 400
     assert response.json["field"] in ("values_range[0]", "values.x")
+
+
+def test_replacing_event_classes_never_leaves_the_application_without_any(client, cnc, monkeypatch):
+    """Whatever a reader sees between the swap's writes, the set is never empty (the console
+    and the pipeline read it at any moment)."""
+    from syncapi.embedded_store import EmbeddedCollection
+
+    first = [{"id": "a", "class": "A", "topic": "t", "type": "STR"}]
+    assert client.put(f"{APP}/event-classes", json=first).status_code == 200
+    seen = []
+    for method in ("bulk_write", "delete_many", "insert_many", "replace_one"):
+        original = getattr(EmbeddedCollection, method)
+
+        def observed(self, *args, _original=original, **kwargs):
+            result = _original(self, *args, **kwargs)
+            if self.name == "monitoreo-cnc_events":
+                seen.append([doc["id"] for doc in self.find({"applicationId": "monitoreo-cnc"})])
+            return result
+
+        monkeypatch.setattr(EmbeddedCollection, method, observed)
+
+    second = [{"id": "b", "class": "B", "topic": "t", "type": "INT"}]
+    response = client.put(f"{APP}/event-classes", json=second)
+
+    assert response.status_code == 200
+    assert seen and all(seen), seen
+    assert [doc["id"] for doc in cnc["monitoreo-cnc_events"].find()] == ["b"]

@@ -24,6 +24,7 @@ def test_creates_every_index_in_every_tenant_and_the_shared_database(app, mongo)
     assert result.output == (
         "legacy: all indexes in place\nsyncapi: all indexes in place\n"
         "machine registry: 2 id(s) claimed\n"
+        "organization summaries: 1 reconciled\n"
     )
     assert "email_unique" in legacy.users.index_information()
     assert "name_applicationId_unique" in legacy.connectors.index_information()

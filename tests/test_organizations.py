@@ -1,9 +1,13 @@
 """`/api/organizations` (spec/organizations.md), route by route."""
 
+import threading
+
 import pytest
 from bson import ObjectId
 
+from tests import round_trips
 from tests.conftest import APP, ORG, snapshot
+from tests.helpers import reconcile, tenant_names
 
 OPERATOR = {"$gt": ""}
 
@@ -17,15 +21,24 @@ def test_list_is_empty_without_tenants(client):
     assert response.json == []
 
 
-def test_list_gives_each_tenant_sorted_with_counts(client, mongo, cnc):
+def refreshed_list(app, client):
+    """The list after its off-request refresh has run (sizes, databases made elsewhere)."""
+    client.get("/api/organizations")
+    app.extensions["syncapi.background"].wait()
+    return client.get("/api/organizations")
+
+
+def test_list_gives_each_tenant_sorted_with_counts(app, client, mongo, cnc):
     client.put("/api/organizations/beta", json={})
     client.post(f"{ORG}/users", json={"name": "Ana", "email": "ana@example.com"})
     client.post(f"{ORG}/users", json={"name": "Bo", "email": "bo@example.com"})
 
-    response = client.get("/api/organizations")
+    first = client.get("/api/organizations").json  # sizes are measured off the request path
+    response = refreshed_list(app, client)
 
     assert response.status_code == 200
     assert [item["id"] for item in response.json] == ["acme", "beta"]
+    assert [(item["sizeOnDisk"], item["empty"]) for item in first] == [(0, False), (0, False)]
     acme = response.json[0]
     assert acme["name"] == "acme"
     assert acme["applicationCount"] == 1
@@ -35,53 +48,41 @@ def test_list_gives_each_tenant_sorted_with_counts(client, mongo, cnc):
 
 
 @pytest.mark.parametrize("name", ["admin", "local", "config", "syncapi", "Legacy_Org", "has space"])
-def test_list_skips_system_shared_and_rule_breaking_databases(client, mongo, acme, name):
+def test_list_skips_system_shared_and_rule_breaking_databases(app, client, mongo, acme, name):
     mongo[name].things.insert_one({"x": 1})
 
-    response = client.get("/api/organizations")
+    response = refreshed_list(app, client)
 
     assert [item["id"] for item in response.json] == ["acme"]
 
 
-def test_list_costs_a_constant_number_of_queries_per_tenant(client, mongo, monkeypatch):
-    import mongomock
+def test_databases_other_programs_make_or_drop_join_the_list_after_a_refresh(app, client, mongo):
+    mongo["legacy"].config.insert_one(
+        {"key": "applications", "value": {"applicationSettings": {"cnc": {"name": "C"}}}}
+    )
+    mongo["legacy"].users.insert_many([{"email": "a@x"}, {"email": "b@x"}])
+    mongo["legacy"].cnc_devices.insert_one({"machineId": "M1"})
+    app.config["ORGANIZATION_REFRESH_SECONDS"] = 0  # a refresh after every listing
+    assert client.get("/api/organizations").json == []
 
+    listed = refreshed_list(app, client).json
+
+    assert [(o["id"], o["applicationCount"], o["userCount"]) for o in listed] == [("legacy", 1, 2)]
+    assert client.get("/api/query/registered?organizationId=legacy").json == {"count": 1}
+    mongo.drop_database("legacy")
+    assert refreshed_list(app, client).json == []
+
+
+def test_the_refresh_runs_at_most_once_a_period(app, client, mongo, monkeypatch):
     from syncapi.repositories import organizations
 
-    # One listDatabases command on a real server; the embedded store's size estimate aside.
-    monkeypatch.setattr(
-        organizations,
-        "list_databases",
-        lambda client: [{"name": name, "sizeOnDisk": 1} for name in client.list_database_names()],
-    )
-    calls, depth = [], [0]
-    for method in ("find", "find_one", "count_documents", "aggregate", "estimated_document_count"):
-        original = getattr(mongomock.Collection, method)
-
-        def counted(self, *args, _original=original, **kwargs):
-            if depth[0] == 0:  # mongomock's calls to itself are not queries
-                calls.append(self.full_name)
-            depth[0] += 1
-            try:
-                return _original(self, *args, **kwargs)
-            finally:
-                depth[0] -= 1
-
-        monkeypatch.setattr(mongomock.Collection, method, counted)
-
-    def queries_for(tenant_count):
-        for index in range(tenant_count):
-            client.put(f"/api/organizations/org{index}", json={})
-            client.post(f"/api/organizations/org{index}/users", json={"name": "U", "email": "u@x"})
-        calls.clear()
-        assert len(client.get("/api/organizations").json) == tenant_count
-        return len(calls)
-
-    assert queries_for(3) == 3 * 2
-    assert queries_for(6) == 6 * 2
-
-
-# 2. GET /api/organizations/{org}
+    runs = []
+    monkeypatch.setattr(organizations, "refresh_summaries", lambda *a: runs.append(1))
+    app.config["ORGANIZATION_REFRESH_SECONDS"] = 3600
+    for _ in range(5):
+        client.get("/api/organizations")
+        app.extensions["syncapi.background"].wait()
+    assert runs == [1]
 
 
 def test_get_organization_answers_stored_details(client, acme):
@@ -136,7 +137,7 @@ def test_malformed_or_reserved_organization_id_is_400(client, mongo, organizatio
 def test_63_character_organization_id_is_valid(client, mongo):
     response = client.put(f"/api/organizations/{'a' * 63}", json={})
     assert response.status_code == 201
-    assert mongo.list_database_names() == ["a" * 63]
+    assert tenant_names(mongo) == ["a" * 63]
 
 
 # 3. PUT /api/organizations/{org}
@@ -176,7 +177,7 @@ def test_put_merges_into_existing_metadata(client, mongo, acme):
 def test_put_accepts_an_empty_object(client, mongo):
     response = client.put(ORG, json={})
     assert response.status_code == 201
-    assert mongo.list_database_names() == ["acme"]
+    assert tenant_names(mongo) == ["acme"]
 
 
 @pytest.mark.parametrize("content_type", ["application/json", None])
@@ -285,7 +286,7 @@ def test_delete_without_matching_confirmation_drops_nothing(client, mongo, acme,
     response = client.delete(f"{ORG}{query}")
     assert response.status_code == 400
     assert response.json["field"] == "confirm"
-    assert mongo.list_database_names() == ["acme"]
+    assert tenant_names(mongo) == ["acme"]
 
 
 def test_delete_unknown_organization_is_404(client):
@@ -308,7 +309,7 @@ def test_config_is_empty_without_metadata(client, mongo):
     assert client.get("/api/organizations/legacy/config").json == {}
 
 
-def test_stats_sum_devices_and_tolerate_legacy_settings(client, cnc):
+def test_stats_sum_devices_and_tolerate_legacy_settings(app, client, cnc):
     cnc.config.update_one(
         {"key": "organization"},
         {"$set": {"value.organizationName": "Acme Corp", "value.status": "active"}},
@@ -327,6 +328,7 @@ def test_stats_sum_devices_and_tolerate_legacy_settings(client, cnc):
     for machine_id in ("CN1", "CN2"):
         client.post(f"{APP}/devices", json={"machineId": machine_id})
     cnc["legacy_devices"].insert_one({"machineId": "L1"})
+    reconcile(app)  # data written by another program
 
     response = client.get(f"{ORG}/stats")
 
@@ -1022,7 +1024,7 @@ def test_oilmonitor_devices_are_raw_and_need_no_application(client, acme):
 
 
 @pytest.fixture
-def odd_registry(acme):
+def odd_registry(app, acme):
     acme.config.insert_one(
         {
             "key": "applications",
@@ -1038,6 +1040,7 @@ def odd_registry(acme):
         }
     )
     acme.cnc_devices.insert_one({"machineId": "CN1"})
+    reconcile(app)  # written by other programs, as the counts kept on write learn
     return acme
 
 
@@ -1232,3 +1235,98 @@ def test_organization_routes_create_no_index_per_request(client, cnc, monkeypatc
     client.post(f"{APP}/devices", json={"machineId": "CN1"})
     client.post(f"{ORG}/connectors", json={"name": "MQTT", "driver": "mqtt"})
     assert created == []
+
+
+# Writes that are atomic on a real server
+
+
+def both_at_once(app, monkeypatch, first, second):
+    """Run two requests in two threads, both past their read of the application registry
+    before either writes: the interleaving where a read-then-write loses an update."""
+    from syncapi.repositories import applications
+
+    read, gate = applications.registry, threading.Barrier(2, timeout=5)
+    reads = {}
+
+    def registry(db):
+        value = read(db)
+        reads[threading.get_ident()] = reads.get(threading.get_ident(), 0) + 1
+        if reads[threading.get_ident()] == 2:  # the read its write is based on
+            try:
+                gate.wait()
+            except threading.BrokenBarrierError:
+                pass
+        return value
+
+    monkeypatch.setattr(applications, "registry", registry)
+    answers = {}
+
+    def call(name, body):
+        answers[name] = app.test_client().post(f"{ORG}/applications", json=body)
+
+    threads = [
+        threading.Thread(target=call, args=(name, body))
+        for name, body in (("first", first), ("second", second))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    return answers["first"], answers["second"]
+
+
+def test_two_first_applications_created_at_once_are_both_registered(app, acme, monkeypatch):
+    one, two = both_at_once(
+        app,
+        monkeypatch,
+        {"applicationId": "one", "name": "One"},
+        {"applicationId": "two", "name": "Two"},
+    )
+
+    assert (one.status_code, two.status_code) == (201, 201)
+    registry = acme.config.find_one({"key": "applications"})["value"]
+    assert sorted(registry["applicationSettings"]) == ["one", "two"]
+    assert sorted(registry["availableApplications"]) == ["one", "two"]
+    assert registry["defaultApplication"] in ("one", "two")
+
+
+def test_the_same_application_created_twice_at_once_is_one_201_and_one_409(app, acme, monkeypatch):
+    body = {"applicationId": "one", "name": "One"}
+    answers = sorted(
+        response.status_code for response in both_at_once(app, monkeypatch, body, body)
+    )
+
+    assert answers == [201, 409]
+    registry = acme.config.find_one({"key": "applications"})["value"]
+    assert registry["availableApplications"] == ["one"]
+
+
+def test_a_collection_another_request_just_made_is_not_a_500(client, acme, monkeypatch):
+    from pymongo.errors import OperationFailure
+
+    from syncapi.embedded_store import EmbeddedDatabase
+
+    def already_made(self, name, **options):
+        raise OperationFailure(f"Collection {name} already exists.", 48)  # NamespaceExists
+
+    monkeypatch.setattr(EmbeddedDatabase, "create_collection", already_made)
+    response = client.post(f"{ORG}/applications", json={"applicationId": "one", "name": "One"})
+    assert response.status_code == 201
+
+
+def test_an_organization_gets_its_indexes_before_its_metadata(client, mongo, monkeypatch):
+    trips = round_trips.install(monkeypatch)
+    assert client.put("/api/organizations/newco", json={"name": "N"}).status_code == 201
+    writes = [call.namespace for call in trips.calls if call.namespace.startswith("newco.")]
+    assert writes[-1] == "newco.config"  # the metadata: last
+    assert {"newco.users", "newco.gateways"} <= set(writes[:-1])
+
+
+def test_an_index_that_cannot_be_made_is_logged_not_a_500(client, mongo, caplog):
+    """An older index of the same keys with other options (the original ODM's) makes index
+    creation fail on a real server (codes 85/86): requests go on, the log says what to run."""
+    mongo["syncapi"].services.create_index("name", name="name_unique")  # not unique
+    with caplog.at_level("WARNING"):
+        response = client.get("/api/services")
+    assert response.status_code == 200
+    assert any("name_unique" in record.getMessage() for record in caplog.records)

@@ -6,7 +6,6 @@ import threading
 import time
 from datetime import UTC, datetime
 
-import mongomock
 import pytest
 
 from config import Config, ConfigError, TestingConfig
@@ -14,6 +13,7 @@ from syncapi import create_app, tokens
 from syncapi.cache import TimedMemo
 from syncapi.extensions import close_clients
 from syncapi.repositories.timeseries_sql import CHUNK_SIZE
+from tests import round_trips
 from tests.conftest import (
     EVENTS,
     EVENTS_ALL_TIME,
@@ -24,6 +24,7 @@ from tests.conftest import (
     ORG,
     STATS_DB,
 )
+from tests.helpers import reconcile
 from tests.influx_standin import InfluxStandIn, epoch_ms, table
 
 INFLUX_ROUTES = [
@@ -99,7 +100,7 @@ def test_cross_tenant_counts_cover_every_tenant_and_nothing_else(client, fleet):
     assert client.get("/api/query/apps-registered").json == {"count": 3}
 
 
-def test_applications_lists_every_tenant_in_database_then_registry_order(client, fleet):
+def test_applications_lists_every_tenant_in_database_then_registry_order(app, client, fleet):
     fleet["acme"].config.update_one(
         {"key": "applications"},
         {"$set": {"value.applicationSettings.oil-monitor.description": "Tanks"}},
@@ -107,6 +108,7 @@ def test_applications_lists_every_tenant_in_database_then_registry_order(client,
     fleet["globex"].config.update_one(
         {"key": "applications"}, {"$unset": {"value.applicationSettings.presses.name": ""}}
     )
+    reconcile(app)  # the registry was written by another program
     response = client.get("/api/query/applications")
 
     assert response.status_code == 200
@@ -144,7 +146,9 @@ def test_cross_tenant_counts_are_empty_without_tenants(client):
     assert client.get("/api/query/applications").json == []
 
 
-def test_a_tenant_that_cannot_be_read_is_skipped(client, fleet, monkeypatch):
+def test_a_tenant_that_cannot_be_read_keeps_its_last_counts(app, client, fleet, monkeypatch):
+    """Reconciling reports and skips a database it cannot read: its counts stay as kept on
+    write, and every other organization is reconciled."""
     from pymongo.errors import OperationFailure
 
     from syncapi.repositories import applications
@@ -156,40 +160,22 @@ def test_a_tenant_that_cannot_be_read_is_skipped(client, fleet, monkeypatch):
             raise OperationFailure("not authorized")
         return real(db)
 
+    fleet["acme"]["oil-monitor_devices"].insert_one({"machineId": "WRITTEN-ELSEWHERE"})
     monkeypatch.setattr(applications, "settings_by_id", unreadable_globex)
-    assert client.get("/api/query/apps-registered").json == {"count": 2}
+    result = reconcile(app)
+    assert result.exit_code == 1 and "globex: could not be read" in result.output
+    assert client.get("/api/query/apps-registered").json == {"count": 3}
+    assert client.get("/api/query/registered/all").json == {"count": 5}
 
 
-@pytest.fixture
-def union_with(monkeypatch):
-    """mongomock lacks `$unionWith`: run each union's sub-pipeline and append its rows, so the
-    production pipeline runs here as it does on a server. Records each aggregation."""
-    real = mongomock.collection.Collection.aggregate
-    calls = []
-
-    def aggregate(self, pipeline, *args, **kwargs):
-        calls.append(self.name)
-        head = [stage for stage in pipeline if "$unionWith" not in stage]
-        rows = list(real(self, head))
-        for stage in pipeline:
-            if "$unionWith" in stage:
-                other = self.database[stage["$unionWith"]["coll"]]
-                rows += list(real(other, stage["$unionWith"]["pipeline"]))
-        return iter(rows)
-
-    monkeypatch.setattr(mongomock.collection.Collection, "aggregate", aggregate)
-    return calls
-
-
-def test_device_counts_take_one_aggregation_per_tenant(client, fleet, union_with, monkeypatch):
-    monkeypatch.setattr(
-        mongomock.collection.Collection, "count_documents", lambda *a, **k: pytest.fail("N+1")
-    )
+def test_fleet_counts_read_no_device_collection(client, fleet, monkeypatch):
+    trips = round_trips.install(monkeypatch)
     items = client.get("/api/query/applications").json
+    client.get("/api/query/registered/all")
+    client.get(f"{ORG}/applications")
 
     assert [item["deviceCount"] for item in items] == [3, 1, 0]
-    assert union_with == ["monitoreo-cnc_devices", "presses_devices"]  # acme, globex
-    assert client.get(f"{ORG}/applications").json[0]["deviceCount"] == 3
+    assert not [call for call in trips.calls if call.namespace.endswith("_devices")]
 
 
 def test_cross_tenant_counts_are_cached_for_the_configured_time(app, client, fleet):
@@ -475,7 +461,7 @@ def test_the_memo_keeps_a_bounded_number_of_keys():
     assert list(memo._values) == ["e"]
 
 
-def test_the_memo_expires_and_never_keeps_a_failure():
+def test_the_memo_expires_and_keeps_a_failure_only_briefly():
     now = [0.0]
     memo = TimedMemo(15, clock=lambda: now[0])
     assert memo.get("k", lambda: 1) == 1
@@ -484,8 +470,17 @@ def test_the_memo_expires_and_never_keeps_a_failure():
     now[0] = 15.0
     assert memo.get("k", lambda: 3) == 3
 
-    with pytest.raises(RuntimeError):
-        memo.get("other", lambda: (_ for _ in ()).throw(RuntimeError()))
+    asked = []
+
+    def failing():
+        asked.append(1)
+        raise RuntimeError("down")
+
+    for _ in range(3):
+        with pytest.raises(RuntimeError):
+            memo.get("other", failing)
+    assert len(asked) == 1  # remembered: not asked again on every poll
+    now[0] += 3.0  # FAILURE_SECONDS later
     assert memo.get("other", lambda: 4) == 4
 
 

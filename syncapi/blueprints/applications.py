@@ -9,7 +9,7 @@ from syncapi import expressions, tenancy
 from syncapi.blueprints import connector_routes, device_routes
 from syncapi.blueprints.common import json_body
 from syncapi.errors import ApiError
-from syncapi.repositories import applications, event_classes, functions
+from syncapi.repositories import applications, event_classes, functions, shared, summaries
 from syncapi.schemas.event_classes import EventClassSchema, assign_ids
 from syncapi.schemas.functions import (
     ALGEBRAIC_TYPES,
@@ -44,7 +44,9 @@ def get_stats():
     """Device count; `lastActivity` is the response time, as in the original."""
     return {
         "applicationId": g.application_id,
-        "deviceCount": applications.count_devices(g.tenant_db, g.application_id),
+        "deviceCount": summaries.device_count(
+            shared.database(), g.organization_id, g.application_id
+        ),
         "lastActivity": iso_now(),
     }
 

@@ -4,9 +4,9 @@ Contract: spec/organizations.md. The organization id in every path is checked an
 `g.tenant_db` by `tenancy` before a view runs; views parse, call a repository, return.
 """
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 
-from syncapi import auth, passwords, tenancy
+from syncapi import auth, cache, passwords, tenancy
 from syncapi.blueprints import connector_routes, device_routes
 from syncapi.blueprints.common import json_body
 from syncapi.errors import ApiError
@@ -43,12 +43,17 @@ APP = f"{ORG}/applications/<application_id>"
 @bp.get("")
 def list_organizations():
     """Every tenant database with its application and user counts."""
-    return orgs.list_organizations(mongo_client(), _listed)
+    listed = orgs.list_organizations(shared.database(), auth.scope())
+    _refresh_summaries_soon()  # after the read: what this answer holds does not race it
+    return listed
 
 
-def _listed(name):
-    """Tenants the caller may see: all of them for a platform-wide token."""
-    return tenancy.is_tenant_name(name) and auth.may_see(name)
+def _refresh_summaries_soon():
+    """Sizes, and databases other programs made or dropped: off the request path, every
+    ORGANIZATION_REFRESH_SECONDS (the listing answers what the last refresh stored)."""
+    client, shared_db = mongo_client(), shared.database()
+    seconds = current_app.config["ORGANIZATION_REFRESH_SECONDS"]
+    cache.in_background("organizations", seconds, lambda: orgs.refresh_summaries(client, shared_db))
 
 
 @bp.get(ORG)
@@ -65,7 +70,9 @@ def save_organization():
     if not exists and not auth.may_create_organizations():
         raise ApiError(404, "Organization not found")  # only a platform admin creates one
     changes = OrganizationUpdateSchema().load(json_body())
-    stored = orgs.save_metadata(mongo_client(), g.organization_id, changes, exists)
+    stored = orgs.save_metadata(
+        mongo_client(), shared.database(), g.organization_id, changes, exists
+    )
     return orgs.summary(g.organization_id, stored), 200 if exists else 201
 
 
@@ -93,7 +100,7 @@ def get_organization_config():
 @bp.get(f"{ORG}/stats")
 def get_organization_stats():
     """Organization summary with its applications and their device counts."""
-    return orgs.stats(g.tenant_db, g.organization_id)
+    return orgs.stats(g.tenant_db, shared.database(), g.organization_id)
 
 
 # Users
@@ -110,7 +117,7 @@ def list_users():
 def create_user():
     """Create a user, with a first password if sent; the email is unique in the organization."""
     fields = UserCreateSchema().load(json_body())
-    return users.create_user(g.tenant_db, g.organization_id, fields), 201
+    return users.create_user(g.tenant_db, shared.database(), g.organization_id, fields), 201
 
 
 @bp.put(f"{ORG}/users/<user_id>")
@@ -129,7 +136,7 @@ def update_user(user_id):
 @auth.org_admin
 def delete_user(user_id):
     """Delete a user by `_id` (or the `id` older writers stored); its sessions end."""
-    _end_sessions(users.delete_user(g.tenant_db, user_id))
+    _end_sessions(users.delete_user(g.tenant_db, shared.database(), user_id))
     return {"message": "User deleted successfully"}
 
 
@@ -192,7 +199,7 @@ def delete_gateway(gateway_id):
 @bp.get(f"{ORG}/applications")
 def list_applications():
     """Registered applications in registry order, with device counts."""
-    return applications.list_applications(g.tenant_db)
+    return applications.list_applications(g.tenant_db, shared.database())
 
 
 @bp.post(f"{ORG}/applications")
@@ -200,7 +207,9 @@ def create_application():
     """Register an application and create its devices and config collections."""
     fields = ApplicationSchema().load(json_body())
     application_id = fields.pop("applicationId")
-    settings = applications.create_application(g.tenant_db, application_id, fields)
+    settings = applications.create_application(
+        g.tenant_db, shared.database(), application_id, fields
+    )
     return applications.describe(application_id, settings), 201
 
 
@@ -214,7 +223,9 @@ def get_application():
 def update_application():
     """Change only the keys sent."""
     changes = ApplicationUpdateSchema().load_changes(json_body())
-    settings = applications.update_application(g.tenant_db, g.application_id, changes)
+    settings = applications.update_application(
+        g.tenant_db, shared.database(), g.application_id, changes
+    )
     return applications.describe(g.application_id, settings)
 
 

@@ -18,8 +18,7 @@ from flask import Blueprint
 
 from syncapi import auth, cache, tenancy
 from syncapi.blueprints.common import failure_reported_as, visible_machines
-from syncapi.extensions import mongo_client
-from syncapi.repositories import fleet, timeseries
+from syncapi.repositories import fleet, shared, timeseries
 
 bp = Blueprint("query", __name__)
 
@@ -31,7 +30,7 @@ EVENTS_PER_GB = 100_000  # the original's estimate: about 10 KB per event
 def registered_devices():
     """Devices of one organization's applications (`?organizationId=`, else the default)."""
     db = tenancy.tenant_database(tenancy.organization_in_query())
-    return {"count": sum(item["deviceCount"] for item in fleet.tenant_applications(db))}
+    return {"count": fleet.registered_devices(shared.database(), db.name)}
 
 
 @bp.get("/registered/all")
@@ -103,10 +102,7 @@ def storage():
 def _all_applications():
     """The applications the caller may see; one pass over every tenant serves all callers
     and the three cross-tenant routes."""
-    every = cache.remember(
-        "fleet.applications",
-        lambda: fleet.all_applications(mongo_client(), tenancy.is_tenant_name),
-    )
+    every = cache.remember("fleet.applications", lambda: fleet.all_applications(shared.database()))
     return [item for item in every if auth.may_see(item["organizationId"])]
 
 

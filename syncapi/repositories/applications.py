@@ -5,22 +5,31 @@ The keys of `applicationSettings` are the source of truth; `availableApplication
 timestamps or with `applicationName`, so readers tolerate both. An entry that is not an
 object, or whose key could not name a collection safely, is not an application: every
 reader skips it alike (listed nowhere, counted nowhere, 404 when asked for).
+
+Two workers may change the registry at once, so each change is one atomic update made only
+if the lists it rewrites are still those it read (compare and set), retried when another
+change came first: no lost update, and no spurious 409 when two first applications are
+created together.
 """
 
-from pymongo.errors import CollectionInvalid, OperationFailure
+from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure
 
 from syncapi.errors import ApiError
 from syncapi.identifiers import APPLICATION_SUFFIXES, is_application_id, is_identifier
-from syncapi.repositories import indexes, machine_claims
+from syncapi.repositories import indexes, machine_claims, summaries
 from syncapi.serialization import iso_now
 
 REGISTRY = {"key": "applications"}
+SETTINGS = "value.applicationSettings"
+LISTS = ("availableApplications", "defaultApplication")
 SHARED_COLLECTIONS = ("monitoreo-cnc_events", "functions")
 COMPUTED_FIELDS = ("applicationId", "deviceCount", "lastModified")
+NAMESPACE_EXISTS = 48  # a `create` of a collection another request just made
+ATTEMPTS = 5
 
 
 def app_collection(db, application_id, suffix):
-    """`{applicationId}_{suffix}`, only ever for ids that pass the identifier rule."""
+    """`{applicationId}_{suffix}`, only ever for ids that pass the application id rule."""
     if not is_application_id(application_id):
         raise ValueError(f"not an application id: {application_id!r}")
     return db[f"{application_id}_{suffix}"]
@@ -58,7 +67,13 @@ def colliding_ids(db):
 
 
 def find_application(db, application_id):
-    return settings_by_id(db).get(application_id)
+    """One application's settings, reading only that entry of the registry (a projection:
+    the registry of a large organization is never read whole to route one request)."""
+    if not is_application_id(application_id):
+        return None
+    projection = {"_id": 0, f"{SETTINGS}.{application_id}": 1}
+    document = db.config.find_one(REGISTRY, projection) or {}
+    return _entries(document.get("value")).get(application_id)
 
 
 def display_name(settings):
@@ -71,82 +86,75 @@ def describe(application_id, settings):
     return {"applicationId": application_id, **stored}
 
 
-def count_devices(db, application_id):
-    return app_collection(db, application_id, "devices").count_documents({})
-
-
-def device_counts(db, application_ids):
-    """`{applicationId: devices}` from one aggregation over every `{app}_devices` collection."""
-    rows = aggregate_devices(db, application_ids, _count_as)
-    return {**dict.fromkeys(application_ids, 0), **{row["_id"]: row["count"] for row in rows}}
-
-
-def aggregate_devices(db, application_ids, stages_for):
-    """The rows of `stages_for(applicationId)` run over each app's devices, as one aggregation
-    (`$unionWith`); mongomock lacks that stage, so there the same stages run per collection."""
-    ids = list(application_ids)
-    if not ids:
-        return []
-    collections = [app_collection(db, application_id, "devices") for application_id in ids]
-    pipeline = stages_for(ids[0]) + [
-        {"$unionWith": {"coll": collection.name, "pipeline": stages_for(application_id)}}
-        for application_id, collection in zip(ids[1:], collections[1:], strict=True)
-    ]
-    try:
-        return list(collections[0].aggregate(pipeline))
-    except NotImplementedError:
-        return [
-            row
-            for application_id, collection in zip(ids, collections, strict=True)
-            for row in collection.aggregate(stages_for(application_id))
-        ]
-
-
-def _count_as(application_id):
-    return [{"$group": {"_id": {"$literal": application_id}, "count": {"$sum": 1}}}]
-
-
-def list_applications(db):
-    """Registry entries in registry order, each with its device count."""
+def list_applications(db, shared):
+    """Registry entries in registry order, with the device counts kept on write."""
     now = iso_now()
-    entries = settings_by_id(db)
-    counts = device_counts(db, entries)
+    counts = summaries.device_counts(shared, db.name)
     return [
         {
             **describe(application_id, settings),
-            "deviceCount": counts[application_id],
+            "deviceCount": counts.get(application_id, 0),
             "lastModified": settings.get("updatedAt") or settings.get("createdAt") or now,
         }
-        for application_id, settings in entries.items()
+        for application_id, settings in settings_by_id(db).items()
     ]
 
 
-def create_application(db, application_id, fields):
+def create_application(db, shared, application_id, fields):
     """Create the app's collections and indexes, then register it; 409 when the id is taken.
 
     Collections first: if an orphan collection of that id holds duplicates, the index cannot
     be built and nothing is registered.
     """
-    value = registry(db)
-    if value is not None and not _well_formed(value):
-        raise ApiError(409, "The application registry of this organization is malformed")
-    if application_id in _entries(value):
+    if application_id in _checked_entries(registry(db)):
         raise ApiError(409, "Application already exists", field="applicationId")
     _create_collections(db, application_id)
     now = iso_now()
     settings = {**fields, "collections": ["devices", "config"], "createdAt": now, "updatedAt": now}
-    path = f"value.applicationSettings.{application_id}"
-    added = db.config.update_one(
-        {**REGISTRY, path: {"$exists": False}}, {"$set": {path: settings}}, upsert=value is None
-    )
-    if added.matched_count == 0 and added.upserted_id is None:
-        raise ApiError(409, "Application already exists", field="applicationId")
-    _sync_lists(db)
+
+    def register(value, entries):
+        if application_id in entries:
+            raise ApiError(409, "Application already exists", field="applicationId")
+        ids = [*entries, application_id]
+        return {"$set": {f"{SETTINGS}.{application_id}": settings, **_lists(value, ids)}}
+
+    _change_registry(db, register)
+    summaries.application_created(shared, db.name, application_id, settings)
     return settings
 
 
-def _well_formed(value):
-    return isinstance(value, dict) and isinstance(value.get("applicationSettings", {}), dict)
+def _checked_entries(value):
+    if value is not None and not (
+        isinstance(value, dict) and isinstance(value.get("applicationSettings", {}), dict)
+    ):
+        raise ApiError(409, "The application registry of this organization is malformed")
+    return _entries(value)
+
+
+def _lists(value, ids):
+    """`availableApplications` = the registered ids; the default stays, or the first one."""
+    default = value.get("defaultApplication") if isinstance(value, dict) else None
+    return {
+        "value.availableApplications": ids,
+        "value.defaultApplication": default if default in ids else (ids[0] if ids else None),
+    }
+
+
+def _change_registry(db, change):
+    """Apply `change(value, entries)` (an update) in one compare-and-set on the lists it
+    rewrites; re-read and retry when another request changed them first."""
+    for _ in range(ATTEMPTS):
+        value = registry(db)
+        update = change(value, _checked_entries(value))
+        known = value if isinstance(value, dict) else {}
+        query = {**REGISTRY, **{f"value.{name}": known.get(name) for name in LISTS}}
+        try:
+            result = db.config.update_one(query, update, upsert=value is None)
+        except DuplicateKeyError:  # another request created the registry first
+            continue
+        if result.matched_count or result.upserted_id is not None:
+            return
+    raise ApiError(409, "The application registry changed repeatedly; try again")
 
 
 def _create_collections(db, application_id):
@@ -156,50 +164,45 @@ def _create_collections(db, application_id):
             db.create_collection(f"{application_id}_{suffix}")
         except CollectionInvalid:
             pass  # already there: reused as is
+        except OperationFailure as error:
+            if error.code != NAMESPACE_EXISTS:
+                raise
     try:
         indexes.ensure_application_indexes(db, application_id)
-    except OperationFailure as error:
-        if error.code != indexes.DUPLICATE_KEY:
-            raise
+    except indexes.Duplicates:
         message = f"Existing {application_id}_* collections hold duplicate names or machineIds"
         raise ApiError(409, message, field="applicationId") from None
 
 
-def _sync_lists(db):
-    """`availableApplications` = the registered ids; the default stays, or the first one."""
-    value = registry(db)
-    ids = list(_entries(value))
-    default = value.get("defaultApplication")
-    lists = {
-        "value.availableApplications": ids,
-        "value.defaultApplication": default if default in ids else (ids[0] if ids else None),
-    }
-    db.config.update_one(REGISTRY, {"$set": lists})
-
-
-def update_application(db, application_id, changes):
+def update_application(db, shared, application_id, changes):
     """Set the sent keys; 404 if the app was unregistered meanwhile (no partial re-creation)."""
-    path = f"value.applicationSettings.{application_id}"
+    path = f"{SETTINGS}.{application_id}"
     updates = {f"{path}.{name}": value for name, value in changes.items()}
     updates[f"{path}.updatedAt"] = iso_now()
-    if (
-        db.config.update_one({**REGISTRY, path: {"$exists": True}}, {"$set": updates}).matched_count
-        == 0
-    ):
+    query = {**REGISTRY, path: {"$exists": True}}
+    if db.config.update_one(query, {"$set": updates}).matched_count == 0:
         raise ApiError(404, "Application not found")
-    return find_application(db, application_id)
+    settings = find_application(db, application_id)
+    summaries.application_updated(shared, db.name, application_id, settings)
+    return settings
 
 
-def delete_application(db, shared_db, application_id):
+def delete_application(db, shared, application_id):
     """Unregister the app and remove everything it owns (spec README §11.10); its devices'
     machine ids are released last, once nothing can read them through this app."""
-    db.config.update_one(REGISTRY, {"$unset": {f"value.applicationSettings.{application_id}": ""}})
-    _sync_lists(db)
+
+    def unregister(value, entries):
+        ids = [key for key in entries if key != application_id]
+        path = f"{SETTINGS}.{application_id}"
+        return {"$unset": {path: ""}, "$set": _lists(value, ids)}
+
+    _change_registry(db, unregister)
     for suffix in APPLICATION_SUFFIXES:
         app_collection(db, application_id, suffix).drop()
     for name in SHARED_COLLECTIONS:
         db[name].delete_many({"applicationId": application_id})
-    machine_claims.release_application(shared_db, db.name, application_id)
+    machine_claims.release_application(shared, db.name, application_id)
+    summaries.application_deleted(shared, db.name, application_id)
 
 
 def application_config(db, application_id):

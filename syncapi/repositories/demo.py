@@ -12,7 +12,7 @@ from pathlib import Path
 from pymongo.errors import DuplicateKeyError
 
 from syncapi.errors import ApiError
-from syncapi.repositories import indexes, machine_claims, registrations
+from syncapi.repositories import indexes, machine_claims, organizations, registrations
 from syncapi.serialization import iso_now, utcnow
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ def seed(client, shared_name, data):
     added = sum(_upsert_all(shared[name], docs) for name, docs in data["shared"].items())
     added += sum(_upsert_all(tenant[name], docs) for name, docs in data["tenant"].items())
     _claim_machines(shared, tenant.name, registry["value"]["applicationSettings"], data)
+    organizations.reconcile_summaries(client, shared, tenant.name)  # its counts, as kept on write
     return added
 
 

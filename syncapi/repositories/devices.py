@@ -9,8 +9,8 @@ database's registry before the device is written, and released when the device l
 from functools import partial
 
 from syncapi.errors import ApiError
-from syncapi.repositories import documents, registrations
-from syncapi.repositories.applications import aggregate_devices, app_collection, settings_by_id
+from syncapi.repositories import documents, indexes, registrations, summaries
+from syncapi.repositories.applications import app_collection, settings_by_id
 from syncapi.serialization import utcnow
 
 DUPLICATE = partial(ApiError, 409, "A device with this machineId already exists", field="machineId")
@@ -26,7 +26,7 @@ def list_devices(db, application_id):
 
 
 def get_device(db, application_id, machine_id):
-    return documents.find(_collection(db, application_id), {"machineId": machine_id}, NOT_FOUND)
+    return documents.find(_collection(db, application_id), _by_machine(machine_id), NOT_FOUND)
 
 
 def create_device(db, shared_db, application_id, fields):
@@ -40,13 +40,15 @@ def create_device(db, shared_db, application_id, fields):
         "updatedAt": now,
     }
     collection = _collection(db, application_id)
-    return registrations.registered(
+    registrations.registered(
         shared_db,
         None,
         _registration(db, application_id, document),
         lambda: documents.insert(collection, document, DUPLICATE),
-        lambda: collection.find_one({"machineId": document["machineId"]}),
+        lambda: collection.find_one(_by_machine(document["machineId"])),
     )
+    summaries.devices_added(shared_db, db.name, application_id, 1)
+    return document
 
 
 def update_device(db, shared_db, application_id, machine_id, changes):
@@ -54,7 +56,7 @@ def update_device(db, shared_db, application_id, machine_id, changes):
     first and the old ones released after the write."""
     changes = {**changes, "updatedAt": utcnow()}
     collection = _collection(db, application_id)
-    query = {"machineId": machine_id}
+    query = _by_machine(machine_id)
     if not any(field in changes for field in registrations.ID_FIELDS):
         return documents.update(collection, query, changes, NOT_FOUND, DUPLICATE)
     before = documents.find(collection, query, NOT_FOUND)
@@ -64,15 +66,20 @@ def update_device(db, shared_db, application_id, machine_id, changes):
         _registration(db, application_id, before),
         _registration(db, application_id, after),
         lambda: documents.update(collection, query, changes, NOT_FOUND, DUPLICATE),
-        lambda: collection.find_one({"machineId": after["machineId"]}),
+        lambda: collection.find_one(_by_machine(after["machineId"])),
     )
 
 
 def delete_device(db, shared_db, application_id, machine_id):
-    deleted = _collection(db, application_id).find_one_and_delete({"machineId": machine_id})
+    deleted = _collection(db, application_id).find_one_and_delete(_by_machine(machine_id))
     if deleted is None:
         raise NOT_FOUND()
     registrations.release_registration(shared_db, _registration(db, application_id, deleted))
+    summaries.devices_added(shared_db, db.name, application_id, -1)
+
+
+def _by_machine(machine_id):
+    return indexes.by_key("machineId", machine_id)
 
 
 def _registration(db, application_id, device):
@@ -99,7 +106,7 @@ def holders_of(db, machine_id):
     holders, in one aggregation over its applications."""
 
     def stages(application_id):
-        match = {"$or": [{field: machine_id} for field in registrations.ID_FIELDS]}
+        match = {"$or": [indexes.by_key(field, machine_id) for field in registrations.ID_FIELDS]}
         project = {"_id": 0, "machineId": 1, "applicationId": {"$literal": application_id}}
         return [{"$match": match}, {"$project": project}]
 
@@ -121,3 +128,33 @@ def existing_registrations(db, application_id):
             registrations.machine_ids(device),
             registrations.created_at(device.get("createdAt")),
         )
+
+
+def aggregate_devices(db, application_ids, stages_for):
+    """The rows of `stages_for(applicationId)` run over each app's devices, as one aggregation
+    (`$unionWith`, MongoDB 4.4+)."""
+    ids = list(application_ids)
+    if not ids:
+        return []
+    first, *others = ids
+    pipeline = stages_for(first) + [
+        {
+            "$unionWith": {
+                "coll": _collection(db, other).name,
+                "pipeline": stages_for(other),
+            }
+        }
+        for other in others
+    ]
+    return list(_collection(db, first).aggregate(pipeline))
+
+
+def count_by_application(db, application_ids):
+    """`{applicationId: devices}` counted from the data, one aggregation: what `db
+    ensure-indexes` reconciles the counts kept on write with."""
+
+    def count_as(application_id):
+        return [{"$group": {"_id": {"$literal": application_id}, "count": {"$sum": 1}}}]
+
+    rows = aggregate_devices(db, application_ids, count_as)
+    return {row["_id"]: row["count"] for row in rows}

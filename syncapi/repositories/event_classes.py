@@ -5,6 +5,8 @@ The collection's name is fixed (spec README §4): it is not the `monitoreo-cnc` 
 
 from functools import partial
 
+from pymongo import ReplaceOne
+
 from syncapi.errors import ApiError
 from syncapi.repositories import documents
 from syncapi.serialization import utcnow
@@ -32,13 +34,25 @@ def create_event_class(db, application_id, fields):
 
 
 def replace_event_classes(db, application_id, items):
-    """Swap the whole set; items are validated and their ids unique before this is called."""
+    """Swap the whole set; items are validated and their ids unique before this is called.
+
+    Stored as it always was, one document per class (the pipeline reads them too), in two
+    writes with no moment where the application has none: each class is replaced in place
+    (an upsert by its id), then the classes not in the set are deleted. A reader in between
+    sees old and new classes side by side, never an empty set.
+    """
     now = utcnow()
     new = [
         {**item, "applicationId": application_id, "createdAt": now, "updatedAt": now}
         for item in items
     ]
-    db[COLLECTION].delete_many({"applicationId": application_id})
     if new:
-        db[COLLECTION].insert_many(new)
+        db[COLLECTION].bulk_write(
+            [
+                ReplaceOne({"applicationId": application_id, "id": item["id"]}, item, upsert=True)
+                for item in new
+            ]
+        )
+    ids = [item["id"] for item in new]
+    db[COLLECTION].delete_many({"applicationId": application_id, "id": {"$nin": ids}})
     return [public(document) for document in new]

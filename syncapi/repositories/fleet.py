@@ -1,44 +1,28 @@
-"""Applications and devices across every tenant database, for the dashboard (query.md §2, 4, 5).
+"""Applications across every tenant, for the dashboard (query.md §2, 4, 5).
 
-Starts from the same database listing as `GET /api/organizations`, then costs two queries
-per tenant whatever it holds: its registry, and one aggregation over its device collections.
-A tenant that cannot be read (permissions, odd legacy data) is skipped and logged, so one
-database cannot blank the dashboard of all the others.
+Read from the application summaries kept on write (`summaries`): one query whatever the
+number of tenants, and no device collection is scanned.
 """
 
-import logging
-
-from pymongo.errors import OperationFailure
-
-from syncapi.repositories import applications, organizations
-
-log = logging.getLogger(__name__)
+from syncapi.repositories import summaries
 
 
-def all_applications(client, is_tenant_name):
-    """Every registered application: database order, then registry order."""
-    items = []
-    for database in organizations.tenant_databases(client, is_tenant_name):
-        try:
-            items.extend(tenant_applications(client[database["name"]]))
-        except OperationFailure:
-            log.warning("could not read the applications of %s", database["name"])
-    return items
-
-
-def tenant_applications(db):
-    """`[{applicationId, name, description, status, deviceCount, organizationId}]` of one
-    tenant, with the defaults the dashboard shows."""
-    entries = applications.settings_by_id(db)
-    counts = applications.device_counts(db, entries)
+def all_applications(shared, organization_ids=None):
+    """`[{applicationId, name, description, status, deviceCount, organizationId}]`: database
+    order, then registry order; of these organizations only when given."""
     return [
         {
-            "applicationId": application_id,
-            "name": applications.display_name(settings) or application_id,
-            "description": settings.get("description") or "",
-            "status": settings.get("status") or "active",
-            "deviceCount": counts[application_id],
-            "organizationId": db.name,
+            "applicationId": summary["applicationId"],
+            "name": summary.get("name") or summary["applicationId"],
+            "description": summary.get("description") or "",
+            "status": summary.get("status") or "active",
+            "deviceCount": summary.get("deviceCount", 0),
+            "organizationId": summary["organizationId"],
         }
-        for application_id, settings in entries.items()
+        for summary in summaries.applications(shared, organization_ids)
     ]
+
+
+def registered_devices(shared, organization_id):
+    """Devices of one organization's applications."""
+    return sum(summaries.device_counts(shared, organization_id).values())

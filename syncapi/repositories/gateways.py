@@ -5,7 +5,7 @@ from functools import partial
 from pymongo import DESCENDING
 
 from syncapi.errors import ApiError
-from syncapi.repositories import documents
+from syncapi.repositories import documents, indexes
 from syncapi.serialization import utcnow
 
 DUPLICATE = partial(
@@ -26,8 +26,9 @@ def create_gateway(db, fields):
 
 def update_gateway(db, gateway_id, changes):
     changes = {**changes, "updatedAt": utcnow()}
-    return documents.update(db.gateways, {"gatewayId": gateway_id}, changes, NOT_FOUND, DUPLICATE)
+    query = indexes.by_key("gatewayId", gateway_id)
+    return documents.update(db.gateways, query, changes, NOT_FOUND, DUPLICATE)
 
 
 def delete_gateway(db, gateway_id):
-    documents.delete(db.gateways, {"gatewayId": gateway_id}, NOT_FOUND)
+    documents.delete(db.gateways, indexes.by_key("gatewayId", gateway_id), NOT_FOUND)

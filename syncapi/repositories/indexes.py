@@ -7,9 +7,13 @@ the shared database's first use) and, for databases that predate syncapi, by
 failing on the index.
 """
 
+import logging
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pymongo.errors import OperationFailure
+
+log = logging.getLogger(__name__)
 
 DUPLICATE_KEY = 11000
 
@@ -37,9 +41,25 @@ def _string(key):
     return {key: {"$type": "string"}}
 
 
+STRING_KEYS = ("machineId", "email", "gatewayId", "eui", "id")
+
+
+def by_key(field, value):
+    """`{field: value}` written so that a real server's planner serves it with the field's
+    partial index: MongoDB uses a partial index only when the query implies its filter, and
+    it does not derive `$type: "string"` from an equality, so the filter is stated with it.
+    (The index definitions below are what `tests/test_indexes.py` checks every query
+    against.)"""
+    if field in STRING_KEYS:
+        return {field: {"$eq": value, "$type": "string"}}
+    return {field: value}
+
+
 TENANT_INDEXES = (
     Index("config", ("key",), "key_unique"),
     Index("users", ("email",), "email_unique", partial=_string("email")),
+    # the `id` older writers stored, by which such users are still addressed
+    Index("users", ("id",), "id", unique=False, partial=_string("id")),
     Index("gateways", ("gatewayId",), "gatewayId_unique", partial=_string("gatewayId")),
     Index("connectors", ("name", "applicationId"), "name_applicationId_unique"),
     Index("monitoreo-cnc_events", ("applicationId", "id"), "applicationId_id_unique"),
@@ -48,6 +68,8 @@ TENANT_INDEXES = (
 # Collections `{applicationId}_{suffix}`, by suffix.
 APPLICATION_INDEXES = (
     Index("devices", ("machineId",), "machineId_unique", partial=_string("machineId")),
+    # the LoRa eui, by which a platform admin's claim finds the devices holding an id
+    Index("devices", ("eui",), "eui", unique=False, partial=_string("eui")),
     Index("connectors", ("name",), "name_unique"),
 )
 # The shared default database (spec README §3).
@@ -57,11 +79,20 @@ SHARED_INDEXES = (
     # Machine claims are keyed by `_id` (the machine id); this one serves "the claims of
     # these organizations" (visibility) and the releases of an application or organization.
     Index("machine_claims", ("organizationId",), "organizationId", unique=False),
+    # The counts kept on write (summaries.py): organizations by `_id`; applications by
+    # organization, in the order the dashboard lists them.
+    Index(
+        "application_summaries",
+        ("organizationId", "order", "applicationId"),
+        "organizationId_order",
+        unique=False,
+    ),
     # Session records go when the tokens they name expire (revocations.py).
     Index("revoked_tokens", ("jti",), "jti_unique"),
     Index("revoked_tokens", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
     Index("ended_sessions", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
     Index("issued_tokens", ("orgs", "sub"), "orgs_sub", unique=False),
+    Index("issued_tokens", ("jti",), "jti", unique=False),
     Index("issued_tokens", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
 )
 
@@ -95,15 +126,40 @@ def create_all(db, specs):
 
 
 def ensure_tenant_indexes(db):
-    create_all(db, TENANT_INDEXES)
+    ensure_logged(db, TENANT_INDEXES)
 
 
 def ensure_application_indexes(db, application_id):
-    create_all(db, application_specs(application_id))
+    """The application's indexes; `Duplicates` when its (orphan) collections hold data that
+    breaks a unique one."""
+    problems = ensure_logged(db, application_specs(application_id))
+    if any(problem.duplicates for problem in problems):
+        raise Duplicates(problems)
 
 
 def ensure_shared_indexes(db):
-    create_all(db, SHARED_INDEXES)
+    ensure_logged(db, SHARED_INDEXES)
+
+
+def ensure_logged(db, specs):
+    """Create these indexes on a request path. One that cannot be made (an older index of
+    that name or keys with other options, such as the original ODM's `name_1`; duplicate
+    data) is logged, never a 500 on every request: `db ensure-indexes` reports it with what
+    to do (README: what a missing unique index allows meanwhile)."""
+    problems = ensure_all(db, specs)
+    for problem in problems:
+        log.warning(
+            "%s.%s: index %s %s (run flask db ensure-indexes)",
+            db.name,
+            problem.collection,
+            problem.name,
+            problem.problem,
+        )
+    return problems
+
+
+class Duplicates(Exception):
+    """Data that breaks a unique index about to be created."""
 
 
 def duplicates(collection, index, limit=10):
@@ -117,9 +173,16 @@ def duplicates(collection, index, limit=10):
     return [(group["_id"], group["count"]) for group in collection.aggregate(pipeline)]
 
 
+class Problem(NamedTuple):
+    collection: str
+    name: str
+    problem: str
+    duplicates: bool
+
+
 def ensure_all(db, specs):
-    """Create these indexes; returns `(collection, index, problem)` for each that could not
-    be, never changing data."""
+    """Create these indexes; returns a `Problem` for each that could not be, never changing
+    data."""
     problems = []
     for index in specs:
         try:
@@ -131,7 +194,8 @@ def ensure_all(db, specs):
                 problem = f"blocked by duplicates: {listed or 'see log'}"
             else:  # e.g. an index of that name or keys with other options (codes 85, 86)
                 problem = f"could not be created: {error}"
-            problems.append((index.collection, index.name, problem))
+            duplicate = error.code == DUPLICATE_KEY
+            problems.append(Problem(index.collection, index.name, problem, duplicate))
     return problems
 
 

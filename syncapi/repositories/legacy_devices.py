@@ -7,7 +7,7 @@ machine id is claimed for it, in the same registry as tenant devices (`machine_c
 from functools import partial
 
 from syncapi.errors import ApiError
-from syncapi.repositories import documents, registrations
+from syncapi.repositories import documents, indexes, registrations
 from syncapi.serialization import utcnow
 
 DUPLICATE = partial(ApiError, 409, "A device with this machineId already exists", field="machineId")
@@ -15,7 +15,7 @@ NOT_FOUND = partial(ApiError, 404, "Device not found")
 
 
 def get_device(db, machine_id):
-    return documents.find(db.devices, {"machineId": machine_id}, NOT_FOUND)
+    return documents.find(db.devices, _by_machine(machine_id), NOT_FOUND)
 
 
 def create_device(db, fields):
@@ -26,13 +26,13 @@ def create_device(db, fields):
         None,
         _registration(document),
         lambda: documents.insert(db.devices, document, DUPLICATE),
-        lambda: db.devices.find_one({"machineId": document["machineId"]}),
+        lambda: db.devices.find_one(_by_machine(document["machineId"])),
     )
 
 
 def update_device(db, machine_id, changes):
     changes = {**changes, "updatedAt": utcnow()}
-    query = {"machineId": machine_id}
+    query = _by_machine(machine_id)
     if not {"machineId", "organizationId"} & set(changes):
         return documents.update(db.devices, query, changes, NOT_FOUND, DUPLICATE)
     before = documents.find(db.devices, query, NOT_FOUND)
@@ -42,15 +42,19 @@ def update_device(db, machine_id, changes):
         _registration(before),
         _registration(after),
         lambda: documents.update(db.devices, query, changes, NOT_FOUND, DUPLICATE),
-        lambda: db.devices.find_one({"machineId": after["machineId"]}),
+        lambda: db.devices.find_one(_by_machine(after["machineId"])),
     )
 
 
 def delete_device(db, machine_id):
-    deleted = db.devices.find_one_and_delete({"machineId": machine_id})
+    deleted = db.devices.find_one_and_delete(_by_machine(machine_id))
     if deleted is None:
         raise NOT_FOUND()
     registrations.release_registration(db, _registration(deleted))
+
+
+def _by_machine(machine_id):
+    return indexes.by_key("machineId", machine_id)
 
 
 def _registration(device):

@@ -4,9 +4,9 @@ import logging
 
 from pymongo.errors import OperationFailure
 
-from syncapi.identifiers import is_identifier
-from syncapi.repositories import applications, indexes, machine_claims
-from syncapi.repositories.databases import list_databases
+from syncapi.identifiers import is_identifier, is_tenant_name
+from syncapi.repositories import applications, devices, indexes, machine_claims, summaries
+from syncapi.repositories.databases import database_names, list_databases
 from syncapi.serialization import iso_now
 
 log = logging.getLogger(__name__)
@@ -16,43 +16,66 @@ EDITABLE_FIELDS = ("name", "description", "email", "website")
 _skipped_names = set()
 
 
-def tenant_databases(client, is_tenant_name):
-    """`[{name, sizeOnDisk, empty}]` of the tenant databases, sorted by name; one call."""
+def tenant_databases(client, shared_name, sizes=True):
+    """`[{name, sizeOnDisk?, empty?}]` of the tenant databases, sorted by name; one
+    `listDatabases` (with sizes, which the server computes for every database: keep it off
+    request paths)."""
+    listed = list_databases(client) if sizes else [{"name": n} for n in database_names(client)]
     tenants = []
-    for database in sorted(list_databases(client), key=lambda item: item["name"]):
-        if is_tenant_name(database["name"]):
+    for database in sorted(listed, key=lambda item: item["name"]):
+        if is_tenant_name(database["name"], shared_name):
             tenants.append(database)
         else:
             _log_skipped_once(database["name"])
     return tenants
 
 
-def list_organizations(client, is_tenant_name):
-    """Tenant databases sorted by id; two queries per organization, whatever it holds."""
-    organizations = []
-    for database in tenant_databases(client, is_tenant_name):
-        name = database["name"]
-        application_count, user_count = _counts(client[name])
-        organizations.append(
-            {
-                "id": name,
-                "name": name,
-                "sizeOnDisk": database.get("sizeOnDisk", 0),
-                "empty": database.get("empty", False),
-                "applicationCount": application_count,
-                "userCount": user_count,
-            }
-        )
-    return organizations
+def list_organizations(shared, organization_ids=None):
+    """Every organization (or these), sorted by id, from the summaries kept on write: one
+    query whatever their number."""
+    return [
+        {
+            "id": summary["_id"],
+            "name": summary["_id"],
+            "sizeOnDisk": summary.get("sizeOnDisk", 0),
+            "empty": summary.get("empty", False),
+            "applicationCount": summary.get("applicationCount", 0),
+            "userCount": summary.get("userCount", 0),
+        }
+        for summary in summaries.organizations(shared, organization_ids)
+    ]
 
 
-def _counts(db):
-    """A database that cannot be counted (permissions, odd legacy data) shows 0s, not an error."""
+def refresh_summaries(client, shared):
+    """Off the request path, every few minutes: each tenant database's size, and summaries
+    for databases other programs created or dropped."""
+    known = summaries.summarized_ids(shared)
+    databases = tenant_databases(client, shared.name)
+    names = {database["name"] for database in databases}
+    for organization_id in sorted(names - known):
+        reconcile_summaries(client, shared, organization_id)
+    forget_dropped(shared, known, names)
+    summaries.refresh_sizes(shared, databases)
+
+
+def forget_dropped(shared, known, names):
+    """Summaries read before the database list (`known`) whose database is not in it: read
+    in that order, an organization created meanwhile is never forgotten."""
+    summaries.forget(shared, known - set(names))
+
+
+def reconcile_summaries(client, shared, organization_id):
+    """Make an organization's counts exact from its data; a database that cannot be read
+    (permissions, odd legacy data) is logged and left as it is."""
+    db = client[organization_id]
     try:
-        return len(applications.settings_by_id(db)), db.users.count_documents({})
+        settings = applications.settings_by_id(db)
+        counts = devices.count_by_application(db, settings)
+        user_count = db.users.count_documents({})
     except OperationFailure:
-        log.warning("could not count applications and users of %s", db.name)
-        return 0, 0
+        log.warning("could not count the applications and users of %s", organization_id)
+        return
+    summaries.reconcile(shared, organization_id, user_count, settings, counts)
 
 
 def _log_skipped_once(name):
@@ -77,15 +100,18 @@ def summary(organization_id, stored):
     }
 
 
-def save_metadata(client, organization_id, changes, exists):
+def save_metadata(client, shared, organization_id, changes, exists):
     """Merge `changes` into the metadata; returns the stored value.
 
-    This is the only way an organization comes to exist: its first write creates the
-    database, so its unique indexes are created right then. A stored value that is not an
-    object (readers treat it as empty) is replaced by one.
+    This is the only way an organization comes to exist. Its indexes come first and its
+    metadata last, so a database that exists has its indexes; its summary is made in
+    between. A stored value that is not an object (readers treat it as empty) is replaced
+    by one.
     """
     db = client[organization_id]
-    created = not exists
+    if not exists:
+        indexes.ensure_tenant_indexes(db)
+        summaries.organization_created(shared, organization_id)
     now = iso_now()
     document = db.config.find_one(METADATA, {"_id": 0, "value": 1})
     if document is None or isinstance(document.get("value"), dict):
@@ -98,26 +124,25 @@ def save_metadata(client, organization_id, changes, exists):
             "$set": {"value": {**changes, "organizationId": organization_id, "updatedAt": now}}
         }
     db.config.update_one(METADATA, update, upsert=True)
-    if created:
-        indexes.ensure_tenant_indexes(db)
     return metadata(db)
 
 
-def delete_organization(client, shared_db, organization_id):
-    """Drop the tenant database, then release its machine ids."""
+def delete_organization(client, shared, organization_id):
+    """Drop the tenant database, then release its machine ids and summaries."""
     client.drop_database(organization_id)
-    machine_claims.release_organization(shared_db, organization_id)
+    machine_claims.release_organization(shared, organization_id)
+    summaries.organization_deleted(shared, organization_id)
 
 
-def stats(db, organization_id):
+def stats(db, shared, organization_id):
     stored = metadata(db)
     entries = applications.settings_by_id(db)
-    counts = applications.device_counts(db, entries)
+    counts = summaries.device_counts(shared, organization_id)
     applications_list = [
         {
             "applicationId": application_id,
             "applicationName": applications.display_name(settings),
-            "deviceCount": counts[application_id],
+            "deviceCount": counts.get(application_id, 0),
             "status": settings.get("status"),
         }
         for application_id, settings in entries.items()

@@ -7,7 +7,7 @@ from pymongo.errors import DuplicateKeyError
 
 from syncapi import passwords
 from syncapi.errors import ApiError
-from syncapi.repositories import documents
+from syncapi.repositories import documents, indexes, summaries
 from syncapi.serialization import iso_now
 
 DUPLICATE = partial(ApiError, 409, "A user with this email already exists", field="email")
@@ -29,15 +29,15 @@ def public(document):
 def _by_id(user_id):
     """Users are addressed by `_id` hex, or by the `id` older writers stored."""
     if ObjectId.is_valid(user_id):
-        return {"$or": [{"_id": ObjectId(user_id)}, {"id": user_id}]}
-    return {"id": user_id}
+        return {"$or": [{"_id": ObjectId(user_id)}, indexes.by_key("id", user_id)]}
+    return indexes.by_key("id", user_id)
 
 
 def list_users(db):
     return [public(document) for document in db.users.find()]
 
 
-def create_user(db, organization_id, fields):
+def create_user(db, shared, organization_id, fields):
     fields = dict(fields)
     if "password" in fields:
         fields["passwordHash"] = passwords.hash_password(fields.pop("password"))
@@ -47,7 +47,9 @@ def create_user(db, organization_id, fields):
         "organizationId": organization_id,
         "createdAt": iso_now(),
     }
-    return public(documents.insert(db.users, document, DUPLICATE))
+    documents.insert(db.users, document, DUPLICATE)
+    summaries.users_added(shared, organization_id, 1)
+    return public(document)
 
 
 def update_user(db, user_id, changes):
@@ -76,17 +78,18 @@ def _trimmed(fields):
     }
 
 
-def delete_user(db, user_id):
+def delete_user(db, shared, user_id):
     """The deleted user's stored document."""
     deleted = db.users.find_one_and_delete(_by_id(user_id))
     if deleted is None:
         raise NOT_FOUND()
+    summaries.users_added(shared, db.name, -1)
     return deleted
 
 
 def find_by_email(db, email):
     """The stored user (hash included) for a login; exact match on the trimmed email."""
-    return db.users.find_one({"email": email.strip()})
+    return db.users.find_one(indexes.by_key("email", email.strip()))
 
 
 def find_user(db, user_id):
