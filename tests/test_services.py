@@ -450,3 +450,12 @@ def test_secrets_in_a_list_stay_with_their_entry_when_the_list_changes(client, s
     by_entry = {json.dumps(item, sort_keys=True) for item in stored}
     expected = edit(brokers)
     assert by_entry == {json.dumps(item, sort_keys=True) for item in expected}
+
+
+def test_keys_with_dots_inside_a_configuration_are_stored_and_kept(client, shared):
+    """MongoDB 5.0+ stores field names with dots (`sasl.password` in a Kafka configuration);
+    syncapi never refuses them inside free objects."""
+    configuration = {"sasl.mechanism": "PLAIN", "sasl.password": "pw", "nested": {"a.b": 1}}
+    response = create(client, configuration=configuration)
+    assert response.status_code == 201
+    assert shared.services.find_one()["configuration"] == configuration
