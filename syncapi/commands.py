@@ -4,12 +4,12 @@ Every command acts on the server's store. The embedded one lives inside the serv
 which a command's own process cannot reach: there they say so instead of reporting on an
 empty store of their own.
 
-They may walk every tenant (a request never does) and run long: each runs under a deadline
-of its own (`OPERATOR_TIMEOUT_SECONDS`) instead of the requests' `MONGODB_TIMEOUT_MS`.
+They may walk every tenant (a request never does). Each operation keeps the requests'
+`MONGODB_TIMEOUT_MS`, except index builds, which a large collection makes long: each gets
+`INDEX_BUILD_SECONDS` of its own (a deadline for one operation, never for the whole run).
 """
 
 import click
-import pymongo
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from pymongo.errors import ConnectionFailure, OperationFailure
@@ -29,7 +29,6 @@ from syncapi.repositories import (
     summaries,
 )
 
-OPERATOR_TIMEOUT_SECONDS = 3600
 db_group = AppGroup("db", help="Maintain the tenant databases.")
 
 
@@ -40,15 +39,14 @@ def ensure_indexes():
     client = server_client("the embedded store makes its indexes itself")
     shared = shared_database(current_app)
     try:
-        with pymongo.timeout(OPERATOR_TIMEOUT_SECONDS):
-            known = summaries.summarized_ids(shared)
-            tenants = [
-                item["name"]
-                for item in organizations.tenant_databases(client, shared.name, sizes=False)
-            ]
-            problems = _ensure_every_index(client, shared, tenants)
-            contested = _register_machines(client, shared, tenants)
-            _reconcile_summaries(client, shared, known, tenants)
+        known = summaries.summarized_ids(shared)
+        tenants = [
+            item["name"]
+            for item in organizations.tenant_databases(client, shared.name, sizes=False)
+        ]
+        problems = _ensure_every_index(client, shared, tenants)
+        contested = _register_machines(client, shared, tenants)
+        _reconcile_summaries(client, shared, known, tenants)
     except ConnectionFailure:
         raise click.ClickException("MongoDB unavailable") from None
     if problems:
@@ -76,7 +74,7 @@ def _ensure_indexes_of(db, shared):
     else:
         specs = indexes.tenant_specs(list(applications.settings_by_id(db)))
         total = _report_colliding_applications(db)
-    problems = indexes.ensure_all(db, specs)
+    problems = indexes.ensure_all(db, specs, seconds=indexes.INDEX_BUILD_SECONDS)
     for problem in problems:
         click.echo(f"{db.name}.{problem.collection}: index {problem.name} {problem.problem}")
     if not problems:
@@ -113,10 +111,7 @@ def _register_machines(client, shared, tenants):
     contested = 0
     for name in tenants:
         contested += _unless_unreadable(name, lambda db=client[name]: _register_tenant(db, shared))
-    for organization_id, holder, ids, since in legacy_devices.existing_registrations(shared):
-        taken = machine_claims.backfill(shared, organization_id, holder, ids, since)
-        where = f"{shared.name}.devices ({organization_id})"
-        contested += sum(_report_contested(where, *pair) for pair in taken)
+    contested += _unless_unreadable(shared.name, lambda: _register_legacy_devices(shared))
     click.echo(f"machine registry: {machine_claims.count(shared)} id(s) claimed")
     return contested
 
@@ -128,6 +123,15 @@ def _register_tenant(db, shared):
             taken = machine_claims.backfill(shared, db.name, holder, ids, since)
             where = f"{db.name}.{application_id}_devices"
             contested += sum(_report_contested(where, *pair) for pair in taken)
+    return contested
+
+
+def _register_legacy_devices(shared):
+    contested = 0
+    for organization_id, holder, ids, since in legacy_devices.existing_registrations(shared):
+        taken = machine_claims.backfill(shared, organization_id, holder, ids, since)
+        where = f"{shared.name}.devices ({organization_id})"
+        contested += sum(_report_contested(where, *pair) for pair in taken)
     return contested
 
 

@@ -77,9 +77,7 @@ class Recorder:
         def counted(target, *args, **kwargs):
             depth = getattr(recorder._depth, "value", 0)
             if depth == 0 and threading.get_ident() == recorder.thread:
-                position = FILTERED.get(name)
-                query = args[position] if position is not None and args else kwargs.get("filter")
-                recorder.calls.append(Call(namespace_of(target), name, query))
+                recorder.calls += calls_of(namespace_of(target), name, args, kwargs)
             recorder._depth.value = depth + 1
             try:
                 return original(target, *args, **kwargs)
@@ -87,6 +85,40 @@ class Recorder:
                 recorder._depth.value = depth
 
         return counted
+
+
+def calls_of(namespace, operation, args, kwargs):
+    """What one driver call asks of the server, as `Call`s: one per filter a planner sees
+    (an aggregation's leading `$match` and each `$unionWith` branch's; each request of a
+    bulk write); `{}` for a call that reads a whole collection."""
+    if operation == "aggregate":
+        pipeline = args[0] if args else kwargs.get("pipeline", [])
+        found = [Call(namespace, operation, _leading_match(pipeline))]
+        database = namespace.split(".", 1)[0]
+        for stage in pipeline:
+            union = stage.get("$unionWith")
+            if union:
+                branch = union.get("pipeline", []) if isinstance(union, dict) else []
+                coll = union["coll"] if isinstance(union, dict) else union
+                found.append(Call(f"{database}.{coll}", operation, _leading_match(branch)))
+        return found
+    if operation == "bulk_write":
+        requests = args[0] if args else kwargs.get("requests", [])
+        return [
+            Call(
+                namespace, f"bulk_write:{type(request).__name__}", getattr(request, "_filter", None)
+            )
+            for request in requests
+        ]
+    position = FILTERED.get(operation)
+    if position is None:
+        return [Call(namespace, operation, kwargs.get("filter"))]
+    query = args[position] if len(args) > position else kwargs.get("filter")
+    return [Call(namespace, operation, {} if query is None else query)]
+
+
+def _leading_match(pipeline):
+    return pipeline[0]["$match"] if pipeline and "$match" in pipeline[0] else {}
 
 
 def install(monkeypatch):

@@ -766,3 +766,40 @@ def test_replacing_event_classes_never_leaves_the_application_without_any(client
     assert response.status_code == 200
     assert seen and all(seen), seen
     assert [doc["id"] for doc in cnc["monitoreo-cnc_events"].find()] == ["b"]
+
+
+def test_two_replacements_at_once_never_leave_the_application_without_classes(
+    app, cnc, monkeypatch
+):
+    """Each would delete the other's classes: one of the two is a 409 to retry instead."""
+    import threading
+
+    from syncapi.embedded_store import EmbeddedCollection
+
+    gate, delete = threading.Barrier(2, timeout=0.5), EmbeddedCollection.delete_many
+
+    def delete_after_both_wrote(self, *args, **kwargs):
+        if self.name == "monitoreo-cnc_events":
+            try:
+                gate.wait()
+            except threading.BrokenBarrierError:
+                pass  # the other request was refused: nothing to wait for
+        return delete(self, *args, **kwargs)
+
+    monkeypatch.setattr(EmbeddedCollection, "delete_many", delete_after_both_wrote)
+    answers = {}
+
+    def replace(name):
+        body = [{"id": name, "class": name.upper(), "topic": "t", "type": "STR"}]
+        answers[name] = app.test_client().put(f"{APP}/event-classes", json=body).status_code
+
+    threads = [threading.Thread(target=replace, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert sorted(answers.values()) == [200, 409]
+    winner = next(name for name, status in answers.items() if status == 200)
+    assert [doc["id"] for doc in cnc["monitoreo-cnc_events"].find()] == [winner]
+    assert cnc.config.count_documents({"key": {"$regex": "^lock:"}}) == 0  # lease released

@@ -1317,9 +1317,14 @@ def test_a_collection_another_request_just_made_is_not_a_500(client, acme, monke
 def test_an_organization_gets_its_indexes_before_its_metadata(client, mongo, monkeypatch):
     trips = round_trips.install(monkeypatch)
     assert client.put("/api/organizations/newco", json={"name": "N"}).status_code == 201
-    writes = [call.namespace for call in trips.calls if call.namespace.startswith("newco.")]
-    assert writes[-1] == "newco.config"  # the metadata: last
-    assert {"newco.users", "newco.gateways"} <= set(writes[:-1])
+    writes = [
+        (call.namespace, call.operation)
+        for call in trips.calls
+        if call.namespace.startswith("newco.") and call.operation in ("create_index", "update_one")
+    ]
+    metadata = writes.index(("newco.config", "update_one"))
+    indexes = [index for index, write in enumerate(writes) if write[1] == "create_index"]
+    assert len(indexes) >= 6 and max(indexes) < metadata  # every index before the metadata
 
 
 def test_an_index_that_cannot_be_made_is_logged_not_a_500(client, mongo, caplog):
@@ -1330,3 +1335,111 @@ def test_an_index_that_cannot_be_made_is_logged_not_a_500(client, mongo, caplog)
         response = client.get("/api/services")
     assert response.status_code == 200
     assert any("name_unique" in record.getMessage() for record in caplog.records)
+
+
+# Deletes cut short, and the counts kept on write
+
+
+def drop_then_time_out(monkeypatch, what):
+    """The server goes on dropping after the client gave up: a real server's dropDatabase
+    waits for a majority of the replica set, which can outlast MONGODB_TIMEOUT_MS."""
+    from pymongo.errors import NetworkTimeout
+
+    from syncapi.embedded_store import EmbeddedClient, EmbeddedCollection
+
+    owner, method = (
+        (EmbeddedClient, "drop_database")
+        if what == "database"
+        else (
+            EmbeddedCollection,
+            "drop",
+        )
+    )
+    original = getattr(owner, method)
+
+    def drop(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        monkeypatch.setattr(owner, method, original)  # once
+        raise NetworkTimeout("timed out")
+
+    monkeypatch.setattr(owner, method, drop)
+
+
+def test_an_organization_delete_cut_short_is_finished_by_its_recreation(
+    client, mongo, cnc, monkeypatch
+):
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    shared = mongo["syncapi"]
+    old_since = shared.machine_claims.find_one({"_id": "CN1"})["since"]
+    drop_then_time_out(monkeypatch, "database")
+
+    assert client.delete(f"{ORG}?confirm=acme").status_code == 503
+    assert client.delete(f"{ORG}?confirm=acme").status_code == 404  # gone on the server
+
+    assert client.put(ORG, json={"name": "New Acme"}).status_code == 201
+    assert shared.machine_claims.find_one({"_id": "CN1"}) is None  # the old claim let go
+    body = {"applicationId": "monitoreo-cnc", "name": "CNC"}
+    assert client.post(f"{ORG}/applications", json=body).status_code == 201
+    assert client.post(f"{APP}/devices", json={"machineId": "CN1"}).status_code == 201
+    assert shared.machine_claims.find_one({"_id": "CN1"})["since"] > old_since
+
+
+def test_a_dropped_organization_is_forgotten_by_the_next_refresh(
+    app, client, mongo, cnc, monkeypatch
+):
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    drop_then_time_out(monkeypatch, "database")
+    client.delete(f"{ORG}?confirm=acme")
+    app.config["ORGANIZATION_REFRESH_SECONDS"] = 0
+
+    assert refreshed_list(app, client).json == []
+    assert mongo["syncapi"].machine_claims.count_documents({}) == 0
+
+
+def test_an_application_delete_cut_short_is_finished_by_a_retry(client, mongo, cnc, monkeypatch):
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    drop_then_time_out(monkeypatch, "collection")
+
+    assert client.delete(APP).status_code == 503
+    assert client.get(APP).status_code == 200  # still registered: the retry can finish
+    assert client.delete(APP).status_code == 200
+
+    assert client.get(APP).status_code == 404
+    assert mongo["syncapi"].machine_claims.count_documents({}) == 0
+    assert client.get("/api/query/applications").json == []
+
+
+def counts(client):
+    (acme,) = [item for item in client.get("/api/organizations").json if item["id"] == "acme"]
+    devices = client.get("/api/query/registered?organizationId=acme").json["count"]
+    return acme["applicationCount"], acme["userCount"], devices
+
+
+def test_the_counts_kept_on_write_follow_every_create_and_delete(client, cnc):
+    user = client.post(f"{ORG}/users", json={"name": "A", "email": "a@x"}).json["id"]
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    client.post(f"{APP}/devices", json={"machineId": "CN2"})
+    assert counts(client) == (1, 1, 2)
+
+    client.delete(f"{APP}/devices/CN2")
+    client.delete(f"{ORG}/users/{user}")
+    assert counts(client) == (1, 0, 1)
+    client.delete(APP)
+    assert counts(client) == (0, 0, 0)
+
+
+def test_a_new_organization_whose_indexes_fail_is_not_created(client, mongo, monkeypatch):
+    """A database whose name differs only in case exists: the server refuses the first
+    write (13297). Nothing is listed, and nothing is half made."""
+    from pymongo.errors import OperationFailure
+
+    from syncapi.embedded_store import EmbeddedCollection
+
+    def refused(self, *args, **kwargs):
+        raise OperationFailure("db already exists with different case already have: [Acme]", 13297)
+
+    monkeypatch.setattr(EmbeddedCollection, "create_index", refused)
+    response = client.put(ORG, json={"name": "Acme"})
+
+    assert response.status_code == 409
+    assert client.get("/api/organizations").json == []

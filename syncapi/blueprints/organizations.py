@@ -82,12 +82,13 @@ def delete_organization():
     """Drop the tenant database; `?confirm={org}` guards against a slip."""
     if request.args.get("confirm") != g.organization_id:
         raise ApiError(400, "confirm must repeat the organization id", field="confirm")
-    orgs.delete_organization(mongo_client(), shared.database(), g.organization_id)
-    # Tokens naming it die with it: a re-created organization of that id is another one.
+    # Tokens naming it die with it (also when the drop is cut short): a re-created
+    # organization of that id is another one.
     revocations.end_sessions(
         shared.database(), g.organization_id, revocations.EVERYONE, clock().timestamp()
     )
     auth.revocations_changed()
+    orgs.delete_organization(mongo_client(), shared.database(), g.organization_id)
     return {"message": "Organization deleted successfully"}
 
 

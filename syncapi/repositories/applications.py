@@ -188,8 +188,15 @@ def update_application(db, shared, application_id, changes):
 
 
 def delete_application(db, shared, application_id):
-    """Unregister the app and remove everything it owns (spec README §11.10); its devices'
-    machine ids are released last, once nothing can read them through this app."""
+    """Remove everything the app owns (spec README §11.10), then unregister it: a delete cut
+    short (a timeout while the server drops a collection) leaves the app registered, so a
+    retry finishes it instead of answering 404 over leftovers. Each step is idempotent."""
+    for suffix in APPLICATION_SUFFIXES:
+        app_collection(db, application_id, suffix).drop()
+    for name in SHARED_COLLECTIONS:
+        db[name].delete_many({"applicationId": application_id})
+    machine_claims.release_application(shared, db.name, application_id)
+    summaries.application_deleted(shared, db.name, application_id)
 
     def unregister(value, entries):
         ids = [key for key in entries if key != application_id]
@@ -197,12 +204,6 @@ def delete_application(db, shared, application_id):
         return {"$unset": {path: ""}, "$set": _lists(value, ids)}
 
     _change_registry(db, unregister)
-    for suffix in APPLICATION_SUFFIXES:
-        app_collection(db, application_id, suffix).drop()
-    for name in SHARED_COLLECTIONS:
-        db[name].delete_many({"applicationId": application_id})
-    machine_claims.release_application(shared, db.name, application_id)
-    summaries.application_deleted(shared, db.name, application_id)
 
 
 def application_config(db, application_id):

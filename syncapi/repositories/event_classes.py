@@ -8,12 +8,13 @@ from functools import partial
 from pymongo import ReplaceOne
 
 from syncapi.errors import ApiError
-from syncapi.repositories import documents
+from syncapi.repositories import documents, locks
 from syncapi.serialization import utcnow
 
 COLLECTION = "monitoreo-cnc_events"
 HIDDEN = {"_id": 0, "applicationId": 0, "createdAt": 0, "updatedAt": 0}
 DUPLICATE = partial(ApiError, 409, "An event class with this id already exists", field="id")
+BUSY = partial(ApiError, 409, "The event classes are being replaced by another request; retry")
 
 
 def public(document):
@@ -38,21 +39,23 @@ def replace_event_classes(db, application_id, items):
 
     Stored as it always was, one document per class (the pipeline reads them too), in two
     writes with no moment where the application has none: each class is replaced in place
-    (an upsert by its id), then the classes not in the set are deleted. A reader in between
-    sees old and new classes side by side, never an empty set.
+    (an upsert by its id), then the classes not in the set are deleted. Two replacements of
+    one application at once could each delete the other's classes and leave none, so one
+    holds a short lease on the set (`locks.held`) and the other is a 409 to retry.
     """
     now = utcnow()
     new = [
         {**item, "applicationId": application_id, "createdAt": now, "updatedAt": now}
         for item in items
     ]
-    if new:
-        db[COLLECTION].bulk_write(
-            [
-                ReplaceOne({"applicationId": application_id, "id": item["id"]}, item, upsert=True)
-                for item in new
-            ]
-        )
-    ids = [item["id"] for item in new]
-    db[COLLECTION].delete_many({"applicationId": application_id, "id": {"$nin": ids}})
+    with locks.held(db, f"event-classes:{application_id}", BUSY):
+        if new:
+            db[COLLECTION].bulk_write(
+                [
+                    ReplaceOne({"applicationId": application_id, "id": i["id"]}, i, upsert=True)
+                    for i in new
+                ]
+            )
+        ids = [item["id"] for item in new]
+        db[COLLECTION].delete_many({"applicationId": application_id, "id": {"$nin": ids}})
     return [public(document) for document in new]

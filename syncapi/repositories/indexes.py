@@ -8,14 +8,17 @@ failing on the index.
 """
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import pymongo
 from pymongo.errors import OperationFailure
 
 log = logging.getLogger(__name__)
 
 DUPLICATE_KEY = 11000
+INDEX_BUILD_SECONDS = 600  # one index build by an operator command
 
 
 @dataclass(frozen=True)
@@ -180,13 +183,15 @@ class Problem(NamedTuple):
     duplicates: bool
 
 
-def ensure_all(db, specs):
-    """Create these indexes; returns a `Problem` for each that could not be, never changing
-    data."""
+def ensure_all(db, specs, seconds=None):
+    """Create these indexes, each within `seconds` when given (an operator's index build on
+    a large collection; otherwise the client's timeout); returns a `Problem` for each that
+    could not be, never changing data."""
     problems = []
     for index in specs:
         try:
-            create_index(db, index)
+            with pymongo.timeout(seconds) if seconds else nullcontext():
+                create_index(db, index)
         except OperationFailure as error:
             if error.code == DUPLICATE_KEY:
                 found = duplicates(db[index.collection], index)

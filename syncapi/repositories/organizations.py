@@ -2,16 +2,25 @@
 
 import logging
 
+import pymongo
 from pymongo.errors import OperationFailure
 
 from syncapi.identifiers import is_identifier, is_tenant_name
-from syncapi.repositories import applications, devices, indexes, machine_claims, summaries
+from syncapi.repositories import (
+    applications,
+    devices,
+    indexes,
+    machine_claims,
+    revocations,
+    summaries,
+)
 from syncapi.repositories.databases import database_names, list_databases
-from syncapi.serialization import iso_now
+from syncapi.serialization import clock, iso_now
 
 log = logging.getLogger(__name__)
 
 METADATA = {"key": "organization"}
+SIZES_TIMEOUT_SECONDS = 120  # listDatabases with sizes, at 1 000 databases
 EDITABLE_FIELDS = ("name", "description", "email", "website")
 _skipped_names = set()
 
@@ -47,21 +56,26 @@ def list_organizations(shared, organization_ids=None):
 
 
 def refresh_summaries(client, shared):
-    """Off the request path, every few minutes: each tenant database's size, and summaries
-    for databases other programs created or dropped."""
+    """Off the request path, every few minutes: summaries for the databases other programs
+    created or dropped (found by name only, a cheap listing), then each tenant's size, which
+    the server measures database by database (locking each in turn): under a deadline of
+    its own, longer than a request's."""
     known = summaries.summarized_ids(shared)
-    databases = tenant_databases(client, shared.name)
-    names = {database["name"] for database in databases}
+    names = {database["name"] for database in tenant_databases(client, shared.name, False)}
     for organization_id in sorted(names - known):
         reconcile_summaries(client, shared, organization_id)
     forget_dropped(shared, known, names)
-    summaries.refresh_sizes(shared, databases)
+    with pymongo.timeout(SIZES_TIMEOUT_SECONDS):
+        databases = tenant_databases(client, shared.name)
+    summaries.refresh_sizes(
+        shared, [database for database in databases if database["name"] in names]
+    )
 
 
 def forget_dropped(shared, known, names):
-    """Summaries read before the database list (`known`) whose database is not in it: read
-    in that order, an organization created meanwhile is never forgotten."""
-    summaries.forget(shared, known - set(names))
+    """Organizations summarized before the database list was read (`known`) whose database
+    is not in it: read in that order, one created meanwhile is never forgotten."""
+    forget(shared, sorted(known - set(names)))
 
 
 def reconcile_summaries(client, shared, organization_id):
@@ -110,7 +124,10 @@ def save_metadata(client, shared, organization_id, changes, exists):
     """
     db = client[organization_id]
     if not exists:
-        indexes.ensure_tenant_indexes(db)
+        # What an earlier organization of that id left, if its delete was cut short; its
+        # tokens ended before the drop, and tokens issued since are for this one.
+        forget(shared, [organization_id], sessions=False)
+        indexes.create_all(db, indexes.TENANT_INDEXES)  # a new database: none may fail
         summaries.organization_created(shared, organization_id)
     now = iso_now()
     document = db.config.find_one(METADATA, {"_id": 0, "value": 1})
@@ -128,10 +145,22 @@ def save_metadata(client, shared, organization_id, changes, exists):
 
 
 def delete_organization(client, shared, organization_id):
-    """Drop the tenant database, then release its machine ids and summaries."""
+    """Drop the tenant database, then forget it in the shared one. A drop cut short (a
+    timeout while the server still drops) leaves the rest to whoever next meets the id: its
+    re-creation, the background refresh, `db ensure-indexes` (`forget`)."""
     client.drop_database(organization_id)
-    machine_claims.release_organization(shared, organization_id)
-    summaries.organization_deleted(shared, organization_id)
+    forget(shared, [organization_id])
+
+
+def forget(shared, organization_ids, sessions=True):
+    """What the shared database holds for these organizations, gone with them: summaries,
+    machine claims and (unless told otherwise) every token naming them. Idempotent."""
+    summaries.forget(shared, organization_ids)
+    moment = clock().timestamp()
+    for organization_id in organization_ids:
+        machine_claims.release_organization(shared, organization_id)
+        if sessions:
+            revocations.end_sessions(shared, organization_id, revocations.EVERYONE, moment)
 
 
 def stats(db, shared, organization_id):

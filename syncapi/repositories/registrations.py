@@ -12,11 +12,14 @@ ID_FIELDS = ("machineId", "eui")  # README §7: Influx's machine_id is one or th
 
 
 def machine_ids(device):
-    """`[(field, id)]` a device claims: its `machineId` and its LoRa `eui`, once each."""
+    """`[(field, id)]` a device claims: its `machineId` and its LoRa `eui`, once each; only
+    ids of 1 to 128 characters without `/` (what the API accepts: older data may hold
+    others, which no route addresses and no query may carry)."""
     found = {}
     for field in ID_FIELDS:
         value = device.get(field)
-        if isinstance(value, str) and value and value not in found:
+        usable = isinstance(value, str) and 0 < len(value) <= 128 and "/" not in value
+        if usable and value not in found:
             found[value] = field
     return [(field, value) for value, field in found.items()]
 

@@ -7,12 +7,14 @@ counts are called on every console page.
   description, status, deviceCount, order}` (`order` keeps the registry's order).
 
 Every API write that changes a count changes its summary in the same request (`$inc`, so
-concurrent writers never lose one). Data written by other programs is brought back in line
-by `reconcile` (`flask db ensure-indexes`); sizes, which only the server knows, by
-`refresh_sizes`, off the request path every few minutes.
+concurrent writers never lose one), just after its own write: a failure in between (the
+server lost at that moment) leaves a count off by one. Such drift, and data written by other
+programs, are brought back in line by `reconcile` (`flask db ensure-indexes`; counts read
+while requests write may be off by what was written meanwhile, so run it when quiet); sizes,
+which only the server knows, by `refresh_sizes`, off the request path every few minutes.
 """
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 
 from syncapi.serialization import epoch_ms
 
@@ -55,7 +57,11 @@ def organization_deleted(shared, organization_id):
 
 
 def users_added(shared, organization_id, count):
-    shared[ORGANIZATIONS].update_one({"_id": organization_id}, {"$inc": {"userCount": count}})
+    """`count` more (or fewer) users; a summary that is missing (written before summaries
+    existed) is made again, its other counts left to the next reconcile."""
+    shared[ORGANIZATIONS].update_one(
+        {"_id": organization_id}, {"$inc": {"userCount": count}}, upsert=True
+    )
 
 
 def application_created(shared, organization_id, application_id, settings):
@@ -78,8 +84,11 @@ def application_created(shared, organization_id, application_id, settings):
 
 
 def application_updated(shared, organization_id, application_id, settings):
+    identity = {"organizationId": organization_id, "applicationId": application_id}
     shared[APPLICATIONS].update_one(
-        {"_id": _key(organization_id, application_id)}, {"$set": _described(settings)}
+        {"_id": _key(organization_id, application_id)},
+        {"$set": _described(settings), "$setOnInsert": {**identity, "deviceCount": 0}},
+        upsert=True,
     )
 
 
@@ -92,8 +101,12 @@ def application_deleted(shared, organization_id, application_id):
 
 
 def devices_added(shared, organization_id, application_id, count):
+    """`count` more (or fewer) devices; a missing summary is made again (see `users_added`)."""
+    identity = {"organizationId": organization_id, "applicationId": application_id}
     shared[APPLICATIONS].update_one(
-        {"_id": _key(organization_id, application_id)}, {"$inc": {"deviceCount": count}}
+        {"_id": _key(organization_id, application_id)},
+        {"$inc": {"deviceCount": count}, "$setOnInsert": {**identity, "order": epoch_ms()}},
+        upsert=True,
     )
 
 
@@ -166,8 +179,14 @@ def summarized_ids(shared):
 
 
 def refresh_sizes(shared, databases):
-    """`sizeOnDisk`/`empty` of each listed tenant database (`listDatabases` entries), off the
-    request path; a double from the server is stored as whole bytes."""
-    for database in databases:
-        sizes = {"sizeOnDisk": int(database["sizeOnDisk"]), "empty": bool(database["empty"])}
-        shared[ORGANIZATIONS].update_one({"_id": database["name"]}, {"$set": sizes})
+    """`sizeOnDisk`/`empty` of each listed tenant database (`listDatabases` entries), in one
+    bulk write; a double from the server is stored as whole bytes."""
+    updates = [
+        UpdateOne(
+            {"_id": database["name"]},
+            {"$set": {"sizeOnDisk": int(database["sizeOnDisk"]), "empty": bool(database["empty"])}},
+        )
+        for database in databases
+    ]
+    if updates:
+        shared[ORGANIZATIONS].bulk_write(updates, ordered=False)

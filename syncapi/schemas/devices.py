@@ -6,7 +6,7 @@ store them as sent, legacy devices drop them) and in who sets `organizationId`.
 
 from marshmallow import EXCLUDE, INCLUDE, ValidationError, fields
 
-from syncapi.schemas.base import BaseSchema, identifier, text, wire
+from syncapi.schemas.base import BaseSchema, identifier, not_blank, text, wire
 from syncapi.schemas.limits import ID_LENGTH, NAME_LENGTH
 
 DeviceEventSchema = BaseSchema.from_dict(
@@ -39,6 +39,10 @@ class DeviceSchema(DeviceFieldsSchema):
 
     class Meta:
         unknown = INCLUDE
+
+    # The LoRa eui names the machine in InfluxDB like `machineId` (README §7), so it is
+    # claimed and sent to InfluxDB as one: the same rule.
+    eui = fields.String(validate=[not_blank, machine_id_rule], allow_none=True)
 
     def adjust(self, data):
         if "machine_id" in data:
