@@ -43,7 +43,7 @@ def post_worker_init(worker):
     """
     if not settings.SEED_DEMO or (worker.age > 1 and not is_embedded(settings.MONGODB_URI)):
         return
-    from syncapi.commands import seed_demo_into
+    from syncapi.cli.demo import seed_demo_into
 
     try:
         added = seed_demo_into(worker.wsgi)

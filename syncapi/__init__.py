@@ -18,18 +18,18 @@ log = logging.getLogger(__name__)
 
 def create_app(config=None):
     """Build the app; no client is created here (see `extensions`)."""
-    from syncapi import auth, cache, commands, errors, extensions, headers
+    from syncapi import auth, cache, cli, errors, extensions, headers
     from syncapi.blueprints import (
         applications,
         device,
         icons,
+        login,
         machines,
         organizations,
         query,
         services,
         status,
     )
-    from syncapi.blueprints import auth as login
     from syncapi.serialization import SyncJSONProvider
 
     app = Flask(__name__, static_folder=None)  # the only files served are icons, by their route
@@ -52,7 +52,7 @@ def create_app(config=None):
     extensions.init_app(app)
     cache.init_app(app)
     errors.register_error_handlers(app)
-    commands.init_app(app)
+    cli.init_app(app)
     app.before_request(auth.authorize)
     app.after_request(headers.apply)
     login.init_limits(app)

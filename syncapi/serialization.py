@@ -1,4 +1,4 @@
-"""How stored values look on the wire (spec README §10), and the clock that stamps them.
+"""How stored values look on the wire (spec README §10).
 
 ObjectId → 24-hex string; BSON dates → ISO-8601 UTC with milliseconds; NaN/Infinity → null.
 Keys keep their stored order: the console and humans read documents as written.
@@ -7,38 +7,14 @@ Keys keep their stored order: the console and humans read documents as written.
 import base64
 import math
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bson import Decimal128
 from flask.json.provider import DefaultJSONProvider
 
+from syncapi.clock import isoformat
+
 LONE_SURROGATE = re.compile("[\\ud800-\\udfff]")  # left unpaired by a JSON parser
-
-
-def clock():
-    """The current time: the one seam tests move (modules import `utcnow`, which calls this)."""
-    return datetime.now(UTC)
-
-
-def utcnow():
-    """Now, at the millisecond precision BSON stores, so a write reads back unchanged."""
-    now = clock()
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-def epoch_ms():
-    return int(utcnow().timestamp() * 1000)
-
-
-def isoformat(moment):
-    """`2025-02-08T12:00:00.000Z`; pymongo hands back naive datetimes that are UTC."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def iso_now():
-    return isoformat(utcnow())
 
 
 def to_jsonable(value):

@@ -13,7 +13,7 @@ import uuid
 
 import jwt
 
-from syncapi.serialization import clock
+from syncapi import clock
 
 ALGORITHM = "HS256"
 ROLES = ("admin", "user", "viewer")
@@ -28,7 +28,7 @@ class TokenError(Exception):
 
 def issue(secret, subject, orgs, role, lifetime_seconds):
     """`(token, claims)` for a new token; `iat` and `exp` are epoch seconds."""
-    issued_at = round(clock().timestamp(), 6)
+    issued_at = round(clock.now().timestamp(), 6)
     claims = {
         "sub": str(subject),
         "jti": uuid.uuid4().hex,

@@ -21,6 +21,6 @@ def tenant_names(mongo, shared="syncapi"):
 def reconcile(app):
     """What an operator runs after writing data by other means than the API (the counts kept
     on write, the machine registry): `flask db ensure-indexes`."""
-    from syncapi.commands import db_group
+    from syncapi.cli.database import db_group
 
     return as_server(app).test_cli_runner().invoke(db_group, ["ensure-indexes"])

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from bson import ObjectId
 
-from syncapi import serialization
+from syncapi import clock
 from tests.conftest import snapshot
 
 APP = "/api/applications/acme/applications/monitoreo-cnc"
@@ -57,7 +57,7 @@ CONSOLE_CONNECTOR = {
 @pytest.fixture
 def same_millisecond(monkeypatch):
     moment = datetime.fromtimestamp(1733590000, UTC)  # every generated id from this ms
-    monkeypatch.setattr(serialization, "clock", lambda: moment)
+    monkeypatch.setattr(clock, "now", lambda: moment)
 
 
 def test_test_route_touches_no_database(client, mongo):

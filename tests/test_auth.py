@@ -872,10 +872,10 @@ def test_a_change_that_is_not_one_of_those_keeps_the_sessions(app, client, tenan
 
 def test_a_token_issued_just_after_the_change_lives(app, client, tenants, monkeypatch):
     """The cut-off is compared to the microsecond, not to the second."""
-    from syncapi import serialization
+    from syncapi import clock
 
-    moment = datetime(2026, 11, 25, 12, 0, 0, 500_000, tzinfo=UTC)
-    monkeypatch.setattr(serialization, "clock", lambda: moment)
+    moment = datetime.now(UTC).replace(microsecond=500_000)  # tokens must not have expired
+    monkeypatch.setattr(clock, "now", lambda: moment)
     root = signed_in(client, "root@acme.io")
     before = signed_in(client)
     client.put(
@@ -1155,7 +1155,7 @@ def test_guesses_of_the_current_password_are_limited_per_client(client, tenants)
 def test_the_login_limit_key_is_text_any_storage_can_hold(app, email):
     import bson
 
-    from syncapi.blueprints.auth import _account
+    from syncapi.blueprints.login import _account
 
     body = {"organizationId": "acme", "email": email, "password": "whatever it is"}
     with app.test_request_context("/api/auth/login", method="POST", json=body):

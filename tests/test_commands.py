@@ -1,7 +1,7 @@
 """`flask db ensure-indexes`: brings databases that predate syncapi up to its unique indexes;
 `flask db audit`: finds stored values the input rules refuse."""
 
-from syncapi.commands import db_group
+from syncapi.cli.database import db_group
 from tests.conftest import APP, snapshot
 from tests.helpers import as_server
 

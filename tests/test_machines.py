@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from syncapi.commands import db_group
-from syncapi.machine_commands import machines_group
+from syncapi.cli.database import db_group
+from syncapi.cli.machines import machines_group
 from tests.conftest import APP, ORG, snapshot
 from tests.helpers import as_server
 

@@ -1146,11 +1146,11 @@ def later(monkeypatch):
     def move():
         from datetime import timedelta
 
-        from syncapi import serialization
+        from syncapi import clock
 
-        real = serialization.utcnow
+        real = clock.utcnow
         moment = real() + timedelta(minutes=1)
-        monkeypatch.setattr(serialization, "clock", lambda: moment)
+        monkeypatch.setattr(clock, "now", lambda: moment)
 
     return move
 

@@ -6,7 +6,7 @@ import time
 import pytest
 from bson import ObjectId
 
-from syncapi import secrets
+from syncapi import masking
 from tests.conftest import snapshot
 
 REDIS = {"name": "redis-cache", "type": "redis", "configuration": {"host": "cache", "port": 6379}}
@@ -97,19 +97,19 @@ def test_duplicate_name_is_409(client, shared):
 def test_list_is_newest_update_first_with_secrets_masked(client, shared, monkeypatch):
     from datetime import timedelta
 
-    from syncapi import serialization
+    from syncapi import clock
 
     first = create(client, configuration=SECRET_CONFIGURATION).json
     create(client, name="second")
-    moment = serialization.utcnow() + timedelta(minutes=1)
-    monkeypatch.setattr(serialization, "clock", lambda: moment)
+    moment = clock.utcnow() + timedelta(minutes=1)
+    monkeypatch.setattr(clock, "now", lambda: moment)
     client.put(f"/api/services/{first['_id']}", json={"enabled": False})
 
     response = client.get("/api/services")
 
     assert [item["name"] for item in response.json] == ["redis-cache", "second"]
     later = moment + timedelta(minutes=1)
-    monkeypatch.setattr(serialization, "clock", lambda: later)
+    monkeypatch.setattr(clock, "now", lambda: later)
     create(client, name="third")  # newer still: goes first, though inserted last
     assert [item["name"] for item in client.get("/api/services").json][0] == "third"
     assert response.json[0]["configuration"] == MASKED
@@ -312,7 +312,7 @@ def test_uri_masking_is_linear_in_the_text():
     """Past the 10 000-character cap on purpose: a quadratic scan would take minutes here."""
     texts = ["a" * 200_000, "a://" * 50_000, "a://" + "@:" * 100_000, "a:@" * 70_000]
     started = time.perf_counter()
-    masked = [secrets.mask(text) for text in texts]
+    masked = [masking.mask(text) for text in texts]
     assert time.perf_counter() - started < 2  # a guard against a hang, not a speed target
     assert masked == [texts[0], texts[1], "a://@:********@:", texts[3]]
 

@@ -8,6 +8,7 @@ from flask import Blueprint, g
 from syncapi import expressions, tenancy
 from syncapi.blueprints import connector_routes, device_routes
 from syncapi.blueprints.common import json_body
+from syncapi.clock import iso_now
 from syncapi.errors import ApiError
 from syncapi.repositories import applications, event_classes, functions, shared, summaries
 from syncapi.schemas.event_classes import EventClassSchema, assign_ids
@@ -17,7 +18,6 @@ from syncapi.schemas.functions import (
     FunctionSchema,
     declared_names,
 )
-from syncapi.serialization import iso_now
 
 APP = "/<organization_id>/applications/<application_id>"
 

@@ -6,7 +6,7 @@ Contract: spec/organizations.md. The organization id in every path is checked an
 
 from flask import Blueprint, current_app, g, request
 
-from syncapi import auth, cache, passwords, tenancy
+from syncapi import auth, cache, clock, passwords, tenancy
 from syncapi.blueprints import connector_routes, device_routes
 from syncapi.blueprints.common import json_body
 from syncapi.errors import ApiError
@@ -26,7 +26,6 @@ from syncapi.schemas.applications import ApplicationSchema, ApplicationUpdateSch
 from syncapi.schemas.gateways import GatewaySchema
 from syncapi.schemas.organizations import OrganizationUpdateSchema
 from syncapi.schemas.users import PasswordChangeSchema, UserCreateSchema, UserUpdateSchema
-from syncapi.serialization import clock
 
 bp = Blueprint("organizations", __name__)
 tenancy.init_blueprint(bp)
@@ -85,7 +84,7 @@ def delete_organization():
     # Tokens naming it die with it (also when the drop is cut short): a re-created
     # organization of that id is another one.
     revocations.end_sessions(
-        shared.database(), g.organization_id, revocations.EVERYONE, clock().timestamp()
+        shared.database(), g.organization_id, revocations.EVERYONE, clock.now().timestamp()
     )
     auth.revocations_changed()
     orgs.delete_organization(mongo_client(), shared.database(), g.organization_id)
@@ -159,7 +158,7 @@ def set_user_password(user_id):
 def _end_sessions(user):
     """Tokens issued to the user until now die (those issued after live)."""
     user_id = users.public(user)["id"]  # the id tokens name the user by (`sub`)
-    moment = clock().timestamp()
+    moment = clock.now().timestamp()
     revocations.end_sessions(shared.database(), g.organization_id, user_id, moment)
     auth.revocations_changed()
 

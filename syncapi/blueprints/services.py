@@ -6,7 +6,7 @@ Secrets in `configuration` are masked in every answer unless `?reveal=true` asks
 from flask import Blueprint, request
 from marshmallow import ValidationError
 
-from syncapi import auth, secrets
+from syncapi import auth, masking
 from syncapi.blueprints.common import json_body, object_id
 from syncapi.errors import ApiError
 from syncapi.headers import forbid_storing
@@ -25,7 +25,7 @@ def answer(document):
     """The document as stored, its secrets masked unless the caller asked to see them."""
     if _revealing() or "configuration" not in document:
         return document
-    return {**document, "configuration": secrets.mask(document["configuration"])}
+    return {**document, "configuration": masking.mask(document["configuration"])}
 
 
 def _revealing():
@@ -66,7 +66,7 @@ def update_service(service_id_text):
     db = shared.database()
     if "configuration" in changes:
         stored = services.get_service(db, oid).get("configuration")
-        changes["configuration"] = secrets.keep_masked(changes["configuration"], stored)
+        changes["configuration"] = masking.keep_masked(changes["configuration"], stored)
     return answer(services.update_service(db, oid, changes))
 
 

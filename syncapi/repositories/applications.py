@@ -14,10 +14,10 @@ created together.
 
 from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure
 
+from syncapi.clock import iso_now
 from syncapi.errors import ApiError
 from syncapi.identifiers import APPLICATION_SUFFIXES, is_application_id, is_identifier
 from syncapi.repositories import indexes, machine_claims, summaries
-from syncapi.serialization import iso_now
 
 REGISTRY = {"key": "applications"}
 SETTINGS = "value.applicationSettings"

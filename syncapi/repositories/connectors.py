@@ -5,9 +5,9 @@ Both live in collections of the same shape, so every function takes the collecti
 
 from functools import partial
 
+from syncapi.clock import utcnow
 from syncapi.errors import ApiError
 from syncapi.repositories import documents
-from syncapi.serialization import utcnow
 
 DUPLICATE = partial(ApiError, 409, "A connector with this name already exists", field="name")
 NOT_FOUND = partial(ApiError, 404, "Connector not found")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from pymongo.errors import DuplicateKeyError
 
+from syncapi.clock import iso_now, utcnow
 from syncapi.errors import ApiError
 from syncapi.repositories import indexes, machine_claims, organizations, registrations
-from syncapi.serialization import iso_now, utcnow
 
 log = logging.getLogger(__name__)
 DEMO_HISTORY = timedelta(hours=24)  # how far back the demo's machines are theirs

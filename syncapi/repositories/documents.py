@@ -8,7 +8,7 @@ raises a fresh exception.
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from syncapi.serialization import epoch_ms
+from syncapi.clock import epoch_ms
 
 
 def insert(collection, document, duplicate):

@@ -7,9 +7,9 @@ from functools import partial
 
 from pymongo import ReplaceOne
 
+from syncapi.clock import utcnow
 from syncapi.errors import ApiError
 from syncapi.repositories import documents, locks
-from syncapi.serialization import utcnow
 
 COLLECTION = "monitoreo-cnc_events"
 HIDDEN = {"_id": 0, "applicationId": 0, "createdAt": 0, "updatedAt": 0}

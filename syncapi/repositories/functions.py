@@ -2,9 +2,9 @@
 
 from functools import partial
 
+from syncapi.clock import utcnow
 from syncapi.errors import ApiError
 from syncapi.repositories import documents
-from syncapi.serialization import utcnow
 
 HIDDEN = {"_id": 0, "applicationId": 0, "createdAt": 0, "updatedAt": 0}
 DUPLICATE = partial(ApiError, 409, "A function with this id already exists", field="id")

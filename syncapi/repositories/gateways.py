@@ -4,9 +4,9 @@ from functools import partial
 
 from pymongo import DESCENDING
 
+from syncapi.clock import utcnow
 from syncapi.errors import ApiError
 from syncapi.repositories import documents, indexes
-from syncapi.serialization import utcnow
 
 DUPLICATE = partial(
     ApiError, 409, "A gateway with this gatewayId already exists", field="gatewayId"

@@ -6,9 +6,9 @@ machine id is claimed for it, in the same registry as tenant devices (`machine_c
 
 from functools import partial
 
+from syncapi.clock import utcnow
 from syncapi.errors import ApiError
 from syncapi.repositories import documents, indexes, registrations
-from syncapi.serialization import utcnow
 
 DUPLICATE = partial(ApiError, 409, "A device with this machineId already exists", field="machineId")
 NOT_FOUND = partial(ApiError, 404, "Device not found")

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from pymongo.errors import DuplicateKeyError
 
-from syncapi.serialization import utcnow
+from syncapi.clock import utcnow
 
 LEASE_SECONDS = 30
 

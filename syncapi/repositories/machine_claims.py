@@ -16,8 +16,8 @@ from functools import partial
 
 from pymongo.errors import DuplicateKeyError
 
+from syncapi.clock import utcnow
 from syncapi.errors import ApiError
-from syncapi.serialization import utcnow
 
 COLLECTION = "machine_claims"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -5,6 +5,8 @@ import logging
 import pymongo
 from pymongo.errors import OperationFailure
 
+from syncapi import clock
+from syncapi.clock import iso_now
 from syncapi.identifiers import is_identifier, is_tenant_name
 from syncapi.repositories import (
     applications,
@@ -15,7 +17,6 @@ from syncapi.repositories import (
     summaries,
 )
 from syncapi.repositories.databases import database_names, list_databases
-from syncapi.serialization import clock, iso_now
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ def forget(shared, organization_ids, sessions=True):
     """What the shared database holds for these organizations, gone with them: summaries,
     machine claims and (unless told otherwise) every token naming them. Idempotent."""
     summaries.forget(shared, organization_ids)
-    moment = clock().timestamp()
+    moment = clock.now().timestamp()
     for organization_id in organization_ids:
         machine_claims.release_organization(shared, organization_id)
         if sessions:

@@ -4,9 +4,9 @@ from functools import partial
 
 from pymongo import DESCENDING
 
+from syncapi.clock import utcnow
 from syncapi.errors import ApiError
 from syncapi.repositories import documents
-from syncapi.serialization import utcnow
 
 DUPLICATE = partial(ApiError, 409, "A service with this name already exists", field="name")
 NOT_FOUND = partial(ApiError, 404, "Service not found")

@@ -16,7 +16,7 @@ which only the server knows, by `refresh_sizes`, off the request path every few 
 
 from pymongo import ASCENDING, UpdateOne
 
-from syncapi.serialization import epoch_ms
+from syncapi.clock import epoch_ms
 
 ORGANIZATIONS = "organization_summaries"
 APPLICATIONS = "application_summaries"

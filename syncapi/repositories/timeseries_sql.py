@@ -24,8 +24,8 @@ than the claim: a slightly smaller count, never data a claim does not open).
 
 from datetime import UTC, timedelta
 
+from syncapi.clock import isoformat, utcnow
 from syncapi.repositories.machine_claims import EPOCH
-from syncapi.serialization import isoformat, utcnow
 
 CHUNK_SIZE = 500
 CLOCK_MARGIN = timedelta(hours=1)  # between this host's clock and InfluxDB's now()

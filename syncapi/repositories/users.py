@@ -6,9 +6,9 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from syncapi import passwords
+from syncapi.clock import iso_now
 from syncapi.errors import ApiError
 from syncapi.repositories import documents, indexes, summaries
-from syncapi.serialization import iso_now
 
 DUPLICATE = partial(ApiError, 409, "A user with this email already exists", field="email")
 NOT_FOUND = partial(ApiError, 404, "User not found")

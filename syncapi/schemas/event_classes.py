@@ -2,9 +2,9 @@
 
 from marshmallow import ValidationError, fields, post_load
 
+from syncapi.clock import epoch_ms
 from syncapi.schemas.base import BaseSchema, Number, id_length, one_of, text
 from syncapi.schemas.limits import ID_LENGTH, NAME_LENGTH
-from syncapi.serialization import epoch_ms
 
 TYPES = ("STR", "INT", "FLOAT", "BOOL")
 

@@ -1,8 +1,5 @@
-"""Operator commands: `flask --app wsgi db ensure-indexes|audit`, `flask seed-demo`.
-
-Every command acts on the server's store. The embedded one lives inside the server's process,
-which a command's own process cannot reach: there they say so instead of reporting on an
-empty store of their own.
+"""`flask --app wsgi db ensure-indexes|audit`: bring databases written by older code or by
+other programs up to what syncapi relies on.
 
 They may walk every tenant (a request never does). Each operation keeps the requests'
 `MONGODB_TIMEOUT_MS`, except index builds, which a large collection makes long: each gets
@@ -11,16 +8,14 @@ They may walk every tenant (a request never does). Each operation keeps the requ
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 from pymongo.errors import ConnectionFailure, OperationFailure
 
-from syncapi.audit import audit_command
 from syncapi.cli import server_client
+from syncapi.cli.audit import audit_command
 from syncapi.extensions import default_db as shared_database
-from syncapi.extensions import mongo_client
 from syncapi.repositories import (
     applications,
-    demo,
     devices,
     indexes,
     legacy_devices,
@@ -152,27 +147,3 @@ def _reconcile_summaries(client, shared, known, tenants):
         organizations.reconcile_summaries(client, shared, name)
     organizations.forget_dropped(shared, known, tenants)
     click.echo(f"organization summaries: {len(tenants)} reconciled")
-
-
-@click.command("seed-demo")
-@with_appcontext
-def seed_demo():
-    """Create the demo organization `autentiodev` and shared service configs (idempotent)."""
-    server_client("SEED_DEMO=1 make run seeds it inside the server")
-    added = seed_demo_into(current_app)
-    click.echo(f"demo tenant ready: {added} document(s) added")
-
-
-def seed_demo_into(app):
-    client = mongo_client(app)
-    return demo.seed(client, app.config["MONGODB_DEFAULT_DB"], demo.load())
-
-
-def init_app(app):
-    from syncapi.machine_commands import machines_group
-    from syncapi.token_commands import tokens_group
-
-    app.cli.add_command(db_group)
-    app.cli.add_command(machines_group)
-    app.cli.add_command(seed_demo)
-    app.cli.add_command(tokens_group)

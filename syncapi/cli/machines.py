@@ -10,11 +10,11 @@ from pymongo.errors import ConnectionFailure
 
 from syncapi import tenancy
 from syncapi.cli import server_client, server_shared_db
+from syncapi.clock import isoformat
 from syncapi.errors import ApiError
 from syncapi.repositories import devices, machine_claims
 from syncapi.repositories.databases import database_exists
 from syncapi.schemas.machines import in_utc
-from syncapi.serialization import isoformat
 
 machines_group = AppGroup("machines", help="Which organization holds each machine id.")
 

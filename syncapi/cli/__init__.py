@@ -1,4 +1,10 @@
-"""What every operator command shares: they act on the configured server's store."""
+"""Operator commands (`flask --app wsgi …`): `db` (database.py, audit.py), `seed-demo`
+(demo.py), `tokens` (sessions.py), `machines` (machines.py).
+
+Every command acts on the server's store. The embedded one lives inside the server's process,
+which a command's own process cannot reach: there they say so instead of reporting on an
+empty store of their own.
+"""
 
 import click
 import pymongo
@@ -32,3 +38,15 @@ def server_client(hint):
 def server_shared_db(hint):
     """The shared database on the configured server (see `server_client`)."""
     return server_client(hint)[current_app.config["MONGODB_DEFAULT_DB"]]
+
+
+def init_app(app):
+    from syncapi.cli.database import db_group
+    from syncapi.cli.demo import seed_demo
+    from syncapi.cli.machines import machines_group
+    from syncapi.cli.sessions import tokens_group
+
+    app.cli.add_command(db_group)
+    app.cli.add_command(machines_group)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(tokens_group)

@@ -14,11 +14,11 @@ from flask.cli import AppGroup
 from pymongo.errors import ConnectionFailure
 
 from config import ConfigError, duration, is_embedded
-from syncapi import tenancy, tokens
+from syncapi import clock, tenancy, tokens
 from syncapi.cli import server_shared_db
+from syncapi.clock import isoformat
 from syncapi.extensions import default_db
 from syncapi.repositories import revocations
-from syncapi.serialization import clock, isoformat
 
 tokens_group = AppGroup("tokens", help="Create, list and revoke bearer tokens.")
 
@@ -107,5 +107,5 @@ def revoke_token(jti, user):
     _organization(organization_id, "--user")
     if not user_id:
         raise click.BadParameter("must be ORG/USER_ID", param_hint="--user")
-    revocations.end_sessions(db, organization_id, user_id, clock().timestamp())
+    revocations.end_sessions(db, organization_id, user_id, clock.now().timestamp())
     click.echo(f"every token of {organization_id}/{user_id} issued until now revoked")
