@@ -17,6 +17,7 @@ from pymongo.errors import (
 )
 from werkzeug.exceptions import HTTPException
 
+from syncapi import failures
 from syncapi.serialization import LONE_SURROGATE
 
 log = logging.getLogger(__name__)
@@ -120,10 +121,30 @@ def validation_error(error):
     return ApiError(400, text, field=field_path(path) if path else None)
 
 
+# What each domain failure of the lower layers (`failures`) answers.
+STATUSES = {
+    failures.Invalid: 400,
+    failures.NotFound: 404,
+    failures.Conflict: 409,
+    failures.TooLarge: 413,
+    failures.Unavailable: 503,
+}
+
+
+def from_failure(failure):
+    """The `ApiError` a domain failure answers with."""
+    status = next(code for kind, code in STATUSES.items() if isinstance(failure, kind))
+    return ApiError(status, failure.message, field=failure.field, details=failure.details)
+
+
 def register_error_handlers(app):
     @app.errorhandler(ApiError)
     def handle_api_error(error):
         return error.to_dict(), error.status, error.headers
+
+    @app.errorhandler(failures.Failure)
+    def handle_failure(failure):
+        return handle_api_error(from_failure(failure))
 
     @app.errorhandler(ValidationError)
     def handle_validation_error(error):

@@ -14,7 +14,7 @@ from influxdb_client_3 import InfluxDBClient3
 
 from config import is_embedded
 from syncapi.embedded_store import EmbeddedClient
-from syncapi.errors import ApiError
+from syncapi.failures import Unavailable
 
 EXTENSION_KEY = "syncapi.mongo"
 INFLUX_KEY = "syncapi.influx"
@@ -117,7 +117,7 @@ def influx_client(app=None):
     app = app or current_app
     missing = [name for name in INFLUX_REQUIRED if not app.config[name]]
     if missing:
-        raise ApiError(503, "InfluxDB unavailable", details=f"{', '.join(missing)} not set")
+        raise Unavailable("InfluxDB unavailable", details=f"{', '.join(missing)} not set")
     return app.extensions[INFLUX_KEY].get()
 
 

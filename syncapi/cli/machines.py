@@ -11,7 +11,7 @@ from pymongo.errors import ConnectionFailure
 from syncapi import tenancy
 from syncapi.cli import server_client, server_shared_db
 from syncapi.clock import isoformat
-from syncapi.errors import ApiError
+from syncapi.failures import NotFound
 from syncapi.repositories import devices, machine_claims
 from syncapi.repositories.databases import database_exists
 from syncapi.schemas.machines import in_utc
@@ -69,7 +69,7 @@ def release_machine(machine_id):
     """Release a machine id: the next device registered with it claims it afresh."""
     try:
         machine_claims.remove(_registry(), machine_id)
-    except ApiError as error:
+    except NotFound as error:
         raise click.ClickException(error.message) from None
     except ConnectionFailure:
         raise click.ClickException("MongoDB unavailable") from None

@@ -15,7 +15,7 @@ created together.
 from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure
 
 from syncapi.clock import iso_now
-from syncapi.errors import ApiError
+from syncapi.failures import Conflict, NotFound
 from syncapi.identifiers import APPLICATION_SUFFIXES, is_application_id, is_identifier
 from syncapi.repositories import indexes, machine_claims, summaries
 
@@ -107,14 +107,14 @@ def create_application(db, shared, application_id, fields):
     be built and nothing is registered.
     """
     if application_id in _checked_entries(registry(db)):
-        raise ApiError(409, "Application already exists", field="applicationId")
+        raise Conflict("Application already exists", field="applicationId")
     _create_collections(db, application_id)
     now = iso_now()
     settings = {**fields, "collections": ["devices", "config"], "createdAt": now, "updatedAt": now}
 
     def register(value, entries):
         if application_id in entries:
-            raise ApiError(409, "Application already exists", field="applicationId")
+            raise Conflict("Application already exists", field="applicationId")
         ids = [*entries, application_id]
         return {"$set": {f"{SETTINGS}.{application_id}": settings, **_lists(value, ids)}}
 
@@ -127,7 +127,7 @@ def _checked_entries(value):
     if value is not None and not (
         isinstance(value, dict) and isinstance(value.get("applicationSettings", {}), dict)
     ):
-        raise ApiError(409, "The application registry of this organization is malformed")
+        raise Conflict("The application registry of this organization is malformed")
     return _entries(value)
 
 
@@ -154,7 +154,7 @@ def _change_registry(db, change):
             continue
         if result.matched_count or result.upserted_id is not None:
             return
-    raise ApiError(409, "The application registry changed repeatedly; try again")
+    raise Conflict("The application registry changed repeatedly; try again")
 
 
 def _create_collections(db, application_id):
@@ -171,7 +171,7 @@ def _create_collections(db, application_id):
         indexes.ensure_application_indexes(db, application_id)
     except indexes.Duplicates:
         message = f"Existing {application_id}_* collections hold duplicate names or machineIds"
-        raise ApiError(409, message, field="applicationId") from None
+        raise Conflict(message, field="applicationId") from None
 
 
 def update_application(db, shared, application_id, changes):
@@ -181,7 +181,7 @@ def update_application(db, shared, application_id, changes):
     updates[f"{path}.updatedAt"] = iso_now()
     query = {**REGISTRY, path: {"$exists": True}}
     if db.config.update_one(query, {"$set": updates}).matched_count == 0:
-        raise ApiError(404, "Application not found")
+        raise NotFound("Application not found")
     settings = find_application(db, application_id)
     summaries.application_updated(shared, db.name, application_id, settings)
     return settings

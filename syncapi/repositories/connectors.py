@@ -6,11 +6,11 @@ Both live in collections of the same shape, so every function takes the collecti
 from functools import partial
 
 from syncapi.clock import utcnow
-from syncapi.errors import ApiError
+from syncapi.failures import Conflict, NotFound
 from syncapi.repositories import documents
 
-DUPLICATE = partial(ApiError, 409, "A connector with this name already exists", field="name")
-NOT_FOUND = partial(ApiError, 404, "Connector not found")
+DUPLICATE = partial(Conflict, "A connector with this name already exists", field="name")
+NOT_FOUND = partial(NotFound, "Connector not found")
 
 
 def list_connectors(collection):

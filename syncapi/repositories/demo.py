@@ -12,7 +12,7 @@ from pathlib import Path
 from pymongo.errors import DuplicateKeyError
 
 from syncapi.clock import iso_now, utcnow
-from syncapi.errors import ApiError
+from syncapi.failures import Conflict
 from syncapi.repositories import indexes, machine_claims, organizations, registrations
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def _claim_machines(shared, organization_id, application_ids, data):
             ids = registrations.machine_ids(document)
             try:
                 machine_claims.claim(shared, organization_id, holder, ids, demo=True, since=since)
-            except ApiError:
+            except Conflict:
                 log.info("demo machine %s is held by a real organization", document["machineId"])
 
 

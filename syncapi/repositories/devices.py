@@ -9,12 +9,12 @@ database's registry before the device is written, and released when the device l
 from functools import partial
 
 from syncapi.clock import utcnow
-from syncapi.errors import ApiError
+from syncapi.failures import Conflict, NotFound
 from syncapi.repositories import documents, indexes, registrations, summaries
 from syncapi.repositories.applications import app_collection, settings_by_id
 
-DUPLICATE = partial(ApiError, 409, "A device with this machineId already exists", field="machineId")
-NOT_FOUND = partial(ApiError, 404, "Device not found")
+DUPLICATE = partial(Conflict, "A device with this machineId already exists", field="machineId")
+NOT_FOUND = partial(NotFound, "Device not found")
 
 
 def _collection(db, application_id):

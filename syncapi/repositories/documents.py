@@ -1,7 +1,7 @@
 """The patterns every entity repeats: insert, find, update-and-return, delete.
 
 Each turns the driver's outcome (a unique index hit, nothing matched) into the entity's own
-error, given as a factory (`partial(ApiError, 404, "Device not found")`) so each request
+error, given as a factory (`partial(NotFound, "Device not found")`) so each request
 raises a fresh exception.
 """
 

@@ -8,13 +8,13 @@ from functools import partial
 from pymongo import ReplaceOne
 
 from syncapi.clock import utcnow
-from syncapi.errors import ApiError
+from syncapi.failures import Conflict
 from syncapi.repositories import documents, locks
 
 COLLECTION = "monitoreo-cnc_events"
 HIDDEN = {"_id": 0, "applicationId": 0, "createdAt": 0, "updatedAt": 0}
-DUPLICATE = partial(ApiError, 409, "An event class with this id already exists", field="id")
-BUSY = partial(ApiError, 409, "The event classes are being replaced by another request; retry")
+DUPLICATE = partial(Conflict, "An event class with this id already exists", field="id")
+BUSY = partial(Conflict, "The event classes are being replaced by another request; retry")
 
 
 def public(document):

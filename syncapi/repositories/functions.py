@@ -3,12 +3,12 @@
 from functools import partial
 
 from syncapi.clock import utcnow
-from syncapi.errors import ApiError
+from syncapi.failures import Conflict, NotFound
 from syncapi.repositories import documents
 
 HIDDEN = {"_id": 0, "applicationId": 0, "createdAt": 0, "updatedAt": 0}
-DUPLICATE = partial(ApiError, 409, "A function with this id already exists", field="id")
-NOT_FOUND = partial(ApiError, 404, "Function not found")
+DUPLICATE = partial(Conflict, "A function with this id already exists", field="id")
+NOT_FOUND = partial(NotFound, "Function not found")
 
 
 def public(document):

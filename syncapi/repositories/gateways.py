@@ -5,13 +5,11 @@ from functools import partial
 from pymongo import DESCENDING
 
 from syncapi.clock import utcnow
-from syncapi.errors import ApiError
+from syncapi.failures import Conflict, NotFound
 from syncapi.repositories import documents, indexes
 
-DUPLICATE = partial(
-    ApiError, 409, "A gateway with this gatewayId already exists", field="gatewayId"
-)
-NOT_FOUND = partial(ApiError, 404, "Gateway not found")
+DUPLICATE = partial(Conflict, "A gateway with this gatewayId already exists", field="gatewayId")
+NOT_FOUND = partial(NotFound, "Gateway not found")
 
 
 def list_gateways(db):

@@ -7,11 +7,11 @@ machine id is claimed for it, in the same registry as tenant devices (`machine_c
 from functools import partial
 
 from syncapi.clock import utcnow
-from syncapi.errors import ApiError
+from syncapi.failures import Conflict, NotFound
 from syncapi.repositories import documents, indexes, registrations
 
-DUPLICATE = partial(ApiError, 409, "A device with this machineId already exists", field="machineId")
-NOT_FOUND = partial(ApiError, 404, "Device not found")
+DUPLICATE = partial(Conflict, "A device with this machineId already exists", field="machineId")
+NOT_FOUND = partial(NotFound, "Device not found")
 
 
 def get_device(db, machine_id):

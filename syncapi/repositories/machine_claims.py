@@ -17,11 +17,11 @@ from functools import partial
 from pymongo.errors import DuplicateKeyError
 
 from syncapi.clock import utcnow
-from syncapi.errors import ApiError
+from syncapi.failures import Conflict, NotFound
 
 COLLECTION = "machine_claims"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-NOT_FOUND = partial(ApiError, 404, "Machine claim not found")
+NOT_FOUND = partial(NotFound, "Machine claim not found")
 
 
 def conflict(field):
@@ -29,7 +29,7 @@ def conflict(field):
         f"{field} is registered to another organization; a platform admin can move it"
         " (PUT /api/machines/{machineId})"
     )
-    return ApiError(409, message, field=field)
+    return Conflict(message, field=field)
 
 
 def claim(db, organization_id, holder_, ids, demo=False, since=None):
@@ -42,7 +42,7 @@ def claim(db, organization_id, holder_, ids, demo=False, since=None):
             outcome = _claim_one(db, organization_id, holder_, field, machine_id, demo, since)
             if outcome is not None:
                 made.append((machine_id, outcome))
-    except ApiError:
+    except Conflict:
         undo(db, organization_id, holder_, made)
         raise
     return made

@@ -5,11 +5,11 @@ from functools import partial
 from pymongo import DESCENDING
 
 from syncapi.clock import utcnow
-from syncapi.errors import ApiError
+from syncapi.failures import Conflict, NotFound
 from syncapi.repositories import documents
 
-DUPLICATE = partial(ApiError, 409, "A service with this name already exists", field="name")
-NOT_FOUND = partial(ApiError, 404, "Service not found")
+DUPLICATE = partial(Conflict, "A service with this name already exists", field="name")
+NOT_FOUND = partial(NotFound, "Service not found")
 
 
 def list_services(db):

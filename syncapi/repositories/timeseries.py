@@ -17,8 +17,8 @@ from influxdb_client_3 import InfluxDB3ClientQueryError
 from pyarrow import flight
 
 from syncapi import cache
-from syncapi.errors import ApiError
 from syncapi.extensions import influx_client
+from syncapi.failures import Unavailable
 from syncapi.repositories.timeseries_sql import LAST_DAY, event_union, visibilities
 
 log = logging.getLogger(__name__)
@@ -187,10 +187,10 @@ def _translated(cause):
     query itself failed, which each route answers as its contract says."""
     if isinstance(cause, UNREACHABLE):
         log.warning("InfluxDB unreachable: %s", cause.__class__.__name__)
-        return ApiError(503, "InfluxDB unavailable", details="no answer from INFLUXDB_HOST")
+        return Unavailable("InfluxDB unavailable", details="no answer from INFLUXDB_HOST")
     if isinstance(cause, REFUSED):
         log.warning("InfluxDB refused the token: %s", cause.__class__.__name__)
-        return ApiError(503, "InfluxDB unavailable", details="INFLUXDB_TOKEN was refused")
+        return Unavailable("InfluxDB unavailable", details="INFLUXDB_TOKEN was refused")
     log.warning("InfluxDB query failed: %s", cause)
     return QueryError(str(cause))
 

@@ -7,11 +7,11 @@ from pymongo.errors import DuplicateKeyError
 
 from syncapi import passwords
 from syncapi.clock import iso_now
-from syncapi.errors import ApiError
+from syncapi.failures import Conflict, NotFound
 from syncapi.repositories import documents, indexes, summaries
 
-DUPLICATE = partial(ApiError, 409, "A user with this email already exists", field="email")
-NOT_FOUND = partial(ApiError, 404, "User not found")
+DUPLICATE = partial(Conflict, "A user with this email already exists", field="email")
+NOT_FOUND = partial(NotFound, "User not found")
 
 
 def public(document):
