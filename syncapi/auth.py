@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from flask import current_app, g, request
 from pymongo.errors import PyMongoError
 
-from syncapi import tenancy, tokens
+from syncapi import backends, tenancy, tokens
 from syncapi.errors import ApiError
-from syncapi.extensions import default_db
 from syncapi.repositories import revocations
 
 log = logging.getLogger(__name__)
@@ -211,7 +210,7 @@ def _revoked():
         if fresh():  # another request re-read it while this one waited
             return state["lists"]
         try:
-            state["lists"] = revocations.revoked(default_db())
+            state["lists"] = revocations.revoked(backends.shared_db())
         except PyMongoError:
             if state["lists"] is None:
                 raise

@@ -18,7 +18,6 @@ from pymongo.errors import (
 from werkzeug.exceptions import HTTPException
 
 from syncapi import failures
-from syncapi.serialization import LONE_SURROGATE
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +81,6 @@ class ApiError(Exception):
         if self.details is not None:
             body["details"] = self.details
         return body
-
-
-def printable(text):
-    """`text` with each lone UTF-16 surrogate written as `\\udXXX`: a name that UTF-8 can
-    carry (JSON parsers turn `"\\ud800"` in a key into such a surrogate)."""
-    return LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def field_path(path):

@@ -22,6 +22,10 @@ TENANT_COLLECTIONS = frozenset(
 )
 
 
+# Category and name of an icon of the library (spec/icons.md); lower-cased before the disk.
+ICON_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+ICON_NAME = re.compile(ICON_NAME_PATTERN)
+
 RESERVED_DATABASES = frozenset({"admin", "local", "config"})
 
 
@@ -41,3 +45,7 @@ def is_application_id(value):
     return is_identifier(value) and not any(
         f"{value}_{suffix}" in TENANT_COLLECTIONS for suffix in APPLICATION_SUFFIXES
     )
+
+
+def is_icon_name(value):
+    return isinstance(value, str) and ICON_NAME.fullmatch(value) is not None

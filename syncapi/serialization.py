@@ -6,15 +6,13 @@ Keys keep their stored order: the console and humans read documents as written.
 
 import base64
 import math
-import re
 from datetime import datetime
 
 from bson import Decimal128
 from flask.json.provider import DefaultJSONProvider
 
 from syncapi.clock import isoformat
-
-LONE_SURROGATE = re.compile("[\\ud800-\\udfff]")  # left unpaired by a JSON parser
+from syncapi.schemas.limits import LONE_SURROGATE
 
 
 def to_jsonable(value):

@@ -43,8 +43,19 @@ def tenant_database(organization_id):
     """An organization named outside the path (a query parameter): checked, then 404 unless
     it exists."""
     check_organization_id(organization_id)
-    if not database_exists(mongo_client(), organization_id):
+    db = existing_database(organization_id)
+    if db is None:
         raise ApiError(404, "Organization not found")
+    return db
+
+
+def existing_database(organization_id):
+    """The organization's database, or None when the id is not a tenant's or does not exist
+    (a login answers both alike)."""
+    if not is_tenant_name(organization_id):
+        return None
+    if not database_exists(mongo_client(), organization_id):
+        return None
     return mongo_client()[organization_id]
 
 

@@ -13,7 +13,7 @@ from werkzeug.test import encode_multipart
 from config import TestingConfig
 from syncapi import create_app
 from syncapi.extensions import close_clients
-from syncapi.schemas.icons import checked_svg
+from syncapi.uploads import checked_svg
 
 SHIPPED = Path(__file__).resolve().parent.parent / "static" / "icons"
 SVG = (

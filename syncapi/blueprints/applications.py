@@ -5,12 +5,12 @@ the application before any view runs.
 
 from flask import Blueprint, g
 
-from syncapi import expressions, tenancy
+from syncapi import backends, expressions, tenancy
 from syncapi.blueprints import connector_routes, device_routes
 from syncapi.blueprints.common import json_body
 from syncapi.clock import iso_now
 from syncapi.errors import ApiError
-from syncapi.repositories import applications, event_classes, functions, shared, summaries
+from syncapi.repositories import applications, event_classes, functions, summaries
 from syncapi.schemas.event_classes import EventClassSchema, assign_ids
 from syncapi.schemas.functions import (
     ALGEBRAIC_TYPES,
@@ -45,7 +45,7 @@ def get_stats():
     return {
         "applicationId": g.application_id,
         "deviceCount": summaries.device_count(
-            shared.database(), g.organization_id, g.application_id
+            backends.shared_db(), g.organization_id, g.application_id
         ),
         "lastActivity": iso_now(),
     }

@@ -5,9 +5,9 @@ from contextlib import contextmanager
 from bson import ObjectId
 from flask import request
 
-from syncapi import auth, cache
+from syncapi import auth, backends, cache
 from syncapi.errors import ApiError
-from syncapi.repositories import machine_claims, shared
+from syncapi.repositories import machine_claims
 from syncapi.repositories.timeseries import QueryError
 from syncapi.schemas.limits import hostile
 
@@ -53,7 +53,7 @@ def visible_machines():
         return None
     return cache.remember(
         ("machines", organizations),
-        lambda: machine_claims.since_by_machine(shared.database(), organizations),
+        lambda: machine_claims.since_by_machine(backends.shared_db(), organizations),
     )
 
 

@@ -7,10 +7,10 @@ for tenant devices too), and legacy documents live in the shared default databas
 
 from flask import Blueprint
 
-from syncapi import auth, tenancy
+from syncapi import auth, backends, tenancy
 from syncapi.blueprints.common import failure_reported_as, json_body, machine_id_from_path
 from syncapi.errors import ApiError
-from syncapi.repositories import legacy_devices, machine_claims, shared, timeseries
+from syncapi.repositories import legacy_devices, machine_claims, timeseries
 from syncapi.schemas.devices import LegacyDeviceSchema
 
 bp = Blueprint("device", __name__)
@@ -21,7 +21,7 @@ def machine_events(machine_id):
     """The machine's newest 20 events of the last 24 hours, newest first."""
     machine = _visible(machine_id)
     with failure_reported_as("Error querying InfluxDB"):
-        return timeseries.recent_events(machine, auth.scope())
+        return timeseries.recent_events(backends.timeseries(), machine, auth.scope())
 
 
 @bp.get("/<machine_id>/status")
@@ -31,7 +31,7 @@ def machine_status(machine_id):
     §13.7: InfluxDB 3 Core refuses to read "all history" of a table once it has many files)."""
     machine = _visible(machine_id)
     with failure_reported_as("Error querying InfluxDB"):
-        return {"power": timeseries.machine_power(machine, auth.scope())}
+        return {"power": timeseries.machine_power(backends.timeseries(), machine, auth.scope())}
 
 
 def _visible(machine_id):
@@ -40,7 +40,7 @@ def _visible(machine_id):
     machine_id = machine_id_from_path(machine_id)
     if auth.sees_every_organization():
         return {machine_id: None}
-    claim = machine_claims.find(shared.database(), machine_id)
+    claim = machine_claims.find(backends.shared_db(), machine_id)
     if claim is None or not auth.may_see(claim["organizationId"]):
         raise ApiError(404, "Device not found")
     return {machine_id: claim["since"]}
@@ -50,14 +50,14 @@ def _visible(machine_id):
 def create_device():
     """Create a legacy device; `machineId` unique, keys outside the schema dropped."""
     fields = _owned_by_a_tenant(LegacyDeviceSchema().load(json_body()))
-    return legacy_devices.create_device(shared.database(), fields), 201
+    return legacy_devices.create_device(backends.shared_db(), fields), 201
 
 
 @bp.get("/<machine_id>")
 def get_device(machine_id):
     """One legacy device by `machineId`: a caller limited to some organizations sees only
     those whose `organizationId` is one of them (legacy devices are tenant data)."""
-    device = legacy_devices.get_device(shared.database(), machine_id)
+    device = legacy_devices.get_device(backends.shared_db(), machine_id)
     if not auth.may_see(device.get("organizationId")):
         raise ApiError(404, "Device not found")
     return device
@@ -67,13 +67,13 @@ def get_device(machine_id):
 def update_device(machine_id):
     """Replace the sent keys (a new `machineId` renames); returns the stored device."""
     changes = _owned_by_a_tenant(LegacyDeviceSchema().load_changes(json_body()))
-    return legacy_devices.update_device(shared.database(), machine_id, changes)
+    return legacy_devices.update_device(backends.shared_db(), machine_id, changes)
 
 
 @bp.delete("/<machine_id>")
 def delete_device(machine_id):
     """Delete a legacy device by `machineId`."""
-    legacy_devices.delete_device(shared.database(), machine_id)
+    legacy_devices.delete_device(backends.shared_db(), machine_id)
     return {"message": "Device deleted successfully"}
 
 

@@ -6,8 +6,9 @@ the contract gives it there.
 
 from flask import g
 
+from syncapi import backends
 from syncapi.blueprints.common import json_body
-from syncapi.repositories import devices, shared
+from syncapi.repositories import devices
 from syncapi.schemas.devices import DeviceSchema
 
 DEVICES = "/<organization_id>/applications/<application_id>/devices"
@@ -22,7 +23,7 @@ def list_devices():
 def create_device():
     """Create a device; `machineId` unique in the application, its ids claimed platform-wide."""
     fields = device_schema.load(json_body())
-    return devices.create_device(g.tenant_db, shared.database(), g.application_id, fields), 201
+    return devices.create_device(g.tenant_db, backends.shared_db(), g.application_id, fields), 201
 
 
 def get_device(machine_id):
@@ -33,13 +34,13 @@ def get_device(machine_id):
 def update_device(machine_id):
     """Set the keys sent (a new `machineId` renames); returns the stored device."""
     changes = device_schema.load_changes(json_body())
-    db = shared.database()
+    db = backends.shared_db()
     return devices.update_device(g.tenant_db, db, g.application_id, machine_id, changes)
 
 
 def delete_device(machine_id):
     """Delete a device by `machineId`."""
-    devices.delete_device(g.tenant_db, shared.database(), g.application_id, machine_id)
+    devices.delete_device(g.tenant_db, backends.shared_db(), g.application_id, machine_id)
     return {"message": "Device deleted successfully"}
 
 

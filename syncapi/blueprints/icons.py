@@ -6,17 +6,21 @@ uploads are judged by their bytes, not their declared type.
 
 from pathlib import PurePath
 
-from flask import Blueprint, request
+from flask import Blueprint, request, send_from_directory
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from syncapi import auth
+from syncapi import auth, backends
 from syncapi.errors import ApiError
+from syncapi.identifiers import ICON_NAME, ICON_NAME_PATTERN, is_icon_name
 from syncapi.repositories import icon_library
-from syncapi.schemas.icons import FORMATS, NAME, IconError, checked_icon, library_name
+from syncapi.repositories.icon_library import FORMATS
+from syncapi.uploads import IconError, checked_icon
 
 bp = Blueprint("icons", __name__)
 
 MAX_ICON_BYTES = 5 * 1024 * 1024
+MIME_TYPES = {"svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg"}
+CACHE_SECONDS = 300  # short: an upload replaces an icon under the same URL
 ICON = "/library/<category>/<name>/icon"
 
 
@@ -52,17 +56,32 @@ def upload_icon_by_form():
         name = library_name(request.form["name"], "name")
     else:
         stem = PurePath(icon.filename or "").stem.lower()
-        name = stem if NAME.fullmatch(stem) else "icon"
+        name = stem if ICON_NAME.fullmatch(stem) else "icon"
     return _save(category, name, icon)
 
 
+def library_name(value, field):
+    """A category or icon name as stored on disk (lower-cased); refuses anything path-like."""
+    if not is_icon_name(value):
+        raise ApiError(400, f"{field} must match {ICON_NAME_PATTERN}", field=field)
+    return value.lower()
+
+
 def _send(category, name, formats):
-    found = icon_library.find(
-        library_name(category, "category"), library_name(name, "name"), formats
-    )
+    """The file with ETag/Last-Modified (conditional requests answer 304)."""
+    root = backends.icons_root()
+    category, name = library_name(category, "category"), library_name(name, "name")
+    found = icon_library.find(root, category, name, formats)
     if found is None:
         raise ApiError(404, "Icon not found")
-    return icon_library.send(*found)
+    relative, extension = found
+    response = send_from_directory(
+        root, relative, mimetype=MIME_TYPES[extension], max_age=CACHE_SECONDS
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if extension == "svg":
+        response.headers["Content-Security-Policy"] = "sandbox"
+    return response
 
 
 def _uploaded_icon():
@@ -83,7 +102,7 @@ def _save(category, name, icon):
         extension, data = checked_icon(icon.mimetype, data)
     except IconError as error:
         raise ApiError(400, str(error), field="icon") from None
-    filename = icon_library.save(category, name, extension, data)
+    filename = icon_library.save(backends.icons_root(), category, name, extension, data)
     return {
         "message": "Icon uploaded successfully",
         "path": f"/api/library/{category}/{name}/icon",

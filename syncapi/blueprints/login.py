@@ -10,13 +10,11 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from syncapi import auth, passwords, tenancy, tokens
+from syncapi import auth, backends, passwords, tenancy, tokens
 from syncapi.blueprints.common import json_body
 from syncapi.errors import ApiError
-from syncapi.extensions import mongo_client
 from syncapi.headers import no_store
-from syncapi.repositories import revocations, shared, users
-from syncapi.repositories.databases import database_exists
+from syncapi.repositories import revocations, users
 from syncapi.schemas.users import LoginSchema
 
 bp = Blueprint("auth", __name__)
@@ -94,7 +92,7 @@ def login():
     lifetime = current_app.config["JWT_TTL"]
     subject = users.public(user)["id"]  # the id the console addresses the user by
     token, claims = tokens.issue(secret, subject, [body["organization_id"]], role, lifetime)
-    revocations.record_issued(shared.database(), claims)
+    revocations.record_issued(backends.shared_db(), claims)
     response = jsonify({"accessToken": token, "expiresIn": lifetime, "role": role})
     response.set_cookie(auth.SESSION_COOKIE, token, max_age=lifetime, **_cookie_options())
     return response
@@ -112,7 +110,7 @@ def logout():
         auth.check_origin()
     claims = _claims_or_none(token)
     if claims is not None:
-        revocations.revoke(shared.database(), claims["jti"], revocations.moment(claims["exp"]))
+        revocations.revoke(backends.shared_db(), claims["jti"], revocations.moment(claims["exp"]))
         auth.revocations_changed()
     response = jsonify({"message": "Logged out"})
     response.delete_cookie(auth.SESSION_COOKIE, **_cookie_options())
@@ -139,12 +137,8 @@ def _cookie_options():
 
 def _user(organization_id, email):
     """The stored user, or None for an unknown organization or email (same answer for both)."""
-    if not tenancy.is_tenant_name(organization_id):
-        return None
-    client = mongo_client()
-    if not database_exists(client, organization_id):
-        return None
-    return users.find_by_email(client[organization_id], email)
+    db = tenancy.existing_database(organization_id)
+    return None if db is None else users.find_by_email(db, email)
 
 
 def _active(user):

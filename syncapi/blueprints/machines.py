@@ -8,9 +8,9 @@ theirs.
 
 from flask import Blueprint, request
 
-from syncapi import auth, tenancy
+from syncapi import auth, backends, tenancy
 from syncapi.blueprints.common import json_body, machine_id_from_path
-from syncapi.repositories import devices, machine_claims, shared
+from syncapi.repositories import devices, machine_claims
 from syncapi.schemas.machines import MachineClaimSchema
 
 bp = Blueprint("machines", __name__)
@@ -25,14 +25,14 @@ def list_claims():
     organization_id = request.args.get("organizationId")
     if organization_id is not None:
         tenancy.check_organization_id(organization_id)
-    claims = machine_claims.list_claims(shared.database(), organization_id)
+    claims = machine_claims.list_claims(backends.shared_db(), organization_id)
     return [machine_claims.public(claim) for claim in claims]
 
 
 @bp.get("/<machine_id>")
 def get_claim(machine_id):
     """Who holds this machine id, since when, through which devices."""
-    claim = machine_claims.get(shared.database(), machine_id_from_path(machine_id))
+    claim = machine_claims.get(backends.shared_db(), machine_id_from_path(machine_id))
     return machine_claims.public(claim)
 
 
@@ -45,7 +45,7 @@ def assign_claim(machine_id):
     db = tenancy.tenant_database(fields["organizationId"])
     holders = devices.holders_of(db, machine_id)
     claim, created = machine_claims.assign(
-        shared.database(), machine_id, db.name, fields.get("since"), holders
+        backends.shared_db(), machine_id, db.name, fields.get("since"), holders
     )
     return machine_claims.public(claim), 201 if created else 200
 
@@ -53,5 +53,5 @@ def assign_claim(machine_id):
 @bp.delete("/<machine_id>")
 def release_claim(machine_id):
     """Release the id: the next device registered with it claims it afresh."""
-    machine_claims.remove(shared.database(), machine_id_from_path(machine_id))
+    machine_claims.remove(backends.shared_db(), machine_id_from_path(machine_id))
     return {"message": "Machine claim released"}

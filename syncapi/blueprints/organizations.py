@@ -6,11 +6,10 @@ Contract: spec/organizations.md. The organization id in every path is checked an
 
 from flask import Blueprint, current_app, g, request
 
-from syncapi import auth, cache, clock, passwords, tenancy
+from syncapi import auth, backends, cache, clock, passwords, tenancy
 from syncapi.blueprints import connector_routes, device_routes
 from syncapi.blueprints.common import json_body
 from syncapi.errors import ApiError
-from syncapi.extensions import mongo_client
 from syncapi.headers import no_store
 from syncapi.repositories import (
     applications,
@@ -18,7 +17,6 @@ from syncapi.repositories import (
     gateways,
     oilmonitor,
     revocations,
-    shared,
     users,
 )
 from syncapi.repositories import organizations as orgs
@@ -42,7 +40,7 @@ APP = f"{ORG}/applications/<application_id>"
 @bp.get("")
 def list_organizations():
     """Every tenant database with its application and user counts."""
-    listed = orgs.list_organizations(shared.database(), auth.scope())
+    listed = orgs.list_organizations(backends.shared_db(), auth.scope())
     _refresh_summaries_soon()  # after the read: what this answer holds does not race it
     return listed
 
@@ -50,9 +48,9 @@ def list_organizations():
 def _refresh_summaries_soon():
     """Sizes, and databases other programs made or dropped: off the request path, every
     ORGANIZATION_REFRESH_SECONDS (the listing answers what the last refresh stored)."""
-    client, shared_db = mongo_client(), shared.database()
+    shared_db = backends.shared_db()
     seconds = current_app.config["ORGANIZATION_REFRESH_SECONDS"]
-    cache.in_background("organizations", seconds, lambda: orgs.refresh_summaries(client, shared_db))
+    cache.in_background("organizations", seconds, lambda: orgs.refresh_summaries(shared_db))
 
 
 @bp.get(ORG)
@@ -69,9 +67,7 @@ def save_organization():
     if not exists and not auth.may_create_organizations():
         raise ApiError(404, "Organization not found")  # only a platform admin creates one
     changes = OrganizationUpdateSchema().load(json_body())
-    stored = orgs.save_metadata(
-        mongo_client(), shared.database(), g.organization_id, changes, exists
-    )
+    stored = orgs.save_metadata(g.tenant_db, backends.shared_db(), changes, exists)
     return orgs.summary(g.organization_id, stored), 200 if exists else 201
 
 
@@ -84,10 +80,10 @@ def delete_organization():
     # Tokens naming it die with it (also when the drop is cut short): a re-created
     # organization of that id is another one.
     revocations.end_sessions(
-        shared.database(), g.organization_id, revocations.EVERYONE, clock.now().timestamp()
+        backends.shared_db(), g.organization_id, revocations.EVERYONE, clock.now().timestamp()
     )
     auth.revocations_changed()
-    orgs.delete_organization(mongo_client(), shared.database(), g.organization_id)
+    orgs.delete_organization(g.tenant_db, backends.shared_db())
     return {"message": "Organization deleted successfully"}
 
 
@@ -100,7 +96,7 @@ def get_organization_config():
 @bp.get(f"{ORG}/stats")
 def get_organization_stats():
     """Organization summary with its applications and their device counts."""
-    return orgs.stats(g.tenant_db, shared.database(), g.organization_id)
+    return orgs.stats(g.tenant_db, backends.shared_db(), g.organization_id)
 
 
 # Users
@@ -117,7 +113,7 @@ def list_users():
 def create_user():
     """Create a user, with a first password if sent; the email is unique in the organization."""
     fields = UserCreateSchema().load(json_body())
-    return users.create_user(g.tenant_db, shared.database(), g.organization_id, fields), 201
+    return users.create_user(g.tenant_db, backends.shared_db(), g.organization_id, fields), 201
 
 
 @bp.put(f"{ORG}/users/<user_id>")
@@ -136,7 +132,7 @@ def update_user(user_id):
 @auth.org_admin
 def delete_user(user_id):
     """Delete a user by `_id` (or the `id` older writers stored); its sessions end."""
-    _end_sessions(users.delete_user(g.tenant_db, shared.database(), user_id))
+    _end_sessions(users.delete_user(g.tenant_db, backends.shared_db(), user_id))
     return {"message": "User deleted successfully"}
 
 
@@ -159,7 +155,7 @@ def _end_sessions(user):
     """Tokens issued to the user until now die (those issued after live)."""
     user_id = users.public(user)["id"]  # the id tokens name the user by (`sub`)
     moment = clock.now().timestamp()
-    revocations.end_sessions(shared.database(), g.organization_id, user_id, moment)
+    revocations.end_sessions(backends.shared_db(), g.organization_id, user_id, moment)
     auth.revocations_changed()
 
 
@@ -199,7 +195,7 @@ def delete_gateway(gateway_id):
 @bp.get(f"{ORG}/applications")
 def list_applications():
     """Registered applications in registry order, with device counts."""
-    return applications.list_applications(g.tenant_db, shared.database())
+    return applications.list_applications(g.tenant_db, backends.shared_db())
 
 
 @bp.post(f"{ORG}/applications")
@@ -208,7 +204,7 @@ def create_application():
     fields = ApplicationSchema().load(json_body())
     application_id = fields.pop("applicationId")
     settings = applications.create_application(
-        g.tenant_db, shared.database(), application_id, fields
+        g.tenant_db, backends.shared_db(), application_id, fields
     )
     return applications.describe(application_id, settings), 201
 
@@ -224,7 +220,7 @@ def update_application():
     """Change only the keys sent."""
     changes = ApplicationUpdateSchema().load_changes(json_body())
     settings = applications.update_application(
-        g.tenant_db, shared.database(), g.application_id, changes
+        g.tenant_db, backends.shared_db(), g.application_id, changes
     )
     return applications.describe(g.application_id, settings)
 
@@ -232,7 +228,7 @@ def update_application():
 @bp.delete(APP)
 def delete_application():
     """Unregister the application and drop everything it owns."""
-    applications.delete_application(g.tenant_db, shared.database(), g.application_id)
+    applications.delete_application(g.tenant_db, backends.shared_db(), g.application_id)
     return {"message": "Application deleted successfully"}
 
 

@@ -12,13 +12,11 @@ with an empty value (cpu, ram, storage), so do these views; elsewhere a failed q
 500 with the route's message, and an unreachable InfluxDB a 503.
 """
 
-from functools import partial
-
 from flask import Blueprint
 
-from syncapi import auth, cache, tenancy
+from syncapi import auth, backends, cache, tenancy
 from syncapi.blueprints.common import failure_reported_as, visible_machines
-from syncapi.repositories import fleet, shared, timeseries
+from syncapi.repositories import fleet, timeseries
 
 bp = Blueprint("query", __name__)
 
@@ -30,7 +28,7 @@ EVENTS_PER_GB = 100_000  # the original's estimate: about 10 KB per event
 def registered_devices():
     """Devices of one organization's applications (`?organizationId=`, else the default)."""
     db = tenancy.tenant_database(tenancy.organization_in_query())
-    return {"count": fleet.registered_devices(shared.database(), db.name)}
+    return {"count": fleet.registered_devices(backends.shared_db(), db.name)}
 
 
 @bp.get("/registered/all")
@@ -57,8 +55,7 @@ def connected_machines():
 @bp.get("/events/processed-24h")
 def events_processed_last_day():
     with failure_reported_as("Error getting processed events"):
-        last_day = partial(timeseries.count_events, True)
-        return {"count": _per_scope("influx.events_last_day", last_day)}
+        return {"count": _per_scope("influx.events_last_day", _counted_events(last_day=True))}
 
 
 @bp.get("/events/processed")
@@ -77,7 +74,7 @@ def latest_events():
 def cpu_usage():
     """`[]` when no sample or on a query error: the console then shows 0 (as the original)."""
     try:
-        return timeseries.cpu_usage()
+        return timeseries.cpu_usage(backends.timeseries())
     except timeseries.QueryError:
         return []
 
@@ -85,7 +82,7 @@ def cpu_usage():
 @bp.get("/ram")
 def ram_usage():
     try:
-        return timeseries.ram_usage()
+        return timeseries.ram_usage(backends.timeseries())
     except timeseries.QueryError:
         return []
 
@@ -102,17 +99,27 @@ def storage():
 def _all_applications():
     """The applications the caller may see; one pass over every tenant serves all callers
     and the three cross-tenant routes."""
-    every = cache.remember("fleet.applications", lambda: fleet.all_applications(shared.database()))
+    every = cache.remember(
+        "fleet.applications", lambda: fleet.all_applications(backends.shared_db())
+    )
     return [item for item in every if auth.may_see(item["organizationId"])]
 
 
 def _all_time_events():
     """Shared by `events/processed` and `storage`: one full count serves both."""
-    return _per_scope("influx.events_all_time", partial(timeseries.count_events, False))
+    return _per_scope("influx.events_all_time", _counted_events(last_day=False))
+
+
+def _counted_events(last_day):
+    return lambda source, machines, organizations: timeseries.count_events(
+        source, last_day, machines, organizations
+    )
 
 
 def _per_scope(name, compute):
     """`compute(machines, organizations)` over what the caller may see, remembered under the
     caller's scope: callers of the same organizations share it, other tenants never do."""
-    organizations = auth.scope()
-    return cache.remember((name, organizations), lambda: compute(visible_machines(), organizations))
+    organizations, source = auth.scope(), backends.timeseries()
+    return cache.remember(
+        (name, organizations), lambda: compute(source, visible_machines(), organizations)
+    )

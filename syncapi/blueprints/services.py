@@ -6,11 +6,11 @@ Secrets in `configuration` are masked in every answer unless `?reveal=true` asks
 from flask import Blueprint, request
 from marshmallow import ValidationError
 
-from syncapi import auth, masking
+from syncapi import auth, backends, masking
 from syncapi.blueprints.common import json_body, object_id
 from syncapi.errors import ApiError
 from syncapi.headers import forbid_storing
-from syncapi.repositories import services, shared
+from syncapi.repositories import services
 from syncapi.schemas.services import ServiceSchema, ToggleSchema
 
 bp = Blueprint("services", __name__)
@@ -42,20 +42,20 @@ def no_cache_keeps_secrets():
 @bp.get("")
 def list_services():
     """Every service configuration, most recently updated first."""
-    return [answer(document) for document in services.list_services(shared.database())]
+    return [answer(document) for document in services.list_services(backends.shared_db())]
 
 
 @bp.get("/<service_id_text>")
 def get_service(service_id_text):
     """One service configuration, secrets masked unless revealed."""
-    return answer(services.get_service(shared.database(), service_id(service_id_text)))
+    return answer(services.get_service(backends.shared_db(), service_id(service_id_text)))
 
 
 @bp.post("")
 def create_service():
     """Create a service configuration; the name is unique."""
     fields = ServiceSchema().load(json_body())
-    return answer(services.create_service(shared.database(), fields)), 201
+    return answer(services.create_service(backends.shared_db(), fields)), 201
 
 
 @bp.put("/<service_id_text>")
@@ -63,7 +63,7 @@ def update_service(service_id_text):
     """Replace the sent keys; a masked secret sent back keeps its stored value."""
     oid = service_id(service_id_text)
     changes = ServiceSchema().load_changes(json_body())
-    db = shared.database()
+    db = backends.shared_db()
     if "configuration" in changes:
         stored = services.get_service(db, oid).get("configuration")
         changes["configuration"] = masking.keep_masked(changes["configuration"], stored)
@@ -78,11 +78,11 @@ def toggle_service(service_id_text):
         changes = ToggleSchema().load(json_body())
     except ValidationError:
         raise ApiError(400, "Invalid value for enabled field", field="enabled") from None
-    return answer(services.update_service(shared.database(), oid, changes))
+    return answer(services.update_service(backends.shared_db(), oid, changes))
 
 
 @bp.delete("/<service_id_text>")
 def delete_service(service_id_text):
     """Delete; the one delete of the API answered with 204 and no body."""
-    services.delete_service(shared.database(), service_id(service_id_text))
+    services.delete_service(backends.shared_db(), service_id(service_id_text))
     return "", 204

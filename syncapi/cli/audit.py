@@ -13,7 +13,6 @@ from marshmallow import ValidationError, fields
 from pymongo.errors import ConnectionFailure
 
 from syncapi.cli import server_client
-from syncapi.errors import printable
 from syncapi.repositories import applications
 from syncapi.repositories.organizations import tenant_databases
 from syncapi.schemas.applications import ApplicationSchema
@@ -22,7 +21,7 @@ from syncapi.schemas.devices import DeviceSchema, LegacyDeviceSchema
 from syncapi.schemas.event_classes import EventClassSchema
 from syncapi.schemas.functions import FunctionSchema
 from syncapi.schemas.gateways import GatewaySchema
-from syncapi.schemas.limits import refused
+from syncapi.schemas.limits import printable, refused
 from syncapi.schemas.organizations import OrganizationUpdateSchema, web_address
 from syncapi.schemas.services import ServiceSchema
 from syncapi.schemas.users import UserSchema

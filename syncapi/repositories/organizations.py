@@ -56,12 +56,12 @@ def list_organizations(shared, organization_ids=None):
     ]
 
 
-def refresh_summaries(client, shared):
+def refresh_summaries(shared):
     """Off the request path, every few minutes: summaries for the databases other programs
     created or dropped (found by name only, a cheap listing), then each tenant's size, which
     the server measures database by database (locking each in turn): under a deadline of
     its own, longer than a request's."""
-    known = summaries.summarized_ids(shared)
+    client, known = shared.client, summaries.summarized_ids(shared)
     names = {database["name"] for database in tenant_databases(client, shared.name, False)}
     for organization_id in sorted(names - known):
         reconcile_summaries(client, shared, organization_id)
@@ -115,7 +115,7 @@ def summary(organization_id, stored):
     }
 
 
-def save_metadata(client, shared, organization_id, changes, exists):
+def save_metadata(db, shared, changes, exists):
     """Merge `changes` into the metadata; returns the stored value.
 
     This is the only way an organization comes to exist. Its indexes come first and its
@@ -123,7 +123,7 @@ def save_metadata(client, shared, organization_id, changes, exists):
     between. A stored value that is not an object (readers treat it as empty) is replaced
     by one.
     """
-    db = client[organization_id]
+    organization_id = db.name
     if not exists:
         # What an earlier organization of that id left, if its delete was cut short; its
         # tokens ended before the drop, and tokens issued since are for this one.
@@ -145,12 +145,12 @@ def save_metadata(client, shared, organization_id, changes, exists):
     return metadata(db)
 
 
-def delete_organization(client, shared, organization_id):
+def delete_organization(db, shared):
     """Drop the tenant database, then forget it in the shared one. A drop cut short (a
     timeout while the server still drops) leaves the rest to whoever next meets the id: its
     re-creation, the background refresh, `db ensure-indexes` (`forget`)."""
-    client.drop_database(organization_id)
-    forget(shared, [organization_id])
+    db.client.drop_database(db.name)
+    forget(shared, [db.name])
 
 
 def forget(shared, organization_ids, sessions=True):

@@ -9,15 +9,15 @@ failing the whole query (InfluxDB creates both on first write). Every query is b
 """
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pyarrow as pa
-from flask import current_app
 from influxdb_client_3 import InfluxDB3ClientQueryError
 from pyarrow import flight
 
-from syncapi import cache
-from syncapi.extensions import influx_client
 from syncapi.failures import Unavailable
 from syncapi.repositories.timeseries_sql import LAST_DAY, event_union, visibilities
 
@@ -40,15 +40,28 @@ UNREACHABLE = (flight.FlightUnavailableError, flight.FlightTimedOutError)
 REFUSED = (flight.FlightUnauthenticatedError, flight.FlightUnauthorizedError)
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where the time series are read, given by the caller: the InfluxDB 3 client, the main
+    and host-metrics databases, the organization tag (`INFLUXDB_ORG_TAG`, "" for none), and
+    the memo that keeps each database's column list a few seconds (`remember(key, compute)`)."""
+
+    client: Any
+    main: str
+    stats: str
+    org_tag: str
+    remember: Callable
+
+
 class QueryError(Exception):
     """InfluxDB answered, but with an error (bad table, bad SQL, unknown database)."""
 
 
-def connected_machines(machines=None, organizations=None):
+def connected_machines(source, machines=None, organizations=None):
     """Distinct machines with a `power = true` sample in the last day (query.md §3), of
     those the caller may see. A machine is in one chunk only, so the chunks' counts add up."""
-    parts = _visibilities(machines, organizations, DAY)
-    columns = _columns(_main()).get("state", ()) if parts else ()
+    parts = visibilities(machines, organizations, source.org_tag, DAY)
+    columns = _columns(source, source.main).get("state", ()) if parts else ()
     if "power" not in columns:
         return 0
     total = 0
@@ -59,42 +72,42 @@ def connected_machines(machines=None, organizations=None):
         sql = "SELECT COUNT(DISTINCT machine_id) AS count FROM state WHERE " + " AND ".join(
             ("time >= now() - INTERVAL '1 day'", "power = true", *extra)
         )
-        total += _query(sql, _main(), visible.params)[0]["count"]
+        total += _query(source, sql, source.main, visible.params)[0]["count"]
     return total
 
 
-def count_events(last_day, machines=None, organizations=None):
+def count_events(source, last_day, machines=None, organizations=None):
     """Rows of the event union: one per non-null value, not one per Influx row."""
-    total = 0
-    for visible in _visibilities(machines, organizations, DAY if last_day else None):
-        union = event_union(_columns(_main()), visible, *([LAST_DAY] if last_day else []))
+    total, window = 0, [LAST_DAY] if last_day else []
+    for visible in visibilities(machines, organizations, source.org_tag, DAY if window else None):
+        union = event_union(_columns(source, source.main), visible, *window)
         if union is not None:
             sql = f"SELECT COUNT(*) AS count FROM ({union}) AS events"
-            total += _query(sql, _main(), visible.params)[0]["count"]
+            total += _query(source, sql, source.main, visible.params)[0]["count"]
     return total
 
 
-def recent_events(machines=None, organizations=None):
+def recent_events(source, machines=None, organizations=None):
     """The newest 20 events of the last 24 hours, of all machines or of those the caller may
     see: the newest 20 of each chunk, merged newest first and cut to 20."""
     rows = []
-    for visible in _visibilities(machines, organizations, DAY):
-        union = event_union(_columns(_main()), visible, LAST_DAY)
+    for visible in visibilities(machines, organizations, source.org_tag, DAY):
+        union = event_union(_columns(source, source.main), visible, LAST_DAY)
         if union is not None:
             sql = (
                 "SELECT time, machine_id, event_id, event_value, event_class"
                 f" FROM ({union}) AS events ORDER BY time DESC LIMIT {EVENT_LIMIT}"
             )
-            rows += _query(sql, _main(), visible.params)
+            rows += _query(source, sql, source.main, visible.params)
     return sorted(rows, key=lambda row: row["time"], reverse=True)[:EVENT_LIMIT]
 
 
-def machine_power(machines, organizations=None):
+def machine_power(source, machines, organizations=None):
     """The latest `power` sample of the one machine of `machines` (`{id: since}`) that the
     caller may see, looking back over `STATUS_WINDOWS` one after another (one query when the
     machine reported within the hour); None without one in the widest."""
-    (visible,) = _visibilities(machines, organizations, STATUS_WINDOWS[-1][1])
-    columns = _columns(_main()).get("state", ())
+    (visible,) = visibilities(machines, organizations, source.org_tag, STATUS_WINDOWS[-1][1])
+    columns = _columns(source, source.main).get("state", ())
     extra = visible.conditions_on(columns)
     if "power" not in columns or extra is None:
         return None
@@ -104,7 +117,7 @@ def machine_power(machines, organizations=None):
             + " AND ".join(("power IS NOT NULL", f"time >= now() - INTERVAL '{window}'", *extra))
             + " ORDER BY time DESC LIMIT 1"
         )
-        found = _query(sql, _main(), visible.params)
+        found = _query(source, sql, source.main, visible.params)
         if found:
             return _boolean(found[0]["power"], machines)
     return None
@@ -117,9 +130,9 @@ def _boolean(power, machines):
     return power
 
 
-def cpu_usage():
+def cpu_usage(source):
     """Latest `100 - usage_idle` of the last minute, over all cores when the host tags them."""
-    columns = _columns(_stats()).get("cpu", ())
+    columns = _columns(source, source.stats).get("cpu", ())
     if not {"time", "usage_idle"} <= set(columns):
         return []
     all_cores = " AND cpu = 'cpu-total'" if "cpu" in columns else ""
@@ -127,26 +140,21 @@ def cpu_usage():
         "SELECT time, 100 - usage_idle AS cpu_usage FROM cpu"
         f" WHERE time >= now() - INTERVAL '1 minute'{all_cores} ORDER BY time DESC LIMIT 1"
     )
-    return _query(sql, _stats())
+    return _query(source, sql, source.stats)
 
 
-def ram_usage():
+def ram_usage(source):
     """Latest `100 - available_percent` of the last minute."""
-    if not {"time", "available_percent"} <= set(_columns(_stats()).get("mem", ())):
+    if not {"time", "available_percent"} <= set(_columns(source, source.stats).get("mem", ())):
         return []
     sql = (
         "SELECT time, 100 - available_percent AS ram_usage FROM mem"
         " WHERE time >= now() - INTERVAL '1 minute' ORDER BY time DESC LIMIT 1"
     )
-    return _query(sql, _stats())
+    return _query(source, sql, source.stats)
 
 
-def _visibilities(machines, organizations, window):
-    org_tag = current_app.config["INFLUXDB_ORG_TAG"]
-    return visibilities(machines, organizations, org_tag, window)
-
-
-def _columns(database):
+def _columns(source, database):
     """`{table: [column, …]}` of the tables syncapi reads (schema `iox` holds a database's
     own tables)."""
 
@@ -156,27 +164,18 @@ def _columns(database):
             f" WHERE table_schema = 'iox' AND table_name IN ({TABLES})"
         )
         columns = {}
-        for row in _query(sql, database):
+        for row in _query(source, sql, database):
             columns.setdefault(row["table_name"], []).append(row["column_name"])
         return columns
 
-    return cache.remember(("influx.columns", database), read)
+    return source.remember(("influx.columns", database), read)
 
 
-def _main():
-    return current_app.config["INFLUXDB_DATABASE"]
-
-
-def _stats():
-    return current_app.config["INFLUXDB_STATS_DATABASE"]
-
-
-def _query(sql, database, params=None):
+def _query(source, sql, database, params=None):
     """Rows as dicts, `time` in epoch milliseconds; the client's errors told apart by the Arrow
     error each one carries, not by its text."""
-    client = influx_client()
     try:
-        table = client.query(sql, database=database, query_parameters=params or None)
+        table = source.client.query(sql, database=database, query_parameters=params or None)
     except InfluxDB3ClientQueryError as error:
         raise _translated(error.__context__) from error
     return _rows(table)

@@ -8,8 +8,16 @@ obeys before any schema sees it (`json_body`), so it holds where a schema drops 
 """
 
 import math
+import re
 
-from syncapi.errors import printable
+LONE_SURROGATE = re.compile("[\\ud800-\\udfff]")  # left unpaired by a JSON parser
+
+
+def printable(text):
+    """`text` with each lone UTF-16 surrogate written as `\\udXXX`: a name that UTF-8 can
+    carry (JSON parsers turn `"\\ud800"` in a key into such a surrogate)."""
+    return LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
 
 MAX_DEPTH = 32
 INT64 = range(-(2**63), 2**63)

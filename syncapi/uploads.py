@@ -22,8 +22,6 @@ import re
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
-from syncapi.errors import ApiError
-
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/jpg": "jpg", "image/svg+xml": "svg"}
 SIGNATURES = {"png": (b"\x89PNG\r\n\x1a\n",), "jpg": (b"\xff\xd8\xff",)}
 
@@ -73,19 +71,8 @@ UNSUPPORTED_ENCODING = "SVG must be encoded in UTF-8 or UTF-16"
 UNSAFE_CSS = re.compile(r"\\|@import|image-set|url\(\s*['\"]?\s*(?!#)|javascript:", re.IGNORECASE)
 
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-FORMATS = ("svg", "png", "jpg", "jpeg")
-
-
 class IconError(Exception):
     """Why an upload is refused, in words for the console."""
-
-
-def library_name(value, field):
-    """A category or icon name as stored on disk (lower-cased); refuses anything path-like."""
-    if not isinstance(value, str) or not NAME.fullmatch(value):
-        raise ApiError(400, f"{field} must match {NAME.pattern}", field=field)
-    return value.lower()
 
 
 def checked_icon(content_type, data):

@@ -1,0 +1,47 @@
+"""The handles a request works with, made from the process's clients (`extensions`): the
+shared database, the time-series source and the icon library's root. Views pass them to the
+repositories, which never reach for a client, a setting or the request themselves.
+"""
+
+from pathlib import Path
+
+from flask import current_app
+
+from syncapi import cache
+from syncapi.extensions import default_db, influx_client
+from syncapi.repositories import indexes
+from syncapi.repositories.timeseries import Source
+
+SHARED_READY_KEY = "syncapi.shared_indexes_ready"
+
+
+def shared_db():
+    """The shared database (spec README §3). Its indexes are made by the process's first
+    use of it, and never again by that process: no route creates that database, so there is
+    no creation to hang them on."""
+    db = default_db()
+    if not current_app.extensions.get(SHARED_READY_KEY):
+        indexes.ensure_shared_indexes(db)
+        current_app.extensions[SHARED_READY_KEY] = True
+    return db
+
+
+def timeseries():
+    """Where the time series are read: InfluxDB 3 (503 naming what is missing when it is not
+    configured), its databases, the organization tag, and the process's memo."""
+    config = current_app.config
+    return Source(
+        client=influx_client(),
+        main=config["INFLUXDB_DATABASE"],
+        stats=config["INFLUXDB_STATS_DATABASE"],
+        org_tag=config["INFLUXDB_ORG_TAG"],
+        remember=cache.remember,
+    )
+
+
+def icons_root():
+    """`ICONS_DIR`, relative paths taken from the project root (not the working directory)."""
+    configured = Path(current_app.config["ICONS_DIR"])
+    if configured.is_absolute():
+        return configured
+    return Path(current_app.root_path).parent / configured
