@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from flask import current_app, g, request
 from pymongo.errors import PyMongoError
 
-from syncapi import backends, tenancy, tokens
+from syncapi import backends, tenancy, tokens, visibility
 from syncapi.errors import ApiError
 from syncapi.repositories import revocations
 
@@ -39,17 +39,6 @@ class Caller:
     orgs: tuple
     role: str
     by_cookie: bool
-
-    @property
-    def every_organization(self):
-        return tokens.EVERY_ORGANIZATION in self.orgs
-
-    @property
-    def platform_admin(self):
-        return self.every_organization and self.role == "admin"
-
-    def member_of(self, organization_id):
-        return self.every_organization or organization_id in self.orgs
 
 
 def _marker(rule):
@@ -74,32 +63,6 @@ def enabled():
 def caller():
     """The signed-in caller, or None when authentication is off."""
     return g.get("caller")
-
-
-def sees_every_organization():
-    return caller() is None or caller().every_organization
-
-
-def scope():
-    """None when the caller sees every organization, else its tenant ids, sorted (a key for
-    what it may see)."""
-    if sees_every_organization():
-        return None
-    return tuple(sorted(org for org in caller().orgs if tenancy.is_tenant_name(org)))
-
-
-def may_see(organization_id):
-    return caller() is None or caller().member_of(organization_id)
-
-
-def may_create_organizations():
-    """Only a platform admin brings a new organization into being (spec §13.1)."""
-    return caller() is None or caller().platform_admin
-
-
-def is_admin_of(organization_id):
-    """An org admin of `organization_id`, a platform admin, or anyone when auth is off."""
-    return caller() is None or (caller().member_of(organization_id) and caller().role == "admin")
 
 
 def authorize():
@@ -131,11 +94,11 @@ def _check(rule, who):
     if rule == SIGNED_IN:
         return
     if rule == PLATFORM_ADMIN:
-        if not who.platform_admin:
+        if not visibility.is_platform_admin():
             raise ApiError(403, "Only a platform admin may do this")
         return
     organization_id = tenancy.organization_in_query() if rule == ORG_IN_QUERY else g.organization_id
-    if not who.member_of(organization_id):
+    if not visibility.may_see(organization_id):
         raise ApiError(403, "No access to this organization")
     if rule == ORG_MEMBER and request.method not in SAFE_METHODS and who.role == "viewer":
         raise ApiError(403, "A viewer may only read")

@@ -5,9 +5,7 @@ from contextlib import contextmanager
 from bson import ObjectId
 from flask import request
 
-from syncapi import auth, backends, cache
 from syncapi.errors import ApiError
-from syncapi.repositories import machine_claims
 from syncapi.repositories.timeseries import QueryError
 from syncapi.schemas.limits import hostile
 
@@ -42,19 +40,6 @@ def machine_id_from_path(value):
     if not value.strip() or len(value) > 128:
         raise ApiError(400, "machineId must be 1 to 128 characters, not blank", field="machineId")
     return value
-
-
-def visible_machines():
-    """None when the caller sees every organization; else `{machine id: since}` of the
-    claims of its organizations: the only machines whose time series it may read, each from
-    the moment its organization claimed it (spec §13.1)."""
-    organizations = auth.scope()
-    if organizations is None:
-        return None
-    return cache.remember(
-        ("machines", organizations),
-        lambda: machine_claims.since_by_machine(backends.shared_db(), organizations),
-    )
 
 
 @contextmanager

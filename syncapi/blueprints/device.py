@@ -7,10 +7,9 @@ for tenant devices too), and legacy documents live in the shared default databas
 
 from flask import Blueprint
 
-from syncapi import auth, backends, tenancy
+from syncapi import backends, tenancy, visibility
 from syncapi.blueprints.common import failure_reported_as, json_body, machine_id_from_path
-from syncapi.errors import ApiError
-from syncapi.repositories import legacy_devices, machine_claims, timeseries
+from syncapi.repositories import legacy_devices, timeseries
 from syncapi.schemas.devices import LegacyDeviceSchema
 
 bp = Blueprint("device", __name__)
@@ -21,7 +20,7 @@ def machine_events(machine_id):
     """The machine's newest 20 events of the last 24 hours, newest first."""
     machine = _visible(machine_id)
     with failure_reported_as("Error querying InfluxDB"):
-        return timeseries.recent_events(backends.timeseries(), machine, auth.scope())
+        return timeseries.recent_events(backends.timeseries(), machine, visibility.organizations())
 
 
 @bp.get("/<machine_id>/status")
@@ -31,19 +30,13 @@ def machine_status(machine_id):
     §13.7: InfluxDB 3 Core refuses to read "all history" of a table once it has many files)."""
     machine = _visible(machine_id)
     with failure_reported_as("Error querying InfluxDB"):
-        return {"power": timeseries.machine_power(backends.timeseries(), machine, auth.scope())}
+        source, organizations = backends.timeseries(), visibility.organizations()
+        return {"power": timeseries.machine_power(source, machine, organizations)}
 
 
 def _visible(machine_id):
-    """`{machine id: since}` the caller may read: from its organization's claim for a
-    caller limited to some organizations (404 for any other machine), all of it otherwise."""
-    machine_id = machine_id_from_path(machine_id)
-    if auth.sees_every_organization():
-        return {machine_id: None}
-    claim = machine_claims.find(backends.shared_db(), machine_id)
-    if claim is None or not auth.may_see(claim["organizationId"]):
-        raise ApiError(404, "Device not found")
-    return {machine_id: claim["since"]}
+    """`{machine id: since}` the caller may read of this machine (`visibility`)."""
+    return visibility.machine(backends.shared_db(), machine_id_from_path(machine_id))
 
 
 @bp.post("/new")
@@ -58,9 +51,7 @@ def get_device(machine_id):
     """One legacy device by `machineId`: a caller limited to some organizations sees only
     those whose `organizationId` is one of them (legacy devices are tenant data)."""
     device = legacy_devices.get_device(backends.shared_db(), machine_id)
-    if not auth.may_see(device.get("organizationId")):
-        raise ApiError(404, "Device not found")
-    return device
+    return visibility.visible_legacy_device(device)
 
 
 @bp.put("/<machine_id>")

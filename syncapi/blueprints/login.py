@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from syncapi import auth, backends, passwords, tenancy, tokens
+from syncapi import auth, backends, passwords, tenancy, tokens, visibility
 from syncapi.blueprints.common import json_body
 from syncapi.errors import ApiError
 from syncapi.headers import no_store
@@ -50,7 +50,7 @@ def init_limits(app):
 
 def _not_guessing():
     """Only a caller who must prove the current password can guess one (admins set any)."""
-    return request.endpoint != "organizations.set_user_password" or auth.is_admin_of(
+    return request.endpoint != "organizations.set_user_password" or visibility.is_admin_of(
         g.organization_id
     )
 

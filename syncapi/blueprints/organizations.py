@@ -6,7 +6,7 @@ Contract: spec/organizations.md. The organization id in every path is checked an
 
 from flask import Blueprint, current_app, g, request
 
-from syncapi import auth, backends, cache, clock, passwords, tenancy
+from syncapi import auth, backends, cache, clock, passwords, tenancy, visibility
 from syncapi.blueprints import connector_routes, device_routes
 from syncapi.blueprints.common import json_body
 from syncapi.errors import ApiError
@@ -40,7 +40,7 @@ APP = f"{ORG}/applications/<application_id>"
 @bp.get("")
 def list_organizations():
     """Every tenant database with its application and user counts."""
-    listed = orgs.list_organizations(backends.shared_db(), auth.scope())
+    listed = orgs.list_organizations(backends.shared_db(), visibility.organizations())
     _refresh_summaries_soon()  # after the read: what this answer holds does not race it
     return listed
 
@@ -64,7 +64,7 @@ def get_organization():
 def save_organization():
     """Merge the sent details; the only route that creates an organization (201)."""
     exists = g.organization_exists
-    if not exists and not auth.may_create_organizations():
+    if not exists and not visibility.may_create_organization():
         raise ApiError(404, "Organization not found")  # only a platform admin creates one
     changes = OrganizationUpdateSchema().load(json_body())
     stored = orgs.save_metadata(g.tenant_db, backends.shared_db(), changes, exists)
@@ -143,7 +143,7 @@ def set_user_password(user_id):
     """Admins set any password of their organization; a user sets their own, proving the
     current one (rate-limited like logins). Every earlier session of the user ends."""
     body = PasswordChangeSchema().load(json_body())
-    if not auth.is_admin_of(g.organization_id):
+    if not visibility.is_admin_of(g.organization_id):
         stored = users.find_user(g.tenant_db, user_id).get("passwordHash")
         if not passwords.verify(stored, body.get("current_password", "")):
             raise ApiError(403, "currentPassword is not the current password", "currentPassword")

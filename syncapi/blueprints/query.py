@@ -14,8 +14,8 @@ with an empty value (cpu, ram, storage), so do these views; elsewhere a failed q
 
 from flask import Blueprint
 
-from syncapi import auth, backends, cache, tenancy
-from syncapi.blueprints.common import failure_reported_as, visible_machines
+from syncapi import auth, backends, cache, tenancy, visibility
+from syncapi.blueprints.common import failure_reported_as
 from syncapi.repositories import fleet, timeseries
 
 bp = Blueprint("query", __name__)
@@ -102,7 +102,7 @@ def _all_applications():
     every = cache.remember(
         "fleet.applications", lambda: fleet.all_applications(backends.shared_db())
     )
-    return [item for item in every if auth.may_see(item["organizationId"])]
+    return visibility.visible_applications(every)
 
 
 def _all_time_events():
@@ -119,7 +119,6 @@ def _counted_events(last_day):
 def _per_scope(name, compute):
     """`compute(machines, organizations)` over what the caller may see, remembered under the
     caller's scope: callers of the same organizations share it, other tenants never do."""
-    organizations, source = auth.scope(), backends.timeseries()
-    return cache.remember(
-        (name, organizations), lambda: compute(source, visible_machines(), organizations)
-    )
+    organizations, source = visibility.organizations(), backends.timeseries()
+    machines = visibility.machines(backends.shared_db())
+    return cache.remember((name, organizations), lambda: compute(source, machines, organizations))
