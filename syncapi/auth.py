@@ -12,14 +12,11 @@ With `AUTH_MODE=off` nothing is checked and every caller sees every tenant.
 """
 
 import logging
-import threading
-import time
 from dataclasses import dataclass
 
 from flask import current_app, g, request
-from pymongo.errors import PyMongoError
 
-from syncapi import backends, tenancy, tokens, visibility
+from syncapi import backends, cache, tenancy, tokens, visibility
 from syncapi.errors import ApiError
 from syncapi.repositories import revocations
 
@@ -151,32 +148,15 @@ def check_origin():
 def revocations_changed():
     """This process wrote a revocation: its next request re-reads the lists (other
     processes within REVOCATION_REFRESH_SECONDS)."""
-    state = current_app.extensions.get(REVOKED_KEY)
-    if state is not None:
-        state["read_at"] = float("-inf")
+    cache.forget(REVOKED_KEY)
 
 
 def _revoked():
     """The revocation lists, re-read at most every `REVOCATION_REFRESH_SECONDS` per process;
     while MongoDB is down, the last lists read stay in force."""
-    state = current_app.extensions.setdefault(
-        REVOKED_KEY, {"lists": None, "read_at": 0.0, "lock": threading.Lock()}
+    return cache.remember(
+        REVOKED_KEY,
+        lambda: revocations.revoked(backends.shared_db()),
+        seconds=current_app.config["REVOCATION_REFRESH_SECONDS"],
+        stale_on_error=True,
     )
-    refresh = current_app.config["REVOCATION_REFRESH_SECONDS"]
-
-    def fresh():
-        return state["lists"] is not None and time.monotonic() - state["read_at"] < refresh
-
-    if fresh():
-        return state["lists"]
-    with state["lock"]:
-        if fresh():  # another request re-read it while this one waited
-            return state["lists"]
-        try:
-            state["lists"] = revocations.revoked(backends.shared_db())
-        except PyMongoError:
-            if state["lists"] is None:
-                raise
-            log.warning("could not re-read revoked tokens; the last list stays for a period")
-        state["read_at"] = time.monotonic()  # also after a failure: one try per period
-    return state["lists"]

@@ -3,6 +3,7 @@ shared database, the time-series source and the icon library's root. Views pass 
 repositories, which never reach for a client, a setting or the request themselves.
 """
 
+import math
 from pathlib import Path
 
 from flask import current_app
@@ -20,9 +21,7 @@ def shared_db():
     use of it, and never again by that process: no route creates that database, so there is
     no creation to hang them on."""
     db = default_db()
-    if not current_app.extensions.get(SHARED_READY_KEY):
-        indexes.ensure_shared_indexes(db)
-        current_app.extensions[SHARED_READY_KEY] = True
+    cache.remember(SHARED_READY_KEY, lambda: indexes.ensure_shared_indexes(db), seconds=math.inf)
     return db
 
 

@@ -41,8 +41,13 @@ class TimedMemo:
         self._running = {}  # key -> Future of the computation under way
         self._guard = threading.Lock()
 
-    def get(self, key, compute):
-        if self.seconds <= 0:
+    def get(self, key, compute, seconds=None, stale_on_error=False):
+        """`compute()`, or its value from less than `seconds` ago (the memo's own period by
+        default; 0 computes every time). With `stale_on_error`, a failure keeps serving the
+        last value for another period (the revocation lists while MongoDB is down); without,
+        the failure itself is kept `FAILURE_SECONDS`."""
+        seconds = self.seconds if seconds is None else seconds
+        if seconds <= 0:
             return compute()
         with self._guard:
             entry = self._values.get(key)
@@ -58,25 +63,38 @@ class TimedMemo:
         try:
             value = compute()
         except Exception as error:
+            last = entry[1] if entry is not None and not isinstance(entry[1], Failed) else None
             with self._guard:
                 del self._running[key]
-                self._store(key, Failed(error), min(self.seconds, FAILURE_SECONDS))
+                if stale_on_error and last is not None:
+                    log.warning("%s could not be read again; the last value stays", key)
+                    self._store(key, last, seconds)
+                else:
+                    self._store(key, Failed(error), min(seconds, FAILURE_SECONDS))
+            if stale_on_error and last is not None:
+                future.set_result(last)
+                return last
             future.set_exception(error)
             raise
         with self._guard:
             del self._running[key]
-            self._store(key, value)
+            self._store(key, value, seconds)
         future.set_result(value)
         return value
 
-    def _store(self, key, value, seconds=None):
+    def forget(self, key):
+        """The next `get` of `key` computes it (what it holds just changed)."""
+        with self._guard:
+            self._values.pop(key, None)
+
+    def _store(self, key, value, seconds):
         now = self._clock()
         self._values.pop(key, None)
         if len(self._values) >= self.max_keys:
             self._values = {k: entry for k, entry in self._values.items() if entry[0] > now}
             while len(self._values) >= self.max_keys:
                 del self._values[next(iter(self._values))]  # the oldest entry
-        self._values[key] = (now + (self.seconds if seconds is None else seconds), value)
+        self._values[key] = (now + seconds, value)
 
 
 class Background:
@@ -126,6 +144,11 @@ def in_background(key, seconds, task):
     current_app.extensions[BACKGROUND_KEY].every(key, seconds, task)
 
 
-def remember(key, compute):
-    """`compute()`, or its value from less than `ANALYTICS_CACHE_SECONDS` ago."""
-    return current_app.extensions[EXTENSION_KEY].get(key, compute)
+def remember(key, compute, **options):
+    """`compute()`, or its value from less than `ANALYTICS_CACHE_SECONDS` ago (see
+    `TimedMemo.get` for the options)."""
+    return current_app.extensions[EXTENSION_KEY].get(key, compute, **options)
+
+
+def forget(key):
+    current_app.extensions[EXTENSION_KEY].forget(key)

@@ -35,6 +35,22 @@ def is_tenant_name(name, shared_name):
     return is_identifier(name) and name not in RESERVED_DATABASES and name != shared_name
 
 
+RECORD_ID_LENGTH = 128
+RECORD_ID_RULE = f"1 to {RECORD_ID_LENGTH} characters without /, not blank"
+
+
+def is_record_id(value):
+    """An id a client gives a record and the API addresses it by in a path (a `machineId`,
+    an `eui`, an event-class or function id; spec README §10): a `/` would make it
+    unreachable, a blank one unreadable."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= RECORD_ID_LENGTH
+        and "/" not in value
+        and bool(value.strip())
+    )
+
+
 def is_identifier(value):
     return isinstance(value, str) and IDENTIFIER.fullmatch(value) is not None
 

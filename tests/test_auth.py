@@ -75,6 +75,13 @@ def date_back(client, machine_id, organization_id, since="1970-01-01T00:00:00Z")
     assert response.status_code == 200, response.json
 
 
+def pass_time(app, monkeypatch, seconds):
+    """The process memo's clock moves on (what it keeps expires)."""
+    memo = app.extensions["syncapi.cache"]
+    real = memo._clock
+    monkeypatch.setattr(memo, "_clock", lambda: real() + seconds)
+
+
 def everything(app):
     client = mongo_client(app)
     return {name: snapshot(client[name]) for name in sorted(client.list_database_names())}
@@ -263,7 +270,6 @@ def test_a_revoked_token_is_refused_without_a_database_call_per_request(
     from syncapi.repositories import revocations
 
     app.config["REVOCATION_REFRESH_SECONDS"] = 60
-    app.extensions.pop("syncapi.revoked", None)  # as in a process that just started
     reads = []
     real = revocations.revoked
     monkeypatch.setattr(revocations, "revoked", lambda db: reads.append(1) or real(db))
@@ -274,7 +280,7 @@ def test_a_revoked_token_is_refused_without_a_database_call_per_request(
     assert len(reads) == 1
 
     revocations.revoke(mongo_client(app)["syncapi"], claims["jti"])  # as `tokens revoke` does
-    app.extensions["syncapi.revoked"]["read_at"] -= 60  # the refresh period has passed
+    pass_time(app, monkeypatch, 60)  # the refresh period has passed
     response = client.get("/api/organizations/acme", headers=headers)
     assert (response.status_code, response.json) == (401, {"error": "Token revoked"})
 
@@ -661,6 +667,7 @@ def test_while_mongodb_is_down_the_last_revocation_list_stays(app, client, tenan
     from syncapi.repositories import revocations
 
     headers = bearer(role="viewer")
+    app.config["REVOCATION_REFRESH_SECONDS"] = 60
     assert client.get("/api/organizations/acme", headers=headers).status_code == 200
     tries = []
 
@@ -669,8 +676,7 @@ def test_while_mongodb_is_down_the_last_revocation_list_stays(app, client, tenan
         raise ConnectionFailure("down")
 
     monkeypatch.setattr(revocations, "revoked", down)
-    app.config["REVOCATION_REFRESH_SECONDS"] = 60
-    app.extensions["syncapi.revoked"]["read_at"] -= 60
+    pass_time(app, monkeypatch, 60)
     for _ in range(3):
         assert client.get("/api/organizations/acme", headers=headers).status_code == 200
     assert len(tries) == 1  # one try per refresh period, not one per request
@@ -791,7 +797,7 @@ def signed_in(client, email="ana@acme.io"):
 
 
 def refresh_revocations(app):
-    app.extensions.pop("syncapi.revoked", None)
+    app.extensions["syncapi.cache"].forget("syncapi.revoked")
 
 
 def test_logout_revokes_the_token_it_is_called_with(app, client, tenants, mongo):

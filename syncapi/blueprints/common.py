@@ -6,6 +6,7 @@ from bson import ObjectId
 from flask import request
 
 from syncapi.errors import ApiError
+from syncapi.identifiers import RECORD_ID_RULE, is_record_id
 from syncapi.repositories.timeseries import QueryError
 from syncapi.schemas.limits import hostile
 
@@ -36,9 +37,9 @@ def object_id(value, field, message):
 
 
 def machine_id_from_path(value):
-    """A `machineId` from the path: 1 to 128 characters, not blank (spec README §10)."""
-    if not value.strip() or len(value) > 128:
-        raise ApiError(400, "machineId must be 1 to 128 characters, not blank", field="machineId")
+    """A `machineId` from the path, by the rule of every record id (spec README §10)."""
+    if not is_record_id(value):
+        raise ApiError(400, f"machineId must be {RECORD_ID_RULE}", field="machineId")
     return value
 
 

@@ -17,7 +17,7 @@ from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailur
 from syncapi.clock import iso_now
 from syncapi.failures import Conflict, NotFound
 from syncapi.identifiers import APPLICATION_SUFFIXES, is_application_id, is_identifier
-from syncapi.repositories import indexes, machine_claims, summaries
+from syncapi.repositories import documents, indexes, machine_claims, summaries
 
 REGISTRY = {"key": "applications"}
 SETTINGS = "value.applicationSettings"
@@ -109,8 +109,7 @@ def create_application(db, shared, application_id, fields):
     if application_id in _checked_entries(registry(db)):
         raise Conflict("Application already exists", field="applicationId")
     _create_collections(db, application_id)
-    now = iso_now()
-    settings = {**fields, "collections": ["devices", "config"], "createdAt": now, "updatedAt": now}
+    settings = documents.stamped({**fields, "collections": ["devices", "config"]}, iso=True)
 
     def register(value, entries):
         if application_id in entries:
@@ -177,8 +176,9 @@ def _create_collections(db, application_id):
 def update_application(db, shared, application_id, changes):
     """Set the sent keys; 404 if the app was unregistered meanwhile (no partial re-creation)."""
     path = f"{SETTINGS}.{application_id}"
-    updates = {f"{path}.{name}": value for name, value in changes.items()}
-    updates[f"{path}.updatedAt"] = iso_now()
+    updates = {
+        f"{path}.{name}": value for name, value in documents.touched(changes, iso=True).items()
+    }
     query = {**REGISTRY, path: {"$exists": True}}
     if db.config.update_one(query, {"$set": updates}).matched_count == 0:
         raise NotFound("Application not found")

@@ -5,7 +5,6 @@ Both live in collections of the same shape, so every function takes the collecti
 
 from functools import partial
 
-from syncapi.clock import utcnow
 from syncapi.failures import Conflict, NotFound
 from syncapi.repositories import documents
 
@@ -22,12 +21,11 @@ def get_connector(collection, connector_id):
 
 
 def create_connector(collection, fields):
-    now = utcnow()
-    return documents.insert(collection, {**fields, "createdAt": now, "updatedAt": now}, DUPLICATE)
+    return documents.insert(collection, documents.stamped(fields), DUPLICATE)
 
 
 def update_connector(collection, connector_id, changes):
-    changes = {**changes, "updatedAt": utcnow()}
+    changes = documents.touched(changes)
     return documents.update(collection, {"_id": connector_id}, changes, NOT_FOUND, DUPLICATE)
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from pymongo.errors import DuplicateKeyError
 
-from syncapi.clock import iso_now, utcnow
+from syncapi.clock import utcnow
 from syncapi.failures import Conflict
-from syncapi.repositories import indexes, machine_claims, organizations, registrations
+from syncapi.repositories import documents, indexes, machine_claims, organizations, registrations
 
 log = logging.getLogger(__name__)
 DEMO_HISTORY = timedelta(hours=24)  # how far back the demo's machines are theirs
@@ -82,8 +82,7 @@ def _upsert_all(collection, documents):
 def _upsert(collection, document, keys):
     """Insert unless the key exists; a key field the document lacks must be absent there too."""
     query = {key: document[key] if key in document else {"$exists": False} for key in keys}
-    now = utcnow()
-    stamped = {**_stamp(document, collection.name), "createdAt": now, "updatedAt": now}
+    stamped = documents.stamped(_stamp(document, collection.name))
     try:
         result = collection.update_one(query, {"$setOnInsert": stamped}, upsert=True)
     except DuplicateKeyError:  # another worker seeding at the same moment won
@@ -95,9 +94,6 @@ def _stamp(document, collection_name):
     """Registry entries carry their own ISO timestamps (spec README §5)."""
     if collection_name != "config" or document["key"] != "applications":
         return document
-    now = iso_now()
     settings = document["value"]["applicationSettings"]
-    stamped = {
-        app: {**entry, "createdAt": now, "updatedAt": now} for app, entry in settings.items()
-    }
+    stamped = {app: documents.stamped(entry, iso=True) for app, entry in settings.items()}
     return {**document, "value": {**document["value"], "applicationSettings": stamped}}

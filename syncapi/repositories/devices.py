@@ -8,7 +8,6 @@ database's registry before the device is written, and released when the device l
 
 from functools import partial
 
-from syncapi.clock import utcnow
 from syncapi.failures import Conflict, NotFound
 from syncapi.repositories import documents, indexes, registrations, summaries
 from syncapi.repositories.applications import app_collection, settings_by_id
@@ -31,14 +30,9 @@ def get_device(db, application_id, machine_id):
 
 def create_device(db, shared_db, application_id, fields):
     """Claim the device's ids, then insert it (`registrations.registered`)."""
-    now = utcnow()
-    document = {
-        **fields,
-        "organizationId": db.name,
-        "applicationId": application_id,
-        "createdAt": now,
-        "updatedAt": now,
-    }
+    document = documents.stamped(
+        {**fields, "organizationId": db.name, "applicationId": application_id}
+    )
     collection = _collection(db, application_id)
     registrations.registered(
         shared_db,
@@ -54,7 +48,7 @@ def create_device(db, shared_db, application_id, fields):
 def update_device(db, shared_db, application_id, machine_id, changes):
     """`$set` the changes; when they change an id the device claims, the new ids are claimed
     first and the old ones released after the write."""
-    changes = {**changes, "updatedAt": utcnow()}
+    changes = documents.touched(changes)
     collection = _collection(db, application_id)
     query = _by_machine(machine_id)
     if not any(field in changes for field in registrations.ID_FIELDS):

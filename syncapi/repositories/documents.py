@@ -8,7 +8,19 @@ raises a fresh exception.
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from syncapi.clock import epoch_ms
+from syncapi.clock import epoch_ms, iso_now, utcnow
+
+
+def stamped(fields, iso=False):
+    """`fields` as a new document: `createdAt` and `updatedAt` set by the server, now (a BSON
+    date; ISO text where the contract stores text, users and the application registry)."""
+    now = iso_now() if iso else utcnow()
+    return {**fields, "createdAt": now, "updatedAt": now}
+
+
+def touched(changes, iso=False):
+    """`changes` with `updatedAt` set by the server, now."""
+    return {**changes, "updatedAt": iso_now() if iso else utcnow()}
 
 
 def insert(collection, document, duplicate):

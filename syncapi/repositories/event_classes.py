@@ -7,7 +7,6 @@ from functools import partial
 
 from pymongo import ReplaceOne
 
-from syncapi.clock import utcnow
 from syncapi.failures import Conflict
 from syncapi.repositories import documents, locks
 
@@ -27,8 +26,7 @@ def list_event_classes(db, application_id):
 
 def create_event_class(db, application_id, fields):
     """Insert with the sent id (409 if taken) or a generated one that never collides."""
-    now = utcnow()
-    document = {**fields, "applicationId": application_id, "createdAt": now, "updatedAt": now}
+    document = documents.stamped({**fields, "applicationId": application_id})
     if "id" in fields:
         return public(documents.insert(db[COLLECTION], document, DUPLICATE))
     return public(documents.insert_with_new_id(db[COLLECTION], document, "ec"))
@@ -43,11 +41,7 @@ def replace_event_classes(db, application_id, items):
     one application at once could each delete the other's classes and leave none, so one
     holds a short lease on the set (`locks.held`) and the other is a 409 to retry.
     """
-    now = utcnow()
-    new = [
-        {**item, "applicationId": application_id, "createdAt": now, "updatedAt": now}
-        for item in items
-    ]
+    new = [documents.stamped({**item, "applicationId": application_id}) for item in items]
     with locks.held(db, f"event-classes:{application_id}", BUSY):
         if new:
             db[COLLECTION].bulk_write(

@@ -2,7 +2,6 @@
 
 from functools import partial
 
-from syncapi.clock import utcnow
 from syncapi.failures import Conflict, NotFound
 from syncapi.repositories import documents
 
@@ -29,15 +28,14 @@ def get_function(db, application_id, function_id):
 
 def create_function(db, application_id, fields):
     """Insert with the sent id (409 if taken) or a generated one that never collides."""
-    now = utcnow()
-    document = {**fields, "applicationId": application_id, "createdAt": now, "updatedAt": now}
+    document = documents.stamped({**fields, "applicationId": application_id})
     if "id" in fields:
         return public(documents.insert(db.functions, document, DUPLICATE))
     return public(documents.insert_with_new_id(db.functions, document, "fn"))
 
 
 def update_function(db, application_id, function_id, fields):
-    changes = {**fields, "updatedAt": utcnow()}
+    changes = documents.touched(fields)
     changes.pop("id", None)
     query = _query(application_id, function_id)
     return public(documents.update(db.functions, query, changes, NOT_FOUND, DUPLICATE))

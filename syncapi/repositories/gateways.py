@@ -4,7 +4,6 @@ from functools import partial
 
 from pymongo import DESCENDING
 
-from syncapi.clock import utcnow
 from syncapi.failures import Conflict, NotFound
 from syncapi.repositories import documents, indexes
 
@@ -17,13 +16,12 @@ def list_gateways(db):
 
 
 def create_gateway(db, fields):
-    now = utcnow()
-    document = {"status": "connected", **fields, "createdAt": now, "updatedAt": now}
+    document = documents.stamped({"status": "connected", **fields})
     return documents.insert(db.gateways, document, DUPLICATE)
 
 
 def update_gateway(db, gateway_id, changes):
-    changes = {**changes, "updatedAt": utcnow()}
+    changes = documents.touched(changes)
     query = indexes.by_key("gatewayId", gateway_id)
     return documents.update(db.gateways, query, changes, NOT_FOUND, DUPLICATE)
 

@@ -6,7 +6,6 @@ machine id is claimed for it, in the same registry as tenant devices (`machine_c
 
 from functools import partial
 
-from syncapi.clock import utcnow
 from syncapi.failures import Conflict, NotFound
 from syncapi.repositories import documents, indexes, registrations
 
@@ -19,8 +18,7 @@ def get_device(db, machine_id):
 
 
 def create_device(db, fields):
-    now = utcnow()
-    document = {**fields, "createdAt": now, "updatedAt": now}
+    document = documents.stamped(fields)
     return registrations.registered(
         db,
         None,
@@ -31,7 +29,7 @@ def create_device(db, fields):
 
 
 def update_device(db, machine_id, changes):
-    changes = {**changes, "updatedAt": utcnow()}
+    changes = documents.touched(changes)
     query = _by_machine(machine_id)
     if not {"machineId", "organizationId"} & set(changes):
         return documents.update(db.devices, query, changes, NOT_FOUND, DUPLICATE)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from syncapi.clock import utcnow
+from syncapi.identifiers import is_record_id
 from syncapi.repositories.machine_claims import EPOCH, claim, release, undo
 
 ID_FIELDS = ("machineId", "eui")  # README §7: Influx's machine_id is one or the other
@@ -13,13 +14,12 @@ ID_FIELDS = ("machineId", "eui")  # README §7: Influx's machine_id is one or th
 
 def machine_ids(device):
     """`[(field, id)]` a device claims: its `machineId` and its LoRa `eui`, once each; only
-    ids of 1 to 128 characters without `/` (what the API accepts: older data may hold
-    others, which no route addresses and no query may carry)."""
+    record ids (`identifiers.is_record_id`, what the API accepts: older data may hold others,
+    which no route addresses and no query may carry)."""
     found = {}
     for field in ID_FIELDS:
         value = device.get(field)
-        usable = isinstance(value, str) and 0 < len(value) <= 128 and "/" not in value
-        if usable and value not in found:
+        if is_record_id(value) and value not in found:
             found[value] = field
     return [(field, value) for value, field in found.items()]
 

@@ -4,7 +4,6 @@ from functools import partial
 
 from pymongo import DESCENDING
 
-from syncapi.clock import utcnow
 from syncapi.failures import Conflict, NotFound
 from syncapi.repositories import documents
 
@@ -21,13 +20,12 @@ def get_service(db, service_id):
 
 
 def create_service(db, fields):
-    now = utcnow()
-    document = {**fields, "createdAt": now, "updatedAt": now}
+    document = documents.stamped(fields)
     return documents.insert(db.services, document, DUPLICATE)
 
 
 def update_service(db, service_id, changes):
-    changes = {**changes, "updatedAt": utcnow()}
+    changes = documents.touched(changes)
     return documents.update(db.services, {"_id": service_id}, changes, NOT_FOUND, DUPLICATE)
 
 

@@ -6,7 +6,6 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from syncapi import passwords
-from syncapi.clock import iso_now
 from syncapi.failures import Conflict, NotFound
 from syncapi.repositories import documents, indexes, summaries
 
@@ -41,12 +40,9 @@ def create_user(db, shared, organization_id, fields):
     fields = dict(fields)
     if "password" in fields:
         fields["passwordHash"] = passwords.hash_password(fields.pop("password"))
-    document = {
-        **_trimmed(fields),
-        "status": "active",
-        "organizationId": organization_id,
-        "createdAt": iso_now(),
-    }
+    document = documents.stamped(
+        {**_trimmed(fields), "status": "active", "organizationId": organization_id}, iso=True
+    )
     documents.insert(db.users, document, DUPLICATE)
     summaries.users_added(shared, organization_id, 1)
     return public(document)
@@ -101,5 +97,5 @@ def find_user(db, user_id):
 
 def set_password(db, user_id, password):
     """The user's stored document, now with the new password's hash."""
-    changes = {"passwordHash": passwords.hash_password(password), "updatedAt": iso_now()}
+    changes = documents.touched({"passwordHash": passwords.hash_password(password)}, iso=True)
     return documents.update(db.users, _by_id(user_id), changes, NOT_FOUND, DUPLICATE)

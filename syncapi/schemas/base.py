@@ -12,8 +12,8 @@ import math
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
 
-from syncapi.identifiers import IDENTIFIER_PATTERN, is_identifier
-from syncapi.schemas.limits import ID_LENGTH, INT64, TEXT_LENGTH, unstorable
+from syncapi.identifiers import IDENTIFIER_PATTERN, RECORD_ID_RULE, is_identifier, is_record_id
+from syncapi.schemas.limits import INT64, TEXT_LENGTH, unstorable
 
 
 def not_blank(value):
@@ -26,10 +26,10 @@ def identifier(value):
         raise ValidationError(f"must match {IDENTIFIER_PATTERN}")
 
 
-def id_length(value):
-    """Event-class and function ids (spec README §10); a `/` would make them unreachable."""
-    if not 1 <= len(value) <= ID_LENGTH or "/" in value:
-        raise ValidationError(f"must be 1 to {ID_LENGTH} characters without /")
+def record_id(value):
+    """`machineId`, `eui`, event-class and function ids (`identifiers.is_record_id`)."""
+    if not is_record_id(value):
+        raise ValidationError(f"must be {RECORD_ID_RULE}")
 
 
 def contains_at(value):

@@ -4,9 +4,9 @@ Both share the declared fields; they differ in what happens to other keys (tenan
 store them as sent, legacy devices drop them) and in who sets `organizationId`.
 """
 
-from marshmallow import EXCLUDE, INCLUDE, ValidationError, fields
+from marshmallow import EXCLUDE, INCLUDE, fields
 
-from syncapi.schemas.base import BaseSchema, identifier, not_blank, text, wire
+from syncapi.schemas.base import BaseSchema, identifier, record_id, text, wire
 from syncapi.schemas.limits import ID_LENGTH, NAME_LENGTH
 
 DeviceEventSchema = BaseSchema.from_dict(
@@ -19,13 +19,8 @@ DeviceEventSchema = BaseSchema.from_dict(
 )
 
 
-def machine_id_rule(value):
-    if len(value) > 128 or "/" in value:
-        raise ValidationError("must be 1 to 128 characters without /")
-
-
 class DeviceFieldsSchema(BaseSchema):
-    machine_id = text(machine_id_rule, required=True, limit=ID_LENGTH, **wire("machineId"))
+    machine_id = text(record_id, required=True, limit=ID_LENGTH, **wire("machineId"))
     name = text(limit=NAME_LENGTH)
     connectors = fields.List(text(limit=NAME_LENGTH), load_default=list)
     events = fields.List(fields.Nested(DeviceEventSchema), load_default=list)
@@ -42,7 +37,7 @@ class DeviceSchema(DeviceFieldsSchema):
 
     # The LoRa eui names the machine in InfluxDB like `machineId` (README §7), so it is
     # claimed and sent to InfluxDB as one: the same rule.
-    eui = fields.String(validate=[not_blank, machine_id_rule], allow_none=True)
+    eui = fields.String(validate=record_id, allow_none=True)
 
     def adjust(self, data):
         if "machine_id" in data:

@@ -3,7 +3,7 @@
 from marshmallow import ValidationError, fields, post_load
 
 from syncapi.clock import epoch_ms
-from syncapi.schemas.base import BaseSchema, Number, id_length, one_of, text
+from syncapi.schemas.base import BaseSchema, Number, one_of, record_id, text
 from syncapi.schemas.limits import ID_LENGTH, NAME_LENGTH
 
 TYPES = ("STR", "INT", "FLOAT", "BOOL")
@@ -19,7 +19,7 @@ def pair_in_order(value):
 class EventClassSchema(BaseSchema):
     """`class` or `className` accepted, `class` stored; type-specific keys kept for their type."""
 
-    id = text(id_length, limit=ID_LENGTH)
+    id = text(record_id, limit=ID_LENGTH)
     event_class = text(required=True, limit=NAME_LENGTH, data_key="class", attribute="class")
     topic = text(required=True)
     type = one_of(TYPES, required=True)

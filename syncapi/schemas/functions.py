@@ -3,7 +3,7 @@
 from marshmallow import ValidationError, fields, post_load, validates_schema
 
 from syncapi import expressions
-from syncapi.schemas.base import BaseSchema, id_length, is_number, not_blank, one_of, text, wire
+from syncapi.schemas.base import BaseSchema, is_number, not_blank, one_of, record_id, text, wire
 from syncapi.schemas.limits import DESCRIPTION_LENGTH, ID_LENGTH, NAME_LENGTH
 
 ALGEBRAIC_TYPES = ("Algebraic Function", "Algebraic")  # the console's, the seed data's
@@ -25,7 +25,7 @@ class FunctionEventSchema(BaseSchema):
 
 
 class FunctionSchema(BaseSchema):
-    id = text(id_length, limit=ID_LENGTH)
+    id = text(record_id, limit=ID_LENGTH)
     name = text(required=True, limit=NAME_LENGTH)
     type = text(not_blank, limit=NAME_LENGTH, load_default="Algebraic Function")
     counter = fields.Nested(CounterSchema, allow_none=True, load_default=None)

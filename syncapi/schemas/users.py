@@ -2,8 +2,8 @@ from marshmallow import ValidationError, fields
 
 from syncapi.schemas.base import BaseSchema, at_most, contains_at, one_of, text
 from syncapi.schemas.limits import EMAIL_LENGTH, ID_LENGTH, NAME_LENGTH
+from syncapi.tokens import ROLES
 
-ROLES = ("admin", "user", "viewer")
 STATUSES = ("active", "inactive")
 
 
