@@ -5,6 +5,7 @@ Views and repositories raise; nothing else builds an error response. Bodies carr
 """
 
 import logging
+from contextlib import contextmanager
 
 from marshmallow import ValidationError
 from pymongo.errors import (
@@ -18,6 +19,7 @@ from pymongo.errors import (
 from werkzeug.exceptions import HTTPException
 
 from syncapi import failures
+from syncapi.repositories.timeseries import QueryError
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +130,16 @@ def from_failure(failure):
     """The `ApiError` a domain failure answers with."""
     status = next(code for kind, code in STATUSES.items() if isinstance(failure, kind))
     return ApiError(status, failure.message, field=failure.field, details=failure.details)
+
+
+@contextmanager
+def reported_as(message):
+    """A failed InfluxDB query becomes a 500 with the route's message; the cause is logged by
+    the repository and never sent."""
+    try:
+        yield
+    except QueryError:
+        raise ApiError(500, message) from None
 
 
 def register_error_handlers(app):

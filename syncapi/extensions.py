@@ -1,4 +1,4 @@
-"""The per-process clients: one MongoClient, one InfluxDBClient3.
+"""The per-process clients, one MongoClient and one InfluxDBClient3, and the login limiter.
 
 Each is built on first use, never at import or in `create_app`: gunicorn forks its workers
 after loading the app, and a client copied across a fork is unsafe (PyMongo FAQ) or hangs
@@ -10,6 +10,8 @@ import threading
 
 import pymongo
 from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from influxdb_client_3 import InfluxDBClient3
 
 from config import is_embedded
@@ -98,6 +100,19 @@ def init_app(app):
             config["INFLUXDB_DATABASE"],
             config["INFLUXDB_QUERY_TIMEOUT"],
         )
+    )
+
+
+def init_limiter(app):
+    """One limiter per app, so every app (and every test) counts from zero; no limit of its
+    own: the routes that guess passwords declare theirs (`blueprints.login`). Its counts
+    live in `RATELIMIT_STORAGE_URI` (shared between workers when it names a server)."""
+    return Limiter(
+        get_remote_address,
+        app=app,
+        default_limits=[],
+        headers_enabled=True,
+        strategy="moving-window",
     )
 
 

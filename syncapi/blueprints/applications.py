@@ -7,7 +7,7 @@ from flask import Blueprint, g
 
 from syncapi import backends, expressions, tenancy
 from syncapi.blueprints import connector_routes, device_routes
-from syncapi.blueprints.common import json_body
+from syncapi.blueprints.inputs import json_body
 from syncapi.clock import iso_now
 from syncapi.errors import ApiError
 from syncapi.repositories import applications, event_classes, functions, summaries

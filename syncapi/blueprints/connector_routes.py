@@ -9,17 +9,17 @@ undeclared keys, fills defaults and stamps the application.
 from flask import g
 from marshmallow import EXCLUDE, INCLUDE
 
-from syncapi.blueprints.common import json_body, object_id
-from syncapi.repositories import applications, connectors
+from syncapi.blueprints.inputs import json_body, object_id
+from syncapi.repositories import connectors
 from syncapi.schemas.connectors import ConnectorSchema
 
 APPLICATION_DEFAULTS = {"description": "", "properties": {}, "collections": {}}
+CONNECTOR = ConnectorSchema()
 
 
-def _collection():
-    if "application_id" in g:
-        return applications.app_collection(g.tenant_db, g.application_id, "connectors")
-    return g.tenant_db.connectors
+def _application_id():
+    """The application the path names; None on the organization's mount."""
+    return g.get("application_id")
 
 
 def _connector_id(value):
@@ -28,38 +28,40 @@ def _connector_id(value):
 
 def list_connectors():
     """Every connector as stored, `_id` as hex (the console matches it against the URL)."""
-    return connectors.list_connectors(_collection())
+    return connectors.list_connectors(g.tenant_db, _application_id())
 
 
 def get_connector(connector_id_text):
     """One connector by its ObjectId."""
-    return connectors.get_connector(_collection(), _connector_id(connector_id_text))
+    return connectors.get_connector(
+        g.tenant_db, _application_id(), _connector_id(connector_id_text)
+    )
 
 
 def create_connector():
     """Create a connector; its name is unique where it is stored."""
-    if "application_id" in g:
-        fields = ConnectorSchema().load(json_body(), unknown=EXCLUDE)
+    if _application_id() is not None:
+        fields = CONNECTOR.load(json_body(), unknown=EXCLUDE)
         missing = {key: value for key, value in APPLICATION_DEFAULTS.items() if key not in fields}
         document = {**fields, **missing, "applicationId": g.application_id}
     else:
-        document = ConnectorSchema().load(json_body(), unknown=INCLUDE)  # e.g. applicationId
+        document = CONNECTOR.load(json_body(), unknown=INCLUDE)  # e.g. applicationId
     document["organizationId"] = g.organization_id
-    return connectors.create_connector(_collection(), document), 201
+    return connectors.create_connector(g.tenant_db, _application_id(), document), 201
 
 
 def update_connector(connector_id_text):
     """Set every sent key but the ones that say where the connector belongs."""
     oid = _connector_id(connector_id_text)
-    changes = ConnectorSchema().load(json_body(), unknown=INCLUDE)
+    changes = CONNECTOR.load(json_body(), unknown=INCLUDE)
     changes.pop("applicationId", None)
     changes["organizationId"] = g.organization_id
-    return connectors.update_connector(_collection(), oid, changes)
+    return connectors.update_connector(g.tenant_db, _application_id(), oid, changes)
 
 
 def delete_connector(connector_id_text):
     """Delete a connector by its ObjectId."""
-    connectors.delete_connector(_collection(), _connector_id(connector_id_text))
+    connectors.delete_connector(g.tenant_db, _application_id(), _connector_id(connector_id_text))
     return {"message": "Connector deleted successfully"}
 
 

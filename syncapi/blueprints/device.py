@@ -8,7 +8,8 @@ for tenant devices too), and legacy documents live in the shared default databas
 from flask import Blueprint
 
 from syncapi import backends, tenancy, visibility
-from syncapi.blueprints.common import failure_reported_as, json_body, machine_id_from_path
+from syncapi.blueprints.inputs import json_body, machine_id_from_path
+from syncapi.errors import reported_as
 from syncapi.repositories import legacy_devices, timeseries
 from syncapi.schemas.devices import LegacyDeviceSchema
 
@@ -19,7 +20,7 @@ bp = Blueprint("device", __name__)
 def machine_events(machine_id):
     """The machine's newest 20 events of the last 24 hours, newest first."""
     machine = _visible(machine_id)
-    with failure_reported_as("Error querying InfluxDB"):
+    with reported_as("Error querying InfluxDB"):
         return timeseries.recent_events(backends.timeseries(), machine, visibility.organizations())
 
 
@@ -29,7 +30,7 @@ def machine_status(machine_id):
     widening windows (`timeseries.STATUS_WINDOWS`); `{"power": null}` without one (spec
     §13.7: InfluxDB 3 Core refuses to read "all history" of a table once it has many files)."""
     machine = _visible(machine_id)
-    with failure_reported_as("Error querying InfluxDB"):
+    with reported_as("Error querying InfluxDB"):
         source, organizations = backends.timeseries(), visibility.organizations()
         return {"power": timeseries.machine_power(source, machine, organizations)}
 

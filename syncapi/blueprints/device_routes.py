@@ -7,7 +7,7 @@ the contract gives it there.
 from flask import g
 
 from syncapi import backends
-from syncapi.blueprints.common import json_body
+from syncapi.blueprints.inputs import json_body
 from syncapi.repositories import devices
 from syncapi.schemas.devices import DeviceSchema
 

@@ -7,36 +7,30 @@ counts between workers).
 """
 
 from flask import Blueprint, current_app, g, jsonify, request
-from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from syncapi import auth, backends, passwords, tenancy, tokens, visibility
-from syncapi.blueprints.common import json_body
+from syncapi.blueprints.inputs import load_body
 from syncapi.errors import ApiError
 from syncapi.headers import no_store
 from syncapi.repositories import revocations, users
-from syncapi.schemas.users import LoginSchema
+from syncapi.schemas.users import LoginSchema, UserOutSchema
 
 bp = Blueprint("auth", __name__)
+
+LOGIN = LoginSchema()
+USER = UserOutSchema()
 
 PER_CLIENT = "20 per minute"
 PER_ACCOUNT = "5 per minute"
 MAX_KEY_LENGTH = 512
 
 
-def init_limits(app):
-    """One limiter per app, so every app (and every test) counts from zero: logins, and
-    guesses of a current password (a user changing their own password proves it), each per
-    client address and per account."""
+def apply_limits(limiter):
+    """Logins, and guesses of a current password (a user changing their own password proves
+    it), each limited per client address and per account."""
     from syncapi.blueprints import organizations
 
-    limiter = Limiter(
-        get_remote_address,
-        app=app,
-        default_limits=[],
-        headers_enabled=True,
-        strategy="moving-window",
-    )
     not_login = lambda: request.endpoint != "auth.login"  # noqa: E731 (logout is not limited)
     limiter.limit(PER_CLIENT, exempt_when=not_login)(bp)
     # Every attempt counts, successes too: counting only failures would be decided after
@@ -83,14 +77,14 @@ def login():
     secret = current_app.config["JWT_SECRET"]
     if not secret:
         raise ApiError(503, "Login unavailable", details="JWT_SECRET not set")
-    body = LoginSchema().load(json_body())
+    body = load_body(LOGIN)
     user = _user(body["organization_id"], body["email"])
     stored_hash = user.get("passwordHash") if user and _active(user) else None
     if not passwords.verify(stored_hash, body["password"]):
         raise ApiError(401, "Invalid email or password", headers={"WWW-Authenticate": "Bearer"})
     role = user.get("role") if user.get("role") in tokens.ROLES else "viewer"  # unknown: least
     lifetime = current_app.config["JWT_TTL"]
-    subject = users.public(user)["id"]  # the id the console addresses the user by
+    subject = USER.dump(user)["id"]  # the id the console addresses the user by
     token, claims = tokens.issue(secret, subject, [body["organization_id"]], role, lifetime)
     revocations.record_issued(backends.shared_db(), claims)
     response = jsonify({"accessToken": token, "expiresIn": lifetime, "role": role})

@@ -9,7 +9,7 @@ theirs.
 from flask import Blueprint, request
 
 from syncapi import auth, backends, tenancy
-from syncapi.blueprints.common import json_body, machine_id_from_path
+from syncapi.blueprints.inputs import json_body, machine_id_from_path
 from syncapi.repositories import devices, machine_claims
 from syncapi.schemas.machines import MachineClaimSchema
 

@@ -15,7 +15,7 @@ with an empty value (cpu, ram, storage), so do these views; elsewhere a failed q
 from flask import Blueprint
 
 from syncapi import auth, backends, cache, tenancy, visibility
-from syncapi.blueprints.common import failure_reported_as
+from syncapi.errors import reported_as
 from syncapi.repositories import fleet, timeseries
 
 bp = Blueprint("query", __name__)
@@ -48,25 +48,25 @@ def applications_everywhere():
 
 @bp.get("/connected")
 def connected_machines():
-    with failure_reported_as("Error getting connected devices"):
+    with reported_as("Error getting connected devices"):
         return {"count": _per_scope("influx.connected", timeseries.connected_machines)}
 
 
 @bp.get("/events/processed-24h")
 def events_processed_last_day():
-    with failure_reported_as("Error getting processed events"):
+    with reported_as("Error getting processed events"):
         return {"count": _per_scope("influx.events_last_day", _counted_events(last_day=True))}
 
 
 @bp.get("/events/processed")
 def events_processed():
-    with failure_reported_as("Error getting processed events"):
+    with reported_as("Error getting processed events"):
         return {"count": _all_time_events()}
 
 
 @bp.get("/events")
 def latest_events():
-    with failure_reported_as("Error getting events"):
+    with reported_as("Error getting events"):
         return _per_scope("influx.recent_events", timeseries.recent_events)
 
 

@@ -7,7 +7,7 @@ from flask import Blueprint, request
 from marshmallow import ValidationError
 
 from syncapi import auth, backends, masking
-from syncapi.blueprints.common import json_body, object_id
+from syncapi.blueprints.inputs import json_body, object_id
 from syncapi.errors import ApiError
 from syncapi.headers import forbid_storing
 from syncapi.repositories import services

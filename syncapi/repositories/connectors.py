@@ -1,33 +1,43 @@
 """Connectors: the org templates (`connectors`) and each application's (`{app}_connectors`).
 
-Both live in collections of the same shape, so every function takes the collection.
+Both live in collections of the same shape: every function takes the tenant database and the
+application id, None for the organization's own connectors, and chooses the collection here.
 """
 
 from functools import partial
 
 from syncapi.failures import Conflict, NotFound
 from syncapi.repositories import documents
+from syncapi.repositories.applications import app_collection
 
 DUPLICATE = partial(Conflict, "A connector with this name already exists", field="name")
 NOT_FOUND = partial(NotFound, "Connector not found")
 
 
-def list_connectors(collection):
-    return list(collection.find())
+def _collection(db, application_id):
+    if application_id is None:
+        return db.connectors
+    return app_collection(db, application_id, "connectors")
 
 
-def get_connector(collection, connector_id):
-    return documents.find(collection, {"_id": connector_id}, NOT_FOUND)
+def list_connectors(db, application_id):
+    return list(_collection(db, application_id).find())
 
 
-def create_connector(collection, fields):
+def get_connector(db, application_id, connector_id):
+    return documents.find(_collection(db, application_id), {"_id": connector_id}, NOT_FOUND)
+
+
+def create_connector(db, application_id, fields):
+    collection = _collection(db, application_id)
     return documents.insert(collection, documents.stamped(fields), DUPLICATE)
 
 
-def update_connector(collection, connector_id, changes):
+def update_connector(db, application_id, connector_id, changes):
+    collection = _collection(db, application_id)
     changes = documents.touched(changes)
     return documents.update(collection, {"_id": connector_id}, changes, NOT_FOUND, DUPLICATE)
 
 
-def delete_connector(collection, connector_id):
-    documents.delete(collection, {"_id": connector_id}, NOT_FOUND)
+def delete_connector(db, application_id, connector_id):
+    documents.delete(_collection(db, application_id), {"_id": connector_id}, NOT_FOUND)

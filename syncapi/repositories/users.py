@@ -13,18 +13,6 @@ DUPLICATE = partial(Conflict, "A user with this email already exists", field="em
 NOT_FOUND = partial(NotFound, "User not found")
 
 
-def public(document):
-    """The console's user shape: never the raw document (it will hold a password hash)."""
-    return {
-        "id": str(document.get("id") or document["_id"]),
-        "name": document.get("name"),
-        "email": document.get("email"),
-        "role": document.get("role") or "user",
-        "status": document.get("status") or "active",
-        "createdAt": document.get("createdAt"),
-    }
-
-
 def _by_id(user_id):
     """Users are addressed by `_id` hex, or by the `id` older writers stored."""
     if ObjectId.is_valid(user_id):
@@ -33,7 +21,7 @@ def _by_id(user_id):
 
 
 def list_users(db):
-    return [public(document) for document in db.users.find()]
+    return list(db.users.find())
 
 
 def create_user(db, shared, organization_id, fields):
@@ -45,7 +33,7 @@ def create_user(db, shared, organization_id, fields):
     )
     documents.insert(db.users, document, DUPLICATE)
     summaries.users_added(shared, organization_id, 1)
-    return public(document)
+    return document
 
 
 def update_user(db, user_id, changes):

@@ -10,7 +10,16 @@ Every string is bounded: declared fields by `text(limit=...)`, free ones by `uns
 
 import math
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_dump,
+    post_load,
+    pre_load,
+    validate,
+)
 
 from syncapi.identifiers import IDENTIFIER_PATTERN, RECORD_ID_RULE, is_identifier, is_record_id
 from syncapi.schemas.limits import INT64, TEXT_LENGTH, unstorable
@@ -133,3 +142,20 @@ class BaseSchema(Schema):
                 raise ValidationError(
                     {key: ["is not an allowed key (keys may not be empty or contain .)"]}
                 )
+
+
+class OutputSchema(Schema):
+    """What a view answers, dumped from what a repository returns (schemas both ways: the
+    same declarations describe a body and an answer). With `passed_through`, the stored keys
+    the schema does not declare are answered too (older writers' keys), in their stored
+    order, except the `hidden` ones."""
+
+    hidden = ()
+    passed_through = False
+
+    @post_dump(pass_original=True)
+    def keep_stored_keys(self, data, original, **kwargs):
+        if not self.passed_through or not isinstance(original, dict):
+            return data
+        stored = {key: value for key, value in original.items() if key not in self.hidden}
+        return {**stored, **data}

@@ -1,6 +1,6 @@
 from marshmallow import ValidationError, fields
 
-from syncapi.schemas.base import BaseSchema, at_most, contains_at, one_of, text
+from syncapi.schemas.base import BaseSchema, OutputSchema, at_most, contains_at, one_of, text
 from syncapi.schemas.limits import EMAIL_LENGTH, ID_LENGTH, NAME_LENGTH
 from syncapi.tokens import ROLES
 
@@ -36,6 +36,19 @@ class UserCreateSchema(UserSchema):
 class PasswordChangeSchema(BaseSchema):
     password = fields.String(required=True, validate=password_rule)
     current_password = fields.String(validate=at_most(PASSWORD_LENGTH), data_key="currentPassword")
+
+
+class UserOutSchema(OutputSchema):
+    """The console's user shape (organizations.md §6), never the stored document, which
+    holds a password hash. `id` is the `_id` hex, or the `id` older writers stored: the id
+    the console, the routes and tokens (`sub`) address the user by."""
+
+    id = fields.Function(lambda user: str(user.get("id") or user["_id"]))
+    name = fields.Function(lambda user: user.get("name"))
+    email = fields.Function(lambda user: user.get("email"))
+    role = fields.Function(lambda user: user.get("role") or "user")
+    status = fields.Function(lambda user: user.get("status") or "active")
+    created_at = fields.Function(lambda user: user.get("createdAt"), data_key="createdAt")
 
 
 class LoginSchema(BaseSchema):

@@ -1,13 +1,11 @@
-"""Shared by the views: the JSON body, ids taken from the path, failed Influx queries."""
-
-from contextlib import contextmanager
+"""What views read from a request: its JSON body, loaded through a schema, and the ids of
+its path."""
 
 from bson import ObjectId
 from flask import request
 
 from syncapi.errors import ApiError
 from syncapi.identifiers import RECORD_ID_RULE, is_record_id
-from syncapi.repositories.timeseries import QueryError
 from syncapi.schemas.limits import hostile
 
 
@@ -30,6 +28,13 @@ def json_body(expected=dict, message="Invalid JSON body"):
     return body
 
 
+def load_body(schema, changes=False):
+    """The body loaded through `schema`; with `changes`, an update: top-level keys may be
+    missing, but a nested item that is sent is whole."""
+    body = json_body()
+    return schema.load_changes(body) if changes else schema.load(body)
+
+
 def object_id(value, field, message):
     if not ObjectId.is_valid(value):
         raise ApiError(400, message, field=field)
@@ -41,13 +46,3 @@ def machine_id_from_path(value):
     if not is_record_id(value):
         raise ApiError(400, f"machineId must be {RECORD_ID_RULE}", field="machineId")
     return value
-
-
-@contextmanager
-def failure_reported_as(message):
-    """A failed InfluxDB query becomes a 500 with the route's message; the cause is logged by
-    the repository and never sent."""
-    try:
-        yield
-    except QueryError:
-        raise ApiError(500, message) from None

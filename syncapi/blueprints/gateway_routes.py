@@ -1,0 +1,38 @@
+"""The gateways of an organization, under `/api/organizations/{org}/gateways`, addressed by
+their `gatewayId` (unique in the organization)."""
+
+from flask import g
+
+from syncapi.blueprints.inputs import load_body
+from syncapi.repositories import gateways
+from syncapi.schemas.gateways import GatewaySchema
+
+GATEWAY = GatewaySchema()
+
+
+def list_gateways():
+    """Gateways as stored, newest first."""
+    return gateways.list_gateways(g.tenant_db)
+
+
+def create_gateway():
+    """Create a gateway; `status` defaults to connected."""
+    return gateways.create_gateway(g.tenant_db, load_body(GATEWAY)), 201
+
+
+def update_gateway(gateway_id):
+    """Change the sent keys of a gateway."""
+    changes = load_body(GATEWAY, changes=True)
+    return gateways.update_gateway(g.tenant_db, gateway_id, changes)
+
+
+def delete_gateway(gateway_id):
+    gateways.delete_gateway(g.tenant_db, gateway_id)
+    return {"message": "Gateway deleted successfully"}
+
+
+def register(bp, base):
+    bp.add_url_rule(base, view_func=list_gateways, methods=["GET"])
+    bp.add_url_rule(base, view_func=create_gateway, methods=["POST"])
+    bp.add_url_rule(f"{base}/<gateway_id>", view_func=update_gateway, methods=["PUT"])
+    bp.add_url_rule(f"{base}/<gateway_id>", view_func=delete_gateway, methods=["DELETE"])

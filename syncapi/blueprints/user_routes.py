@@ -1,0 +1,86 @@
+"""The users of an organization, under `/api/organizations/{org}/users` (spec organizations.md
+§6). Answers are dumped through `UserOutSchema`: never the stored document, which holds a
+password hash. Changing who a user is (role, status, password, deletion) ends their sessions.
+"""
+
+from flask import g
+
+from syncapi import auth, backends, clock, passwords, visibility
+from syncapi.blueprints.inputs import load_body
+from syncapi.errors import ApiError
+from syncapi.headers import no_store
+from syncapi.repositories import revocations, users
+from syncapi.schemas.users import (
+    PasswordChangeSchema,
+    UserCreateSchema,
+    UserOutSchema,
+    UserUpdateSchema,
+)
+
+USER = UserOutSchema()
+NEW_USER = UserCreateSchema()
+USER_CHANGES = UserUpdateSchema()
+PASSWORD_CHANGE = PasswordChangeSchema()
+
+
+def list_users():
+    """Users of the organization, in the console's shape."""
+    return USER.dump(users.list_users(g.tenant_db), many=True)
+
+
+@auth.org_admin
+def create_user():
+    """Create a user, with a first password if sent; the email is unique in the organization."""
+    fields = load_body(NEW_USER)
+    created = users.create_user(g.tenant_db, backends.shared_db(), g.organization_id, fields)
+    return USER.dump(created), 201
+
+
+@auth.org_admin
+def update_user(user_id):
+    """Change the sent keys of a user; the email stays unique. A new role or deactivation
+    ends the user's earlier sessions."""
+    changes = load_body(USER_CHANGES, changes=True)
+    before, after = users.update_user(g.tenant_db, user_id, changes)
+    if users.ends_sessions(before, after):
+        _end_sessions(after)
+    return USER.dump(after)
+
+
+@auth.org_admin
+def delete_user(user_id):
+    """Delete a user by `_id` (or the `id` older writers stored); its sessions end."""
+    _end_sessions(users.delete_user(g.tenant_db, backends.shared_db(), user_id))
+    return {"message": "User deleted successfully"}
+
+
+@auth.own_password
+@no_store
+def set_user_password(user_id):
+    """Admins set any password of their organization; a user sets their own, proving the
+    current one (rate-limited like logins, `blueprints.login`). Every earlier session of the
+    user ends."""
+    body = load_body(PASSWORD_CHANGE)
+    if not visibility.is_admin_of(g.organization_id):
+        stored = users.find_user(g.tenant_db, user_id).get("passwordHash")
+        if not passwords.verify(stored, body.get("current_password", "")):
+            raise ApiError(403, "currentPassword is not the current password", "currentPassword")
+    _end_sessions(users.set_password(g.tenant_db, user_id, body["password"]))
+    return {"message": "Password updated successfully"}
+
+
+def _end_sessions(user):
+    """Tokens issued to the user until now die (those issued after live)."""
+    user_id = USER.dump(user)["id"]  # the id tokens name the user by (`sub`)
+    moment = clock.now().timestamp()
+    revocations.end_sessions(backends.shared_db(), g.organization_id, user_id, moment)
+    auth.revocations_changed()
+
+
+def register(bp, base):
+    bp.add_url_rule(base, view_func=list_users, methods=["GET"])
+    bp.add_url_rule(base, view_func=create_user, methods=["POST"])
+    item = f"{base}/<user_id>"
+    bp.add_url_rule(item, view_func=update_user, methods=["PUT"])
+    bp.add_url_rule(item, view_func=delete_user, methods=["DELETE"])
+    bp.add_url_rule(f"{item}/password", view_func=set_user_password, methods=["PUT"])
