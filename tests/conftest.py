@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from config import TestingConfig
 from syncapi import create_app
 from syncapi.extensions import close_clients, mongo_client
+from tests.settings import TestingConfig
 
 ORG = "/api/organizations/acme"
 JWT_SECRET = "test-secret-of-at-least-32-bytes!!"

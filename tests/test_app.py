@@ -12,10 +12,11 @@ import pymongo.errors
 import pytest
 from bson import ObjectId
 
-from config import Config, ConfigError, TestingConfig
+from config import Config, ConfigError
 from syncapi import create_app, extensions
 from syncapi.extensions import close_clients, mongo_client
 from tests.conftest import JWT_SECRET, ORG
+from tests.settings import TestingConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from config import Config, ConfigError, TestingConfig
+from config import Config, ConfigError
 from syncapi import create_app, passwords, tokens
 from syncapi.extensions import close_clients, mongo_client
 from tests.conftest import JWT_SECRET, snapshot
+from tests.settings import TestingConfig
 from tests.test_app import SAMPLE_VALUES as ROUTE_SAMPLES
 
 CONSOLE = "https://console.example"

@@ -139,9 +139,9 @@ def test_audit_of_data_written_through_the_api_finds_nothing(app, client, mongo)
 
 
 def test_audit_of_an_unreachable_mongodb_is_one_line():
-    from config import TestingConfig
     from syncapi import create_app
     from syncapi.extensions import close_clients
+    from tests.settings import TestingConfig
 
     app = create_app(TestingConfig(MONGODB_URI="mongodb://127.0.0.1:1/", MONGODB_TIMEOUT_MS=50))
     result = run_audit(app)
@@ -220,9 +220,9 @@ def test_skips_registry_keys_that_cannot_name_a_collection(app, mongo):
 
 
 def test_an_unreachable_mongodb_is_one_line():
-    from config import TestingConfig
     from syncapi import create_app
     from syncapi.extensions import close_clients
+    from tests.settings import TestingConfig
 
     app = create_app(TestingConfig(MONGODB_URI="mongodb://127.0.0.1:1/", MONGODB_TIMEOUT_MS=50))
     result = run_ensure_indexes(app)

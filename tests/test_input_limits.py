@@ -7,11 +7,11 @@ import mongomock
 import pytest
 from pymongo.errors import DocumentTooLarge, OperationFailure, WriteError
 
-from config import TestingConfig
 from syncapi import create_app
 from syncapi.errors import ApiError
 from syncapi.extensions import close_clients
 from tests.conftest import APP, JWT_SECRET, ORG, snapshot
+from tests.settings import TestingConfig
 from tests.test_app import SAMPLE_VALUES
 
 # Write routes that take no JSON body: icon uploads are multipart, logout has no body.

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from config import Config, ConfigError, TestingConfig
+from config import Config, ConfigError
 from syncapi import create_app, tokens
 from syncapi.cache import TimedMemo
 from syncapi.extensions import close_clients
@@ -26,6 +26,7 @@ from tests.conftest import (
 )
 from tests.helpers import reconcile
 from tests.influx_standin import InfluxStandIn, epoch_ms, table
+from tests.settings import TestingConfig
 
 INFLUX_ROUTES = [
     "/api/query/connected",

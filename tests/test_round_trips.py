@@ -7,12 +7,12 @@ embedded store answers `listDatabases` as a server does, so the real code path r
 
 import pytest
 
-from config import TestingConfig
 from syncapi import create_app, tokens
 from syncapi.extensions import close_clients, mongo_client
 from syncapi.repositories import summaries
 from tests import round_trips
 from tests.conftest import APP, JWT_SECRET, ORG
+from tests.settings import TestingConfig
 
 LEGACY = {"machineId": "L1", "name": "Tank"}
 

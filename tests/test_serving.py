@@ -150,9 +150,9 @@ def test_seed_demo_hook_is_off_by_default(app, mongo, monkeypatch, capsys):
 
 
 def test_seed_demo_hook_with_mongodb_down_logs_and_lets_the_worker_serve(monkeypatch, capsys):
-    from config import TestingConfig
     from syncapi import create_app
     from syncapi.extensions import close_clients
+    from tests.settings import TestingConfig
 
     uri = "mongodb://127.0.0.1:1/"
     conf = gunicorn_settings(

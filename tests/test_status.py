@@ -1,7 +1,7 @@
 """`/status` (spec/status.md)."""
 
-from config import TestingConfig
 from syncapi import create_app
+from tests.settings import TestingConfig
 
 
 def test_status_answers_without_any_backend():
