@@ -4,13 +4,28 @@ import time
 
 import pytest
 
-from syncapi import create_app
+from syncapi import create_app, passwords
 from syncapi.extensions import close_clients, mongo_client
-from tests.settings import TestingConfig
+from tests.settings import CHEAP_HASHING, TestingConfig
 
 ORG = "/api/organizations/acme"
 JWT_SECRET = "test-secret-of-at-least-32-bytes!!"
 APP = f"{ORG}/applications/monitoreo-cnc"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    passwords.use_parameters(CHEAP_HASHING)
+    yield
+    passwords.use_parameters(passwords.PRODUCTION)
+
+
+@pytest.fixture
+def production_hashing():
+    """Passwords hashed as in production, for the test that checks that strength."""
+    passwords.use_parameters(passwords.PRODUCTION)
+    yield
+    passwords.use_parameters(CHEAP_HASHING)
 
 
 @pytest.fixture

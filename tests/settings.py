@@ -1,6 +1,14 @@
 """The settings of the apps the tests build."""
 
+import dataclasses
+
 from config import Config
+from syncapi import passwords
+
+# The production hash's shape at the least cost argon2 allows (one pass over 8 KiB): hashing
+# and verifying take microseconds instead of hundreds of milliseconds. conftest installs it
+# for the whole run; `test_auth` keeps one test at production strength.
+CHEAP_HASHING = dataclasses.replace(passwords.PRODUCTION, time_cost=1, memory_cost=8, parallelism=1)
 
 
 class TestingConfig(Config):

@@ -5,6 +5,7 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 
+import argon2
 import pytest
 
 from config import Config, ConfigError
@@ -335,6 +336,9 @@ def test_an_unknown_email_still_runs_the_hasher(client, tenants, monkeypatch):
             calls.append(stored)
             return real.verify(stored, password)
 
+        def hash(self, password):  # the dummy hash, made on first use
+            return real.hash(password)
+
     real = passwords._hasher
     monkeypatch.setattr(passwords, "_hasher", SpyHasher())
     login(client, "nobody@acme.io", "ana-password")
@@ -472,6 +476,21 @@ def test_a_user_cannot_create_an_admin_or_change_a_role(client, tenants, app):
     path = f"/api/organizations/acme/users/{tenants['ana@acme.io']}"
     assert client.put(path, json={"role": "admin"}, headers=ana).status_code == 403
     assert everything(app) == before
+
+
+def test_passwords_are_stored_at_production_strength(production_hashing, client, tenants):
+    """The suite hashes cheaply (tests/settings.py); the server hashes as argon2-cffi
+    recommends, and that is what a stored hash carries."""
+    root = session_of(client, "root@acme.io")
+    body = {"name": "Eve", "email": "eve@acme.io", "password": "eve-password"}
+    assert client.post("/api/organizations/acme/users", json=body, headers=root).status_code == 201
+    stored = mongo_client(client.application)["acme"].users.find_one({"email": "eve@acme.io"})
+
+    assert argon2.extract_parameters(stored["passwordHash"]) == passwords.PRODUCTION
+    assert passwords.PRODUCTION == argon2.extract_parameters(argon2.PasswordHasher().hash("x"))
+    assert passwords.PRODUCTION.memory_cost == 64 * 1024 and passwords.PRODUCTION.time_cost == 3
+    assert login(client, "eve@acme.io", "eve-password").status_code == 200
+    assert login(client, "eve@acme.io", "eve-passworD").status_code == 401
 
 
 def test_no_response_carries_a_password_hash(client, tenants):
