@@ -4,6 +4,7 @@ import math
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from bson import ObjectId
 from config import Config, ConfigError
 from syncapi import create_app, extensions
 from syncapi.extensions import close_clients, mongo_client
-from tests.conftest import JWT_SECRET, ORG
+from tests.helpers import INFLUX_ONLY, ORG, SAMPLE_VALUES, UNREACHABLE_MONGODB
 from tests.settings import TestingConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,28 +146,23 @@ def test_concurrent_first_requests_build_one_client(app, monkeypatch):
     assert len(built) == 1
 
 
-def test_a_real_server_uri_gets_a_lazy_pymongo_client():
-    app = create_app(TestingConfig(MONGODB_URI="mongodb://127.0.0.1:1/", MONGODB_TIMEOUT_MS=50))
-    try:
-        client = mongo_client(app)
-        assert type(client).__module__.startswith("pymongo")
-        assert client.options.pool_options.metadata["application"]["name"] == "syncapi"
-    finally:
-        close_clients(app)
+def test_a_real_server_uri_gets_a_lazy_pymongo_client(offline_app):
+    client = mongo_client(offline_app)
+    assert type(client).__module__.startswith("pymongo")
+    assert client.options.pool_options.metadata["application"]["name"] == "syncapi"
 
 
-# MongoDB unreachable
+# MongoDB unreachable (the `offline_app` fixture fails at once; this test waits for real)
 
 
-@pytest.fixture
-def offline_client():
-    app = create_app(
-        TestingConfig(
-            MONGODB_URI="mongodb://127.0.0.1:1/", MONGODB_TIMEOUT_MS=50, JWT_SECRET=JWT_SECRET
-        )
-    )
-    yield app.test_client()
+def test_an_unreachable_mongodb_is_503_once_its_timeout_has_passed():
+    app = create_app(TestingConfig(MONGODB_URI=UNREACHABLE_MONGODB, MONGODB_TIMEOUT_MS=50))
+    started = time.monotonic()
+    response = app.test_client().get("/api/organizations")
+    waited = time.monotonic() - started
     close_clients(app)
+    assert (response.status_code, response.json) == (503, {"error": "MongoDB unavailable"})
+    assert 0.05 <= waited < 10  # MONGODB_TIMEOUT_MS, rounded up to pymongo's 0.5 s minimum
 
 
 @pytest.mark.parametrize(
@@ -308,16 +304,6 @@ def test_stored_values_are_serialized_as_the_contract_says(client, acme):
 
 # Every route (built from the URL map, so a new route is covered the day it is added)
 
-SAMPLE_VALUES = {
-    "organization_id": "acme",
-    "application_id": "monitoreo-cnc",
-    "machine_id": "CN1",
-    "user_id": "6650a1b2c3d4e5f601234567",
-    "gateway_id": "GW-01",
-    "connector_id_text": "6650a1b2c3d4e5f601234567",
-    "service_id_text": "6650a1b2c3d4e5f601234567",
-    "function_id": "fn_1",
-}
 VALID_BODIES = {  # routes that validate their body before touching MongoDB
     "device.create_device": {"machineId": "CN1"},
     "device.update_device": {"name": "x"},
@@ -329,17 +315,6 @@ VALID_BODIES = {  # routes that validate their body before touching MongoDB
 }
 NO_DATABASE = {"status", "applications", "icons"}  # only their org-scoped routes use MongoDB
 NO_DATABASE_ENDPOINTS = {"auth.logout"}
-INFLUX_ONLY = {  # test_query.py checks these answer 503 when InfluxDB is down or unset
-    "query.connected_machines",
-    "query.events_processed_last_day",
-    "query.events_processed",
-    "query.latest_events",
-    "query.cpu_usage",
-    "query.ram_usage",
-    "query.storage",
-    "device.machine_events",
-    "device.machine_status",
-}
 
 
 def mongodb_routes(app, needs_organization=False):

@@ -8,7 +8,7 @@ import pytest
 from bson import ObjectId
 
 from syncapi import clock
-from tests.conftest import snapshot
+from tests.helpers import snapshot
 
 APP = "/api/applications/acme/applications/monitoreo-cnc"
 OPERATOR = {"$gt": ""}

@@ -11,9 +11,9 @@ import pytest
 from config import Config, ConfigError
 from syncapi import create_app, passwords, tokens
 from syncapi.extensions import close_clients, mongo_client
-from tests.conftest import JWT_SECRET, snapshot
+from tests.helpers import JWT_SECRET, snapshot
+from tests.helpers import SAMPLE_VALUES as ROUTE_SAMPLES
 from tests.settings import TestingConfig
-from tests.test_app import SAMPLE_VALUES as ROUTE_SAMPLES
 
 CONSOLE = "https://console.example"
 PASSWORDS = {"ana@acme.io": "ana-password", "root@acme.io": "root-password"}

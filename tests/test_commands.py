@@ -2,8 +2,7 @@
 `flask db audit`: finds stored values the input rules refuse."""
 
 from syncapi.cli.database import db_group
-from tests.conftest import APP, snapshot
-from tests.helpers import as_server
+from tests.helpers import APP, as_server, snapshot
 
 
 def run_ensure_indexes(app):
@@ -138,14 +137,8 @@ def test_audit_of_data_written_through_the_api_finds_nothing(app, client, mongo)
     assert result.output == "every stored value follows the input rules\n"
 
 
-def test_audit_of_an_unreachable_mongodb_is_one_line():
-    from syncapi import create_app
-    from syncapi.extensions import close_clients
-    from tests.settings import TestingConfig
-
-    app = create_app(TestingConfig(MONGODB_URI="mongodb://127.0.0.1:1/", MONGODB_TIMEOUT_MS=50))
-    result = run_audit(app)
-    close_clients(app)
+def test_audit_of_an_unreachable_mongodb_is_one_line(offline_app):
+    result = run_audit(offline_app)
     assert (result.exit_code, result.output) == (1, "Error: MongoDB unavailable\n")
 
 
@@ -219,14 +212,8 @@ def test_skips_registry_keys_that_cannot_name_a_collection(app, mongo):
     assert not [name for name in mongo["legacy"].list_collection_names() if "App" in name]
 
 
-def test_an_unreachable_mongodb_is_one_line():
-    from syncapi import create_app
-    from syncapi.extensions import close_clients
-    from tests.settings import TestingConfig
-
-    app = create_app(TestingConfig(MONGODB_URI="mongodb://127.0.0.1:1/", MONGODB_TIMEOUT_MS=50))
-    result = run_ensure_indexes(app)
-    close_clients(app)
+def test_an_unreachable_mongodb_is_one_line(offline_app):
+    result = run_ensure_indexes(offline_app)
     assert result.exit_code == 1
     assert result.output == "Error: MongoDB unavailable\n"
 

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import MAIN_DB, snapshot
+from tests.helpers import MAIN_DB, snapshot
 from tests.influx_standin import epoch_ms, table
 
 TANK = {"machineId": "A1B2C3D4E5F60708", "name": "Tank 3", "properties": {"max_tank_volume": 2500}}

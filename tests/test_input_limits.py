@@ -10,9 +10,8 @@ from pymongo.errors import DocumentTooLarge, OperationFailure, WriteError
 from syncapi import create_app
 from syncapi.errors import ApiError
 from syncapi.extensions import close_clients
-from tests.conftest import APP, JWT_SECRET, ORG, snapshot
+from tests.helpers import APP, JWT_SECRET, ORG, SAMPLE_VALUES, snapshot
 from tests.settings import TestingConfig
-from tests.test_app import SAMPLE_VALUES
 
 # Write routes that take no JSON body: icon uploads are multipart, logout has no body.
 NO_JSON_BODY = {"icons.upload_icon", "icons.upload_icon_by_form", "auth.logout"}

@@ -7,8 +7,7 @@ import pytest
 
 from syncapi.cli.database import db_group
 from syncapi.cli.machines import machines_group
-from tests.conftest import APP, ORG, snapshot
-from tests.helpers import as_server
+from tests.helpers import APP, ORG, as_server, snapshot
 
 GLOBEX = "/api/organizations/globex"
 PRESSES = f"{GLOBEX}/applications/presses"

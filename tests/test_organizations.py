@@ -6,8 +6,7 @@ import pytest
 from bson import ObjectId
 
 from tests import round_trips
-from tests.conftest import APP, ORG, snapshot
-from tests.helpers import reconcile, tenant_names
+from tests.helpers import APP, ORG, reconcile, snapshot, tenant_names
 
 OPERATOR = {"$gt": ""}
 

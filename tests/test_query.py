@@ -14,17 +14,18 @@ from syncapi.cache import TimedMemo
 from syncapi.extensions import close_clients
 from syncapi.repositories.timeseries_sql import CHUNK_SIZE
 from tests import round_trips
-from tests.conftest import (
+from tests.helpers import (
     EVENTS,
     EVENTS_ALL_TIME,
     EVENTS_LAST_DAY,
+    INFLUX_ONLY,
     INFLUX_TOKEN,
     JWT_SECRET,
     MAIN_DB,
     ORG,
     STATS_DB,
+    reconcile,
 )
-from tests.helpers import reconcile
 from tests.influx_standin import InfluxStandIn, epoch_ms, table
 from tests.settings import TestingConfig
 
@@ -318,7 +319,6 @@ def test_nan_from_influx_is_null(client, influx, now_ns):
 
 
 def test_the_influx_route_list_matches_the_route_matrix(app):
-    from tests.test_app import INFLUX_ONLY
 
     adapter = app.url_map.bind("localhost")
     assert {adapter.match(path)[0] for path in INFLUX_ROUTES} == INFLUX_ONLY

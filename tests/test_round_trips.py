@@ -11,7 +11,7 @@ from syncapi import create_app, tokens
 from syncapi.extensions import close_clients, mongo_client
 from syncapi.repositories import summaries
 from tests import round_trips
-from tests.conftest import APP, JWT_SECRET, ORG
+from tests.helpers import APP, JWT_SECRET, ORG
 from tests.settings import TestingConfig
 
 LEGACY = {"machineId": "L1", "name": "Tank"}

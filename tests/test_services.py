@@ -7,7 +7,7 @@ import pytest
 from bson import ObjectId
 
 from syncapi import masking
-from tests.conftest import snapshot
+from tests.helpers import snapshot
 
 REDIS = {"name": "redis-cache", "type": "redis", "configuration": {"host": "cache", "port": 6379}}
 JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required password="pw";'
