@@ -1,102 +1,19 @@
-"""What every route shares: configuration, the one client, JSON errors, CORS, serialization."""
+"""What every route shares: the one client, JSON errors, CORS, serialization."""
 
 import math
-import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import mongomock
 import pymongo.errors
 import pytest
 from bson import ObjectId
 
-from config import Config, ConfigError
 from syncapi import create_app, extensions
 from syncapi.extensions import close_clients, mongo_client
 from tests.helpers import INFLUX_ONLY, ORG, SAMPLE_VALUES, UNREACHABLE_MONGODB
 from tests.settings import TestingConfig
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-# Configuration
-
-
-def test_defaults_need_no_external_server():
-    config = Config(environ={})
-    assert config.MONGODB_URI == "mongomock://localhost"
-    assert config.MONGODB_DEFAULT_DB == "syncapi"
-    assert config.PORT == 3000
-    assert config.CORS_ALLOWED_ORIGIN == "*"
-    assert config.INFLUXDB_STATS_DATABASE == "server__stats"
-    assert (config.INFLUXDB_HOST, config.INFLUXDB_QUERY_TIMEOUT) == ("", 5.0)
-    assert config.ANALYTICS_CACHE_SECONDS == 15
-    assert config.ICONS_DIR == "static/icons"
-
-
-@pytest.mark.parametrize(
-    "host", ["http://influxdb:8181", "https://influx.example.com:443", "http://[::1]:8181"]
-)
-def test_an_influxdb_host_with_its_port_is_accepted(host):
-    assert Config(environ={"INFLUXDB_HOST": host}).INFLUXDB_HOST == host
-
-
-@pytest.mark.parametrize(
-    ("environ", "default_db"),
-    [
-        ({"MONGODB_URI": "mongodb://db:27017/legacy?authSource=admin"}, "legacy"),
-        ({"MONGODB_URI": "mongodb://db:27017/", "MONGODB_DEFAULT_DB": "test"}, "test"),
-        ({"MONGODB_URI": "mongodb+srv://cluster.example.net"}, "syncapi"),
-    ],
-)
-def test_default_database_comes_from_the_setting_or_the_uri(environ, default_db):
-    assert Config(environ={**environ, "AUTH_MODE": "off"}).MONGODB_DEFAULT_DB == default_db
-
-
-@pytest.mark.parametrize(
-    ("environ", "variable"),
-    [
-        ({"PORT": "abc"}, "PORT"),
-        ({"PORT": "0"}, "PORT"),
-        ({"PORT": "70000"}, "PORT"),
-        ({"WEB_CONCURRENCY": "many"}, "WEB_CONCURRENCY"),
-        ({"MONGODB_URI": "postgres://db"}, "MONGODB_URI"),
-        ({"MONGODB_TIMEOUT_MS": "-5"}, "MONGODB_TIMEOUT_MS"),
-        ({"INFLUXDB_HOST": "influxdb:8181"}, "INFLUXDB_HOST"),
-        ({"INFLUXDB_HOST": "http://influxdb"}, "INFLUXDB_HOST"),
-        ({"INFLUXDB_HOST": "http://influxdb:port"}, "INFLUXDB_HOST"),
-        ({"INFLUXDB_HOST": "grpc://influxdb:8181"}, "INFLUXDB_HOST"),
-        ({"INFLUXDB_QUERY_TIMEOUT": "0"}, "INFLUXDB_QUERY_TIMEOUT"),
-        ({"INFLUXDB_QUERY_TIMEOUT": "soon"}, "INFLUXDB_QUERY_TIMEOUT"),
-        ({"INFLUXDB_QUERY_TIMEOUT": "nan"}, "INFLUXDB_QUERY_TIMEOUT"),
-        ({"ANALYTICS_CACHE_SECONDS": "-1"}, "ANALYTICS_CACHE_SECONDS"),
-    ],
-)
-def test_a_misconfigured_value_is_refused(environ, variable):
-    with pytest.raises(ConfigError, match=variable):
-        Config(environ=environ)
-
-
-@pytest.mark.parametrize(
-    "command", [["-c", "import wsgi"], ["-m", "flask", "--app", "wsgi", "routes"]]
-)
-def test_start_with_a_bad_setting_fails_with_one_clear_line(command):
-    result = subprocess.run(
-        [sys.executable, *command],
-        cwd=ROOT,
-        env={"PORT": "abc", "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
-        "syncapi: configuration error: PORT must be an integer, got 'abc'"
-    ]
-
 
 # One MongoClient per process
 
@@ -423,12 +340,6 @@ def test_an_unresolvable_mongodb_name_is_503(app, client, monkeypatch):
     assert (response.status_code, response.json) == (503, {"error": "MongoDB unavailable"})
 
 
-@pytest.mark.parametrize("uri", ["mongodb://host:notaport/", "mongodb://", "mongodb://a:b:c@/"])
-def test_a_malformed_mongodb_uri_is_refused_at_start(uri):
-    with pytest.raises(ConfigError, match="MONGODB_URI"):
-        Config(environ={"MONGODB_URI": uri})
-
-
 # MongoDB answers that are about the settings, not the request (as a real server sends them)
 
 
@@ -486,13 +397,3 @@ def test_the_client_bounds_every_operation():
         assert options.server_selection_timeout == 0.75
     finally:
         close_clients(app)
-
-
-def test_a_mongodb_rate_limit_storage_lives_in_the_shared_database():
-    config = Config(
-        environ={"RATELIMIT_STORAGE_URI": "mongodb://db:27017", "MONGODB_TIMEOUT_MS": "900"}
-    )
-    options = config.RATELIMIT_STORAGE_OPTIONS
-    assert options["database_name"] == config.MONGODB_DEFAULT_DB == "syncapi"
-    assert (options["timeoutMS"], options["connect"]) == (900, False)
-    assert Config(environ={}).RATELIMIT_STORAGE_OPTIONS == {}
