@@ -2,7 +2,7 @@
 `flask db audit`: finds stored values the input rules refuse."""
 
 from syncapi.cli.database import db_group
-from tests.helpers import APP, as_server, snapshot
+from tests.helpers import APP, as_server, unchanged
 
 
 def run_ensure_indexes(app):
@@ -43,15 +43,13 @@ def test_reports_the_duplicates_that_block_an_index_and_changes_no_data(app, mon
     legacy.users.insert_many(
         [{"email": "ana@example.com"}, {"email": "ana@example.com"}, {"email": "bo@example.com"}]
     )
-    before = snapshot(legacy)
-
-    result = run_ensure_indexes(app)
+    with unchanged(legacy, documents_only=True):
+        result = run_ensure_indexes(app)
 
     assert result.exit_code == 1
     report = "legacy.users: index email_unique blocked by duplicates:"
     assert f"{report} email='ana@example.com' (2 documents)" in result.output
     assert "1 problem(s) found; no data was changed" in result.output
-    assert {name: docs for name, docs in snapshot(legacy).items() if docs} == before
     assert "gatewayId_unique" in legacy.gateways.index_information()
 
 
@@ -72,10 +70,6 @@ def test_the_index_then_answers_409(app, client, mongo):
 
 def run_audit(app):
     return as_server(app).test_cli_runner().invoke(db_group, ["audit"])
-
-
-def every_database(mongo):
-    return {name: snapshot(mongo[name]) for name in sorted(mongo.list_database_names())}
 
 
 def test_audit_lists_stored_values_the_input_rules_refuse_and_changes_nothing(app, client, mongo):
@@ -102,10 +96,8 @@ def test_audit_lists_stored_values_the_input_rules_refuse_and_changes_nothing(ap
     gateway = globex.gateways.insert_one({"gatewayId": "G", "name": "G", "at": -float("nan")})
     service = shared.services.insert_one({"name": "s", "configuration": {"$where": "1"}})
     legacy = shared.devices.insert_one({"machineId": "L", "properties": {"k" * 201: 1}})
-    before = every_database(mongo)
-
-    result = run_audit(app)
-
+    with unchanged(mongo):
+        result = run_audit(app)
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         f"acme.config {acme.config.find_one({'key': 'organization'})['_id']}: "
@@ -124,7 +116,6 @@ def test_audit_lists_stored_values_the_input_rules_refuse_and_changes_nothing(ap
         "(keys may not start with $)",
         "Error: 10 stored value(s) break the input rules; nothing changed",
     ]
-    assert every_database(mongo) == before
 
 
 def test_audit_of_data_written_through_the_api_finds_nothing(app, client, mongo):
