@@ -265,6 +265,7 @@ def test_the_route_matrix_covers_every_mount():
     assert len(ALL_ROUTES) >= 40
 
 
+@pytest.mark.slow  # a big walk: every route (test_mongodb_unreachable_is_503 samples it)
 @pytest.mark.parametrize(("method", "path", "body"), ALL_ROUTES)
 def test_every_mongodb_route_answers_503_when_mongodb_is_unreachable(
     offline_client, method, path, body
@@ -274,6 +275,7 @@ def test_every_mongodb_route_answers_503_when_mongodb_is_unreachable(
     assert response.json == {"error": "MongoDB unavailable"}
 
 
+@pytest.mark.slow  # a big walk: every organization route
 @pytest.mark.parametrize(("method", "path", "body"), ORGANIZATION_ROUTES)
 def test_every_organization_route_answers_404_for_an_unknown_organization(
     client, mongo, method, path, body
@@ -284,6 +286,7 @@ def test_every_organization_route_answers_404_for_an_unknown_organization(
     assert mongo.list_database_names() == []
 
 
+@pytest.mark.slow  # a big walk: every organization route × 3 ids
 @pytest.mark.parametrize(("method", "path", "body"), ORGANIZATION_ROUTES)
 @pytest.mark.parametrize("bad_id", ["Acme", "admin", "a" * 64])
 def test_every_organization_route_refuses_a_bad_organization_id(

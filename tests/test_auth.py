@@ -148,6 +148,7 @@ ALLOWED = {  # caller → the kinds of route it may call
 }
 
 
+@pytest.mark.slow  # a big walk: every route × 9 kinds of caller
 @pytest.mark.parametrize(("method", "path", "endpoint", "scoped"), every_route())
 def test_every_route_refuses_or_serves_each_kind_of_caller(
     app, client, tenants, machines, method, path, endpoint, scoped

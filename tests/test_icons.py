@@ -406,6 +406,7 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.slow  # a big walk: every hostile SVG × every encoding
 @pytest.mark.parametrize(("bom", "declaration", "encoding"), ACCEPTED_ENCODINGS)
 @pytest.mark.parametrize(("svg", "message"), HOSTILE)
 def test_a_hostile_svg_is_refused_in_every_encoding(

@@ -82,6 +82,7 @@ def as_body_of(endpoint, raw, field):
     return raw, field
 
 
+@pytest.mark.slow  # a big walk: every write route × every hostile body
 @pytest.mark.parametrize(("endpoint", "method", "path"), WRITE_ROUTES)
 @pytest.mark.parametrize(("raw", "field"), HOSTILE_BODIES)
 def test_every_write_route_refuses_hostile_keys_and_values(
@@ -150,6 +151,7 @@ def test_an_error_text_holding_a_lone_surrogate_still_encodes():
 # Bodies of zero bytes
 
 
+@pytest.mark.slow  # a big walk: every write route
 @pytest.mark.parametrize(("endpoint", "method", "path"), WRITE_ROUTES)
 def test_every_write_route_refuses_a_body_of_zero_bytes(client, world, endpoint, method, path):
     with unchanged(world):

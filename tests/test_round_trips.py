@@ -84,6 +84,7 @@ def trips_of(client, trips, method, path, body, n):
     return [(call.namespace, call.operation) for call in trips.calls]
 
 
+@pytest.mark.slow  # a few seconds: 1000 organizations
 def test_no_request_grows_with_the_number_of_organizations(client, world, monkeypatch):
     trips = round_trips.install(monkeypatch)
     with_20 = {path: trips_of(client, trips, m, path, body, 1) for m, path, body in ROUTES}

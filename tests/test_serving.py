@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import INFLUX_TOKEN, MAIN_DB, STATE, UNREACHABLE_MONGODB
 from tests.influx_standin import table
 
@@ -73,6 +75,7 @@ def wait_until_serving(base, server):
     raise AssertionError("gunicorn did not start")
 
 
+@pytest.mark.slow  # starts gunicorn and waits for it to serve
 def test_gunicorn_serves_the_embedded_store_with_one_worker(influx_server):
     """…and InfluxDB through a Flight client the forked worker builds for itself."""
     influx_server.reset()
