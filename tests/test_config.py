@@ -239,6 +239,7 @@ def test_a_command_line_duration_is_refused_naming_the_option(text):
         duration(text, "--ttl")
 
 
+@pytest.mark.slow  # starts a Python process per case
 @pytest.mark.parametrize(
     "command", [["-c", "import wsgi"], ["-m", "flask", "--app", "wsgi", "routes"]]
 )
