@@ -12,7 +12,7 @@ import pytest
 
 from syncapi.repositories import indexes
 from tests import round_trips
-from tests.conftest import APP, ORG
+from tests.helpers import APP, ORG
 
 SHARED = "syncapi"
 FUNCTIONS = "/api/applications/acme/applications/monitoreo-cnc/functions"
