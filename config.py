@@ -205,6 +205,8 @@ class Config:
         self.REVOCATION_REFRESH_SECONDS = env.integer("REVOCATION_REFRESH_SECONDS", 5, 1)
         self.SESSION_COOKIE_SECURE = env.flag("SESSION_COOKIE_SECURE")
         self.PROXY_COUNT = env.integer("PROXY_COUNT", 0, minimum=0)
+        # Change log entries are removed (TTL index) this many days after they are written.
+        self.CHANGELOG_RETENTION_DAYS = env.integer("CHANGELOG_RETENTION_DAYS", 90, 1, 36500)
         env.check()
         # What follows depends on more than one setting.
         # The shared database: explicit, else the one named in the URI, else `syncapi`.

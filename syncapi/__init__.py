@@ -21,6 +21,7 @@ def create_app(config=None):
     from syncapi import auth, cache, cli, errors, extensions, headers
     from syncapi.blueprints import (
         applications,
+        change_routes,
         device,
         icons,
         login,
@@ -71,4 +72,5 @@ def create_app(config=None):
     app.register_blueprint(login.bp, url_prefix="/api/auth")
     app.register_blueprint(machines.bp, url_prefix="/api/machines")
     app.register_blueprint(status.bp, url_prefix="/status")
+    app.register_blueprint(change_routes.bp, url_prefix="/api/changes")
     return app

@@ -5,7 +5,7 @@ the application before any view runs.
 
 from flask import Blueprint, g
 
-from syncapi import backends, expressions, tenancy
+from syncapi import backends, change_log, expressions, tenancy
 from syncapi.blueprints import connector_routes, device_routes
 from syncapi.blueprints.inputs import json_body, load_body
 from syncapi.blueprints.lists import answered, list_query
@@ -79,6 +79,7 @@ def create_event_class():
     created = event_classes.create_event_class(
         g.tenant_db, g.application_id, load_body(EVENT_CLASS)
     )
+    _record(change_log.CREATE, "event-class", created["id"], after=created)
     return EVENT_CLASS_OUT.dump(created), 201
 
 
@@ -87,7 +88,10 @@ def replace_event_classes():
     """Replace the whole set, after every item passed (a bad item changes nothing)."""
     body = json_body(list, "Event classes must be an array")
     items = assign_ids(EVENT_CLASSES.load(body))
-    stored = event_classes.replace_event_classes(g.tenant_db, g.application_id, items)
+    old, stored = event_classes.replace_event_classes(g.tenant_db, g.application_id, items)
+    counts = {"before": len(old), "after": len(stored)}
+    sets = {"before": {"eventClasses": old}, "after": {"eventClasses": stored}}
+    _record(change_log.UPDATE, "event-classes", None, **sets, counts=counts)
     return EVENT_CLASS_OUT.dump(stored, many=True)
 
 
@@ -106,6 +110,7 @@ def list_functions():
 def create_function():
     """Create a function; an algebraic expression is checked before it is stored."""
     created = functions.create_function(g.tenant_db, g.application_id, load_body(FUNCTION))
+    _record(change_log.CREATE, "function", created["id"], after=created)
     return FUNCTION_OUT.dump(created), 201
 
 
@@ -113,15 +118,31 @@ def create_function():
 def update_function(function_id):
     """Replace the function's definition; its id stays the path's."""
     fields = load_body(FUNCTION)
-    updated = functions.update_function(g.tenant_db, g.application_id, function_id, fields)
-    return FUNCTION_OUT.dump(updated)
+    before, after = functions.update_function(g.tenant_db, g.application_id, function_id, fields)
+    _record(change_log.UPDATE, "function", function_id, before, after)
+    return FUNCTION_OUT.dump(after)
 
 
 @bp.delete(f"{APP}/functions/<function_id>")
 def delete_function(function_id):
     """Delete a function; the console parses the JSON answer."""
-    functions.delete_function(g.tenant_db, g.application_id, function_id)
+    deleted = functions.delete_function(g.tenant_db, g.application_id, function_id)
+    _record(change_log.DELETE, "function", function_id, deleted)
     return {"message": "Function deleted successfully"}
+
+
+def _record(action, kind, resource_id, before=None, after=None, **details):
+    """In the organization's log, naming the application."""
+    change_log.record(
+        g.tenant_db,
+        action,
+        kind,
+        resource_id,
+        before,
+        after,
+        applicationId=g.application_id,
+        **details,
+    )
 
 
 @bp.post(f"{APP}/functions/<function_id>/evaluate")

@@ -9,6 +9,7 @@ undeclared keys, fills defaults and stamps the application.
 from flask import g
 from marshmallow import EXCLUDE, INCLUDE
 
+from syncapi import change_log
 from syncapi.blueprints.inputs import load_body, object_id
 from syncapi.blueprints.lists import answered, list_query
 from syncapi.repositories import connectors
@@ -52,7 +53,9 @@ def create_connector():
     else:
         document = load_body(CONNECTOR, unknown=INCLUDE)  # e.g. applicationId
     document["organizationId"] = g.organization_id
-    return connectors.create_connector(g.tenant_db, _application_id(), document), 201
+    created = connectors.create_connector(g.tenant_db, _application_id(), document)
+    _record(change_log.CREATE, created["_id"], after=created)
+    return created, 201
 
 
 def update_connector(connector_id_text):
@@ -61,13 +64,23 @@ def update_connector(connector_id_text):
     changes = load_body(CONNECTOR, unknown=INCLUDE)
     changes.pop("applicationId", None)
     changes["organizationId"] = g.organization_id
-    return connectors.update_connector(g.tenant_db, _application_id(), oid, changes)
+    before, after = connectors.update_connector(g.tenant_db, _application_id(), oid, changes)
+    _record(change_log.UPDATE, oid, before, after)
+    return after
 
 
 def delete_connector(connector_id_text):
     """Delete a connector by its ObjectId."""
-    connectors.delete_connector(g.tenant_db, _application_id(), _connector_id(connector_id_text))
+    oid = _connector_id(connector_id_text)
+    deleted = connectors.delete_connector(g.tenant_db, _application_id(), oid)
+    _record(change_log.DELETE, oid, deleted)
     return {"message": "Connector deleted successfully"}
+
+
+def _record(action, oid, before=None, after=None):
+    """In the organization's log; an application's connector names its application."""
+    where = {} if _application_id() is None else {"applicationId": _application_id()}
+    change_log.record(g.tenant_db, action, "connector", str(oid), before, after, **where)
 
 
 def register(bp, base, single_connector_get):

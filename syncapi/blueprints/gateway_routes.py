@@ -3,6 +3,7 @@ their `gatewayId` (unique in the organization)."""
 
 from flask import g
 
+from syncapi import change_log
 from syncapi.blueprints.inputs import load_body
 from syncapi.blueprints.lists import answered, list_query
 from syncapi.repositories import gateways
@@ -22,17 +23,24 @@ def list_gateways():
 
 def create_gateway():
     """Create a gateway; `status` defaults to connected."""
-    return gateways.create_gateway(g.tenant_db, load_body(GATEWAY)), 201
+    created = gateways.create_gateway(g.tenant_db, load_body(GATEWAY))
+    change_log.record(
+        g.tenant_db, change_log.CREATE, "gateway", created["gatewayId"], after=created
+    )
+    return created, 201
 
 
 def update_gateway(gateway_id):
     """Change the sent keys of a gateway."""
     changes = load_body(GATEWAY, partial=True)
-    return gateways.update_gateway(g.tenant_db, gateway_id, changes)
+    before, after = gateways.update_gateway(g.tenant_db, gateway_id, changes)
+    change_log.record(g.tenant_db, change_log.UPDATE, "gateway", gateway_id, before, after)
+    return after
 
 
 def delete_gateway(gateway_id):
-    gateways.delete_gateway(g.tenant_db, gateway_id)
+    deleted = gateways.delete_gateway(g.tenant_db, gateway_id)
+    change_log.record(g.tenant_db, change_log.DELETE, "gateway", gateway_id, deleted)
     return {"message": "Gateway deleted successfully"}
 
 

@@ -8,7 +8,7 @@ theirs.
 
 from flask import Blueprint, request
 
-from syncapi import auth, backends, tenancy
+from syncapi import auth, backends, change_log, tenancy
 from syncapi.blueprints.inputs import load_body, machine_id_from_path
 from syncapi.repositories import devices, machine_claims
 from syncapi.schemas.machines import MachineClaimOutSchema, MachineClaimSchema
@@ -45,14 +45,19 @@ def assign_claim(machine_id):
     fields = load_body(CLAIM)
     db = tenancy.tenant_database(fields["organizationId"])
     holders = devices.holders_of(db, machine_id)
-    claim, created = machine_claims.assign(
+    before, claim = machine_claims.assign(
         backends.shared_db(), machine_id, db.name, fields.get("since"), holders
     )
-    return CLAIM_OUT.dump(claim), 201 if created else 200
+    action = change_log.CREATE if before is None else change_log.UPDATE
+    change_log.record(db, action, "machine-claim", machine_id, before, claim)
+    return CLAIM_OUT.dump(claim), 201 if before is None else 200
 
 
 @bp.delete("/<machine_id>")
 def release_claim(machine_id):
     """Release the id: the next device registered with it claims it afresh."""
-    machine_claims.remove(backends.shared_db(), machine_id_from_path(machine_id))
+    released = machine_claims.remove(backends.shared_db(), machine_id_from_path(machine_id))
+    # In its organization's log; the shared one's when that organization is gone.
+    db = tenancy.existing_database(released["organizationId"]) or backends.shared_db()
+    change_log.record(db, change_log.DELETE, "machine-claim", released["_id"], released)
     return {"message": "Machine claim released"}

@@ -7,8 +7,14 @@ Contract: spec/organizations.md. The organization id in every path is checked an
 
 from flask import Blueprint, current_app, g, request
 
-from syncapi import auth, backends, cache, clock, tenancy, visibility
-from syncapi.blueprints import connector_routes, device_routes, gateway_routes, user_routes
+from syncapi import auth, backends, cache, change_log, clock, tenancy, visibility
+from syncapi.blueprints import (
+    change_routes,
+    connector_routes,
+    device_routes,
+    gateway_routes,
+    user_routes,
+)
 from syncapi.blueprints.inputs import load_body
 from syncapi.blueprints.lists import answered, list_query
 from syncapi.errors import ApiError
@@ -48,6 +54,7 @@ device_routes.register(bp, single_device_routes=True)
 connector_routes.register(bp, f"{ORG}/connectors", single_connector_get=True)
 user_routes.register(bp, f"{ORG}/users")
 gateway_routes.register(bp, f"{ORG}/gateways")
+change_routes.register(bp, f"{ORG}/changes")
 
 
 # Organizations
@@ -85,7 +92,9 @@ def save_organization():
     if not exists and not visibility.may_create_organization():
         raise ApiError(404, "Organization not found")  # only a platform admin creates one
     changes = load_body(ORGANIZATION_CHANGES)
-    stored = orgs.save_metadata(g.tenant_db, backends.shared_db(), changes, exists)
+    before, stored = orgs.save_metadata(g.tenant_db, backends.shared_db(), changes, exists)
+    action = change_log.UPDATE if exists else change_log.CREATE
+    change_log.record(g.tenant_db, action, "organization", g.organization_id, before, stored)
     answer = ORGANIZATION.dump({"id": g.organization_id, "details": stored})
     return answer, 200 if exists else 201
 
@@ -102,7 +111,12 @@ def delete_organization():
         backends.shared_db(), g.organization_id, revocations.EVERYONE, clock.now().timestamp()
     )
     auth.revocations_changed()
+    details = orgs.metadata(g.tenant_db)
     orgs.delete_organization(g.tenant_db, backends.shared_db())
+    # In the shared log: the organization's own went with its database.
+    change_log.record(
+        backends.shared_db(), change_log.DELETE, "organization", g.organization_id, details
+    )
     return {"message": "Organization deleted successfully"}
 
 
@@ -138,6 +152,7 @@ def create_application():
     settings = applications.create_application(
         g.tenant_db, backends.shared_db(), application_id, fields
     )
+    _record(change_log.CREATE, application_id, after=settings)
     return APPLICATION.dump({"id": application_id, "settings": settings}), 201
 
 
@@ -154,14 +169,23 @@ def update_application():
     settings = applications.update_application(
         g.tenant_db, backends.shared_db(), g.application_id, changes
     )
+    _record(change_log.UPDATE, g.application_id, g.application, settings)
     return APPLICATION.dump({"id": g.application_id, "settings": settings})
 
 
 @bp.delete(APP)
 def delete_application():
-    """Unregister the application and drop everything it owns."""
-    applications.delete_application(g.tenant_db, backends.shared_db(), g.application_id)
+    """Unregister the application and drop everything it owns: one entry, with how many
+    devices went with it."""
+    shared = backends.shared_db()
+    count = summaries.device_count(shared, g.organization_id, g.application_id)
+    applications.delete_application(g.tenant_db, shared, g.application_id)
+    _record(change_log.DELETE, g.application_id, g.application, counts={"devices": count})
     return {"message": "Application deleted successfully"}
+
+
+def _record(action, application_id, before=None, after=None, **details):
+    change_log.record(g.tenant_db, action, "application", application_id, before, after, **details)
 
 
 @bp.get(f"{APP}/properties")

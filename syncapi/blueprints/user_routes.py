@@ -5,7 +5,7 @@ password hash. Changing who a user is (role, status, password, deletion) ends th
 
 from flask import g
 
-from syncapi import auth, backends, clock, passwords, visibility
+from syncapi import auth, backends, change_log, clock, passwords, visibility
 from syncapi.blueprints.inputs import load_body
 from syncapi.blueprints.lists import answered, list_query
 from syncapi.errors import ApiError
@@ -38,6 +38,7 @@ def create_user():
     """Create a user, with a first password if sent; the email is unique in the organization."""
     fields = load_body(NEW_USER)
     created = users.create_user(g.tenant_db, backends.shared_db(), g.organization_id, fields)
+    _record(change_log.CREATE, after=created)
     return USER.dump(created), 201
 
 
@@ -47,6 +48,7 @@ def update_user(user_id):
     ends the user's earlier sessions."""
     changes = load_body(USER_CHANGES, partial=True)
     before, after = users.update_user(g.tenant_db, user_id, changes)
+    _record(change_log.UPDATE, before, after)
     if users.ends_sessions(before, after):
         _end_sessions(after)
     return USER.dump(after)
@@ -55,7 +57,9 @@ def update_user(user_id):
 @auth.org_admin
 def delete_user(user_id):
     """Delete a user by `_id` (or the `id` older writers stored); its sessions end."""
-    _end_sessions(users.delete_user(g.tenant_db, backends.shared_db(), user_id))
+    deleted = users.delete_user(g.tenant_db, backends.shared_db(), user_id)
+    _record(change_log.DELETE, deleted)
+    _end_sessions(deleted)
     return {"message": "User deleted successfully"}
 
 
@@ -70,8 +74,17 @@ def set_user_password(user_id):
         stored = users.find_user(g.tenant_db, user_id).get("passwordHash")
         if not passwords.verify(stored, body.get("current_password", "")):
             raise ApiError(403, "currentPassword is not the current password", "currentPassword")
-    _end_sessions(users.set_password(g.tenant_db, user_id, body["password"]))
+    before, after = users.set_password(g.tenant_db, user_id, body["password"])
+    _record(change_log.UPDATE, before, after)
+    _end_sessions(after)
     return {"message": "Password updated successfully"}
+
+
+def _record(action, before=None, after=None):
+    """In the organization's log, under the id the API addresses the user by; the log never
+    keeps a password hash (`change_log.shown`)."""
+    user_id = USER.dump(before or after)["id"]
+    change_log.record(g.tenant_db, action, "user", user_id, before, after)
 
 
 def _end_sessions(user):

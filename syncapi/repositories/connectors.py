@@ -46,4 +46,4 @@ def update_connector(db, application_id, connector_id, changes):
 
 
 def delete_connector(db, application_id, connector_id):
-    documents.delete(_collection(db, application_id), {"_id": connector_id}, NOT_FOUND)
+    return documents.delete(_collection(db, application_id), {"_id": connector_id}, NOT_FOUND)

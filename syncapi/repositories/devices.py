@@ -54,8 +54,8 @@ def create_device(db, shared_db, application_id, fields):
 
 
 def update_device(db, shared_db, application_id, machine_id, changes):
-    """`$set` the changes; when they change an id the device claims, the new ids are claimed
-    first and the old ones released after the write."""
+    """`$set` the changes: `(before, after)`. When they change an id the device claims, the
+    new ids are claimed first and the old ones released after the write."""
     changes = documents.touched(changes)
     collection = _collection(db, application_id)
     query = _by_machine(machine_id)
@@ -73,11 +73,11 @@ def update_device(db, shared_db, application_id, machine_id, changes):
 
 
 def delete_device(db, shared_db, application_id, machine_id):
-    deleted = _collection(db, application_id).find_one_and_delete(_by_machine(machine_id))
-    if deleted is None:
-        raise NOT_FOUND()
+    """The deleted device, as it was."""
+    deleted = documents.delete(_collection(db, application_id), _by_machine(machine_id), NOT_FOUND)
     registrations.release_registration(shared_db, _registration(db, application_id, deleted))
     summaries.devices_added(shared_db, db.name, application_id, -1)
+    return deleted
 
 
 def _by_machine(machine_id):

@@ -3,24 +3,52 @@
 Each turns the driver's outcome (a unique index hit, nothing matched) into the entity's own
 error, given as a factory (`partial(NotFound, "Device not found")`) so each request
 raises a fresh exception.
+
+Every single document carries `revision`, set by the server only: 1 on insert, incremented
+by every write made here (a document older code wrote gets its first on its next write).
+An update and a delete return the document as it was before as well, for the change log.
 """
 
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from syncapi.clock import epoch_ms, iso_now, utcnow
 
+REVISION = "revision"
+
 
 def stamped(fields, iso=False):
     """`fields` as a new document: `createdAt` and `updatedAt` set by the server, now (a BSON
-    date; ISO text where the contract stores text, users and the application registry)."""
+    date; ISO text where the contract stores text, users and the application registry), and
+    its first revision (never one a body sent)."""
     now = iso_now() if iso else utcnow()
-    return {**fields, "createdAt": now, "updatedAt": now}
+    return {**fields, "createdAt": now, "updatedAt": now, REVISION: 1}
 
 
 def touched(changes, iso=False):
-    """`changes` with `updatedAt` set by the server, now."""
-    return {**changes, "updatedAt": iso_now() if iso else utcnow()}
+    """`changes` with `updatedAt` set by the server, now; a sent `revision` is not a change."""
+    kept = {key: value for key, value in changes.items() if key != REVISION}
+    return {**kept, "updatedAt": iso_now() if iso else utcnow()}
+
+
+def revised(changes):
+    """The update that `$set`s the changes and moves the revision on, in one write."""
+    return {"$set": changes, "$inc": {REVISION: 1}}
+
+
+def applied(before, changes):
+    """The document after `revised(changes)`, computed from the one before: no second read.
+    A dotted key sets the nested field, as `$set` does."""
+    after = dict(before)
+    for key, value in changes.items():
+        *parents, last = key.split(".")
+        target = after
+        for name in parents:
+            nested = target.get(name)
+            target[name] = dict(nested) if isinstance(nested, dict) else {}
+            target = target[name]
+        target[last] = value
+    after[REVISION] = (before.get(REVISION) or 0) + 1
+    return after
 
 
 def insert(collection, document, duplicate):
@@ -33,21 +61,23 @@ def insert(collection, document, duplicate):
 
 
 def update(collection, query, changes, not_found, duplicate):
-    """`$set` the changes on the one matching document and return it as stored after."""
+    """`$set` the changes on the one matching document: `(before, after)`, as stored either
+    side of the write."""
     try:
-        document = collection.find_one_and_update(
-            query, {"$set": changes}, return_document=ReturnDocument.AFTER
-        )
+        before = collection.find_one_and_update(query, revised(changes))
     except DuplicateKeyError:
         raise duplicate() from None
-    if document is None:
+    if before is None:
         raise not_found()
-    return document
+    return before, applied(before, changes)
 
 
 def delete(collection, query, not_found):
-    if collection.delete_one(query).deleted_count == 0:
+    """Delete the one matching document and return it as it was."""
+    deleted = collection.find_one_and_delete(query)
+    if deleted is None:
         raise not_found()
+    return deleted
 
 
 def find(collection, query, not_found):

@@ -46,4 +46,4 @@ def update_function(db, application_id, function_id, fields):
 
 
 def delete_function(db, application_id, function_id):
-    documents.delete(db.functions, _query(application_id, function_id), NOT_FOUND)
+    return documents.delete(db.functions, _query(application_id, function_id), NOT_FOUND)

@@ -36,4 +36,4 @@ def update_gateway(db, gateway_id, changes):
 
 
 def delete_gateway(db, gateway_id):
-    documents.delete(db.gateways, indexes.by_key("gatewayId", gateway_id), NOT_FOUND)
+    return documents.delete(db.gateways, indexes.by_key("gatewayId", gateway_id), NOT_FOUND)

@@ -58,6 +58,17 @@ def by_key(field, value):
     return {field: value}
 
 
+# The change log of an organization and the shared one's (`changes.py`): read by seq (a
+# poller's `since`), narrowed by resource, the horizon reads the last minute's entries by
+# `at`; each entry goes at its `expiresAt` (CHANGELOG_RETENTION_DAYS after it was written).
+CHANGE_INDEXES = (
+    Index("changes", ("seq",), "seq_unique"),
+    Index("changes", ("resource.type", "seq"), "resource_type_seq", unique=False),
+    Index("changes", ("resource.id", "seq"), "resource_id_seq", unique=False),
+    Index("changes", ("at",), "at", unique=False),
+    Index("changes", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
+)
+
 TENANT_INDEXES = (
     Index("config", ("key",), "key_unique"),
     Index("users", ("email",), "email_unique", partial=_string("email")),
@@ -67,6 +78,7 @@ TENANT_INDEXES = (
     Index("connectors", ("name", "applicationId"), "name_applicationId_unique"),
     Index("monitoreo-cnc_events", ("applicationId", "id"), "applicationId_id_unique"),
     Index("functions", ("applicationId", "id"), "applicationId_id_unique"),
+    *CHANGE_INDEXES,
 )
 # Collections `{applicationId}_{suffix}`, by suffix.
 APPLICATION_INDEXES = (
@@ -106,6 +118,7 @@ SHARED_INDEXES = (
     Index("issued_tokens", ("orgs", "sub"), "orgs_sub", unique=False),
     Index("issued_tokens", ("jti",), "jti", unique=False),
     Index("issued_tokens", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
+    *CHANGE_INDEXES,
 )
 
 

@@ -45,10 +45,9 @@ def update_device(db, machine_id, changes):
 
 
 def delete_device(db, machine_id):
-    deleted = db.devices.find_one_and_delete(_by_machine(machine_id))
-    if deleted is None:
-        raise NOT_FOUND()
+    deleted = documents.delete(db.devices, _by_machine(machine_id), NOT_FOUND)
     registrations.release_registration(db, _registration(deleted))
+    return deleted
 
 
 def _by_machine(machine_id):

@@ -97,7 +97,8 @@ def metadata(db):
 
 
 def save_metadata(db, shared, changes, exists):
-    """Merge `changes` into the metadata; returns the stored value.
+    """Merge `changes` into the metadata; returns `(before, after)`, the stored value either
+    side (before None when there was none).
 
     This is the only way an organization comes to exist. Its indexes come first and its
     metadata last, so a database that exists has its indexes; its summary is made in
@@ -123,7 +124,8 @@ def save_metadata(db, shared, changes, exists):
             "$set": {"value": {**changes, "organizationId": organization_id, "updatedAt": now}}
         }
     db.config.update_one(METADATA, update, upsert=True)
-    return metadata(db)
+    before = document.get("value") if document is not None else None
+    return before, metadata(db)
 
 
 def delete_organization(db, shared):

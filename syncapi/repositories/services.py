@@ -39,4 +39,4 @@ def update_service(db, service_id, changes):
 
 
 def delete_service(db, service_id):
-    documents.delete(db.services, {"_id": service_id}, NOT_FOUND)
+    return documents.delete(db.services, {"_id": service_id}, NOT_FOUND)

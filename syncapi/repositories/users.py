@@ -47,12 +47,12 @@ def update_user(db, user_id, changes):
     """`(before, after)`: the stored user either side of the change."""
     changes = _trimmed(changes)
     try:
-        before = db.users.find_one_and_update(_by_id(user_id), {"$set": changes})
+        before = db.users.find_one_and_update(_by_id(user_id), documents.revised(changes))
     except DuplicateKeyError:
         raise DUPLICATE() from None
     if before is None:
         raise NOT_FOUND()
-    return before, {**before, **changes}
+    return before, documents.applied(before, changes)
 
 
 def ends_sessions(before, after):
@@ -91,6 +91,6 @@ def find_user(db, user_id):
 
 
 def set_password(db, user_id, password):
-    """The user's stored document, now with the new password's hash."""
+    """`(before, after)`: the user's stored document, after with the new password's hash."""
     changes = documents.touched({"passwordHash": passwords.hash_password(password)}, iso=True)
     return documents.update(db.users, _by_id(user_id), changes, NOT_FOUND, DUPLICATE)

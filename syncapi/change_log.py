@@ -1,0 +1,91 @@
+"""The one place a view records a change it made, in the organization's log or the shared
+one (`repositories.changes`).
+
+The entry is written after the change, in a second write: a database that fails in between
+leaves the change made and its entry missing. The request still answers what it did (its
+change happened; a 500 would make the client retry a done change), and the lost entry is
+logged with the request id and counted (`lost_entries`), so the gap in the audit trail is
+known. One code path on every server: a transaction would need a replica set, which the
+embedded store and many single-node installs do not have.
+
+What an entry shows of a document is what the API answers: service configurations masked as
+`/api/services` masks them, and never a password hash.
+"""
+
+import logging
+import threading
+from datetime import timedelta
+
+from flask import current_app, g
+
+from syncapi import auth, clock, masking
+from syncapi.repositories import changes
+
+log = logging.getLogger(__name__)
+
+CREATE, UPDATE, DELETE, RESTORE = "create", "update", "delete", "restore"
+NEVER_LOGGED = frozenset({"passwordHash"})
+
+_lost = {"count": 0}
+_lost_lock = threading.Lock()
+
+
+def lost_entries():
+    """How many entries this process could not write since it started."""
+    return _lost["count"]
+
+
+def actor():
+    """Who made the change: the token's subject and role, and how they signed in."""
+    caller = auth.caller()
+    if caller is None:
+        return {"sub": None, "role": None, "auth": "none"}
+    return {
+        "sub": caller.subject,
+        "role": caller.role,
+        "auth": "cookie" if caller.by_cookie else "token",
+    }
+
+
+def shown(document, resource_type):
+    """The document as an entry keeps it."""
+    if not isinstance(document, dict):  # none, or metadata older writers left malformed
+        return document
+    kept = {key: value for key, value in document.items() if key not in NEVER_LOGGED}
+    if resource_type == "service" and "configuration" in kept:
+        kept["configuration"] = masking.mask(kept["configuration"])
+    return kept
+
+
+def record(db, action, resource_type, resource_id, before=None, after=None, **details):
+    """Append the entry of one change made in `db` (the tenant's or the shared database);
+    `details` are the application (`applicationId`) and, for a bulk change, its `counts`."""
+    resource = {"type": resource_type, "id": resource_id}
+    if "applicationId" in details:
+        resource["applicationId"] = details.pop("applicationId")
+    entry = {
+        "actor": actor(),
+        "action": action,
+        "resource": resource,
+        "before": shown(before, resource_type),
+        "after": shown(after, resource_type),
+        **details,
+    }
+    request_id = g.get("request_id")
+    if request_id is not None:
+        entry["requestId"] = request_id
+    days = current_app.config["CHANGELOG_RETENTION_DAYS"]
+    try:
+        return changes.append(db, entry, clock.utcnow, timedelta(days=days))
+    except Exception:  # the change is made: answer it, and say that its entry is lost
+        with _lost_lock:
+            _lost["count"] += 1
+        log.exception(
+            "change log entry lost (request %s): %s %s %s in %s",
+            request_id,
+            action,
+            resource_type,
+            resource_id,
+            db.name,
+        )
+        return None
