@@ -5,7 +5,7 @@ the application before any view runs.
 
 from flask import Blueprint, g
 
-from syncapi import backends, change_log, expressions, tenancy
+from syncapi import backends, change_log, conditional, expressions, tenancy
 from syncapi.blueprints import connector_routes, device_routes
 from syncapi.blueprints.inputs import json_body, load_body
 from syncapi.blueprints.lists import answered, list_query
@@ -35,7 +35,7 @@ FUNCTIONS_QUERY = ListQuerySchema(functions.LISTING.sort_fields)
 bp = Blueprint("applications", __name__)
 tenancy.init_blueprint(bp)
 device_routes.register(bp, single_device_routes=False)
-connector_routes.register(bp, f"{APP}/connectors", single_connector_get=False)
+connector_routes.register(bp, f"{APP}/connectors")
 
 
 @bp.get("/test")
@@ -46,8 +46,10 @@ def test_route():
 
 @bp.get(f"{APP}/config")
 def get_config():
-    """The application's key/value settings as one object."""
-    return applications.application_config(g.tenant_db, g.application_id)
+    """The application's key/value settings as one object, with a content ETag (read-only
+    here: no revision of its own)."""
+    config = applications.application_config(g.tenant_db, g.application_id)
+    return conditional.answer(config)
 
 
 @bp.get(f"{APP}/stats")
@@ -111,22 +113,33 @@ def create_function():
     """Create a function; an algebraic expression is checked before it is stored."""
     created = functions.create_function(g.tenant_db, g.application_id, load_body(FUNCTION))
     _record(change_log.CREATE, "function", created["id"], after=created)
-    return FUNCTION_OUT.dump(created), 201
+    return conditional.answer(created, FUNCTION_OUT.dump(created), 201)
+
+
+@bp.get(f"{APP}/functions/<function_id>")
+def get_function(function_id):
+    """One function, without internal fields, with its ETag."""
+    function = functions.get_function(g.tenant_db, g.application_id, function_id)
+    return conditional.answer(function, FUNCTION_OUT.dump(function))
 
 
 @bp.put(f"{APP}/functions/<function_id>")
 def update_function(function_id):
     """Replace the function's definition; its id stays the path's."""
     fields = load_body(FUNCTION)
-    before, after = functions.update_function(g.tenant_db, g.application_id, function_id, fields)
+    before, after = functions.update_function(
+        g.tenant_db, g.application_id, function_id, fields, conditional.expected()
+    )
     _record(change_log.UPDATE, "function", function_id, before, after)
-    return FUNCTION_OUT.dump(after)
+    return conditional.answer(after, FUNCTION_OUT.dump(after))
 
 
 @bp.delete(f"{APP}/functions/<function_id>")
 def delete_function(function_id):
     """Delete a function; the console parses the JSON answer."""
-    deleted = functions.delete_function(g.tenant_db, g.application_id, function_id)
+    deleted = functions.delete_function(
+        g.tenant_db, g.application_id, function_id, conditional.expected()
+    )
     _record(change_log.DELETE, "function", function_id, deleted)
     return {"message": "Function deleted successfully"}
 

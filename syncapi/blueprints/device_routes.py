@@ -6,7 +6,7 @@ the contract gives it there.
 
 from flask import g
 
-from syncapi import backends, change_log
+from syncapi import backends, change_log, conditional
 from syncapi.blueprints.inputs import load_body
 from syncapi.blueprints.lists import answered, list_query
 from syncapi.repositories import devices
@@ -32,26 +32,30 @@ def create_device():
     fields = load_body(DEVICE)
     created = devices.create_device(g.tenant_db, backends.shared_db(), g.application_id, fields)
     _record(change_log.CREATE, created["machineId"], after=created)
-    return created, 201
+    return conditional.answer(created, status=201)
 
 
 def get_device(machine_id):
-    """One device by `machineId`."""
-    return devices.get_device(g.tenant_db, g.application_id, machine_id)
+    """One device by `machineId`, with its ETag."""
+    return conditional.answer(devices.get_device(g.tenant_db, g.application_id, machine_id))
 
 
 def update_device(machine_id):
     """Set the keys sent (a new `machineId` renames); returns the stored device."""
     changes = load_body(DEVICE, partial=True)
     db = backends.shared_db()
-    before, after = devices.update_device(g.tenant_db, db, g.application_id, machine_id, changes)
+    before, after = devices.update_device(
+        g.tenant_db, db, g.application_id, machine_id, changes, conditional.expected()
+    )
     _record(change_log.UPDATE, machine_id, before, after)
-    return after
+    return conditional.answer(after)
 
 
 def delete_device(machine_id):
     """Delete a device by `machineId`."""
-    deleted = devices.delete_device(g.tenant_db, backends.shared_db(), g.application_id, machine_id)
+    deleted = devices.delete_device(
+        g.tenant_db, backends.shared_db(), g.application_id, machine_id, conditional.expected()
+    )
     _record(change_log.DELETE, machine_id, deleted)
     return {"message": "Device deleted successfully"}
 

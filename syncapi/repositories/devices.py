@@ -53,28 +53,29 @@ def create_device(db, shared_db, application_id, fields):
     return document
 
 
-def update_device(db, shared_db, application_id, machine_id, changes):
+def update_device(db, shared_db, application_id, machine_id, changes, expected=None):
     """`$set` the changes: `(before, after)`. When they change an id the device claims, the
     new ids are claimed first and the old ones released after the write."""
     changes = documents.touched(changes)
     collection = _collection(db, application_id)
     query = _by_machine(machine_id)
     if not any(field in changes for field in registrations.ID_FIELDS):
-        return documents.update(collection, query, changes, NOT_FOUND, DUPLICATE)
+        return documents.update(collection, query, changes, NOT_FOUND, DUPLICATE, expected)
     before = documents.find(collection, query, NOT_FOUND)
     after = {**before, **changes}
     return registrations.registered(
         shared_db,
         _registration(db, application_id, before),
         _registration(db, application_id, after),
-        lambda: documents.update(collection, query, changes, NOT_FOUND, DUPLICATE),
+        lambda: documents.update(collection, query, changes, NOT_FOUND, DUPLICATE, expected),
         lambda: collection.find_one(_by_machine(after["machineId"])),
     )
 
 
-def delete_device(db, shared_db, application_id, machine_id):
+def delete_device(db, shared_db, application_id, machine_id, expected=None):
     """The deleted device, as it was."""
-    deleted = documents.delete(_collection(db, application_id), _by_machine(machine_id), NOT_FOUND)
+    collection = _collection(db, application_id)
+    deleted = documents.delete(collection, _by_machine(machine_id), NOT_FOUND, expected)
     registrations.release_registration(shared_db, _registration(db, application_id, deleted))
     summaries.devices_added(shared_db, db.name, application_id, -1)
     return deleted

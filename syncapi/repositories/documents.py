@@ -12,6 +12,7 @@ An update and a delete return the document as it was before as well, for the cha
 from pymongo.errors import DuplicateKeyError
 
 from syncapi.clock import epoch_ms, iso_now, utcnow
+from syncapi.failures import Stale
 
 REVISION = "revision"
 
@@ -60,24 +61,52 @@ def insert(collection, document, duplicate):
     return document
 
 
-def update(collection, query, changes, not_found, duplicate):
+def update(collection, query, changes, not_found, duplicate, expected=None):
     """`$set` the changes on the one matching document: `(before, after)`, as stored either
-    side of the write."""
+    side of the write. With `expected` (an `If-Match`), only if it is still that version."""
+    condition = _condition(collection, query, expected)
     try:
-        before = collection.find_one_and_update(query, revised(changes))
+        before = condition and collection.find_one_and_update(condition, revised(changes))
     except DuplicateKeyError:
         raise duplicate() from None
     if before is None:
-        raise not_found()
+        raise _missed(collection, query, condition, not_found)
     return before, applied(before, changes)
 
 
-def delete(collection, query, not_found):
-    """Delete the one matching document and return it as it was."""
-    deleted = collection.find_one_and_delete(query)
+def delete(collection, query, not_found, expected=None):
+    """Delete the one matching document and return it as it was; with `expected`, only if it
+    is still that version."""
+    condition = _condition(collection, query, expected)
+    deleted = condition and collection.find_one_and_delete(condition)
     if deleted is None:
-        raise not_found()
+        raise _missed(collection, query, condition, not_found)
     return deleted
+
+
+def _condition(collection, query, expected):
+    """The filter of a write, made conditional by `expected` so that the write itself checks
+    it (None: it cannot match). A revision ETag adds the revision and the document's `_id`
+    (a document deleted and created again is another one). A document older code wrote has
+    no revision and a content ETag: it is compared here, and the write then requires it to
+    still have no revision, which every write of syncapi gives it."""
+    if expected is None or expected.any:
+        return query
+    if expected.revision is not None:
+        if query.get("_id", expected.document_id) != expected.document_id:
+            return None
+        return {**query, "_id": expected.document_id, REVISION: expected.revision}
+    current = collection.find_one(query)
+    if current is None or REVISION in current or not expected.matches(current):
+        return None
+    return {**query, "_id": current["_id"], REVISION: {"$exists": False}}
+
+
+def _missed(collection, query, condition, not_found):
+    """Nothing matched: the document is missing (404), or another version (412)."""
+    if condition is not query and collection.find_one(query, {"_id": 1}) is not None:
+        return Stale("The document has changed since the ETag you sent; read it again")
+    return not_found()
 
 
 def find(collection, query, not_found):

@@ -3,7 +3,6 @@
 from functools import partial
 
 from bson import ObjectId
-from pymongo.errors import DuplicateKeyError
 
 from syncapi import passwords
 from syncapi.failures import Conflict, NotFound
@@ -43,16 +42,10 @@ def create_user(db, shared, organization_id, fields):
     return document
 
 
-def update_user(db, user_id, changes):
+def update_user(db, user_id, changes, expected=None):
     """`(before, after)`: the stored user either side of the change."""
     changes = _trimmed(changes)
-    try:
-        before = db.users.find_one_and_update(_by_id(user_id), documents.revised(changes))
-    except DuplicateKeyError:
-        raise DUPLICATE() from None
-    if before is None:
-        raise NOT_FOUND()
-    return before, documents.applied(before, changes)
+    return documents.update(db.users, _by_id(user_id), changes, NOT_FOUND, DUPLICATE, expected)
 
 
 def ends_sessions(before, after):
@@ -69,11 +62,9 @@ def _trimmed(fields):
     }
 
 
-def delete_user(db, shared, user_id):
+def delete_user(db, shared, user_id, expected=None):
     """The deleted user's stored document."""
-    deleted = db.users.find_one_and_delete(_by_id(user_id))
-    if deleted is None:
-        raise NOT_FOUND()
+    deleted = documents.delete(db.users, _by_id(user_id), NOT_FOUND, expected)
     summaries.users_added(shared, db.name, -1)
     return deleted
 

@@ -1,0 +1,89 @@
+"""ETags and conditional requests (RFC 9110 §8.8.3, §13.1): lost-update protection.
+
+A document's strong ETag is `"<_id>-<revision>"`: the revision every write moves on
+(`repositories.documents`), and the `_id`, so a document deleted and created again under the
+same key never matches an older ETag. A document older code wrote has no revision until its
+next write: its ETag is a hash of its content (`"c<sha256>"`).
+
+`If-None-Match` on a read answers 304 when the ETag still matches. `If-Match` on a write
+becomes `expected()`, which the repository puts in the write's own filter: the check and the
+write are one operation, so of two writes sending the same ETag only one succeeds; the other
+is a 412. Without the headers, nothing changes.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from bson import ObjectId
+from flask import jsonify, make_response, request
+
+from syncapi.errors import ApiError
+
+REVISION = "revision"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The version a write requires: `any` (`*`), a `revision` of `document_id`, or a
+    content ETag compared by `matches(document)`."""
+
+    any: bool = False
+    document_id: object = None
+    revision: int = None
+    matches: object = None
+
+
+def content_tag(value):
+    """A strong ETag of any JSON answer, from its canonical JSON."""
+    text = json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+    return '"c' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def etag(document):
+    revision = document.get(REVISION)
+    if isinstance(revision, int) and "_id" in document:
+        return f'"{document["_id"]}-{revision}"'
+    return content_tag(document)
+
+
+def _tags(header):
+    return [tag.strip() for tag in header.split(",") if tag.strip()]
+
+
+def expected():
+    """The request's `If-Match` as an `Expected`, None without one; a list of several ETags
+    or a weak one is a 400 (a write compares one strong version)."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    tags = _tags(header)
+    if tags == ["*"]:
+        return Expected(any=True)
+    if len(tags) != 1 or not (tags[0].startswith('"') and tags[0].endswith('"')):
+        raise ApiError(400, "If-Match must name one strong ETag", field="If-Match")
+    tag = tags[0]
+    if tag.startswith('"c'):
+        return Expected(matches=lambda document: content_tag(document) == tag)
+    document_id, _, revision = tag.strip('"').rpartition("-")
+    if not revision.isdigit():
+        return Expected(document_id=False, revision=-1)  # an ETag this API never gave
+    key = ObjectId(document_id) if ObjectId.is_valid(document_id) else document_id
+    return Expected(document_id=key, revision=int(revision))
+
+
+def answer(document, body=None, status=200):
+    """The answer of one document (`body`, its dumped form, or the document itself) with its
+    ETag; a read whose `If-None-Match` names that ETag is a 304 without a body."""
+    tag = etag(document)
+    none_match = request.headers.get("If-None-Match")
+    if request.method in ("GET", "HEAD") and none_match is not None:
+        sent = [sent.removeprefix("W/") for sent in _tags(none_match)]  # weak comparison
+        if sent == ["*"] or tag in sent:
+            response = make_response("", 304)
+            response.headers["ETag"] = tag
+            return response
+    response = jsonify(document if body is None else body)
+    response.status_code = status
+    response.headers["ETag"] = tag
+    return response

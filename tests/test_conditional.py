@@ -1,0 +1,164 @@
+"""ETags and conditional requests (README "Conditional requests"): a server-set revision
+on every document, `If-None-Match` → 304, a stale `If-Match` → 412, checked by the write
+itself."""
+
+import threading
+
+import pytest
+
+from tests.helpers import APP, ORG, unchanged
+
+APPS = "/api/applications/acme/applications/monitoreo-cnc"
+CONNECTOR = {"name": "mqtt", "driver": "mqtt"}
+FUNCTION = {"name": "f", "type": "Algebraic Function", "expression": "x", "variables": ["x"]}
+
+# (create path, body, the key of the answer that addresses it, PUT body, collection)
+DOCUMENTS = {
+    "device": (f"{APP}/devices", {"machineId": "CN1"}, "machineId", {"name": "L"}),
+    "gateway": (f"{ORG}/gateways", {"gatewayId": "G1", "name": "G"}, "gatewayId", {"name": "H"}),
+    "user": (f"{ORG}/users", {"name": "Ana", "email": "ana@acme.io"}, "id", {"name": "A"}),
+    "connector": (f"{ORG}/connectors", CONNECTOR, "_id", {**CONNECTOR, "description": "d"}),
+    "app connector": (f"{APPS}/connectors", CONNECTOR, "_id", {**CONNECTOR, "description": "d"}),
+    "function": (f"{APPS}/functions", {"id": "fn_1", **FUNCTION}, "id", FUNCTION),
+    "service": ("/api/services", {"name": "s", "type": "redis", "configuration": {}}, "_id", {}),
+}
+
+
+@pytest.fixture(params=DOCUMENTS, ids=list(DOCUMENTS))
+def document(request, client, cnc):
+    """`(item path, created answer, PUT body)` of one document of each kind."""
+    base, body, key, update = DOCUMENTS[request.param]
+    created = client.post(base, json=body)
+    assert created.status_code == 201, created.json
+    return f"{base}/{created.json[key]}", created, update or {"description": "x"}
+
+
+def test_every_answer_of_one_document_carries_its_etag(client, document):
+    path, created, update = document
+    read = client.get(path)
+    assert read.status_code == 200
+    assert created.headers["ETag"] == read.headers["ETag"]
+    assert created.headers["ETag"].startswith('"') and created.headers["ETag"].endswith('-1"')
+    changed = client.put(path, json=update)
+    assert changed.headers["ETag"] == client.get(path).headers["ETag"]
+    assert changed.headers["ETag"] != created.headers["ETag"]
+    assert changed.headers["ETag"].endswith('-2"')
+
+
+def test_if_none_match_is_304_until_it_changes(client, document):
+    path, created, update = document
+    tag = created.headers["ETag"]
+    unchanged_read = client.get(path, headers={"If-None-Match": tag})
+    assert unchanged_read.status_code == 304 and unchanged_read.data == b""
+    assert unchanged_read.headers["ETag"] == tag
+    client.put(path, json=update)
+    assert client.get(path, headers={"If-None-Match": tag}).status_code == 200
+
+
+def test_a_stale_if_match_is_412_and_changes_nothing(client, mongo, document):
+    path, created, update = document
+    stale = created.headers["ETag"]
+    client.put(path, json=update)
+    with unchanged(mongo):
+        refused = client.put(path, json=update, headers={"If-Match": stale})
+        refused_delete = client.delete(path, headers={"If-Match": stale})
+    assert refused.status_code == refused_delete.status_code == 412
+    assert "changed since" in refused.json["error"]
+    current = client.get(path).headers["ETag"]
+    assert client.put(path, json=update, headers={"If-Match": current}).status_code == 200
+    fresh = client.get(path).headers["ETag"]
+    assert client.delete(path, headers={"If-Match": fresh}).status_code in (200, 204)
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("tag", ['"nonsense"', '"6650a1b2c3d4e5f601234567-1"', '"c00"'])
+def test_an_etag_of_something_else_is_412(client, mongo, cnc, tag):
+    client.post(f"{ORG}/gateways", json={"gatewayId": "G1", "name": "G"})
+    with unchanged(mongo):
+        response = client.put(f"{ORG}/gateways/G1", json={"name": "X"}, headers={"If-Match": tag})
+    assert response.status_code == 412
+
+
+@pytest.mark.parametrize("header", ['W/"a-1"', '"a-1", "b-2"', "unquoted"])
+def test_an_if_match_that_names_no_single_strong_etag_is_400(client, mongo, cnc, header):
+    client.post(f"{ORG}/gateways", json={"gatewayId": "G1", "name": "G"})
+    with unchanged(mongo):
+        response = client.put(
+            f"{ORG}/gateways/G1", json={"name": "X"}, headers={"If-Match": header}
+        )
+    assert response.status_code == 400 and response.json["field"] == "If-Match"
+
+
+def test_if_match_on_a_missing_document_is_404(client, cnc):
+    response = client.delete(f"{ORG}/gateways/NOPE", headers={"If-Match": "*"})
+    assert response.status_code == 404
+
+
+def test_a_revision_is_never_taken_from_a_body(client, cnc):
+    created = client.post(f"{ORG}/connectors", json={**CONNECTOR, "revision": 99}).json
+    assert created["revision"] == 1
+    path = f"{ORG}/connectors/{created['_id']}"
+    assert client.put(path, json={**CONNECTOR, "revision": 7}).json["revision"] == 2
+    assert cnc.connectors.find_one()["revision"] == 2
+
+
+def test_a_document_older_code_wrote_gets_a_content_etag_then_a_revision(client, cnc):
+    cnc.gateways.insert_one({"gatewayId": "OLD", "name": "Old", "__v": 0})
+    read = client.get(f"{ORG}/gateways/OLD")
+    tag = read.headers["ETag"]
+    assert tag.startswith('"c') and "revision" not in read.json
+    assert client.get(f"{ORG}/gateways/OLD", headers={"If-None-Match": tag}).status_code == 304
+    changed = client.put(f"{ORG}/gateways/OLD", json={"name": "New"}, headers={"If-Match": tag})
+    assert changed.status_code == 200 and changed.json["revision"] == 1
+    assert cnc.gateways.find_one()["revision"] == 1
+    stale = client.put(f"{ORG}/gateways/OLD", json={"name": "N2"}, headers={"If-Match": tag})
+    assert stale.status_code == 412
+
+
+def test_without_if_match_writes_behave_as_before(client, cnc):
+    client.post(f"{ORG}/gateways", json={"gatewayId": "G1", "name": "G"})
+    for name in ("a", "b"):
+        assert client.put(f"{ORG}/gateways/G1", json={"name": name}).status_code == 200
+    assert cnc.gateways.find_one()["name"] == "b"
+
+
+def test_list_items_carry_their_revision(client, cnc):
+    client.post(f"{ORG}/gateways", json={"gatewayId": "G1", "name": "G"})
+    client.put(f"{ORG}/gateways/G1", json={"name": "H"})
+    assert [item["revision"] for item in client.get(f"{ORG}/gateways").json] == [2]
+
+
+def test_the_application_config_has_a_content_etag(client, cnc):
+    cnc["monitoreo-cnc_config"].insert_one({"key": "unit", "value": "mm"})
+    read = client.get(f"{APPS}/config")
+    assert read.json == {"unit": "mm"}
+    tag = read.headers["ETag"]
+    assert client.get(f"{APPS}/config", headers={"If-None-Match": tag}).status_code == 304
+    cnc["monitoreo-cnc_config"].insert_one({"key": "scale", "value": 2})
+    assert client.get(f"{APPS}/config", headers={"If-None-Match": tag}).status_code == 200
+
+
+def test_two_concurrent_conditional_puts_never_both_succeed(app, cnc):
+    """Sixteen writers send the same ETag at once: exactly one wins, the others get 412,
+    and the stored revision moved on once."""
+    client = app.test_client()
+    tag = client.post(f"{ORG}/gateways", json={"gatewayId": "G1", "name": "G"}).headers["ETag"]
+    barrier, statuses = threading.Barrier(16), []
+
+    def put(number):
+        own = app.test_client()
+        barrier.wait()
+        response = own.put(
+            f"{ORG}/gateways/G1", json={"name": f"W{number}"}, headers={"If-Match": tag}
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=put, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] + [412] * 15
+    assert cnc.gateways.find_one()["revision"] == 2
+    updates = [e for e in cnc.changes.find({"resource.type": "gateway", "action": "update"})]
+    assert len(updates) == 1
