@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 GUNICORN_ARGS := -c gunicorn.conf.py wsgi:app
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean bench profile wrk
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,29 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# `make bench`: syncapi beside a bare Flask app, one table (README "Benchmark"). The HTTP rows
+# need wrk: installed from Debian's packages when missing (as root, or with sudo); where it
+# cannot be, the table says the HTTP part was skipped and why.
+bench: $(STAMP) wrk
+	$(BIN)/python -m bench
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if ! command -v apt-get >/dev/null 2>&1; then echo "bench: no apt-get to install wrk"; \
+	  elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	    sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; \
+	  else echo "bench: wrk missing, and neither root nor sudo to install it"; fi; \
+	} || echo "bench: wrk could not be installed"
+
+# Where a request's time goes (pyinstrument, from requirements-bench.txt).
+profile: $(BENCH_STAMP)
+	$(BIN)/python -m bench.profile
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $(BENCH_STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
