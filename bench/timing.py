@@ -1,8 +1,10 @@
 """Direct WSGI calls (no network, no test client) and their timing, in interleaved pairs.
 
-A pair times the baseline and syncapi one right after the other, in alternating order, a
-few times: a noisy neighbour then slows both sides of a pair alike, and the median of the
-pairs' ratios holds where absolute figures drift.
+Time is the process's CPU time (all its threads: the InfluxDB stand-in's too), not the
+wall clock: on a machine shared with other work, the time spent waiting for a core is not
+the request's. A pair times the baseline and syncapi one right after the other, in
+alternating order, a few times: what still drifts (caches, frequency) then moves both sides
+of a pair alike, and the median of the pairs' ratios holds.
 """
 
 import io
@@ -49,11 +51,11 @@ class Call:
 
 
 def per_request(call, count):
-    """Seconds per request over `count` calls."""
-    start = time.perf_counter()
+    """CPU seconds per request over `count` calls."""
+    start = time.process_time()
     for _ in range(count):
         call()
-    return (time.perf_counter() - start) / count
+    return (time.process_time() - start) / count
 
 
 def calibrate(call):
