@@ -55,7 +55,7 @@ def create_app(config=None):
     cli.init_app(app)
     app.before_request(auth.authorize)
     app.after_request(headers.apply)
-    login.apply_limits(extensions.init_limiter(app))
+    login.apply_limits(extensions.init_limiter(app, login.LIMITED_ENDPOINTS))
     if app.config["AUTH_MODE"] == "off":
         log.warning(
             "AUTH_MODE=off: no authentication; anyone who reaches this API can read and "
