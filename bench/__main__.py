@@ -73,7 +73,10 @@ def main():
         f"gunicorn, 1 worker per side, the same -c flags; wrk -t1 -c{http.CONNECTIONS} "
         f"-d{http.SECONDS}s; median of {http.ROUNDS} pairs"
     )
-    results["in_process_setup"] = f"median of {timing.ROUNDS} interleaved pairs"
+    results["in_process_setup"] = (
+        f"CPU time; turns of ~{timing.BLOCK_SECONDS * 1000:.0f} ms alternated for "
+        f"{timing.ROW_SECONDS:.0f} s per row, median of the pairs"
+    )
     results["cores"] = os.cpu_count()
     results["versions"] = versions()
     lines = report.table(results)

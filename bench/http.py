@@ -23,8 +23,8 @@ from bench import world
 ROOT = Path(__file__).resolve().parent.parent
 SAME_FLAGS = "bench/gunicorn_bench.conf.py"
 PRODUCTION = "gunicorn.conf.py"
-ROUNDS = 5
-SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "2"))
+ROUNDS = 9
+SECONDS = 1
 CONNECTIONS = 4
 READS = 10_000  # the memory row
 UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}

@@ -105,7 +105,7 @@ def http_rows(found):
 def table(results):
     """The lines of the table: a title per part, then its rows."""
     parts = (
-        ("in-process, direct WSGI calls: time and requests/s per request", in_process_rows),
+        (f"in-process, direct WSGI calls ({results['in_process_setup']})", in_process_rows),
         ("database operations per request (MongoDB round trips)", count_rows),
         ("memory", memory_row),
         (f"over HTTP, wrk: requests/s p50/p99 ({results['http_setup']})", http_rows),

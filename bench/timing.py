@@ -2,9 +2,11 @@
 
 Time is the process's CPU time (all its threads: the InfluxDB stand-in's too), not the
 wall clock: on a machine shared with other work, the time spent waiting for a core is not
-the request's. A pair times the baseline and syncapi one right after the other, in
-alternating order, a few times: what still drifts (caches, frequency) then moves both sides
-of a pair alike, and the median of the pairs' ratios holds.
+the request's. A pair times the baseline and syncapi one right after the other (a few
+calls each, about 10 ms), in alternating order, again and again: what still drifts (other
+work on the machine, caches) then moves both sides of a pair alike, and the median of the
+pairs' ratios holds; on a busy 2-core machine it stays within a few points from run to
+run, where a few long samples moved by 15.
 """
 
 import io
@@ -14,8 +16,8 @@ import time
 
 from werkzeug.test import EnvironBuilder
 
-ROUNDS = 5  # pairs per row
-SAMPLE_SECONDS = 0.25  # the length of one side's sample
+BLOCK_SECONDS = 0.01  # one side's turn in a pair: a few calls, about this long
+ROW_SECONDS = 3.0  # the pairs of one row, both sides
 
 
 class Call:
@@ -59,37 +61,43 @@ def per_request(call, count):
 
 
 def calibrate(call):
-    """How many calls make one sample of about SAMPLE_SECONDS (after warming up)."""
-    for _ in range(20):
+    """How many calls make one turn of about BLOCK_SECONDS (after warming up)."""
+    for _ in range(10):
         call()
-    seconds = per_request(call, 20)
-    return max(20, min(50_000, int(SAMPLE_SECONDS / seconds)))
+    seconds = per_request(call, 10)
+    return max(1, round(BLOCK_SECONDS / seconds))
 
 
 def single(call):
-    """The median time per request of one app alone."""
+    """The median time per request of one app alone, over ROW_SECONDS / 2."""
     count = calibrate(call)
-    return {"seconds": statistics.median(per_request(call, count) for _ in range(ROUNDS))}
+    end = time.monotonic() + ROW_SECONDS / 2
+    samples = [per_request(call, count)]
+    while time.monotonic() < end:
+        samples.append(per_request(call, count))
+    return {"seconds": statistics.median(samples)}
 
 
 def pair(syncapi, bare, after_sample=None):
-    """syncapi beside the baseline: median seconds per request of each side and the median
-    of the pairs' ratios (baseline time / syncapi time = syncapi's share of the baseline's
-    requests per second). `after_sample()` runs untimed after each sample (a cleanup)."""
-    counts = {"syncapi": calibrate(syncapi), "bare": calibrate(bare)}
+    """syncapi beside the baseline, in turns of about BLOCK_SECONDS each, for ROW_SECONDS:
+    the median time per request of each side, and the median of the pairs' ratios (baseline
+    time / syncapi time = syncapi's share of the baseline's requests per second).
+    `after_sample()` runs untimed after each pair (a cleanup)."""
+    counts = {syncapi: calibrate(syncapi), bare: calibrate(bare)}
     if after_sample:
         after_sample()
-    calls = {"syncapi": syncapi, "bare": bare}
-    samples = {"syncapi": [], "bare": []}
-    for round_ in range(ROUNDS):
-        order = ("bare", "syncapi") if round_ % 2 == 0 else ("syncapi", "bare")
-        for side in order:
-            samples[side].append(per_request(calls[side], counts[side]))
-            if after_sample:
-                after_sample()
-    ratios = [bare / mine for mine, bare in zip(samples["syncapi"], samples["bare"], strict=True)]
+    samples = {syncapi: [], bare: []}
+    end = time.monotonic() + ROW_SECONDS
+    while time.monotonic() < end or len(samples[bare]) < 5:
+        order = (bare, syncapi) if len(samples[bare]) % 2 == 0 else (syncapi, bare)
+        for call in order:
+            samples[call].append(per_request(call, counts[call]))
+        if after_sample:
+            after_sample()
+    ratios = [theirs / mine for mine, theirs in zip(samples[syncapi], samples[bare], strict=True)]
     return {
-        "seconds": statistics.median(samples["syncapi"]),
-        "bare_seconds": statistics.median(samples["bare"]),
+        "seconds": statistics.median(samples[syncapi]),
+        "bare_seconds": statistics.median(samples[bare]),
         "ratio": statistics.median(ratios),
+        "pairs": len(ratios),
     }
