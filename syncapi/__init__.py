@@ -53,7 +53,7 @@ def create_app(config=None):
     cache.init_app(app)
     errors.register_error_handlers(app)
     cli.init_app(app)
-    app.before_request(auth.authorize)
+    auth.init_app(app)
     app.after_request(headers.apply)
     login.apply_limits(extensions.init_limiter(app, login.LIMITED_ENDPOINTS))
     if app.config["AUTH_MODE"] == "off":

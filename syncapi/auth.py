@@ -27,6 +27,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC, SIGNED_IN, PLATFORM_ADMIN = "public", "signed-in", "platform-admin"
 ORG_MEMBER, ORG_ADMIN, OWN_PASSWORD, ORG_IN_QUERY = "member", "org-admin", "own-password", "query"
 REVOKED_KEY = "syncapi.revoked"
+VERIFIED_KEY = "syncapi.verified_tokens"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,12 @@ platform_admin = _marker(PLATFORM_ADMIN)
 org_admin = _marker(ORG_ADMIN)
 own_password = _marker(OWN_PASSWORD)
 organization_in_query = _marker(ORG_IN_QUERY)
+
+
+def init_app(app):
+    """`authorize` before every request; the tokens the process verified, remembered."""
+    app.extensions[VERIFIED_KEY] = tokens.Verified()
+    app.before_request(authorize)
 
 
 def enabled():
@@ -125,7 +132,8 @@ def _authenticate():
     if token is None:
         raise _unauthorized("Authentication required")
     try:
-        claims = tokens.read(current_app.config["JWT_SECRET"], token)
+        verified = current_app.extensions[VERIFIED_KEY]
+        claims = verified.read(current_app.config["JWT_SECRET"], token)
     except tokens.TokenError as error:
         raise _unauthorized(str(error), invalid=True) from None
     if _revoked().refuses(claims):

@@ -1,12 +1,20 @@
 """Work a request does only where it serves that request (issue 14, `make bench` measures
 what it costs): the login rate limiter's hooks run on the routes it limits, nowhere else;
-the headers every answer gets are added in one pass, each once."""
+the headers every answer gets are added in one pass, each once; a bearer token is decoded
+once per process."""
 
+from datetime import UTC, datetime
+
+import jwt
 import pytest
 from flask import request
 
-from syncapi import headers
-from tests.conftest import APP, ORG
+from config import TestingConfig
+from syncapi import clock, create_app, headers, tokens
+from syncapi.extensions import close_clients
+from tests.conftest import APP, JWT_SECRET, ORG
+
+CONSOLE = "https://console.example"
 
 
 @pytest.fixture
@@ -73,3 +81,86 @@ def test_a_vary_header_the_view_set_gets_origin_added_to_it(app):
     with app.test_request_context("/status"):
         response = app.response_class("x", headers={"Vary": "Accept-Encoding"})
         assert headers.apply(response).headers.getlist("Vary") == ["Accept-Encoding, Origin"]
+
+
+# A caller's token is verified once per process, and stays subject to expiry and revocation
+
+
+@pytest.fixture
+def secured():
+    app = create_app(
+        TestingConfig(AUTH_MODE="required", JWT_SECRET=JWT_SECRET, CORS_ALLOWED_ORIGIN=[CONSOLE])
+    )
+    yield app
+    close_clients(app)
+
+
+@pytest.fixture
+def decodes(monkeypatch):
+    """The tokens PyJWT decoded, in order."""
+    decode, seen = jwt.decode, []
+
+    def counted(token, *args, **kwargs):
+        seen.append(token)
+        return decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counted)
+    return seen
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_token_is_decoded_once_by_the_process(secured, decodes):
+    token, _ = tokens.issue(JWT_SECRET, "ana", ["acme"], "user", 60)
+    client = secured.test_client()
+    statuses = [client.get("/api/organizations", headers=bearer(token)).status_code]
+    statuses.append(client.get("/api/organizations", headers=bearer(token)).status_code)
+    assert (statuses, decodes) == ([200, 200], [token])
+
+
+def test_a_remembered_token_still_expires(secured, monkeypatch):
+    token, claims = tokens.issue(JWT_SECRET, "ana", ["acme"], "user", 60)
+    client = secured.test_client()
+    assert client.get("/api/organizations", headers=bearer(token)).status_code == 200
+    later = datetime.fromtimestamp(claims["exp"] + tokens.LEEWAY_SECONDS, UTC)
+    monkeypatch.setattr(clock, "now", lambda: later)
+
+    response = client.get("/api/organizations", headers=bearer(token))
+
+    assert (response.status_code, response.json) == (401, {"error": "Token expired"})
+
+
+def test_a_remembered_token_is_still_revoked_by_a_logout(secured):
+    token, _ = tokens.issue(JWT_SECRET, "ana", ["acme"], "user", 60)
+    client = secured.test_client()
+    assert client.get("/api/organizations", headers=bearer(token)).status_code == 200
+    assert client.post("/api/auth/logout", headers=bearer(token)).status_code == 200
+
+    response = client.get("/api/organizations", headers=bearer(token))
+
+    assert (response.status_code, response.json) == (401, {"error": "Token revoked"})
+
+
+def test_a_token_differing_only_in_its_signature_is_refused(secured, decodes):
+    token, _ = tokens.issue(JWT_SECRET, "ana", ["acme"], "user", 60)
+    forged, _ = tokens.issue("another-secret-of-at-least-32-bytes!!", "ana", ["*"], "admin", 60)
+    client = secured.test_client()
+    assert client.get("/api/organizations", headers=bearer(token)).status_code == 200
+    with_its_signature = token.rsplit(".", 1)[0] + "." + forged.rsplit(".", 1)[1]
+
+    response = client.get("/api/organizations", headers=bearer(with_its_signature))
+
+    assert (response.status_code, response.json) == (401, {"error": "Invalid token"})
+    assert decodes == [token, with_its_signature]
+
+
+def test_the_least_recently_used_token_is_forgotten_first(decodes):
+    verified = tokens.Verified(size=2)
+    first, second, third = (
+        tokens.issue(JWT_SECRET, name, ["acme"], "user", 60)[0] for name in ("a", "b", "c")
+    )
+    for token in (first, second, first, third, first, second):
+        verified.read(JWT_SECRET, token)
+    assert decodes == [first, second, third, second]
