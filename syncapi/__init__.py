@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask
+from flask import Flask, request
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -41,13 +41,20 @@ def create_app(config=None):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
-    CORS(
+    # flask-cors computes (and formats for a debug log) its headers on every answer; only a
+    # request with an Origin is a CORS request (browsers send it on every cross-origin one).
+    extensions.hooks_only_when(
         app,
-        origins=app.config["CORS_ALLOWED_ORIGIN"],
-        supports_credentials=True,
-        methods=CORS_METHODS,
-        allow_headers=CORS_HEADERS,
-        expose_headers=CORS_EXPOSED,
+        lambda: "Origin" in request.headers,
+        lambda: CORS(
+            app,
+            origins=app.config["CORS_ALLOWED_ORIGIN"],
+            supports_credentials=True,
+            methods=CORS_METHODS,
+            allow_headers=CORS_HEADERS,
+            expose_headers=CORS_EXPOSED,
+            always_send=False,  # the same for its error answers: no Origin, no CORS headers
+        ),
     )
     extensions.init_app(app)
     cache.init_app(app)

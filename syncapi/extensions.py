@@ -111,29 +111,37 @@ def init_limiter(app, endpoints):
     Flask-Limiter hooks every request of the app (a `before_request` that resolves the
     limits of the route, an `after_request`, a teardown): nearly half the time of a
     `GET /status`, on routes that have no limit. Its hooks run on `endpoints` only."""
+    endpoints = frozenset(endpoints)
+    return hooks_only_when(
+        app,
+        lambda: request.endpoint in endpoints,
+        lambda: Limiter(
+            get_remote_address,
+            app=app,
+            default_limits=[],
+            headers_enabled=True,
+            strategy="moving-window",
+        ),
+    )
+
+
+def hooks_only_when(app, wanted, install):
+    """`install()`, an extension that registers request hooks on the whole app, with the
+    hooks it added made to run only on the requests for which `wanted()` is true (elsewhere
+    an `after_request` hook hands the response on unchanged). Returns what `install` did."""
     hooks = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
     existing = [list(registry.get(None, ())) for registry in hooks]
-    limiter = Limiter(
-        get_remote_address,
-        app=app,
-        default_limits=[],
-        headers_enabled=True,
-        strategy="moving-window",
-    )
+    installed = install()
     for registry, before in zip(hooks, existing, strict=True):
-        registry[None] = [
-            hook if hook in before else _only_on(endpoints, hook) for hook in registry[None]
-        ]
-    return limiter
+        added = [hook for hook in registry.get(None, ()) if hook not in before]
+        if added:
+            registry[None] = before + [_only_when(wanted, hook) for hook in added]
+    return installed
 
 
-def _only_on(endpoints, hook):
-    """`hook` on the requests of `endpoints`; elsewhere nothing (an `after_request` hook hands
-    the response on unchanged)."""
-    endpoints = frozenset(endpoints)
-
+def _only_when(wanted, hook):
     def gated(*args):
-        if request.endpoint in endpoints:
+        if wanted():
             return hook(*args)
         return args[0] if args else None
 

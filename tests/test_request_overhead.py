@@ -1,10 +1,11 @@
 """Work a request does only where it serves that request (issue 14, `make bench` measures
 what it costs): the login rate limiter's hooks run on the routes it limits, nowhere else;
-the headers every answer gets are added in one pass, each once; a bearer token is decoded
-once per process."""
+flask-cors only on requests with an Origin (CORS requests); the headers every answer gets
+are added in one pass, each once; a bearer token is decoded once per process."""
 
 from datetime import UTC, datetime
 
+import flask_cors.extension
 import jwt
 import pytest
 from flask import request
@@ -15,6 +16,20 @@ from syncapi.extensions import close_clients
 from tests.conftest import APP, JWT_SECRET, ORG
 
 CONSOLE = "https://console.example"
+JWT_TOKEN = tokens.issue(JWT_SECRET, "ana", ["*"], "admin", 3600)[0]
+
+
+@pytest.fixture
+def secured():
+    app = create_app(
+        TestingConfig(AUTH_MODE="required", JWT_SECRET=JWT_SECRET, CORS_ALLOWED_ORIGIN=[CONSOLE])
+    )
+    yield app
+    close_clients(app)
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
@@ -55,6 +70,41 @@ def test_the_rate_limiter_checks_logins_and_password_changes(client, cnc, limite
     assert limited == ["auth.login", "organizations.set_user_password"]
 
 
+@pytest.fixture
+def cors_evaluated(monkeypatch):
+    """The paths flask-cors computed headers for."""
+    evaluate, seen = flask_cors.extension.set_cors_headers, []
+
+    def counted(response, options):
+        seen.append(request.path)
+        return evaluate(response, options)
+
+    monkeypatch.setattr(flask_cors.extension, "set_cors_headers", counted)
+    return seen
+
+
+@pytest.mark.parametrize("path", ["/status", "/api/organizations"])
+def test_flask_cors_does_nothing_for_a_request_without_origin(secured, path, cors_evaluated):
+    response = secured.test_client().get(path, headers=bearer(JWT_TOKEN))
+    assert response.status_code == 200
+    assert [name for name, _ in response.headers if name.startswith("Access-Control-")] == []
+    assert "Origin" in response.headers["Vary"]
+    assert cors_evaluated == []
+
+
+def test_an_error_without_origin_gets_no_cors_headers_either(secured):
+    """flask-cors also answers errors itself (its own hook, not gated): the same outcome."""
+    response = secured.test_client().get("/api/nowhere", headers=bearer(JWT_TOKEN))
+    assert response.status_code == 404
+    assert [name for name, _ in response.headers if name.startswith("Access-Control-")] == []
+
+
+def test_a_request_with_an_origin_gets_them(secured, cors_evaluated):
+    response = secured.test_client().get("/status", headers={"Origin": CONSOLE})
+    assert response.headers["Access-Control-Allow-Origin"] == CONSOLE
+    assert cors_evaluated == ["/status"]
+
+
 @pytest.mark.parametrize(
     "path, cache_control",
     [
@@ -87,15 +137,6 @@ def test_a_vary_header_the_view_set_gets_origin_added_to_it(app):
 
 
 @pytest.fixture
-def secured():
-    app = create_app(
-        TestingConfig(AUTH_MODE="required", JWT_SECRET=JWT_SECRET, CORS_ALLOWED_ORIGIN=[CONSOLE])
-    )
-    yield app
-    close_clients(app)
-
-
-@pytest.fixture
 def decodes(monkeypatch):
     """The tokens PyJWT decoded, in order."""
     decode, seen = jwt.decode, []
@@ -106,10 +147,6 @@ def decodes(monkeypatch):
 
     monkeypatch.setattr(jwt, "decode", counted)
     return seen
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_a_token_is_decoded_once_by_the_process(secured, decodes):
