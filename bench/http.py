@@ -109,18 +109,34 @@ def memory(server, headers):
     return {"start_mb": started, "after_mb": after, "growth_mb": after - started, "reads": READS}
 
 
-def wrk(url, headers):
-    """`{rps, p50, p99}` (seconds) of one wrk run; an error when any answer was not 2xx."""
+def cpu_seconds(pid):
+    """CPU time of every thread of `pid` so far, from /proc (nanoseconds, Linux)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a thread that ended meanwhile
+    return total / 1e9
+
+
+def wrk(server, path, headers):
+    """`{rps, p50, p99, cpu}` of one wrk run (seconds; `cpu` is the worker's CPU time per
+    request); an error when any answer was not 2xx."""
     command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    pid = server.worker_pid()
+    before = cpu_seconds(pid)
+    run = subprocess.run(command + [server.url(path)], capture_output=True, text=True, check=True)
+    spent, output = cpu_seconds(pid) - before, run.stdout
     if "Non-2xx" in output:
-        raise RuntimeError(f"wrk saw failed answers from {url}:\n{output}")
+        raise RuntimeError(f"wrk saw failed answers from {server.url(path)}:\n{output}")
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "p50": _latency(output, "50%"),
         "p99": _latency(output, "99%"),
+        "cpu": spent / int(re.search(r"(\d+) requests in", output).group(1)),
     }
 
 
@@ -129,21 +145,25 @@ def _latency(output, percentile):
     return float(value) * UNITS[unit]
 
 
-def pair(syncapi_url, bare_url, headers):
-    """ROUNDS interleaved wrk runs of each side: medians, and the median of the ratios."""
+def pair(syncapi, bare, path, headers):
+    """ROUNDS interleaved wrk runs of each side: the medians of each side's figures, the
+    median ratio of the worker's CPU time per request (`ratio`: what one worker can serve,
+    which other work on the machine does not move) and of wrk's requests/s (`rps_ratio`)."""
     runs = {"syncapi": [], "bare": []}
     for round_ in range(ROUNDS):
-        order = (("bare", bare_url), ("syncapi", syncapi_url))
-        for side, url in order if round_ % 2 == 0 else order[::-1]:
-            runs[side].append(wrk(url, headers))
-    ratios = [s["rps"] / b["rps"] for s, b in zip(runs["syncapi"], runs["bare"], strict=True)]
+        order = (("bare", bare), ("syncapi", syncapi))
+        for side, server in order if round_ % 2 == 0 else order[::-1]:
+            runs[side].append(wrk(server, path, headers))
+    pairs = list(zip(runs["syncapi"], runs["bare"], strict=True))
 
     def median(side, key):
         return statistics.median(run[key] for run in runs[side])
 
-    found = {f"{key}": median("syncapi", key) for key in ("rps", "p50", "p99")}
-    found |= {f"bare_{key}": median("bare", key) for key in ("rps", "p50", "p99")}
-    return found | {"ratio": statistics.median(ratios)}
+    found = {key: median("syncapi", key) for key in ("rps", "p50", "p99", "cpu")}
+    found |= {f"bare_{key}": median("bare", key) for key in ("rps", "p50", "p99", "cpu")}
+    found["ratio"] = statistics.median(theirs["cpu"] / mine["cpu"] for mine, theirs in pairs)
+    found["rps_ratio"] = statistics.median(mine["rps"] / theirs["rps"] for mine, theirs in pairs)
+    return found
 
 
 def wrk_missing():

@@ -57,7 +57,7 @@ def run(progress):
         for key, mine, theirs, path, with_token in PAIRS:
             progress(f"over HTTP: {key}")
             headers = bearer if with_token else {}
-            rows[key] = http.pair(started[mine].url(path), started[theirs].url(path), headers)
+            rows[key] = http.pair(started[mine], started[theirs], path, headers)
         return found | {"http": rows}
     finally:
         for server in started.values():
