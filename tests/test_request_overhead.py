@@ -1,18 +1,24 @@
 """Work a request does only where it serves that request (issue 14, `make bench` measures
 what it costs): the login rate limiter's hooks run on the routes it limits, nowhere else;
 flask-cors only on requests with an Origin (CORS requests); the headers every answer gets
-are added in one pass, each once; a bearer token is decoded once per process."""
+are added in one pass, each once; a bearer token is decoded once per process; answers are
+written by `json` directly, the same text as before."""
 
-from datetime import UTC, datetime
+import json
+import math
+import uuid
+from datetime import UTC, date, datetime
 
 import flask_cors.extension
 import jwt
 import pytest
+from bson import Decimal128, ObjectId
 from flask import request
 
 from config import TestingConfig
-from syncapi import clock, create_app, headers, tokens
+from syncapi import clock, create_app, headers, serialization, tokens
 from syncapi.extensions import close_clients
+from syncapi.schemas.limits import LONE_SURROGATE
 from tests.conftest import APP, JWT_SECRET, ORG
 
 CONSOLE = "https://console.example"
@@ -201,3 +207,43 @@ def test_the_least_recently_used_token_is_forgotten_first(decodes):
     for token in (first, second, first, third, first, second):
         verified.read(JWT_SECRET, token)
     assert decodes == [first, second, third, second]
+
+
+# Answers are written by `json` directly; only a value holding NaN or Infinity is rebuilt
+
+MOMENT = datetime(2025, 2, 8, 12, 0, 0, 123456)
+VALUES = [
+    {"_id": ObjectId("6650a1b2c3d4e5f601234567"), "seen": MOMENT, "n": 1, "ok": True},
+    {"aware": MOMENT.replace(tzinfo=UTC), "day": date(2025, 2, 8), "id": uuid.UUID(int=7)},
+    {"amount": Decimal128("1.50"), "missing": Decimal128("NaN"), "raw": b"\x00\xff"},
+    {"nested": [1, 2.5, (3, "x"), {"deeper": [None, {"seen": MOMENT}]}]},
+    {"nan": [1.0, math.nan], "inf": {"x": -math.inf}},
+    {2: "an int key", False: "a bool key", None: "a null key", 2.5: "a float key"},
+    {"text": "ünïcode ✓", "lone": "a \ud800 surrogate"},
+    {"\udfff": "a lone surrogate key"},
+    [{"machineId": f"CN{number}", "createdAt": MOMENT} for number in range(3)],
+]
+
+
+def the_walk(value):
+    """The text every answer had before: the value rebuilt by `to_jsonable`, then written."""
+    rebuilt = serialization.to_jsonable(value)
+    text = json.dumps(rebuilt, ensure_ascii=False)
+    if LONE_SURROGATE.search(text):
+        return json.dumps(rebuilt)
+    return text
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_an_answer_is_the_text_the_rebuilt_value_gives(app, value):
+    assert app.json.dumps(value) == the_walk(value)
+
+
+@pytest.mark.parametrize(
+    "value, rebuilt", [(VALUES[0], False), (VALUES[8], False), (VALUES[4], True)]
+)
+def test_only_a_value_holding_nan_or_infinity_is_rebuilt(app, monkeypatch, value, rebuilt):
+    walk, calls = serialization.to_jsonable, []
+    monkeypatch.setattr(serialization, "to_jsonable", lambda v: calls.append(v) or walk(v))
+    app.json.dumps(value)
+    assert calls[:1] == ([value] if rebuilt else [])
