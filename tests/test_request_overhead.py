@@ -7,7 +7,7 @@ written by `json` directly, the same text as before."""
 import json
 import math
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import flask_cors.extension
 import jwt
@@ -247,3 +247,19 @@ def test_only_a_value_holding_nan_or_infinity_is_rebuilt(app, monkeypatch, value
     monkeypatch.setattr(serialization, "to_jsonable", lambda v: calls.append(v) or walk(v))
     app.json.dumps(value)
     assert calls[:1] == ([value] if rebuilt else [])
+
+
+@pytest.mark.parametrize(
+    "moment, written",
+    [
+        (datetime(2025, 2, 8, 12, 0, 0, 123999), "2025-02-08T12:00:00.123Z"),  # cut, not rounded
+        (datetime(2025, 2, 8, 12, 0), "2025-02-08T12:00:00.000Z"),
+        (
+            datetime(2025, 2, 8, 13, 0, tzinfo=timezone(timedelta(hours=1))),
+            "2025-02-08T12:00:00.000Z",
+        ),
+        (datetime(5, 1, 2, 3, 4, 5), "0005-01-02T03:04:05.000Z"),
+    ],
+)
+def test_dates_are_written_in_utc_to_the_millisecond(moment, written):
+    assert clock.isoformat(moment) == written
