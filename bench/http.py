@@ -23,7 +23,7 @@ from bench import world
 ROOT = Path(__file__).resolve().parent.parent
 SAME_FLAGS = "bench/gunicorn_bench.conf.py"
 PRODUCTION = "gunicorn.conf.py"
-ROUNDS = 9
+ROUNDS = 15
 SECONDS = 1
 CONNECTIONS = 4
 READS = 10_000  # the memory row
