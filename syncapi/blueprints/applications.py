@@ -7,19 +7,26 @@ from flask import Blueprint, g
 
 from syncapi import backends, expressions, tenancy
 from syncapi.blueprints import connector_routes, device_routes
-from syncapi.blueprints.inputs import json_body
+from syncapi.blueprints.inputs import json_body, load_body
 from syncapi.clock import iso_now
 from syncapi.errors import ApiError
 from syncapi.repositories import applications, event_classes, functions, summaries
-from syncapi.schemas.event_classes import EventClassSchema, assign_ids
+from syncapi.schemas.event_classes import EventClassOutSchema, EventClassSchema, assign_ids
 from syncapi.schemas.functions import (
     ALGEBRAIC_TYPES,
     EvaluationSchema,
+    FunctionOutSchema,
     FunctionSchema,
     declared_names,
 )
 
 APP = "/<organization_id>/applications/<application_id>"
+EVENT_CLASS = EventClassSchema()
+EVENT_CLASSES = EventClassSchema(many=True)
+EVENT_CLASS_OUT = EventClassOutSchema()
+FUNCTION = FunctionSchema()
+FUNCTION_OUT = FunctionOutSchema()
+EVALUATION = EvaluationSchema()
 
 bp = Blueprint("applications", __name__)
 tenancy.init_blueprint(bp)
@@ -57,22 +64,26 @@ def get_stats():
 @bp.get(f"{APP}/event-classes")
 def list_event_classes():
     """The application's event classes, without internal fields."""
-    return event_classes.list_event_classes(g.tenant_db, g.application_id)
+    stored = event_classes.list_event_classes(g.tenant_db, g.application_id)
+    return EVENT_CLASS_OUT.dump(stored, many=True)
 
 
 @bp.post(f"{APP}/event-classes")
 def create_event_class():
     """Create an event class; `class` or `className`, id generated unless sent."""
-    fields = EventClassSchema().load(json_body())
-    return event_classes.create_event_class(g.tenant_db, g.application_id, fields), 201
+    created = event_classes.create_event_class(
+        g.tenant_db, g.application_id, load_body(EVENT_CLASS)
+    )
+    return EVENT_CLASS_OUT.dump(created), 201
 
 
 @bp.put(f"{APP}/event-classes")
 def replace_event_classes():
     """Replace the whole set, after every item passed (a bad item changes nothing)."""
     body = json_body(list, "Event classes must be an array")
-    items = assign_ids(EventClassSchema(many=True).load(body))
-    return event_classes.replace_event_classes(g.tenant_db, g.application_id, items)
+    items = assign_ids(EVENT_CLASSES.load(body))
+    stored = event_classes.replace_event_classes(g.tenant_db, g.application_id, items)
+    return EVENT_CLASS_OUT.dump(stored, many=True)
 
 
 # Functions
@@ -81,21 +92,22 @@ def replace_event_classes():
 @bp.get(f"{APP}/functions")
 def list_functions():
     """The application's functions, without internal fields."""
-    return functions.list_functions(g.tenant_db, g.application_id)
+    return FUNCTION_OUT.dump(functions.list_functions(g.tenant_db, g.application_id), many=True)
 
 
 @bp.post(f"{APP}/functions")
 def create_function():
     """Create a function; an algebraic expression is checked before it is stored."""
-    fields = FunctionSchema().load(json_body())
-    return functions.create_function(g.tenant_db, g.application_id, fields), 201
+    created = functions.create_function(g.tenant_db, g.application_id, load_body(FUNCTION))
+    return FUNCTION_OUT.dump(created), 201
 
 
 @bp.put(f"{APP}/functions/<function_id>")
 def update_function(function_id):
     """Replace the function's definition; its id stays the path's."""
-    fields = FunctionSchema().load(json_body())
-    return functions.update_function(g.tenant_db, g.application_id, function_id, fields)
+    fields = load_body(FUNCTION)
+    updated = functions.update_function(g.tenant_db, g.application_id, function_id, fields)
+    return FUNCTION_OUT.dump(updated)
 
 
 @bp.delete(f"{APP}/functions/<function_id>")
@@ -111,7 +123,7 @@ def evaluate_function(function_id):
     function = functions.get_function(g.tenant_db, g.application_id, function_id)
     if function.get("type") not in ALGEBRAIC_TYPES:
         raise ApiError(400, "only an Algebraic Function can be evaluated", field="type")
-    values = EvaluationSchema().load(json_body())["values"]
+    values = load_body(EVALUATION)["values"]
     expression = function.get("expression")
     if not isinstance(expression, str):
         raise ApiError(400, "expression is not text", field="expression")

@@ -9,7 +9,7 @@ undeclared keys, fills defaults and stamps the application.
 from flask import g
 from marshmallow import EXCLUDE, INCLUDE
 
-from syncapi.blueprints.inputs import json_body, object_id
+from syncapi.blueprints.inputs import load_body, object_id
 from syncapi.repositories import connectors
 from syncapi.schemas.connectors import ConnectorSchema
 
@@ -41,11 +41,11 @@ def get_connector(connector_id_text):
 def create_connector():
     """Create a connector; its name is unique where it is stored."""
     if _application_id() is not None:
-        fields = CONNECTOR.load(json_body(), unknown=EXCLUDE)
+        fields = load_body(CONNECTOR, unknown=EXCLUDE)
         missing = {key: value for key, value in APPLICATION_DEFAULTS.items() if key not in fields}
         document = {**fields, **missing, "applicationId": g.application_id}
     else:
-        document = CONNECTOR.load(json_body(), unknown=INCLUDE)  # e.g. applicationId
+        document = load_body(CONNECTOR, unknown=INCLUDE)  # e.g. applicationId
     document["organizationId"] = g.organization_id
     return connectors.create_connector(g.tenant_db, _application_id(), document), 201
 
@@ -53,7 +53,7 @@ def create_connector():
 def update_connector(connector_id_text):
     """Set every sent key but the ones that say where the connector belongs."""
     oid = _connector_id(connector_id_text)
-    changes = CONNECTOR.load(json_body(), unknown=INCLUDE)
+    changes = load_body(CONNECTOR, unknown=INCLUDE)
     changes.pop("applicationId", None)
     changes["organizationId"] = g.organization_id
     return connectors.update_connector(g.tenant_db, _application_id(), oid, changes)

@@ -8,12 +8,14 @@ for tenant devices too), and legacy documents live in the shared default databas
 from flask import Blueprint
 
 from syncapi import backends, tenancy, visibility
-from syncapi.blueprints.inputs import json_body, machine_id_from_path
+from syncapi.blueprints.inputs import load_body, machine_id_from_path
 from syncapi.errors import reported_as
 from syncapi.repositories import legacy_devices, timeseries
 from syncapi.schemas.devices import LegacyDeviceSchema
 
 bp = Blueprint("device", __name__)
+
+LEGACY_DEVICE = LegacyDeviceSchema()
 
 
 @bp.get("/<machine_id>/events")
@@ -43,7 +45,7 @@ def _visible(machine_id):
 @bp.post("/new")
 def create_device():
     """Create a legacy device; `machineId` unique, keys outside the schema dropped."""
-    fields = _owned_by_a_tenant(LegacyDeviceSchema().load(json_body()))
+    fields = _owned_by_a_tenant(load_body(LEGACY_DEVICE))
     return legacy_devices.create_device(backends.shared_db(), fields), 201
 
 
@@ -58,7 +60,7 @@ def get_device(machine_id):
 @bp.put("/<machine_id>")
 def update_device(machine_id):
     """Replace the sent keys (a new `machineId` renames); returns the stored device."""
-    changes = _owned_by_a_tenant(LegacyDeviceSchema().load_changes(json_body()))
+    changes = _owned_by_a_tenant(load_body(LEGACY_DEVICE, partial=True))
     return legacy_devices.update_device(backends.shared_db(), machine_id, changes)
 
 

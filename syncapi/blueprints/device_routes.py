@@ -7,12 +7,12 @@ the contract gives it there.
 from flask import g
 
 from syncapi import backends
-from syncapi.blueprints.inputs import json_body
+from syncapi.blueprints.inputs import load_body
 from syncapi.repositories import devices
 from syncapi.schemas.devices import DeviceSchema
 
 DEVICES = "/<organization_id>/applications/<application_id>/devices"
-device_schema = DeviceSchema()
+DEVICE = DeviceSchema()
 
 
 def list_devices():
@@ -22,7 +22,7 @@ def list_devices():
 
 def create_device():
     """Create a device; `machineId` unique in the application, its ids claimed platform-wide."""
-    fields = device_schema.load(json_body())
+    fields = load_body(DEVICE)
     return devices.create_device(g.tenant_db, backends.shared_db(), g.application_id, fields), 201
 
 
@@ -33,7 +33,7 @@ def get_device(machine_id):
 
 def update_device(machine_id):
     """Set the keys sent (a new `machineId` renames); returns the stored device."""
-    changes = device_schema.load_changes(json_body())
+    changes = load_body(DEVICE, partial=True)
     db = backends.shared_db()
     return devices.update_device(g.tenant_db, db, g.application_id, machine_id, changes)
 

@@ -22,7 +22,7 @@ def create_gateway():
 
 def update_gateway(gateway_id):
     """Change the sent keys of a gateway."""
-    changes = load_body(GATEWAY, changes=True)
+    changes = load_body(GATEWAY, partial=True)
     return gateways.update_gateway(g.tenant_db, gateway_id, changes)
 
 

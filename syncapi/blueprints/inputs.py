@@ -28,11 +28,11 @@ def json_body(expected=dict, message="Invalid JSON body"):
     return body
 
 
-def load_body(schema, changes=False):
-    """The body loaded through `schema`; with `changes`, an update: top-level keys may be
+def load_body(schema, partial=False, **options):
+    """The body loaded through `schema`; `partial`, an update: top-level keys may be
     missing, but a nested item that is sent is whole."""
     body = json_body()
-    return schema.load_changes(body) if changes else schema.load(body)
+    return schema.load_changes(body, **options) if partial else schema.load(body, **options)
 
 
 def object_id(value, field, message):

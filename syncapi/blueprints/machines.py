@@ -9,14 +9,15 @@ theirs.
 from flask import Blueprint, request
 
 from syncapi import auth, backends, tenancy
-from syncapi.blueprints.inputs import json_body, machine_id_from_path
+from syncapi.blueprints.inputs import load_body, machine_id_from_path
 from syncapi.repositories import devices, machine_claims
-from syncapi.schemas.machines import MachineClaimSchema
+from syncapi.schemas.machines import MachineClaimOutSchema, MachineClaimSchema
 
 bp = Blueprint("machines", __name__)
 bp.auth_rule = auth.PLATFORM_ADMIN  # who may read which machine is the platform's decision
 
-claim_schema = MachineClaimSchema()
+CLAIM = MachineClaimSchema()
+CLAIM_OUT = MachineClaimOutSchema()
 
 
 @bp.get("")
@@ -26,14 +27,14 @@ def list_claims():
     if organization_id is not None:
         tenancy.check_organization_id(organization_id)
     claims = machine_claims.list_claims(backends.shared_db(), organization_id)
-    return [machine_claims.public(claim) for claim in claims]
+    return CLAIM_OUT.dump(claims, many=True)
 
 
 @bp.get("/<machine_id>")
 def get_claim(machine_id):
     """Who holds this machine id, since when, through which devices."""
     claim = machine_claims.get(backends.shared_db(), machine_id_from_path(machine_id))
-    return machine_claims.public(claim)
+    return CLAIM_OUT.dump(claim)
 
 
 @bp.put("/<machine_id>")
@@ -41,13 +42,13 @@ def assign_claim(machine_id):
     """Give the id to an existing organization (201 when it had no claim); its devices
     carrying the id become the holders."""
     machine_id = machine_id_from_path(machine_id)
-    fields = claim_schema.load(json_body())
+    fields = load_body(CLAIM)
     db = tenancy.tenant_database(fields["organizationId"])
     holders = devices.holders_of(db, machine_id)
     claim, created = machine_claims.assign(
         backends.shared_db(), machine_id, db.name, fields.get("since"), holders
     )
-    return machine_claims.public(claim), 201 if created else 200
+    return CLAIM_OUT.dump(claim), 201 if created else 200
 
 
 @bp.delete("/<machine_id>")

@@ -13,14 +13,29 @@ from syncapi.blueprints.inputs import load_body
 from syncapi.errors import ApiError
 from syncapi.repositories import applications, devices, oilmonitor, revocations
 from syncapi.repositories import organizations as orgs
-from syncapi.schemas.applications import ApplicationSchema, ApplicationUpdateSchema
-from syncapi.schemas.organizations import OrganizationUpdateSchema
+from syncapi.schemas.applications import (
+    ApplicationListItemSchema,
+    ApplicationOutSchema,
+    ApplicationSchema,
+    ApplicationUpdateSchema,
+)
+from syncapi.schemas.organizations import (
+    OrganizationListItemSchema,
+    OrganizationOutSchema,
+    OrganizationStatsSchema,
+    OrganizationUpdateSchema,
+)
 
 ORG = "/<organization_id>"
 APP = f"{ORG}/applications/<application_id>"
 NEW_APPLICATION = ApplicationSchema()
 APPLICATION_CHANGES = ApplicationUpdateSchema()
 ORGANIZATION_CHANGES = OrganizationUpdateSchema()
+ORGANIZATION = OrganizationOutSchema()
+ORGANIZATION_LIST_ITEM = OrganizationListItemSchema()
+ORGANIZATION_STATS = OrganizationStatsSchema()
+APPLICATION = ApplicationOutSchema()
+APPLICATION_LIST_ITEM = ApplicationListItemSchema()
 
 bp = Blueprint("organizations", __name__)
 tenancy.init_blueprint(bp)
@@ -36,7 +51,8 @@ gateway_routes.register(bp, f"{ORG}/gateways")
 @bp.get("")
 def list_organizations():
     """Every tenant database with its application and user counts."""
-    listed = orgs.list_organizations(backends.shared_db(), visibility.organizations())
+    summaries = orgs.list_organizations(backends.shared_db(), visibility.organizations())
+    listed = ORGANIZATION_LIST_ITEM.dump(summaries, many=True)
     _refresh_summaries_soon()  # after the read: what this answer holds does not race it
     return listed
 
@@ -52,7 +68,7 @@ def _refresh_summaries_soon():
 @bp.get(ORG)
 def get_organization():
     """Name and contact details; defaults when no metadata was ever written."""
-    return orgs.summary(g.organization_id, orgs.metadata(g.tenant_db))
+    return ORGANIZATION.dump({"id": g.organization_id, "details": orgs.metadata(g.tenant_db)})
 
 
 @bp.put(ORG)
@@ -64,7 +80,8 @@ def save_organization():
         raise ApiError(404, "Organization not found")  # only a platform admin creates one
     changes = load_body(ORGANIZATION_CHANGES)
     stored = orgs.save_metadata(g.tenant_db, backends.shared_db(), changes, exists)
-    return orgs.summary(g.organization_id, stored), 200 if exists else 201
+    answer = ORGANIZATION.dump({"id": g.organization_id, "details": stored})
+    return answer, 200 if exists else 201
 
 
 @bp.delete(ORG)
@@ -92,7 +109,8 @@ def get_organization_config():
 @bp.get(f"{ORG}/stats")
 def get_organization_stats():
     """Organization summary with its applications and their device counts."""
-    return orgs.stats(g.tenant_db, backends.shared_db(), g.organization_id)
+    stats = orgs.stats(g.tenant_db, backends.shared_db(), g.organization_id)
+    return ORGANIZATION_STATS.dump(stats)
 
 
 # Applications (the registry, spec README §5)
@@ -101,7 +119,8 @@ def get_organization_stats():
 @bp.get(f"{ORG}/applications")
 def list_applications():
     """Registered applications in registry order, with device counts."""
-    return applications.list_applications(g.tenant_db, backends.shared_db())
+    entries = applications.list_applications(g.tenant_db, backends.shared_db())
+    return APPLICATION_LIST_ITEM.dump(entries, many=True)
 
 
 @bp.post(f"{ORG}/applications")
@@ -112,23 +131,23 @@ def create_application():
     settings = applications.create_application(
         g.tenant_db, backends.shared_db(), application_id, fields
     )
-    return applications.describe(application_id, settings), 201
+    return APPLICATION.dump({"id": application_id, "settings": settings}), 201
 
 
 @bp.get(APP)
 def get_application():
     """One registered application and its stored settings."""
-    return applications.describe(g.application_id, g.application)
+    return APPLICATION.dump({"id": g.application_id, "settings": g.application})
 
 
 @bp.put(APP)
 def update_application():
     """Change only the keys sent."""
-    changes = load_body(APPLICATION_CHANGES, changes=True)
+    changes = load_body(APPLICATION_CHANGES, partial=True)
     settings = applications.update_application(
         g.tenant_db, backends.shared_db(), g.application_id, changes
     )
-    return applications.describe(g.application_id, settings)
+    return APPLICATION.dump({"id": g.application_id, "settings": settings})
 
 
 @bp.delete(APP)

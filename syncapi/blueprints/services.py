@@ -7,13 +7,16 @@ from flask import Blueprint, request
 from marshmallow import ValidationError
 
 from syncapi import auth, backends, masking
-from syncapi.blueprints.inputs import json_body, object_id
+from syncapi.blueprints.inputs import load_body, object_id
 from syncapi.errors import ApiError
 from syncapi.headers import forbid_storing
 from syncapi.repositories import services
 from syncapi.schemas.services import ServiceSchema, ToggleSchema
 
 bp = Blueprint("services", __name__)
+
+SERVICE = ServiceSchema()
+TOGGLE = ToggleSchema()
 bp.auth_rule = auth.PLATFORM_ADMIN  # shared infrastructure and its credentials, reads too
 
 
@@ -54,7 +57,7 @@ def get_service(service_id_text):
 @bp.post("")
 def create_service():
     """Create a service configuration; the name is unique."""
-    fields = ServiceSchema().load(json_body())
+    fields = load_body(SERVICE)
     return answer(services.create_service(backends.shared_db(), fields)), 201
 
 
@@ -62,7 +65,7 @@ def create_service():
 def update_service(service_id_text):
     """Replace the sent keys; a masked secret sent back keeps its stored value."""
     oid = service_id(service_id_text)
-    changes = ServiceSchema().load_changes(json_body())
+    changes = load_body(SERVICE, partial=True)
     db = backends.shared_db()
     if "configuration" in changes:
         stored = services.get_service(db, oid).get("configuration")
@@ -75,7 +78,7 @@ def toggle_service(service_id_text):
     """Switch a service on or off; `enabled` must be a JSON boolean."""
     oid = service_id(service_id_text)
     try:
-        changes = ToggleSchema().load(json_body())
+        changes = load_body(TOGGLE)
     except ValidationError:
         raise ApiError(400, "Invalid value for enabled field", field="enabled") from None
     return answer(services.update_service(backends.shared_db(), oid, changes))

@@ -40,7 +40,7 @@ def create_user():
 def update_user(user_id):
     """Change the sent keys of a user; the email stays unique. A new role or deactivation
     ends the user's earlier sessions."""
-    changes = load_body(USER_CHANGES, changes=True)
+    changes = load_body(USER_CHANGES, partial=True)
     before, after = users.update_user(g.tenant_db, user_id, changes)
     if users.ends_sessions(before, after):
         _end_sessions(after)

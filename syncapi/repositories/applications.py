@@ -14,7 +14,6 @@ created together.
 
 from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure
 
-from syncapi.clock import iso_now
 from syncapi.failures import Conflict, NotFound
 from syncapi.identifiers import APPLICATION_SUFFIXES, is_application_id, is_identifier
 from syncapi.repositories import documents, indexes, machine_claims, summaries
@@ -23,7 +22,6 @@ REGISTRY = {"key": "applications"}
 SETTINGS = "value.applicationSettings"
 LISTS = ("availableApplications", "defaultApplication")
 SHARED_COLLECTIONS = ("monitoreo-cnc_events", "functions")
-COMPUTED_FIELDS = ("applicationId", "deviceCount", "lastModified")
 NAMESPACE_EXISTS = 48  # a `create` of a collection another request just made
 ATTEMPTS = 5
 
@@ -76,28 +74,18 @@ def find_application(db, application_id):
     return _entries(document.get("value")).get(application_id)
 
 
-def display_name(settings):
-    return settings.get("name") or settings.get("applicationName")
-
-
-def describe(application_id, settings):
-    """`{applicationId, …stored settings}`; a stored key never overrides the computed ones."""
-    stored = {key: value for key, value in settings.items() if key not in COMPUTED_FIELDS}
-    return {"applicationId": application_id, **stored}
+def with_device_counts(settings_by_application, counts):
+    """`[{"id", "settings", "device_count"}]` in registry order."""
+    return [
+        {"id": application_id, "settings": settings, "device_count": counts.get(application_id, 0)}
+        for application_id, settings in settings_by_application.items()
+    ]
 
 
 def list_applications(db, shared):
     """Registry entries in registry order, with the device counts kept on write."""
-    now = iso_now()
     counts = summaries.device_counts(shared, db.name)
-    return [
-        {
-            **describe(application_id, settings),
-            "deviceCount": counts.get(application_id, 0),
-            "lastModified": settings.get("updatedAt") or settings.get("createdAt") or now,
-        }
-        for application_id, settings in settings_by_id(db).items()
-    ]
+    return with_device_counts(settings_by_id(db), counts)
 
 
 def create_application(db, shared, application_id, fields):

@@ -11,25 +11,20 @@ from syncapi.failures import Conflict
 from syncapi.repositories import documents, locks
 
 COLLECTION = "monitoreo-cnc_events"
-HIDDEN = {"_id": 0, "applicationId": 0, "createdAt": 0, "updatedAt": 0}
 DUPLICATE = partial(Conflict, "An event class with this id already exists", field="id")
 BUSY = partial(Conflict, "The event classes are being replaced by another request; retry")
 
 
-def public(document):
-    return {key: value for key, value in document.items() if key not in HIDDEN}
-
-
 def list_event_classes(db, application_id):
-    return list(db[COLLECTION].find({"applicationId": application_id}, HIDDEN))
+    return list(db[COLLECTION].find({"applicationId": application_id}))
 
 
 def create_event_class(db, application_id, fields):
     """Insert with the sent id (409 if taken) or a generated one that never collides."""
     document = documents.stamped({**fields, "applicationId": application_id})
     if "id" in fields:
-        return public(documents.insert(db[COLLECTION], document, DUPLICATE))
-    return public(documents.insert_with_new_id(db[COLLECTION], document, "ec"))
+        return documents.insert(db[COLLECTION], document, DUPLICATE)
+    return documents.insert_with_new_id(db[COLLECTION], document, "ec")
 
 
 def replace_event_classes(db, application_id, items):
@@ -52,4 +47,4 @@ def replace_event_classes(db, application_id, items):
             )
         ids = [item["id"] for item in new]
         db[COLLECTION].delete_many({"applicationId": application_id, "id": {"$nin": ids}})
-    return [public(document) for document in new]
+    return new

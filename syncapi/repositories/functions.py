@@ -5,13 +5,8 @@ from functools import partial
 from syncapi.failures import Conflict, NotFound
 from syncapi.repositories import documents
 
-HIDDEN = {"_id": 0, "applicationId": 0, "createdAt": 0, "updatedAt": 0}
 DUPLICATE = partial(Conflict, "A function with this id already exists", field="id")
 NOT_FOUND = partial(NotFound, "Function not found")
-
-
-def public(document):
-    return {key: value for key, value in document.items() if key not in HIDDEN}
 
 
 def _query(application_id, function_id):
@@ -19,26 +14,26 @@ def _query(application_id, function_id):
 
 
 def list_functions(db, application_id):
-    return list(db.functions.find({"applicationId": application_id}, HIDDEN))
+    return list(db.functions.find({"applicationId": application_id}))
 
 
 def get_function(db, application_id, function_id):
-    return public(documents.find(db.functions, _query(application_id, function_id), NOT_FOUND))
+    return documents.find(db.functions, _query(application_id, function_id), NOT_FOUND)
 
 
 def create_function(db, application_id, fields):
     """Insert with the sent id (409 if taken) or a generated one that never collides."""
     document = documents.stamped({**fields, "applicationId": application_id})
     if "id" in fields:
-        return public(documents.insert(db.functions, document, DUPLICATE))
-    return public(documents.insert_with_new_id(db.functions, document, "fn"))
+        return documents.insert(db.functions, document, DUPLICATE)
+    return documents.insert_with_new_id(db.functions, document, "fn")
 
 
 def update_function(db, application_id, function_id, fields):
     changes = documents.touched(fields)
     changes.pop("id", None)
     query = _query(application_id, function_id)
-    return public(documents.update(db.functions, query, changes, NOT_FOUND, DUPLICATE))
+    return documents.update(db.functions, query, changes, NOT_FOUND, DUPLICATE)
 
 
 def delete_function(db, application_id, function_id):

@@ -191,10 +191,3 @@ def backfill(db, organization_id, holder_, ids, since):
         except DuplicateKeyError:
             taken.append((field, machine_id))
     return taken
-
-
-def public(document):
-    """The wire shape: `machineId` instead of `_id`."""
-    body = {"machineId": document["_id"], **document}
-    del body["_id"]
-    return body

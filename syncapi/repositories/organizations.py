@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 
 METADATA = {"key": "organization"}
 SIZES_TIMEOUT_SECONDS = 120  # listDatabases with sizes, at 1 000 databases
-EDITABLE_FIELDS = ("name", "description", "email", "website")
 _skipped_names = set()
 
 
@@ -41,19 +40,9 @@ def tenant_databases(client, shared_name, sizes=True):
 
 
 def list_organizations(shared, organization_ids=None):
-    """Every organization (or these), sorted by id, from the summaries kept on write: one
+    """The summaries kept on write of every organization (or these), sorted by id: one
     query whatever their number."""
-    return [
-        {
-            "id": summary["_id"],
-            "name": summary["_id"],
-            "sizeOnDisk": summary.get("sizeOnDisk", 0),
-            "empty": summary.get("empty", False),
-            "applicationCount": summary.get("applicationCount", 0),
-            "userCount": summary.get("userCount", 0),
-        }
-        for summary in summaries.organizations(shared, organization_ids)
-    ]
+    return summaries.organizations(shared, organization_ids)
 
 
 def refresh_summaries(shared):
@@ -106,15 +95,6 @@ def metadata(db):
     return value if isinstance(value, dict) else {}
 
 
-def summary(organization_id, stored):
-    """The shape of GET /api/organizations/{org}."""
-    return {
-        "id": organization_id,
-        "name": stored.get("name") or organization_id,
-        **{field: stored.get(field) for field in EDITABLE_FIELDS[1:]},
-    }
-
-
 def save_metadata(db, shared, changes, exists):
     """Merge `changes` into the metadata; returns the stored value.
 
@@ -165,25 +145,9 @@ def forget(shared, organization_ids, sessions=True):
 
 
 def stats(db, shared, organization_id):
-    stored = metadata(db)
-    entries = applications.settings_by_id(db)
+    """The metadata, and each application's settings with its device count kept on write."""
     counts = summaries.device_counts(shared, organization_id)
-    applications_list = [
-        {
-            "applicationId": application_id,
-            "applicationName": applications.display_name(settings),
-            "deviceCount": counts.get(application_id, 0),
-            "status": settings.get("status"),
-        }
-        for application_id, settings in entries.items()
-    ]
     return {
-        "organization": {
-            "id": stored.get("organizationId") or organization_id,
-            "name": stored.get("organizationName") or stored.get("name") or organization_id,
-            "status": stored.get("status"),
-        },
-        "applications": len(applications_list),
-        "totalDevices": sum(item["deviceCount"] for item in applications_list),
-        "applicationsList": applications_list,
+        "organization": {"id": organization_id, "details": metadata(db)},
+        "applications": applications.with_device_counts(applications.settings_by_id(db), counts),
     }

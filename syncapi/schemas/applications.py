@@ -1,7 +1,8 @@
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields
 
+from syncapi.clock import iso_now
 from syncapi.identifiers import APPLICATION_SUFFIXES, is_application_id
-from syncapi.schemas.base import BaseSchema, identifier, one_of, text, wire
+from syncapi.schemas.base import BaseSchema, OutputSchema, identifier, one_of, text, wire
 from syncapi.schemas.limits import DESCRIPTION_LENGTH, NAME_LENGTH
 
 STATUSES = ("active", "inactive")
@@ -27,3 +28,31 @@ class ApplicationUpdateSchema(ApplicationSchema):
 
     class Meta:
         exclude = ("application_id",)
+
+
+def _last_modified(entry):
+    settings = entry["settings"]
+    return settings.get("updatedAt") or settings.get("createdAt") or iso_now()
+
+
+def display_name(settings):
+    """Older registries name an application `applicationName`."""
+    return settings.get("name") or settings.get("applicationName")
+
+
+class ApplicationOutSchema(OutputSchema, ApplicationSchema):
+    """An application (organizations.md §7): its id and its registry settings as stored,
+    dumped from `{"id", "settings"}`; a stored key never overrides a computed one."""
+
+    hidden = ("applicationId", "deviceCount", "lastModified")
+    application_id = fields.Function(lambda entry: entry["id"], data_key="applicationId")
+
+    def stored(self, obj):
+        return obj["settings"]
+
+
+class ApplicationListItemSchema(ApplicationOutSchema):
+    """With the device count kept on write (`device_count`) and when it last changed."""
+
+    device_count = fields.Function(lambda entry: entry["device_count"], data_key="deviceCount")
+    last_modified = fields.Function(_last_modified, data_key="lastModified")

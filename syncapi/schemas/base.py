@@ -15,6 +15,7 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
+    missing,
     post_dump,
     post_load,
     pre_load,
@@ -144,18 +145,37 @@ class BaseSchema(Schema):
                 )
 
 
+def as_stored(openapi_type, **options):
+    """A field of an answer that is sent as stored: described by its type (for the API
+    description), never converted (a stored `3.0` stays `3.0`)."""
+    return fields.Raw(metadata={"type": openapi_type}, **options)
+
+
 class OutputSchema(Schema):
-    """What a view answers, dumped from what a repository returns (schemas both ways: the
-    same declarations describe a body and an answer). With `passed_through`, the stored keys
-    the schema does not declare are answered too (older writers' keys), in their stored
-    order, except the `hidden` ones."""
+    """What a view answers, dumped from what a repository returns: the same declarations
+    describe a body and an answer.
+
+    A schema whose `stored` returns a document answers that document's keys as stored,
+    in their stored order, older writers' keys included, except the `hidden` ones: its
+    declared fields then describe those keys without converting them, and only its
+    computed fields (`fields.Function`) are dumped, first, never overridden by a stored key.
+    """
 
     hidden = ()
-    passed_through = False
+
+    def stored(self, obj):
+        """The stored document whose keys pass through; None: every field is dumped."""
+        return None
+
+    def get_attribute(self, obj, attr, default):
+        if self.stored(obj) is not None:
+            return missing  # answered as stored, in `answer_stored_keys`
+        return super().get_attribute(obj, attr, default)
 
     @post_dump(pass_original=True)
-    def keep_stored_keys(self, data, original, **kwargs):
-        if not self.passed_through or not isinstance(original, dict):
+    def answer_stored_keys(self, data, original, **kwargs):
+        document = self.stored(original)
+        if document is None:
             return data
-        stored = {key: value for key, value in original.items() if key not in self.hidden}
-        return {**stored, **data}
+        kept = {key: value for key, value in document.items() if key not in self.hidden}
+        return {**data, **{key: value for key, value in kept.items() if key not in data}}

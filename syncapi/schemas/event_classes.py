@@ -3,7 +3,7 @@
 from marshmallow import ValidationError, fields, post_load
 
 from syncapi.clock import epoch_ms
-from syncapi.schemas.base import BaseSchema, Number, one_of, record_id, text
+from syncapi.schemas.base import BaseSchema, Number, OutputSchema, one_of, record_id, text
 from syncapi.schemas.limits import ID_LENGTH, NAME_LENGTH
 
 TYPES = ("STR", "INT", "FLOAT", "BOOL")
@@ -39,6 +39,15 @@ class EventClassSchema(BaseSchema):
         if data["type"] != "FLOAT":
             data.pop("values_range", None)
         return data
+
+
+class EventClassOutSchema(OutputSchema, EventClassSchema):
+    """An event class as stored, without the fields only the server reads."""
+
+    hidden = ("_id", "applicationId", "createdAt", "updatedAt")
+
+    def stored(self, obj):
+        return obj
 
 
 def assign_ids(items):

@@ -3,7 +3,16 @@
 from marshmallow import ValidationError, fields, post_load, validates_schema
 
 from syncapi import expressions
-from syncapi.schemas.base import BaseSchema, is_number, not_blank, one_of, record_id, text, wire
+from syncapi.schemas.base import (
+    BaseSchema,
+    OutputSchema,
+    is_number,
+    not_blank,
+    one_of,
+    record_id,
+    text,
+    wire,
+)
 from syncapi.schemas.limits import DESCRIPTION_LENGTH, ID_LENGTH, NAME_LENGTH
 
 ALGEBRAIC_TYPES = ("Algebraic Function", "Algebraic")  # the console's, the seed data's
@@ -53,6 +62,18 @@ class FunctionSchema(BaseSchema):
             except expressions.ExpressionError as error:
                 raise ValidationError(str(error), "expression") from None
         return data
+
+
+INTERNAL_FIELDS = ("_id", "applicationId", "createdAt", "updatedAt")
+
+
+class FunctionOutSchema(OutputSchema, FunctionSchema):
+    """A function as stored, without the fields only the server reads (functions.md)."""
+
+    hidden = INTERNAL_FIELDS
+
+    def stored(self, obj):
+        return obj
 
 
 def declared_names(function):

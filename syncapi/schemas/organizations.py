@@ -1,8 +1,9 @@
 from urllib.parse import urlsplit
 
-from marshmallow import EXCLUDE, ValidationError, post_load
+from marshmallow import EXCLUDE, ValidationError, fields, post_load
 
-from syncapi.schemas.base import BaseSchema, contains_at, text
+from syncapi.schemas.applications import display_name
+from syncapi.schemas.base import BaseSchema, OutputSchema, as_stored, contains_at, text
 from syncapi.schemas.limits import DESCRIPTION_LENGTH, EMAIL_LENGTH, NAME_LENGTH
 
 
@@ -43,3 +44,69 @@ class OrganizationUpdateSchema(BaseSchema):
         if data.get("website") == "":
             data["website"] = None
         return data
+
+
+def _detail(key, openapi_type="string"):
+    """A stored detail of the organization, null when never set."""
+    return fields.Function(lambda org: org["details"].get(key), metadata={"type": openapi_type})
+
+
+class OrganizationOutSchema(OutputSchema):
+    """GET and PUT /api/organizations/{org} (organizations.md §2), dumped from
+    `{"id": <path id>, "details": <stored metadata>}`: the name falls back to the id."""
+
+    id = fields.String()
+    name = fields.Function(lambda org: org["details"].get("name") or org["id"])
+    description = _detail("description")
+    email = _detail("email")
+    website = _detail("website")
+
+
+class OrganizationListItemSchema(OutputSchema):
+    """An item of GET /api/organizations, dumped from the summary kept on write
+    (`repositories.summaries`): zeros until the first count is kept."""
+
+    id = fields.Function(lambda summary: summary["_id"])
+    name = fields.Function(lambda summary: summary["_id"])
+    size_on_disk = as_stored(
+        "number", data_key="sizeOnDisk", attribute="sizeOnDisk", dump_default=0
+    )
+    empty = as_stored("boolean", dump_default=False)
+    application_count = as_stored(
+        "integer", data_key="applicationCount", attribute="applicationCount", dump_default=0
+    )
+    user_count = as_stored("integer", data_key="userCount", attribute="userCount", dump_default=0)
+
+
+class StatsOrganizationSchema(OutputSchema):
+    id = fields.Function(lambda org: org["details"].get("organizationId") or org["id"])
+    name = fields.Function(
+        lambda org: (
+            org["details"].get("organizationName") or org["details"].get("name") or org["id"]
+        )
+    )
+    status = _detail("status")
+
+
+class StatsApplicationSchema(OutputSchema):
+    application_id = fields.Function(lambda entry: entry["id"], data_key="applicationId")
+    application_name = fields.Function(
+        lambda entry: display_name(entry["settings"]), data_key="applicationName"
+    )
+    device_count = fields.Function(lambda entry: entry["device_count"], data_key="deviceCount")
+    status = fields.Function(lambda entry: entry["settings"].get("status"))
+
+
+class OrganizationStatsSchema(OutputSchema):
+    """GET /api/organizations/{org}/stats, dumped from `{"organization": {"id", "details"},
+    "applications": [{"id", "settings", "device_count"}]}`."""
+
+    organization = fields.Nested(StatsOrganizationSchema)
+    applications = fields.Function(lambda org: len(org["applications"]))
+    total_devices = fields.Function(
+        lambda org: sum(entry["device_count"] for entry in org["applications"]),
+        data_key="totalDevices",
+    )
+    applications_list = fields.Nested(
+        StatsApplicationSchema, many=True, attribute="applications", data_key="applicationsList"
+    )
