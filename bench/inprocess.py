@@ -17,6 +17,7 @@ SMALL_LIST = f"/api/organizations/{world.ORG}/applications/{world.SMALL_APP}/dev
 STATUS = f"/device/{world.machine_id(0)}/status"
 ORGANIZATIONS = "/api/organizations"
 LEGACY = f"/device/{world.LEGACY_ID}"
+ORIGIN = {"Origin": world.ORIGIN}  # a browser's cross-origin call: flask-cors answers it
 
 
 def posted(prefix):
@@ -114,6 +115,9 @@ def timings(setup):
         "c": timing.pair(timing.Call(off, DEVICE), timing.Call(bare_off, DEVICE)),
         "c_bearer": timing.pair(
             timing.Call(on, DEVICE, headers=token), timing.Call(bare_on, DEVICE, headers=token)
+        ),
+        "c_origin": timing.pair(
+            timing.Call(off, DEVICE, headers=ORIGIN), timing.Call(bare_off, DEVICE, headers=ORIGIN)
         ),
         "c_logged": timing.pair(timing.Call(off, DEVICE), timing.Call(setup.bare_logged, DEVICE)),
         "legacy": timing.pair(timing.Call(off, LEGACY), timing.Call(bare_off, LEGACY)),

@@ -5,6 +5,7 @@ IN_PROCESS = (  # key, label, target ratio
     ("b", "(b) GET /status, beside (a)", None),
     ("c", "(c) GET device by machineId", 0.90),
     ("c_bearer", "(c) the same, bearer token", 0.85),
+    ("c_origin", "(c) the same, with an Origin (a browser's call)", None),
     ("c_logged", "(c) beside a baseline logging 1 line/request", 0.85),
     ("legacy", "legacy GET /device/{machineId}", None),
     ("d", "(d) list 100 devices", None),
