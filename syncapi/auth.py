@@ -28,6 +28,7 @@ PUBLIC, SIGNED_IN, PLATFORM_ADMIN = "public", "signed-in", "platform-admin"
 ORG_MEMBER, ORG_ADMIN, OWN_PASSWORD, ORG_IN_QUERY = "member", "org-admin", "own-password", "query"
 REVOKED_KEY = "syncapi.revoked"
 VERIFIED_KEY = "syncapi.verified_tokens"
+RULES_KEY = "syncapi.auth_rules"
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ organization_in_query = _marker(ORG_IN_QUERY)
 def init_app(app):
     """`authorize` before every request; the tokens the process verified, remembered."""
     app.extensions[VERIFIED_KEY] = tokens.Verified()
+    app.extensions[RULES_KEY] = {}  # endpoint -> the rule it is marked with
     app.before_request(authorize)
 
 
@@ -72,26 +74,38 @@ def caller():
 def authorize():
     """`before_request` of the whole app: runs after the path's ids were checked and before
     any view or existence check touches data."""
-    if not enabled() or request.method == "OPTIONS" or request.endpoint is None:
+    if not enabled():
         return
-    rule = _rule()
+    method, endpoint = request.method, request.endpoint
+    if method == "OPTIONS" or endpoint is None:
+        return
+    rule = _rule(endpoint, method)
     if rule == PUBLIC:
         return
-    g.caller = _authenticate()
-    if g.caller.by_cookie and request.method not in SAFE_METHODS:
+    who = g.caller = _authenticate()
+    if who.by_cookie and method not in SAFE_METHODS:
         check_origin()
-    _check(rule, g.caller)
+    _check(rule, who)
 
 
-def _rule():
-    view = current_app.view_functions[request.endpoint]
-    blueprint = current_app.blueprints.get(request.blueprint)
-    marked = getattr(view, "auth_rule", None) or getattr(blueprint, "auth_rule", None)
+def _rule(endpoint, method):
+    marked = _marked(endpoint)
     if marked:
         return marked
     if "organization_id" in g:
         return ORG_MEMBER
-    return SIGNED_IN if request.method in SAFE_METHODS else PLATFORM_ADMIN
+    return SIGNED_IN if method in SAFE_METHODS else PLATFORM_ADMIN
+
+
+def _marked(endpoint):
+    """The rule the view or its blueprint is marked with (None: the defaults), found once
+    per endpoint: markers are set where the views are defined, before any request."""
+    found = current_app.extensions[RULES_KEY]
+    if endpoint not in found:
+        view = current_app.view_functions[endpoint]
+        blueprint = current_app.blueprints.get(endpoint.rpartition(".")[0])
+        found[endpoint] = getattr(view, "auth_rule", None) or getattr(blueprint, "auth_rule", None)
+    return found[endpoint]
 
 
 def _check(rule, who):
