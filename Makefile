@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 GUNICORN_ARGS := -c gunicorn.conf.py wsgi:app
+# Test processes (pytest-xdist): one per core by default.
+TEST_WORKERS ?= auto
 
-.PHONY: run test lint format clean bench profile wrk
+.PHONY: run test check lint format clean bench profile wrk
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +19,11 @@ run: $(STAMP)
 	$(BIN)/gunicorn $(GUNICORN_ARGS)
 
 test: $(STAMP) lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
+
+# The everyday loop: everything but the tests slow by nature (fuzzing, fleet-scale data).
+check: $(STAMP)
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
