@@ -15,11 +15,11 @@ import pytest
 from bson import Decimal128, ObjectId
 from flask import request
 
-from config import TestingConfig
 from syncapi import clock, create_app, headers, serialization, tokens
 from syncapi.extensions import close_clients
 from syncapi.schemas.limits import LONE_SURROGATE
-from tests.conftest import APP, JWT_SECRET, ORG
+from tests.helpers import APP, JWT_SECRET, ORG
+from tests.settings import TestingConfig
 
 CONSOLE = "https://console.example"
 JWT_TOKEN = tokens.issue(JWT_SECRET, "ana", ["*"], "admin", 3600)[0]
