@@ -79,12 +79,18 @@ def authorize():
 def _rule():
     view = current_app.view_functions[request.endpoint]
     blueprint = current_app.blueprints.get(request.blueprint)
+    return route_rule(view, blueprint, "organization_id" in g, request.method)
+
+
+def route_rule(view, blueprint, organization_scoped, method):
+    """Who may call a route: its view's marker, else its blueprint's, else the defaults of
+    the module docstring. Also read by the API description (`syncapi.openapi`)."""
     marked = getattr(view, "auth_rule", None) or getattr(blueprint, "auth_rule", None)
     if marked:
         return marked
-    if "organization_id" in g:
+    if organization_scoped:
         return ORG_MEMBER
-    return SIGNED_IN if request.method in SAFE_METHODS else PLATFORM_ADMIN
+    return SIGNED_IN if method in SAFE_METHODS else PLATFORM_ADMIN
 
 
 def _check(rule, who):
