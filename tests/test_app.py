@@ -326,7 +326,8 @@ VALID_BODIES = {  # routes that validate their body before touching MongoDB
     "auth.login": {"organizationId": "acme", "email": "a@x", "password": "password1"},
     "machines.assign_claim": {"organizationId": "acme"},
 }
-NO_DATABASE = {"status", "applications", "icons"}  # only their org-scoped routes use MongoDB
+# Only their org-scoped routes use MongoDB.
+NO_DATABASE = {"status", "applications", "icons", "docs"}
 NO_DATABASE_ENDPOINTS = {"auth.logout"}
 INFLUX_ONLY = {  # test_query.py checks these answer 503 when InfluxDB is down or unset
     "query.connected_machines",

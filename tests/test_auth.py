@@ -89,9 +89,18 @@ def everything(app):
 
 # Who may call what: every route of the URL map, every kind of caller
 
-SAMPLE_VALUES = {**ROUTE_SAMPLES, "category": "drivers", "name": "fanuc", "icon_format": "svg"}
+SAMPLE_VALUES = {
+    **ROUTE_SAMPLES,
+    "category": "drivers",
+    "name": "fanuc",
+    "icon_format": "svg",
+    "asset": "swagger-ui.css",
+}
 PUBLIC = {
     "status.get_status",
+    "docs.openapi",
+    "docs.page",
+    "docs.asset",
     "icons.get_icon",
     "icons.get_icon_in_format",
     "auth.login",
