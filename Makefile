@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GUNICORN_ARGS := -c gunicorn.conf.py wsgi:app
 
-.PHONY: run test lint format clean
+.PHONY: run test fuzz lint format clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,17 @@ run: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/pytest
+
+# A longer fuzzing run than `make test`'s: EXAMPLES cases per operation and mode, from a
+# seed it prints; `make fuzz SEED=<printed seed>` replays a failure.
+EXAMPLES ?= 200
+ifndef SEED
+SEED := $(shell date +%s)
+endif
+fuzz: $(STAMP)
+	@echo "fuzzing with SEED=$(SEED) EXAMPLES=$(EXAMPLES)"
+	SYNCAPI_FUZZ_EXAMPLES=$(EXAMPLES) $(BIN)/pytest tests/test_fuzz.py -m slow -q \
+		--hypothesis-seed=$(SEED)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
