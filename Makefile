@@ -4,8 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GUNICORN_ARGS := -c gunicorn.conf.py wsgi:app
+# Test processes (pytest-xdist): one per core by default.
+TEST_WORKERS ?= auto
 
-.PHONY: run test fuzz lint format clean
+.PHONY: run test check fuzz lint format clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +18,11 @@ run: $(STAMP)
 	$(BIN)/gunicorn $(GUNICORN_ARGS)
 
 test: $(STAMP) lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
+
+# The everyday loop: everything but the tests slow by nature (fuzzing, fleet-scale data).
+check: $(STAMP)
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not slow"
 
 # A longer fuzzing run than `make test`'s: EXAMPLES cases per operation and mode, from a
 # seed it prints; `make fuzz SEED=<printed seed>` replays a failure.
@@ -27,7 +33,7 @@ endif
 fuzz: $(STAMP)
 	@echo "fuzzing with SEED=$(SEED) EXAMPLES=$(EXAMPLES)"
 	SYNCAPI_FUZZ_EXAMPLES=$(EXAMPLES) $(BIN)/pytest tests/test_fuzz.py -m slow -q \
-		--hypothesis-seed=$(SEED)
+		-n $(TEST_WORKERS) --hypothesis-seed=$(SEED)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,143 +1,135 @@
 """Settings, read once from the environment (spec README §1).
 
 Every default runs with no external server: the embedded mongomock store, no InfluxDB.
-A value the process cannot run with raises `ConfigError`, which the entry points turn into
-one clear line on stderr instead of a traceback.
+Values are parsed by environs (marshmallow's environment reader); a value the process cannot
+run with raises `ConfigError`, which the entry points turn into one clear line on stderr
+instead of a traceback: `<VARIABLE> must be <expected form>, got '<value>'`.
 """
 
 import os
-import re
 from urllib.parse import urlsplit
 
+from environs import Env, EnvValidationError, ValidationError, validate
 from pymongo.errors import ConfigurationError, InvalidURI
 from pymongo.uri_parser import parse_uri
 
 EMBEDDED_MONGODB_URI = "mongomock://localhost"
 MONGODB_SCHEMES = ("mongodb", "mongodb+srv", "mongomock")
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_TOKEN_LIFETIME = 366 * 86400
+SECONDS = {"invalid": "a number of seconds", "special": "a number of seconds"}
+QUERY_TIMEOUT = validate.Range(
+    0, 3600, min_inclusive=False, error="more than 0 and at most 3600 seconds"
+)
+# An InfluxDB tag name syncapi pastes into SQL as a quoted column name: letters, digits and
+# underscores only, so that no value of the setting can end the quoting.
+ORGANIZATION_TAG = [
+    validate.Regexp(r"[A-Za-z_][A-Za-z0-9_]{0,63}\Z", error="a tag name of letters, digits and _"),
+    validate.NoneOf(("time", "machine_id"), error="a tag other than time and machine_id"),
+]
 
 
 class ConfigError(Exception):
     """A setting the process cannot start with."""
 
 
-def _integer(environ, name, default, minimum):
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return value
+def _message(name, expected, raw):
+    return f"{name} must be {expected}, got {raw!r}"
 
 
-def _seconds(environ, name, default):
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if not 0 < value <= 3600:
-        raise ConfigError(f"{name} must be more than 0 and at most 3600 seconds, got {raw}")
-    return value
-
-
-def _boolean(environ, name):
-    raw = environ.get(name, "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
-        return False
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
-
-
-def _mongodb_uri(environ):
-    """The URI, its syntax checked now (a `mongodb+srv://` name is resolved only when used)."""
-    uri = environ.get("MONGODB_URI", "").strip() or EMBEDDED_MONGODB_URI
-    scheme = urlsplit(uri).scheme
-    if scheme not in MONGODB_SCHEMES:
-        raise ConfigError(
-            f"MONGODB_URI must start with mongodb://, mongodb+srv:// or mongomock://, got {uri!r}"
-        )
-    if scheme == "mongodb":
-        try:
-            parse_uri(uri)
-        except (InvalidURI, ConfigurationError, ValueError) as error:
-            raise ConfigError(f"MONGODB_URI is not a valid MongoDB URI: {error}") from None
-    return uri
-
-
-def _default_database(environ, uri):
-    """The shared database: explicit, else the one named in the URI, else `syncapi`."""
-    name = environ.get("MONGODB_DEFAULT_DB", "").strip() or urlsplit(uri).path.strip("/")
-    return name or "syncapi"
-
-
-def _influxdb_host(environ):
-    """`http(s)://host:port`: the client would silently pick port 443 for a host without one."""
-    host = environ.get("INFLUXDB_HOST", "").strip()
-    if not host:
-        return ""
-    try:
-        parts = urlsplit(host)
-        port = parts.port
-    except ValueError:
-        port = None
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"INFLUXDB_HOST must look like http://host:8181, got {host!r}")
-    if port is None:
-        raise ConfigError(f"INFLUXDB_HOST must name its port, e.g. http://host:8181, got {host!r}")
-    return host
-
-
-# An InfluxDB tag name syncapi pastes into SQL as a quoted column name: letters, digits and
-# underscores only, so that no value of the setting can end the quoting.
-TAG_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
-COLUMNS_READ = ("time", "machine_id")
-
-
-def _organization_tag(environ):
-    """`INFLUXDB_ORG_TAG`: the tag the ingestion writes each row's organization to, or ""."""
-    name = environ.get("INFLUXDB_ORG_TAG", "").strip()
-    if name and not TAG_NAME.fullmatch(name):
-        raise ConfigError(
-            f"INFLUXDB_ORG_TAG must be a tag name of letters, digits and _, got {name!r}"
-        )
-    if name in COLUMNS_READ:
-        raise ConfigError(f"INFLUXDB_ORG_TAG must name the organization tag, not {name!r}")
-    return name
-
-
-DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-MAX_TOKEN_LIFETIME = 366 * 86400
-
-
-def duration(raw, name="duration"):
+def duration_seconds(raw):
     """`3600`, `90s`, `15m`, `1h`, `30d` → seconds: positive, and at most a year (tokens)."""
     text = str(raw).strip().lower()
     number, unit = (text[:-1], text[-1]) if text[-1:] in DURATION_UNITS else (text, "s")
     if not number.isascii() or not number.isdigit() or int(number) == 0:
-        raise ConfigError(f"{name} must be a duration such as 3600, 15m, 1h or 30d, got {raw!r}")
+        raise ValidationError("a duration such as 3600, 15m, 1h or 30d")
     seconds = int(number) * DURATION_UNITS[unit]
     if seconds > MAX_TOKEN_LIFETIME:
-        raise ConfigError(f"{name} must be at most 366d, got {raw!r}")
+        raise ValidationError("at most 366d")
     return seconds
 
 
-def _auth(environ, uri, origins):
-    """`(AUTH_MODE, JWT_SECRET)`: required by default on a real server, where it needs a
-    secret and an explicit CORS allowlist; off by default only on the embedded store."""
-    mode = environ.get("AUTH_MODE", "").strip().lower() or (
-        "off" if is_embedded(uri) else "required"
-    )
-    if mode not in ("required", "off"):
-        raise ConfigError(f"AUTH_MODE must be required or off, got {mode!r}")
-    secret = environ.get("JWT_SECRET", "")
+def duration(raw, name="duration"):
+    """The same for a command-line option (`tokens create --ttl`), refused as a ConfigError."""
+    try:
+        return duration_seconds(raw)
+    except ValidationError as error:
+        raise ConfigError(_message(name, error.messages[0], raw)) from None
+
+
+class Environment(Env):
+    """environs reading the mapping it is given (tests pass dicts) instead of `os.environ`.
+    A blank value counts as unset; the values are checked together by `check`."""
+
+    def __init__(self, environ):
+        super().__init__(eager=False)
+        self._source = environ
+        self.add_parser("duration", duration_seconds)
+
+    def _get_value(self, env_key, default):
+        return self._source.get(env_key, "").strip() or default
+
+    def integer(self, name, default, minimum, maximum=None):
+        form = "at least {min}" if maximum is None else "from {min} to {max}"
+        rule = validate.Range(minimum, maximum, error=form)
+        return self.int(name, default, validate=rule, error_messages={"invalid": "an integer"})
+
+    def flag(self, name):
+        return self.bool(name, False, error_messages={"invalid": "1 or 0"})
+
+    def check(self):
+        """The first bad value read, as syncapi's one line naming the variable and the form."""
+        try:
+            self.seal()
+        except EnvValidationError as error:
+            name, messages = next(iter(error.error_messages.items()))
+            raise ConfigError(_message(name, messages[0], self._get_value(name, ""))) from None
+
+
+def _mongodb_uri(uri):
+    """Its syntax checked now (a `mongodb+srv://` name is resolved only when used)."""
+    scheme = urlsplit(uri).scheme
+    if scheme not in MONGODB_SCHEMES:
+        raise ValidationError("a mongodb://, mongodb+srv:// or mongomock:// URI")
+    if scheme == "mongodb":
+        try:
+            parse_uri(uri)
+        except (InvalidURI, ConfigurationError, ValueError) as error:
+            raise ValidationError(f"a valid MongoDB URI ({error})") from None
+
+
+def _influxdb_host(host):
+    """`http(s)://host:port`: the client would silently pick port 443 for a host without one."""
+    try:
+        parts = urlsplit(host)
+        usable = parts.scheme in ("http", "https") and parts.hostname and parts.port
+    except ValueError:  # a port that is not a number
+        usable = False
+    if not usable:
+        raise ValidationError("a URL naming its port, like http://host:8181")
+
+
+def _origins(origins):
+    """`*`, or origins as browsers send them: `scheme://host[:port]`, never `null`."""
+    shapes = [urlsplit(origin) for origin in origins if origin]
+    wrong = [p for p in shapes if p.scheme not in ("http", "https") or not p.netloc or p.path]
+    if "*" not in origins and (wrong or not shapes):
+        raise ValidationError("a list of origins like https://host")
+
+
+def _auth_mode(mode):
+    if mode.lower() not in ("required", "off"):
+        raise ValidationError("required or off")
+
+
+def _rate_limit_storage(uri):
+    """Where login attempts are counted: this process, or a MongoDB shared by the workers."""
+    if urlsplit(uri).scheme not in ("memory", "mongodb", "mongodb+srv"):
+        raise ValidationError("memory:// or mongodb://…")
+
+
+def _auth(mode, secret, origins):
+    """AUTH_MODE=required needs a secret and an explicit CORS allowlist."""
     if secret and len(secret.encode()) < 32:
         raise ConfigError("JWT_SECRET must be at least 32 bytes long")
     if mode == "required" and not secret:
@@ -146,32 +138,6 @@ def _auth(environ, uri, origins):
         raise ConfigError("AUTH_MODE=required needs CORS_ALLOWED_ORIGIN to list the origins")
     if mode == "required" and not secret.strip():
         raise ConfigError("JWT_SECRET must not be blank")
-    return mode, secret
-
-
-def _origins(environ):
-    """`*`, or origins as browsers send them: `scheme://host[:port]`, never `null`."""
-    raw = environ.get("CORS_ALLOWED_ORIGIN", "").strip() or "*"
-    origins = [origin.strip() for origin in raw.split(",") if origin.strip()]
-    if "*" in origins:
-        return "*"
-    for origin in origins:
-        parts = urlsplit(origin)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
-            raise ConfigError(
-                f"CORS_ALLOWED_ORIGIN must list origins like https://host, got {origin!r}"
-            )
-    if not origins:
-        raise ConfigError("CORS_ALLOWED_ORIGIN lists no origin")
-    return origins
-
-
-def _rate_limit_storage(environ):
-    """Where login attempts are counted: this process, or a MongoDB shared by the workers."""
-    uri = environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://"
-    if urlsplit(uri).scheme not in ("memory", "mongodb", "mongodb+srv"):
-        raise ConfigError(f"RATELIMIT_STORAGE_URI must be memory:// or mongodb://…, got {uri!r}")
-    return uri
 
 
 def _rate_limit_options(uri, shared_name, timeout_ms):
@@ -204,57 +170,51 @@ class Config:
     JSON_SORT_KEYS = False
 
     def __init__(self, environ=None):
-        env = os.environ if environ is None else environ
-        self.MONGODB_URI = _mongodb_uri(env)
-        self.MONGODB_DEFAULT_DB = _default_database(env, self.MONGODB_URI)
-        self.MONGODB_TIMEOUT_MS = _integer(env, "MONGODB_TIMEOUT_MS", 2000, minimum=1)
-        self.PORT = _integer(env, "PORT", 3000, minimum=1)
-        self.WEB_CONCURRENCY = _integer(env, "WEB_CONCURRENCY", 2, minimum=1)
-        self.CORS_ALLOWED_ORIGIN = _origins(env)
+        environ = os.environ if environ is None else environ
+        env = Environment(environ)
+        self.MONGODB_URI = env.str("MONGODB_URI", EMBEDDED_MONGODB_URI, validate=_mongodb_uri)
+        default_db = env.str("MONGODB_DEFAULT_DB", "")
+        self.MONGODB_TIMEOUT_MS = env.integer("MONGODB_TIMEOUT_MS", 2000, minimum=1)
+        self.PORT = env.integer("PORT", 3000, minimum=1, maximum=65535)
+        self.WEB_CONCURRENCY = env.integer("WEB_CONCURRENCY", 2, minimum=1)
+        origins = env.list("CORS_ALLOWED_ORIGIN", ["*"], subcast=str.strip, validate=_origins)
         # Covers a 5 MB icon upload with its multipart framing.
-        self.MAX_CONTENT_LENGTH = _integer(env, "MAX_CONTENT_LENGTH", 6 * 1024 * 1024, minimum=1024)
-        self.ORGANIZATION_ID = env.get("ORGANIZATION_ID", "").strip() or "autentiodev"
-        self.INFLUXDB_HOST = _influxdb_host(env)
-        self.INFLUXDB_TOKEN = env.get("INFLUXDB_TOKEN", "").strip()
-        self.INFLUXDB_DATABASE = env.get("INFLUXDB_DATABASE", "").strip()
-        self.INFLUXDB_STATS_DATABASE = (
-            env.get("INFLUXDB_STATS_DATABASE", "").strip() or "server__stats"
-        )
+        self.MAX_CONTENT_LENGTH = env.integer("MAX_CONTENT_LENGTH", 6 * 1024 * 1024, 1024)
+        self.ORGANIZATION_ID = env.str("ORGANIZATION_ID", "autentiodev")
+        self.INFLUXDB_HOST = env.str("INFLUXDB_HOST", "", validate=_influxdb_host)
+        self.INFLUXDB_TOKEN = env.str("INFLUXDB_TOKEN", "")
+        self.INFLUXDB_DATABASE = env.str("INFLUXDB_DATABASE", "")
+        self.INFLUXDB_STATS_DATABASE = env.str("INFLUXDB_STATS_DATABASE", "server__stats")
         # The client's own default is 300 s: far too long for a dashboard request to hang.
-        self.INFLUXDB_QUERY_TIMEOUT = _seconds(env, "INFLUXDB_QUERY_TIMEOUT", 5.0)
-        self.INFLUXDB_ORG_TAG = _organization_tag(env)
-        self.ANALYTICS_CACHE_SECONDS = _integer(env, "ANALYTICS_CACHE_SECONDS", 15, minimum=0)
-        # Organization sizes, and databases made by other programs, are refreshed this often.
-        self.ORGANIZATION_REFRESH_SECONDS = _integer(
-            env, "ORGANIZATION_REFRESH_SECONDS", 300, minimum=1
+        self.INFLUXDB_QUERY_TIMEOUT = env.float(
+            "INFLUXDB_QUERY_TIMEOUT", 5.0, validate=QUERY_TIMEOUT, error_messages=SECONDS
         )
-        self.ICONS_DIR = env.get("ICONS_DIR", "").strip() or "static/icons"
-        self.SEED_DEMO = _boolean(env, "SEED_DEMO")
-        self.AUTH_MODE, self.JWT_SECRET = _auth(env, self.MONGODB_URI, self.CORS_ALLOWED_ORIGIN)
-        self.JWT_TTL = duration(env.get("JWT_TTL", "").strip() or "1h", "JWT_TTL")
-        self.RATELIMIT_STORAGE_URI = _rate_limit_storage(env)
+        # The tag the ingestion writes each row's organization to, or "".
+        self.INFLUXDB_ORG_TAG = env.str("INFLUXDB_ORG_TAG", "", validate=ORGANIZATION_TAG)
+        self.ANALYTICS_CACHE_SECONDS = env.integer("ANALYTICS_CACHE_SECONDS", 15, minimum=0)
+        # Organization sizes, and databases made by other programs, are refreshed this often.
+        self.ORGANIZATION_REFRESH_SECONDS = env.integer("ORGANIZATION_REFRESH_SECONDS", 300, 1)
+        self.ICONS_DIR = env.str("ICONS_DIR", "static/icons")
+        self.SEED_DEMO = env.flag("SEED_DEMO")
+        mode = env.str("AUTH_MODE", "", validate=_auth_mode)
+        self.JWT_TTL = env.duration("JWT_TTL", "1h")
+        self.RATELIMIT_STORAGE_URI = env.str(
+            "RATELIMIT_STORAGE_URI", "memory://", validate=_rate_limit_storage
+        )
+        # A revoked token is refused at most this long after `tokens revoke`.
+        self.REVOCATION_REFRESH_SECONDS = env.integer("REVOCATION_REFRESH_SECONDS", 5, 1)
+        self.SESSION_COOKIE_SECURE = env.flag("SESSION_COOKIE_SECURE")
+        self.PROXY_COUNT = env.integer("PROXY_COUNT", 0, minimum=0)
+        env.check()
+        # What follows depends on more than one setting.
+        # The shared database: explicit, else the one named in the URI, else `syncapi`.
+        uri_db = urlsplit(self.MONGODB_URI).path.strip("/")
+        self.MONGODB_DEFAULT_DB = default_db or uri_db or "syncapi"
+        self.CORS_ALLOWED_ORIGIN = "*" if "*" in origins else list(filter(None, origins))
+        # Required by default on a real server; off by default only on the embedded store.
+        self.AUTH_MODE = mode.lower() or ("off" if is_embedded(self.MONGODB_URI) else "required")
+        self.JWT_SECRET = environ.get("JWT_SECRET", "")  # taken byte for byte
+        _auth(self.AUTH_MODE, self.JWT_SECRET, self.CORS_ALLOWED_ORIGIN)
         self.RATELIMIT_STORAGE_OPTIONS = _rate_limit_options(
             self.RATELIMIT_STORAGE_URI, self.MONGODB_DEFAULT_DB, self.MONGODB_TIMEOUT_MS
         )
-        # A revoked token is refused at most this long after `tokens revoke`.
-        self.REVOCATION_REFRESH_SECONDS = _integer(env, "REVOCATION_REFRESH_SECONDS", 5, 1)
-        self.SESSION_COOKIE_SECURE = _boolean(env, "SESSION_COOKIE_SECURE")
-        self.PROXY_COUNT = _integer(env, "PROXY_COUNT", 0, minimum=0)
-        if self.PORT > 65535:
-            raise ConfigError(f"PORT must be at most 65535, got {self.PORT}")
-
-
-class TestingConfig(Config):
-    """Embedded store, no environment, no cache: each test app gets its own empty mongomock
-    client and sees every write at once."""
-
-    TESTING = True
-    __test__ = False  # not a pytest test class despite its name
-
-    def __init__(self, **overrides):
-        super().__init__(environ={})
-        self.ANALYTICS_CACHE_SECONDS = 0
-        self.REVOCATION_REFRESH_SECONDS = 0
-        self.RATELIMIT_ENABLED = True
-        for name, value in overrides.items():
-            setattr(self, name, value)

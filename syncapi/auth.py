@@ -5,8 +5,9 @@ A view states only how it differs from the defaults, with a marker:
 - a path with an organization: the token's `orgs` must include it (403 otherwise, also for an
   unknown one, so other tenants' ids cannot be probed); `viewer` only reads, `user` writes;
 - no organization in the path: any signed-in caller reads, a platform admin writes;
-- `@public`, `@platform_admin`, `@org_admin` (managing users), `@own_password`, and
-  `@organization_in_query` (`?organizationId=`) for the rest.
+- `@public`, `@platform_admin`, `@org_admin` (managing users), `@own_password`,
+  `@organization_in_query` (`?organizationId=`) and `@signed_in` (a read asked by POST)
+  for the rest.
 
 With `AUTH_MODE=off` nothing is checked and every caller sees every tenant.
 """
@@ -51,6 +52,7 @@ platform_admin = _marker(PLATFORM_ADMIN)
 org_admin = _marker(ORG_ADMIN)
 own_password = _marker(OWN_PASSWORD)
 organization_in_query = _marker(ORG_IN_QUERY)
+signed_in = _marker(SIGNED_IN)  # a read sent as POST because its question is a body
 
 
 def enabled():

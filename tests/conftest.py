@@ -1,16 +1,38 @@
-"""Fixtures: a fresh app with its own empty embedded store per test, and the console's tenant."""
+"""Fixtures: a fresh app with its own empty embedded store per test, and the console's tenant.
+Constants and helpers are in helpers.py (test modules import that, never this file)."""
 
 import time
 
 import pytest
 
-from config import TestingConfig
-from syncapi import create_app
+from syncapi import create_app, passwords
 from syncapi.extensions import close_clients, mongo_client
+from tests.helpers import (
+    EVENTS,
+    INFLUX_TOKEN,
+    JWT_SECRET,
+    MAIN_DB,
+    ORG,
+    PRODUCTION,
+    STATE,
+    UNREACHABLE_MONGODB,
+)
+from tests.settings import CHEAP_HASHING, TestingConfig
 
-ORG = "/api/organizations/acme"
-JWT_SECRET = "test-secret-of-at-least-32-bytes!!"
-APP = f"{ORG}/applications/monitoreo-cnc"
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    passwords.use_parameters(CHEAP_HASHING)
+    yield
+    passwords.use_parameters(passwords.PRODUCTION)
+
+
+@pytest.fixture
+def production_hashing():
+    """Passwords hashed as in production, for the test that checks that strength."""
+    passwords.use_parameters(passwords.PRODUCTION)
+    yield
+    passwords.use_parameters(CHEAP_HASHING)
 
 
 @pytest.fixture
@@ -18,6 +40,24 @@ def app():
     app = create_app(TestingConfig())
     yield app
     close_clients(app)
+
+
+@pytest.fixture
+def offline_app():
+    """The app with MongoDB unreachable. Its client has no time to wait
+    (MONGODB_TIMEOUT_MS=0: pymongo fails at the first server selection), so a 503 costs
+    microseconds, not pymongo's half-second minimum; test_app keeps one test on the real
+    timeout path."""
+    app = create_app(
+        TestingConfig(MONGODB_URI=UNREACHABLE_MONGODB, MONGODB_TIMEOUT_MS=0, JWT_SECRET=JWT_SECRET)
+    )
+    yield app
+    close_clients(app)
+
+
+@pytest.fixture
+def offline_client(offline_app):
+    return offline_app.test_client()
 
 
 @pytest.fixture
@@ -49,16 +89,6 @@ def cnc(client, acme):
     return acme
 
 
-def snapshot(db):
-    """Every document of every collection, to assert that a refused request changed nothing."""
-    return {name: list(db[name].find()) for name in sorted(db.list_collection_names())}
-
-
-INFLUX_TOKEN = "apiv3_test-token"
-MAIN_DB = "sync"
-STATS_DB = "server__stats"
-
-
 @pytest.fixture(scope="session")
 def influx_server():
     """One InfluxDB 3 stand-in for the whole run; each test brings its own rows."""
@@ -82,28 +112,6 @@ def influx(app, influx_server):
     )
     yield influx_server
     influx_server.released.set()
-
-
-# The time series every analytics test reads: `ago` is seconds before NOW_NS.
-STATE = [
-    {"ago": 60, "machine_id": "CN1", "power": True, "execution": "ACTIVE", "mode": "AUTOMATIC"},
-    {"ago": 120, "machine_id": "CN1", "power": False, "execution": "STOPPED"},
-    {"ago": 300, "machine_id": "CN1", "power": True},  # a second sample: machines are distinct
-    {"ago": 30, "machine_id": "CN2", "power": False},
-    {"ago": 3600, "machine_id": "CN2", "power": True, "mode": "MANUAL"},
-    {"ago": 2 * 86400, "machine_id": "CN3", "power": True, "execution": "ACTIVE"},
-    {"ago": 600, "machine_id": "CN3", "mode": "MANUAL"},
-    {"ago": 10, "machine_id": "CN4", "power": False},
-]
-PRODUCTION = [
-    {"ago": 90, "machine_id": "CN1", "op_code": "OP10", "piece_id": "P-1", "pieces_produced": 128},
-    {"ago": 3 * 86400, "machine_id": "CN1", "pieces_produced": 100},
-]
-EVENTS = [
-    {"ago": 45, "machine_id": "OIL-07", "event_value": 42.5},
-    {"ago": 30 * 3600, "machine_id": "OIL-07", "event_value": 40.0},
-]
-EVENTS_LAST_DAY, EVENTS_ALL_TIME = 9, 12  # one per non-null value of the union's columns
 
 
 @pytest.fixture

@@ -1,6 +1,85 @@
-"""Helpers the test modules share (fixtures live in conftest.py)."""
+"""Constants and helpers the test modules share. Fixtures live in conftest.py, which no test
+module imports; no test module imports another."""
+
+import contextlib
+
+import mongomock
 
 from syncapi.extensions import mongo_client
+
+ORG = "/api/organizations/acme"
+APP = f"{ORG}/applications/monitoreo-cnc"
+JWT_SECRET = "test-secret-of-at-least-32-bytes!!"
+UNREACHABLE_MONGODB = "mongodb://127.0.0.1:1/"  # nothing listens on port 1
+
+# A value for each URL variable, to build every route of the URL map.
+SAMPLE_VALUES = {
+    "organization_id": "acme",
+    "application_id": "monitoreo-cnc",
+    "machine_id": "CN1",
+    "user_id": "6650a1b2c3d4e5f601234567",
+    "gateway_id": "GW-01",
+    "connector_id_text": "6650a1b2c3d4e5f601234567",
+    "service_id_text": "6650a1b2c3d4e5f601234567",
+    "function_id": "fn_1",
+}
+INFLUX_ONLY = {  # test_query.py checks these answer 503 when InfluxDB is down or unset
+    "query.connected_machines",
+    "query.events_processed_last_day",
+    "query.events_processed",
+    "query.latest_events",
+    "query.cpu_usage",
+    "query.ram_usage",
+    "query.storage",
+    "device.machine_events",
+    "device.machine_status",
+}
+
+INFLUX_TOKEN = "apiv3_test-token"
+MAIN_DB = "sync"
+STATS_DB = "server__stats"
+
+# The time series every analytics test reads: `ago` is seconds before NOW_NS.
+STATE = [
+    {"ago": 60, "machine_id": "CN1", "power": True, "execution": "ACTIVE", "mode": "AUTOMATIC"},
+    {"ago": 120, "machine_id": "CN1", "power": False, "execution": "STOPPED"},
+    {"ago": 300, "machine_id": "CN1", "power": True},  # a second sample: machines are distinct
+    {"ago": 30, "machine_id": "CN2", "power": False},
+    {"ago": 3600, "machine_id": "CN2", "power": True, "mode": "MANUAL"},
+    {"ago": 2 * 86400, "machine_id": "CN3", "power": True, "execution": "ACTIVE"},
+    {"ago": 600, "machine_id": "CN3", "mode": "MANUAL"},
+    {"ago": 10, "machine_id": "CN4", "power": False},
+]
+PRODUCTION = [
+    {"ago": 90, "machine_id": "CN1", "op_code": "OP10", "piece_id": "P-1", "pieces_produced": 128},
+    {"ago": 3 * 86400, "machine_id": "CN1", "pieces_produced": 100},
+]
+EVENTS = [
+    {"ago": 45, "machine_id": "OIL-07", "event_value": 42.5},
+    {"ago": 30 * 3600, "machine_id": "OIL-07", "event_value": 40.0},
+]
+EVENTS_LAST_DAY, EVENTS_ALL_TIME = 9, 12  # one per non-null value of the union's columns
+
+
+def snapshot(store, documents_only=False):
+    """Every document of a database, or of every database of a client; with
+    `documents_only`, collections that hold none are left out."""
+    if isinstance(store, mongomock.MongoClient):
+        names = sorted(store.list_database_names())
+        return {name: snapshot(store[name], documents_only) for name in names}
+    collections = {name: list(store[name].find()) for name in store.list_collection_names()}
+    return {name: docs for name, docs in sorted(collections.items()) if docs or not documents_only}
+
+
+@contextlib.contextmanager
+def unchanged(*stores, documents_only=False):
+    """Asserts that the block (a refused request) changed nothing in these databases or
+    clients: no document, collection or database added, altered or removed. An index build
+    creates empty collections: `documents_only` then compares the documents alone."""
+    before = [snapshot(store, documents_only) for store in stores]
+    yield
+    after = [snapshot(store, documents_only) for store in stores]
+    assert after == before, "the data changed"
 
 
 def as_server(app):
@@ -24,3 +103,10 @@ def reconcile(app):
     from syncapi.cli.database import db_group
 
     return as_server(app).test_cli_runner().invoke(db_group, ["ensure-indexes"])
+
+
+def anyone_may_call(operation):
+    """An operation of the API description with no security requirement, or one that may be
+    left out (`{}`)."""
+    security = operation.get("security")
+    return security is not None and (security == [] or {} in security)

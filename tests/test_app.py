@@ -1,100 +1,19 @@
-"""What every route shares: configuration, the one client, JSON errors, CORS, serialization."""
+"""What every route shares: the one client, JSON errors, CORS, serialization."""
 
 import math
-import subprocess
-import sys
 import threading
+import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import mongomock
 import pymongo.errors
 import pytest
 from bson import ObjectId
 
-from config import Config, ConfigError, TestingConfig
 from syncapi import create_app, extensions
 from syncapi.extensions import close_clients, mongo_client
-from tests.conftest import JWT_SECRET, ORG
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-# Configuration
-
-
-def test_defaults_need_no_external_server():
-    config = Config(environ={})
-    assert config.MONGODB_URI == "mongomock://localhost"
-    assert config.MONGODB_DEFAULT_DB == "syncapi"
-    assert config.PORT == 3000
-    assert config.CORS_ALLOWED_ORIGIN == "*"
-    assert config.INFLUXDB_STATS_DATABASE == "server__stats"
-    assert (config.INFLUXDB_HOST, config.INFLUXDB_QUERY_TIMEOUT) == ("", 5.0)
-    assert config.ANALYTICS_CACHE_SECONDS == 15
-    assert config.ICONS_DIR == "static/icons"
-
-
-@pytest.mark.parametrize(
-    "host", ["http://influxdb:8181", "https://influx.example.com:443", "http://[::1]:8181"]
-)
-def test_an_influxdb_host_with_its_port_is_accepted(host):
-    assert Config(environ={"INFLUXDB_HOST": host}).INFLUXDB_HOST == host
-
-
-@pytest.mark.parametrize(
-    ("environ", "default_db"),
-    [
-        ({"MONGODB_URI": "mongodb://db:27017/legacy?authSource=admin"}, "legacy"),
-        ({"MONGODB_URI": "mongodb://db:27017/", "MONGODB_DEFAULT_DB": "test"}, "test"),
-        ({"MONGODB_URI": "mongodb+srv://cluster.example.net"}, "syncapi"),
-    ],
-)
-def test_default_database_comes_from_the_setting_or_the_uri(environ, default_db):
-    assert Config(environ={**environ, "AUTH_MODE": "off"}).MONGODB_DEFAULT_DB == default_db
-
-
-@pytest.mark.parametrize(
-    ("environ", "variable"),
-    [
-        ({"PORT": "abc"}, "PORT"),
-        ({"PORT": "0"}, "PORT"),
-        ({"PORT": "70000"}, "PORT"),
-        ({"WEB_CONCURRENCY": "many"}, "WEB_CONCURRENCY"),
-        ({"MONGODB_URI": "postgres://db"}, "MONGODB_URI"),
-        ({"MONGODB_TIMEOUT_MS": "-5"}, "MONGODB_TIMEOUT_MS"),
-        ({"INFLUXDB_HOST": "influxdb:8181"}, "INFLUXDB_HOST"),
-        ({"INFLUXDB_HOST": "http://influxdb"}, "INFLUXDB_HOST"),
-        ({"INFLUXDB_HOST": "http://influxdb:port"}, "INFLUXDB_HOST"),
-        ({"INFLUXDB_HOST": "grpc://influxdb:8181"}, "INFLUXDB_HOST"),
-        ({"INFLUXDB_QUERY_TIMEOUT": "0"}, "INFLUXDB_QUERY_TIMEOUT"),
-        ({"INFLUXDB_QUERY_TIMEOUT": "soon"}, "INFLUXDB_QUERY_TIMEOUT"),
-        ({"INFLUXDB_QUERY_TIMEOUT": "nan"}, "INFLUXDB_QUERY_TIMEOUT"),
-        ({"ANALYTICS_CACHE_SECONDS": "-1"}, "ANALYTICS_CACHE_SECONDS"),
-    ],
-)
-def test_a_misconfigured_value_is_refused(environ, variable):
-    with pytest.raises(ConfigError, match=variable):
-        Config(environ=environ)
-
-
-@pytest.mark.parametrize(
-    "command", [["-c", "import wsgi"], ["-m", "flask", "--app", "wsgi", "routes"]]
-)
-def test_start_with_a_bad_setting_fails_with_one_clear_line(command):
-    result = subprocess.run(
-        [sys.executable, *command],
-        cwd=ROOT,
-        env={"PORT": "abc", "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
-        "syncapi: configuration error: PORT must be an integer, got 'abc'"
-    ]
-
+from tests.helpers import INFLUX_ONLY, ORG, SAMPLE_VALUES, UNREACHABLE_MONGODB
+from tests.settings import TestingConfig
 
 # One MongoClient per process
 
@@ -144,28 +63,23 @@ def test_concurrent_first_requests_build_one_client(app, monkeypatch):
     assert len(built) == 1
 
 
-def test_a_real_server_uri_gets_a_lazy_pymongo_client():
-    app = create_app(TestingConfig(MONGODB_URI="mongodb://127.0.0.1:1/", MONGODB_TIMEOUT_MS=50))
-    try:
-        client = mongo_client(app)
-        assert type(client).__module__.startswith("pymongo")
-        assert client.options.pool_options.metadata["application"]["name"] == "syncapi"
-    finally:
-        close_clients(app)
+def test_a_real_server_uri_gets_a_lazy_pymongo_client(offline_app):
+    client = mongo_client(offline_app)
+    assert type(client).__module__.startswith("pymongo")
+    assert client.options.pool_options.metadata["application"]["name"] == "syncapi"
 
 
-# MongoDB unreachable
+# MongoDB unreachable (the `offline_app` fixture fails at once; this test waits for real)
 
 
-@pytest.fixture
-def offline_client():
-    app = create_app(
-        TestingConfig(
-            MONGODB_URI="mongodb://127.0.0.1:1/", MONGODB_TIMEOUT_MS=50, JWT_SECRET=JWT_SECRET
-        )
-    )
-    yield app.test_client()
+def test_an_unreachable_mongodb_is_503_once_its_timeout_has_passed():
+    app = create_app(TestingConfig(MONGODB_URI=UNREACHABLE_MONGODB, MONGODB_TIMEOUT_MS=50))
+    started = time.monotonic()
+    response = app.test_client().get("/api/organizations")
+    waited = time.monotonic() - started
     close_clients(app)
+    assert (response.status_code, response.json) == (503, {"error": "MongoDB unavailable"})
+    assert 0.05 <= waited < 10  # MONGODB_TIMEOUT_MS, rounded up to pymongo's 0.5 s minimum
 
 
 @pytest.mark.parametrize(
@@ -307,16 +221,6 @@ def test_stored_values_are_serialized_as_the_contract_says(client, acme):
 
 # Every route (built from the URL map, so a new route is covered the day it is added)
 
-SAMPLE_VALUES = {
-    "organization_id": "acme",
-    "application_id": "monitoreo-cnc",
-    "machine_id": "CN1",
-    "user_id": "6650a1b2c3d4e5f601234567",
-    "gateway_id": "GW-01",
-    "connector_id_text": "6650a1b2c3d4e5f601234567",
-    "service_id_text": "6650a1b2c3d4e5f601234567",
-    "function_id": "fn_1",
-}
 VALID_BODIES = {  # routes that validate their body before touching MongoDB
     "device.create_device": {"machineId": "CN1"},
     "device.update_device": {"name": "x"},
@@ -329,17 +233,6 @@ VALID_BODIES = {  # routes that validate their body before touching MongoDB
 # Only their org-scoped routes use MongoDB.
 NO_DATABASE = {"status", "applications", "icons", "docs"}
 NO_DATABASE_ENDPOINTS = {"auth.logout"}
-INFLUX_ONLY = {  # test_query.py checks these answer 503 when InfluxDB is down or unset
-    "query.connected_machines",
-    "query.events_processed_last_day",
-    "query.events_processed",
-    "query.latest_events",
-    "query.cpu_usage",
-    "query.ram_usage",
-    "query.storage",
-    "device.machine_events",
-    "device.machine_status",
-}
 
 
 def mongodb_routes(app, needs_organization=False):
@@ -373,6 +266,7 @@ def test_the_route_matrix_covers_every_mount():
     assert len(ALL_ROUTES) >= 40
 
 
+@pytest.mark.slow  # a big walk: every route (test_mongodb_unreachable_is_503 samples it)
 @pytest.mark.parametrize(("method", "path", "body"), ALL_ROUTES)
 def test_every_mongodb_route_answers_503_when_mongodb_is_unreachable(
     offline_client, method, path, body
@@ -382,6 +276,7 @@ def test_every_mongodb_route_answers_503_when_mongodb_is_unreachable(
     assert response.json == {"error": "MongoDB unavailable"}
 
 
+@pytest.mark.slow  # a big walk: every organization route
 @pytest.mark.parametrize(("method", "path", "body"), ORGANIZATION_ROUTES)
 def test_every_organization_route_answers_404_for_an_unknown_organization(
     client, mongo, method, path, body
@@ -392,6 +287,7 @@ def test_every_organization_route_answers_404_for_an_unknown_organization(
     assert mongo.list_database_names() == []
 
 
+@pytest.mark.slow  # a big walk: every organization route × 3 ids
 @pytest.mark.parametrize(("method", "path", "body"), ORGANIZATION_ROUTES)
 @pytest.mark.parametrize("bad_id", ["Acme", "admin", "a" * 64])
 def test_every_organization_route_refuses_a_bad_organization_id(
@@ -446,12 +342,6 @@ def test_an_unresolvable_mongodb_name_is_503(app, client, monkeypatch):
     monkeypatch.setattr(extensions, "connect_mongodb", unresolvable)
     response = client.get("/api/organizations")
     assert (response.status_code, response.json) == (503, {"error": "MongoDB unavailable"})
-
-
-@pytest.mark.parametrize("uri", ["mongodb://host:notaport/", "mongodb://", "mongodb://a:b:c@/"])
-def test_a_malformed_mongodb_uri_is_refused_at_start(uri):
-    with pytest.raises(ConfigError, match="MONGODB_URI"):
-        Config(environ={"MONGODB_URI": uri})
 
 
 # MongoDB answers that are about the settings, not the request (as a real server sends them)
@@ -511,13 +401,3 @@ def test_the_client_bounds_every_operation():
         assert options.server_selection_timeout == 0.75
     finally:
         close_clients(app)
-
-
-def test_a_mongodb_rate_limit_storage_lives_in_the_shared_database():
-    config = Config(
-        environ={"RATELIMIT_STORAGE_URI": "mongodb://db:27017", "MONGODB_TIMEOUT_MS": "900"}
-    )
-    options = config.RATELIMIT_STORAGE_OPTIONS
-    assert options["database_name"] == config.MONGODB_DEFAULT_DB == "syncapi"
-    assert (options["timeoutMS"], options["connect"]) == (900, False)
-    assert Config(environ={}).RATELIMIT_STORAGE_OPTIONS == {}

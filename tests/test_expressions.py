@@ -143,6 +143,7 @@ def walk(guard, formulas):
     assert not found, f"{len(found)} problems, first: " + "\n".join(found[:5])
 
 
+@pytest.mark.slow  # a big walk: every function × extreme values, in a process pool
 @pytest.mark.parametrize("name", SIGNATURES)
 def test_every_function_steps_on_floats_and_returns(guard, name):
     _, fewest, most = SIGNATURES[name]
@@ -154,6 +155,7 @@ def test_every_function_steps_on_floats_and_returns(guard, name):
     walk(guard, [case for arity in arities for case in cases(call, arity)])
 
 
+@pytest.mark.slow  # a big walk: every operator × extreme values, in a process pool
 @pytest.mark.parametrize("node", OPERATORS, ids=lambda node: node.__name__)
 def test_every_operator_steps_on_floats_and_returns(guard, node):
     symbol = SYMBOLS[node]

@@ -10,10 +10,10 @@ import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from config import TestingConfig
 from syncapi import create_app
 from syncapi.extensions import close_clients
 from syncapi.uploads import checked_svg
+from tests.settings import TestingConfig
 
 SHIPPED = Path(__file__).resolve().parent.parent / "static" / "icons"
 SVG = (
@@ -406,6 +406,7 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.slow  # a big walk: every hostile SVG × every encoding
 @pytest.mark.parametrize(("bom", "declaration", "encoding"), ACCEPTED_ENCODINGS)
 @pytest.mark.parametrize(("svg", "message"), HOSTILE)
 def test_a_hostile_svg_is_refused_in_every_encoding(

@@ -12,7 +12,7 @@ import pytest
 
 from syncapi.repositories import indexes
 from tests import round_trips
-from tests.conftest import APP, ORG
+from tests.helpers import APP, ORG
 
 SHARED = "syncapi"
 FUNCTIONS = "/api/applications/acme/applications/monitoreo-cnc/functions"
@@ -41,6 +41,7 @@ def unserved(namespace, query):
     fields = [field for field in query if not field.startswith("$")]
     if "_id" in fields:
         return None
+    reason = f"no index of {namespace} leads with one of {fields}"
     for index in indexes_of(namespace):
         leading = index.keys[0]
         if leading not in fields:
@@ -51,8 +52,8 @@ def unserved(namespace, query):
         wanted = index.partial[leading]
         if isinstance(stated, dict) and wanted.items() <= stated.items():
             return None
-        return f"{leading} must state the partial filter {wanted} of index {index.name}"
-    return f"no index of {namespace} leads with one of {fields}"
+        reason = f"{leading} must state the partial filter {wanted} of index {index.name}"
+    return reason
 
 
 @pytest.fixture
@@ -84,6 +85,10 @@ def walk(app, client, cnc, monkeypatch):
         ("GET", f"{APP}/devices", None),
         ("GET", f"{APP}/devices/CN1", None),
         ("PUT", f"{APP}/devices/CN1", {"machineId": "CN2"}),
+        ("GET", f"{APP}/devices?limit=2&sort=-name&q=cn&tag=line-1", None),
+        ("GET", f"{APP}/devices?limit=2&sort=machineId", None),
+        ("POST", f"{APP}/device-tags", {"machineIds": ["CN2"], "add": ["line-1"]}),
+        ("GET", f"{APP}/device-tags", None),
         ("GET", f"{APP}/properties", None),
         ("DELETE", f"{APP}/devices/CN2", None),
         ("GET", f"{ORG}/connectors", None),
@@ -160,8 +165,10 @@ def test_every_query_of_every_route_is_served_by_an_index(walk):
 @pytest.mark.parametrize(
     ("namespace", "query", "served"),
     [
-        ("acme.monitoreo-cnc_devices", {"machineId": "X"}, False),
+        ("acme.users", {"email": "a@acme.io"}, False),
+        ("acme.users", indexes.by_key("email", "a@acme.io"), True),
         ("acme.monitoreo-cnc_devices", indexes.by_key("machineId", "X"), True),
+        ("acme.monitoreo-cnc_devices", {"properties.line": "1"}, False),
         ("acme.users", {"name": "Ana"}, False),
         ("acme.users", {"$or": [{"_id": 1}, {"id": "x"}]}, False),
         ("syncapi.machine_claims", {"organizationId": "acme"}, True),

@@ -7,12 +7,11 @@ import mongomock
 import pytest
 from pymongo.errors import DocumentTooLarge, OperationFailure, WriteError
 
-from config import TestingConfig
 from syncapi import create_app
 from syncapi.errors import ApiError
 from syncapi.extensions import close_clients
-from tests.conftest import APP, JWT_SECRET, ORG, snapshot
-from tests.test_app import SAMPLE_VALUES
+from tests.helpers import APP, JWT_SECRET, ORG, SAMPLE_VALUES, snapshot, unchanged
+from tests.settings import TestingConfig
 
 # Write routes that take no JSON body: icon uploads are multipart, logout has no body.
 NO_JSON_BODY = {"icons.upload_icon", "icons.upload_icon_by_form", "auth.logout"}
@@ -54,10 +53,6 @@ def world(app, client, cnc, mongo):
     return mongo
 
 
-def everything(mongo):
-    return {name: snapshot(mongo[name]) for name in sorted(mongo.list_database_names())}
-
-
 def send(client, method, path, raw):
     return client.open(path, method=method, data=raw, content_type="application/json")
 
@@ -87,20 +82,18 @@ def as_body_of(endpoint, raw, field):
     return raw, field
 
 
+@pytest.mark.slow  # a big walk: every write route × every hostile body
 @pytest.mark.parametrize(("endpoint", "method", "path"), WRITE_ROUTES)
 @pytest.mark.parametrize(("raw", "field"), HOSTILE_BODIES)
 def test_every_write_route_refuses_hostile_keys_and_values(
     client, world, endpoint, method, path, raw, field
 ):
     raw, field = as_body_of(endpoint, raw, field)
-    before = everything(world)
-
-    response = send(client, method, path, raw)
-
+    with unchanged(world):
+        response = send(client, method, path, raw)
     assert response.status_code == 400, response.data
     assert response.json["field"] == field
     assert response.json["error"].startswith(f"{field} ")
-    assert everything(world) == before
 
 
 def test_a_surrogate_key_is_named_in_text_that_encodes(client, world):
@@ -126,13 +119,10 @@ def test_routes_that_drop_unknown_keys_still_refuse_operator_keys(
     assert client.post("/device/new", json={"machineId": "CN1"}).status_code == 201
     service = {"name": "s", "type": "redis", "configuration": {}}
     service_id = client.post("/api/services", json=service).json["_id"]
-    before = everything(world)
-
-    response = client.open(path.format(id=service_id), method=method, json=body)
-
+    with unchanged(world):
+        response = client.open(path.format(id=service_id), method=method, json=body)
     assert response.status_code == 400
     assert response.json["field"] == next(key for key in body if key.startswith("$"))
-    assert everything(world) == before
 
 
 def test_nested_operator_keys_are_named_by_the_schema(client, cnc):
@@ -161,15 +151,13 @@ def test_an_error_text_holding_a_lone_surrogate_still_encodes():
 # Bodies of zero bytes
 
 
+@pytest.mark.slow  # a big walk: every write route
 @pytest.mark.parametrize(("endpoint", "method", "path"), WRITE_ROUTES)
 def test_every_write_route_refuses_a_body_of_zero_bytes(client, world, endpoint, method, path):
-    before = everything(world)
-
-    response = send(client, method, path, b"")
-
+    with unchanged(world):
+        response = send(client, method, path, b"")
     assert response.status_code == 400
     assert response.json == {"error": "Invalid JSON body"}
-    assert everything(world) == before
 
 
 def test_a_delete_declared_as_json_with_no_body_works(client, acme):
@@ -272,15 +260,12 @@ def fill(template, value):
 @pytest.mark.parametrize(("route", "body", "field", "cap"), STRING_CAPS)
 def test_a_string_over_its_cap_is_refused(client, world, route, body, field, cap):
     client.post(f"{APP}/devices", json={"machineId": "CN1"})
-    before = everything(world)
     method, path = ROUTES[route]
-
-    response = client.open(path, method=method, json=fill(body, string_of(cap + 1, field)))
-
+    with unchanged(world):
+        response = client.open(path, method=method, json=fill(body, string_of(cap + 1, field)))
     assert response.status_code == 400
     assert response.json["field"] == field
     assert response.json["error"].endswith(f" must be at most {cap} characters")
-    assert everything(world) == before
 
 
 @pytest.mark.parametrize(("route", "body", "field", "cap"), STRING_CAPS)
@@ -292,7 +277,7 @@ def test_a_string_of_exactly_its_cap_is_stored(client, world, route, body, field
     response = client.open(path, method=method, json=fill(body, value))
 
     assert response.status_code in (200, 201), response.json
-    assert value in json.dumps(everything(world), default=str)
+    assert value in json.dumps(snapshot(world), default=str)
 
 
 @pytest.mark.parametrize(
@@ -361,17 +346,14 @@ def raise_as_a_server_would(error):
 def test_an_update_growing_a_document_past_16_mb_is_413(client, cnc, monkeypatch, error):
     """Repeated PUTs of new top-level keys grow a device; the server refuses the update."""
     client.post(f"{APP}/devices", json={"machineId": "CN1"})
-    before = snapshot(cnc)
     collection = mongomock.collection.Collection
     monkeypatch.setattr(collection, "find_one_and_update", raise_as_a_server_would(error))
-
-    response = client.put(f"{APP}/devices/CN1", json={"extra": "x" * 10_000})
-
+    with unchanged(cnc):
+        response = client.put(f"{APP}/devices/CN1", json={"extra": "x" * 10_000})
     assert response.status_code == 413
     assert response.json == {
         "error": "Document too large: MongoDB stores at most 16 MB per document"
     }
-    assert snapshot(cnc) == before
 
 
 def test_an_insert_pymongo_finds_too_large_is_413(client, cnc, monkeypatch):
@@ -379,15 +361,12 @@ def test_an_insert_pymongo_finds_too_large_is_413(client, cnc, monkeypatch):
     monkeypatch.setattr(
         mongomock.collection.Collection, "insert_one", raise_as_a_server_would(error)
     )
-    before = snapshot(cnc)
-
-    response = client.post(f"{APP}/devices", json={"machineId": "CN1"})
-
+    with unchanged(cnc):
+        response = client.post(f"{APP}/devices", json={"machineId": "CN1"})
     assert response.status_code == 413
     assert response.json == {
         "error": "Document too large: MongoDB stores at most 16 MB per document"
     }
-    assert snapshot(cnc) == before
 
 
 def test_another_server_failure_is_still_a_generic_500(client, cnc, monkeypatch):

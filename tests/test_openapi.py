@@ -10,12 +10,12 @@ from jsonschema import Draft202012Validator
 from marshmallow import Schema
 from openapi_spec_validator import validate
 
-from config import TestingConfig
 from syncapi import create_app, schemas
 from syncapi.openapi import describe
 from syncapi.openapi.converter import BEYOND_DESCRIPTION, VALIDATORS
 from syncapi.openapi.operations import OPERATIONS
-from tests.conftest import APP, JWT_SECRET, ORG
+from tests.helpers import APP, JWT_SECRET, ORG, anyone_may_call
+from tests.settings import TestingConfig
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 SAMPLES = {  # a path value for each path parameter
@@ -32,12 +32,6 @@ SAMPLES = {  # a path value for each path parameter
     "format": "svg",
     "asset": "swagger-ui.css",
 }
-
-
-def anyone_may_call(operation):
-    """No security requirement, or one that may be left out (`{}`)."""
-    security = operation.get("security")
-    return security is not None and (security == [] or {} in security)
 
 
 @pytest.fixture
@@ -223,7 +217,7 @@ def schema_classes():
 
 def test_every_validator_of_a_schema_is_described_or_named_as_left_to_the_server():
     for schema_class in schema_classes():
-        for name, field in schema_class().fields.items():
+        for name, field in schema_class._declared_fields.items():
             inner = [field, *(getattr(field, attr, None) for attr in ("inner", "value_field"))]
             for part in filter(None, inner):
                 for validator in part.validators:

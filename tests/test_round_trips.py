@@ -7,12 +7,12 @@ embedded store answers `listDatabases` as a server does, so the real code path r
 
 import pytest
 
-from config import TestingConfig
 from syncapi import create_app, tokens
 from syncapi.extensions import close_clients, mongo_client
 from syncapi.repositories import summaries
 from tests import round_trips
-from tests.conftest import APP, JWT_SECRET, ORG
+from tests.helpers import APP, JWT_SECRET, ORG
+from tests.settings import TestingConfig
 
 LEGACY = {"machineId": "L1", "name": "Tank"}
 
@@ -84,6 +84,7 @@ def trips_of(client, trips, method, path, body, n):
     return [(call.namespace, call.operation) for call in trips.calls]
 
 
+@pytest.mark.slow  # a few seconds: 1000 organizations
 def test_no_request_grows_with_the_number_of_organizations(client, world, monkeypatch):
     trips = round_trips.install(monkeypatch)
     with_20 = {path: trips_of(client, trips, m, path, body, 1) for m, path, body in ROUTES}

@@ -10,7 +10,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import INFLUX_TOKEN, MAIN_DB, STATE
+import pytest
+
+from tests.helpers import INFLUX_TOKEN, MAIN_DB, STATE, UNREACHABLE_MONGODB
 from tests.influx_standin import table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +75,7 @@ def wait_until_serving(base, server):
     raise AssertionError("gunicorn did not start")
 
 
+@pytest.mark.slow  # starts gunicorn and waits for it to serve
 def test_gunicorn_serves_the_embedded_store_with_one_worker(influx_server):
     """…and InfluxDB through a Flight client the forked worker builds for itself."""
     influx_server.reset()
@@ -149,19 +152,18 @@ def test_seed_demo_hook_is_off_by_default(app, mongo, monkeypatch, capsys):
     assert mongo.list_database_names() == []
 
 
-def test_seed_demo_hook_with_mongodb_down_logs_and_lets_the_worker_serve(monkeypatch, capsys):
-    from config import TestingConfig
-    from syncapi import create_app
-    from syncapi.extensions import close_clients
-
-    uri = "mongodb://127.0.0.1:1/"
+def test_seed_demo_hook_with_mongodb_down_logs_and_lets_the_worker_serve(
+    offline_app, monkeypatch, capsys
+):
     conf = gunicorn_settings(
-        monkeypatch, SEED_DEMO="1", MONGODB_URI=uri, WEB_CONCURRENCY="2", AUTH_MODE="off"
+        monkeypatch,
+        SEED_DEMO="1",
+        MONGODB_URI=UNREACHABLE_MONGODB,
+        WEB_CONCURRENCY="2",
+        AUTH_MODE="off",
     )
-    offline = create_app(TestingConfig(MONGODB_URI=uri, MONGODB_TIMEOUT_MS=50))
-    later_worker, first_worker = FakeWorker(offline, age=2), FakeWorker(offline, age=1)
+    later_worker, first_worker = FakeWorker(offline_app, age=2), FakeWorker(offline_app, age=1)
     conf.post_worker_init(later_worker)  # only the first worker seeds a real server
     conf.post_worker_init(first_worker)
-    close_clients(offline)
     assert later_worker.lines == []
     assert first_worker.lines == ["syncapi: the demo tenant could not be seeded"]

@@ -1,17 +1,13 @@
 """`/status` (spec/status.md)."""
 
-from config import TestingConfig
-from syncapi import create_app
 
-
-def test_status_answers_without_any_backend():
-    app = create_app(TestingConfig(MONGODB_URI="mongodb://127.0.0.1:1/", MONGODB_TIMEOUT_MS=50))
-    client = app.test_client()
+def test_status_answers_without_any_backend(offline_app):
+    client = offline_app.test_client()
     response = client.get("/status")
     assert response.status_code == 200
     assert response.json == {"message": "Sync API is running"}
     assert client.head("/status").status_code == 200
-    assert app.extensions["syncapi.mongo"]._client is None
+    assert offline_app.extensions["syncapi.mongo"]._client is None
 
 
 def test_status_serves_get_only(client):

@@ -8,6 +8,7 @@ from flask import Blueprint, g
 from syncapi import backends, expressions, tenancy
 from syncapi.blueprints import connector_routes, device_routes
 from syncapi.blueprints.inputs import json_body, load_body
+from syncapi.blueprints.lists import answered, list_query
 from syncapi.clock import iso_now
 from syncapi.errors import ApiError
 from syncapi.repositories import applications, event_classes, functions, summaries
@@ -19,6 +20,7 @@ from syncapi.schemas.functions import (
     FunctionSchema,
     declared_names,
 )
+from syncapi.schemas.lists import ListQuerySchema
 
 APP = "/<organization_id>/applications/<application_id>"
 EVENT_CLASS = EventClassSchema()
@@ -27,6 +29,8 @@ EVENT_CLASS_OUT = EventClassOutSchema()
 FUNCTION = FunctionSchema()
 FUNCTION_OUT = FunctionOutSchema()
 EVALUATION = EvaluationSchema()
+EVENT_CLASSES_QUERY = ListQuerySchema(event_classes.LISTING.sort_fields)
+FUNCTIONS_QUERY = ListQuerySchema(functions.LISTING.sort_fields)
 
 bp = Blueprint("applications", __name__)
 tenancy.init_blueprint(bp)
@@ -64,8 +68,9 @@ def get_stats():
 @bp.get(f"{APP}/event-classes")
 def list_event_classes():
     """The application's event classes, without internal fields."""
-    stored = event_classes.list_event_classes(g.tenant_db, g.application_id)
-    return EVENT_CLASS_OUT.dump(stored, many=True)
+    query = list_query(EVENT_CLASSES_QUERY)
+    page = event_classes.list_event_classes(g.tenant_db, g.application_id, query)
+    return answered(EVENT_CLASS_OUT.dump(page.items, many=True), page, query)
 
 
 @bp.post(f"{APP}/event-classes")
@@ -92,7 +97,9 @@ def replace_event_classes():
 @bp.get(f"{APP}/functions")
 def list_functions():
     """The application's functions, without internal fields."""
-    return FUNCTION_OUT.dump(functions.list_functions(g.tenant_db, g.application_id), many=True)
+    query = list_query(FUNCTIONS_QUERY)
+    page = functions.list_functions(g.tenant_db, g.application_id, query)
+    return answered(FUNCTION_OUT.dump(page.items, many=True), page, query)
 
 
 @bp.post(f"{APP}/functions")

@@ -10,11 +10,14 @@ from flask import g
 from marshmallow import EXCLUDE, INCLUDE
 
 from syncapi.blueprints.inputs import load_body, object_id
+from syncapi.blueprints.lists import answered, list_query
 from syncapi.repositories import connectors
 from syncapi.schemas.connectors import ConnectorSchema
+from syncapi.schemas.lists import ListQuerySchema
 
 APPLICATION_DEFAULTS = {"description": "", "properties": {}, "collections": {}}
 CONNECTOR = ConnectorSchema()
+CONNECTORS_QUERY = ListQuerySchema(connectors.LISTING.sort_fields)
 
 
 def _application_id():
@@ -28,7 +31,9 @@ def _connector_id(value):
 
 def list_connectors():
     """Every connector as stored, `_id` as hex (the console matches it against the URL)."""
-    return connectors.list_connectors(g.tenant_db, _application_id())
+    query = list_query(CONNECTORS_QUERY)
+    page = connectors.list_connectors(g.tenant_db, _application_id(), query)
+    return answered(page.items, page, query)
 
 
 def get_connector(connector_id_text):

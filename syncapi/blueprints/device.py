@@ -7,15 +7,17 @@ for tenant devices too), and legacy documents live in the shared default databas
 
 from flask import Blueprint
 
-from syncapi import backends, tenancy, visibility
+from syncapi import auth, backends, tenancy, visibility
 from syncapi.blueprints.inputs import load_body, machine_id_from_path
 from syncapi.errors import reported_as
 from syncapi.repositories import legacy_devices, timeseries
 from syncapi.schemas.devices import LegacyDeviceSchema
+from syncapi.schemas.machines import MachineStatusQuerySchema
 
 bp = Blueprint("device", __name__)
 
 LEGACY_DEVICE = LegacyDeviceSchema()
+MACHINE_STATUS_QUERY = MachineStatusQuerySchema()
 
 
 @bp.get("/<machine_id>/events")
@@ -35,6 +37,20 @@ def machine_status(machine_id):
     with reported_as("Error querying InfluxDB"):
         source, organizations = backends.timeseries(), visibility.organizations()
         return {"power": timeseries.machine_power(source, machine, organizations)}
+
+
+@bp.post("/status")
+@auth.signed_in
+def machines_status():
+    """`{"machineIds": [...]}` → `{machineId: {"power": …}}` in one query, for the machines
+    the caller may see (`visibility.machines_among`); one it may not is left out, as its own
+    status route would answer 404."""
+    wanted = load_body(MACHINE_STATUS_QUERY)["machineIds"]
+    machines = visibility.machines_among(backends.shared_db(), wanted)
+    with reported_as("Error querying InfluxDB"):
+        source, organizations = backends.timeseries(), visibility.organizations()
+        powers = timeseries.machines_power(source, machines, organizations)
+    return {machine_id: {"power": powers[machine_id]} for machine_id in machines}
 
 
 def _visible(machine_id):

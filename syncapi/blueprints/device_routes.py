@@ -8,16 +8,23 @@ from flask import g
 
 from syncapi import backends
 from syncapi.blueprints.inputs import load_body
+from syncapi.blueprints.lists import answered, list_query
 from syncapi.repositories import devices
-from syncapi.schemas.devices import DeviceSchema
+from syncapi.schemas.devices import DeviceSchema, TagChangeSchema
+from syncapi.schemas.lists import DeviceListQuerySchema
 
 DEVICES = "/<organization_id>/applications/<application_id>/devices"
+TAGS = "/<organization_id>/applications/<application_id>/device-tags"
 DEVICE = DeviceSchema()
+TAG_CHANGE = TagChangeSchema()
+DEVICES_QUERY = DeviceListQuerySchema(devices.LISTING.sort_fields)
 
 
 def list_devices():
-    """All devices of the application, as stored."""
-    return devices.list_devices(g.tenant_db, g.application_id)
+    """All devices of the application as stored, or a page of them (`?tag=` filters)."""
+    query = list_query(DEVICES_QUERY)
+    page = devices.list_devices(g.tenant_db, g.application_id, query)
+    return answered(page.items, page, query)
 
 
 def create_device():
@@ -44,9 +51,26 @@ def delete_device(machine_id):
     return {"message": "Device deleted successfully"}
 
 
+def list_tags():
+    """`[{"tag", "count"}]`: each tag the application's devices carry, and how many do."""
+    return devices.tag_counts(g.tenant_db, g.application_id)
+
+
+def change_tags():
+    """`{"machineIds", "add", "remove"}` → `{"matched": n}`; an unknown id changes nothing."""
+    body = load_body(TAG_CHANGE)
+    matched = devices.change_tags(
+        g.tenant_db, g.application_id, body["machineIds"], body["add"], body["remove"]
+    )
+    return {"matched": matched}
+
+
 def register(bp, single_device_routes):
     bp.add_url_rule(DEVICES, view_func=list_devices, methods=["GET"])
     bp.add_url_rule(DEVICES, view_func=create_device, methods=["POST"])
+    # Beside the devices, not under them: `…/devices/tags` would hide a device named `tags`.
+    bp.add_url_rule(TAGS, view_func=list_tags, methods=["GET"])
+    bp.add_url_rule(TAGS, view_func=change_tags, methods=["POST"])
     if single_device_routes:
         item = f"{DEVICES}/<machine_id>"
         bp.add_url_rule(item, view_func=get_device, methods=["GET"])

@@ -4,15 +4,20 @@ their `gatewayId` (unique in the organization)."""
 from flask import g
 
 from syncapi.blueprints.inputs import load_body
+from syncapi.blueprints.lists import answered, list_query
 from syncapi.repositories import gateways
 from syncapi.schemas.gateways import GatewaySchema
+from syncapi.schemas.lists import ListQuerySchema
 
 GATEWAY = GatewaySchema()
+GATEWAYS_QUERY = ListQuerySchema(gateways.LISTING.sort_fields)
 
 
 def list_gateways():
     """Gateways as stored, newest first."""
-    return gateways.list_gateways(g.tenant_db)
+    query = list_query(GATEWAYS_QUERY)
+    page = gateways.list_gateways(g.tenant_db, query)
+    return answered(page.items, page, query)
 
 
 def create_gateway():

@@ -10,8 +10,9 @@ from flask import Blueprint, current_app, g, request
 from syncapi import auth, backends, cache, clock, tenancy, visibility
 from syncapi.blueprints import connector_routes, device_routes, gateway_routes, user_routes
 from syncapi.blueprints.inputs import load_body
+from syncapi.blueprints.lists import answered, list_query
 from syncapi.errors import ApiError
-from syncapi.repositories import applications, devices, oilmonitor, revocations
+from syncapi.repositories import applications, devices, oilmonitor, revocations, summaries
 from syncapi.repositories import organizations as orgs
 from syncapi.schemas.applications import (
     ApplicationListItemSchema,
@@ -19,6 +20,7 @@ from syncapi.schemas.applications import (
     ApplicationSchema,
     ApplicationUpdateSchema,
 )
+from syncapi.schemas.lists import ListQuerySchema
 from syncapi.schemas.organizations import (
     OrganizationListItemSchema,
     OrganizationOutSchema,
@@ -36,6 +38,9 @@ ORGANIZATION_LIST_ITEM = OrganizationListItemSchema()
 ORGANIZATION_STATS = OrganizationStatsSchema()
 APPLICATION = ApplicationOutSchema()
 APPLICATION_LIST_ITEM = ApplicationListItemSchema()
+ORGANIZATIONS_QUERY = ListQuerySchema(summaries.ORGANIZATION_LISTING.sort_fields)
+APPLICATIONS_QUERY = ListQuerySchema(applications.LISTING.sort_fields)
+OILMONITOR_QUERY = ListQuerySchema(oilmonitor.LISTING.sort_fields)
 
 bp = Blueprint("organizations", __name__)
 tenancy.init_blueprint(bp)
@@ -51,8 +56,9 @@ gateway_routes.register(bp, f"{ORG}/gateways")
 @bp.get("")
 def list_organizations():
     """Every tenant database with its application and user counts."""
-    summaries = orgs.list_organizations(backends.shared_db(), visibility.organizations())
-    listed = ORGANIZATION_LIST_ITEM.dump(summaries, many=True)
+    query = list_query(ORGANIZATIONS_QUERY)
+    page = orgs.list_organizations(backends.shared_db(), visibility.organizations(), query)
+    listed = answered(ORGANIZATION_LIST_ITEM.dump(page.items, many=True), page, query)
     _refresh_summaries_soon()  # after the read: what this answer holds does not race it
     return listed
 
@@ -119,8 +125,9 @@ def get_organization_stats():
 @bp.get(f"{ORG}/applications")
 def list_applications():
     """Registered applications in registry order, with device counts."""
-    entries = applications.list_applications(g.tenant_db, backends.shared_db())
-    return APPLICATION_LIST_ITEM.dump(entries, many=True)
+    query = list_query(APPLICATIONS_QUERY)
+    page = applications.list_applications(g.tenant_db, backends.shared_db(), query)
+    return answered(APPLICATION_LIST_ITEM.dump(page.items, many=True), page, query)
 
 
 @bp.post(f"{ORG}/applications")
@@ -166,4 +173,6 @@ def list_device_properties():
 @bp.get(f"{ORG}/oilmonitor_devices")
 def list_oilmonitor_devices():
     """Raw oil-monitor devices; no application check (the contract)."""
-    return oilmonitor.list_oilmonitor_devices(g.tenant_db)
+    query = list_query(OILMONITOR_QUERY)
+    page = oilmonitor.list_oilmonitor_devices(g.tenant_db, query)
+    return answered(page.items, page, query)

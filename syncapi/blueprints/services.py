@@ -8,15 +8,18 @@ from marshmallow import ValidationError
 
 from syncapi import auth, backends, masking
 from syncapi.blueprints.inputs import load_body, object_id
+from syncapi.blueprints.lists import answered, list_query
 from syncapi.errors import ApiError
 from syncapi.headers import forbid_storing
 from syncapi.repositories import services
+from syncapi.schemas.lists import ListQuerySchema
 from syncapi.schemas.services import ServiceSchema, ToggleSchema
 
 bp = Blueprint("services", __name__)
 
 SERVICE = ServiceSchema()
 TOGGLE = ToggleSchema()
+SERVICES_QUERY = ListQuerySchema(services.LISTING.sort_fields)
 bp.auth_rule = auth.PLATFORM_ADMIN  # shared infrastructure and its credentials, reads too
 
 
@@ -45,7 +48,9 @@ def no_cache_keeps_secrets():
 @bp.get("")
 def list_services():
     """Every service configuration, most recently updated first."""
-    return [answer(document) for document in services.list_services(backends.shared_db())]
+    query = list_query(SERVICES_QUERY)
+    page = services.list_services(backends.shared_db(), query)
+    return answered([answer(document) for document in page.items], page, query)
 
 
 @bp.get("/<service_id_text>")

@@ -7,9 +7,11 @@ from flask import g
 
 from syncapi import auth, backends, clock, passwords, visibility
 from syncapi.blueprints.inputs import load_body
+from syncapi.blueprints.lists import answered, list_query
 from syncapi.errors import ApiError
 from syncapi.headers import no_store
 from syncapi.repositories import revocations, users
+from syncapi.schemas.lists import ListQuerySchema
 from syncapi.schemas.users import (
     PasswordChangeSchema,
     UserCreateSchema,
@@ -21,11 +23,14 @@ USER = UserOutSchema()
 NEW_USER = UserCreateSchema()
 USER_CHANGES = UserUpdateSchema()
 PASSWORD_CHANGE = PasswordChangeSchema()
+USERS_QUERY = ListQuerySchema(users.LISTING.sort_fields)
 
 
 def list_users():
     """Users of the organization, in the console's shape."""
-    return USER.dump(users.list_users(g.tenant_db), many=True)
+    query = list_query(USERS_QUERY)
+    page = users.list_users(g.tenant_db, query)
+    return answered(USER.dump(page.items, many=True), page, query)
 
 
 @auth.org_admin

@@ -14,7 +14,7 @@ from syncapi import auth
 from syncapi.openapi import answers
 from syncapi.openapi.converter import Plugin, schema_name, stored_document
 from syncapi.openapi.operations import OPERATIONS, Many, Stored
-from syncapi.openapi.parameters import openapi_path, path_parameters
+from syncapi.openapi.parameters import list_parameters, openapi_path, path_parameters
 
 TITLE = "syncapi"
 VERSION = "1"
@@ -34,6 +34,16 @@ ERRORS = {
     429: "Too many attempts; `Retry-After` says when to try again.",
     500: "The time-series query failed (the cause is logged, never sent).",
     503: "MongoDB or InfluxDB is unreachable or not configured; `details` says which.",
+}
+PAGE_HEADERS = {  # a page's (spec §13.3); the whole array has neither
+    "X-Total-Count": {
+        "description": "Items matching, over every page.",
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    },
+    "Link": {
+        "description": "RFC 8288 links to the first, previous and next pages.",
+        "schema": {"type": "string"},
+    },
 }
 SUCCESS = {200: "OK", 201: "Created", 204: "Deleted (no body)"}
 TAGS = {
@@ -100,8 +110,9 @@ def _operation(app, rule, method, schemas):
     }
     if doc and not facts.summary and "\n\n" in doc:
         operation["description"] = doc.split("\n\n", 1)[1]
-    if facts.query:
-        operation["parameters"] = list(facts.query)
+    query = [*facts.query, *(list_parameters(facts.listing) if facts.listing else ())]
+    if query:
+        operation["parameters"] = query
     if facts.body is not None:
         operation["requestBody"] = {
             "required": True,
@@ -128,6 +139,8 @@ def _responses(facts, rule, rule_of_caller, scoped, schemas):
         if facts.answer is not None:
             answer = schemas.answer(facts.answer)
             response["content"] = {media: {"schema": answer} for media in facts.answer_media}
+        if facts.listing is not None:
+            response["headers"] = PAGE_HEADERS
         responses[str(status)] = response
     for status in sorted(_errors(facts, rule, rule_of_caller, scoped)):
         responses[str(status)] = {"$ref": f"#/components/responses/{status}"}
@@ -137,7 +150,7 @@ def _responses(facts, rule, rule_of_caller, scoped, schemas):
 def _errors(facts, rule, rule_of_caller, scoped):
     """The error statuses of a route: its own, and those of its kind."""
     errors = set(facts.errors)
-    if facts.body is not None or facts.query or rule.arguments:
+    if facts.body is not None or facts.query or facts.listing or rule.arguments:
         errors.add(400)
     if facts.body is not None:
         errors.add(413)

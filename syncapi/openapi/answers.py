@@ -41,6 +41,17 @@ class PropertyKeySchema(ClosedSchema):
     machines = fields.List(fields.String(), required=True)
 
 
+class TagCountSchema(ClosedSchema):
+    """A tag the application's devices carry, and how many do."""
+
+    tag = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class TagsChangedSchema(ClosedSchema):
+    matched = fields.Integer(required=True)
+
+
 class ApplicationStatsSchema(ClosedSchema):
     application_id = fields.String(required=True, data_key="applicationId")
     device_count = fields.Integer(required=True, data_key="deviceCount")

@@ -15,12 +15,13 @@ from apispec.ext.marshmallow.common import resolve_schema_cls, resolve_schema_in
 from marshmallow import fields
 
 from syncapi.identifiers import IDENTIFIER_PATTERN, RECORD_ID_LENGTH
-from syncapi.openapi.parameters import RECORD_ID_PATTERN
+from syncapi.openapi.parameters import RECORD_ID_PATTERN, TAG_QUERY_PATTERN
 from syncapi.schemas.applications import owns_its_collections
 from syncapi.schemas.base import (
     Number,
     OutputSchema,
     StrictBoolean,
+    UniqueList,
     contains_at,
     identifier,
     not_blank,
@@ -28,6 +29,7 @@ from syncapi.schemas.base import (
 )
 from syncapi.schemas.devices import DeviceSchema
 from syncapi.schemas.event_classes import EventClassSchema, pair_in_order
+from syncapi.schemas.lists import tag_rule
 from syncapi.schemas.organizations import web_address
 from syncapi.schemas.users import PASSWORD_LENGTH, password_rule
 
@@ -40,6 +42,7 @@ VALIDATORS = {
     contains_at: {"pattern": "^$|@"},
     password_rule: {"minLength": 8, "maxLength": PASSWORD_LENGTH},
     pair_in_order: {"minItems": 2, "maxItems": 2},
+    tag_rule: {"pattern": TAG_QUERY_PATTERN},
 }
 # Rules the description leaves to the server's 400: an application id that would name a
 # collection in use, and a website's URL syntax beyond "a string".
@@ -116,8 +119,13 @@ def stored_document(jsonschema):
 
 
 def validators2properties(self, field, ret, **kwargs):
-    """apispec attribute function: what our validator functions allow."""
-    return validator_properties(field.validators)
+    """apispec attribute function: what our validator functions and list bounds allow."""
+    properties = validator_properties(field.validators)
+    if isinstance(field, UniqueList):
+        properties["maxItems"] = field.limit
+        if field.minimum:
+            properties["minItems"] = field.minimum
+    return properties
 
 
 def answer_rules(schema, jsonschema):

@@ -12,6 +12,15 @@ from dataclasses import dataclass
 
 from marshmallow import INCLUDE
 
+from syncapi.blueprints import (
+    applications,
+    connector_routes,
+    device_routes,
+    gateway_routes,
+    organizations,
+    services,
+    user_routes,
+)
 from syncapi.openapi import answers
 from syncapi.openapi.parameters import IDENTIFIER, query
 from syncapi.schemas.applications import (
@@ -21,11 +30,15 @@ from syncapi.schemas.applications import (
     ApplicationUpdateSchema,
 )
 from syncapi.schemas.connectors import ConnectorSchema
-from syncapi.schemas.devices import DeviceSchema, LegacyDeviceSchema
+from syncapi.schemas.devices import DeviceSchema, LegacyDeviceSchema, TagChangeSchema
 from syncapi.schemas.event_classes import EventClassOutSchema, EventClassSchema
 from syncapi.schemas.functions import EvaluationSchema, FunctionOutSchema, FunctionSchema
 from syncapi.schemas.gateways import GatewaySchema
-from syncapi.schemas.machines import MachineClaimOutSchema, MachineClaimSchema
+from syncapi.schemas.machines import (
+    MachineClaimOutSchema,
+    MachineClaimSchema,
+    MachineStatusQuerySchema,
+)
 from syncapi.schemas.organizations import (
     OrganizationListItemSchema,
     OrganizationOutSchema,
@@ -59,6 +72,11 @@ class Stored:
     schema: type
 
 
+BY_MACHINE_POWER = {
+    "type": "object",
+    "description": "`{machineId: {power}}` of the machines the caller may see.",
+    "additionalProperties": {"$ref": "#/components/schemas/Power"},
+}
 RAW_DOCUMENT = {"type": "object", "description": "The stored document, every key as written."}
 BINARY = {"type": "string", "format": "binary"}
 
@@ -76,6 +94,7 @@ class Operation:
     body_media: str = JSON
     backend: bool = True  # False: touches neither MongoDB nor InfluxDB
     security: list = None  # who may call, when not what `auth.route_rule` says
+    listing: object = None  # the `ListQuerySchema` a list's view loads its parameters with
 
 
 # Anyone may call; a token or the cookie sent is the session that ends.
@@ -134,7 +153,13 @@ EVENT_CLASS_EXAMPLE = {
 # may carry other keys.
 CONNECTOR_BODY = ConnectorSchema(unknown=INCLUDE)
 
-list_devices = Operation(answer=Many(Stored(DeviceSchema)))
+list_devices = Operation(answer=Many(Stored(DeviceSchema)), listing=device_routes.DEVICES_QUERY)
+list_tags = Operation(answer=Many(answers.TagCountSchema))
+change_tags = Operation(
+    body=TagChangeSchema(),
+    answer=answers.TagsChangedSchema,
+    example={"machineIds": ["CN1", "CN2"], "add": ["line-2"], "remove": ["line-1"]},
+)
 create_device = Operation(
     body=DeviceSchema(),
     answer=Stored(DeviceSchema),
@@ -142,7 +167,9 @@ create_device = Operation(
     errors=(409,),
     example=DEVICE_EXAMPLE,
 )
-list_connectors = Operation(answer=Many(Stored(ConnectorSchema)))
+list_connectors = Operation(
+    answer=Many(Stored(ConnectorSchema)), listing=connector_routes.CONNECTORS_QUERY
+)
 update_connector = Operation(
     body=CONNECTOR_BODY,
     answer=Stored(ConnectorSchema),
@@ -153,7 +180,9 @@ delete_connector = Operation(answer=MESSAGE, errors=(404,))
 
 OPERATIONS = {
     # /api/organizations
-    "organizations.list_organizations": Operation(answer=Many(OrganizationListItemSchema)),
+    "organizations.list_organizations": Operation(
+        answer=Many(OrganizationListItemSchema), listing=organizations.ORGANIZATIONS_QUERY
+    ),
     "organizations.get_organization": Operation(answer=OrganizationOutSchema),
     "organizations.save_organization": Operation(
         body=OrganizationUpdateSchema(),
@@ -168,7 +197,9 @@ OPERATIONS = {
     ),
     "organizations.get_organization_config": Operation(answer=RAW_DOCUMENT),
     "organizations.get_organization_stats": Operation(answer=OrganizationStatsSchema),
-    "organizations.list_applications": Operation(answer=Many(ApplicationListItemSchema)),
+    "organizations.list_applications": Operation(
+        answer=Many(ApplicationListItemSchema), listing=organizations.APPLICATIONS_QUERY
+    ),
     "organizations.create_application": Operation(
         body=ApplicationSchema(),
         answer=ApplicationOutSchema,
@@ -190,8 +221,12 @@ OPERATIONS = {
     ),
     "organizations.delete_application": Operation(answer=MESSAGE, errors=(409,)),
     "organizations.list_device_properties": Operation(answer=Many(answers.PropertyKeySchema)),
-    "organizations.list_oilmonitor_devices": Operation(answer=Many(RAW_DOCUMENT)),
+    "organizations.list_oilmonitor_devices": Operation(
+        answer=Many(RAW_DOCUMENT), listing=organizations.OILMONITOR_QUERY
+    ),
     "organizations.list_devices": list_devices,
+    "organizations.list_tags": list_tags,
+    "organizations.change_tags": change_tags,
     "organizations.create_device": create_device,
     "organizations.get_device": Operation(answer=Stored(DeviceSchema), errors=(404,)),
     "organizations.update_device": Operation(
@@ -212,7 +247,9 @@ OPERATIONS = {
     ),
     "organizations.update_connector": update_connector,
     "organizations.delete_connector": delete_connector,
-    "organizations.list_users": Operation(answer=Many(UserOutSchema)),
+    "organizations.list_users": Operation(
+        answer=Many(UserOutSchema), listing=user_routes.USERS_QUERY
+    ),
     "organizations.create_user": Operation(
         body=UserCreateSchema(),
         answer=UserOutSchema,
@@ -233,7 +270,9 @@ OPERATIONS = {
         errors=(404, 429),
         example={"password": "a long passphrase", "currentPassword": "the old passphrase"},
     ),
-    "organizations.list_gateways": Operation(answer=Many(Stored(GatewaySchema))),
+    "organizations.list_gateways": Operation(
+        answer=Many(Stored(GatewaySchema)), listing=gateway_routes.GATEWAYS_QUERY
+    ),
     "organizations.create_gateway": Operation(
         body=GatewaySchema(),
         answer=Stored(GatewaySchema),
@@ -255,8 +294,12 @@ OPERATIONS = {
     "applications.get_config": Operation(answer=RAW_DOCUMENT),
     "applications.get_stats": Operation(answer=answers.ApplicationStatsSchema),
     "applications.list_devices": list_devices,
+    "applications.list_tags": list_tags,
+    "applications.change_tags": change_tags,
     "applications.create_device": create_device,
-    "applications.list_event_classes": Operation(answer=Many(EventClassOutSchema)),
+    "applications.list_event_classes": Operation(
+        answer=Many(EventClassOutSchema), listing=applications.EVENT_CLASSES_QUERY
+    ),
     "applications.create_event_class": Operation(
         body=EventClassSchema(),
         answer=EventClassOutSchema,
@@ -273,7 +316,9 @@ OPERATIONS = {
             {"class": "JOINT", "topic": "robot/joints", "type": "FLOAT", "values_range": [-9, 9]},
         ],
     ),
-    "applications.list_functions": Operation(answer=Many(FunctionOutSchema)),
+    "applications.list_functions": Operation(
+        answer=Many(FunctionOutSchema), listing=applications.FUNCTIONS_QUERY
+    ),
     "applications.create_function": Operation(
         body=FunctionSchema(),
         answer=FunctionOutSchema,
@@ -307,6 +352,12 @@ OPERATIONS = {
     # /device
     "device.machine_events": Operation(answer=Many(answers.EventRowSchema), errors=(500,)),
     "device.machine_status": Operation(answer=answers.PowerSchema, errors=(500,)),
+    "device.machines_status": Operation(
+        body=MachineStatusQuerySchema(),
+        answer=BY_MACHINE_POWER,
+        errors=(500,),
+        example={"machineIds": ["CN1", "CN2"]},
+    ),
     "device.create_device": Operation(
         body=LegacyDeviceSchema(),
         answer=Stored(LegacyDeviceSchema),
@@ -327,7 +378,9 @@ OPERATIONS = {
     ),
     "device.delete_device": Operation(answer=MESSAGE, errors=(404,)),
     # /api/services
-    "services.list_services": Operation(answer=Many(Stored(ServiceSchema)), query=(REVEAL,)),
+    "services.list_services": Operation(
+        answer=Many(Stored(ServiceSchema)), query=(REVEAL,), listing=services.SERVICES_QUERY
+    ),
     "services.get_service": Operation(answer=Stored(ServiceSchema), errors=(404,), query=(REVEAL,)),
     "services.create_service": Operation(
         body=ServiceSchema(),

@@ -12,7 +12,11 @@ from syncapi.identifiers import (
     RECORD_ID_LENGTH,
     RECORD_ID_RULE,
 )
+from syncapi.paging import DEFAULT_LIMIT, MAX_SEARCH, TAG_PATTERN
 from syncapi.schemas.limits import ID_LENGTH
+
+# Tags are lower-cased before they are checked (`Line-1` is `line-1`).
+TAG_QUERY_PATTERN = TAG_PATTERN.replace("a-z", "A-Za-z")
 
 # `identifiers.is_record_id`: 1 to 128 characters, no `/`, not only whitespace.
 RECORD_ID_PATTERN = r"^[^/]*[^/\s][^/]*$"
@@ -83,6 +87,44 @@ def path_parameters(rule):
             }
         )
     return parameters
+
+
+def list_parameters(schema):
+    """The query parameters of a list (spec §13.3), read from the `ListQuerySchema` its view
+    loads them with: any of them asks for a page instead of the whole array."""
+    fields = schema.fields
+    parameters = [
+        query(
+            "limit",
+            _integer(fields["limit"]),
+            f"Items per page (default {DEFAULT_LIMIT} when paging).",
+        ),
+        query("offset", _integer(fields["offset"]), "Items skipped."),
+        query(
+            "sort",
+            {"type": "string", "enum": list(schema.sort_choices)},
+            "A field to sort by, `-` first for descending; ties by `_id`.",
+        ),
+        query(
+            "q",
+            {"type": "string", "maxLength": MAX_SEARCH},
+            "Literal, case-insensitive search of the resource's human fields.",
+        ),
+    ]
+    if "tag" in fields:
+        tag = {"type": "string", "pattern": TAG_QUERY_PATTERN}
+        parameters.append(
+            {
+                **query("tag", {"type": "array", "items": tag}, "Items carrying every tag."),
+                "style": "form",
+                "explode": True,
+            }
+        )
+    return tuple(parameters)
+
+
+def _integer(field):
+    return {"type": "integer", "minimum": field.minimum, "maximum": field.maximum}
 
 
 def query(name, schema, description, required=False):

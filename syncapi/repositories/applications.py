@@ -16,7 +16,8 @@ from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailur
 
 from syncapi.failures import Conflict, NotFound
 from syncapi.identifiers import APPLICATION_SUFFIXES, is_application_id, is_identifier
-from syncapi.repositories import documents, indexes, machine_claims, summaries
+from syncapi.paging import WHOLE_LIST, Listing
+from syncapi.repositories import documents, indexes, machine_claims, paging, summaries
 
 REGISTRY = {"key": "applications"}
 SETTINGS = "value.applicationSettings"
@@ -82,10 +83,32 @@ def with_device_counts(settings_by_application, counts):
     ]
 
 
-def list_applications(db, shared):
+# The registry is one document: its entries are searched, sorted and paged in memory (an
+# organization has tens of applications, at most a few hundred).
+LISTING = Listing(
+    {
+        "name": "name",
+        "applicationId": "_id",
+        "createdAt": "createdAt",
+        "updatedAt": "updatedAt",
+    },
+    ("name", "_id"),
+)
+
+
+def list_applications(db, shared, list_query=WHOLE_LIST):
     """Registry entries in registry order, with the device counts kept on write."""
     counts = summaries.device_counts(shared, db.name)
-    return with_device_counts(settings_by_id(db), counts)
+    entries = with_device_counts(settings_by_id(db), counts)
+    return paging.page_in_memory(entries, LISTING, list_query, _entry_field)
+
+
+def _entry_field(entry, key):
+    if key == "_id":
+        return entry["id"]
+    if key == "name":
+        return entry["settings"].get("name") or entry["settings"].get("applicationName")
+    return entry["settings"].get(key)
 
 
 def create_application(db, shared, application_id, fields):

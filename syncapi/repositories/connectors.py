@@ -7,7 +7,8 @@ application id, None for the organization's own connectors, and chooses the coll
 from functools import partial
 
 from syncapi.failures import Conflict, NotFound
-from syncapi.repositories import documents
+from syncapi.paging import WHOLE_LIST, Listing
+from syncapi.repositories import documents, paging
 from syncapi.repositories.applications import app_collection
 
 DUPLICATE = partial(Conflict, "A connector with this name already exists", field="name")
@@ -20,8 +21,13 @@ def _collection(db, application_id):
     return app_collection(db, application_id, "connectors")
 
 
-def list_connectors(db, application_id):
-    return list(_collection(db, application_id).find())
+LISTING = Listing(
+    {"name": "name", "createdAt": "createdAt", "updatedAt": "updatedAt"}, ("name", "description")
+)
+
+
+def list_connectors(db, application_id, list_query=WHOLE_LIST):
+    return paging.find_page(_collection(db, application_id), {}, LISTING, list_query)
 
 
 def get_connector(db, application_id, connector_id):

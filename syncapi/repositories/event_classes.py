@@ -8,15 +8,24 @@ from functools import partial
 from pymongo import ReplaceOne
 
 from syncapi.failures import Conflict
-from syncapi.repositories import documents, locks
+from syncapi.paging import WHOLE_LIST, Listing
+from syncapi.repositories import documents, locks, paging
 
 COLLECTION = "monitoreo-cnc_events"
 DUPLICATE = partial(Conflict, "An event class with this id already exists", field="id")
 BUSY = partial(Conflict, "The event classes are being replaced by another request; retry")
 
 
-def list_event_classes(db, application_id):
-    return list(db[COLLECTION].find({"applicationId": application_id}))
+LISTING = Listing(
+    {"id": "id", "class": "class", "createdAt": "createdAt", "updatedAt": "updatedAt"},
+    ("class", "topic"),
+)
+
+
+def list_event_classes(db, application_id, list_query=WHOLE_LIST):
+    """Served by the `(applicationId, id)` index; a page is sorted on the server."""
+    query = {"applicationId": application_id}
+    return paging.find_page(db[COLLECTION], query, LISTING, list_query)
 
 
 def create_event_class(db, application_id, fields):

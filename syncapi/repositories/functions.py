@@ -3,7 +3,8 @@
 from functools import partial
 
 from syncapi.failures import Conflict, NotFound
-from syncapi.repositories import documents
+from syncapi.paging import WHOLE_LIST, Listing
+from syncapi.repositories import documents, paging
 
 DUPLICATE = partial(Conflict, "A function with this id already exists", field="id")
 NOT_FOUND = partial(NotFound, "Function not found")
@@ -13,8 +14,16 @@ def _query(application_id, function_id):
     return {"applicationId": application_id, "id": function_id}
 
 
-def list_functions(db, application_id):
-    return list(db.functions.find({"applicationId": application_id}))
+LISTING = Listing(
+    {"id": "id", "name": "name", "createdAt": "createdAt", "updatedAt": "updatedAt"},
+    ("name", "id"),
+)
+
+
+def list_functions(db, application_id, list_query=WHOLE_LIST):
+    """Served by the `(applicationId, id)` index; a page is sorted on the server."""
+    query = {"applicationId": application_id}
+    return paging.find_page(db.functions, query, LISTING, list_query)
 
 
 def get_function(db, application_id, function_id):

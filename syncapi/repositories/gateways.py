@@ -5,14 +5,23 @@ from functools import partial
 from pymongo import DESCENDING
 
 from syncapi.failures import Conflict, NotFound
-from syncapi.repositories import documents, indexes
+from syncapi.paging import WHOLE_LIST, Listing
+from syncapi.repositories import documents, indexes, paging
 
 DUPLICATE = partial(Conflict, "A gateway with this gatewayId already exists", field="gatewayId")
 NOT_FOUND = partial(NotFound, "Gateway not found")
 
 
-def list_gateways(db):
-    return list(db.gateways.find().sort("createdAt", DESCENDING))
+LISTING = Listing(
+    {"name": "name", "gatewayId": "gatewayId", "createdAt": "createdAt", "updatedAt": "updatedAt"},
+    ("name", "gatewayId"),
+)
+
+
+def list_gateways(db, list_query=WHOLE_LIST):
+    """Newest first unless another order is asked for (the contract's order)."""
+    newest_first = [("createdAt", DESCENDING)]
+    return paging.find_page(db.gateways, {}, LISTING, list_query, newest_first)
 
 
 def create_gateway(db, fields):

@@ -73,6 +73,15 @@ APPLICATION_INDEXES = (
     Index("devices", ("machineId",), "machineId_unique", partial=_string("machineId")),
     # the LoRa eui, by which a platform admin's claim finds the devices holding an id
     Index("devices", ("eui",), "eui", unique=False, partial=_string("eui")),
+    # Pages of devices (spec §13.3): one index per sort field, `_id` breaking ties (either
+    # direction is the same index walked backwards), and the multikey index of `?tag=`
+    # (`tags: {$all: [...]}`). `machineId_unique` is partial, which a sort with no filter
+    # cannot use: hence a plain one for that order.
+    Index("devices", ("machineId", "_id"), "machineId_id", unique=False),
+    Index("devices", ("name", "_id"), "name_id", unique=False),
+    Index("devices", ("createdAt", "_id"), "createdAt_id", unique=False),
+    Index("devices", ("updatedAt", "_id"), "updatedAt_id", unique=False),
+    Index("devices", ("tags",), "tags", unique=False),
     Index("connectors", ("name",), "name_unique"),
 )
 # The shared default database (spec README §3).

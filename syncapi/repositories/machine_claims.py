@@ -126,6 +126,11 @@ def find(db, machine_id):
     return db[COLLECTION].find_one({"_id": machine_id})
 
 
+def find_many(db, machine_ids):
+    """The claims of these ids (those that have one), in one query on `_id`."""
+    return list(db[COLLECTION].find({"_id": {"$in": list(machine_ids)}}))
+
+
 def get(db, machine_id):
     document = find(db, machine_id)
     if document is None:

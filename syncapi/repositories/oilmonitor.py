@@ -1,5 +1,13 @@
 """Raw devices of the oil-monitor product (`oilmonitor_devices`), exposed read-only."""
 
+from syncapi.paging import WHOLE_LIST, Listing
+from syncapi.repositories import paging
 
-def list_oilmonitor_devices(db):
-    return list(db.oilmonitor_devices.find())
+LISTING = Listing(
+    {"name": "name", "machineId": "machineId", "createdAt": "createdAt", "updatedAt": "updatedAt"},
+    ("machineId", "name"),
+)
+
+
+def list_oilmonitor_devices(db, list_query=WHOLE_LIST):
+    return paging.find_page(db.oilmonitor_devices, {}, LISTING, list_query)

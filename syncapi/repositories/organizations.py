@@ -8,6 +8,7 @@ from pymongo.errors import OperationFailure
 from syncapi import clock
 from syncapi.clock import iso_now
 from syncapi.identifiers import is_identifier, is_tenant_name
+from syncapi.paging import WHOLE_LIST
 from syncapi.repositories import (
     applications,
     devices,
@@ -39,10 +40,10 @@ def tenant_databases(client, shared_name, sizes=True):
     return tenants
 
 
-def list_organizations(shared, organization_ids=None):
+def list_organizations(shared, organization_ids=None, list_query=WHOLE_LIST):
     """The summaries kept on write of every organization (or these), sorted by id: one
-    query whatever their number."""
-    return summaries.organizations(shared, organization_ids)
+    query whatever their number (a page: one count and one read)."""
+    return summaries.organizations(shared, organization_ids, list_query)
 
 
 def refresh_summaries(shared):

@@ -5,14 +5,23 @@ from functools import partial
 from pymongo import DESCENDING
 
 from syncapi.failures import Conflict, NotFound
-from syncapi.repositories import documents
+from syncapi.paging import WHOLE_LIST, Listing
+from syncapi.repositories import documents, paging
 
 DUPLICATE = partial(Conflict, "A service with this name already exists", field="name")
 NOT_FOUND = partial(NotFound, "Service not found")
 
 
-def list_services(db):
-    return list(db.services.find().sort("updatedAt", DESCENDING))
+LISTING = Listing(
+    {"name": "name", "type": "type", "createdAt": "createdAt", "updatedAt": "updatedAt"},
+    ("name", "type"),
+)
+
+
+def list_services(db, list_query=WHOLE_LIST):
+    """Most recently updated first unless another order is asked for (the contract's)."""
+    latest_first = [("updatedAt", DESCENDING)]
+    return paging.find_page(db.services, {}, LISTING, list_query, latest_first)
 
 
 def get_service(db, service_id):

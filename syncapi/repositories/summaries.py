@@ -17,6 +17,8 @@ which only the server knows, by `refresh_sizes`, off the request path every few 
 from pymongo import ASCENDING, UpdateOne
 
 from syncapi.clock import epoch_ms
+from syncapi.paging import WHOLE_LIST, Listing
+from syncapi.repositories import paging
 
 ORGANIZATIONS = "organization_summaries"
 APPLICATIONS = "application_summaries"
@@ -110,10 +112,16 @@ def devices_added(shared, organization_id, application_id, count):
     )
 
 
-def organizations(shared, organization_ids=None):
-    """Summaries sorted by id, of these organizations only when given (served by `_id`)."""
+# The organization list: `id` and `name` are both the organization id (the `_id` index).
+ORGANIZATION_LISTING = Listing({"id": "_id", "name": "_id"}, ("_id",))
+
+
+def organizations(shared, organization_ids=None, list_query=WHOLE_LIST):
+    """Summaries sorted by id, of these organizations only when given (served by `_id`); a
+    page costs one count and one read of the page, whatever the number of organizations."""
     query = {} if organization_ids is None else {"_id": {"$in": list(organization_ids)}}
-    return list(shared[ORGANIZATIONS].find(query).sort("_id", ASCENDING))
+    by_id = [("_id", ASCENDING)]
+    return paging.find_page(shared[ORGANIZATIONS], query, ORGANIZATION_LISTING, list_query, by_id)
 
 
 def applications(shared, organization_ids=None):

@@ -123,6 +123,31 @@ def machine_power(source, machines, organizations=None):
     return None
 
 
+def machines_power(source, machines, organizations=None):
+    """`{machine id: latest power or None}` of `machines` (`{id: since}`, at most
+    `CHUNK_SIZE`: one query), over the widest status window at once; each machine's newest
+    sample picked by the engine (`ROW_NUMBER` per machine)."""
+    powers = dict.fromkeys(machines)
+    if not machines:
+        return powers
+    window, span = STATUS_WINDOWS[-1]
+    (visible,) = visibilities(machines, organizations, source.org_tag, span)
+    columns = _columns(source, source.main).get("state", ())
+    extra = visible.conditions_on(columns)
+    if "power" not in columns or extra is None:
+        return powers
+    conditions = ("power IS NOT NULL", f"time >= now() - INTERVAL '{window}'", *extra)
+    sql = (
+        "SELECT machine_id, power FROM (SELECT machine_id, power, ROW_NUMBER() OVER"
+        " (PARTITION BY machine_id ORDER BY time DESC) AS newest FROM state WHERE "
+        + " AND ".join(conditions)
+        + ") WHERE newest = 1"
+    )
+    for row in _query(source, sql, source.main, visible.params):
+        powers[row["machine_id"]] = _boolean(row["power"], [row["machine_id"]])
+    return powers
+
+
 def _boolean(power, machines):
     if power is not None and not isinstance(power, bool):
         log.warning("state.power of %r is %s, not a boolean", list(machines), type(power).__name__)

@@ -7,7 +7,8 @@ from pymongo.errors import DuplicateKeyError
 
 from syncapi import passwords
 from syncapi.failures import Conflict, NotFound
-from syncapi.repositories import documents, indexes, summaries
+from syncapi.paging import WHOLE_LIST, Listing
+from syncapi.repositories import documents, indexes, paging, summaries
 
 DUPLICATE = partial(Conflict, "A user with this email already exists", field="email")
 NOT_FOUND = partial(NotFound, "User not found")
@@ -20,8 +21,14 @@ def _by_id(user_id):
     return indexes.by_key("id", user_id)
 
 
-def list_users(db):
-    return list(db.users.find())
+LISTING = Listing(
+    {"name": "name", "email": "email", "createdAt": "createdAt", "updatedAt": "updatedAt"},
+    ("name", "email"),
+)
+
+
+def list_users(db, list_query=WHOLE_LIST):
+    return paging.find_page(db.users, {}, LISTING, list_query)
 
 
 def create_user(db, shared, organization_id, fields):

@@ -92,6 +92,21 @@ class StrictBoolean(fields.Field):
         return value
 
 
+class UniqueList(fields.List):
+    """A list of `minimum` to `limit` items, counted as sent (before any work on its items),
+    kept once each in the order first given."""
+
+    def __init__(self, inner, limit, minimum=0, noun="items", **options):
+        super().__init__(inner, **options)
+        self.limit, self.minimum = limit, minimum
+        self.bounds = f"must list {minimum} to {limit} {noun}"
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list) and not self.minimum <= len(value) <= self.limit:
+            raise ValidationError(self.bounds)
+        return list(dict.fromkeys(super()._deserialize(value, attr, data, **kwargs)))
+
+
 def wire(name):
     """Field options for a camelCase key, stored under the same name as on the wire."""
     return {"data_key": name, "attribute": name}

@@ -4,10 +4,11 @@ Both share the declared fields; they differ in what happens to other keys (tenan
 store them as sent, legacy devices drop them) and in who sets `organizationId`.
 """
 
-from marshmallow import EXCLUDE, INCLUDE, fields
+from marshmallow import EXCLUDE, INCLUDE, ValidationError, fields, validates_schema
 
-from syncapi.schemas.base import BaseSchema, identifier, record_id, text, wire
+from syncapi.schemas.base import BaseSchema, UniqueList, identifier, record_id, text, wire
 from syncapi.schemas.limits import ID_LENGTH, NAME_LENGTH
+from syncapi.schemas.lists import tag_list
 
 DeviceEventSchema = BaseSchema.from_dict(
     {
@@ -38,6 +39,7 @@ class DeviceSchema(DeviceFieldsSchema):
     # The LoRa eui names the machine in InfluxDB like `machineId` (README §7), so it is
     # claimed and sent to InfluxDB as one: the same rule.
     eui = fields.String(validate=record_id, allow_none=True)
+    tags = tag_list()
 
     def adjust(self, data):
         if "machine_id" in data:
@@ -55,3 +57,23 @@ class LegacyDeviceSchema(DeviceFieldsSchema):
 
     application_id = text(limit=ID_LENGTH, **wire("applicationId"))
     organization_id = text(identifier, **wire("organizationId"))  # a tenant (the view checks it)
+
+
+def machine_ids(limit, **options):
+    """1 to `limit` machine ids, each by the record id rule."""
+    return UniqueList(
+        text(record_id, limit=ID_LENGTH), limit, minimum=1, noun="machine ids", **options
+    )
+
+
+class TagChangeSchema(BaseSchema):
+    """POST …/device-tags: tags added to and removed from up to 1 000 devices at once."""
+
+    machine_ids = machine_ids(1000, required=True, **wire("machineIds"))
+    add = tag_list(load_default=list)
+    remove = tag_list(load_default=list)
+
+    @validates_schema
+    def changes_something(self, data, **kwargs):
+        if not data.get("add") and not data.get("remove"):
+            raise ValidationError("must list a tag when remove lists none", "add")

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from marshmallow import ValidationError, fields, post_load
 
 from syncapi.schemas.base import BaseSchema, OutputSchema, computed, identifier, text, wire
+from syncapi.schemas.devices import machine_ids
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # the epoch: the machine's whole history
 LATEST = datetime(2262, 4, 11, tzinfo=UTC)  # InfluxDB's timestamps are int64 nanoseconds
@@ -46,3 +47,9 @@ class MachineClaimOutSchema(OutputSchema, MachineClaimSchema):
 
     def stored(self, obj):
         return obj
+
+
+class MachineStatusQuerySchema(BaseSchema):
+    """POST /device/status: the console's device table asks for up to 500 machines at once."""
+
+    machine_ids = machine_ids(500, required=True, **wire("machineIds"))
