@@ -60,7 +60,7 @@ signed_in = _marker(SIGNED_IN)  # a read sent as POST because its question is a 
 def init_app(app):
     """`authorize` before every request; the tokens the process verified, remembered."""
     app.extensions[VERIFIED_KEY] = tokens.Verified()
-    app.extensions[RULES_KEY] = {}  # endpoint -> the rule it is marked with
+    app.extensions[RULES_KEY] = {}  # endpoint -> its view and blueprint, found once
     app.before_request(authorize)
 
 
@@ -91,23 +91,24 @@ def authorize():
 
 
 def _rule(endpoint, method):
-    marked = _marked(endpoint)
-    if marked:
-        return marked
-    if "organization_id" in g:
-        return ORG_MEMBER
-    return SIGNED_IN if method in SAFE_METHODS else PLATFORM_ADMIN
-
-
-def _marked(endpoint):
-    """The rule the view or its blueprint is marked with (None: the defaults), found once
-    per endpoint: markers are set where the views are defined, before any request."""
+    """The route's rule; its view and blueprint found once per endpoint (`RULES_KEY`)."""
     found = current_app.extensions[RULES_KEY]
     if endpoint not in found:
-        view = current_app.view_functions[endpoint]
         blueprint = current_app.blueprints.get(endpoint.rpartition(".")[0])
-        found[endpoint] = getattr(view, "auth_rule", None) or getattr(blueprint, "auth_rule", None)
-    return found[endpoint]
+        found[endpoint] = (current_app.view_functions[endpoint], blueprint)
+    view, blueprint = found[endpoint]
+    return route_rule(view, blueprint, "organization_id" in g, method)
+
+
+def route_rule(view, blueprint, organization_scoped, method):
+    """Who may call a route: its view's marker, else its blueprint's, else the defaults of
+    the module docstring. Also read by the API description (`syncapi.openapi`)."""
+    marked = getattr(view, "auth_rule", None) or getattr(blueprint, "auth_rule", None)
+    if marked:
+        return marked
+    if organization_scoped:
+        return ORG_MEMBER
+    return SIGNED_IN if method in SAFE_METHODS else PLATFORM_ADMIN
 
 
 def _check(rule, who):
@@ -164,8 +165,11 @@ def _unauthorized(message, invalid=False):
 
 def check_origin():
     """CSRF: a browser sends the cookie by itself, so a cookie-authenticated change must come
-    from a page of an allowed origin. Bearer callers are not exposed to this."""
-    if request.headers.get("Origin") not in current_app.config["CORS_ALLOWED_ORIGIN"]:
+    from a page of an allowed origin. Bearer callers are not exposed to this. `*` (only
+    with `AUTH_MODE=off`, where a cookie grants nothing) allows every origin; otherwise the
+    configured value is the list of origins."""
+    allowed = current_app.config["CORS_ALLOWED_ORIGIN"]
+    if allowed != "*" and request.headers.get("Origin") not in allowed:
         raise ApiError(403, "Origin not allowed")
 
 
