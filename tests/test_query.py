@@ -24,6 +24,7 @@ from tests.helpers import (
     MAIN_DB,
     ORG,
     STATS_DB,
+    as_server,
     reconcile,
 )
 from tests.influx_standin import InfluxStandIn, epoch_ms, table
@@ -324,18 +325,10 @@ def test_the_influx_route_list_matches_the_route_matrix(app):
     assert {adapter.match(path)[0] for path in INFLUX_ROUTES} == INFLUX_ONLY
 
 
-@pytest.fixture
-def real_mongodb(app, mongo):
-    """The app as on a MongoDB server: `MONGODB_URI` names one, while its client, made
-    already, is the embedded store standing in for that server."""
-    app.config["MONGODB_URI"] = "mongodb://mongodb.example:27017"
-
-
 @pytest.mark.parametrize("path", INFLUX_ROUTES)
-def test_on_a_real_mongodb_influx_routes_answer_503_naming_what_is_not_set(
-    client, real_mongodb, path
-):
-    response = client.get(path)
+def test_on_a_real_mongodb_influx_routes_answer_503_naming_what_is_not_set(app, client, path):
+    """(On the embedded store they read the embedded engine: test_embedded_influx.)"""
+    response = as_server(app).test_client().get(path)
     assert response.status_code == 503
     assert response.json == {
         "error": "InfluxDB unavailable",
