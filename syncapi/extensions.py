@@ -25,7 +25,7 @@ INFLUX_KEY = "syncapi.influx"
 EMBEDDED_INFLUX_KEY = "syncapi.embedded_influx"
 INFLUX_REQUIRED = ("INFLUXDB_HOST", "INFLUXDB_TOKEN", "INFLUXDB_DATABASE")
 MISSING_ENGINE = (
-    "the embedded time-series engine needs the Python package datafusion"
+    "the embedded time-series engine needs the Python package {}"
     " (pip install -r requirements-embedded.txt), or set INFLUXDB_HOST"
 )
 
@@ -102,13 +102,14 @@ def connect_influxdb(host, token, database, timeout_seconds):
 def start_embedded_influx(config):
     """The embedded engine, holding the main and stats databases (empty), and a client of
     it like the one of a real server; a 503 naming the package when it is not installed
-    (the production image does not install it)."""
+    (the production image does not install datafusion, nor what only it needs)."""
     try:
         from syncapi.embedded_influx import EmbeddedInflux
     except ModuleNotFoundError as error:
-        if error.name != "datafusion":
+        package = (error.name or "datafusion").partition(".")[0]
+        if package == "syncapi":  # a bug, not a missing package
             raise
-        raise Unavailable("InfluxDB unavailable", details=MISSING_ENGINE) from None
+        raise Unavailable("InfluxDB unavailable", details=MISSING_ENGINE.format(package)) from None
     main, stats = influx_databases(config)
     timeout = config["INFLUXDB_QUERY_TIMEOUT"]
     return EmbeddedInflux(
