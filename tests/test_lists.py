@@ -538,3 +538,22 @@ def test_ensure_indexes_adds_the_list_indexes_to_an_existing_application(app, cl
     assert result.exit_code == 0, result.output
     names = {index["name"] for index in devices.list_indexes()}
     assert {"machineId_id", "name_id", "createdAt_id", "updatedAt_id", "tags"} <= names
+
+
+def test_batch_status_without_influxdb_is_a_503_naming_the_settings(client):
+    response = client.post("/device/status", json={"machineIds": ["CN1"]})
+    assert response.status_code == 503
+    assert response.json["details"] == "INFLUXDB_HOST, INFLUXDB_TOKEN, INFLUXDB_DATABASE not set"
+
+
+def test_batch_status_for_a_limited_caller_without_mongodb_is_a_503(offline_app):
+    offline_app.config.update(AUTH_MODE="required", JWT_SECRET=JWT_SECRET)
+    token, _ = tokens.issue(JWT_SECRET, "vic", ["acme"], "viewer", 3600)
+
+    response = offline_app.test_client().post(
+        "/device/status",
+        json={"machineIds": ["CN1"]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    assert (response.status_code, response.json) == (503, {"error": "MongoDB unavailable"})
