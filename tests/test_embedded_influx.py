@@ -29,6 +29,14 @@ def test_without_influxdb_the_embedded_engine_answers_empty(client, path):
     assert (response.status_code, response.json) == (200, EMPTY_ANSWERS[path])
 
 
+def test_without_influxdb_the_batch_status_reads_the_embedded_engine(client):
+    response = client.post("/device/status", json={"machineIds": ["CN1", "CN2"]})
+    assert (response.status_code, response.json) == (
+        200,
+        {"CN1": {"power": None}, "CN2": {"power": None}},
+    )
+
+
 def test_the_engine_starts_in_the_process_on_first_use_not_with_the_app(app, client):
     """gunicorn forks after loading the app: a server thread started before would not be in
     the worker."""
