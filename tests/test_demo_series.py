@@ -108,11 +108,16 @@ def rows(samples):
 
 def test_rows_split_anywhere_are_the_rows_of_the_whole():
     """What the feed appends every 10 s is what a seed made later would hold."""
-    start, cut, end = MOMENT - 5400, MOMENT - 1237, MOMENT + 3 * 3600
+    start, cut, end = MOMENT - 5400, MOMENT + 1237, MOMENT + 3 * 3600  # MOMENT: midnight
     whole = demo_series.samples(FLEET, start, end)
     parts = demo_series.samples(FLEET, start, cut) + demo_series.samples(FLEET, cut, end)
     assert rows(parts) == rows(whole)
     assert all(start * 10**9 <= sample.time < end * 10**9 for sample in whole)
+    first_of_the_day = {}
+    for sample in sorted(whole, key=lambda sample: sample.time):
+        if sample.table == "production" and sample.time >= MOMENT * 10**9:
+            first_of_the_day.setdefault(sample.tags["machine_id"], sample.fields)
+    assert [fields["pieces_produced"] for fields in first_of_the_day.values()] == [1, 1, 1]
 
 
 def events_per_day(samples, ends):
