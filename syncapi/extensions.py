@@ -3,9 +3,9 @@
 Each is built on first use, never at import or in `create_app`: gunicorn forks its workers
 after loading the app, and a client copied across a fork is unsafe (PyMongo FAQ) or hangs
 the children (an Arrow Flight channel). Every request of the process then shares that one
-client and its pool. So does the embedded time-series engine, read when no InfluxDB is
-configured on the embedded store (`config.embedded_timeseries`): a server thread started in
-the worker that serves it, on first use.
+client and its pool. The embedded time-series engine (read on the embedded store when no
+InfluxDB is configured, `config.embedded_timeseries`) is made the same way: its server
+threads start in the worker, on first use.
 """
 
 import threading
