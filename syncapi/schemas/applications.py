@@ -52,7 +52,10 @@ class ApplicationOutSchema(OutputSchema, ApplicationSchema):
 
 
 class ApplicationListItemSchema(ApplicationOutSchema):
-    """With the device count kept on write (`device_count`) and when it last changed."""
+    """With the device count kept on write (`device_count`) and when it last changed,
+    after the stored settings (the contract's order)."""
+
+    appended = ("deviceCount", "lastModified")
 
     device_count = fields.Function(lambda entry: entry["device_count"], data_key="deviceCount")
     last_modified = fields.Function(_last_modified, data_key="lastModified")

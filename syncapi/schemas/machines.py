@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from marshmallow import ValidationError, fields, post_load
 
+from syncapi.list_query import MAX_BATCH
 from syncapi.schemas.base import BaseSchema, OutputSchema, identifier, text, wire
 from syncapi.schemas.devices import machine_ids
 
@@ -52,4 +53,4 @@ class MachineClaimOutSchema(OutputSchema, MachineClaimSchema):
 class MachineStatusQuerySchema(BaseSchema):
     """POST /device/status: the console's device table asks for up to 500 machines at once."""
 
-    machine_ids = machine_ids(500, required=True, **wire("machineIds"))
+    machine_ids = machine_ids(MAX_BATCH, required=True, **wire("machineIds"))
