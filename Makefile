@@ -7,7 +7,7 @@ GUNICORN_ARGS := -c gunicorn.conf.py wsgi:app
 # Test processes (pytest-xdist): one per core by default.
 TEST_WORKERS ?= auto
 
-.PHONY: run test check lint format clean
+.PHONY: run test check fuzz lint format clean
 
 $(STAMP): requirements.txt requirements-embedded.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,17 @@ test: $(STAMP) lint
 # The everyday loop: everything but the tests slow by nature (fuzzing, fleet-scale data).
 check: $(STAMP)
 	$(BIN)/pytest -n $(TEST_WORKERS) -m "not slow"
+
+# A longer fuzzing run than `make test`'s: EXAMPLES cases per operation and mode, from a
+# seed it prints; `make fuzz SEED=<printed seed>` replays a failure.
+EXAMPLES ?= 200
+ifndef SEED
+SEED := $(shell date +%s)
+endif
+fuzz: $(STAMP)
+	@echo "fuzzing with SEED=$(SEED) EXAMPLES=$(EXAMPLES)"
+	SYNCAPI_FUZZ_EXAMPLES=$(EXAMPLES) $(BIN)/pytest tests/test_fuzz.py -m slow -q \
+		-n $(TEST_WORKERS) --hypothesis-seed=$(SEED)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -22,6 +22,7 @@ def create_app(config=None):
     from syncapi.blueprints import (
         applications,
         device,
+        docs,
         icons,
         login,
         machines,
@@ -71,4 +72,5 @@ def create_app(config=None):
     app.register_blueprint(login.bp, url_prefix="/api/auth")
     app.register_blueprint(machines.bp, url_prefix="/api/machines")
     app.register_blueprint(status.bp, url_prefix="/status")
+    app.register_blueprint(docs.bp, url_prefix="/api")
     return app

@@ -81,12 +81,18 @@ def authorize():
 def _rule():
     view = current_app.view_functions[request.endpoint]
     blueprint = current_app.blueprints.get(request.blueprint)
+    return route_rule(view, blueprint, "organization_id" in g, request.method)
+
+
+def route_rule(view, blueprint, organization_scoped, method):
+    """Who may call a route: its view's marker, else its blueprint's, else the defaults of
+    the module docstring. Also read by the API description (`syncapi.openapi`)."""
     marked = getattr(view, "auth_rule", None) or getattr(blueprint, "auth_rule", None)
     if marked:
         return marked
-    if "organization_id" in g:
+    if organization_scoped:
         return ORG_MEMBER
-    return SIGNED_IN if request.method in SAFE_METHODS else PLATFORM_ADMIN
+    return SIGNED_IN if method in SAFE_METHODS else PLATFORM_ADMIN
 
 
 def _check(rule, who):
@@ -142,8 +148,11 @@ def _unauthorized(message, invalid=False):
 
 def check_origin():
     """CSRF: a browser sends the cookie by itself, so a cookie-authenticated change must come
-    from a page of an allowed origin. Bearer callers are not exposed to this."""
-    if request.headers.get("Origin") not in current_app.config["CORS_ALLOWED_ORIGIN"]:
+    from a page of an allowed origin. Bearer callers are not exposed to this. `*` (only
+    with `AUTH_MODE=off`, where a cookie grants nothing) allows every origin; otherwise the
+    configured value is the list of origins."""
+    allowed = current_app.config["CORS_ALLOWED_ORIGIN"]
+    if allowed != "*" and request.headers.get("Origin") not in allowed:
         raise ApiError(403, "Origin not allowed")
 
 
