@@ -10,7 +10,7 @@ TEST_WORKERS ?= auto
 
 .PHONY: run test check fuzz lint format clean bench profile wrk
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-embedded.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)

@@ -3,7 +3,9 @@
 Each is built on first use, never at import or in `create_app`: gunicorn forks its workers
 after loading the app, and a client copied across a fork is unsafe (PyMongo FAQ) or hangs
 the children (an Arrow Flight channel). Every request of the process then shares that one
-client and its pool.
+client and its pool. The embedded time-series engine (read on the embedded store when no
+InfluxDB is configured, `config.embedded_timeseries`) is made the same way: its server
+threads start in the worker, on first use.
 """
 
 import threading
@@ -14,13 +16,18 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from influxdb_client_3 import InfluxDBClient3
 
-from config import is_embedded
+from config import EMBEDDED_INFLUXDB_DATABASE, embedded_timeseries, is_embedded
 from syncapi.embedded_store import EmbeddedClient
 from syncapi.failures import Unavailable
 
 EXTENSION_KEY = "syncapi.mongo"
 INFLUX_KEY = "syncapi.influx"
+EMBEDDED_INFLUX_KEY = "syncapi.embedded_influx"
 INFLUX_REQUIRED = ("INFLUXDB_HOST", "INFLUXDB_TOKEN", "INFLUXDB_DATABASE")
+MISSING_ENGINE = (
+    "the embedded time-series engine needs the Python package {}"
+    " (pip install -r requirements-embedded.txt), or set INFLUXDB_HOST"
+)
 
 
 class LazyClient:
@@ -30,6 +37,10 @@ class LazyClient:
         self._connect = connect
         self._client = None
         self._lock = threading.Lock()
+
+    @property
+    def made(self):
+        return self._client is not None
 
     def get(self):
         if self._client is None:
@@ -88,6 +99,24 @@ def connect_influxdb(host, token, database, timeout_seconds):
     )
 
 
+def start_embedded_influx(config):
+    """The embedded engine, holding the main and stats databases (empty), and a client of
+    it like the one of a real server; a 503 naming the package when it is not installed
+    (the production image does not install datafusion, nor what only it needs)."""
+    try:
+        from syncapi.embedded_influx import EmbeddedInflux
+    except ModuleNotFoundError as error:
+        package = (error.name or "datafusion").partition(".")[0]
+        if package == "syncapi":  # a bug, not a missing package
+            raise
+        raise Unavailable("InfluxDB unavailable", details=MISSING_ENGINE.format(package)) from None
+    main, stats = influx_databases(config)
+    timeout = config["INFLUXDB_QUERY_TIMEOUT"]
+    return EmbeddedInflux(
+        (main, stats), lambda host, token: connect_influxdb(host, token, main, timeout)
+    )
+
+
 def init_app(app):
     config = app.config
     app.extensions[EXTENSION_KEY] = LazyClient(
@@ -101,6 +130,7 @@ def init_app(app):
             config["INFLUXDB_QUERY_TIMEOUT"],
         )
     )
+    app.extensions[EMBEDDED_INFLUX_KEY] = LazyClient(lambda: start_embedded_influx(config))
 
 
 def init_limiter(app, endpoints):
@@ -159,9 +189,32 @@ def default_db(app=None):
     return mongo_client(app)[app.config["MONGODB_DEFAULT_DB"]]
 
 
+def uses_embedded_influx(app=None):
+    config = (app or current_app).config
+    return embedded_timeseries(config["MONGODB_URI"], config["INFLUXDB_HOST"])
+
+
+def embedded_influx(app=None):
+    """The process's embedded engine and its client (`EmbeddedInflux`), started on first
+    call."""
+    return (app or current_app).extensions[EMBEDDED_INFLUX_KEY].get()
+
+
+def influx_databases(config):
+    """The main and host-metrics databases; the embedded engine's main one is named by
+    default (no InfluxDB setting is needed to run on it)."""
+    main = config["INFLUXDB_DATABASE"]
+    if embedded_timeseries(config["MONGODB_URI"], config["INFLUXDB_HOST"]):
+        main = main or EMBEDDED_INFLUXDB_DATABASE
+    return main, config["INFLUXDB_STATS_DATABASE"]
+
+
 def influx_client(app=None):
-    """The process's one InfluxDB client; 503 naming the setting when one is missing."""
+    """The process's one InfluxDB client, of the embedded engine when that is in use; 503
+    naming the setting when one is missing."""
     app = app or current_app
+    if uses_embedded_influx(app):
+        return embedded_influx(app).client
     missing = [name for name in INFLUX_REQUIRED if not app.config[name]]
     if missing:
         raise Unavailable("InfluxDB unavailable", details=f"{', '.join(missing)} not set")
@@ -171,3 +224,4 @@ def influx_client(app=None):
 def close_clients(app):
     app.extensions[EXTENSION_KEY].close()
     app.extensions[INFLUX_KEY].close()
+    app.extensions[EMBEDDED_INFLUX_KEY].close()
