@@ -46,6 +46,8 @@ def measure():
         timings = inprocess.timings(setup)
         progress("(e) again with 1 000 organizations")
         operations["e1000"], timings["e1000"] = inprocess.organizations_at_1000(setup)
+        progress("lists: pages of 10 000 devices, batch status of 500 machines")
+        timings |= inprocess.fleet_rows(setup)
     finally:
         setup.close()
     return {"in_process": timings, "operations": operations, **served_rows.run(progress)}

@@ -132,3 +132,33 @@ def timings(setup):
         ),
         "g": timing.pair(timing.Call(off, STATUS), timing.Call(bare_off, STATUS)),
     }
+
+
+FLEET_APP = "fleet"
+FLEET = f"/api/organizations/{world.ORG}/applications/{FLEET_APP}/devices"
+FLEET_SIZE, PAGE = 10_000, 100
+BATCH = 500
+
+
+def fleet_rows(setup):
+    """The lists issue's rows: pages 1 and 50 of 10 000 devices sorted by name, and the
+    batch status of 500 machines (all of which reported within the hour: one query)."""
+    client = setup.off.test_client()
+    body = {"applicationId": FLEET_APP, "name": "Fleet"}
+    client.post(f"/api/organizations/{world.ORG}/applications", json=body)
+    world.add_devices(setup.store[world.ORG], FLEET_APP, FLEET_SIZE)
+    now = time.time_ns()
+    state = [{"ago": 60, "machine_id": f"F{n:05d}", "power": n % 2 == 0} for n in range(BATCH)]
+    setup.standin.databases[INFLUX_DATABASE]["state"] = table(state, now)
+    machine_ids = [f"F{number:05d}" for number in range(BATCH)]
+    return {
+        "page1": timing.single(timing.Call(setup.off, f"{FLEET}?limit={PAGE}&sort=name")),
+        "page50": timing.single(
+            timing.Call(setup.off, f"{FLEET}?limit={PAGE}&offset={49 * PAGE}&sort=name")
+        ),
+        "batch": timing.single(
+            timing.Call(
+                setup.off, "/device/status", "POST", body=lambda _: {"machineIds": machine_ids}
+            )
+        ),
+    }

@@ -102,3 +102,17 @@ def add_organizations(mongo, first, last):
         ]
     mongo[SHARED][summaries.ORGANIZATIONS].insert_many(organizations)
     mongo[SHARED][summaries.APPLICATIONS].insert_many(applications)
+
+
+def add_devices(db, application_id, count):
+    """`count` devices written as an ingestion would, the indexes built after the data
+    (mongomock checks a unique index by scanning the collection on every insert)."""
+    from syncapi.repositories import indexes
+
+    collection = db[f"{application_id}_devices"]
+    collection.drop_indexes()
+    collection.insert_many(
+        {"machineId": f"F{number:05d}", "name": f"press {number % 997:03d}", "tags": ["line-1"]}
+        for number in range(count)
+    )
+    indexes.create_all(db, indexes.application_specs(application_id))
