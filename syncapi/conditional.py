@@ -13,14 +13,20 @@ is a 412. Without the headers, nothing changes.
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from bson import ObjectId
 from flask import jsonify, make_response, request
 
 from syncapi.errors import ApiError
+from syncapi.serialization import to_jsonable
 
 REVISION = "revision"
+# What `If-Match` may be: `*` or one strong ETag, with optional blanks around (RFC 9110
+# §8.8.3, §13.1.1); also the pattern the API description gives the header.
+IF_MATCH_PATTERN = r'^[ \t]*(\*|"[^"]*")[ \t]*$'
+IF_MATCH = re.compile(IF_MATCH_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -35,8 +41,9 @@ class Expected:
 
 
 def content_tag(value):
-    """A strong ETag of any JSON answer, from its canonical JSON."""
-    text = json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+    """A strong ETag of any JSON answer, from its canonical JSON: its values as the answer
+    writes them (a date read back from MongoDB tags as the one written)."""
+    text = json.dumps(to_jsonable(value), sort_keys=True, separators=(",", ":"))
     return '"c' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
 
 
@@ -57,12 +64,12 @@ def expected():
     header = request.headers.get("If-Match")
     if header is None:
         return None
-    tags = _tags(header)
-    if tags == ["*"]:
+    matched = IF_MATCH.fullmatch(header)
+    if matched is None:
+        raise ApiError(400, "If-Match must be * or one strong ETag", field="If-Match")
+    tag = matched.group(1)
+    if tag == "*":
         return Expected(any=True)
-    if len(tags) != 1 or not (tags[0].startswith('"') and tags[0].endswith('"')):
-        raise ApiError(400, "If-Match must name one strong ETag", field="If-Match")
-    tag = tags[0]
     if tag.startswith('"c'):
         return Expected(matches=lambda document: content_tag(document) == tag)
     document_id, _, revision = tag.strip('"').rpartition("-")

@@ -10,7 +10,7 @@ import pytest
 from syncapi import tokens
 from syncapi.repositories import indexes, summaries
 from tests import round_trips
-from tests.helpers import APP, JWT_SECRET, ORG, reconcile, unchanged
+from tests.helpers import APP, JWT_SECRET, ORG, as_server, reconcile, unchanged
 
 APP_MOUNT = "/api/applications/acme/applications/monitoreo-cnc"
 DEVICES = f"{APP}/devices"
@@ -555,7 +555,9 @@ def test_ensure_indexes_adds_the_list_indexes_to_an_existing_application(app, cl
     assert {"machineId_id", "name_id", "createdAt_id", "updatedAt_id", "tags"} <= names
 
 
-def test_batch_status_without_influxdb_is_a_503_naming_the_settings(client):
+def test_batch_status_on_mongodb_without_influxdb_is_a_503_naming_the_settings(app):
+    """(On the embedded store it reads the embedded engine: test_embedded_influx.)"""
+    client = as_server(app).test_client()
     response = client.post("/device/status", json={"machineIds": ["CN1"]})
     assert response.status_code == 503
     assert response.json["details"] == "INFLUXDB_HOST, INFLUXDB_TOKEN, INFLUXDB_DATABASE not set"

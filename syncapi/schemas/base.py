@@ -52,6 +52,7 @@ def at_most(limit):
         if len(value) > limit:
             raise ValidationError(f"must be at most {limit} characters")
 
+    check.limit = limit  # the API description's maxLength
     return check
 
 
@@ -164,6 +165,12 @@ def as_stored(openapi_type, **options):
     """A field of an answer that is sent as stored: described by its type (for the API
     description), never converted (a stored `3.0` stays `3.0`)."""
     return fields.Raw(metadata={"type": openapi_type}, **options)
+
+
+def computed(function, openapi_type, **options):
+    """A field an answer computes from what a repository returns, described by its type (a
+    list such as `["string", "null"]` when it may be null)."""
+    return fields.Function(function, metadata={"type": openapi_type}, **options)
 
 
 class OutputSchema(Schema):

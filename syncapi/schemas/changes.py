@@ -2,6 +2,8 @@
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
+from syncapi.schemas.base import OutputSchema, as_stored, computed
+from syncapi.schemas.limits import ID_LENGTH
 from syncapi.schemas.lists import QueryInteger
 
 RESOURCE_TYPES = (
@@ -20,7 +22,7 @@ RESOURCE_TYPES = (
     "legacy-device",
 )
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
-MAX_SEQ = 2**53  # beyond any log's length, within a JSON number
+MAX_SEQ = 9_999_999_999  # what `QueryInteger`'s ten digits say: beyond any log's length
 
 
 class ChangeQuerySchema(Schema):
@@ -31,7 +33,9 @@ class ChangeQuerySchema(Schema):
     type = fields.String(
         validate=validate.OneOf(RESOURCE_TYPES, error="must be one of " + ", ".join(RESOURCE_TYPES))
     )
-    id = fields.String(validate=validate.Length(1, 128, error="must be 1 to 128 characters"))
+    id = fields.String(
+        validate=validate.Length(1, ID_LENGTH, error=f"must be 1 to {ID_LENGTH} characters")
+    )
     limit = QueryInteger(1, MAX_LIMIT, load_default=DEFAULT_LIMIT)
 
     @pre_load
@@ -46,15 +50,20 @@ class ChangeQuerySchema(Schema):
         return loaded
 
 
-class ChangeOutSchema(Schema):
-    """An entry as answered; `before`/`after` are the documents as the log keeps them."""
+class ChangeOutSchema(OutputSchema):
+    """An entry as the log keeps it (`change_log.record`): what every entry has, and
+    `requestId` and `counts` where there are some. `before` and `after` are documents as
+    the API shows them (any JSON: a malformed value older writers left is kept as it was)."""
 
-    seq = fields.Integer()
-    at = fields.Raw()  # a date: the JSON provider writes it as every date (spec §10)
-    actor = fields.Dict()
-    requestId = fields.String()
-    action = fields.String()
-    resource = fields.Dict()
-    before = fields.Raw(allow_none=True)
-    after = fields.Raw(allow_none=True)
-    counts = fields.Dict()
+    seq = computed(lambda entry: entry["seq"], "integer")
+    at = computed(lambda entry: entry["at"], "string")  # a date, written as every date (§10)
+    actor = computed(lambda entry: entry["actor"], "object")
+    action = computed(lambda entry: entry["action"], "string")
+    resource = computed(lambda entry: entry["resource"], "object")
+    before = fields.Function(lambda entry: entry.get("before"))
+    after = fields.Function(lambda entry: entry.get("after"))
+    request_id = as_stored("string", data_key="requestId")
+    counts = as_stored("object")
+
+    def stored(self, obj):
+        return obj

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from marshmallow import ValidationError, fields, post_load
 
 from syncapi.list_query import MAX_BATCH
-from syncapi.schemas.base import BaseSchema, OutputSchema, identifier, text, wire
+from syncapi.schemas.base import BaseSchema, OutputSchema, computed, identifier, text, wire
 from syncapi.schemas.devices import machine_ids
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # the epoch: the machine's whole history
@@ -44,7 +44,7 @@ class MachineClaimOutSchema(OutputSchema, MachineClaimSchema):
     """A claim as stored (`repositories.machine_claims`), its id answered as `machineId`."""
 
     hidden = ("_id",)
-    machine_id = fields.Function(lambda claim: claim["_id"], data_key="machineId")
+    machine_id = computed(lambda claim: claim["_id"], "string", data_key="machineId")
 
     def stored(self, obj):
         return obj

@@ -1,0 +1,65 @@
+"""What the API description says of conditional requests (README "Conditional requests",
+`syncapi.conditional`): the `ETag` of an answer with one document, `If-None-Match` and its
+304 on a read, `If-Match` and its 412 on a write.
+
+An operation marked `conditional` in the table (`operations`) gets them by its method.
+"""
+
+from syncapi.conditional import IF_MATCH_PATTERN
+
+READS, WRITES = {"GET"}, {"PUT", "PATCH", "DELETE"}
+ETAG = {
+    "ETag": {
+        "description": 'The document\'s strong ETag: `"<_id>-<revision>"`, or a hash of its '
+        "content for one without a revision (written before syncapi kept them, or read-only).",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+NOT_MODIFIED = {
+    "description": "Not modified: `If-None-Match` names the current ETag (no body).",
+    "headers": ETAG,
+}
+STALE = "The document changed since the ETag `If-Match` names (or is another one): read it again."
+IF_NONE_MATCH = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "ETags (or `*`) already held: 304 without a body while one still matches.",
+}
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
+    "description": "Change only this version (one strong ETag, or `*`: any): 412 otherwise. "
+    "The check is part of the write itself.",
+}
+
+
+def request_headers(facts, method):
+    """The conditional header a conditional operation takes by its method."""
+    if not facts.conditional:
+        return ()
+    if method in READS:
+        return (IF_NONE_MATCH,)
+    return (IF_MATCH,) if _checks_if_match(facts, method) else ()
+
+
+def answer_headers(facts, method):
+    """The `ETag` of a conditional operation's answer (a DELETE answers no document)."""
+    return ETAG if facts.conditional and method != "DELETE" else {}
+
+
+def statuses(facts, method):
+    """`{"304": …}` for a conditional read; its 412 is among the errors (`errors`)."""
+    return {"304": NOT_MODIFIED} if facts.conditional and method in READS else {}
+
+
+def errors(facts, method):
+    return {412} if _checks_if_match(facts, method) else set()
+
+
+def _checks_if_match(facts, method):
+    return facts.conditional and facts.if_match and method in WRITES
