@@ -250,6 +250,25 @@ def test_an_entry_still_being_written_holds_the_feed_back(client, acme, monkeypa
     assert in_flight == 3
 
 
+def test_an_entry_written_between_the_horizon_and_the_page_waits(client, acme, monkeypatch):
+    """The horizon is always a bound: an entry written after it was read (here 4, behind 3
+    still in flight) is not in this page, which a poller would otherwise step past 3 with
+    (found by the concurrent test below: the horizon answered "no limit" when it saw no
+    gap)."""
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW0", "name": "G"})  # seq 2
+    measured = changes.horizon
+
+    def then_two_writers(db, since, now):
+        last = measured(db, since, now)
+        changes._next_seq(db)  # 3: taken, not written yet
+        changes.append(db, {"action": "create"}, clock.utcnow, timedelta(days=1))  # 4
+        return last
+
+    monkeypatch.setattr(changes, "horizon", then_two_writers)
+    assert [e["seq"] for e in client.get(f"{ORG}/changes?since=1").json] == [2]
+    assert [e["seq"] for e in acme.changes.find({}, {"seq": 1})] == [1, 2, 4]
+
+
 def test_a_poller_misses_no_entry_of_concurrent_writers(app, cnc):
     """Eight writers create devices while a poller follows the feed: it sees every entry
     once, in seq order."""

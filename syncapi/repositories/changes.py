@@ -4,16 +4,16 @@ An entry's `seq` comes from a counter document (`change_counters`, one per log) 
 one atomic `$inc`, so no two entries share one. The entry is inserted after its seq is taken,
 so entries may land out of order: writer A takes 7, writer B takes 8 and inserts first. A
 reader that answered 8 would make a poller, which asks next for what follows 8, miss 7 for
-good. So a read answers only up to the horizon: the last seq below which every entry is
-written, or was given up. An entry that is missing while one after it was written more than
-`GRACE` ago is given up: its writer took its seq before that later entry's `at` and writes it
-within one MongoDB timeout, so it failed (the change log's write failed after the change was
-made; the request logged and counted that).
+good. So a read answers only up to the horizon, read before the page: the last seq below
+which every entry is written, or was given up. An entry that is missing while one after it
+was written more than `GRACE` ago is given up: its writer took its seq before that later
+entry's `at` and writes it within one MongoDB timeout, so it failed (the change log's write
+failed after the change was made; the request logged and counted that).
 """
 
 from datetime import timedelta
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from syncapi.failures import NotFound
@@ -51,32 +51,29 @@ def append(db, entry, clock, retention):
 
 
 def horizon(db, since, now):
-    """The highest seq a read after `since` may answer (None: no limit): just below the
-    first missing entry that may still be written."""
-    recent = list(
-        db[COLLECTION]
-        .find({"at": {"$gt": now - GRACE}}, {"_id": 0, "seq": 1})
-        .sort("at", ASCENDING)
-        .limit(RECENT_LIMIT)
-    )
-    seqs = sorted(entry["seq"] for entry in recent if entry["seq"] > since)
-    if not seqs:
-        return None
-    present = set(seqs)
-    candidates = sorted({seq - 1 for seq in seqs if seq - 1 > since} - present)
-    if candidates:
-        found = db[COLLECTION].find({"seq": {"$in": candidates}}, {"_id": 0, "seq": 1})
-        missing = sorted(set(candidates) - {entry["seq"] for entry in found})
-        if missing:
-            return missing[0] - 1
-    return seqs[-1] if len(recent) == RECENT_LIMIT else None
+    """The highest seq a read after `since` may answer: every seq up to it is written, or
+    given up. Always a bound, read before the page: an entry written after this (behind
+    one still in flight) waits for the next read.
+
+    Entries written more than `GRACE` ago are settled, and so is every seq below the highest
+    of them (a missing one was taken before it: given up). Above that, the bound moves on
+    through the recent entries while their seqs follow each other."""
+    cutoff = now - GRACE
+    recent = db[COLLECTION].find({"at": {"$gt": cutoff}}, {"_id": 0, "seq": 1})
+    present = {entry["seq"] for entry in recent.sort("at", ASCENDING).limit(RECENT_LIMIT)}
+    # The seq index walked down from the top, past the last minute's entries: by `at`, the
+    # server would sort every older entry to find the highest seq.
+    old = db[COLLECTION].find({"at": {"$lte": cutoff}}, {"_id": 0, "seq": 1})
+    settled = list(old.sort("seq", DESCENDING).hint([("seq", ASCENDING)]).limit(1))
+    last = max([since, *(entry["seq"] for entry in settled)])
+    while last + 1 in present:
+        last += 1
+    return last
 
 
 def read(db, since, limit, now, resource_type=None, resource_id=None):
     """Up to `limit` entries after `since`, oldest first, none beyond the horizon."""
-    last = horizon(db, since, now)
-    seq = {"$gt": since} if last is None else {"$gt": since, "$lte": last}
-    query = {"seq": seq}
+    query = {"seq": {"$gt": since, "$lte": horizon(db, since, now)}}
     if resource_id is not None:
         query = {"resource.id": resource_id, **query}
     if resource_type is not None:
