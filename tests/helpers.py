@@ -22,6 +22,7 @@ SAMPLE_VALUES = {
     "connector_id_text": "6650a1b2c3d4e5f601234567",
     "service_id_text": "6650a1b2c3d4e5f601234567",
     "function_id": "fn_1",
+    "seq": "1",
 }
 INFLUX_ONLY = {  # test_query.py checks these answer 503 when InfluxDB is down or unset
     "query.connected_machines",

@@ -31,6 +31,7 @@ SAMPLES = {  # a path value for each path parameter
     "name": "fanuc",
     "format": "svg",
     "asset": "swagger-ui.css",
+    "seq": "1",
 }
 
 

@@ -13,6 +13,7 @@ from syncapi.blueprints import (
     connector_routes,
     device_routes,
     gateway_routes,
+    restore_routes,
     user_routes,
 )
 from syncapi.blueprints.inputs import load_body
@@ -55,6 +56,7 @@ connector_routes.register(bp, f"{ORG}/connectors")
 user_routes.register(bp, f"{ORG}/users")
 gateway_routes.register(bp, f"{ORG}/gateways")
 change_routes.register(bp, f"{ORG}/changes")
+restore_routes.register(bp, f"{ORG}/changes")
 
 
 # Organizations

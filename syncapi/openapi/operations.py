@@ -80,6 +80,14 @@ BY_MACHINE_POWER = {
     "additionalProperties": {"$ref": "#/components/schemas/Power"},
 }
 RAW_DOCUMENT = {"type": "object", "description": "The stored document, every key as written."}
+RESTORED = {
+    "description": "The restored device, connector, gateway (as stored), function or user "
+    "(as their own GET answers them).",
+    "anyOf": [
+        {"$ref": f"#/components/schemas/{name}"}
+        for name in ("StoredDevice", "StoredConnector", "StoredGateway", "FunctionOut", "UserOut")
+    ],
+}
 BINARY = {"type": "string", "format": "binary"}
 
 
@@ -326,6 +334,13 @@ OPERATIONS = {
         conditional=True,
     ),
     "organizations.organization_changes": CHANGE_FEED,
+    "organizations.restore_change": Operation(
+        answer=RESTORED,
+        status=(201,),
+        errors=(404, 409),
+        conditional=True,
+        summary='Create again the document a change deleted (README "Restore").',
+    ),
     # /api/applications
     "applications.test_route": Operation(answer=MESSAGE),
     "applications.get_config": Operation(answer=RAW_DOCUMENT, conditional=True),

@@ -15,7 +15,7 @@ from syncapi.identifiers import (
 )
 from syncapi.list_query import DEFAULT_LIMIT, MAX_SEARCH
 from syncapi.schemas.changes import DEFAULT_LIMIT as CHANGES_LIMIT
-from syncapi.schemas.changes import RESOURCE_TYPES
+from syncapi.schemas.changes import MAX_SEQ, RESOURCE_TYPES
 from syncapi.schemas.limits import ID_LENGTH
 
 # Tags are lower-cased before they are checked (`Line-1` is `line-1`).
@@ -56,6 +56,11 @@ PATH = {
         "gatewayId",
         {"type": "string", "minLength": 1, "maxLength": ID_LENGTH},
         "The gateway's `gatewayId`.",
+    ),
+    "seq": (
+        "seq",
+        {"type": "integer", "minimum": 1, "maximum": MAX_SEQ},
+        "An entry of the organization's change log, by its seq.",
     ),
     "category": ("category", ICON_NAME, "Icon category (lower-cased on disk)."),
     "name": ("name", ICON_NAME, "Icon name (lower-cased on disk)."),

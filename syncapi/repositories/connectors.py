@@ -39,6 +39,13 @@ def create_connector(db, application_id, fields):
     return documents.insert(collection, documents.stamped(fields), DUPLICATE)
 
 
+def restore_connector(db, application_id, before):
+    """A deleted connector again under its `_id`, from its change-log entry; 409 when its
+    name is taken."""
+    collection = _collection(db, application_id)
+    return documents.reinsert(collection, documents.restored(before), DUPLICATE)
+
+
 def update_connector(db, application_id, connector_id, changes, expected=None):
     collection = _collection(db, application_id)
     changes = documents.touched(changes)

@@ -41,12 +41,25 @@ def create_device(db, shared_db, application_id, fields):
     document = documents.stamped(
         {**fields, "organizationId": db.name, "applicationId": application_id}
     )
+    return _claimed_insert(db, shared_db, application_id, document, documents.insert)
+
+
+def restore_device(db, shared_db, application_id, before):
+    """A deleted device again (`before`, its change-log entry's), its ids claimed again as
+    a create claims them: 409 when another organization holds one since."""
+    document = documents.restored(
+        {**before, "organizationId": db.name, "applicationId": application_id}
+    )
+    return _claimed_insert(db, shared_db, application_id, document, documents.reinsert)
+
+
+def _claimed_insert(db, shared_db, application_id, document, insert):
     collection = _collection(db, application_id)
     registrations.registered(
         shared_db,
         None,
         _registration(db, application_id, document),
-        lambda: documents.insert(collection, document, DUPLICATE),
+        lambda: insert(collection, document, DUPLICATE),
         lambda: collection.find_one(_by_machine(document["machineId"])),
     )
     summaries.devices_added(shared_db, db.name, application_id, 1)

@@ -12,7 +12,7 @@ An update and a delete return the document as it was before as well, for the cha
 from pymongo.errors import DuplicateKeyError
 
 from syncapi.clock import epoch_ms, iso_now, utcnow
-from syncapi.failures import Stale
+from syncapi.failures import Conflict, Stale
 
 REVISION = "revision"
 
@@ -57,6 +57,29 @@ def insert(collection, document, duplicate):
     try:
         collection.insert_one(document)
     except DuplicateKeyError:
+        raise duplicate() from None
+    return document
+
+
+def restored(before, iso=False):
+    """A deleted document as its change-log entry kept it (`before`), to be inserted again
+    under its own `_id`: one revision on from the one deleted (an ETag of the deleted
+    version never matches it), `updatedAt` now."""
+    return {
+        **before,
+        "updatedAt": iso_now() if iso else utcnow(),
+        REVISION: (before.get(REVISION) or 0) + 1,
+    }
+
+
+def reinsert(collection, document, duplicate):
+    """Insert a restored document; `duplicate()` when its key was taken again since, a
+    conflict of its own when the document itself is back (restored already)."""
+    try:
+        collection.insert_one(document)
+    except DuplicateKeyError:
+        if collection.find_one({"_id": document["_id"]}, {"_id": 1}) is not None:
+            raise Conflict("The document exists again: it was restored already") from None
         raise duplicate() from None
     return document
 

@@ -38,6 +38,12 @@ def create_function(db, application_id, fields):
     return documents.insert_with_new_id(db.functions, document, "fn")
 
 
+def restore_function(db, application_id, before):
+    """A deleted function again, from its change-log entry; 409 when its id is taken."""
+    document = documents.restored({**before, "applicationId": application_id})
+    return documents.reinsert(db.functions, document, DUPLICATE)
+
+
 def update_function(db, application_id, function_id, fields, expected=None):
     changes = documents.touched(fields)
     changes.pop("id", None)

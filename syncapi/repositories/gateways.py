@@ -29,6 +29,11 @@ def create_gateway(db, fields):
     return documents.insert(db.gateways, document, DUPLICATE)
 
 
+def restore_gateway(db, before):
+    """A deleted gateway again, from its change-log entry; 409 when its gatewayId is taken."""
+    return documents.reinsert(db.gateways, documents.restored(before), DUPLICATE)
+
+
 def get_gateway(db, gateway_id):
     return documents.find(db.gateways, indexes.by_key("gatewayId", gateway_id), NOT_FOUND)
 

@@ -42,6 +42,15 @@ def create_user(db, shared, organization_id, fields):
     return document
 
 
+def restore_user(db, shared, before):
+    """A deleted user again under its `_id`, from its change-log entry, without a password
+    (the log never keeps a hash): an admin sets one. 409 when its email is taken."""
+    kept = {key: value for key, value in before.items() if key != "passwordHash"}
+    document = documents.reinsert(db.users, documents.restored(kept, iso=True), DUPLICATE)
+    summaries.users_added(shared, db.name, 1)
+    return document
+
+
 def update_user(db, user_id, changes, expected=None):
     """`(before, after)`: the stored user either side of the change."""
     changes = _trimmed(changes)
