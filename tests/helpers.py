@@ -2,6 +2,7 @@
 module imports; no test module imports another."""
 
 import contextlib
+import time
 
 import mongomock
 
@@ -111,3 +112,17 @@ def anyone_may_call(operation):
     left out (`{}`)."""
     security = operation.get("security")
     return security is not None and (security == [] or {} in security)
+
+
+def slowed_reads(monkeypatch):
+    """Every read yields the interpreter to other threads before and after it, as a busy
+    process would: mongomock's find-and-modify reads, writes, then reads again."""
+    read = mongomock.Collection.find_one
+
+    def find_one(self, *args, **kwargs):
+        time.sleep(0.001)
+        found = read(self, *args, **kwargs)
+        time.sleep(0.001)
+        return found
+
+    monkeypatch.setattr(mongomock.Collection, "find_one", find_one)

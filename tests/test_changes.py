@@ -356,6 +356,18 @@ def test_an_organization_log_is_read_by_its_admins_only(secured, headers, status
         assert [e["resource"]["id"] for e in response.json] == ["acme"]
 
 
+@pytest.mark.parametrize("role", ["user", "viewer"])
+def test_a_member_is_told_only_an_admin_reads_the_log(secured, role):
+    client = secured.test_client()
+    client.put(ORG, json={"name": "Acme"}, headers=PLATFORM)
+    response = client.get(f"{ORG}/changes", headers=bearer(["acme"], role))
+    assert response.json == {"error": "Only an organization admin may read its change log"}
+    body = {"name": "A", "email": "a@acme.io"}  # the users' routes keep their own words
+    created = client.post(f"{ORG}/users", json=body, headers=bearer(["acme"], role))
+    assert created.json == {"error": "Only an organization admin may manage users"}
+    assert mongo_client(secured)["acme"].users.count_documents({}) == 0
+
+
 @pytest.mark.parametrize(
     ("headers", "status"),
     [(PLATFORM, 200), (bearer(["acme"], "admin"), 403), (bearer(["*"], "user"), 403)],

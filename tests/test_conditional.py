@@ -6,13 +6,14 @@ import threading
 
 import pytest
 
-from tests.helpers import APP, ORG, unchanged
+from tests.helpers import APP, ORG, slowed_reads, unchanged
 
 APPS = "/api/applications/acme/applications/monitoreo-cnc"
 CONNECTOR = {"name": "mqtt", "driver": "mqtt"}
 FUNCTION = {"name": "f", "type": "Algebraic Function", "expression": "x", "variables": ["x"]}
 
-# (create path, body, the key of the answer that addresses it, PUT body, collection)
+# (create path, body, the key of the answer that addresses it, PUT body, item path if not
+# the create path)
 DOCUMENTS = {
     "device": (f"{APP}/devices", {"machineId": "CN1"}, "machineId", {"name": "L"}),
     "gateway": (f"{ORG}/gateways", {"gatewayId": "G1", "name": "G"}, "gatewayId", {"name": "H"}),
@@ -21,16 +22,17 @@ DOCUMENTS = {
     "app connector": (f"{APPS}/connectors", CONNECTOR, "_id", {**CONNECTOR, "description": "d"}),
     "function": (f"{APPS}/functions", {"id": "fn_1", **FUNCTION}, "id", FUNCTION),
     "service": ("/api/services", {"name": "s", "type": "redis", "configuration": {}}, "_id", {}),
+    "legacy device": ("/device/new", {"machineId": "L1"}, "machineId", {"name": "L"}, "/device"),
 }
 
 
 @pytest.fixture(params=DOCUMENTS, ids=list(DOCUMENTS))
 def document(request, client, cnc):
     """`(item path, created answer, PUT body)` of one document of each kind."""
-    base, body, key, update = DOCUMENTS[request.param]
+    base, body, key, update, *item = DOCUMENTS[request.param]
     created = client.post(base, json=body)
     assert created.status_code == 201, created.json
-    return f"{base}/{created.json[key]}", created, update or {"description": "x"}
+    return f"{item[0] if item else base}/{created.json[key]}", created, update or {"type": "mqtt"}
 
 
 def test_every_answer_of_one_document_carries_its_etag(client, document):
@@ -102,16 +104,55 @@ def test_a_revision_is_never_taken_from_a_body(client, cnc):
     assert cnc.connectors.find_one()["revision"] == 2
 
 
-def test_a_document_older_code_wrote_gets_a_content_etag_then_a_revision(client, cnc):
-    cnc.gateways.insert_one({"gatewayId": "OLD", "name": "Old", "__v": 0})
-    read = client.get(f"{ORG}/gateways/OLD")
+# (collection, the document older code left, its item path, a PUT's body)
+OLDER = {
+    "device": (
+        "acme.monitoreo-cnc_devices",
+        {"machineId": "OLD", "__v": 0},
+        f"{APP}/devices/OLD",
+        {"name": "New"},
+    ),
+    "gateway": ("acme.gateways", {"gatewayId": "OLD", "name": "Old"}, f"{ORG}/gateways/OLD", {}),
+    "user": ("acme.users", {"name": "Old", "email": "old@acme.io"}, f"{ORG}/users/{{_id}}", {}),
+    "connector": ("acme.connectors", CONNECTOR, f"{ORG}/connectors/{{_id}}", CONNECTOR),
+    "app connector": (
+        "acme.monitoreo-cnc_connectors",
+        CONNECTOR,
+        f"{APPS}/connectors/{{_id}}",
+        CONNECTOR,
+    ),
+    "function": (
+        "acme.functions",
+        {"applicationId": "monitoreo-cnc", "id": "fn_old", **FUNCTION},
+        f"{APPS}/functions/fn_old",
+        FUNCTION,
+    ),
+    "service": (
+        "syncapi.services",
+        {"name": "old", "type": "redis", "configuration": {}},
+        "/api/services/{_id}",
+        {"type": "mqtt"},
+    ),
+    "legacy device": ("syncapi.devices", {"machineId": "OLD"}, "/device/OLD", {"name": "New"}),
+}
+
+
+@pytest.mark.parametrize("kind", OLDER)
+def test_a_document_older_code_wrote_gets_a_content_etag_then_a_revision(client, mongo, cnc, kind):
+    namespace, stored, item, update = OLDER[kind]
+    database, collection = namespace.split(".")
+    documents = mongo[database][collection]
+    path = item.format(_id=documents.insert_one(dict(stored)).inserted_id)
+    read = client.get(path)
     tag = read.headers["ETag"]
-    assert tag.startswith('"c') and "revision" not in read.json
-    assert client.get(f"{ORG}/gateways/OLD", headers={"If-None-Match": tag}).status_code == 304
-    changed = client.put(f"{ORG}/gateways/OLD", json={"name": "New"}, headers={"If-Match": tag})
+    assert tag.startswith('"c') and read.json.get("revision") is None  # users answer null
+    assert client.get(path, headers={"If-None-Match": tag}).status_code == 304
+    changed = client.put(path, json=update or {"name": "New"}, headers={"If-Match": tag})
     assert changed.status_code == 200 and changed.json["revision"] == 1
-    assert cnc.gateways.find_one()["revision"] == 1
-    stale = client.put(f"{ORG}/gateways/OLD", json={"name": "N2"}, headers={"If-Match": tag})
+    assert changed.headers["ETag"] == f'"{documents.find_one()["_id"]}-1"'
+    assert documents.find_one()["revision"] == 1
+    with unchanged(mongo):
+        stale = client.put(path, json=update or {"name": "N2"}, headers={"If-Match": tag})
     assert stale.status_code == 412
 
 
@@ -138,11 +179,13 @@ def test_the_application_config_has_a_content_etag(client, cnc):
     assert client.get(f"{APPS}/config", headers={"If-None-Match": tag}).status_code == 200
 
 
-def test_two_concurrent_conditional_puts_never_both_succeed(app, cnc):
+def test_two_concurrent_conditional_puts_never_both_succeed(app, cnc, monkeypatch):
     """Sixteen writers send the same ETag at once: exactly one wins, the others get 412,
-    and the stored revision moved on once."""
+    and the stored revision moved on once. Reads yield to the other threads, so that they
+    all read before any writes: the write's own filter must decide."""
     client = app.test_client()
     tag = client.post(f"{ORG}/gateways", json={"gatewayId": "G1", "name": "G"}).headers["ETag"]
+    slowed_reads(monkeypatch)
     barrier, statuses = threading.Barrier(16), []
 
     def put(number):

@@ -1,28 +1,13 @@
 """The embedded store applies each write whole, as a server does, whatever the threads."""
 
 import threading
-import time
 
-import mongomock
 from pymongo import ReturnDocument
 
 from syncapi.embedded_store import EmbeddedClient
+from tests.helpers import slowed_reads
 
 THREADS = 16
-
-
-def slowed_reads(monkeypatch):
-    """Every read yields the interpreter to other threads before and after it, as a busy
-    process would: mongomock's find-and-modify reads, writes, then reads again."""
-    read = mongomock.Collection.find_one
-
-    def find_one(self, *args, **kwargs):
-        time.sleep(0.001)
-        found = read(self, *args, **kwargs)
-        time.sleep(0.001)
-        return found
-
-    monkeypatch.setattr(mongomock.Collection, "find_one", find_one)
 
 
 def at_once(work):

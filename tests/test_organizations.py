@@ -99,6 +99,7 @@ def test_get_organization_answers_stored_details(client, acme):
         "description": "Dev tenant",
         "email": "dev@example.com",
         "website": None,
+        "revision": 2,  # created, then changed
     }
 
 
@@ -114,6 +115,7 @@ def test_get_organization_without_metadata_answers_defaults(client, mongo):
         "description": None,
         "email": None,
         "website": None,
+        "revision": None,
     }
 
 
@@ -299,7 +301,7 @@ def test_config_answers_the_raw_stored_value(client, acme):
     assert response.status_code == 200
     assert response.json["name"] == "Acme"
     assert response.json["organizationId"] == "acme"
-    assert set(response.json) == {"name", "organizationId", "createdAt", "updatedAt"}
+    assert set(response.json) == {"name", "organizationId", "createdAt", "updatedAt", "revision"}
 
 
 def test_config_is_empty_without_metadata(client, mongo):

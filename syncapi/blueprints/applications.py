@@ -82,7 +82,8 @@ def create_event_class():
         g.tenant_db, g.application_id, load_body(EVENT_CLASS)
     )
     _record(change_log.CREATE, "event-class", created["id"], after=created)
-    return EVENT_CLASS_OUT.dump(created), 201
+    answer = EVENT_CLASS_OUT.dump(created)
+    return conditional.answer(answer, status=201)  # no revision shown: a content ETag
 
 
 @bp.put(f"{APP}/event-classes")

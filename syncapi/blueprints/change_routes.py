@@ -43,7 +43,7 @@ def shared_changes():
     return feed(backends.shared_db())
 
 
-@auth.org_admin
+@auth.org_admin_only("Only an organization admin may read its change log")
 def organization_changes():
     """The organization's log."""
     return feed(g.tenant_db)

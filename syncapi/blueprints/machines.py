@@ -8,7 +8,7 @@ theirs.
 
 from flask import Blueprint, request
 
-from syncapi import auth, backends, change_log, tenancy
+from syncapi import auth, backends, change_log, conditional, tenancy
 from syncapi.blueprints.inputs import load_body, machine_id_from_path
 from syncapi.repositories import devices, machine_claims
 from syncapi.schemas.machines import MachineClaimOutSchema, MachineClaimSchema
@@ -34,7 +34,7 @@ def list_claims():
 def get_claim(machine_id):
     """Who holds this machine id, since when, through which devices."""
     claim = machine_claims.get(backends.shared_db(), machine_id_from_path(machine_id))
-    return CLAIM_OUT.dump(claim)
+    return conditional.answer(CLAIM_OUT.dump(claim))  # a claim has no revision: by content
 
 
 @bp.put("/<machine_id>")
@@ -50,7 +50,7 @@ def assign_claim(machine_id):
     )
     action = change_log.CREATE if before is None else change_log.UPDATE
     change_log.record(db, action, "machine-claim", machine_id, before, claim)
-    return CLAIM_OUT.dump(claim), 201 if before is None else 200
+    return conditional.answer(CLAIM_OUT.dump(claim), status=201 if before is None else 200)
 
 
 @bp.delete("/<machine_id>")

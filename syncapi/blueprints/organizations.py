@@ -1,5 +1,5 @@
-"""`/api/organizations`: tenants and their application registry; their users, gateways,
-devices and connectors are registered here from their own route modules.
+"""`/api/organizations`: tenants; their application registry, users, gateways, devices,
+connectors and change log are registered here from their own route modules.
 
 Contract: spec/organizations.md. The organization id in every path is checked and bound to
 `g.tenant_db` by `tenancy` before a view runs; views parse, call a repository, return.
@@ -7,8 +7,9 @@ Contract: spec/organizations.md. The organization id in every path is checked an
 
 from flask import Blueprint, current_app, g, request
 
-from syncapi import auth, backends, cache, change_log, clock, tenancy, visibility
+from syncapi import auth, backends, cache, change_log, clock, conditional, tenancy, visibility
 from syncapi.blueprints import (
+    application_routes,
     change_routes,
     connector_routes,
     device_routes,
@@ -19,14 +20,8 @@ from syncapi.blueprints import (
 from syncapi.blueprints.inputs import load_body
 from syncapi.blueprints.lists import answered, list_query
 from syncapi.errors import ApiError
-from syncapi.repositories import applications, devices, oilmonitor, revocations, summaries
+from syncapi.repositories import devices, oilmonitor, revocations, summaries
 from syncapi.repositories import organizations as orgs
-from syncapi.schemas.applications import (
-    ApplicationListItemSchema,
-    ApplicationOutSchema,
-    ApplicationSchema,
-    ApplicationUpdateSchema,
-)
 from syncapi.schemas.lists import ListQuerySchema
 from syncapi.schemas.organizations import (
     OrganizationListItemSchema,
@@ -37,20 +32,16 @@ from syncapi.schemas.organizations import (
 
 ORG = "/<organization_id>"
 APP = f"{ORG}/applications/<application_id>"
-NEW_APPLICATION = ApplicationSchema()
-APPLICATION_CHANGES = ApplicationUpdateSchema()
 ORGANIZATION_CHANGES = OrganizationUpdateSchema()
 ORGANIZATION = OrganizationOutSchema()
 ORGANIZATION_LIST_ITEM = OrganizationListItemSchema()
 ORGANIZATION_STATS = OrganizationStatsSchema()
-APPLICATION = ApplicationOutSchema()
-APPLICATION_LIST_ITEM = ApplicationListItemSchema()
 ORGANIZATIONS_QUERY = ListQuerySchema(summaries.ORGANIZATION_LISTING.sort_fields)
-APPLICATIONS_QUERY = ListQuerySchema(applications.LISTING.sort_fields)
 OILMONITOR_QUERY = ListQuerySchema(oilmonitor.LISTING.sort_fields)
 
 bp = Blueprint("organizations", __name__)
 tenancy.init_blueprint(bp)
+application_routes.register(bp, f"{ORG}/applications")
 device_routes.register(bp, single_device_routes=True)
 connector_routes.register(bp, f"{ORG}/connectors")
 user_routes.register(bp, f"{ORG}/users")
@@ -82,8 +73,12 @@ def _refresh_summaries_soon():
 
 @bp.get(ORG)
 def get_organization():
-    """Name and contact details; defaults when no metadata was ever written."""
-    return ORGANIZATION.dump({"id": g.organization_id, "details": orgs.metadata(g.tenant_db)})
+    """Name and contact details; defaults when no metadata was ever written. Its ETag is
+    its stored metadata's content (the metadata has no `_id` of its own)."""
+    details = orgs.metadata(g.tenant_db)
+    return conditional.answer(
+        details, ORGANIZATION.dump({"id": g.organization_id, "details": details})
+    )
 
 
 @bp.put(ORG)
@@ -94,11 +89,13 @@ def save_organization():
     if not exists and not visibility.may_create_organization():
         raise ApiError(404, "Organization not found")  # only a platform admin creates one
     changes = load_body(ORGANIZATION_CHANGES)
-    before, stored = orgs.save_metadata(g.tenant_db, backends.shared_db(), changes, exists)
+    expected = conditional.expected()
+    shared = backends.shared_db()
+    before, stored = orgs.save_metadata(g.tenant_db, shared, changes, exists, expected)
     action = change_log.UPDATE if exists else change_log.CREATE
     change_log.record(g.tenant_db, action, "organization", g.organization_id, before, stored)
     answer = ORGANIZATION.dump({"id": g.organization_id, "details": stored})
-    return answer, 200 if exists else 201
+    return conditional.answer(stored, answer, 200 if exists else 201)
 
 
 @bp.delete(ORG)
@@ -124,8 +121,8 @@ def delete_organization():
 
 @bp.get(f"{ORG}/config")
 def get_organization_config():
-    """The stored metadata object, every key as written."""
-    return orgs.metadata(g.tenant_db)
+    """The stored metadata object, every key as written, with its content ETag."""
+    return conditional.answer(orgs.metadata(g.tenant_db))
 
 
 @bp.get(f"{ORG}/stats")
@@ -133,61 +130,6 @@ def get_organization_stats():
     """Organization summary with its applications and their device counts."""
     stats = orgs.stats(g.tenant_db, backends.shared_db(), g.organization_id)
     return ORGANIZATION_STATS.dump(stats)
-
-
-# Applications (the registry, spec README §5)
-
-
-@bp.get(f"{ORG}/applications")
-def list_applications():
-    """Registered applications in registry order, with device counts."""
-    query = list_query(APPLICATIONS_QUERY)
-    page = applications.list_applications(g.tenant_db, backends.shared_db(), query)
-    return answered(APPLICATION_LIST_ITEM.dump(page.items, many=True), page, query)
-
-
-@bp.post(f"{ORG}/applications")
-def create_application():
-    """Register an application and create its devices and config collections."""
-    fields = load_body(NEW_APPLICATION)
-    application_id = fields.pop("applicationId")
-    settings = applications.create_application(
-        g.tenant_db, backends.shared_db(), application_id, fields
-    )
-    _record(change_log.CREATE, application_id, after=settings)
-    return APPLICATION.dump({"id": application_id, "settings": settings}), 201
-
-
-@bp.get(APP)
-def get_application():
-    """One registered application and its stored settings."""
-    return APPLICATION.dump({"id": g.application_id, "settings": g.application})
-
-
-@bp.put(APP)
-def update_application():
-    """Change only the keys sent."""
-    changes = load_body(APPLICATION_CHANGES, partial=True)
-    settings = applications.update_application(
-        g.tenant_db, backends.shared_db(), g.application_id, changes
-    )
-    _record(change_log.UPDATE, g.application_id, g.application, settings)
-    return APPLICATION.dump({"id": g.application_id, "settings": settings})
-
-
-@bp.delete(APP)
-def delete_application():
-    """Unregister the application and drop everything it owns: one entry, with how many
-    devices went with it."""
-    shared = backends.shared_db()
-    count = summaries.device_count(shared, g.organization_id, g.application_id)
-    applications.delete_application(g.tenant_db, shared, g.application_id)
-    _record(change_log.DELETE, g.application_id, g.application, counts={"devices": count})
-    return {"message": "Application deleted successfully"}
-
-
-def _record(action, application_id, before=None, after=None, **details):
-    change_log.record(g.tenant_db, action, "application", application_id, before, after, **details)
 
 
 @bp.get(f"{APP}/properties")

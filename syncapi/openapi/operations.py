@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from marshmallow import INCLUDE
 
 from syncapi.blueprints import (
+    application_routes,
     applications,
     change_routes,
     connector_routes,
@@ -212,22 +213,23 @@ OPERATIONS = {
     "organizations.list_organizations": Operation(
         answer=Many(OrganizationListItemSchema), listing=organizations.ORGANIZATIONS_QUERY
     ),
-    "organizations.get_organization": Operation(answer=OrganizationOutSchema),
+    "organizations.get_organization": Operation(answer=OrganizationOutSchema, conditional=True),
     "organizations.save_organization": Operation(
         body=OrganizationUpdateSchema(),
         answer=OrganizationOutSchema,
         status=(200, 201),
         errors=(409,),
         example={"name": "Autentio Dev", "email": "dev@example.com"},
+        conditional=True,
     ),
     "organizations.delete_organization": Operation(
         answer=MESSAGE,
         query=(query("confirm", {"type": "string"}, "The organization id again.", required=True),),
     ),
-    "organizations.get_organization_config": Operation(answer=RAW_DOCUMENT),
+    "organizations.get_organization_config": Operation(answer=RAW_DOCUMENT, conditional=True),
     "organizations.get_organization_stats": Operation(answer=OrganizationStatsSchema),
     "organizations.list_applications": Operation(
-        answer=Many(ApplicationListItemSchema), listing=organizations.APPLICATIONS_QUERY
+        answer=Many(ApplicationListItemSchema), listing=application_routes.APPLICATIONS_QUERY
     ),
     "organizations.create_application": Operation(
         body=ApplicationSchema(),
@@ -240,13 +242,15 @@ OPERATIONS = {
             "description": "Robots",
             "status": "active",
         },
+        conditional=True,
     ),
-    "organizations.get_application": Operation(answer=ApplicationOutSchema),
+    "organizations.get_application": Operation(answer=ApplicationOutSchema, conditional=True),
     "organizations.update_application": Operation(
         body=ApplicationUpdateSchema(partial=True),
         answer=ApplicationOutSchema,
         errors=(409,),
         example={"name": "RoboSync", "description": "Robots and arms"},
+        conditional=True,
     ),
     "organizations.delete_application": Operation(answer=MESSAGE, errors=(409,)),
     "organizations.list_device_properties": Operation(answer=Many(answers.PropertyKeySchema)),
@@ -358,6 +362,7 @@ OPERATIONS = {
         status=(201,),
         errors=(409,),
         example=EVENT_CLASS_EXAMPLE,
+        conditional=True,
     ),
     "applications.replace_event_classes": Operation(
         body=EventClassSchema(many=True),
@@ -427,15 +432,19 @@ OPERATIONS = {
             "name": "Tank 3",
             "properties": {"max_tank_volume": 2500},
         },
+        conditional=True,
     ),
-    "device.get_device": Operation(answer=Stored(LegacyDeviceSchema), errors=(404,)),
+    "device.get_device": Operation(
+        answer=Stored(LegacyDeviceSchema), errors=(404,), conditional=True
+    ),
     "device.update_device": Operation(
         body=LegacyDeviceSchema(partial=True),
         answer=Stored(LegacyDeviceSchema),
         errors=(404, 409),
         example={"name": "Tank 4", "organizationId": "acme"},
+        conditional=True,
     ),
-    "device.delete_device": Operation(answer=MESSAGE, errors=(404,)),
+    "device.delete_device": Operation(answer=MESSAGE, errors=(404,), conditional=True),
     # /api/services
     "services.list_services": Operation(
         answer=Many(Stored(ServiceSchema)), query=(REVEAL,), listing=services.SERVICES_QUERY
@@ -547,13 +556,15 @@ OPERATIONS = {
     "machines.list_claims": Operation(
         answer=Many(MachineClaimOutSchema), query=(ORGANIZATION_IN_QUERY,)
     ),
-    "machines.get_claim": Operation(answer=MachineClaimOutSchema, errors=(404,)),
+    "machines.get_claim": Operation(answer=MachineClaimOutSchema, errors=(404,), conditional=True),
     "machines.assign_claim": Operation(
         body=MachineClaimSchema(),
         answer=MachineClaimOutSchema,
         status=(200, 201),
         errors=(404,),
         example={"organizationId": "acme", "since": "2025-01-01T00:00:00Z"},
+        conditional=True,
+        if_match=False,  # a claim has no revision: its answers carry a content ETag
     ),
     "machines.release_claim": Operation(answer=MESSAGE, errors=(404,)),
     # /status

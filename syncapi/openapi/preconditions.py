@@ -10,8 +10,10 @@ from syncapi.conditional import IF_MATCH_PATTERN
 READS, WRITES = {"GET"}, {"PUT", "PATCH", "DELETE"}
 ETAG = {
     "ETag": {
-        "description": 'The document\'s strong ETag: `"<_id>-<revision>"`, or a hash of its '
-        "content for one without a revision (written before syncapi kept them, or read-only).",
+        "description": 'The document\'s strong ETag: `"<_id>-<revision>"`, or `"c<hash>"` of '
+        "its content where there is no `_id` and revision to name it by (organization metadata, "
+        "applications, their config, machine claims, a new event class, a document written "
+        "before syncapi kept revisions).",
         "required": True,
         "schema": {"type": "string"},
     }

@@ -58,14 +58,20 @@ def by_key(field, value):
     return {field: value}
 
 
-# The change log of an organization and the shared one's (`changes.py`): read by seq (a
-# poller's `since`), narrowed by resource, the horizon reads the last minute's entries by
-# `at`; each entry goes at its `expiresAt` (CHANGELOG_RETENTION_DAYS after it was written).
+# The change log of an organization and the shared one's (`changes.py`); the counter of
+# its seqs (`change_counters`) is one document found by `_id`.
 CHANGE_INDEXES = (
+    # One entry per seq (two writers never share one); serves a feed page without filters
+    # (`seq` in `(since, horizon]`, sorted by seq), a restore's entry (`{seq}`), and the
+    # horizon's highest settled seq (walked down from the top, hinted).
     Index("changes", ("seq",), "seq_unique"),
+    # A page of `?type=`: the type's entries in seq order, the range and sort on the index.
     Index("changes", ("resource.type", "seq"), "resource_type_seq", unique=False),
+    # A page of `?id=` (with or without `type`): one resource's history in seq order.
     Index("changes", ("resource.id", "seq"), "resource_id_seq", unique=False),
+    # The horizon's recent entries: those of the last `GRACE`, by `at`.
     Index("changes", ("at",), "at", unique=False),
+    # The TTL monitor removes each entry at its `expiresAt` (CHANGELOG_RETENTION_DAYS on).
     Index("changes", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
 )
 
