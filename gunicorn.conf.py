@@ -33,6 +33,7 @@ except ConfigError as error:
 if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="syncapi-metrics-")
 METRICS_DIR = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+METRICS_DIR.mkdir(parents=True, exist_ok=True)
 
 from syncapi.request_log import LOGGING  # noqa: E402 (after the metrics directory is named)
 
@@ -71,7 +72,6 @@ else:
 def on_starting(server):
     """Metrics start from zero with the server: the files of an earlier run are removed
     (only prometheus_client's `*.db` files, whatever else the directory holds)."""
-    METRICS_DIR.mkdir(parents=True, exist_ok=True)
     for stale in METRICS_DIR.glob("*.db"):
         stale.unlink()
 
