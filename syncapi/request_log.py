@@ -62,6 +62,7 @@ def finish(response):
     metrics.observe_request(request.method, route, status, seconds, request.endpoint)
     if log.isEnabledFor(logging.INFO):
         fields = {
+            "request_id": request_id,
             "method": request.method,
             "route": route,
             "status": status,
@@ -73,8 +74,17 @@ def finish(response):
         caller = g.get("caller")
         if caller is not None:
             fields["sub"] = caller.subject
-        log.info("%s %s %s", request.method, route, status, extra={"fields": fields})
+        # The record made and handled directly: `log.info` would also look up the calling
+        # line, which this line does not need, on every request.
+        record = log.makeRecord(
+            log.name, logging.INFO, __file__, 0, "%s %s %s", (request.method, route, status), None
+        )
+        record.fields = fields
+        log.handle(record)
     return response
+
+
+ENCODER = json.JSONEncoder(default=str)  # one encoder: json.dumps(default=…) makes one a call
 
 
 class JsonFormatter(logging.Formatter):
@@ -88,13 +98,14 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        request_id = getattr(request, "request_id", None) if has_request_context() else None
-        if request_id is not None:
-            entry["request_id"] = request_id
-        entry.update(getattr(record, "fields", ()))
+        fields = getattr(record, "fields", None)
+        if fields is not None:  # a request's line: its id is among its fields
+            entry.update(fields)
+        elif has_request_context() and getattr(request, "request_id", None) is not None:
+            entry["request_id"] = request.request_id
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return ENCODER.encode(entry)
 
 
 # gunicorn's `logconfig_dict`: every record, gunicorn's included, as JSON on stderr; its
