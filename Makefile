@@ -3,13 +3,14 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 GUNICORN_ARGS := -c gunicorn.conf.py wsgi:app
 # Test processes (pytest-xdist): one per core by default.
 TEST_WORKERS ?= auto
 
-.PHONY: run test check lint format clean e2e nginx
+.PHONY: run test check fuzz lint format clean bench profile wrk e2e nginx
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-embedded.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
@@ -24,6 +25,17 @@ test: $(STAMP) lint
 check: $(STAMP)
 	$(BIN)/pytest -n $(TEST_WORKERS) -m "not slow"
 
+# A longer fuzzing run than `make test`'s: EXAMPLES cases per operation and mode, from a
+# seed it prints; `make fuzz SEED=<printed seed>` replays a failure.
+EXAMPLES ?= 200
+ifndef SEED
+SEED := $(shell date +%s)
+endif
+fuzz: $(STAMP)
+	@echo "fuzzing with SEED=$(SEED) EXAMPLES=$(EXAMPLES)"
+	SYNCAPI_FUZZ_EXAMPLES=$(EXAMPLES) $(BIN)/pytest tests/test_fuzz.py -m slow -q \
+		-n $(TEST_WORKERS) --hypothesis-seed=$(SEED)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -32,6 +44,29 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# `make bench`: syncapi beside a bare Flask app, one table (README "Benchmark"). The HTTP rows
+# need wrk: installed from Debian's packages when missing (as root, or with sudo); where it
+# cannot be, the table says the HTTP part was skipped and why.
+bench: $(STAMP) wrk
+	$(BIN)/python -m bench
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if ! command -v apt-get >/dev/null 2>&1; then echo "bench: no apt-get to install wrk"; \
+	  elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	    sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; \
+	  else echo "bench: wrk missing, and neither root nor sudo to install it"; fi; \
+	} || echo "bench: wrk could not be installed"
+
+# Where a request's time goes (pyinstrument, from requirements-bench.txt).
+profile: $(BENCH_STAMP)
+	$(BIN)/python -m bench.profile
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $(BENCH_STAMP)
 
 # `make e2e`: nginx → gunicorn → syncapi on this machine, through the compose stack's own
 # nginx template (deploy/e2e.py). nginx and envsubst come from Debian's packages when

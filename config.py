@@ -1,6 +1,7 @@
 """Settings, read once from the environment (spec README §1).
 
-Every default runs with no external server: the embedded mongomock store, no InfluxDB.
+Every default runs with no external server: the embedded mongomock store, and on it the
+embedded time-series engine instead of an InfluxDB.
 Values are parsed by environs (marshmallow's environment reader); a value the process cannot
 run with raises `ConfigError`, which the entry points turn into one clear line on stderr
 instead of a traceback: `<VARIABLE> must be <expected form>, got '<value>'`.
@@ -14,6 +15,7 @@ from pymongo.errors import ConfigurationError, InvalidURI
 from pymongo.uri_parser import parse_uri
 
 EMBEDDED_MONGODB_URI = "mongomock://localhost"
+EMBEDDED_INFLUXDB_DATABASE = "sync"  # the main database of the embedded time-series engine
 MONGODB_SCHEMES = ("mongodb", "mongodb+srv", "mongomock")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_TOKEN_LIFETIME = 366 * 86400
@@ -161,6 +163,13 @@ def _rate_limit_options(uri, shared_name, timeout_ms):
 def is_embedded(uri):
     """The mongomock store keeps its data inside one process."""
     return urlsplit(uri).scheme == "mongomock"
+
+
+def embedded_timeseries(mongodb_uri, influxdb_host):
+    """On the embedded store and without an InfluxDB, the time series are read from the
+    embedded engine of the same process (`syncapi.embedded_influx`); with a real MongoDB,
+    a missing InfluxDB stays an error the operator sees (spec §13.6)."""
+    return is_embedded(mongodb_uri) and not influxdb_host
 
 
 class Config:

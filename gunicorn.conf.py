@@ -17,13 +17,14 @@ Metrics: prometheus_client's multiprocess mode keeps each worker's values in fil
 emptied when the server starts; `child_exit` marks a dead worker's live values gone.
 """
 
+import importlib.util
 import json
 import os
 import sys
 import tempfile
 from pathlib import Path
 
-from config import Config, ConfigError, is_embedded
+from config import Config, ConfigError, embedded_timeseries, is_embedded
 
 try:
     settings = Config()
@@ -76,27 +77,55 @@ def on_starting(server):
         stale.unlink()
 
 
+def timeseries_backend(config):
+    """Which time-series backend the workers read, in one line of the start-up log."""
+    if config.INFLUXDB_HOST:
+        return f"InfluxDB 3 at {config.INFLUXDB_HOST}"
+    if not embedded_timeseries(config.MONGODB_URI, config.INFLUXDB_HOST):
+        return "none: INFLUXDB_HOST is not set, the time-series routes answer 503"
+    if importlib.util.find_spec("datafusion") is None:
+        return (
+            "none: the embedded engine needs the package datafusion (requirements-embedded.txt),"
+            " the time-series routes answer 503"
+        )
+    series = "the demo's series (SEED_DEMO=1)" if config.SEED_DEMO else "empty"
+    return f"embedded DataFusion engine in the worker, on 127.0.0.1, {series}"
+
+
+announce(f"time series: {timeseries_backend(settings)}")
+
+
 def post_worker_init(worker):
-    """The worker counts itself in `syncapi_workers`; with SEED_DEMO=1 it seeds the demo,
-    where the embedded store's data lives.
+    """The worker counts itself in `syncapi_workers`. SEED_DEMO=1: it seeds the demo, where
+    the embedded store's data lives, and on the embedded time-series engine the demo's
+    series, which a thread of the worker extends.
 
     With a real server only the first worker seeds (the others would race it); a seed that
-    fails (MongoDB down) is logged and the worker serves anyway, answering 503 until the
-    database is back.
+    fails (MongoDB down, datafusion missing) is logged and the worker serves anyway,
+    answering 503 until the database is back.
     """
     from syncapi import metrics
 
     metrics.worker_started()
     if not settings.SEED_DEMO or (worker.age > 1 and not is_embedded(settings.MONGODB_URI)):
         return
-    from syncapi.cli.demo import seed_demo_into
+    from syncapi.cli.demo import demo_start, feed_demo_series, seed_demo_into
 
+    start = demo_start()
     try:
-        added = seed_demo_into(worker.wsgi)
+        added = seed_demo_into(worker.wsgi, start)
     except Exception:
         worker.log.exception("syncapi: the demo tenant could not be seeded")
         return
     worker.log.info("syncapi: demo tenant autentiodev ready (%d document(s) added)", added)
+    if not embedded_timeseries(settings.MONGODB_URI, settings.INFLUXDB_HOST):
+        return
+    try:
+        rows = feed_demo_series(worker.wsgi, start)
+    except Exception:
+        worker.log.exception("syncapi: the demo's time series could not be seeded")
+        return
+    worker.log.info("syncapi: demo time series: the last 24 hours (%d rows), then every 10 s", rows)
 
 
 def child_exit(server, worker):

@@ -248,7 +248,7 @@ def check_through_nginx(stack):
     check(
         "GET /ready through nginx",
         status == 200
-        and json.loads(body) == {"status": "ready", "mongodb": "ok", "influxdb": "not configured"},
+        and json.loads(body) == {"status": "ready", "mongodb": "ok", "influxdb": "embedded"},
         f"{status} {body!r}",
     )
 

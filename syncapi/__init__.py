@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask
+from flask import Flask, request
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -22,6 +22,7 @@ def create_app(config=None):
     from syncapi.blueprints import (
         applications,
         device,
+        docs,
         icons,
         login,
         machines,
@@ -43,21 +44,28 @@ def create_app(config=None):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
-    CORS(
+    # flask-cors computes (and formats for a debug log) its headers on every answer; only a
+    # request with an Origin is a CORS request (browsers send it on every cross-origin one).
+    extensions.hooks_only_when(
         app,
-        origins=app.config["CORS_ALLOWED_ORIGIN"],
-        supports_credentials=True,
-        methods=CORS_METHODS,
-        allow_headers=CORS_HEADERS,
-        expose_headers=CORS_EXPOSED,
+        lambda: "Origin" in request.headers,
+        lambda: CORS(
+            app,
+            origins=app.config["CORS_ALLOWED_ORIGIN"],
+            supports_credentials=True,
+            methods=CORS_METHODS,
+            allow_headers=CORS_HEADERS,
+            expose_headers=CORS_EXPOSED,
+            always_send=False,  # the same for its error answers: no Origin, no CORS headers
+        ),
     )
     extensions.init_app(app)
     cache.init_app(app)
     errors.register_error_handlers(app)
     cli.init_app(app)
-    app.before_request(auth.authorize)
+    auth.init_app(app)
     app.after_request(headers.apply)
-    login.apply_limits(extensions.init_limiter(app))
+    login.apply_limits(extensions.init_limiter(app, login.LIMITED_ENDPOINTS))
     if app.config["AUTH_MODE"] == "off":
         log.warning(
             "AUTH_MODE=off: no authentication; anyone who reaches this API can read and "
@@ -74,4 +82,5 @@ def create_app(config=None):
     app.register_blueprint(machines.bp, url_prefix="/api/machines")
     app.register_blueprint(status.bp)  # /status, /ready
     app.register_blueprint(metrics.bp, url_prefix="/metrics")
+    app.register_blueprint(docs.bp, url_prefix="/api")
     return app

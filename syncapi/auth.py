@@ -28,6 +28,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC, SIGNED_IN, PLATFORM_ADMIN = "public", "signed-in", "platform-admin"
 ORG_MEMBER, ORG_ADMIN, OWN_PASSWORD, ORG_IN_QUERY = "member", "org-admin", "own-password", "query"
 REVOKED_KEY = "syncapi.revoked"
+VERIFIED_KEY = "syncapi.verified_tokens"
+RULES_KEY = "syncapi.auth_rules"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,13 @@ organization_in_query = _marker(ORG_IN_QUERY)
 signed_in = _marker(SIGNED_IN)  # a read sent as POST because its question is a body
 
 
+def init_app(app):
+    """`authorize` before every request; the tokens the process verified, remembered."""
+    app.extensions[VERIFIED_KEY] = tokens.Verified()
+    app.extensions[RULES_KEY] = {}  # endpoint -> its view and blueprint, found once
+    app.before_request(authorize)
+
+
 def enabled():
     return current_app.config["AUTH_MODE"] == "required"
 
@@ -67,26 +76,39 @@ def caller():
 def authorize():
     """`before_request` of the whole app: runs after the path's ids were checked and before
     any view or existence check touches data."""
-    if not enabled() or request.method == "OPTIONS" or request.endpoint is None:
+    if not enabled():
         return
-    rule = _rule()
+    method, endpoint = request.method, request.endpoint
+    if method == "OPTIONS" or endpoint is None:
+        return
+    rule = _rule(endpoint, method)
     if rule == PUBLIC:
         return
-    g.caller = _authenticate()
-    if g.caller.by_cookie and request.method not in SAFE_METHODS:
+    who = g.caller = _authenticate()
+    if who.by_cookie and method not in SAFE_METHODS:
         check_origin()
-    _check(rule, g.caller)
+    _check(rule, who)
 
 
-def _rule():
-    view = current_app.view_functions[request.endpoint]
-    blueprint = current_app.blueprints.get(request.blueprint)
+def _rule(endpoint, method):
+    """The route's rule; its view and blueprint found once per endpoint (`RULES_KEY`)."""
+    found = current_app.extensions[RULES_KEY]
+    if endpoint not in found:
+        blueprint = current_app.blueprints.get(endpoint.rpartition(".")[0])
+        found[endpoint] = (current_app.view_functions[endpoint], blueprint)
+    view, blueprint = found[endpoint]
+    return route_rule(view, blueprint, "organization_id" in g, method)
+
+
+def route_rule(view, blueprint, organization_scoped, method):
+    """Who may call a route: its view's marker, else its blueprint's, else the defaults of
+    the module docstring. Also read by the API description (`syncapi.openapi`)."""
     marked = getattr(view, "auth_rule", None) or getattr(blueprint, "auth_rule", None)
     if marked:
         return marked
-    if "organization_id" in g:
+    if organization_scoped:
         return ORG_MEMBER
-    return SIGNED_IN if request.method in SAFE_METHODS else PLATFORM_ADMIN
+    return SIGNED_IN if method in SAFE_METHODS else PLATFORM_ADMIN
 
 
 def _check(rule, who):
@@ -127,7 +149,8 @@ def _authenticate():
     if token is None:
         raise _unauthorized("Authentication required")
     try:
-        claims = tokens.read(current_app.config["JWT_SECRET"], token)
+        verified = current_app.extensions[VERIFIED_KEY]
+        claims = verified.read(current_app.config["JWT_SECRET"], token)
     except tokens.TokenError as error:
         raise _unauthorized(str(error), invalid=True) from None
     if _revoked().refuses(claims):
@@ -142,8 +165,11 @@ def _unauthorized(message, invalid=False):
 
 def check_origin():
     """CSRF: a browser sends the cookie by itself, so a cookie-authenticated change must come
-    from a page of an allowed origin. Bearer callers are not exposed to this."""
-    if request.headers.get("Origin") not in current_app.config["CORS_ALLOWED_ORIGIN"]:
+    from a page of an allowed origin. Bearer callers are not exposed to this. `*` (only
+    with `AUTH_MODE=off`, where a cookie grants nothing) allows every origin; otherwise the
+    configured value is the list of origins."""
+    allowed = current_app.config["CORS_ALLOWED_ORIGIN"]
+    if allowed != "*" and request.headers.get("Origin") not in allowed:
         raise ApiError(403, "Origin not allowed")
 
 

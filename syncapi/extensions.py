@@ -3,25 +3,32 @@
 Each is built on first use, never at import or in `create_app`: gunicorn forks its workers
 after loading the app, and a client copied across a fork is unsafe (PyMongo FAQ) or hangs
 the children (an Arrow Flight channel). Every request of the process then shares that one
-client and its pool.
+client and its pool. The embedded time-series engine (read on the embedded store when no
+InfluxDB is configured, `config.embedded_timeseries`) is made the same way: its server
+threads start in the worker, on first use.
 """
 
 import threading
 
 import pymongo
-from flask import current_app
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from influxdb_client_3 import InfluxDBClient3
 
-from config import is_embedded
+from config import EMBEDDED_INFLUXDB_DATABASE, embedded_timeseries, is_embedded
 from syncapi import metrics
 from syncapi.embedded_store import EmbeddedClient
 from syncapi.failures import Unavailable
 
 EXTENSION_KEY = "syncapi.mongo"
 INFLUX_KEY = "syncapi.influx"
+EMBEDDED_INFLUX_KEY = "syncapi.embedded_influx"
 INFLUX_REQUIRED = ("INFLUXDB_HOST", "INFLUXDB_TOKEN", "INFLUXDB_DATABASE")
+MISSING_ENGINE = (
+    "the embedded time-series engine needs the Python package {}"
+    " (pip install -r requirements-embedded.txt), or set INFLUXDB_HOST"
+)
 
 
 class LazyClient:
@@ -31,6 +38,10 @@ class LazyClient:
         self._connect = connect
         self._client = None
         self._lock = threading.Lock()
+
+    @property
+    def made(self):
+        return self._client is not None
 
     def get(self):
         if self._client is None:
@@ -90,6 +101,24 @@ def connect_influxdb(host, token, database, timeout_seconds):
     )
 
 
+def start_embedded_influx(config):
+    """The embedded engine, holding the main and stats databases (empty), and a client of
+    it like the one of a real server; a 503 naming the package when it is not installed
+    (the production image does not install datafusion, nor what only it needs)."""
+    try:
+        from syncapi.embedded_influx import EmbeddedInflux
+    except ModuleNotFoundError as error:
+        package = (error.name or "datafusion").partition(".")[0]
+        if package == "syncapi":  # a bug, not a missing package
+            raise
+        raise Unavailable("InfluxDB unavailable", details=MISSING_ENGINE.format(package)) from None
+    main, stats = influx_databases(config)
+    timeout = config["INFLUXDB_QUERY_TIMEOUT"]
+    return EmbeddedInflux(
+        (main, stats), lambda host, token: connect_influxdb(host, token, main, timeout)
+    )
+
+
 def init_app(app):
     config = app.config
     app.extensions[EXTENSION_KEY] = LazyClient(
@@ -103,19 +132,52 @@ def init_app(app):
             config["INFLUXDB_QUERY_TIMEOUT"],
         )
     )
+    app.extensions[EMBEDDED_INFLUX_KEY] = LazyClient(lambda: start_embedded_influx(config))
 
 
-def init_limiter(app):
+def init_limiter(app, endpoints):
     """One limiter per app, so every app (and every test) counts from zero; no limit of its
     own: the routes that guess passwords declare theirs (`blueprints.login`). Its counts
-    live in `RATELIMIT_STORAGE_URI` (shared between workers when it names a server)."""
-    return Limiter(
-        get_remote_address,
-        app=app,
-        default_limits=[],
-        headers_enabled=True,
-        strategy="moving-window",
+    live in `RATELIMIT_STORAGE_URI` (shared between workers when it names a server).
+
+    Flask-Limiter hooks every request of the app (a `before_request` that resolves the
+    limits of the route, an `after_request`, a teardown): nearly half the time of a
+    `GET /status`, on routes that have no limit. Its hooks run on `endpoints` only."""
+    endpoints = frozenset(endpoints)
+    return hooks_only_when(
+        app,
+        lambda: request.endpoint in endpoints,
+        lambda: Limiter(
+            get_remote_address,
+            app=app,
+            default_limits=[],
+            headers_enabled=True,
+            strategy="moving-window",
+        ),
     )
+
+
+def hooks_only_when(app, wanted, install):
+    """`install()`, an extension that registers request hooks on the whole app, with the
+    hooks it added made to run only on the requests for which `wanted()` is true (elsewhere
+    an `after_request` hook hands the response on unchanged). Returns what `install` did."""
+    hooks = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
+    existing = [list(registry.get(None, ())) for registry in hooks]
+    installed = install()
+    for registry, before in zip(hooks, existing, strict=True):
+        added = [hook for hook in registry.get(None, ()) if hook not in before]
+        if added:
+            registry[None] = before + [_only_when(wanted, hook) for hook in added]
+    return installed
+
+
+def _only_when(wanted, hook):
+    def gated(*args):
+        if wanted():
+            return hook(*args)
+        return args[0] if args else None
+
+    return gated
 
 
 def mongo_client(app=None):
@@ -129,9 +191,32 @@ def default_db(app=None):
     return mongo_client(app)[app.config["MONGODB_DEFAULT_DB"]]
 
 
+def uses_embedded_influx(app=None):
+    config = (app or current_app).config
+    return embedded_timeseries(config["MONGODB_URI"], config["INFLUXDB_HOST"])
+
+
+def embedded_influx(app=None):
+    """The process's embedded engine and its client (`EmbeddedInflux`), started on first
+    call."""
+    return (app or current_app).extensions[EMBEDDED_INFLUX_KEY].get()
+
+
+def influx_databases(config):
+    """The main and host-metrics databases; the embedded engine's main one is named by
+    default (no InfluxDB setting is needed to run on it)."""
+    main = config["INFLUXDB_DATABASE"]
+    if embedded_timeseries(config["MONGODB_URI"], config["INFLUXDB_HOST"]):
+        main = main or EMBEDDED_INFLUXDB_DATABASE
+    return main, config["INFLUXDB_STATS_DATABASE"]
+
+
 def influx_client(app=None):
-    """The process's one InfluxDB client; 503 naming the setting when one is missing."""
+    """The process's one InfluxDB client, of the embedded engine when that is in use; 503
+    naming the setting when one is missing."""
     app = app or current_app
+    if uses_embedded_influx(app):
+        return embedded_influx(app).client
     missing = [name for name in INFLUX_REQUIRED if not app.config[name]]
     if missing:
         raise Unavailable("InfluxDB unavailable", details=f"{', '.join(missing)} not set")
@@ -141,3 +226,4 @@ def influx_client(app=None):
 def close_clients(app):
     app.extensions[EXTENSION_KEY].close()
     app.extensions[INFLUX_KEY].close()
+    app.extensions[EMBEDDED_INFLUX_KEY].close()

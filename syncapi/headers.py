@@ -10,11 +10,11 @@ answers need it.
 
 from flask import current_app, g, request
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+)
 NO_STORE, PRIVATE = "no-store", "private, no-cache"
 
 
@@ -33,11 +33,19 @@ def _storing_forbidden():
 
 
 def apply(response):
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if "Cache-Control" not in response.headers:
-        response.headers["Cache-Control"] = NO_STORE if _storing_forbidden() else PRIVATE
+    """Adds what the view did not set itself: one pass over the answer's headers, since each
+    lookup in werkzeug's `Headers` is a scan of the list (this runs on every answer)."""
+    headers = response.headers
+    present = {name.lower() for name, _ in headers}
+    for name, value in SECURITY_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if "cache-control" not in present:
+        headers.add("Cache-Control", NO_STORE if _storing_forbidden() else PRIVATE)
     # CORS answers depend on the Origin sent (flask-cors omits this for an allowlist), so a
     # shared cache must not serve one origin's answer to another.
-    response.vary.add("Origin")
+    if "vary" in present:
+        response.vary.add("Origin")
+    else:
+        headers.add("Vary", "Origin")
     return response

@@ -65,3 +65,15 @@ def is_application_id(value):
 
 def is_icon_name(value):
     return isinstance(value, str) and ICON_NAME.fullmatch(value) is not None
+
+
+# Device tags (spec §13.3): lower-cased before they are checked; never a `$`, so a tag is
+# never read as a field path where updates name them.
+TAG_PATTERN = r"^[a-z0-9_.:-]{1,64}$"
+TAG = re.compile(TAG_PATTERN)
+TAG_RULE = "1 to 64 characters of a-z, 0-9, _ . : -"
+MAX_TAGS = 32
+
+
+def is_tag(value):
+    return isinstance(value, str) and TAG.fullmatch(value) is not None

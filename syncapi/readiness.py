@@ -15,7 +15,7 @@ from flask import current_app
 from pymongo.errors import PyMongoError
 
 from syncapi import cache
-from syncapi.extensions import INFLUX_REQUIRED, influx_client, mongo_client
+from syncapi.extensions import INFLUX_REQUIRED, influx_client, mongo_client, uses_embedded_influx
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +25,8 @@ PROBE_SECONDS = 1.0  # or MONGODB_TIMEOUT_MS when shorter
 
 
 def backends():
-    """`{"mongodb": "ok" | "unavailable", "influxdb": "ok" | "degraded" | "not configured"}`,
-    at most `MEMO_SECONDS` old."""
+    """`{"mongodb": "ok" | "unavailable", "influxdb": "ok" | "degraded" | "not configured" |
+    "embedded"}`, at most `MEMO_SECONDS` old."""
     return cache.remember(READY_KEY, _probe, seconds=MEMO_SECONDS)
 
 
@@ -47,6 +47,8 @@ def _mongodb(seconds):
 
 def _influxdb(seconds):
     config = current_app.config
+    if uses_embedded_influx():  # the engine inside this process (spec §13.6): no probe
+        return "embedded"
     if not all(config[name] for name in INFLUX_REQUIRED):
         return "not configured"
     try:

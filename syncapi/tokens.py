@@ -9,7 +9,9 @@ sessions are ended at a moment, a token issued before it dies and one issued jus
 lives, even within the same second.
 """
 
+import threading
 import uuid
+from collections import OrderedDict
 
 import jwt
 
@@ -62,6 +64,39 @@ def read(secret, token):
     if not all(_is_number(claims[key]) for key in ("iat", "exp")):
         raise TokenError("Invalid token")
     return claims
+
+
+class Verified:
+    """The claims of the tokens this process has verified, so that a caller's next requests
+    skip decoding theirs (PyJWT's checks cost more than anything else syncapi does for a
+    request). Keyed by the secret and the whole token, signature included: only that very
+    token finds its claims, and a forged one is verified as any new token. At most `size`
+    tokens, the least recently used dropped first. The expiry is checked again on every
+    use; revocations are not decided here (`auth` checks each request against them)."""
+
+    def __init__(self, size=1024):
+        self.size = size
+        self._claims = OrderedDict()  # (secret, token) -> claims, never changed by readers
+        self._guard = threading.Lock()
+
+    def read(self, secret, token):
+        """`read(secret, token)`, from memory when this token was verified before."""
+        key = (secret, token)
+        with self._guard:
+            claims = self._claims.get(key)
+            if claims is not None:
+                self._claims.move_to_end(key)
+        if claims is None:
+            claims = read(secret, token)
+            with self._guard:
+                self._claims[key] = claims
+                if len(self._claims) > self.size:
+                    self._claims.popitem(last=False)
+        elif claims["exp"] <= clock.now().timestamp() - LEEWAY_SECONDS:
+            with self._guard:
+                self._claims.pop(key, None)
+            raise TokenError("Token expired")
+        return claims
 
 
 def _is_number(value):

@@ -108,6 +108,13 @@ def reconcile(app):
     return as_server(app).test_cli_runner().invoke(db_group, ["ensure-indexes"])
 
 
+def anyone_may_call(operation):
+    """An operation of the API description with no security requirement, or one that may be
+    left out (`{}`)."""
+    security = operation.get("security")
+    return security is not None and (security == [] or {} in security)
+
+
 class CheckedResponse(TestResponse, Response):
     """A test client's answer. Every error answer's body carries the request's id
     (`requestId`, spec §13.5), the one its `X-Request-ID` header gives: `get_json` (and so

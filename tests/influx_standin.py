@@ -1,18 +1,15 @@
-"""An InfluxDB 3 stand-in for the tests: Arrow Flight in front of DataFusion, in process.
+"""The tests' InfluxDB 3: syncapi's embedded engine (`syncapi.embedded_influx`: Arrow Flight
+in front of DataFusion), recording each ticket it is sent and able to hang a query, with
+rows written relative to a moment.
 
-It speaks what the real server speaks to `influxdb3-python`: a `do_get` whose ticket is the
-JSON `{database, sql_query, query_type, params}`, a bearer token, SQL run by DataFusion (the
-engine inside InfluxDB 3) with parameters bound by DataFusion itself (`param_values=`, never
-pasted into the text), tables in schema `iox` with InfluxDB's Arrow types (dictionary-encoded
-string tags, `timestamp[ns]` times), and unknown databases refused. A test double only.
+Tests assign `databases` (`{database: {table: pyarrow.Table}}`) directly, tables built by
+`table` from rows whose `ago` is seconds before `now_ns`.
 """
 
 import json
 import threading
 
-import pyarrow as pa
-from datafusion import SessionConfig, SessionContext
-from pyarrow import flight
+from syncapi.embedded_influx import Engine, influx_table
 
 TAGS = ("machine_id", "cpu", "orgId")
 NS_PER_SECOND = 1_000_000_000
@@ -30,63 +27,33 @@ def epoch_ms(seconds_ago, now_ns):
 def table(rows, now_ns):
     """An Influx table from dicts whose `ago` (seconds before `now_ns`) becomes `time`
     (timestamp[ns]), with tags dictionary-encoded and fields typed from their values."""
-    times = [epoch_ns(row["ago"], now_ns) for row in rows]
-    columns = {"time": pa.array(times, pa.timestamp("ns"))}
-    for name in dict.fromkeys(key for row in rows for key in row):
-        if name != "ago":
-            values = pa.array([row.get(name) for row in rows])
-            columns[name] = values.dictionary_encode() if name in TAGS else values
-    return pa.table(columns)
+    timed = [
+        {"time": epoch_ns(row["ago"], now_ns), **{k: v for k, v in row.items() if k != "ago"}}
+        for row in rows
+    ]
+    return influx_table(timed, TAGS)
 
 
-class CheckToken(flight.ServerMiddlewareFactory):
-    def __init__(self, token):
-        self.token = token
-
-    def start_call(self, info, headers):
-        if headers.get("authorization") != [f"Bearer {self.token}"]:
-            raise flight.FlightUnauthenticatedError("invalid token")
-
-
-class InfluxStandIn(flight.FlightServerBase):
-    """Serves `databases` (`{database: {table: pyarrow.Table}}`), which tests replace."""
+class InfluxStandIn(Engine):
+    """The engine, keeping what each query sent (`tickets`, and `ticket_bytes`: the size of
+    each as sent, one gRPC message) and waiting `delay` seconds before answering (until
+    `released` is set), to simulate a server that does not answer."""
 
     def __init__(self, token, port=0):
-        """Listens on `port` of 127.0.0.1 (0: any free one)."""
-        super().__init__(f"grpc+tcp://127.0.0.1:{port}", middleware={"auth": CheckToken(token)})
-        self.databases = {}
+        super().__init__(token, port)
         self.tickets = []
-        self.ticket_bytes = []  # the size of each ticket as sent: one gRPC message
-        self.delay = 0.0  # seconds each query hangs, to simulate a server that does not answer
+        self.ticket_bytes = []
+        self.delay = 0.0
         self.released = threading.Event()
 
-    @property
-    def host(self):
-        return f"http://127.0.0.1:{self.port}"
-
     def reset(self):
-        self.databases, self.tickets, self.ticket_bytes, self.delay = {}, [], [], 0.0
+        super().reset()
+        self.tickets, self.ticket_bytes, self.delay = [], [], 0.0
         self.released.clear()
 
     def do_get(self, context, ticket):
-        request = json.loads(ticket.ticket)
-        self.tickets.append(request)
+        self.tickets.append(json.loads(ticket.ticket))
         self.ticket_bytes.append(len(ticket.ticket))
         if self.delay:
             self.released.wait(self.delay)
-        if request.get("query_type") != "sql":
-            raise flight.FlightServerError(f"unsupported query type {request.get('query_type')}")
-        tables = self.databases.get(request["database"])
-        if tables is None:
-            raise flight.FlightServerError(f"database not found: {request['database']}")
-        frame = _session(tables).sql(request["sql_query"], param_values=request.get("params"))
-        return flight.RecordBatchStream(frame.to_arrow_table())
-
-
-def _session(tables):
-    config = SessionConfig().with_information_schema(True)
-    context = SessionContext(config.with_default_catalog_and_schema("public", "iox"))
-    for name, data in tables.items():
-        batches = data.to_batches() or [pa.RecordBatch.from_pylist([], schema=data.schema)]
-        context.register_record_batches(name, [batches])
-    return context
+        return super().do_get(context, ticket)

@@ -87,10 +87,19 @@ def pass_time(app, monkeypatch, seconds):
 
 # Who may call what: every route of the URL map, every kind of caller
 
-SAMPLE_VALUES = {**ROUTE_SAMPLES, "category": "drivers", "name": "fanuc", "icon_format": "svg"}
+SAMPLE_VALUES = {
+    **ROUTE_SAMPLES,
+    "category": "drivers",
+    "name": "fanuc",
+    "icon_format": "svg",
+    "asset": "swagger-ui.css",
+}
 PUBLIC = {
     "status.get_status",
     "status.get_ready",
+    "docs.openapi",
+    "docs.page",
+    "docs.asset",
     "icons.get_icon",
     "icons.get_icon_in_format",
     "auth.login",

@@ -24,6 +24,7 @@ from tests.helpers import (
     MAIN_DB,
     ORG,
     STATS_DB,
+    as_server,
     reconcile,
 )
 from tests.influx_standin import InfluxStandIn, epoch_ms, table
@@ -325,8 +326,9 @@ def test_the_influx_route_list_matches_the_route_matrix(app):
 
 
 @pytest.mark.parametrize("path", INFLUX_ROUTES)
-def test_influx_routes_answer_503_naming_what_is_not_set(client, path):
-    response = client.get(path)
+def test_on_a_real_mongodb_influx_routes_answer_503_naming_what_is_not_set(app, client, path):
+    """(On the embedded store they read the embedded engine: test_embedded_influx.)"""
+    response = as_server(app).test_client().get(path)
     assert response.status_code == 503
     assert response.json == {
         "error": "InfluxDB unavailable",

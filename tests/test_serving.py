@@ -19,6 +19,7 @@ from tests.influx_standin import table
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
+EMBEDDED = "embedded DataFusion engine in the worker, on 127.0.0.1"  # the start-up log says
 
 
 def make_run_command():
@@ -113,6 +114,35 @@ def test_gunicorn_serves_the_embedded_store_with_one_worker(influx_server):
     assert len(re.findall(r"Booting worker", log)) == 1
 
 
+@pytest.mark.slow  # starts gunicorn and waits for it to serve
+def test_seed_demo_make_run_serves_a_living_dashboard():
+    """`SEED_DEMO=1 make run`, nothing else: the demo tenant, and its time series read from the
+    embedded engine the worker started."""
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "SEED_DEMO": "1"}
+    for name in ("MONGODB_URI", "INFLUXDB_HOST", "INFLUXDB_TOKEN", "INFLUXDB_DATABASE"):
+        env.pop(name, None)
+    server = subprocess.Popen(
+        [str(GUNICORN), *docker_command()[1:]], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        status, organizations = wait_until_serving(base, server)
+        assert [item["id"] for item in organizations] == ["autentiodev"]
+        assert call("GET", f"{base}/api/query/connected") == (200, {"count": 4})
+        status, events = call("GET", f"{base}/api/query/events")
+        assert (status, len(events)) == (200, 20)
+        status, cpu = call("GET", f"{base}/api/query/cpu")
+        assert (status, len(cpu)) == (200, 1)
+        status, machine = call("GET", f"{base}/device/CN4/events")
+        assert status == 200 and machine
+    finally:
+        server.terminate()
+        log = server.communicate(timeout=30)[1]
+    assert f"syncapi: time series: {EMBEDDED}, the demo's series (SEED_DEMO=1)" in log
+    assert "syncapi: demo time series: the last 24 hours" in log
+
+
 # SEED_DEMO=1: the gunicorn hook that seeds inside the worker
 
 
@@ -172,6 +202,62 @@ def test_seed_demo_hook_with_mongodb_down_logs_and_lets_the_worker_serve(
     conf.post_worker_init(first_worker)
     assert later_worker.lines == []
     assert first_worker.lines == ["syncapi: the demo tenant could not be seeded"]
+
+
+def test_seed_demo_hook_seeds_the_demo_series_on_the_embedded_engine(app, monkeypatch, capsys):
+    conf = gunicorn_settings(monkeypatch, SEED_DEMO="1", MONGODB_URI="mongomock://localhost")
+    monkeypatch.delenv("INFLUXDB_HOST", raising=False)
+    worker = FakeWorker(app, age=1)
+    conf.post_worker_init(worker)
+    assert "demo time series: the last 24 hours" in worker.lines[1]
+    assert app.test_client().get("/api/query/connected").json == {"count": 4}
+
+
+def test_seed_demo_hook_without_datafusion_seeds_the_tenant_and_says_why_not_the_series(
+    app, monkeypatch, capsys
+):
+    conf = gunicorn_settings(monkeypatch, SEED_DEMO="1", MONGODB_URI="mongomock://localhost")
+    monkeypatch.delitem(sys.modules, "syncapi.embedded_influx")
+    monkeypatch.setitem(sys.modules, "datafusion", None)  # not installed
+    worker = FakeWorker(app, age=1)
+    conf.post_worker_init(worker)
+    assert worker.lines[0].startswith("syncapi: demo tenant autentiodev ready")
+    assert worker.lines[1:] == ["syncapi: the demo's time series could not be seeded"]
+
+
+@pytest.mark.parametrize(
+    ("environ", "line"),
+    [
+        ({}, f"{EMBEDDED}, empty"),
+        ({"SEED_DEMO": "1"}, f"{EMBEDDED}, the demo's series (SEED_DEMO=1)"),
+        ({"INFLUXDB_HOST": "http://influxdb:8181"}, "InfluxDB 3 at http://influxdb:8181"),
+        (
+            {"MONGODB_URI": "mongodb://db:27017", "AUTH_MODE": "off"},
+            "none: INFLUXDB_HOST is not set, the time-series routes answer 503",
+        ),
+    ],
+)
+def test_the_start_says_which_time_series_backend_the_workers_read(
+    monkeypatch, capsys, environ, line
+):
+    for name in ("SEED_DEMO", "INFLUXDB_HOST", "MONGODB_URI"):
+        monkeypatch.delenv(name, raising=False)
+    gunicorn_settings(monkeypatch, **environ)
+    assert f"syncapi: time series: {line}" in start_messages(capsys)
+
+
+def test_the_start_says_when_the_embedded_engine_is_not_installed(monkeypatch, capsys):
+    for name in ("INFLUXDB_HOST", "MONGODB_URI"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setitem(sys.modules, "datafusion", None)
+    gunicorn_settings(monkeypatch)
+    (message,) = [text for text in start_messages(capsys) if "time series" in text]
+    assert message.startswith("syncapi: time series: none: the embedded engine needs the package")
+
+
+def start_messages(capsys):
+    """The lines gunicorn.conf.py writes at start (JSON, like every log line), their text."""
+    return [json.loads(line)["message"] for line in capsys.readouterr().err.splitlines()]
 
 
 # gunicorn's settings (issue 17)

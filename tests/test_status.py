@@ -41,9 +41,11 @@ def test_status_serves_get_only(client):
 
 
 def test_ready_when_mongodb_answers(client):
+    """The embedded store reads its time series from the engine of its own process."""
     response = client.get("/ready")
     assert response.status_code == 200
-    assert response.json == {"status": "ready", "mongodb": "ok", "influxdb": "not configured"}
+    assert response.json == {"status": "ready", "mongodb": "ok", "influxdb": "embedded"}
+    assert client.application.extensions["syncapi.embedded_influx"]._client is None  # no probe
 
 
 def test_not_ready_while_mongodb_is_unreachable(offline_client):

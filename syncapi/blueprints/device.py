@@ -10,7 +10,7 @@ from flask import Blueprint
 from syncapi import auth, backends, tenancy, visibility
 from syncapi.blueprints.inputs import load_body, machine_id_from_path
 from syncapi.errors import reported_as
-from syncapi.repositories import legacy_devices, timeseries
+from syncapi.repositories import legacy_devices, power_states, timeseries
 from syncapi.schemas.devices import LegacyDeviceSchema
 from syncapi.schemas.machines import MachineStatusQuerySchema
 
@@ -31,12 +31,12 @@ def machine_events(machine_id):
 @bp.get("/<machine_id>/status")
 def machine_status(machine_id):
     """`{"power": true|false}` from the latest sample of the last 2 days, looked for in
-    widening windows (`timeseries.STATUS_WINDOWS`); `{"power": null}` without one (spec
+    widening windows (`power_states.STATUS_WINDOWS`); `{"power": null}` without one (spec
     §13.7: InfluxDB 3 Core refuses to read "all history" of a table once it has many files)."""
     machine = _visible(machine_id)
     with reported_as("Error querying InfluxDB"):
         source, organizations = backends.timeseries(), visibility.organizations()
-        return {"power": timeseries.machine_power(source, machine, organizations)}
+        return {"power": power_states.machine_power(source, machine, organizations)}
 
 
 @bp.post("/status")
@@ -49,7 +49,7 @@ def machines_status():
     machines = visibility.machines_among(backends.shared_db(), wanted)
     with reported_as("Error querying InfluxDB"):
         source, organizations = backends.timeseries(), visibility.organizations()
-        powers = timeseries.machines_power(source, machines, organizations)
+        powers = power_states.machines_power(source, machines, organizations)
     return {machine_id: {"power": powers[machine_id]} for machine_id in machines}
 
 

@@ -9,7 +9,7 @@ from flask import g
 from syncapi import backends
 from syncapi.blueprints.inputs import load_body
 from syncapi.blueprints.lists import answered, list_query
-from syncapi.repositories import devices
+from syncapi.repositories import device_tags, devices
 from syncapi.schemas.devices import DeviceSchema, TagChangeSchema
 from syncapi.schemas.lists import DeviceListQuerySchema
 
@@ -53,13 +53,13 @@ def delete_device(machine_id):
 
 def list_tags():
     """`[{"tag", "count"}]`: each tag the application's devices carry, and how many do."""
-    return devices.tag_counts(g.tenant_db, g.application_id)
+    return device_tags.tag_counts(g.tenant_db, g.application_id)
 
 
 def change_tags():
     """`{"machineIds", "add", "remove"}` → `{"matched": n}`; an unknown id changes nothing."""
     body = load_body(TAG_CHANGE)
-    matched = devices.change_tags(
+    matched = device_tags.change_tags(
         g.tenant_db, g.application_id, body["machineIds"], body["add"], body["remove"]
     )
     return {"matched": matched}

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import jsonify, request
 from marshmallow import ValidationError
 
-from syncapi.errors import ApiError
+from syncapi.errors import validation_error
 
 
 def list_query(schema):
@@ -16,9 +16,7 @@ def list_query(schema):
     try:
         return schema.load(request.args)
     except ValidationError as error:
-        name, messages = next(iter(error.messages.items()))
-        message = messages[0] if isinstance(messages, list) else next(iter(messages.values()))[0]
-        raise ApiError(400, f"{name} {message}", field=name) from None
+        raise validation_error(error) from None
 
 
 def answered(items, page, query):
@@ -34,8 +32,8 @@ def answered(items, page, query):
 def _links(query, total):
     size, start = query.size, query.start
     targets = [("first", 0)]
-    if start > 0:
-        targets.append(("prev", max(start - size, 0)))
+    if start > 0:  # past the end: the page before the end
+        targets.append(("prev", max(min(start, total) - size, 0)))
     if start + size < total:
         targets.append(("next", start + size))
     return ", ".join(f'<{_url(offset, size)}>; rel="{rel}"' for rel, offset in targets)

@@ -24,14 +24,18 @@ USER = UserOutSchema()
 PER_CLIENT = "20 per minute"
 PER_ACCOUNT = "5 per minute"
 MAX_KEY_LENGTH = 512
+# The only routes the limiter's hooks run on (`extensions.init_limiter`): the limits below
+# are declared per blueprint, and exempt the blueprints' other routes by themselves too.
+LIMITED_ENDPOINTS = ("auth.login", "organizations.set_user_password")
 
 
 def apply_limits(limiter):
     """Logins, and guesses of a current password (a user changing their own password proves
-    it), each limited per client address and per account."""
+    it), each limited per client address and per account. A CORS preflight (OPTIONS) of
+    either is no attempt: it is not counted."""
     from syncapi.blueprints import organizations
 
-    not_login = lambda: request.endpoint != "auth.login"  # noqa: E731 (logout is not limited)
+    not_login = lambda: request.endpoint != "auth.login" or request.method != "POST"  # noqa: E731
     limiter.limit(PER_CLIENT, exempt_when=not_login)(bp)
     # Every attempt counts, successes too: counting only failures would be decided after
     # the answer, letting parallel guesses all pass the check first.
@@ -43,10 +47,11 @@ def apply_limits(limiter):
 
 
 def _not_guessing():
-    """Only a caller who must prove the current password can guess one (admins set any)."""
-    return request.endpoint != "organizations.set_user_password" or visibility.is_admin_of(
-        g.organization_id
-    )
+    """Only a caller who must prove the current password can guess one (admins set any). A
+    preflight guesses nothing, and `tenancy` binds no organization for it."""
+    if request.endpoint != "organizations.set_user_password" or request.method != "PUT":
+        return True
+    return visibility.is_admin_of(g.organization_id)
 
 
 def _password_account():

@@ -16,7 +16,7 @@ from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailur
 
 from syncapi.failures import Conflict, NotFound
 from syncapi.identifiers import APPLICATION_SUFFIXES, is_application_id, is_identifier
-from syncapi.paging import WHOLE_LIST, Listing
+from syncapi.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, indexes, machine_claims, paging, summaries
 
 REGISTRY = {"key": "applications"}

@@ -6,17 +6,14 @@ Idempotent: each document is inserted only when no document with its natural key
 
 import json
 import logging
-from datetime import timedelta
 from pathlib import Path
 
 from pymongo.errors import DuplicateKeyError
 
-from syncapi.clock import utcnow
 from syncapi.failures import Conflict
 from syncapi.repositories import documents, indexes, machine_claims, organizations, registrations
 
 log = logging.getLogger(__name__)
-DEMO_HISTORY = timedelta(hours=24)  # how far back the demo's machines are theirs
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "demo.json"
 
@@ -44,8 +41,9 @@ def key_of(collection):
     return next(keys for suffix, keys in SUFFIX_KEYS.items() if collection.endswith(suffix))
 
 
-def seed(client, shared_name, data):
-    """Create the demo tenant and shared configs; returns how many documents were added."""
+def seed(client, shared_name, data, since):
+    """Create the demo tenant and shared configs, its machines claimed from `since` (the
+    start of the demo's time series); returns how many documents were added."""
     shared = client[shared_name]
     tenant = client[data["organizationId"]]
     indexes.ensure_shared_indexes(shared)
@@ -55,15 +53,15 @@ def seed(client, shared_name, data):
         indexes.ensure_application_indexes(tenant, application_id)
     added = sum(_upsert_all(shared[name], docs) for name, docs in data["shared"].items())
     added += sum(_upsert_all(tenant[name], docs) for name, docs in data["tenant"].items())
-    _claim_machines(shared, tenant.name, registry["value"]["applicationSettings"], data)
+    _claim_machines(shared, tenant.name, registry["value"]["applicationSettings"], data, since)
     organizations.reconcile_summaries(client, shared, tenant.name)  # its counts, as kept on write
     return added
 
 
-def _claim_machines(shared, organization_id, application_ids, data):
-    """The demo devices claim their ids as a demo, dated to the start of the demo's series:
-    any real organization's registration of the same id takes the claim over."""
-    since = utcnow() - DEMO_HISTORY
+def _claim_machines(shared, organization_id, application_ids, data, since):
+    """The demo devices claim their ids as a demo, dated to the start of the demo's series
+    (an organization-limited user of the demo tenant reads all of it): any real
+    organization's registration of the same id takes the claim over."""
     for application_id in application_ids:
         for document in data["tenant"].get(f"{application_id}_devices", ()):
             holder = registrations.holder(application_id, document["machineId"])

@@ -8,8 +8,8 @@ database's registry before the device is written, and released when the device l
 
 from functools import partial
 
-from syncapi.failures import Conflict, Invalid, NotFound
-from syncapi.paging import MAX_TAGS, WHOLE_LIST, Listing
+from syncapi.failures import Conflict, NotFound
+from syncapi.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, indexes, paging, registrations, summaries
 from syncapi.repositories.applications import app_collection, settings_by_id
 
@@ -160,48 +160,3 @@ def count_by_application(db, application_ids):
 
     rows = aggregate_devices(db, application_ids, count_as)
     return {row["_id"]: row["count"] for row in rows}
-
-
-def tag_counts(db, application_id):
-    """`[{"tag", "count"}]` over the application's devices, by tag: one aggregation, which
-    reads every device carrying tags (README "Lists": a scan of one application's devices)."""
-    pipeline = [
-        {"$match": {"tags": {"$type": "string"}}},  # an array holding a string, or a string
-        {"$unwind": "$tags"},
-        {"$match": {"tags": {"$type": "string"}}},
-        {"$group": {"_id": "$tags", "count": {"$sum": 1}}},
-        {"$sort": {"_id": 1}},
-    ]
-    found = _collection(db, application_id).aggregate(pipeline)
-    return [{"tag": group["_id"], "count": group["count"]} for group in found]
-
-
-def change_tags(db, application_id, machine_ids, add, remove):
-    """Add and remove tags on these devices: the ids are read first (a 400 naming the
-    unknown ones, or a device that would carry more than `MAX_TAGS`, and nothing changes),
-    then every device changes in one update. Returns how many matched."""
-    collection = _collection(db, application_id)
-    query = {"machineId": {"$in": list(machine_ids), "$type": "string"}}  # machineId_unique
-    found = {device["machineId"]: device.get("tags") for device in collection.find(query)}
-    unknown = [machine_id for machine_id in machine_ids if machine_id not in found]
-    if unknown:
-        raise Invalid(f"machineIds not found: {', '.join(unknown[:20])}", field="machineIds")
-    for machine_id, tags in found.items():
-        kept = [tag for tag in (tags if isinstance(tags, list) else []) if tag not in remove]
-        if len(set(kept) | set(add)) > MAX_TAGS:
-            message = f"{machine_id} would carry more than {MAX_TAGS} tags"
-            raise Invalid(message, field="add")
-    result = collection.update_many(query, [{"$set": _changed_tags(add, remove)}])
-    return result.matched_count
-
-
-def _changed_tags(add, remove):
-    """The pipeline update of both lists at once (`$addToSet` and `$pull` on one field
-    cannot share an update). Tags never start with `$` (their rule), so none is read as a
-    field path."""
-    current = {"$cond": [{"$isArray": "$tags"}, "$tags", []]}
-    tags = {"$setUnion": [current, list(add)]}
-    if remove:
-        kept = {"$and": [{"$ne": ["$$tag", tag]} for tag in remove]}
-        tags = {"$filter": {"input": tags, "as": "tag", "cond": kept}}
-    return documents.touched({"tags": tags})

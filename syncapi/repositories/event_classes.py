@@ -8,7 +8,7 @@ from functools import partial
 from pymongo import ReplaceOne
 
 from syncapi.failures import Conflict
-from syncapi.paging import WHOLE_LIST, Listing
+from syncapi.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, locks, paging
 
 COLLECTION = "monitoreo-cnc_events"

@@ -3,7 +3,7 @@
 from functools import partial
 
 from syncapi.failures import Conflict, NotFound
-from syncapi.paging import WHOLE_LIST, Listing
+from syncapi.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, paging
 
 DUPLICATE = partial(Conflict, "A function with this id already exists", field="id")

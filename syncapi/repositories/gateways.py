@@ -5,7 +5,7 @@ from functools import partial
 from pymongo import DESCENDING
 
 from syncapi.failures import Conflict, NotFound
-from syncapi.paging import WHOLE_LIST, Listing
+from syncapi.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, indexes, paging
 
 DUPLICATE = partial(Conflict, "A gateway with this gatewayId already exists", field="gatewayId")

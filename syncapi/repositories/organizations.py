@@ -8,7 +8,7 @@ from pymongo.errors import OperationFailure
 from syncapi import clock
 from syncapi.clock import iso_now
 from syncapi.identifiers import is_identifier, is_tenant_name
-from syncapi.paging import WHOLE_LIST
+from syncapi.list_query import WHOLE_LIST
 from syncapi.repositories import (
     applications,
     devices,

@@ -17,7 +17,7 @@ which only the server knows, by `refresh_sizes`, off the request path every few 
 from pymongo import ASCENDING, UpdateOne
 
 from syncapi.clock import epoch_ms
-from syncapi.paging import WHOLE_LIST, Listing
+from syncapi.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import paging
 
 ORGANIZATIONS = "organization_summaries"

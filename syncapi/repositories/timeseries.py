@@ -26,16 +26,6 @@ log = logging.getLogger(__name__)
 
 EVENT_LIMIT = 20
 TABLES = "'state', 'production', 'events', 'cpu', 'mem'"
-# `/device/{machineId}/status` looks back this far, window after window, never further
-# (spec §13.7): InfluxDB 3 Core refuses a query that would read more Parquet files of a
-# table than its `--query-file-limit` (432 by default), and it writes about one file per
-# table every 10 minutes (`--gen1-duration`): 2 days are about 288 files, "all history"
-# exceeds the limit after 3 days.
-STATUS_WINDOWS = (
-    ("1 hour", timedelta(hours=1)),
-    ("1 day", timedelta(days=1)),
-    ("2 days", timedelta(days=2)),
-)
 DAY = timedelta(days=1)
 UNREACHABLE = (flight.FlightUnavailableError, flight.FlightTimedOutError)
 REFUSED = (flight.FlightUnauthenticatedError, flight.FlightUnauthorizedError)
@@ -62,7 +52,7 @@ def connected_machines(source, machines=None, organizations=None):
     """Distinct machines with a `power = true` sample in the last day (query.md §3), of
     those the caller may see. A machine is in one chunk only, so the chunks' counts add up."""
     parts = visibilities(machines, organizations, source.org_tag, DAY)
-    columns = _columns(source, source.main).get("state", ()) if parts else ()
+    columns = table_columns(source, source.main).get("state", ()) if parts else ()
     if "power" not in columns:
         return 0
     total = 0
@@ -73,7 +63,7 @@ def connected_machines(source, machines=None, organizations=None):
         sql = "SELECT COUNT(DISTINCT machine_id) AS count FROM state WHERE " + " AND ".join(
             ("time >= now() - INTERVAL '1 day'", "power = true", *extra)
         )
-        total += _query(source, sql, source.main, visible.params)[0]["count"]
+        total += run_query(source, sql, source.main, visible.params)[0]["count"]
     return total
 
 
@@ -81,10 +71,10 @@ def count_events(source, last_day, machines=None, organizations=None):
     """Rows of the event union: one per non-null value, not one per Influx row."""
     total, window = 0, [LAST_DAY] if last_day else []
     for visible in visibilities(machines, organizations, source.org_tag, DAY if window else None):
-        union = event_union(_columns(source, source.main), visible, *window)
+        union = event_union(table_columns(source, source.main), visible, *window)
         if union is not None:
             sql = f"SELECT COUNT(*) AS count FROM ({union}) AS events"
-            total += _query(source, sql, source.main, visible.params)[0]["count"]
+            total += run_query(source, sql, source.main, visible.params)[0]["count"]
     return total
 
 
@@ -93,72 +83,19 @@ def recent_events(source, machines=None, organizations=None):
     see: the newest 20 of each chunk, merged newest first and cut to 20."""
     rows = []
     for visible in visibilities(machines, organizations, source.org_tag, DAY):
-        union = event_union(_columns(source, source.main), visible, LAST_DAY)
+        union = event_union(table_columns(source, source.main), visible, LAST_DAY)
         if union is not None:
             sql = (
                 "SELECT time, machine_id, event_id, event_value, event_class"
                 f" FROM ({union}) AS events ORDER BY time DESC LIMIT {EVENT_LIMIT}"
             )
-            rows += _query(source, sql, source.main, visible.params)
+            rows += run_query(source, sql, source.main, visible.params)
     return sorted(rows, key=lambda row: row["time"], reverse=True)[:EVENT_LIMIT]
-
-
-def machine_power(source, machines, organizations=None):
-    """The latest `power` sample of the one machine of `machines` (`{id: since}`) that the
-    caller may see, looking back over `STATUS_WINDOWS` one after another (one query when the
-    machine reported within the hour); None without one in the widest."""
-    (visible,) = visibilities(machines, organizations, source.org_tag, STATUS_WINDOWS[-1][1])
-    columns = _columns(source, source.main).get("state", ())
-    extra = visible.conditions_on(columns)
-    if "power" not in columns or extra is None:
-        return None
-    for window, _ in STATUS_WINDOWS:
-        sql = (
-            "SELECT power FROM state WHERE "
-            + " AND ".join(("power IS NOT NULL", f"time >= now() - INTERVAL '{window}'", *extra))
-            + " ORDER BY time DESC LIMIT 1"
-        )
-        found = _query(source, sql, source.main, visible.params)
-        if found:
-            return _boolean(found[0]["power"], machines)
-    return None
-
-
-def machines_power(source, machines, organizations=None):
-    """`{machine id: latest power or None}` of `machines` (`{id: since}`, at most
-    `CHUNK_SIZE`: one query), over the widest status window at once; each machine's newest
-    sample picked by the engine (`ROW_NUMBER` per machine)."""
-    powers = dict.fromkeys(machines)
-    if not machines:
-        return powers
-    window, span = STATUS_WINDOWS[-1]
-    (visible,) = visibilities(machines, organizations, source.org_tag, span)
-    columns = _columns(source, source.main).get("state", ())
-    extra = visible.conditions_on(columns)
-    if "power" not in columns or extra is None:
-        return powers
-    conditions = ("power IS NOT NULL", f"time >= now() - INTERVAL '{window}'", *extra)
-    sql = (
-        "SELECT machine_id, power FROM (SELECT machine_id, power, ROW_NUMBER() OVER"
-        " (PARTITION BY machine_id ORDER BY time DESC) AS newest FROM state WHERE "
-        + " AND ".join(conditions)
-        + ") WHERE newest = 1"
-    )
-    for row in _query(source, sql, source.main, visible.params):
-        powers[row["machine_id"]] = _boolean(row["power"], [row["machine_id"]])
-    return powers
-
-
-def _boolean(power, machines):
-    if power is not None and not isinstance(power, bool):
-        log.warning("state.power of %r is %s, not a boolean", list(machines), type(power).__name__)
-        return None  # the console shows "connected" only for JSON true
-    return power
 
 
 def cpu_usage(source):
     """Latest `100 - usage_idle` of the last minute, over all cores when the host tags them."""
-    columns = _columns(source, source.stats).get("cpu", ())
+    columns = table_columns(source, source.stats).get("cpu", ())
     if not {"time", "usage_idle"} <= set(columns):
         return []
     all_cores = " AND cpu = 'cpu-total'" if "cpu" in columns else ""
@@ -166,21 +103,21 @@ def cpu_usage(source):
         "SELECT time, 100 - usage_idle AS cpu_usage FROM cpu"
         f" WHERE time >= now() - INTERVAL '1 minute'{all_cores} ORDER BY time DESC LIMIT 1"
     )
-    return _query(source, sql, source.stats)
+    return run_query(source, sql, source.stats)
 
 
 def ram_usage(source):
     """Latest `100 - available_percent` of the last minute."""
-    if not {"time", "available_percent"} <= set(_columns(source, source.stats).get("mem", ())):
+    if not {"time", "available_percent"} <= set(table_columns(source, source.stats).get("mem", ())):
         return []
     sql = (
         "SELECT time, 100 - available_percent AS ram_usage FROM mem"
         " WHERE time >= now() - INTERVAL '1 minute' ORDER BY time DESC LIMIT 1"
     )
-    return _query(source, sql, source.stats)
+    return run_query(source, sql, source.stats)
 
 
-def _columns(source, database):
+def table_columns(source, database):
     """`{table: [column, …]}` of the tables syncapi reads (schema `iox` holds a database's
     own tables)."""
 
@@ -190,14 +127,14 @@ def _columns(source, database):
             f" WHERE table_schema = 'iox' AND table_name IN ({TABLES})"
         )
         columns = {}
-        for row in _query(source, sql, database):
+        for row in run_query(source, sql, database):
             columns.setdefault(row["table_name"], []).append(row["column_name"])
         return columns
 
     return source.remember(("influx.columns", database), read)
 
 
-def _query(source, sql, database, params=None):
+def run_query(source, sql, database, params=None):
     """Rows as dicts, `time` in epoch milliseconds; the client's errors told apart by the Arrow
     error each one carries, not by its text."""
     try:

@@ -7,7 +7,7 @@ from pymongo.errors import DuplicateKeyError
 
 from syncapi import passwords
 from syncapi.failures import Conflict, NotFound
-from syncapi.paging import WHOLE_LIST, Listing
+from syncapi.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, indexes, paging, summaries
 
 DUPLICATE = partial(Conflict, "A user with this email already exists", field="email")

@@ -1,8 +1,8 @@
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError
 
 from syncapi.clock import iso_now
 from syncapi.identifiers import APPLICATION_SUFFIXES, is_application_id
-from syncapi.schemas.base import BaseSchema, OutputSchema, identifier, one_of, text, wire
+from syncapi.schemas.base import BaseSchema, OutputSchema, computed, identifier, one_of, text, wire
 from syncapi.schemas.limits import DESCRIPTION_LENGTH, NAME_LENGTH
 
 STATUSES = ("active", "inactive")
@@ -45,14 +45,17 @@ class ApplicationOutSchema(OutputSchema, ApplicationSchema):
     dumped from `{"id", "settings"}`; a stored key never overrides a computed one."""
 
     hidden = ("applicationId", "deviceCount", "lastModified")
-    application_id = fields.Function(lambda entry: entry["id"], data_key="applicationId")
+    application_id = computed(lambda entry: entry["id"], "string", data_key="applicationId")
 
     def stored(self, obj):
         return obj["settings"]
 
 
 class ApplicationListItemSchema(ApplicationOutSchema):
-    """With the device count kept on write (`device_count`) and when it last changed."""
+    """With the device count kept on write (`device_count`) and when it last changed,
+    after the stored settings (the contract's order)."""
 
-    device_count = fields.Function(lambda entry: entry["device_count"], data_key="deviceCount")
-    last_modified = fields.Function(_last_modified, data_key="lastModified")
+    appended = ("deviceCount", "lastModified")
+
+    device_count = computed(lambda entry: entry["device_count"], "integer", data_key="deviceCount")
+    last_modified = computed(_last_modified, "string", data_key="lastModified")

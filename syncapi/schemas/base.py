@@ -52,6 +52,7 @@ def at_most(limit):
         if len(value) > limit:
             raise ValidationError(f"must be at most {limit} characters")
 
+    check.limit = limit  # the API description's maxLength
     return check
 
 
@@ -166,6 +167,12 @@ def as_stored(openapi_type, **options):
     return fields.Raw(metadata={"type": openapi_type}, **options)
 
 
+def computed(function, openapi_type, **options):
+    """A field an answer computes from what a repository returns, described by its type (a
+    list such as `["string", "null"]` when it may be null)."""
+    return fields.Function(function, metadata={"type": openapi_type}, **options)
+
+
 class OutputSchema(Schema):
     """What a view answers, dumped from what a repository returns: the same declarations
     describe a body and an answer.
@@ -173,10 +180,12 @@ class OutputSchema(Schema):
     A schema whose `stored` returns a document answers that document's keys as stored,
     in their stored order, older writers' keys included, except the `hidden` ones: its
     declared fields then describe those keys without converting them, and only its
-    computed fields (`fields.Function`) are dumped, first, never overridden by a stored key.
+    computed fields (`fields.Function`) are dumped, first (the `appended` ones last), never
+    overridden by a stored key.
     """
 
     hidden = ()
+    appended = ()
 
     def stored(self, obj):
         """The stored document whose keys pass through; None: every field is dumped."""
@@ -193,4 +202,6 @@ class OutputSchema(Schema):
         if document is None:
             return data
         kept = {key: value for key, value in document.items() if key not in self.hidden}
-        return {**data, **{key: value for key, value in kept.items() if key not in data}}
+        first = {key: value for key, value in data.items() if key not in self.appended}
+        last = {key: value for key, value in data.items() if key in self.appended}
+        return {**first, **{k: v for k, v in kept.items() if k not in data}, **last}

@@ -77,3 +77,6 @@ class TagChangeSchema(BaseSchema):
     def changes_something(self, data, **kwargs):
         if not data.get("add") and not data.get("remove"):
             raise ValidationError("must list a tag when remove lists none", "add")
+        both = [tag for tag in data.get("remove", ()) if tag in data.get("add", ())]
+        if both:
+            raise ValidationError(f"must not list a tag add lists ({both[0]})", "remove")

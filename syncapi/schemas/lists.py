@@ -5,7 +5,6 @@ here, strictly (no sign, no spaces), and each parameter may be given once (`tag`
 import re
 
 from marshmallow import (
-    RAISE,
     Schema,
     ValidationError,
     fields,
@@ -15,7 +14,8 @@ from marshmallow import (
     validates,
 )
 
-from syncapi.paging import MAX_LIMIT, MAX_OFFSET, MAX_SEARCH, MAX_TAGS, TAG_PATTERN, ListQuery
+from syncapi.identifiers import MAX_TAGS, TAG_RULE, is_tag
+from syncapi.list_query import MAX_LIMIT, MAX_OFFSET, MAX_SEARCH, ListQuery
 from syncapi.schemas.base import UniqueList
 
 DIGITS = re.compile(r"[0-9]{1,10}")
@@ -38,8 +38,8 @@ class QueryInteger(fields.Field):
 
 
 def tag_rule(value):
-    if not re.fullmatch(TAG_PATTERN, value):
-        raise ValidationError("must be 1 to 64 characters of a-z, 0-9, _ . : -")
+    if not is_tag(value):
+        raise ValidationError(f"must be {TAG_RULE}")
 
 
 def normalized_tag(value):
@@ -47,17 +47,27 @@ def normalized_tag(value):
     return value.lower()
 
 
+TOO_LONG = f"must be at most {MAX_SEARCH} characters"
+
+
+def printable(value):
+    """A search is typed text: a control character (NUL, which a real MongoDB refuses in a
+    `$regex`) is refused before it reaches the server."""
+    if any(ord(character) < 32 or ord(character) == 127 for character in value):
+        raise ValidationError("must not contain control characters")
+
+
 class ListQuerySchema(Schema):
     """Built per resource with the wire names it sorts by."""
-
-    class Meta:
-        unknown = RAISE
 
     limit = QueryInteger(1, MAX_LIMIT)
     offset = QueryInteger(0, MAX_OFFSET)
     sort = fields.String()
     q = fields.String(
-        validate=validate.Length(max=MAX_SEARCH, error="must be at most 100 characters")
+        validate=(
+            validate.Length(max=MAX_SEARCH, error=f"must be at most {MAX_SEARCH} characters"),
+            printable,
+        )
     )
 
     def __init__(self, sort_fields, **options):

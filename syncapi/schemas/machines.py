@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 from marshmallow import ValidationError, fields, post_load
 
-from syncapi.schemas.base import BaseSchema, OutputSchema, identifier, text, wire
+from syncapi.list_query import MAX_BATCH
+from syncapi.schemas.base import BaseSchema, OutputSchema, computed, identifier, text, wire
 from syncapi.schemas.devices import machine_ids
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # the epoch: the machine's whole history
@@ -43,7 +44,7 @@ class MachineClaimOutSchema(OutputSchema, MachineClaimSchema):
     """A claim as stored (`repositories.machine_claims`), its id answered as `machineId`."""
 
     hidden = ("_id",)
-    machine_id = fields.Function(lambda claim: claim["_id"], data_key="machineId")
+    machine_id = computed(lambda claim: claim["_id"], "string", data_key="machineId")
 
     def stored(self, obj):
         return obj
@@ -52,4 +53,4 @@ class MachineClaimOutSchema(OutputSchema, MachineClaimSchema):
 class MachineStatusQuerySchema(BaseSchema):
     """POST /device/status: the console's device table asks for up to 500 machines at once."""
 
-    machine_ids = machine_ids(500, required=True, **wire("machineIds"))
+    machine_ids = machine_ids(MAX_BATCH, required=True, **wire("machineIds"))

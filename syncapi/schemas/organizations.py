@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 from marshmallow import EXCLUDE, ValidationError, fields, post_load
 
 from syncapi.schemas.applications import display_name
-from syncapi.schemas.base import BaseSchema, OutputSchema, as_stored, contains_at, text
+from syncapi.schemas.base import BaseSchema, OutputSchema, as_stored, computed, contains_at, text
 from syncapi.schemas.limits import DESCRIPTION_LENGTH, EMAIL_LENGTH, NAME_LENGTH
 
 
@@ -48,7 +48,7 @@ class OrganizationUpdateSchema(BaseSchema):
 
 def _detail(key, openapi_type="string"):
     """A stored detail of the organization, null when never set."""
-    return fields.Function(lambda org: org["details"].get(key), metadata={"type": openapi_type})
+    return computed(lambda org: org["details"].get(key), [openapi_type, "null"])
 
 
 class OrganizationOutSchema(OutputSchema):
@@ -56,7 +56,7 @@ class OrganizationOutSchema(OutputSchema):
     `{"id": <path id>, "details": <stored metadata>}`: the name falls back to the id."""
 
     id = fields.String()
-    name = fields.Function(lambda org: org["details"].get("name") or org["id"])
+    name = computed(lambda org: org["details"].get("name") or org["id"], "string")
     description = _detail("description")
     email = _detail("email")
     website = _detail("website")
@@ -66,8 +66,8 @@ class OrganizationListItemSchema(OutputSchema):
     """An item of GET /api/organizations, dumped from the summary kept on write
     (`repositories.summaries`): zeros until the first count is kept."""
 
-    id = fields.Function(lambda summary: summary["_id"])
-    name = fields.Function(lambda summary: summary["_id"])
+    id = computed(lambda summary: summary["_id"], "string")
+    name = computed(lambda summary: summary["_id"], "string")
     size_on_disk = as_stored(
         "number", data_key="sizeOnDisk", attribute="sizeOnDisk", dump_default=0
     )
@@ -79,22 +79,25 @@ class OrganizationListItemSchema(OutputSchema):
 
 
 class StatsOrganizationSchema(OutputSchema):
-    id = fields.Function(lambda org: org["details"].get("organizationId") or org["id"])
-    name = fields.Function(
+    id = computed(lambda org: org["details"].get("organizationId") or org["id"], "string")
+    name = computed(
         lambda org: (
             org["details"].get("organizationName") or org["details"].get("name") or org["id"]
-        )
+        ),
+        "string",
     )
     status = _detail("status")
 
 
 class StatsApplicationSchema(OutputSchema):
-    application_id = fields.Function(lambda entry: entry["id"], data_key="applicationId")
-    application_name = fields.Function(
-        lambda entry: display_name(entry["settings"]), data_key="applicationName"
+    application_id = computed(lambda entry: entry["id"], "string", data_key="applicationId")
+    application_name = computed(
+        lambda entry: display_name(entry["settings"]),
+        ["string", "null"],
+        data_key="applicationName",
     )
-    device_count = fields.Function(lambda entry: entry["device_count"], data_key="deviceCount")
-    status = fields.Function(lambda entry: entry["settings"].get("status"))
+    device_count = computed(lambda entry: entry["device_count"], "integer", data_key="deviceCount")
+    status = computed(lambda entry: entry["settings"].get("status"), ["string", "null"])
 
 
 class OrganizationStatsSchema(OutputSchema):
@@ -102,9 +105,10 @@ class OrganizationStatsSchema(OutputSchema):
     "applications": [{"id", "settings", "device_count"}]}`."""
 
     organization = fields.Nested(StatsOrganizationSchema)
-    applications = fields.Function(lambda org: len(org["applications"]))
-    total_devices = fields.Function(
+    applications = computed(lambda org: len(org["applications"]), "integer")
+    total_devices = computed(
         lambda org: sum(entry["device_count"] for entry in org["applications"]),
+        "integer",
         data_key="totalDevices",
     )
     applications_list = fields.Nested(

@@ -1,6 +1,14 @@
 from marshmallow import ValidationError, fields
 
-from syncapi.schemas.base import BaseSchema, OutputSchema, at_most, contains_at, one_of, text
+from syncapi.schemas.base import (
+    BaseSchema,
+    OutputSchema,
+    at_most,
+    computed,
+    contains_at,
+    one_of,
+    text,
+)
 from syncapi.schemas.limits import EMAIL_LENGTH, ID_LENGTH, NAME_LENGTH
 from syncapi.tokens import ROLES
 
@@ -43,12 +51,14 @@ class UserOutSchema(OutputSchema):
     holds a password hash. `id` is the `_id` hex, or the `id` older writers stored: the id
     the console, the routes and tokens (`sub`) address the user by."""
 
-    id = fields.Function(lambda user: str(user.get("id") or user["_id"]))
-    name = fields.Function(lambda user: user.get("name"))
-    email = fields.Function(lambda user: user.get("email"))
-    role = fields.Function(lambda user: user.get("role") or "user")
-    status = fields.Function(lambda user: user.get("status") or "active")
-    created_at = fields.Function(lambda user: user.get("createdAt"), data_key="createdAt")
+    id = computed(lambda user: str(user.get("id") or user["_id"]), "string")
+    name = computed(lambda user: user.get("name"), ["string", "null"])
+    email = computed(lambda user: user.get("email"), ["string", "null"])
+    role = computed(lambda user: user.get("role") or "user", "string")
+    status = computed(lambda user: user.get("status") or "active", "string")
+    created_at = computed(
+        lambda user: user.get("createdAt"), ["string", "null"], data_key="createdAt"
+    )
 
 
 class LoginSchema(BaseSchema):

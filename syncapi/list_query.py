@@ -12,8 +12,7 @@ MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 MAX_OFFSET = 10**9  # far beyond any list; keeps `skip` a small integer
 MAX_SEARCH = 100
-TAG_PATTERN = r"^[a-z0-9_.:-]{1,64}$"
-MAX_TAGS = 32
+MAX_BATCH = 500  # machines per batch status: one InfluxDB query (timeseries_sql.CHUNK_SIZE)
 
 
 @dataclass(frozen=True)

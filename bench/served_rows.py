@@ -1,0 +1,64 @@
+"""The rows measured against gunicorn workers: memory of one worker, and the HTTP pairs."""
+
+import os
+
+from bench import http, world
+from bench.http import PRODUCTION, SAME_FLAGS, Server
+
+SYNCAPI, BASELINE = "bench.served:syncapi()", "bench.served:baseline()"
+DEVICE = f"{world.DEVICE_PATH}/{world.machine_id(7)}"
+# (key, syncapi server, baseline server, path, with a bearer token)
+PAIRS = (
+    ("by_id_off", "off", "bare", DEVICE, False),
+    ("list_off", "off", "bare", world.DEVICE_PATH, False),
+    ("by_id_bearer", "on", "bare", DEVICE, True),
+    ("list_bearer", "on", "bare", world.DEVICE_PATH, True),
+    ("by_id_production", "production", "bare_production", DEVICE, True),
+)
+
+
+def environment(settings):
+    """A clean environment: only what a process needs to run, and the row's settings (the
+    caller's own MONGODB_URI or AUTH_MODE must not leak into a measurement)."""
+    kept = {name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ}
+    return kept | settings
+
+
+def servers(with_http):
+    """The gunicorn processes, started together (each seeds its own store at start)."""
+    on, off = world.environment(True), world.environment(False)
+    wanted = {
+        "on": (SYNCAPI, SAME_FLAGS, on),
+        "off": (SYNCAPI, SAME_FLAGS, off),
+        "bare": (BASELINE, SAME_FLAGS, off),
+        "production": (SYNCAPI, PRODUCTION, on),
+        "bare_production": (BASELINE, PRODUCTION, off),
+    }
+    if not with_http:
+        wanted = {"on": wanted["on"]}
+    return {
+        name: Server(target, conf, environment(env)) for name, (target, conf, env) in wanted.items()
+    }
+
+
+def run(progress):
+    """`{"memory": …, "http": {key: pair} | {"skipped": reason}}`."""
+    skipped = http.wrk_missing()
+    started = servers(with_http=skipped is None)
+    bearer = world.bearer(True)
+    try:
+        for name, server in started.items():
+            server.wait_ready(DEVICE, bearer if name in ("on", "production") else None)
+        progress(f"memory: {http.READS} reads from one worker")
+        found = {"memory": http.memory(started["on"], bearer)}
+        if skipped:
+            return found | {"http": {"skipped": skipped}}
+        rows = {}
+        for key, mine, theirs, path, with_token in PAIRS:
+            progress(f"over HTTP: {key}")
+            headers = bearer if with_token else {}
+            rows[key] = http.pair(started[mine], started[theirs], path, headers)
+        return found | {"http": rows}
+    finally:
+        for server in started.values():
+            server.stop()
