@@ -49,11 +49,12 @@ PAGE_HEADERS = {  # a page's (spec §13.3); the whole array has neither
 # Every request may name its id, and every answer carries it (syncapi/request_log.py).
 REQUEST_ID = "RequestId"
 REQUEST_ID_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}
-REQUEST_ID_PARAMETER = {
+REQUEST_ID_PARAMETER = {  # any value is taken: one that is not a plain token is replaced
     "name": "X-Request-ID",
     "required": False,
-    "description": "The request's id, when a plain token; otherwise syncapi makes one.",
-    "schema": REQUEST_ID_SCHEMA,
+    "description": "The request's id, kept when it matches `^[A-Za-z0-9._-]{1,64}$`; "
+    "any other value is replaced by a fresh id, never refused.",
+    "schema": {"type": "string"},
 }
 REQUEST_ID_HEADER = {
     "description": "The request's id: the one sent, else a fresh one; also `requestId` of an "
