@@ -20,6 +20,7 @@ emptied when the server starts; `child_exit` marks a dead worker's live values g
 import importlib.util
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -31,7 +32,8 @@ try:
 except ConfigError as error:
     sys.exit(f"syncapi: configuration error: {error}")
 
-if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+METRICS_DIR_MADE = "PROMETHEUS_MULTIPROC_DIR" not in os.environ  # removed again on exit
+if METRICS_DIR_MADE:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="syncapi-metrics-")
 METRICS_DIR = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 METRICS_DIR.mkdir(parents=True, exist_ok=True)
@@ -133,3 +135,10 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid, str(METRICS_DIR))
+
+
+def on_exit(server):
+    """The metrics directory this file made goes with the server (one named by the
+    environment stays: it is the operator's)."""
+    if METRICS_DIR_MADE:
+        shutil.rmtree(METRICS_DIR, ignore_errors=True)

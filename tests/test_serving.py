@@ -299,6 +299,22 @@ def test_the_metrics_directory_starts_empty(monkeypatch, tmp_path):
     assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
 
 
+def test_a_metrics_directory_made_at_start_goes_on_exit(monkeypatch, tmp_path):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "set by the test, so restored after it")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
+    made = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(made)
+    assert made.METRICS_DIR.is_dir() and made.METRICS_DIR.name.startswith("syncapi-metrics-")
+    made.on_exit(server=None)
+    assert not made.METRICS_DIR.exists()
+    given = gunicorn_settings(monkeypatch, metrics_dir=tmp_path)
+    given.on_exit(server=None)
+    assert tmp_path.is_dir()  # the operator's directory stays
+
+
 def test_a_dead_workers_live_values_stop_counting(monkeypatch, tmp_path):
     (tmp_path / "gauge_livesum_4242.db").write_bytes(b"")
     (tmp_path / "gauge_livesum_4343.db").write_bytes(b"")
