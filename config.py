@@ -76,8 +76,8 @@ class Environment(Env):
         rule = validate.Range(minimum, maximum, error=form)
         return self.int(name, default, validate=rule, error_messages={"invalid": "an integer"})
 
-    def flag(self, name):
-        return self.bool(name, False, error_messages={"invalid": "1 or 0"})
+    def flag(self, name, default=False):
+        return self.bool(name, default, error_messages={"invalid": "1 or 0"})
 
     def check(self):
         """The first bad value read, as syncapi's one line naming the variable and the form."""
@@ -219,6 +219,8 @@ class Config:
         self.PROXY_COUNT = env.integer("PROXY_COUNT", 0, minimum=0)
         # The bearer token of `GET /metrics`, and nothing else (unset: /metrics answers 503).
         self.METRICS_TOKEN = env.str("METRICS_TOKEN", "")
+        # One JSON line per request on stderr (request_log.py); 0 leaves them out.
+        self.REQUEST_LOG = env.flag("REQUEST_LOG", default=True)
         env.check()
         # What follows depends on more than one setting.
         # The shared database: explicit, else the one named in the URI, else `syncapi`.

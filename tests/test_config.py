@@ -82,6 +82,8 @@ def test_the_organization_tag_is_optional():
         ({"SEED_DEMO": "off"}, "SEED_DEMO", False),
         ({"SESSION_COOKIE_SECURE": "true"}, "SESSION_COOKIE_SECURE", True),
         ({"SESSION_COOKIE_SECURE": ""}, "SESSION_COOKIE_SECURE", False),
+        ({}, "REQUEST_LOG", True),
+        ({"REQUEST_LOG": "0"}, "REQUEST_LOG", False),
         ({"JWT_TTL": "3600"}, "JWT_TTL", 3600),
         ({"JWT_TTL": "90s"}, "JWT_TTL", 90),
         ({"JWT_TTL": "15M"}, "JWT_TTL", 900),
@@ -205,6 +207,7 @@ def test_more_unsafe_settings_refuse_to_start(environ, message):
             "INFLUXDB_QUERY_TIMEOUT must be more than 0 and at most 3600 seconds, got '3601'",
         ),
         ({"SEED_DEMO": "maybe"}, "SEED_DEMO must be 1 or 0, got 'maybe'"),
+        ({"REQUEST_LOG": "stdout"}, "REQUEST_LOG must be 1 or 0, got 'stdout'"),
         (
             {"JWT_TTL": "1w"},
             "JWT_TTL must be a duration such as 3600, 15m, 1h or 30d, got '1w'",

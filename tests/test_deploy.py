@@ -187,5 +187,6 @@ def test_make_e2e_passes():
         text=True,
         timeout=240,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    failed = [line for line in result.stdout.splitlines() if not line.startswith("PASS")]
+    assert result.returncode == 0, "\n".join(failed) + result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1].endswith(" passed, 0 failed")

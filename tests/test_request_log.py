@@ -5,11 +5,12 @@ every error body (`requestId`, spec §13.5) and in every line logged while servi
 import io
 import json
 import logging
+import os
 import re
 
 import pytest
 
-from syncapi import create_app, passwords, tokens
+from syncapi import create_app, passwords, request_log, tokens
 from syncapi.extensions import close_clients, mongo_client
 from syncapi.request_log import LOGGING, JsonFormatter
 from tests.helpers import JWT_SECRET, ORG, UNREACHABLE_MONGODB
@@ -20,9 +21,10 @@ FRESH = re.compile(r"[0-9a-f]{32}")
 
 
 @pytest.fixture
-def lines():
-    """The JSON lines every logger writes while the test runs, formatted as gunicorn's
-    `LOGGING` formats them (at the moment of logging, so inside the request)."""
+def lines(capfd):
+    """What the process writes while the test runs: every logger's records, formatted as
+    gunicorn's `LOGGING` formats them (at the moment of logging, so inside the request), and
+    the request lines, which the app writes on file descriptor 2 itself (read back there)."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
@@ -30,9 +32,23 @@ def lines():
     level = root.level
     root.addHandler(handler)
     root.setLevel(logging.INFO)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    written = []
+
+    def read():
+        written.extend(json.loads(line) for line in capfd.readouterr().err.splitlines())
+        return [json.loads(line) for line in stream.getvalue().splitlines()] + written
+
+    yield read
     root.removeHandler(handler)
     root.setLevel(level)
+
+
+@pytest.fixture
+def logged():
+    """An app writing its request lines, as under gunicorn (the suite's apps do not)."""
+    app = create_app(TestingConfig(REQUEST_LOG=True))
+    yield app.test_client()
+    close_clients(app)
 
 
 def request_lines(entries):
@@ -42,7 +58,12 @@ def request_lines(entries):
 @pytest.fixture
 def secured():
     app = create_app(
-        TestingConfig(AUTH_MODE="required", JWT_SECRET=JWT_SECRET, CORS_ALLOWED_ORIGIN=[CONSOLE])
+        TestingConfig(
+            AUTH_MODE="required",
+            JWT_SECRET=JWT_SECRET,
+            CORS_ALLOWED_ORIGIN=[CONSOLE],
+            REQUEST_LOG=True,
+        )
     )
     yield app
     close_clients(app)
@@ -132,7 +153,8 @@ def test_success_bodies_are_left_alone(client):
 # The log line
 
 
-def test_one_line_per_request_names_the_route_not_the_path(client, lines):
+def test_one_line_per_request_names_the_route_not_the_path(logged, lines):
+    client = logged
     client.put(ORG, json={"name": "Acme"})
     client.get(f"{ORG}?q=needle", headers={"X-Request-ID": "r-2"})
     client.get("/api/nowhere/at/all")
@@ -179,7 +201,7 @@ def bearer(token):
 
 
 def test_a_500_logs_its_traceback_once_with_the_request_id(lines):
-    app = create_app(TestingConfig())
+    app = create_app(TestingConfig(REQUEST_LOG=True))
 
     @app.get("/boom")
     def boom():
@@ -226,4 +248,30 @@ def test_an_unreachable_mongodb_is_logged_with_the_request_id(lines):
     app.test_client().get("/api/organizations", headers={"X-Request-ID": "m-1"})
     warning = next(entry for entry in lines() if entry["logger"] == "syncapi.errors")
     assert warning["request_id"] == "m-1" and "MongoDB unavailable" in warning["message"]
+    close_clients(app)
+
+
+def test_request_log_0_writes_no_line(client, capfd):
+    client.get("/status")
+    assert client.get("/api/organizations").status_code == 200
+    assert capfd.readouterr().err == ""
+
+
+def test_each_line_is_one_write_of_its_own(logged, monkeypatch):
+    writes = []
+    monkeypatch.setattr(request_log.os, "write", lambda fd, data: writes.append((fd, data)))
+    logged.get("/status")
+    logged.get("/api/nowhere")
+    assert [fd for fd, _ in writes] == [2, 2]
+    assert all(data.count(b"\n") == 1 and data.endswith(b"\n") for _, data in writes)
+    assert [json.loads(data)["status"] for _, data in writes] == [200, 404]
+
+
+def test_a_stderr_that_cannot_be_written_does_not_fail_the_answer():
+    app = create_app(TestingConfig())
+    read_end, write_end = os.pipe()
+    os.close(write_end)  # writing to it now fails (EBADF)
+    request_log.write_lines_to(app, write_end)
+    assert app.test_client().get("/status").status_code == 200
+    os.close(read_end)
     close_clients(app)

@@ -386,7 +386,7 @@ def test_two_preloaded_workers_share_their_metrics_and_log_json(tmp_path):
         [str(GUNICORN), *args, "--preload"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True
     )
     base = f"http://127.0.0.1:{port}"
-    status_200 = 'syncapi_requests_total{method="GET",route="/status",status="200"}'
+    status_200 = 'syncapi_request_duration_seconds_count{method="GET",route="/status",status="200"}'
     try:
         wait_for(lambda: scrape_or_none(base, metrics_token, server))
         first, second = wait_for(lambda: counted_workers(server.pid, tmp_path, 2))
