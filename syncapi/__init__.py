@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def create_app(config=None):
     """Build the app; no client is created here (see `extensions`)."""
-    from syncapi import auth, cache, cli, errors, extensions, headers
+    from syncapi import auth, cache, cli, errors, extensions, headers, request_log
     from syncapi.blueprints import (
         applications,
         device,
@@ -26,6 +26,7 @@ def create_app(config=None):
         icons,
         login,
         machines,
+        metrics,
         organizations,
         query,
         services,
@@ -36,6 +37,7 @@ def create_app(config=None):
     app = Flask(__name__, static_folder=None)  # the only files served are icons, by their route
     app.config.from_object(config if config is not None else Config())
     app.json = SyncJSONProvider(app)
+    request_log.init_app(app)  # first: its `after_request` then runs last, timing the rest
     app.url_map.strict_slashes = False
     app.url_map.merge_slashes = False  # "a//b" is not "a/b": no redirect to a path it did not ask
     if app.config["PROXY_COUNT"]:  # behind nginx: the client address is in X-Forwarded-For
@@ -78,6 +80,7 @@ def create_app(config=None):
     app.register_blueprint(query.bp, url_prefix="/api/query")
     app.register_blueprint(login.bp, url_prefix="/api/auth")
     app.register_blueprint(machines.bp, url_prefix="/api/machines")
-    app.register_blueprint(status.bp, url_prefix="/status")
+    app.register_blueprint(status.bp)  # /status, /ready
+    app.register_blueprint(metrics.bp, url_prefix="/metrics")
     app.register_blueprint(docs.bp, url_prefix="/api")
     return app
