@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def create_app(config=None):
     """Build the app; no client is created here (see `extensions`)."""
-    from syncapi import auth, cache, cli, errors, extensions, headers, request_log
+    from syncapi import auth, cache, cli, errors, extensions, headers, request_log, unread_body
     from syncapi.blueprints import (
         applications,
         device,
@@ -65,6 +65,7 @@ def create_app(config=None):
     cli.init_app(app)
     auth.init_app(app)
     app.after_request(headers.apply)
+    unread_body.init_app(app)
     login.apply_limits(extensions.init_limiter(app, login.LIMITED_ENDPOINTS))
     if app.config["AUTH_MODE"] == "off":
         log.warning(
