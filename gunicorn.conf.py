@@ -23,6 +23,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from config import Config, ConfigError, embedded_timeseries, is_embedded
@@ -38,7 +39,7 @@ if METRICS_DIR_MADE:
 METRICS_DIR = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 METRICS_DIR.mkdir(parents=True, exist_ok=True)
 
-from syncapi.request_log import LOGGING  # noqa: E402 (after the metrics directory is named)
+from syncapi.request_log import LOGGING, timestamp  # noqa: E402 (after the metrics directory is named)
 
 bind = f"0.0.0.0:{settings.PORT}"
 workers = settings.WEB_CONCURRENCY
@@ -53,12 +54,22 @@ preload_app = False
 accesslog = None
 errorlog = "-"
 logconfig_dict = LOGGING
-forwarded_allow_ips = "127.0.0.1"
+# gunicorn trusts no proxy's X-Forwarded-* itself (its default trusts 127.0.0.1): ProxyFix,
+# with PROXY_COUNT hops (syncapi/__init__.py), is the one place that does.
+forwarded_allow_ips = ""
+# gunicorn 27's control socket (for `gunicornc`) is not used, and its default path is shared
+# by every gunicorn of the machine.
+control_socket_disable = True
 
 
 def announce(message):
     """A line of the start, written before gunicorn sets logging up, as JSON like the rest."""
-    entry = {"level": "INFO", "logger": "syncapi.gunicorn", "message": f"syncapi: {message}"}
+    entry = {
+        "time": timestamp(time.time()),
+        "level": "INFO",
+        "logger": "syncapi.gunicorn",
+        "message": f"syncapi: {message}",
+    }
     print(json.dumps(entry), file=sys.stderr, flush=True)
 
 

@@ -102,6 +102,7 @@ class Stack:
             "MAX_CONTENT_LENGTH": str(MAX_CONTENT_LENGTH),
             "NGINX_HTTP_PORT": f"127.0.0.1:{self.http_port}",
             "NGINX_HTTPS_PORT": f"127.0.0.1:{self.https_port}",
+            "NGINX_PUBLIC_HTTPS_PORT": str(self.https_port),
             "TLS_DIR": str(certificates),
         }
         (self.work / "conf.d/default.conf").write_text(render(TEMPLATE, variables))
@@ -301,10 +302,21 @@ def check_through_nginx(stack):
     check("…and never with a platform admin's token", status == 401, f"{status}")
 
     status, headers, _ = stack.http("GET", "/api/organizations?x=1")
+    https_url = f"https://127.0.0.1:{stack.https_port}/api/organizations?x=1"  # as asked
     check(
-        "plain HTTP redirects to HTTPS",
-        status == 301 and (header(headers, "Location") or "").startswith("https://"),
+        "plain HTTP redirects to HTTPS, on its published port",
+        status == 301 and header(headers, "Location") == https_url,
         f"{status} {header(headers, 'Location')}",
+    )
+    long_uri = "/" + "x" * 20_000
+    status, headers, body = stack.https("GET", long_uri, headers={"X-Request-ID": "e2e-414"})
+    answered = json.loads(body) if status == 414 else {}
+    check(  # refused before its headers are read: the id is nginx's own
+        "a URI too long for nginx: 414 as JSON, with nginx's request id",
+        answered.get("error") == "URI too long"
+        and re.fullmatch(r"[0-9a-f]{32}", answered.get("requestId", "")) is not None
+        and answered["requestId"] == header(headers, "X-Request-ID"),
+        f"{status} {body[:120]!r}",
     )
 
     time.sleep(0.5)  # the access log lines are written as the answers go
