@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from syncapi import failures, metrics
 from syncapi.repositories.timeseries import QueryError
+from syncapi.request_log import HEADER
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ HTTP_MESSAGES = {
     405: "Method not allowed",
     413: "Payload too large",
     429: "Too many requests, try again later",
+    500: "Internal server error",  # an error while finishing an error answer (Flask's own)
 }
 
 # MongoDB stores a document of at most 16 MiB (the server's maxBsonObjectSize, 16777216
@@ -147,9 +149,12 @@ def reported_as(message):
 
 
 def answer(cause, status, body, headers=None):
-    """Every error answer: its body with the request's id; counted by the cause's type."""
+    """Every error answer: its body and header with the request's id (the header also when
+    `request_log.finish` never runs: an `after_request` hook failing on every try); counted
+    by the cause's type."""
     metrics.count_error(type(cause).__name__, status)
-    return {**body, "requestId": request.request_id}, status, headers or {}
+    request_id = request.request_id
+    return {**body, "requestId": request_id}, status, {**(headers or {}), HEADER: request_id}
 
 
 def register_error_handlers(app):
@@ -198,7 +203,9 @@ def register_error_handlers(app):
     @app.errorhandler(HTTPException)
     def handle_http_exception(error):
         response = error.get_response()  # keeps headers such as Allow on a 405
-        body, _, _ = answer(error, error.code, {"error": HTTP_MESSAGES.get(error.code, error.name)})
+        message = HTTP_MESSAGES.get(error.code, error.name)
+        body, _, headers = answer(error, error.code, {"error": message})
+        response.headers.update(headers)
         response.data = app.json.dumps(body)
         response.content_type = "application/json"
         return response

@@ -31,7 +31,12 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "<unmatched>"  # the route of a path no rule serves (404, 405)
 # What a failed login answered, by status.
-LOGIN_FAILURES = {400: "invalid body", 401: "wrong credentials", 429: "rate limited"}
+LOGIN_FAILURES = {
+    400: "invalid body",
+    401: "wrong credentials",
+    413: "invalid body",
+    429: "rate limited",
+}
 
 # Seconds: most answers take a few milliseconds; a backend timeout takes seconds.
 REQUEST_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)

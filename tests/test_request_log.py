@@ -275,3 +275,19 @@ def test_a_stderr_that_cannot_be_written_does_not_fail_the_answer():
     assert app.test_client().get("/status").status_code == 200
     os.close(read_end)
     close_clients(app)
+
+
+def test_a_hook_failing_on_every_try_still_answers_json_with_the_id():
+    """Flask then answers without running the other hooks (`finish` among them): the error
+    answer carries the id itself, and the app's message, not werkzeug's."""
+    app = create_app(TestingConfig(PROPAGATE_EXCEPTIONS=False))  # as outside tests
+
+    @app.after_request
+    def broken(response):
+        raise RuntimeError("always")
+
+    response = app.test_client().get("/status", headers={"X-Request-ID": "h-1"})
+    assert response.status_code == 500
+    assert sent_body(response) == {"error": "Internal server error", "requestId": "h-1"}
+    assert response.headers["X-Request-ID"] == "h-1"
+    close_clients(app)

@@ -1,6 +1,7 @@
 """`/status` (spec/status.md) and `/ready`."""
 
 import json
+import socket
 import time
 
 import pytest
@@ -98,6 +99,30 @@ def test_a_probe_waits_at_most_a_second_whatever_the_mongodb_timeout():
     close_clients(app)
     assert response.status_code == 503
     assert readiness.PROBE_SECONDS <= waited < readiness.PROBE_SECONDS + 1.5
+
+
+@pytest.mark.slow  # waits for the probe to give up
+def test_an_influxdb_that_never_answers_is_degraded_within_the_probe_time():
+    """Its query timeout (here 30 s) must not hold `/ready`: the compose health check gives
+    up after 4 s, and InfluxDB would then take the replica out after all."""
+    with socket.socket() as silent:  # accepts connections (the backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        host = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        app = create_app(
+            TestingConfig(
+                INFLUXDB_HOST=host,
+                INFLUXDB_TOKEN="apiv3_probe",
+                INFLUXDB_DATABASE="sync",
+                INFLUXDB_QUERY_TIMEOUT=30.0,
+            )
+        )
+        started = time.monotonic()
+        response = app.test_client().get("/ready")
+        waited = time.monotonic() - started
+        close_clients(app)
+    assert (response.status_code, response.json["influxdb"]) == (200, "degraded")
+    assert waited < readiness.PROBE_SECONDS + 3  # a guard against the 30 s wait, not a target
 
 
 def test_ready_says_nothing_of_the_servers(offline_client):
