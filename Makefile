@@ -8,7 +8,7 @@ GUNICORN_ARGS := -c gunicorn.conf.py wsgi:app
 # Test processes (pytest-xdist): one per core by default.
 TEST_WORKERS ?= auto
 
-.PHONY: run test check fuzz lint format clean bench profile wrk
+.PHONY: run test check fuzz lint format clean bench profile wrk e2e nginx
 
 $(STAMP): requirements.txt requirements-embedded.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,20 @@ profile: $(BENCH_STAMP)
 $(BENCH_STAMP): $(STAMP) requirements-bench.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	touch $(BENCH_STAMP)
+
+# `make e2e`: nginx → gunicorn → syncapi on this machine, through the compose stack's own
+# nginx template (deploy/e2e.py). nginx and envsubst come from Debian's packages when
+# missing (as root, or with sudo).
+e2e: $(STAMP) nginx
+	$(BIN)/python deploy/e2e.py
+
+nginx:
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 && command -v envsubst >/dev/null 2>&1 || { \
+	  if ! command -v apt-get >/dev/null 2>&1; then echo "e2e: no apt-get to install nginx" >&2; exit 1; \
+	  elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx gettext-base >/dev/null; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	    sudo apt-get update -qq && sudo apt-get install -y -qq nginx gettext-base >/dev/null; \
+	  else echo "e2e: nginx missing, and neither root nor sudo to install it" >&2; exit 1; fi; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -76,8 +76,8 @@ class Environment(Env):
         rule = validate.Range(minimum, maximum, error=form)
         return self.int(name, default, validate=rule, error_messages={"invalid": "an integer"})
 
-    def flag(self, name):
-        return self.bool(name, False, error_messages={"invalid": "1 or 0"})
+    def flag(self, name, default=False):
+        return self.bool(name, default, error_messages={"invalid": "1 or 0"})
 
     def check(self):
         """The first bad value read, as syncapi's one line naming the variable and the form."""
@@ -185,7 +185,10 @@ class Config:
         default_db = env.str("MONGODB_DEFAULT_DB", "")
         self.MONGODB_TIMEOUT_MS = env.integer("MONGODB_TIMEOUT_MS", 2000, minimum=1)
         self.PORT = env.integer("PORT", 3000, minimum=1, maximum=65535)
+        # gunicorn (gunicorn.conf.py): processes, threads in each, seconds to finish on stop.
         self.WEB_CONCURRENCY = env.integer("WEB_CONCURRENCY", 2, minimum=1)
+        self.GUNICORN_THREADS = env.integer("GUNICORN_THREADS", 4, minimum=1, maximum=64)
+        self.GUNICORN_GRACEFUL_TIMEOUT = env.integer("GUNICORN_GRACEFUL_TIMEOUT", 30, minimum=1)
         origins = env.list("CORS_ALLOWED_ORIGIN", ["*"], subcast=str.strip, validate=_origins)
         # Covers a 5 MB icon upload with its multipart framing.
         self.MAX_CONTENT_LENGTH = env.integer("MAX_CONTENT_LENGTH", 6 * 1024 * 1024, 1024)
@@ -216,6 +219,10 @@ class Config:
         self.PROXY_COUNT = env.integer("PROXY_COUNT", 0, minimum=0)
         # Change log entries are removed (TTL index) this many days after they are written.
         self.CHANGELOG_RETENTION_DAYS = env.integer("CHANGELOG_RETENTION_DAYS", 90, 1, 36500)
+        # The bearer token of `GET /metrics`, and nothing else (unset: /metrics answers 503).
+        self.METRICS_TOKEN = env.str("METRICS_TOKEN", "")
+        # One JSON line per request on stderr (request_log.py); 0 leaves them out.
+        self.REQUEST_LOG = env.flag("REQUEST_LOG", default=True)
         env.check()
         # What follows depends on more than one setting.
         # The shared database: explicit, else the one named in the URI, else `syncapi`.
@@ -226,6 +233,8 @@ class Config:
         self.AUTH_MODE = mode.lower() or ("off" if is_embedded(self.MONGODB_URI) else "required")
         self.JWT_SECRET = environ.get("JWT_SECRET", "")  # taken byte for byte
         _auth(self.AUTH_MODE, self.JWT_SECRET, self.CORS_ALLOWED_ORIGIN)
+        if self.METRICS_TOKEN and len(self.METRICS_TOKEN.encode()) < 32:
+            raise ConfigError("METRICS_TOKEN must be at least 32 bytes long")  # never echoed
         self.RATELIMIT_STORAGE_OPTIONS = _rate_limit_options(
             self.RATELIMIT_STORAGE_URI, self.MONGODB_DEFAULT_DB, self.MONGODB_TIMEOUT_MS
         )

@@ -1,12 +1,30 @@
 """gunicorn settings, from the same environment the app reads (config.py).
 
-The embedded store (mongomock) keeps its data inside one process, so it gets exactly one
-worker whatever WEB_CONCURRENCY says. The app is not preloaded: each worker builds its own
-clients after the fork.
+Workers (`WEB_CONCURRENCY`, 2: one per core of a 2-core machine, since a Python process
+runs Python on one core at a time) each run `GUNICORN_THREADS` threads (4), which cover the
+time a request waits on MongoDB or InfluxDB. The embedded store (mongomock) keeps its data
+inside one process, so it gets exactly one worker whatever WEB_CONCURRENCY says.
+
+Each worker builds its own clients after the fork, also with `--preload` (create_app builds
+none: extensions.py). A stop lets requests under way finish for
+`GUNICORN_GRACEFUL_TIMEOUT` seconds. gunicorn's access log is off: the app writes one JSON
+line per request itself, and every log line, gunicorn's own included, is JSON on stderr
+(`syncapi.request_log.LOGGING`).
+
+Metrics: prometheus_client's multiprocess mode keeps each worker's values in files of
+`PROMETHEUS_MULTIPROC_DIR`, which must be named before anything imports prometheus_client
+(the app, preloaded or not): set here, a fresh directory unless the environment names one,
+emptied when the server starts; `child_exit` marks a dead worker's live values gone.
 """
 
 import importlib.util
+import json
+import os
+import shutil
 import sys
+import tempfile
+import time
+from pathlib import Path
 
 from config import Config, ConfigError, embedded_timeseries, is_embedded
 
@@ -15,24 +33,61 @@ try:
 except ConfigError as error:
     sys.exit(f"syncapi: configuration error: {error}")
 
+METRICS_DIR_MADE = "PROMETHEUS_MULTIPROC_DIR" not in os.environ  # removed again on exit
+if METRICS_DIR_MADE:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="syncapi-metrics-")
+METRICS_DIR = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+METRICS_DIR.mkdir(parents=True, exist_ok=True)
+
+from syncapi.request_log import LOGGING, timestamp  # noqa: E402 (after the metrics directory is named)
+
 bind = f"0.0.0.0:{settings.PORT}"
 workers = settings.WEB_CONCURRENCY
 worker_class = "gthread"
-threads = 4
+threads = settings.GUNICORN_THREADS
+graceful_timeout = settings.GUNICORN_GRACEFUL_TIMEOUT
+# Idle keep-alive connections are held longer than nginx keeps its own idle upstream
+# connections (60 s, deploy/nginx): nginx, not gunicorn, closes them, so nginx never
+# sends a request on a connection gunicorn is closing.
+keepalive = 75
 preload_app = False
-accesslog = "-"
-forwarded_allow_ips = "127.0.0.1"
+accesslog = None
+errorlog = "-"
+logconfig_dict = LOGGING
+# gunicorn trusts no proxy's X-Forwarded-* itself (its default trusts 127.0.0.1): ProxyFix,
+# with PROXY_COUNT hops (syncapi/__init__.py), is the one place that does.
+forwarded_allow_ips = ""
+# gunicorn 27's control socket (for `gunicornc`) is not used, and its default path is shared
+# by every gunicorn of the machine.
+control_socket_disable = True
+
+
+def announce(message):
+    """A line of the start, written before gunicorn sets logging up, as JSON like the rest."""
+    entry = {
+        "time": timestamp(time.time()),
+        "level": "INFO",
+        "logger": "syncapi.gunicorn",
+        "message": f"syncapi: {message}",
+    }
+    print(json.dumps(entry), file=sys.stderr, flush=True)
+
 
 if is_embedded(settings.MONGODB_URI):
     workers = 1
-    print(
-        "syncapi: MONGODB_URI is the embedded mongomock store: running exactly 1 worker "
-        "(its data lives in that process and is lost when it stops)",
-        file=sys.stderr,
-        flush=True,
+    announce(
+        "MONGODB_URI is the embedded mongomock store: running exactly 1 worker "
+        "(its data lives in that process and is lost when it stops)"
     )
 else:
-    print(f"syncapi: {workers} worker(s) on port {settings.PORT}", file=sys.stderr, flush=True)
+    announce(f"{workers} worker(s) of {threads} thread(s) on port {settings.PORT}")
+
+
+def on_starting(server):
+    """Metrics start from zero with the server: the files of an earlier run are removed
+    (only prometheus_client's `*.db` files, whatever else the directory holds)."""
+    for stale in METRICS_DIR.glob("*.db"):
+        stale.unlink()
 
 
 def timeseries_backend(config):
@@ -50,17 +105,21 @@ def timeseries_backend(config):
     return f"embedded DataFusion engine in the worker, on 127.0.0.1, {series}"
 
 
-print(f"syncapi: time series: {timeseries_backend(settings)}", file=sys.stderr, flush=True)
+announce(f"time series: {timeseries_backend(settings)}")
 
 
 def post_worker_init(worker):
-    """SEED_DEMO=1: seed in the worker, where the embedded store's data lives, and on the
-    embedded time-series engine the demo's series, which a thread of the worker extends.
+    """The worker counts itself in `syncapi_workers`. SEED_DEMO=1: it seeds the demo, where
+    the embedded store's data lives, and on the embedded time-series engine the demo's
+    series, which a thread of the worker extends.
 
     With a real server only the first worker seeds (the others would race it); a seed that
     fails (MongoDB down, datafusion missing) is logged and the worker serves anyway,
     answering 503 until the database is back.
     """
+    from syncapi import metrics
+
+    metrics.worker_started()
     if not settings.SEED_DEMO or (worker.age > 1 and not is_embedded(settings.MONGODB_URI)):
         return
     from syncapi.cli.demo import demo_start, feed_demo_series, seed_demo_into
@@ -80,3 +139,17 @@ def post_worker_init(worker):
         worker.log.exception("syncapi: the demo's time series could not be seeded")
         return
     worker.log.info("syncapi: demo time series: the last 24 hours (%d rows), then every 10 s", rows)
+
+
+def child_exit(server, worker):
+    """In the master, after a worker exited: its live metric values no longer count."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid, str(METRICS_DIR))
+
+
+def on_exit(server):
+    """The metrics directory this file made goes with the server (one named by the
+    environment stays: it is the operator's)."""
+    if METRICS_DIR_MADE:
+        shutil.rmtree(METRICS_DIR, ignore_errors=True)

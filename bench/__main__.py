@@ -7,13 +7,20 @@ on how busy the machine is); a ratio below its target is marked NO in the table 
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
 
-from bench import http, inprocess, report, served_rows, timing
+# The in-process apps count their metrics as gunicorn's workers do, in prometheus_client's
+# multiprocess mode, which it chooses when it is first imported: named before syncapi is.
+METRICS_DIR = tempfile.mkdtemp(prefix="bench-metrics-")
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = METRICS_DIR
+
+from bench import http, inprocess, report, served_rows, timing  # noqa: E402
 
 RESULTS = Path(__file__).with_name("results.json")
 PACKAGES = (
@@ -70,7 +77,10 @@ def versions():
 
 def main():
     started = time.monotonic()
-    results = measure()
+    try:
+        results = measure()
+    finally:
+        shutil.rmtree(METRICS_DIR, ignore_errors=True)
     results["http_setup"] = (
         f"gunicorn, 1 worker per side, the same -c flags; wrk -t1 -c{http.CONNECTIONS} "
         f"-d{http.SECONDS}s; median of {http.ROUNDS} pairs"

@@ -8,3 +8,4 @@ accesslog = None
 loglevel = "warning"
 preload_app = False
 timeout = 120
+control_socket_disable = True  # gunicorn 27's control socket: one default path for all six

@@ -12,5 +12,11 @@ def syncapi():
 
 
 def baseline():
-    """The bare app, on a store seeded by a syncapi app of its own (the same documents)."""
+    """The bare app, on a store seeded by a syncapi app of its own (the same documents),
+    logging one line per request as its access log would."""
+    return bare.create(mongo_client(world.build(auth=False)), log_requests=True)
+
+
+def silent_baseline():
+    """The same bare app, logging nothing."""
     return bare.create(mongo_client(world.build(auth=False)))

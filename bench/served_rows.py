@@ -1,11 +1,17 @@
-"""The rows measured against gunicorn workers: memory of one worker, and the HTTP pairs."""
+"""The rows measured against gunicorn workers: memory of one worker, and the HTTP pairs.
+
+syncapi's workers run as in production: their JSON request lines go to stderr (the
+server's log file here) and their metrics to a multiprocess directory of their own.
+"""
 
 import os
+import tempfile
 
 from bench import http, world
 from bench.http import PRODUCTION, SAME_FLAGS, Server
 
 SYNCAPI, BASELINE = "bench.served:syncapi()", "bench.served:baseline()"
+SILENT_BASELINE = "bench.served:silent_baseline()"
 DEVICE = f"{world.DEVICE_PATH}/{world.machine_id(7)}"
 # (key, syncapi server, baseline server, path, with a bearer token)
 PAIRS = (
@@ -13,6 +19,7 @@ PAIRS = (
     ("list_off", "off", "bare", world.DEVICE_PATH, False),
     ("by_id_bearer", "on", "bare", DEVICE, True),
     ("list_bearer", "on", "bare", world.DEVICE_PATH, True),
+    ("by_id_silent", "off", "bare_silent", DEVICE, False),
     ("by_id_production", "production", "bare_production", DEVICE, True),
 )
 
@@ -24,14 +31,22 @@ def environment(settings):
     return kept | settings
 
 
-def servers(with_http):
-    """The gunicorn processes, started together (each seeds its own store at start)."""
+def observed(settings, metrics_dir):
+    """A syncapi process's settings with its request lines and metrics on."""
+    return settings | {"REQUEST_LOG": "1", "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
+
+
+def servers(with_http, scratch):
+    """The gunicorn processes, started together (each seeds its own store at start);
+    `scratch` holds the syncapi workers' metrics directories."""
     on, off = world.environment(True), world.environment(False)
+    metrics_dir = {name: tempfile.mkdtemp(dir=scratch) for name in ("on", "off", "production")}
     wanted = {
-        "on": (SYNCAPI, SAME_FLAGS, on),
-        "off": (SYNCAPI, SAME_FLAGS, off),
+        "on": (SYNCAPI, SAME_FLAGS, observed(on, metrics_dir["on"])),
+        "off": (SYNCAPI, SAME_FLAGS, observed(off, metrics_dir["off"])),
         "bare": (BASELINE, SAME_FLAGS, off),
-        "production": (SYNCAPI, PRODUCTION, on),
+        "bare_silent": (SILENT_BASELINE, SAME_FLAGS, off),
+        "production": (SYNCAPI, PRODUCTION, observed(on, metrics_dir["production"])),
         "bare_production": (BASELINE, PRODUCTION, off),
     }
     if not with_http:
@@ -44,7 +59,11 @@ def servers(with_http):
 def run(progress):
     """`{"memory": …, "http": {key: pair} | {"skipped": reason}}`."""
     skipped = http.wrk_missing()
-    started = servers(with_http=skipped is None)
+    with tempfile.TemporaryDirectory(prefix="bench-metrics-") as scratch:
+        return _measure(progress, skipped, servers(skipped is None, scratch))
+
+
+def _measure(progress, skipped, started):
     bearer = world.bearer(True)
     try:
         for name, server in started.items():

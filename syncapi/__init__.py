@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def create_app(config=None):
     """Build the app; no client is created here (see `extensions`)."""
-    from syncapi import auth, cache, cli, errors, extensions, headers
+    from syncapi import auth, cache, cli, errors, extensions, headers, request_log, unread_body
     from syncapi.blueprints import (
         applications,
         change_routes,
@@ -27,6 +27,7 @@ def create_app(config=None):
         icons,
         login,
         machines,
+        metrics,
         organizations,
         query,
         services,
@@ -37,6 +38,7 @@ def create_app(config=None):
     app = Flask(__name__, static_folder=None)  # the only files served are icons, by their route
     app.config.from_object(config if config is not None else Config())
     app.json = SyncJSONProvider(app)
+    request_log.init_app(app)  # first: its `after_request` then runs last, timing the rest
     app.url_map.strict_slashes = False
     app.url_map.merge_slashes = False  # "a//b" is not "a/b": no redirect to a path it did not ask
     if app.config["PROXY_COUNT"]:  # behind nginx: the client address is in X-Forwarded-For
@@ -64,6 +66,7 @@ def create_app(config=None):
     cli.init_app(app)
     auth.init_app(app)
     app.after_request(headers.apply)
+    unread_body.init_app(app)
     login.apply_limits(extensions.init_limiter(app, login.LIMITED_ENDPOINTS))
     if app.config["AUTH_MODE"] == "off":
         log.warning(
@@ -79,7 +82,8 @@ def create_app(config=None):
     app.register_blueprint(query.bp, url_prefix="/api/query")
     app.register_blueprint(login.bp, url_prefix="/api/auth")
     app.register_blueprint(machines.bp, url_prefix="/api/machines")
-    app.register_blueprint(status.bp, url_prefix="/status")
     app.register_blueprint(change_routes.bp, url_prefix="/api/changes")
+    app.register_blueprint(status.bp)  # /status, /ready
+    app.register_blueprint(metrics.bp, url_prefix="/metrics")
     app.register_blueprint(docs.bp, url_prefix="/api")
     return app

@@ -4,35 +4,27 @@ one (`repositories.changes`).
 The entry is written after the change, in a second write: a database that fails in between
 leaves the change made and its entry missing. The request still answers what it did (its
 change happened; a 500 would make the client retry a done change), and the lost entry is
-logged with the request id and counted (`lost_entries`), so the gap in the audit trail is
-known. One code path on every server: a transaction would need a replica set, which the
-embedded store and many single-node installs do not have.
+logged with the request id and counted (`syncapi_change_log_lost_entries_total` at
+`/metrics`), so the gap in the audit trail is known. One code path on every server: a
+transaction would need a replica set, which the embedded store and many single-node
+installs do not have.
 
 What an entry shows of a document is what the API answers: service configurations masked as
 `/api/services` masks them, and never a password hash.
 """
 
 import logging
-import threading
 from datetime import timedelta
 
-from flask import current_app, g
+from flask import current_app, request
 
-from syncapi import auth, clock, masking
+from syncapi import auth, clock, masking, metrics
 from syncapi.repositories import changes
 
 log = logging.getLogger(__name__)
 
 CREATE, UPDATE, DELETE, RESTORE = "create", "update", "delete", "restore"
 NEVER_LOGGED = frozenset({"passwordHash"})
-
-_lost = {"count": 0}
-_lost_lock = threading.Lock()
-
-
-def lost_entries():
-    """How many entries this process could not write since it started."""
-    return _lost["count"]
 
 
 def actor():
@@ -71,15 +63,13 @@ def record(db, action, resource_type, resource_id, before=None, after=None, **de
         "after": shown(after, resource_type),
         **details,
     }
-    request_id = g.get("request_id")
-    if request_id is not None:
-        entry["requestId"] = request_id
+    request_id = request.request_id  # views record changes, so there is always a request
+    entry["requestId"] = request_id
     days = current_app.config["CHANGELOG_RETENTION_DAYS"]
     try:
         return changes.append(db, entry, clock.utcnow, timedelta(days=days))
     except Exception:  # the change is made: answer it, and say that its entry is lost
-        with _lost_lock:
-            _lost["count"] += 1
+        metrics.count_lost_change()
         log.exception(
             "change log entry lost (request %s): %s %s %s in %s",
             request_id,

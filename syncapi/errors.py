@@ -1,12 +1,15 @@
 """Every error becomes a JSON body here, in the shape of spec README §10.
 
 Views and repositories raise; nothing else builds an error response. Bodies carry `error`
-(never `message`: the console shows `message` first) and, for validation, the `field`.
+(never `message`: the console shows `message` first), for validation the `field`, and the
+request's id as `requestId` (spec §13.5, the `X-Request-ID` of the answer and of its log
+lines). Each error is counted by the type of what caused it (`syncapi_errors_total`).
 """
 
 import logging
 from contextlib import contextmanager
 
+from flask import request
 from marshmallow import ValidationError
 from pymongo.errors import (
     ConfigurationError,
@@ -18,8 +21,9 @@ from pymongo.errors import (
 )
 from werkzeug.exceptions import HTTPException
 
-from syncapi import failures
+from syncapi import failures, metrics
 from syncapi.repositories.timeseries import QueryError
+from syncapi.request_log import HEADER
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +33,7 @@ HTTP_MESSAGES = {
     405: "Method not allowed",
     413: "Payload too large",
     429: "Too many requests, try again later",
+    500: "Internal server error",  # an error while finishing an error answer (Flask's own)
 }
 
 # MongoDB stores a document of at most 16 MiB (the server's maxBsonObjectSize, 16777216
@@ -68,16 +73,17 @@ FIELD_PHRASES = {
 class ApiError(Exception):
     """An expected failure with its status, e.g. `ApiError(404, "Device not found")`."""
 
-    def __init__(self, status, message, field=None, details=None, headers=None):
+    def __init__(self, status, message, field=None, details=None, headers=None, extra=None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
         self.details = details
         self.headers = headers or {}
+        self.extra = extra or {}  # keys of a route's own, such as `/ready`'s backends
 
     def to_dict(self):
-        body = {"error": self.message}
+        body = {"error": self.message, **self.extra}
         if self.field is not None:
             body["field"] = self.field
         if self.details is not None:
@@ -143,58 +149,69 @@ def reported_as(message):
         raise ApiError(500, message) from None
 
 
+def answer(cause, status, body, headers=None):
+    """Every error answer: its body and header with the request's id (the header also when
+    `request_log.finish` never runs: an `after_request` hook failing on every try); counted
+    by the cause's type."""
+    metrics.count_error(type(cause).__name__, status)
+    request_id = request.request_id
+    return {**body, "requestId": request_id}, status, {**(headers or {}), HEADER: request_id}
+
+
 def register_error_handlers(app):
     @app.errorhandler(ApiError)
-    def handle_api_error(error):
-        return error.to_dict(), error.status, error.headers
+    def handle_api_error(error, cause=None):
+        return answer(cause or error, error.status, error.to_dict(), error.headers)
 
     @app.errorhandler(failures.Failure)
     def handle_failure(failure):
-        return handle_api_error(from_failure(failure))
+        return handle_api_error(from_failure(failure), failure)
 
     @app.errorhandler(ValidationError)
     def handle_validation_error(error):
-        return handle_api_error(validation_error(error))
+        return handle_api_error(validation_error(error), error)
 
     @app.errorhandler(DuplicateKeyError)
     def handle_duplicate(error):
         # Repositories name the duplicate; this catches a unique index they did not expect.
-        return {"error": "Duplicate value"}, 409
+        return answer(error, 409, {"error": "Duplicate value"})
 
     @app.errorhandler(DocumentTooLarge)
     def handle_document_too_large(error):
-        return {"error": DOCUMENT_TOO_LARGE}, 413
+        return answer(error, 413, {"error": DOCUMENT_TOO_LARGE})
 
     @app.errorhandler(OperationFailure)
     @app.errorhandler(PyMongoError)
     def handle_mongodb_failure(error):
         if error.timeout:  # pymongo's client-side timeout, or the server's maxTimeMS
             log.warning("MongoDB timed out: %s", error.__class__.__name__)
-            return TIMED_OUT, 503
+            return answer(error, 503, TIMED_OUT)
         code = getattr(error, "code", None)
         if code in DOCUMENT_TOO_LARGE_CODES:
             return handle_document_too_large(error)
         if code in MONGODB_FAILURES:
             log.warning("MongoDB refused an operation: code %s", code)
             status, body = MONGODB_FAILURES[code]
-            return body, status
+            return answer(error, status, body)
         return handle_unexpected(error)
 
     @app.errorhandler(ConnectionFailure)
     @app.errorhandler(ConfigurationError)  # e.g. a mongodb+srv:// name that does not resolve
     def handle_mongodb_down(error):
         log.warning("MongoDB unavailable: %s", error.__class__.__name__)
-        return {"error": "MongoDB unavailable"}, 503
+        return answer(error, 503, {"error": "MongoDB unavailable"})
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error):
         response = error.get_response()  # keeps headers such as Allow on a 405
         message = HTTP_MESSAGES.get(error.code, error.name)
-        response.data = app.json.dumps({"error": message})
+        body, _, headers = answer(error, error.code, {"error": message})
+        response.headers.update(headers)
+        response.data = app.json.dumps(body)
         response.content_type = "application/json"
         return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error):
-        log.exception("Unhandled error")
-        return {"error": "Internal server error"}, 500
+        log.exception("Unhandled error")  # the traceback, once, with the request id
+        return answer(error, 500, {"error": "Internal server error"})

@@ -17,6 +17,7 @@ from flask_limiter.util import get_remote_address
 from influxdb_client_3 import InfluxDBClient3
 
 from config import EMBEDDED_INFLUXDB_DATABASE, embedded_timeseries, is_embedded
+from syncapi import metrics
 from syncapi.embedded_store import EmbeddedClient
 from syncapi.failures import Unavailable
 
@@ -68,6 +69,7 @@ def connect_mongodb(uri, timeout_ms):
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         appname="syncapi",
+        event_listeners=[metrics.MongoCommandTimer()],  # each command's latency, for /metrics
     )
 
 

@@ -4,6 +4,7 @@ Constants and helpers are in helpers.py (test modules import that, never this fi
 import time
 
 import pytest
+from flask import Flask
 
 from syncapi import create_app, passwords
 from syncapi.extensions import close_clients, mongo_client
@@ -16,8 +17,18 @@ from tests.helpers import (
     PRODUCTION,
     STATE,
     UNREACHABLE_MONGODB,
+    CheckedClient,
 )
 from tests.settings import CHEAP_HASHING, TestingConfig
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checked_error_bodies():
+    """Every app's test client checks each error body's `requestId` against the answer's
+    `X-Request-ID`, then leaves it out of `.json` (tests.helpers.CheckedResponse)."""
+    Flask.test_client_class = CheckedClient
+    yield
+    Flask.test_client_class = None
 
 
 @pytest.fixture(scope="session", autouse=True)

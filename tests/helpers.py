@@ -5,6 +5,9 @@ import contextlib
 import time
 
 import mongomock
+from flask.testing import FlaskClient
+from flask.wrappers import Response
+from werkzeug.test import TestResponse
 
 from syncapi.extensions import mongo_client
 
@@ -126,3 +129,27 @@ def slowed_reads(monkeypatch):
         return found
 
     monkeypatch.setattr(mongomock.Collection, "find_one", find_one)
+
+
+class CheckedResponse(TestResponse, Response):
+    """A test client's answer. Every error answer's body carries the request's id
+    (`requestId`, spec §13.5), the one its `X-Request-ID` header gives: `get_json` (and so
+    `.json`) checks that on every error answer of the suite, then leaves it out, so that a
+    test states an error body as the contract writes it. `json.loads(response.data)` reads
+    the body as sent."""
+
+    def get_json(self, *args, **kwargs):
+        body = super().get_json(*args, **kwargs)
+        if self.status_code >= 400 and isinstance(body, dict):
+            body = dict(body)
+            request_id = body.pop("requestId", None)
+            assert request_id == self.headers["X-Request-ID"], "requestId is not X-Request-ID"
+        return body
+
+
+class CheckedClient(FlaskClient):
+    """The test client of every app of the suite (conftest installs it): its answers are
+    `CheckedResponse`s."""
+
+    def __init__(self, app, response_wrapper=None, *args, **kwargs):
+        super().__init__(app, CheckedResponse, *args, **kwargs)

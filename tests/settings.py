@@ -23,5 +23,6 @@ class TestingConfig(Config):
         self.ANALYTICS_CACHE_SECONDS = 0
         self.REVOCATION_REFRESH_SECONDS = 0
         self.RATELIMIT_ENABLED = True
+        self.REQUEST_LOG = False  # the request log's own tests turn it on (test_request_log.py)
         for name, value in overrides.items():
             setattr(self, name, value)

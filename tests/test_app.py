@@ -230,8 +230,8 @@ VALID_BODIES = {  # routes that validate their body before touching MongoDB
     "auth.login": {"organizationId": "acme", "email": "a@x", "password": "password1"},
     "machines.assign_claim": {"organizationId": "acme"},
 }
-# Only their org-scoped routes use MongoDB.
-NO_DATABASE = {"status", "applications", "icons", "docs"}
+# Only their org-scoped routes use MongoDB (`/ready` pings it: test_status has its 503).
+NO_DATABASE = {"status", "metrics", "applications", "icons", "docs"}
 # The batch status reads MongoDB only for a caller limited to some organizations (its 503s:
 # test_lists.py).
 NO_DATABASE_ENDPOINTS = {"auth.logout", "device.machines_status"}
@@ -403,3 +403,44 @@ def test_the_client_bounds_every_operation():
         assert options.server_selection_timeout == 0.75
     finally:
         close_clients(app)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content_type", "status"),
+    [
+        ("POST", "/api/library/upload", "application/octet-stream", 400),  # refused unread
+        ("PUT", f"{ORG}/nowhere", "application/json", 404),  # no route reads it
+    ],
+)
+def test_a_body_left_unread_is_read_before_the_answer(client, method, path, content_type, status):
+    """gunicorn drains at most 64 KiB of an unread body, then closes the connection, which
+    the kernel resets: behind nginx, still sending the body, that is a 502 (unread_body.py)."""
+    body = b"x" * 300_000
+    response = client.open(path, method=method, data=body, content_type=content_type)
+    assert response.status_code == status
+    assert response.request.environ["wsgi.input"].tell() == len(body)
+
+
+def test_a_body_at_the_cap_is_read_to_its_end_and_no_further():
+    """gunicorn says its input ends with the body (`wsgi.input_terminated`): werkzeug then
+    limits the stream by the cap, and reading past it would raise a 413."""
+    app = create_app(TestingConfig(MAX_CONTENT_LENGTH=4096))
+    body = b"x" * 4096
+    response = app.test_client().post(
+        "/api/library/upload",
+        data=body,
+        content_type="application/octet-stream",
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 400
+    assert response.request.environ["wsgi.input"].tell() == len(body)
+    close_clients(app)
+
+
+def test_a_body_over_the_cap_is_not_read():
+    body = b"x" * 2048
+    app = create_app(TestingConfig(MAX_CONTENT_LENGTH=1024))
+    response = app.test_client().put(ORG, data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.request.environ["wsgi.input"].tell() == 0
+    close_clients(app)

@@ -96,6 +96,7 @@ SAMPLE_VALUES = {
 }
 PUBLIC = {
     "status.get_status",
+    "status.get_ready",
     "docs.openapi",
     "docs.page",
     "docs.asset",
@@ -133,6 +134,8 @@ def every_route():
 def kind(endpoint, method, organization_scoped):
     if endpoint in PUBLIC:
         return "public"
+    if endpoint == "metrics.get_metrics":
+        return "metrics"  # METRICS_TOKEN alone: every token of a caller is a 401 there
     if endpoint in PLATFORM_ONLY or endpoint.startswith(("services.", "machines.")):
         return "platform"
     if endpoint in MANAGES_USERS or endpoint == "organizations.set_user_password":
@@ -165,6 +168,7 @@ def test_every_route_refuses_or_serves_each_kind_of_caller(
     app, client, tenants, machines, method, path, endpoint, scoped
 ):
     app.config["ORGANIZATION_ID"] = "acme"
+    app.config["METRICS_TOKEN"] = "m" * 32
     revoked_token, _ = tokens.issue(JWT_SECRET, "x", ["acme"], "admin", 3600)
     client.post("/api/auth/logout", headers={"Authorization": f"Bearer {revoked_token}"})
     route_kind = kind(endpoint, method, scoped)
@@ -188,7 +192,8 @@ def test_every_route_refuses_or_serves_each_kind_of_caller(
             assert response.status_code not in (401, 403), (caller, response.json)
             assert response.status_code < 500, (caller, response.json)
         else:
-            assert response.status_code == refusal, (caller, response.json)
+            expected = 401 if route_kind == "metrics" else refusal
+            assert response.status_code == expected, (caller, response.json)
         if response.status_code == 401:
             assert response.headers["WWW-Authenticate"].startswith("Bearer")
             assert set(response.json) == {"error"}

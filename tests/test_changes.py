@@ -6,8 +6,9 @@ import threading
 from datetime import timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 
-from syncapi import change_log, clock, create_app, tokens
+from syncapi import clock, create_app, tokens
 from syncapi.extensions import close_clients, mongo_client
 from syncapi.masking import MASK
 from syncapi.repositories import changes, indexes
@@ -170,18 +171,31 @@ def test_entries_expire_after_the_retention(app, client, acme):
     assert acme.changes.index_information()["expiresAt_ttl"]["expireAfterSeconds"] == 0
 
 
+def test_an_entry_carries_the_request_id_of_its_change(client, acme):
+    sent = {"X-Request-ID": "w-1"}
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"}, headers=sent)
+    answered = client.post(f"{ORG}/gateways", json={"gatewayId": "GW2", "name": "G"})
+    first, second = acme.changes.find({"resource.type": "gateway"}).sort("seq", 1)
+    assert first["requestId"] == "w-1"
+    assert second["requestId"] == answered.headers["X-Request-ID"]
+
+
 def test_a_lost_entry_still_answers_and_is_logged_and_counted(client, acme, monkeypatch, caplog):
     def failing(*args, **kwargs):
         raise RuntimeError("MongoDB went away")
 
     monkeypatch.setattr(changes, "append", failing)
-    lost = change_log.lost_entries()
+    lost = REGISTRY.get_sample_value("syncapi_change_log_lost_entries_total")
+    sent = {"X-Request-ID": "lost-1"}
     with caplog.at_level(logging.ERROR, logger="syncapi.change_log"):
-        response = client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"})
+        response = client.post(
+            f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"}, headers=sent
+        )
     assert response.status_code == 201
     assert acme.gateways.count_documents({}) == 1
-    assert change_log.lost_entries() == lost + 1
-    assert "change log entry lost" in caplog.text and "gateway GW1" in caplog.text
+    assert REGISTRY.get_sample_value("syncapi_change_log_lost_entries_total") == lost + 1
+    assert "change log entry lost (request lost-1)" in caplog.text
+    assert "gateway GW1" in caplog.text
 
 
 # Reading the log

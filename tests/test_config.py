@@ -82,12 +82,18 @@ def test_the_organization_tag_is_optional():
         ({"SEED_DEMO": "off"}, "SEED_DEMO", False),
         ({"SESSION_COOKIE_SECURE": "true"}, "SESSION_COOKIE_SECURE", True),
         ({"SESSION_COOKIE_SECURE": ""}, "SESSION_COOKIE_SECURE", False),
+        ({}, "REQUEST_LOG", True),
+        ({"REQUEST_LOG": "0"}, "REQUEST_LOG", False),
         ({"JWT_TTL": "3600"}, "JWT_TTL", 3600),
         ({"JWT_TTL": "90s"}, "JWT_TTL", 90),
         ({"JWT_TTL": "15M"}, "JWT_TTL", 900),
         ({"JWT_TTL": "30d"}, "JWT_TTL", 30 * 86400),
         ({"JWT_TTL": "366d"}, "JWT_TTL", 366 * 86400),
         ({"AUTH_MODE": "OFF"}, "AUTH_MODE", "off"),
+        ({"GUNICORN_THREADS": "8"}, "GUNICORN_THREADS", 8),
+        ({"GUNICORN_GRACEFUL_TIMEOUT": "45"}, "GUNICORN_GRACEFUL_TIMEOUT", 45),
+        ({"METRICS_TOKEN": " " + "m" * 32 + " "}, "METRICS_TOKEN", "m" * 32),
+        ({"METRICS_TOKEN": ""}, "METRICS_TOKEN", ""),
         (
             {"CORS_ALLOWED_ORIGIN": " https://a.example , http://b.example:8080,"},
             "CORS_ALLOWED_ORIGIN",
@@ -127,6 +133,9 @@ def test_without_a_mapping_the_process_environment_is_read(monkeypatch):
         ({"INFLUXDB_QUERY_TIMEOUT": "soon"}, "INFLUXDB_QUERY_TIMEOUT"),
         ({"INFLUXDB_QUERY_TIMEOUT": "nan"}, "INFLUXDB_QUERY_TIMEOUT"),
         ({"ANALYTICS_CACHE_SECONDS": "-1"}, "ANALYTICS_CACHE_SECONDS"),
+        ({"GUNICORN_THREADS": "0"}, "GUNICORN_THREADS"),
+        ({"GUNICORN_THREADS": "65"}, "GUNICORN_THREADS"),
+        ({"GUNICORN_GRACEFUL_TIMEOUT": "0"}, "GUNICORN_GRACEFUL_TIMEOUT"),
     ],
 )
 def test_a_misconfigured_value_is_refused(environ, variable):
@@ -198,6 +207,7 @@ def test_more_unsafe_settings_refuse_to_start(environ, message):
             "INFLUXDB_QUERY_TIMEOUT must be more than 0 and at most 3600 seconds, got '3601'",
         ),
         ({"SEED_DEMO": "maybe"}, "SEED_DEMO must be 1 or 0, got 'maybe'"),
+        ({"REQUEST_LOG": "stdout"}, "REQUEST_LOG must be 1 or 0, got 'stdout'"),
         (
             {"JWT_TTL": "1w"},
             "JWT_TTL must be a duration such as 3600, 15m, 1h or 30d, got '1w'",
@@ -226,6 +236,12 @@ def test_a_refusal_is_one_line_naming_the_variable_and_the_form(environ, message
     with pytest.raises(ConfigError) as refused:
         Config(environ=environ)
     assert str(refused.value) == message
+
+
+def test_a_short_metrics_token_is_refused_without_being_echoed():
+    with pytest.raises(ConfigError) as refused:
+        Config(environ={"METRICS_TOKEN": "hunter2"})
+    assert str(refused.value) == "METRICS_TOKEN must be at least 32 bytes long"
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("3600", 3600), ("1h", 3600), ("2D", 172800)])

@@ -154,10 +154,14 @@ def closing(wsgi_app):
 
 # Built when the module is collected, for the list of operations (nothing is generated
 # then: each test draws its cases when it runs).
-AUTH_OFF = create_app(TestingConfig(JWT_SECRET=JWT_SECRET))
+METRICS_TOKEN = "m" * 32  # /metrics then answers a wrong token 401, never 503
+AUTH_OFF = create_app(TestingConfig(JWT_SECRET=JWT_SECRET, METRICS_TOKEN=METRICS_TOKEN))
 AUTH_REQUIRED = create_app(
     TestingConfig(
-        AUTH_MODE="required", JWT_SECRET=JWT_SECRET, CORS_ALLOWED_ORIGIN=["https://console.test"]
+        AUTH_MODE="required",
+        JWT_SECRET=JWT_SECRET,
+        CORS_ALLOWED_ORIGIN=["https://console.test"],
+        METRICS_TOKEN=METRICS_TOKEN,
     )
 )
 DESCRIPTION = describe(AUTH_OFF)
@@ -167,13 +171,19 @@ LABELS = [
     for method in item
     if method != "parameters"
 ]
-# Negative mode needs something to mutate: a parameter or a body.
+# Negative mode needs something to mutate: a parameter or a body (`X-Request-ID`, on every
+# path, takes any string: nothing about it can be invalid).
+REQUEST_ID = {"$ref": "#/components/parameters/RequestId"}
 MUTABLE = [
     f"{method.upper()} {path}"
     for path, item in DESCRIPTION["paths"].items()
     for method, operation in item.items()
     if method != "parameters"
-    and (item.get("parameters") or operation.get("parameters") or "requestBody" in operation)
+    and (
+        [parameter for parameter in item.get("parameters", ()) if parameter != REQUEST_ID]
+        or operation.get("parameters")
+        or "requestBody" in operation
+    )
 ]
 CASES = [(label, GenerationMode.POSITIVE) for label in LABELS] + [
     (label, GenerationMode.NEGATIVE) for label in MUTABLE

@@ -99,6 +99,7 @@ def test_public_operations_say_so_and_the_others_need_a_token(document):
     }
     assert public == {
         ("GET", "/status"),
+        ("GET", "/ready"),
         ("GET", "/api/library/{category}/{name}/icon"),
         ("GET", "/api/library/{category}/{name}/icon/{format}"),
         ("POST", "/api/auth/login"),
@@ -182,7 +183,7 @@ def test_answers_that_pass_stored_keys_are_open_and_the_others_closed(document):
     for name in ("UserOut", "OrganizationOut", "OrganizationListItem", "Count", "EventRow"):
         assert components[name]["additionalProperties"] is False
     assert components["Error"]["additionalProperties"] is True
-    assert components["Error"]["required"] == ["error"]
+    assert components["Error"]["required"] == ["error", "requestId"]
 
 
 def test_a_drifting_answer_is_caught_and_a_correct_one_is_not(client, cnc, document):
@@ -235,7 +236,8 @@ def test_path_parameters_carry_the_identifier_rules(document):
     parameters = document["paths"][
         "/api/organizations/{organizationId}/applications/{applicationId}/devices/{machineId}"
     ]["parameters"]
-    by_name = {parameter["name"]: parameter["schema"] for parameter in parameters}
+    by_name = {parameter["name"]: parameter["schema"] for parameter in parameters[:-1]}
+    assert parameters[-1] == {"$ref": "#/components/parameters/RequestId"}
     assert by_name["organizationId"]["pattern"] == "^[a-z0-9][a-z0-9_-]{0,62}$"
     assert by_name["machineId"]["maxLength"] == 128
     connector = document["paths"]["/api/organizations/{organizationId}/connectors/{connectorId}"]
@@ -305,7 +307,7 @@ def test_conditional_requests_and_revisions_are_described(document):
     assert "ETag" in gateway["get"]["responses"]["304"]["headers"]
     assert "412" in gateway["put"]["responses"] and "412" not in gateway["get"]["responses"]
     assert gateway["put"]["responses"]["200"]["headers"]["ETag"]["required"] is True
-    assert "headers" not in gateway["delete"]["responses"]["200"]
+    assert "ETag" not in gateway["delete"]["responses"]["200"]["headers"]
     created = document["paths"]["/api/organizations/{organizationId}/gateways"]["post"]
     assert "ETag" in created["responses"]["201"]["headers"]
     if_match = next(p for p in gateway["put"]["parameters"] if p["name"] == "If-Match")
@@ -335,3 +337,36 @@ def test_the_change_feeds_are_described_with_their_parameters(document):
     assert entry["required"] == sorted(
         ["seq", "at", "actor", "action", "resource", "before", "after"]
     )
+
+
+def test_the_request_id_is_described_on_every_path_and_answer(document):
+    components = document["components"]
+    assert components["parameters"]["RequestId"]["in"] == "header"
+    assert components["parameters"]["RequestId"]["name"] == "X-Request-ID"
+    pattern = components["headers"]["RequestId"]["schema"]["pattern"]
+    assert pattern == "^[A-Za-z0-9._-]{1,64}$"
+    reference = {"$ref": "#/components/headers/RequestId"}
+    for status, response in components["responses"].items():
+        assert response["headers"]["X-Request-ID"] == reference, status
+    for path, item in document["paths"].items():
+        assert {"$ref": "#/components/parameters/RequestId"} in item["parameters"], path
+        for method, operation in item.items():
+            if method in METHODS:
+                for status, response in operation["responses"].items():
+                    if "$ref" not in response:
+                        assert response["headers"]["X-Request-ID"] == reference, (path, status)
+
+
+def test_readiness_and_metrics_are_described(document):
+    ready = document["paths"]["/ready"]["get"]
+    assert ready["security"] == [] and {"200", "503"} <= set(ready["responses"])
+    ready_schema = ready["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ready_schema == {"$ref": "#/components/schemas/Ready"}
+    required = document["components"]["schemas"]["Ready"]["required"]
+    assert sorted(required) == ["influxdb", "mongodb", "status"]
+    scrape = document["paths"]["/metrics"]["get"]
+    assert scrape["security"] == [{"metricsToken": []}]
+    assert set(scrape["responses"]) == {"200", "401", "503"}
+    assert list(scrape["responses"]["200"]["content"]) == ["text/plain"]
+    scheme = document["components"]["securitySchemes"]["metricsToken"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")

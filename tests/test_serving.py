@@ -3,10 +3,12 @@
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -156,9 +158,12 @@ class FakeWorker:
         self.lines.append(message % args)
 
 
-def gunicorn_settings(monkeypatch, **environ):
+def gunicorn_settings(monkeypatch, metrics_dir=None, **environ):
+    """gunicorn.conf.py as gunicorn loads it, with this environment (and a metrics directory
+    of the test's, so that it names none in the test process)."""
     import importlib.util
 
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir or ROOT / "no-such-dir"))
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
@@ -238,7 +243,7 @@ def test_the_start_says_which_time_series_backend_the_workers_read(
     for name in ("SEED_DEMO", "INFLUXDB_HOST", "MONGODB_URI"):
         monkeypatch.delenv(name, raising=False)
     gunicorn_settings(monkeypatch, **environ)
-    assert f"syncapi: time series: {line}\n" in capsys.readouterr().err
+    assert f"syncapi: time series: {line}" in start_messages(capsys)
 
 
 def test_the_start_says_when_the_embedded_engine_is_not_installed(monkeypatch, capsys):
@@ -246,5 +251,217 @@ def test_the_start_says_when_the_embedded_engine_is_not_installed(monkeypatch, c
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setitem(sys.modules, "datafusion", None)
     gunicorn_settings(monkeypatch)
-    error = capsys.readouterr().err
-    assert "syncapi: time series: none: the embedded engine needs the package datafusion" in error
+    (message,) = [text for text in start_messages(capsys) if "time series" in text]
+    assert message.startswith("syncapi: time series: none: the embedded engine needs the package")
+
+
+def start_messages(capsys):
+    """The lines gunicorn.conf.py writes at start (JSON, like every log line), their text."""
+    return [json.loads(line)["message"] for line in capsys.readouterr().err.splitlines()]
+
+
+# gunicorn's settings (issue 17)
+
+
+def test_gunicorn_defaults_suit_two_cores(monkeypatch):
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_GRACEFUL_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    conf = gunicorn_settings(monkeypatch, MONGODB_URI=UNREACHABLE_MONGODB, AUTH_MODE="off")
+    assert (conf.workers, conf.worker_class, conf.threads) == (2, "gthread", 4)
+    assert (conf.graceful_timeout, conf.preload_app) == (30, False)
+
+
+def test_gunicorn_takes_its_sizes_from_the_environment(monkeypatch):
+    conf = gunicorn_settings(
+        monkeypatch,
+        MONGODB_URI=UNREACHABLE_MONGODB,
+        AUTH_MODE="off",
+        WEB_CONCURRENCY="3",
+        GUNICORN_THREADS="8",
+        GUNICORN_GRACEFUL_TIMEOUT="45",
+    )
+    assert (conf.workers, conf.threads, conf.graceful_timeout) == (3, 8, 45)
+
+
+def test_the_access_log_is_off_for_the_apps_json_lines(monkeypatch):
+    from syncapi.request_log import LOGGING
+
+    conf = gunicorn_settings(monkeypatch)
+    assert conf.accesslog is None
+    assert conf.logconfig_dict is LOGGING
+
+
+def test_the_metrics_directory_starts_empty(monkeypatch, tmp_path):
+    (tmp_path / "counter_123.db").write_bytes(b"stale")
+    (tmp_path / "notes.txt").write_text("not ours")
+    conf = gunicorn_settings(monkeypatch, metrics_dir=tmp_path)
+    conf.on_starting(server=None)
+    assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_a_metrics_directory_made_at_start_goes_on_exit(monkeypatch, tmp_path):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "set by the test, so restored after it")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
+    made = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(made)
+    assert made.METRICS_DIR.is_dir() and made.METRICS_DIR.name.startswith("syncapi-metrics-")
+    made.on_exit(server=None)
+    assert not made.METRICS_DIR.exists()
+    given = gunicorn_settings(monkeypatch, metrics_dir=tmp_path)
+    given.on_exit(server=None)
+    assert tmp_path.is_dir()  # the operator's directory stays
+
+
+def test_a_dead_workers_live_values_stop_counting(monkeypatch, tmp_path):
+    (tmp_path / "gauge_livesum_4242.db").write_bytes(b"")
+    (tmp_path / "gauge_livesum_4343.db").write_bytes(b"")
+    (tmp_path / "counter_4242.db").write_bytes(b"")  # what it counted stays counted
+    conf = gunicorn_settings(monkeypatch, metrics_dir=tmp_path)
+    conf.child_exit(server=None, worker=type("Worker", (), {"pid": 4242}))
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "counter_4242.db",
+        "gauge_livesum_4343.db",
+    ]
+
+
+PRELOAD = """
+import influxdb_client_3, pymongo
+built = []
+def counting(cls):
+    real = cls.__init__
+    def init(self, *args, **kwargs):
+        built.append(cls.__name__)
+        real(self, *args, **kwargs)
+    cls.__init__ = init
+for cls in (pymongo.MongoClient, influxdb_client_3.InfluxDBClient3):
+    counting(cls)
+import wsgi  # what gunicorn --preload does in the master, before it forks the workers
+assert wsgi.app.url_map
+print(built)
+"""
+
+
+@pytest.mark.slow  # starts a Python process
+def test_preloading_the_app_builds_no_client(tmp_path):
+    """Every client a request may use, the rate limiter's MongoDB storage included, is built
+    by the worker on first use, never by create_app in the master."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        "MONGODB_URI": UNREACHABLE_MONGODB,
+        "RATELIMIT_STORAGE_URI": UNREACHABLE_MONGODB,
+        "INFLUXDB_HOST": "http://127.0.0.1:1",
+        "INFLUXDB_TOKEN": INFLUX_TOKEN,
+        "INFLUXDB_DATABASE": MAIN_DB,
+        "AUTH_MODE": "off",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", PRELOAD], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.slow  # starts gunicorn with two workers and kills one
+def test_two_preloaded_workers_share_their_metrics_and_log_json(tmp_path):
+    metrics_token = "m" * 32
+    (tmp_path / "counter_1.db").write_bytes(b"from an earlier run")
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "MONGODB_URI": UNREACHABLE_MONGODB,
+        "MONGODB_TIMEOUT_MS": "100",
+        "AUTH_MODE": "off",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_THREADS": "2",
+        "METRICS_TOKEN": metrics_token,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+    }
+    _, *args = docker_command()
+    server = subprocess.Popen(
+        [str(GUNICORN), *args, "--preload"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    status_200 = 'syncapi_request_duration_seconds_count{method="GET",route="/status",status="200"}'
+    try:
+        wait_for(lambda: scrape_or_none(base, metrics_token, server))
+        first, second = wait_for(lambda: counted_workers(server.pid, tmp_path, 2))
+        before = scrape(base, metrics_token)
+        for index in range(20):
+            headers = {"X-Request-ID": f"t-{index}"}
+            request = urllib.request.Request(f"{base}/status", headers=headers)
+            with urllib.request.urlopen(request, timeout=5) as response:
+                assert response.headers["X-Request-ID"] == f"t-{index}"
+        with pytest.raises(urllib.error.HTTPError) as not_ready:
+            urllib.request.urlopen(f"{base}/ready", timeout=5)
+        assert not_ready.value.code == 503
+        not_ready.value.close()
+        counted = scrape(base, metrics_token)
+        assert counted[status_200] - before.get(status_200, 0) == 20
+        assert counted["syncapi_workers"] == 2
+
+        os.kill(first, signal.SIGKILL)  # gunicorn forks another, which counts itself
+        workers = wait_for(lambda: counted_workers(server.pid, tmp_path, 2, gone=first))
+        assert second in workers
+        after = scrape(base, metrics_token)
+        assert after["syncapi_workers"] == 2  # child_exit: the killed one no longer counts
+        assert after[status_200] >= counted[status_200]  # what it counted stays counted
+    finally:
+        server.terminate()
+        log = server.communicate(timeout=60)[1]
+    lines = [json.loads(line) for line in log.splitlines()]  # every line is JSON
+    assert not (tmp_path / "counter_1.db").exists()
+    line = next(line for line in lines if line.get("request_id") == "t-7")
+    assert (line["logger"], line["method"], line["route"], line["status"]) == (
+        "syncapi.requests",
+        "GET",
+        "/status",
+        200,
+    )
+    assert any("Booting worker" in line["message"] for line in lines)
+    assert not any(line["logger"] == "gunicorn.access" for line in lines)
+
+
+def scrape(base, token):
+    headers = {"Authorization": f"Bearer {token}"}
+    request = urllib.request.Request(f"{base}/metrics", headers=headers)
+    with urllib.request.urlopen(request, timeout=5) as response:
+        text = response.read().decode()
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, number = line.rpartition(" ")
+            samples[name] = float(number)
+    return samples
+
+
+def scrape_or_none(base, token, server):
+    if server.poll() is not None:
+        raise AssertionError(server.stderr.read())
+    try:
+        return scrape(base, token)
+    except OSError:
+        return None
+
+
+def counted_workers(master, metrics_dir, count, gone=None):
+    """The master's `count` workers once each has counted itself (its live gauge file
+    exists), none of them `gone`; else None."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    pids = sorted(int(pid) for pid in children)
+    counted = [pid for pid in pids if (metrics_dir / f"gauge_livesum_{pid}.db").exists()]
+    return pids if len(counted) == count and gone not in pids else None
+
+
+def wait_for(condition, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("gave up waiting")

@@ -1,14 +1,29 @@
-"""`/status`: liveness. Touches no backend, so it answers whenever the process is up."""
+"""`/status`: liveness, and `/ready`: readiness. Both public, since probes carry no token.
+
+`/status` touches no backend, so it answers whenever the process is up (a process that does
+not is restarted). `/ready` answers 503 while MongoDB does not answer (a process that is not
+ready is only sent no requests); its body names each backend's state and nothing more.
+"""
 
 from flask import Blueprint
 
-from syncapi import auth
+from syncapi import auth, readiness
+from syncapi.errors import ApiError
 
 bp = Blueprint("status", __name__)
-bp.auth_rule = auth.PUBLIC  # liveness probes carry no token
+bp.auth_rule = auth.PUBLIC
 
 
-@bp.get("")
+@bp.get("/status")
 def get_status():
     """Always 200 while the process is up."""
     return {"message": "Sync API is running"}
+
+
+@bp.get("/ready")
+def get_ready():
+    """200 `{"status": "ready", "mongodb": "ok", "influxdb": …}`, else 503."""
+    backends = readiness.backends()
+    if backends["mongodb"] != "ok":
+        raise ApiError(503, "MongoDB unavailable", extra={"status": "not ready", **backends})
+    return {"status": "ready", **backends}

@@ -20,7 +20,8 @@ TITLE = "syncapi"
 VERSION = "1"
 DESCRIPTION = (
     "The multi-tenant backend of the Sync Admin Console. Errors are JSON objects with "
-    "`error`, and `field` naming the input at fault (spec README §10). Send a bearer token "
+    "`error`, `field` naming the input at fault (spec README §10) and `requestId`, the "
+    "answer's `X-Request-ID` (spec §13.5). Send a bearer token "
     "(`flask tokens create`, or `accessToken` from `POST /api/auth/login`) or the session "
     "cookie login sets; with `AUTH_MODE=off` nothing is checked."
 )
@@ -46,6 +47,21 @@ PAGE_HEADERS = {  # a page's (spec §13.3); the whole array has neither
         "schema": {"type": "string"},
     },
 }
+# Every request may name its id, and every answer carries it (syncapi/request_log.py).
+REQUEST_ID = "RequestId"
+REQUEST_ID_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}
+REQUEST_ID_PARAMETER = {  # any value is taken: one that is not a plain token is replaced
+    "name": "X-Request-ID",
+    "required": False,
+    "description": "The request's id, kept when it matches `^[A-Za-z0-9._-]{1,64}$`; "
+    "any other value is replaced by a fresh id, never refused.",
+    "schema": {"type": "string"},
+}
+REQUEST_ID_HEADER = {
+    "description": "The request's id: the one sent, else a fresh one; also `requestId` of an "
+    "error body and `request_id` of its log lines.",
+    "schema": REQUEST_ID_SCHEMA,
+}
 SUCCESS = {200: "OK", 201: "Created", 204: "Deleted (no body)"}
 TAGS = {
     "organizations": "Organizations, their users, gateways, applications, devices, connectors",
@@ -56,7 +72,8 @@ TAGS = {
     "query": "The dashboard's KPIs",
     "auth": "Login and logout",
     "machines": "The machine registry (platform admins)",
-    "status": "Liveness",
+    "status": "Liveness and readiness",
+    "metrics": "Prometheus metrics (METRICS_TOKEN)",
     "docs": "This description and its page",
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -81,17 +98,25 @@ def describe(app):
     spec.components.security_scheme(
         "sessionCookie", {"type": "apiKey", "in": "cookie", "name": auth.SESSION_COOKIE}
     )
+    spec.components.security_scheme(
+        "metricsToken",
+        {"type": "http", "scheme": "bearer", "description": "`METRICS_TOKEN`, and only it"},
+    )
+    spec.components.parameter(REQUEST_ID, "header", REQUEST_ID_PARAMETER)
+    spec.components.header(REQUEST_ID, REQUEST_ID_HEADER)
     spec.components.schema("Error", schema=answers.ErrorSchema)
     for status, text in ERRORS.items():
         content = {"application/json": {"schema": _ref("Error")}}
-        spec.components.response(str(status), {"description": text, "content": content})
+        response = {"description": text, "content": content, "headers": _headers()}
+        spec.components.response(str(status), response)
     schemas = _Schemas(spec, plugin.converter)
     for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
         operations = {
             method.lower(): _operation(app, rule, method, schemas)
             for method in sorted(rule.methods & set(METHODS))
         }
-        spec.path(openapi_path(rule), operations=operations, parameters=path_parameters(rule))
+        parameters = [*path_parameters(rule), REQUEST_ID]
+        spec.path(openapi_path(rule), operations=operations, parameters=parameters)
     return spec.to_dict()
 
 
@@ -137,19 +162,19 @@ def _media(schema, example):
 def _responses(facts, rule, method, rule_of_caller, scoped, schemas):
     responses = {}
     for status in facts.status:
-        response = {"description": SUCCESS[status]}
+        response = {"description": SUCCESS[status], "headers": _headers()}
         if facts.answer is not None:
             answer = schemas.answer(facts.answer)
             response["content"] = {media: {"schema": answer} for media in facts.answer_media}
-        headers = {
+        others = {
             **(PAGE_HEADERS if facts.listing is not None else {}),
             **(facts.headers or {}),
             **preconditions.answer_headers(facts, method),
         }
-        if headers:
-            response["headers"] = headers
+        response["headers"] = _headers(others)
         responses[str(status)] = response
-    responses.update(preconditions.statuses(facts, method))
+    for status, answer in preconditions.statuses(facts, method).items():
+        responses[status] = {**answer, "headers": _headers(answer["headers"])}
     errors = _errors(facts, rule, rule_of_caller, scoped) | preconditions.errors(facts, method)
     for status in sorted(errors):
         responses[str(status)] = {"$ref": f"#/components/responses/{status}"}
@@ -172,6 +197,11 @@ def _errors(facts, rule, rule_of_caller, scoped):
     if facts.backend or rule_of_caller != auth.PUBLIC:  # tokens are checked against MongoDB
         errors.add(503)
     return errors
+
+
+def _headers(others=None):
+    """The headers of an answer: `X-Request-ID` always, and `others`."""
+    return {**(others or {}), "X-Request-ID": REQUEST_ID}
 
 
 def _ref(name):

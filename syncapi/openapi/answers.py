@@ -15,8 +15,9 @@ class ClosedSchema(Schema):
 
 class ErrorSchema(Schema):
     """Every error body (spec README §10): `error` always, `field` naming the input at fault,
-    `details` the setting or backend of a 503; open, as later keys (`requestId`) join it.
-    Never a `message` key: the console would show it instead of `error`."""
+    `details` the setting or backend of a 503, `requestId` the answer's `X-Request-ID` (spec
+    §13.5); open, as a route may add keys (`/ready`'s backends). Never a `message` key: the
+    console would show it instead of `error`."""
 
     class Meta:
         unknown = INCLUDE
@@ -24,6 +25,18 @@ class ErrorSchema(Schema):
     error = fields.String(required=True)
     field = fields.String()
     details = fields.String()
+    requestId = fields.String(required=True)  # noqa: N815 (the JSON key)
+
+
+class ReadySchema(ClosedSchema):
+    """`/ready` while MongoDB answers: InfluxDB's state is reported, never decisive."""
+
+    status = fields.String(required=True, metadata={"description": "`ready`"})
+    mongodb = fields.String(required=True, metadata={"description": "`ok`"})
+    influxdb = fields.String(
+        required=True,
+        metadata={"description": "`ok`, `degraded`, `not configured` or `embedded`"},
+    )
 
 
 class MessageSchema(ClosedSchema):

@@ -567,8 +567,16 @@ OPERATIONS = {
         if_match=False,  # a claim has no revision: its answers carry a content ETag
     ),
     "machines.release_claim": Operation(answer=MESSAGE, errors=(404,)),
-    # /status
+    # /status, /ready, /metrics
     "status.get_status": Operation(answer=MESSAGE, backend=False),
+    "status.get_ready": Operation(answer=answers.ReadySchema),
+    "metrics.get_metrics": Operation(
+        answer={"type": "string", "description": "Prometheus text exposition format 0.0.4"},
+        answer_media=("text/plain",),
+        errors=(401, 503),
+        backend=False,
+        security=[{"metricsToken": []}],
+    ),
     # the description itself and its page
     "docs.openapi": Operation(answer={"type": "object"}, backend=False),
     "docs.page": Operation(answer={"type": "string"}, answer_media=("text/html",), backend=False),

@@ -18,6 +18,7 @@ import pyarrow as pa
 from influxdb_client_3 import InfluxDB3ClientQueryError
 from pyarrow import flight
 
+from syncapi import metrics
 from syncapi.failures import Unavailable
 from syncapi.repositories.timeseries_sql import LAST_DAY, event_union, visibilities
 
@@ -137,7 +138,8 @@ def run_query(source, sql, database, params=None):
     """Rows as dicts, `time` in epoch milliseconds; the client's errors told apart by the Arrow
     error each one carries, not by its text."""
     try:
-        table = source.client.query(sql, database=database, query_parameters=params or None)
+        with metrics.influxdb_query():
+            table = source.client.query(sql, database=database, query_parameters=params or None)
     except InfluxDB3ClientQueryError as error:
         raise _translated(error.__context__) from error
     return _rows(table)

@@ -1,0 +1,40 @@
+"""`/metrics`: the Prometheus metrics of every worker of this replica (syncapi/metrics.py).
+
+Opened by its own credential only: `METRICS_TOKEN` as a bearer token, compared in constant
+time. A user's token, a platform admin's included, never opens it (the route is public to
+the JWT check, which it does not need), and a scraper's token opens nothing else. A caller
+without a token is a 401; with one while the setting is unset, a 503 naming it. nginx keeps
+it off the public side.
+"""
+
+import hmac
+
+from flask import Blueprint, Response, current_app, request
+
+from syncapi import auth, metrics
+from syncapi.errors import ApiError
+from syncapi.headers import no_store
+
+bp = Blueprint("metrics", __name__)
+bp.auth_rule = auth.PUBLIC  # to the JWT check; METRICS_TOKEN is checked here
+
+
+@bp.get("")
+@no_store
+def get_metrics():
+    """The Prometheus text of every worker of this replica."""
+    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise _refused()
+    expected = current_app.config["METRICS_TOKEN"]
+    if not expected:  # a scraper with a token, a server without: say which setting
+        raise ApiError(503, "Metrics unavailable", details="METRICS_TOKEN not set")
+    if not hmac.compare_digest(token.encode(), expected.encode()):
+        raise _refused()
+    return Response(metrics.exposition(), content_type=metrics.CONTENT_TYPE)
+
+
+def _refused():
+    headers = {"WWW-Authenticate": 'Bearer realm="metrics"'}
+    return ApiError(401, "Metrics need METRICS_TOKEN as bearer token", headers=headers)

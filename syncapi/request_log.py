@@ -1,0 +1,166 @@
+"""One JSON line per request, and the request id that ties it to the answer and to nginx.
+
+The id is the caller's `X-Request-ID` when it is a plain token (`^[A-Za-z0-9._-]{1,64}$`:
+safe in a header and a log line), else a fresh one. Every answer carries it back in
+`X-Request-ID`, every error body as `requestId` (errors.py), every log line written while
+the request is served as `request_id`: a complaint quoting it leads to its lines.
+
+The request line names the route by its template, the organization of the path and the
+caller's `sub`, never a token, a password, a query string or a body; it is written on
+stderr by `LineWriter` (`REQUEST_LOG=0` leaves it out). gunicorn's access log is off
+(gunicorn.conf.py): this line replaces it. gunicorn installs `LOGGING`, which writes every
+other record, gunicorn's own included, as JSON lines of the same shape on stderr.
+"""
+
+import json
+import logging
+import os
+import re
+import time
+
+from flask import Request as FlaskRequest
+from flask import current_app, g, has_request_context, request
+
+from syncapi import metrics
+
+HEADER = "X-Request-ID"
+ENVIRON_KEY = "HTTP_X_REQUEST_ID"  # the header as WSGI servers hand it over
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # matched whole (fullmatch)
+
+
+class Request(FlaskRequest):
+    """Flask's request, with the moment it arrived and its id (both needed by every answer,
+    so set at once rather than through a property)."""
+
+    def __init__(self, environ, *args, **kwargs):
+        super().__init__(environ, *args, **kwargs)
+        self.arrived = time.perf_counter()
+        sent = environ.get(ENVIRON_KEY)
+        if sent is not None and REQUEST_ID.fullmatch(sent):
+            self.request_id = sent
+        else:
+            self.request_id = os.urandom(16).hex()  # 32 hex digits, the form of nginx's $request_id
+
+
+EXTENSION = "syncapi.request_lines"
+STDERR = 2
+
+
+class LineWriter:
+    """Writes each request line with one `write(2)` on a file descriptor (stderr).
+
+    Not through `logging`: its record, handler lock and formatter cost about 60 µs a request
+    inside a full request, four times this writer (`make bench`, issue 17), for a line whose
+    shape never changes. One `write` of a line shorter than PIPE_BUF (4 096 bytes) on a pipe
+    is atomic (POSIX `write(2)`), so the lines of the threads and of the workers sharing
+    stderr never interleave; a line is a few hundred bytes (ids and routes are bounded).
+    """
+
+    def __init__(self, fd):
+        self.fd = fd
+
+    def write(self, line):
+        try:
+            os.write(self.fd, line.encode() + b"\n")
+        except OSError:  # stderr closed or full: the answer goes out all the same
+            pass
+
+
+def init_app(app):
+    """Called before any other `after_request` is registered, so `finish` runs last (Flask
+    runs them in reverse) and times the whole answer."""
+    app.request_class = Request
+    write_lines_to(app, STDERR if app.config["REQUEST_LOG"] else None)
+    app.after_request(finish)
+
+
+def write_lines_to(app, fd):
+    """Where the app writes its request lines: a file descriptor, or None for nowhere."""
+    app.extensions[EXTENSION] = LineWriter(fd) if fd is not None else None
+
+
+def finish(response):
+    """The id on the answer; the request counted, timed and logged."""
+    request_id = request.request_id
+    response.headers[HEADER] = request_id
+    seconds = time.perf_counter() - request.arrived
+    rule = request.url_rule
+    route = rule.rule if rule is not None else metrics.UNMATCHED
+    status = response.status_code
+    method = request.method
+    metrics.observe_request(method, route, status, seconds, request.endpoint)
+    lines = current_app.extensions[EXTENSION]
+    if lines is not None:
+        lines.write(request_line(request_id, method, route, status, seconds))
+    return response
+
+
+def request_line(request_id, method, route, status, seconds):
+    """The request's JSON line, in the shape of every other line (`JsonFormatter`)."""
+    entry = {
+        "time": timestamp(time.time()),
+        "level": "INFO",
+        "logger": "syncapi.requests",
+        "message": f"{method} {route} {status}",
+        "request_id": request_id,
+        "method": method,
+        "route": route,
+        "status": status,
+        "duration_ms": round(seconds * 1000, 2),
+    }
+    organization_id = g.get("organization_id")
+    if organization_id is not None:
+        entry["org"] = organization_id
+    caller = g.get("caller")
+    if caller is not None:
+        entry["sub"] = caller.subject
+    return ENCODER.encode(entry)
+
+
+def timestamp(seconds):
+    """UTC to the millisecond, `2026-11-26T04:23:28.088Z`."""
+    return (
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        + f".{int(seconds % 1 * 1000):03d}Z"
+    )
+
+
+ENCODER = json.JSONEncoder(default=str)  # one encoder: json.dumps(default=…) makes one a call
+
+
+class JsonFormatter(logging.Formatter):
+    """Each record as one JSON object on one line (a traceback included, as a string)."""
+
+    def format(self, record):
+        entry = {
+            "time": timestamp(record.created),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if has_request_context() and getattr(request, "request_id", None) is not None:
+            entry["request_id"] = request.request_id
+        if record.exc_info:
+            entry["traceback"] = self.formatException(record.exc_info)
+        return ENCODER.encode(entry)
+
+
+# gunicorn's `logconfig_dict`: every record, gunicorn's included, as JSON on stderr; its
+# access log has no handler (it is off, and the request line above replaces it).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": JsonFormatter}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"level": "INFO", "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
+    },
+}
