@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from prometheus_client import REGISTRY
 
-from syncapi import clock, create_app, tokens
+from syncapi import change_log, clock, create_app, tokens
 from syncapi.extensions import close_clients, mongo_client
 from syncapi.masking import MASK
 from syncapi.repositories import changes, indexes
@@ -137,6 +137,24 @@ def test_service_secrets_are_masked_in_the_shared_log(client, mongo):
     assert mongo[SHARED].services.find_one() is None
 
 
+def test_a_claim_moved_to_another_organization_is_logged_in_each_its_own_part(client, cnc, mongo):
+    """The former organization's log says what it held; the new one's shows no trace of
+    the former's applications and devices."""
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    client.put("/api/organizations/beta", json={"name": "Beta"})
+    assert client.put("/api/machines/CN1", json={"organizationId": "beta"}).status_code == 200
+    (released,) = [e for e in entries(cnc) if e["resource"]["type"] == "machine-claim"]
+    assert (released["action"], released["before"]["organizationId"]) == ("delete", "acme")
+    assert released["after"] is None
+    (taken,) = [e for e in entries(mongo["beta"]) if e["resource"]["type"] == "machine-claim"]
+    assert (taken["action"], taken["before"], taken["after"]["organizationId"]) == (
+        "create",
+        None,
+        "beta",
+    )
+    assert "monitoreo" not in str(taken) and "acme" not in str(taken)
+
+
 def test_deleting_an_organization_is_kept_in_the_shared_log(client, acme, mongo):
     assert client.delete(f"{ORG}?confirm=acme").status_code == 200
     (entry,) = entries(mongo[SHARED])
@@ -248,20 +266,48 @@ def test_bad_read_parameters_are_400_naming_them(client, acme, query, field):
 
 
 def test_an_entry_still_being_written_holds_the_feed_back(client, acme, monkeypatch):
-    """Writer A took seq 2 and has not inserted it yet; writer B's 3 is there. The feed
-    answers 1 only, so a poller asking after 1 gets 2 once it is written; an entry that
-    never comes is given up `GRACE` later."""
-    client.post(
-        f"{ORG}/gateways", json={"gatewayId": "GW0", "name": "G"}
-    )  # seq 2 (1: the organization)
+    """Writer A took seq 3 and has not inserted it yet; writer B's 4 is there. The feed
+    answers up to 2 only, so a poller asking after 2 gets 3 once it is written; an entry that
+    never comes is given up a grace later (a minute with the default MongoDB timeout)."""
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW0", "name": "G"})  # 2 (1: the org)
     in_flight = changes._next_seq(acme)  # 3, not written yet
     client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"})  # 4
     assert [e["seq"] for e in client.get(f"{ORG}/changes").json] == [1, 2]
 
-    later = clock.now() + changes.GRACE + timedelta(seconds=1)
+    later = clock.now() + changes.MIN_GRACE + timedelta(seconds=1)
     monkeypatch.setattr(clock, "now", lambda: later)
     assert [e["seq"] for e in client.get(f"{ORG}/changes?since=2").json] == [4]
     assert in_flight == 3
+
+
+@pytest.mark.parametrize(("timeout_ms", "grace"), [(2000, 60), (20_000, 60), (40_000, 120)])
+def test_the_grace_is_three_mongodb_timeouts_and_at_least_a_minute(timeout_ms, grace):
+    """A writer may take its seq and insert it one MongoDB timeout later: giving its seq up
+    before that would let a poller step past it for good."""
+    assert changes.grace(timeout_ms) == timedelta(seconds=grace)
+
+
+def test_a_long_mongodb_timeout_holds_an_entry_in_flight_longer(monkeypatch):
+    app = create_app(TestingConfig(MONGODB_TIMEOUT_MS=40_000))
+    client = app.test_client()
+    client.put(ORG, json={"name": "Acme"})  # 1
+    changes._next_seq(mongo_client(app)["acme"])  # 2, in flight
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"})  # 3
+    start = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: start + timedelta(seconds=61))
+    assert [e["seq"] for e in client.get(f"{ORG}/changes?since=1").json] == []
+    monkeypatch.setattr(clock, "now", lambda: start + timedelta(seconds=121))
+    assert [e["seq"] for e in client.get(f"{ORG}/changes?since=1").json] == [3]
+    close_clients(app)
+
+
+def test_many_recent_entries_before_since_do_not_hold_the_feed(client, acme, monkeypatch):
+    """The horizon looks at the recent entries after what the poller has: the oldest recent
+    ones (all before `since`) once filled its look and held a caught-up poller there."""
+    monkeypatch.setattr(changes, "RECENT_LIMIT", 3)
+    for number in range(6):
+        client.post(f"{ORG}/gateways", json={"gatewayId": f"GW{number}", "name": "G"})  # 2-7
+    assert [e["seq"] for e in client.get(f"{ORG}/changes?since=4").json] == [5, 6, 7]
 
 
 def test_an_entry_written_between_the_horizon_and_the_page_waits(client, acme, monkeypatch):
@@ -272,8 +318,8 @@ def test_an_entry_written_between_the_horizon_and_the_page_waits(client, acme, m
     client.post(f"{ORG}/gateways", json={"gatewayId": "GW0", "name": "G"})  # seq 2
     measured = changes.horizon
 
-    def then_two_writers(db, since, now):
-        last = measured(db, since, now)
+    def then_two_writers(db, since, now, given_up_after):
+        last = measured(db, since, now, given_up_after)
         changes._next_seq(db)  # 3: taken, not written yet
         changes.append(db, {"action": "create"}, clock.utcnow, timedelta(days=1))  # 4
         return last
@@ -281,6 +327,16 @@ def test_an_entry_written_between_the_horizon_and_the_page_waits(client, acme, m
     monkeypatch.setattr(changes, "horizon", then_two_writers)
     assert [e["seq"] for e in client.get(f"{ORG}/changes?since=1").json] == [2]
     assert [e["seq"] for e in acme.changes.find({}, {"seq": 1})] == [1, 2, 4]
+
+
+def test_a_log_older_than_its_indexes_gets_them_with_its_next_entry(client, acme):
+    """An organization made before the change log existed has no `changes` indexes until
+    its log is first used (its entries would never expire)."""
+    acme.changes.drop()
+    indexes._change_logs_indexed.clear()
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW0", "name": "G"})
+    assert {"seq_unique", "expiresAt_ttl"} <= set(acme.changes.index_information())
+    assert client.get(f"{ORG}/changes").status_code == 200
 
 
 def test_a_poller_misses_no_entry_of_concurrent_writers(app, cnc):
@@ -388,3 +444,34 @@ def test_a_member_is_told_only_an_admin_reads_the_log(secured, role):
 )
 def test_the_shared_log_is_read_by_platform_admins_only(secured, headers, status):
     assert secured.test_client().get("/api/changes", headers=headers).status_code == status
+
+
+def test_a_document_too_large_to_keep_is_logged_as_its_size_and_digest(client, acme, monkeypatch):
+    """Two snapshots of a document near MongoDB's 16 MiB limit would make an entry the
+    server refuses: the change would never reach the log. (The limit is lowered here.)"""
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"})
+    small = acme.changes.find_one({"resource.type": "gateway"})["bytes"]
+    monkeypatch.setattr(change_log, "MAX_SNAPSHOT_BYTES", small + 20)
+    assert client.put(f"{ORG}/gateways/GW1", json={"name": "G" * 100}).status_code == 200
+    (entry,) = client.get(f"{ORG}/changes?type=gateway&since=2").json
+    assert entry["before"]["name"] == "G" and "beforeSummary" not in entry
+    assert entry["after"] is None
+    assert entry["afterSummary"]["bytes"] > small + 20
+    assert len(entry["afterSummary"]["sha256"]) == 64
+    client.delete(f"{ORG}/gateways/GW1")
+    deleted = acme.changes.find_one({"resource.type": "gateway", "action": "delete"})
+    assert deleted["before"] is None and "beforeSummary" in deleted
+    restored = client.post(f"{ORG}/changes/{deleted['seq']}/restore")
+    assert (restored.status_code, restored.json["field"]) == (400, "seq")
+    assert acme.gateways.count_documents({}) == 0
+
+
+def test_a_page_is_cut_where_its_snapshots_pass_the_byte_budget(client, acme, monkeypatch):
+    for number in range(4):
+        client.post(f"{ORG}/gateways", json={"gatewayId": f"GW{number}", "name": "G"})  # 2-5
+    size = acme.changes.find_one({"seq": 2})["bytes"]
+    monkeypatch.setattr(changes, "PAGE_BYTES", 2 * size + size // 2)
+    first = client.get(f"{ORG}/changes?since=1&limit=50")
+    assert [entry["seq"] for entry in first.json] == [2, 3]
+    assert first.headers["Link"] == f'<{ORG}/changes?limit=50&since=3>; rel="next"'
+    assert [entry["seq"] for entry in client.get(f"{ORG}/changes?since=3").json] == [4, 5]

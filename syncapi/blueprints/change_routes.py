@@ -7,7 +7,7 @@ A feed integrations follow: `?since=<seq>` answers the entries after it, oldest 
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from syncapi import auth, backends, clock
 from syncapi.blueprints.lists import list_query
@@ -24,11 +24,18 @@ bp.auth_rule = auth.PLATFORM_ADMIN
 def feed(db):
     """A page of `db`'s log after `since`; `next` when the page is full (more may follow)."""
     query = list_query(CHANGE_QUERY)
-    entries = changes.read(
-        db, query["since"], query["limit"], clock.utcnow(), query.get("type"), query.get("id")
+    given_up_after = changes.grace(current_app.config["MONGODB_TIMEOUT_MS"])
+    entries, more = changes.read(
+        db,
+        query["since"],
+        query["limit"],
+        clock.utcnow(),
+        given_up_after,
+        query.get("type"),
+        query.get("id"),
     )
     response = jsonify(CHANGE.dump(entries, many=True))
-    if len(entries) == query["limit"]:
+    if more:
         args = [(k, v) for k, v in request.args.items(multi=True) if k != "since"]
         args.append(("since", entries[-1]["seq"]))
         response.headers["Link"] = (

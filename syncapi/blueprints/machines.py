@@ -48,9 +48,21 @@ def assign_claim(machine_id):
     before, claim = machine_claims.assign(
         backends.shared_db(), machine_id, db.name, fields.get("since"), holders
     )
-    action = change_log.CREATE if before is None else change_log.UPDATE
-    change_log.record(db, action, "machine-claim", machine_id, before, claim)
+    _record_move(machine_id, before, claim, db)
     return conditional.answer(CLAIM_OUT.dump(claim), status=201 if before is None else 200)
+
+
+def _record_move(machine_id, before, claim, db):
+    """Within one organization an update; a claim taken from another one is a delete in
+    that one's log (what it held) and a create in this one's, so neither organization's
+    admins read the other's applications and devices."""
+    if before is not None and before["organizationId"] == claim["organizationId"]:
+        change_log.record(db, change_log.UPDATE, "machine-claim", machine_id, before, claim)
+        return
+    if before is not None:
+        former = tenancy.existing_database(before["organizationId"]) or backends.shared_db()
+        change_log.record(former, change_log.DELETE, "machine-claim", machine_id, before)
+    change_log.record(db, change_log.CREATE, "machine-claim", machine_id, after=claim)
 
 
 @bp.delete("/<machine_id>")

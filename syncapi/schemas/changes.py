@@ -64,6 +64,9 @@ class ChangeOutSchema(OutputSchema):
     after = fields.Function(lambda entry: entry.get("after"))
     request_id = as_stored("string", data_key="requestId")
     counts = as_stored("object")
+    restored_from = as_stored("integer", data_key="restoredFrom")
+    before_summary = as_stored("object", data_key="beforeSummary")
+    after_summary = as_stored("object", data_key="afterSummary")
 
     def stored(self, obj):
         return obj
