@@ -205,3 +205,25 @@ def test_two_concurrent_conditional_puts_never_both_succeed(app, cnc, monkeypatc
     assert cnc.gateways.find_one()["revision"] == 2
     updates = [e for e in cnc.changes.find({"resource.type": "gateway", "action": "update"})]
     assert len(updates) == 1
+
+
+def test_a_bulk_tag_change_moves_each_device_to_a_new_version(client, mongo, cnc):
+    """The tags of many devices change in one update: each device's revision moves on all
+    the same, so an ETag read before is stale (no 304, and a 412 on a write)."""
+    path = f"{APP}/devices/CN1"
+    tag = client.post(f"{APP}/devices", json={"machineId": "CN1"}).headers["ETag"]
+    older = {"machineId": "OLD", "tags": ["a"]}  # written by older code: no revision
+    cnc["monitoreo-cnc_devices"].insert_one(older)
+    older_tag = client.get(f"{APP}/devices/OLD").headers["ETag"]
+
+    changed = client.post(f"{APP}/device-tags", json={"machineIds": ["CN1", "OLD"], "add": ["x"]})
+
+    assert changed.status_code == 200
+    read = client.get(path, headers={"If-None-Match": tag})
+    assert read.status_code == 200 and read.headers["ETag"] == tag.removesuffix('-1"') + '-2"'
+    assert cnc["monitoreo-cnc_devices"].find_one({"machineId": "OLD"})["revision"] == 1
+    for item, stale in ((path, tag), (f"{APP}/devices/OLD", older_tag)):
+        assert client.get(item, headers={"If-None-Match": stale}).status_code == 200
+        with unchanged(mongo):
+            refused = client.put(item, json={"name": "L"}, headers={"If-Match": stale})
+        assert refused.status_code == 412
