@@ -81,14 +81,67 @@ def test_an_etag_of_something_else_is_412(client, mongo, cnc, tag):
     assert response.status_code == 412
 
 
-@pytest.mark.parametrize("header", ['W/"a-1"', '"a-1", "b-2"', "unquoted"])
-def test_an_if_match_that_names_no_single_strong_etag_is_400(client, mongo, cnc, header):
+@pytest.mark.parametrize(
+    "header",
+    ["unquoted", '"a-1" "b-2"', '*, "a-1"', '"a-1",', 'W/ "a-1"', ", ".join(['"a-1"'] * 17)],
+)
+def test_an_if_match_that_is_not_star_or_a_list_of_at_most_16_etags_is_400(
+    client, mongo, cnc, header
+):
     client.post(f"{ORG}/gateways", json={"gatewayId": "G1", "name": "G"})
     with unchanged(mongo):
         response = client.put(
             f"{ORG}/gateways/G1", json={"name": "X"}, headers={"If-Match": header}
         )
     assert response.status_code == 400 and response.json["field"] == "If-Match"
+
+
+def test_a_weak_etag_names_the_same_version_as_its_strong_form(client, mongo, cnc):
+    """nginx weakens the ETag of an answer it compresses: a browser sends back `W/"…"`."""
+    path = f"{ORG}/gateways/G1"
+    tag = client.post(f"{ORG}/gateways", json={"gatewayId": "G1", "name": "G"}).headers["ETag"]
+    changed = client.put(path, json={"name": "H"}, headers={"If-Match": f"W/{tag}"})
+    assert changed.status_code == 200 and cnc.gateways.find_one()["name"] == "H"
+    with unchanged(mongo):
+        stale = client.put(path, json={"name": "X"}, headers={"If-Match": f"W/{tag}"})
+    assert stale.status_code == 412
+    current = f"W/{changed.headers['ETag']}"
+    assert client.delete(path, headers={"If-Match": current}).status_code == 200
+    assert cnc.gateways.count_documents({}) == 0
+
+
+def test_a_weak_content_etag_names_the_same_version_too(client, mongo, cnc):
+    stored = cnc.gateways.insert_one({"gatewayId": "OLD", "name": "Old"})
+    path = f"{ORG}/gateways/OLD"
+    tag = client.get(path).headers["ETag"]
+    changed = client.put(path, json={"name": "New"}, headers={"If-Match": f"W/{tag}"})
+    assert changed.status_code == 200
+    assert cnc.gateways.find_one({"_id": stored.inserted_id})["revision"] == 1
+
+
+def test_if_match_with_a_list_writes_when_any_etag_is_current(client, mongo, cnc):
+    """RFC 9110 §13.1.1: the condition holds when the current ETag is any of those listed."""
+    path = f"{ORG}/gateways/G1"
+    first = client.post(f"{ORG}/gateways", json={"gatewayId": "G1", "name": "G"}).headers["ETag"]
+    second = client.put(path, json={"name": "H"}).headers["ETag"]
+    other = client.post(f"{ORG}/gateways", json={"gatewayId": "G2", "name": "G"}).headers["ETag"]
+    others = ", ".join([first, '"nonsense"', '"c00"', other] + [f'"x-{n}"' for n in range(11)])
+    with unchanged(mongo):
+        refused = client.put(path, json={"name": "X"}, headers={"If-Match": others})
+    assert refused.status_code == 412
+    listed = f"{others}, W/{second}"  # 16 ETags, the current one last
+    changed = client.put(path, json={"name": "Y"}, headers={"If-Match": listed})
+    assert changed.status_code == 200
+    assert cnc.gateways.find_one({"gatewayId": "G1"})["name"] == "Y"
+    assert cnc.gateways.find_one({"gatewayId": "G2"})["revision"] == 1
+
+
+@pytest.mark.parametrize("tag", ['"x-\u00b2"', f'"x-{"9" * 5000}"', '"-1"'])
+def test_an_etag_with_no_revision_of_ours_is_412_not_an_error(client, mongo, cnc, tag):
+    client.post(f"{ORG}/gateways", json={"gatewayId": "G1", "name": "G"})
+    with unchanged(mongo):
+        response = client.put(f"{ORG}/gateways/G1", json={"name": "X"}, headers={"If-Match": tag})
+    assert response.status_code == 412
 
 
 def test_if_match_on_a_missing_document_is_404(client, cnc):

@@ -35,8 +35,9 @@ IF_MATCH = {
     "name": "If-Match",
     "required": False,
     "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
-    "description": "Change only this version (one strong ETag, or `*`: any): 412 otherwise. "
-    "The check is part of the write itself.",
+    "description": "Change only one of these versions (at most 16 ETags; `*`: any): 412 "
+    'otherwise. A weak ETag (`W/"…"`, as nginx makes of a compressed answer\'s) names the '
+    "same version as its strong form. The check is part of the write itself.",
 }
 
 
