@@ -4,6 +4,7 @@ itself."""
 
 import threading
 
+import mongomock
 import pytest
 
 from tests.helpers import APP, ORG, slowed_reads, unchanged
@@ -280,3 +281,43 @@ def test_a_bulk_tag_change_moves_each_device_to_a_new_version(client, mongo, cnc
         with unchanged(mongo):
             refused = client.put(item, json={"name": "L"}, headers={"If-Match": stale})
         assert refused.status_code == 412
+
+
+def test_a_stale_content_etag_is_412_on_a_document_still_without_revision(client, mongo, cnc):
+    """Older code changed the document after it was read: its content ETag no longer matches,
+    though it still has no revision."""
+    cnc.gateways.insert_one({"gatewayId": "OLD", "name": "Old"})
+    stale = client.get(f"{ORG}/gateways/OLD").headers["ETag"]
+    cnc.gateways.update_one({"gatewayId": "OLD"}, {"$set": {"name": "Changed by older code"}})
+    with unchanged(mongo):
+        refused = client.put(f"{ORG}/gateways/OLD", json={"name": "X"}, headers={"If-Match": stale})
+        refused_delete = client.delete(f"{ORG}/gateways/OLD", headers={"If-Match": stale})
+    assert refused.status_code == refused_delete.status_code == 412
+    assert "revision" not in cnc.gateways.find_one()
+
+
+def test_a_content_etag_write_is_refused_when_a_write_lands_after_its_read(
+    client, mongo, cnc, monkeypatch
+):
+    """A content ETag is compared on a read; the write then requires the document to still
+    have no revision, so a write landing between that read and the write (which gives it one)
+    makes it a 412, not a lost update."""
+    cnc.gateways.insert_one({"gatewayId": "OLD", "name": "Old"})
+    tag = client.get(f"{ORG}/gateways/OLD").headers["ETag"]
+    read, landed = mongomock.Collection.find_one, []
+
+    def find_one_then_another_write(self, *args, **kwargs):
+        found = read(self, *args, **kwargs)
+        if self.name == "gateways" and not landed:
+            landed.append("writing")  # the other write reads too: once only
+            landed[0] = client.put(f"{ORG}/gateways/OLD", json={"name": "Other"}).status_code
+        return found
+
+    monkeypatch.setattr(mongomock.Collection, "find_one", find_one_then_another_write)
+    response = client.put(f"{ORG}/gateways/OLD", json={"name": "Mine"}, headers={"If-Match": tag})
+
+    assert landed == [200] and response.status_code == 412
+    assert cnc.gateways.find_one({}, {"_id": 0, "name": 1, "revision": 1}) == {
+        "name": "Other",
+        "revision": 1,
+    }
