@@ -321,3 +321,22 @@ def test_a_content_etag_write_is_refused_when_a_write_lands_after_its_read(
         "name": "Other",
         "revision": 1,
     }
+
+
+@pytest.mark.parametrize(
+    "stored_id", ["6650a1b2c3d4e5f601234567", 7, -7, "c0ffee", "a-b"], ids=repr
+)
+def test_an_etag_names_its_document_whatever_the_type_of_its_id(client, mongo, cnc, stored_id):
+    """An ETag writes the `_id` as text: a string of 24 hex digits, an integer or a string
+    that starts with c (as content ETags do) names its document as an ObjectId's text does."""
+    cnc.gateways.insert_one({"_id": stored_id, "gatewayId": "G1", "name": "G", "revision": 1})
+    path = f"{ORG}/gateways/G1"
+    tag = client.get(path).headers["ETag"]
+    assert tag == f'"{stored_id}-1"'
+    changed = client.put(path, json={"name": "H"}, headers={"If-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] == f'"{stored_id}-2"'
+    with unchanged(mongo):
+        assert client.put(path, json={"name": "X"}, headers={"If-Match": tag}).status_code == 412
+    fresh = changed.headers["ETag"]
+    assert client.delete(path, headers={"If-Match": f"W/{fresh}"}).status_code == 200
+    assert cnc.gateways.count_documents({}) == 0

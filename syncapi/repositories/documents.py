@@ -9,6 +9,8 @@ by every write made here (a document older code wrote gets its first on its next
 An update and a delete return the document as it was before as well, for the change log.
 """
 
+import re
+
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
@@ -16,6 +18,7 @@ from syncapi.clock import epoch_ms, iso_now, utcnow
 from syncapi.failures import Conflict, Stale
 
 REVISION = "revision"
+_INTEGER = re.compile(r"-?[0-9]{1,18}")  # a 64-bit integer, as an `_id` may be
 
 
 def stamped(fields, iso=False):
@@ -139,8 +142,15 @@ def _versions(listed):
 
 
 def id_forms(text):
-    """The `_id` an ETag's text names: an ObjectId where it is one's text."""
-    return [ObjectId(text)] if ObjectId.is_valid(text) else [text]
+    """Each `_id` an ETag's text may name: an ETag writes the `_id` as text, and the text of
+    an ObjectId, of a string of 24 hex digits and of an integer can look alike, so the
+    write's filter accepts every one of them (the rest of its filter names the document)."""
+    forms = [text]
+    if ObjectId.is_valid(text):
+        forms.append(ObjectId(text))
+    if _INTEGER.fullmatch(text):
+        forms.append(int(text))
+    return forms
 
 
 def _missed(collection, query, condition, not_found):
