@@ -95,6 +95,13 @@ def expected():
     return Expected(versions=tuple(versions), contents=frozenset(contents))
 
 
+def not_supported():
+    """A write that cannot check `If-Match` inside its own write refuses one (a 400) rather
+    than ignore it: a client sending it would believe its write was conditional."""
+    if "If-Match" in request.headers:
+        raise ApiError(400, "If-Match is not supported on this route", field="If-Match")
+
+
 def answer(document, body=None, status=200):
     """The answer of one document (`body`, its dumped form, or the document itself) with its
     ETag; a read whose `If-None-Match` names that ETag is a 304 without a body."""

@@ -340,3 +340,45 @@ def test_an_etag_names_its_document_whatever_the_type_of_its_id(client, mongo, c
     fresh = changed.headers["ETag"]
     assert client.delete(path, headers={"If-Match": f"W/{fresh}"}).status_code == 200
     assert cnc.gateways.count_documents({}) == 0
+
+
+def test_a_password_change_takes_if_match_checked_by_its_write(client, mongo, cnc):
+    user = {"name": "Ana", "email": "ana@acme.io", "password": "first passphrase"}
+    created = client.post(f"{ORG}/users", json=user)
+    path, stale = f"{ORG}/users/{created.json['id']}", created.headers["ETag"]
+    client.put(path, json={"name": "Ana B"})
+    with unchanged(mongo):
+        refused = client.put(
+            f"{path}/password", json={"password": "second passphrase"}, headers={"If-Match": stale}
+        )
+    assert refused.status_code == 412
+    current = client.get(path).headers["ETag"]
+    changed = client.put(
+        f"{path}/password", json={"password": "third passphrase"}, headers={"If-Match": current}
+    )
+    assert changed.status_code == 200
+    assert cnc.users.find_one()["revision"] == 3
+    assert client.get(path).headers["ETag"] != current
+
+
+# (method, path, body) of the writes that cannot check If-Match in their own write
+UNCHECKED = {
+    "organization delete": ("DELETE", f"{ORG}?confirm=acme", None),
+    "application delete": ("DELETE", APP, None),
+    "event classes": (
+        "PUT",
+        f"{APPS}/event-classes",
+        [{"class": "A", "topic": "t", "type": "INT"}],
+    ),
+}
+
+
+@pytest.mark.parametrize("write", UNCHECKED)
+@pytest.mark.parametrize("header", ["*", '"c00"'])
+def test_a_write_that_cannot_check_if_match_refuses_it(client, mongo, cnc, write, header):
+    method, path, body = UNCHECKED[write]
+    with unchanged(mongo):
+        response = client.open(path, method=method, json=body, headers={"If-Match": header})
+    assert response.status_code == 400 and response.json["field"] == "If-Match"
+    assert "not supported" in response.json["error"]
+    assert client.open(path, method=method, json=body).status_code == 200
