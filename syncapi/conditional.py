@@ -6,9 +6,10 @@ same key never matches an older ETag. A document older code wrote has no revisio
 next write: its ETag is a hash of its content (`"c<sha256>"`).
 
 `If-None-Match` on a read answers 304 when the ETag still matches. `If-Match` on a write
-becomes `expected()`, which the repository puts in the write's own filter: the check and the
-write are one operation, so of two writes sending the same ETag only one succeeds; the other
-is a 412. Without the headers, nothing changes.
+becomes `expected()` (any of up to 16 ETags; a weak one names its strong form's version, as
+nginx weakens what it compresses), which the repository puts in the write's own filter: the
+check and the write are one operation, so of two writes sending the same ETag only one
+succeeds; the other is a 412. Without the headers, nothing changes.
 """
 
 import hashlib
@@ -16,28 +17,35 @@ import json
 import re
 from dataclasses import dataclass
 
-from bson import ObjectId
 from flask import jsonify, make_response, request
 
 from syncapi.errors import ApiError
 from syncapi.serialization import to_jsonable
 
 REVISION = "revision"
-# What `If-Match` may be: `*` or one strong ETag, with optional blanks around (RFC 9110
-# §8.8.3, §13.1.1); also the pattern the API description gives the header.
-IF_MATCH_PATTERN = r'^[ \t]*(\*|"[^"]*")[ \t]*$'
+MAX_IF_MATCH_TAGS = 16
+# What `If-Match` may be: `*`, or a list of at most 16 ETags, strong or weak, with optional
+# blanks around them (RFC 9110 §8.8.3, §13.1.1); also the pattern the API description gives.
+_TAG = r'(?:W/)?"[^"]*"'
+IF_MATCH_PATTERN = rf"^[ \t]*(\*|{_TAG}(?:[ \t]*,[ \t]*{_TAG}){{0,{MAX_IF_MATCH_TAGS - 1}}})[ \t]*$"
 IF_MATCH = re.compile(IF_MATCH_PATTERN)
+_LISTED = re.compile(r'(?:W/)?"([^"]*)"')
+_CONTENT = re.compile(r"c[0-9a-f]{32}")
+_REVISION = re.compile(r"[0-9]{1,18}")  # a 64-bit integer, as stored
 
 
 @dataclass(frozen=True)
 class Expected:
-    """The version a write requires: `any` (`*`), a `revision` of `document_id`, or a
-    content ETag compared by `matches(document)`."""
+    """The versions a write accepts: `any` (`*`), or any of `versions` (`(_id text,
+    revision)` pairs of revision ETags) and of `contents` (content ETags, compared by
+    `matches(document)`)."""
 
     any: bool = False
-    document_id: object = None
-    revision: int = None
-    matches: object = None
+    versions: tuple = ()
+    contents: frozenset = frozenset()
+
+    def matches(self, document):
+        return bool(self.contents) and content_tag(document) in self.contents
 
 
 def content_tag(value):
@@ -59,24 +67,39 @@ def _tags(header):
 
 
 def expected():
-    """The request's `If-Match` as an `Expected`, None without one; a list of several ETags
-    or a weak one is a 400 (a write compares one strong version)."""
+    """The request's `If-Match` as an `Expected`, None without one; anything but `*` or a
+    list of at most 16 ETags is a 400.
+
+    A weak ETag (`W/"…"`) counts as the same version as its strong form: a deliberate
+    difference from RFC 9110's strong comparison. nginx, as shipped here (`deploy/nginx`),
+    weakens the ETag of every answer it compresses, so a browser only ever sees the weak form;
+    the tags are the server's own (`_id` and revision), so the weak one names exactly the
+    version the strong one does. An ETag this API never gave matches nothing (a 412)."""
     header = request.headers.get("If-Match")
     if header is None:
         return None
     matched = IF_MATCH.fullmatch(header)
     if matched is None:
-        raise ApiError(400, "If-Match must be * or one strong ETag", field="If-Match")
-    tag = matched.group(1)
-    if tag == "*":
+        message = f"If-Match must be * or a list of at most {MAX_IF_MATCH_TAGS} ETags"
+        raise ApiError(400, message, field="If-Match")
+    if matched.group(1) == "*":
         return Expected(any=True)
-    if tag.startswith('"c'):
-        return Expected(matches=lambda document: content_tag(document) == tag)
-    document_id, _, revision = tag.strip('"').rpartition("-")
-    if not revision.isdigit():
-        return Expected(document_id=False, revision=-1)  # an ETag this API never gave
-    key = ObjectId(document_id) if ObjectId.is_valid(document_id) else document_id
-    return Expected(document_id=key, revision=int(revision))
+    versions, contents = [], set()
+    for opaque in _LISTED.findall(matched.group(1)):
+        if _CONTENT.fullmatch(opaque):
+            contents.add(f'"{opaque}"')
+            continue
+        document_id, _, revision = opaque.rpartition("-")
+        if document_id and _REVISION.fullmatch(revision):
+            versions.append((document_id, int(revision)))
+    return Expected(versions=tuple(versions), contents=frozenset(contents))
+
+
+def not_supported():
+    """A write that cannot check `If-Match` inside its own write refuses one (a 400) rather
+    than ignore it: a client sending it would believe its write was conditional."""
+    if "If-Match" in request.headers:
+        raise ApiError(400, "If-Match is not supported on this route", field="If-Match")
 
 
 def answer(document, body=None, status=200):

@@ -47,6 +47,19 @@ def test_settings_carry_a_content_etag_checked_by_their_write(client, mongo, cnc
 
 
 @pytest.mark.parametrize("kind", SETTINGS)
+def test_settings_take_their_etag_weak_or_in_a_list(client, mongo, cnc, kind):
+    """What nginx compresses reaches a browser with a weak ETag, which names the same
+    version; a list writes when any ETag in it is current."""
+    path, update = SETTINGS[kind]
+    tag = client.get(path).headers["ETag"]
+    changed = client.put(path, json=update, headers={"If-Match": f'"c00", W/{tag}'})
+    assert changed.status_code == 200
+    with unchanged(mongo):
+        stale = client.put(path, json=update, headers={"If-Match": f"W/{tag}"})
+    assert stale.status_code == 412
+
+
+@pytest.mark.parametrize("kind", SETTINGS)
 def test_settings_older_code_wrote_get_their_first_revision(client, cnc, kind):
     path, update = SETTINGS[kind]
     if kind == "organization":

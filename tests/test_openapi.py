@@ -324,6 +324,23 @@ def test_conditional_requests_and_revisions_are_described(document):
     assert "parameters" not in replaced and "412" not in replaced["responses"]
 
 
+def test_a_password_change_takes_if_match_and_the_refusing_writes_list_none(document):
+    """The password PUT checks the user's ETag but answers a message (no ETag); the writes
+    that refuse If-Match (400) do not list it."""
+    paths = document["paths"]
+    password = paths["/api/organizations/{organizationId}/users/{userId}/password"]["put"]
+    assert [p["name"] for p in password["parameters"]] == ["If-Match"]
+    assert "412" in password["responses"]
+    assert "ETag" not in password["responses"]["200"]["headers"]
+    refusing = [
+        paths["/api/organizations/{organizationId}"]["delete"],
+        paths["/api/organizations/{organizationId}/applications/{applicationId}"]["delete"],
+    ]
+    for operation in refusing:
+        names = [p["name"] for p in operation.get("parameters", [])]
+        assert "If-Match" not in names and "400" in operation["responses"]
+
+
 def test_the_change_feeds_are_described_with_their_parameters(document):
     for path in ("/api/organizations/{organizationId}/changes", "/api/changes"):
         read = document["paths"][path]["get"]

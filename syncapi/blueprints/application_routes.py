@@ -69,7 +69,9 @@ def update_application():
 
 def delete_application():
     """Unregister the application and drop everything it owns: one entry, with how many
-    devices went with it."""
+    devices went with it. `If-Match` is refused: the registry entry and the application's
+    collections go in several writes, none of which could check it."""
+    conditional.not_supported()
     shared = backends.shared_db()
     count = summaries.device_count(shared, g.organization_id, g.application_id)
     applications.delete_application(g.tenant_db, shared, g.application_id)

@@ -88,7 +88,9 @@ def create_event_class():
 
 @bp.put(f"{APP}/event-classes")
 def replace_event_classes():
-    """Replace the whole set, after every item passed (a bad item changes nothing)."""
+    """Replace the whole set, after every item passed (a bad item changes nothing). The set
+    has no ETag of its own: `If-Match` is refused."""
+    conditional.not_supported()
     body = json_body(list, "Event classes must be an array")
     items = assign_ids(EVENT_CLASSES.load(body))
     old, stored = event_classes.replace_event_classes(g.tenant_db, g.application_id, items)

@@ -101,7 +101,9 @@ def save_organization():
 @bp.delete(ORG)
 @auth.platform_admin
 def delete_organization():
-    """Drop the tenant database; `?confirm={org}` guards against a slip."""
+    """Drop the tenant database; `?confirm={org}` guards against a slip. Many collections
+    go, in no single write to filter: `If-Match` is refused."""
+    conditional.not_supported()
     if request.args.get("confirm") != g.organization_id:
         raise ApiError(400, "confirm must repeat the organization id", field="confirm")
     # Tokens naming it die with it (also when the drop is cut short): a re-created

@@ -75,13 +75,14 @@ def delete_user(user_id):
 def set_user_password(user_id):
     """Admins set any password of their organization; a user sets their own, proving the
     current one (rate-limited like logins, `blueprints.login`). Every earlier session of the
-    user ends."""
+    user ends. `If-Match` names the user's version, checked by the write."""
     body = load_body(PASSWORD_CHANGE)
+    expected = conditional.expected()
     if not visibility.is_admin_of(g.organization_id):
         stored = users.find_user(g.tenant_db, user_id).get("passwordHash")
         if not passwords.verify(stored, body.get("current_password", "")):
             raise ApiError(403, "currentPassword is not the current password", "currentPassword")
-    before, after = users.set_password(g.tenant_db, user_id, body["password"])
+    before, after = users.set_password(g.tenant_db, user_id, body["password"], expected)
     _record(change_log.UPDATE, before, after)
     _end_sessions(after)
     return {"message": "Password updated successfully"}

@@ -107,9 +107,10 @@ class Operation:
     security: list = None  # who may call, when not what `auth.route_rule` says
     listing: object = None  # the `ListQuerySchema` a list's view loads its parameters with
     # One document with its ETag (`syncapi.conditional`): a GET takes If-None-Match (304), a
-    # PUT, PATCH or DELETE If-Match (412) unless `if_match` is False.
+    # PUT, PATCH or DELETE If-Match (412) unless `if_match` is False; `if_match` True alone:
+    # a write that checks If-Match but answers no ETag.
     conditional: bool = False
-    if_match: bool = True
+    if_match: bool = None
     headers: dict = None  # headers of the answer beyond those derived
 
 
@@ -309,6 +310,7 @@ OPERATIONS = {
         answer=MESSAGE,
         errors=(404, 429),
         example={"password": "a long passphrase", "currentPassword": "the old passphrase"},
+        if_match=True,  # the user's ETag; the answer is a message
     ),
     "organizations.list_gateways": Operation(
         answer=Many(Stored(GatewaySchema)), listing=gateway_routes.GATEWAYS_QUERY

@@ -2,7 +2,10 @@
 `syncapi.conditional`): the `ETag` of an answer with one document, `If-None-Match` and its
 304 on a read, `If-Match` and its 412 on a write.
 
-An operation marked `conditional` in the table (`operations`) gets them by its method.
+An operation marked `conditional` in the table (`operations`) gets them by its method; a
+write marked `if_match` alone (a password change, which answers no document) takes
+`If-Match` without answering an ETag. Writes no single write could check refuse it (400,
+`conditional.not_supported`).
 """
 
 from syncapi.conditional import IF_MATCH_PATTERN
@@ -35,17 +38,17 @@ IF_MATCH = {
     "name": "If-Match",
     "required": False,
     "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
-    "description": "Change only this version (one strong ETag, or `*`: any): 412 otherwise. "
-    "The check is part of the write itself.",
+    "description": "Change only one of these versions (at most 16 ETags; `*`: any): 412 "
+    'otherwise. A weak ETag (`W/"…"`, as nginx makes of a compressed answer\'s) names the '
+    "same version as its strong form. The check is part of the write itself. Deleting an "
+    "organization or an application and replacing the event classes refuse it (400).",
 }
 
 
 def request_headers(facts, method):
     """The conditional header a conditional operation takes by its method."""
-    if not facts.conditional:
-        return ()
     if method in READS:
-        return (IF_NONE_MATCH,)
+        return (IF_NONE_MATCH,) if facts.conditional else ()
     return (IF_MATCH,) if _checks_if_match(facts, method) else ()
 
 
@@ -64,4 +67,6 @@ def errors(facts, method):
 
 
 def _checks_if_match(facts, method):
-    return facts.conditional and facts.if_match and method in WRITES
+    """`if_match` True or False says; None (unset): as `conditional`."""
+    checks = facts.conditional if facts.if_match is None else facts.if_match
+    return checks and method in WRITES

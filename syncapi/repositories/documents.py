@@ -9,12 +9,16 @@ by every write made here (a document older code wrote gets its first on its next
 An update and a delete return the document as it was before as well, for the change log.
 """
 
+import re
+
+from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from syncapi.clock import epoch_ms, iso_now, utcnow
 from syncapi.failures import Conflict, Stale
 
 REVISION = "revision"
+_INTEGER = re.compile(r"-?[0-9]{1,18}")  # a 64-bit integer, as an `_id` may be
 
 
 def stamped(fields, iso=False):
@@ -109,20 +113,44 @@ def delete(collection, query, not_found, expected=None):
 
 def _condition(collection, query, expected):
     """The filter of a write, made conditional by `expected` so that the write itself checks
-    it (None: it cannot match). A revision ETag adds the revision and the document's `_id`
-    (a document deleted and created again is another one). A document older code wrote has
-    no revision and a content ETag: it is compared here, and the write then requires it to
-    still have no revision, which every write of syncapi gives it."""
+    it (None: it cannot match): the query, and the document being one of the versions
+    listed. A revision ETag names the revision and the document's `_id` (a document deleted
+    and created again is another one). A document older code wrote has no revision and a
+    content ETag: it is compared here, and the write then requires it to still have no
+    revision, which every write of syncapi gives it."""
     if expected is None or expected.any:
         return query
-    if expected.revision is not None:
-        if query.get("_id", expected.document_id) != expected.document_id:
-            return None
-        return {**query, "_id": expected.document_id, REVISION: expected.revision}
-    current = collection.find_one(query)
-    if current is None or REVISION in current or not expected.matches(current):
+    versions = _versions(expected.versions)
+    if expected.contents:
+        current = collection.find_one(query)
+        if current is not None and REVISION not in current and expected.matches(current):
+            versions.append({"_id": current["_id"], REVISION: {"$exists": False}})
+    if not versions:
         return None
-    return {**query, "_id": current["_id"], REVISION: {"$exists": False}}
+    return {"$and": [query, {"$or": versions}]}
+
+
+def _versions(listed):
+    """The filters of the `(_id text, revision)` pairs an `If-Match` lists, one per `_id`."""
+    revisions = {}
+    for document_id, revision in listed:
+        revisions.setdefault(document_id, set()).add(revision)
+    return [
+        {"_id": {"$in": id_forms(document_id)}, REVISION: {"$in": sorted(numbers)}}
+        for document_id, numbers in revisions.items()
+    ]
+
+
+def id_forms(text):
+    """Each `_id` an ETag's text may name: an ETag writes the `_id` as text, and the text of
+    an ObjectId, of a string of 24 hex digits and of an integer can look alike, so the
+    write's filter accepts every one of them (the rest of its filter names the document)."""
+    forms = [text]
+    if ObjectId.is_valid(text):
+        forms.append(ObjectId(text))
+    if _INTEGER.fullmatch(text):
+        forms.append(int(text))
+    return forms
 
 
 def _missed(collection, query, condition, not_found):

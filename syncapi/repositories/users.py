@@ -90,7 +90,8 @@ def find_user(db, user_id):
     return document
 
 
-def set_password(db, user_id, password):
-    """`(before, after)`: the user's stored document, after with the new password's hash."""
+def set_password(db, user_id, password, expected=None):
+    """`(before, after)`: the user's stored document, after with the new password's hash;
+    with `expected` (an `If-Match`), only if it is still that version."""
     changes = documents.touched({"passwordHash": passwords.hash_password(password)}, iso=True)
-    return documents.update(db.users, _by_id(user_id), changes, NOT_FOUND, DUPLICATE)
+    return documents.update(db.users, _by_id(user_id), changes, NOT_FOUND, DUPLICATE, expected)
