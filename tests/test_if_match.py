@@ -132,3 +132,17 @@ def test_a_write_that_cannot_check_if_match_refuses_it(client, mongo, cnc, write
     assert response.status_code == 400 and response.json["field"] == "If-Match"
     assert "not supported" in response.json["error"]
     assert client.open(path, method=method, json=body).status_code == 200
+
+
+def test_a_machine_claim_refuses_if_match(client, mongo, cnc):
+    """A claim carries a content ETag only: its writes cannot check one in their filter."""
+    with unchanged(mongo):
+        assigned = client.put(
+            "/api/machines/M1", json={"organizationId": "acme"}, headers={"If-Match": "*"}
+        )
+    assert (assigned.status_code, assigned.json["field"]) == (400, "If-Match")
+    assert client.put("/api/machines/M1", json={"organizationId": "acme"}).status_code == 201
+    with unchanged(mongo):
+        released = client.delete("/api/machines/M1", headers={"If-Match": "*"})
+    assert (released.status_code, released.json["field"]) == (400, "If-Match")
+    assert client.delete("/api/machines/M1").status_code == 200

@@ -41,6 +41,7 @@ def get_claim(machine_id):
 def assign_claim(machine_id):
     """Give the id to an existing organization (201 when it had no claim); its devices
     carrying the id become the holders."""
+    conditional.not_supported()  # a claim answers a content ETag only: no version to check
     machine_id = machine_id_from_path(machine_id)
     fields = load_body(CLAIM)
     db = tenancy.tenant_database(fields["organizationId"])
@@ -68,6 +69,7 @@ def _record_move(machine_id, before, claim, db):
 @bp.delete("/<machine_id>")
 def release_claim(machine_id):
     """Release the id: the next device registered with it claims it afresh."""
+    conditional.not_supported()
     released = machine_claims.remove(backends.shared_db(), machine_id_from_path(machine_id))
     # In its organization's log; the shared one's when that organization is gone.
     db = tenancy.existing_database(released["organizationId"]) or backends.shared_db()
