@@ -217,6 +217,8 @@ class Config:
         self.REVOCATION_REFRESH_SECONDS = env.integer("REVOCATION_REFRESH_SECONDS", 5, 1)
         self.SESSION_COOKIE_SECURE = env.flag("SESSION_COOKIE_SECURE")
         self.PROXY_COUNT = env.integer("PROXY_COUNT", 0, minimum=0)
+        # Change log entries are removed (TTL index) this many days after they are written.
+        self.CHANGELOG_RETENTION_DAYS = env.integer("CHANGELOG_RETENTION_DAYS", 90, 1, 36500)
         # The bearer token of `GET /metrics`, and nothing else (unset: /metrics answers 503).
         self.METRICS_TOKEN = env.str("METRICS_TOKEN", "")
         # One JSON line per request on stderr (request_log.py); 0 leaves them out.

@@ -47,6 +47,21 @@ def create(client, influx=None, status_query=None, log_requests=False):
             abort(404)
         return plain(document)
 
+    @app.put(f"{DEVICES}/<machine_id>")
+    def update_device(org, app_id, machine_id):
+        """syncapi's update of a device's name, without its change-log entry: the sent keys
+        and `updatedAt` set, the revision moved on, in one write; the document after."""
+        body = request.get_json()
+        if not isinstance(body, dict):
+            abort(400)
+        query = {"machineId": {"$eq": machine_id, "$type": "string"}}
+        changes = {**body, "updatedAt": datetime.now(UTC)}
+        update = {"$set": changes, "$inc": {"revision": 1}}
+        before = devices_of(org, app_id).find_one_and_update(query, update)
+        if before is None:
+            abort(404)
+        return plain({**before, **changes, "revision": before.get("revision", 0) + 1})
+
     @app.get(DEVICES)
     def list_devices(org, app_id):
         return [plain(document) for document in devices_of(org, app_id).find()]

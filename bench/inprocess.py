@@ -31,6 +31,11 @@ def posted(prefix):
     return lambda number: {"machineId": f"{prefix}{number}", "name": "Posted"}
 
 
+def renamed(prefix):
+    """A PUT's body that changes the device every time (a new name)."""
+    return lambda number: {"name": f"{prefix} {number}"}
+
+
 class Setup:
     """The apps of the in-process rows: syncapi with auth off and with bearer tokens, each
     beside a baseline on its store, and the InfluxDB stand-in of row (g)."""
@@ -67,9 +72,11 @@ class Setup:
         return ticket["sql_query"], ticket.get("params") or None, ticket["database"]
 
     def clean_posted(self):
-        """Untimed, after each sample of (f): the application keeps its 100 devices."""
+        """Untimed, after each sample of (f): the application keeps its 100 devices, and
+        the change log its seeded entries (see `put_row`)."""
         posted_ids = {"$regex": "^P[SB]-"}
         self.store[world.ORG][f"{world.APP}_devices"].delete_many({"machineId": posted_ids})
+        self.store[world.ORG].changes.delete_many({"resource.id": posted_ids})
         self.store[world.SHARED].machine_claims.delete_many({"_id": posted_ids})
 
     def close(self):
@@ -92,6 +99,7 @@ def operation_counts(setup):
                 timing.Call(off, world.DEVICE_PATH, "POST", body=posted("PS-C"), expect=201)
             ),
             "g": counter.of(timing.Call(off, STATUS)),
+            "put": counter.of(timing.Call(off, DEVICE, "PUT", body=renamed("C"))),
         }
     setup.clean_posted()
     return found
@@ -143,7 +151,26 @@ def timings(setup):
             after_sample=setup.clean_posted,
         ),
         "g": timing.pair(timing.Call(off, STATUS), timing.Call(bare_off, STATUS)),
+        "put": put_row(setup),
     }
+
+
+def put_row(setup):
+    """A PUT of one device by id: syncapi (its change-log entry included) beside the bare
+    app making the same update without one. The log is kept at its seeded size: mongomock
+    checks a unique index (`seq`) by scanning the collection, so every entry the row left
+    would make the next insert slower (a server inserts into the index)."""
+    log = setup.store[world.ORG].changes
+    seeded = log.find_one(sort=[("seq", -1)])["seq"]
+
+    def forget_the_rows_entries():
+        log.delete_many({"seq": {"$gt": seeded}})
+
+    return timing.pair(
+        timing.Call(setup.off, DEVICE, "PUT", body=renamed("S")),
+        timing.Call(setup.bare_off, DEVICE, "PUT", body=renamed("B")),
+        after_sample=forget_the_rows_entries,
+    )
 
 
 FLEET_APP = "fleet"

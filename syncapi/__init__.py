@@ -21,6 +21,7 @@ def create_app(config=None):
     from syncapi import auth, cache, cli, errors, extensions, headers, request_log, unread_body
     from syncapi.blueprints import (
         applications,
+        change_routes,
         device,
         docs,
         icons,
@@ -81,6 +82,7 @@ def create_app(config=None):
     app.register_blueprint(query.bp, url_prefix="/api/query")
     app.register_blueprint(login.bp, url_prefix="/api/auth")
     app.register_blueprint(machines.bp, url_prefix="/api/machines")
+    app.register_blueprint(change_routes.bp, url_prefix="/api/changes")
     app.register_blueprint(status.bp)  # /status, /ready
     app.register_blueprint(metrics.bp, url_prefix="/metrics")
     app.register_blueprint(docs.bp, url_prefix="/api")

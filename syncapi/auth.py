@@ -5,7 +5,8 @@ A view states only how it differs from the defaults, with a marker:
 - a path with an organization: the token's `orgs` must include it (403 otherwise, also for an
   unknown one, so other tenants' ids cannot be probed); `viewer` only reads, `user` writes;
 - no organization in the path: any signed-in caller reads, a platform admin writes;
-- `@public`, `@platform_admin`, `@org_admin` (managing users), `@own_password`,
+- `@public`, `@platform_admin`, `@org_admin` (managing users; `@org_admin_only(refusal)`
+  for another admin's route, saying what it refuses), `@own_password`,
   `@organization_in_query` (`?organizationId=`) and `@signed_in` (a read asked by POST)
   for the rest.
 
@@ -49,9 +50,19 @@ def _marker(rule):
     return mark
 
 
+def org_admin_only(refusal):
+    """An organization admin's route, its 403 saying what only an admin may do there."""
+
+    def mark(view):
+        view.auth_rule, view.auth_refusal = ORG_ADMIN, refusal
+        return view
+
+    return mark
+
+
 public = _marker(PUBLIC)
 platform_admin = _marker(PLATFORM_ADMIN)
-org_admin = _marker(ORG_ADMIN)
+org_admin = org_admin_only("Only an organization admin may manage users")
 own_password = _marker(OWN_PASSWORD)
 organization_in_query = _marker(ORG_IN_QUERY)
 signed_in = _marker(SIGNED_IN)  # a read sent as POST because its question is a body
@@ -81,23 +92,23 @@ def authorize():
     method, endpoint = request.method, request.endpoint
     if method == "OPTIONS" or endpoint is None:
         return
-    rule = _rule(endpoint, method)
+    rule, view = _rule(endpoint, method)
     if rule == PUBLIC:
         return
     who = g.caller = _authenticate()
     if who.by_cookie and method not in SAFE_METHODS:
         check_origin()
-    _check(rule, who)
+    _check(rule, who, getattr(view, "auth_refusal", None))
 
 
 def _rule(endpoint, method):
-    """The route's rule; its view and blueprint found once per endpoint (`RULES_KEY`)."""
+    """The route's rule and its view; both found once per endpoint (`RULES_KEY`)."""
     found = current_app.extensions[RULES_KEY]
     if endpoint not in found:
         blueprint = current_app.blueprints.get(endpoint.rpartition(".")[0])
         found[endpoint] = (current_app.view_functions[endpoint], blueprint)
     view, blueprint = found[endpoint]
-    return route_rule(view, blueprint, "organization_id" in g, method)
+    return route_rule(view, blueprint, "organization_id" in g, method), view
 
 
 def route_rule(view, blueprint, organization_scoped, method):
@@ -111,7 +122,7 @@ def route_rule(view, blueprint, organization_scoped, method):
     return SIGNED_IN if method in SAFE_METHODS else PLATFORM_ADMIN
 
 
-def _check(rule, who):
+def _check(rule, who, refusal):
     if rule == SIGNED_IN:
         return
     if rule == PLATFORM_ADMIN:
@@ -124,7 +135,7 @@ def _check(rule, who):
     if rule == ORG_MEMBER and request.method not in SAFE_METHODS and who.role == "viewer":
         raise ApiError(403, "A viewer may only read")
     if rule == ORG_ADMIN and who.role != "admin":
-        raise ApiError(403, "Only an organization admin may manage users")
+        raise ApiError(403, refusal)
     if rule == OWN_PASSWORD and who.role != "admin" and request.view_args["user_id"] != who.subject:
         raise ApiError(403, "A user may only change their own password")
 

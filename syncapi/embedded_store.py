@@ -12,10 +12,16 @@ with a server's reply shapes:
 - `$unionWith`: the other collection's pipeline output appended to the stream, later stages
   applying to both (MongoDB 4.4+);
 - `bulk_write`: each request applied in order, a `BulkWriteError` with the server's
-  details when one fails (the rest go on when unordered).
+  details when one fails (the rest go on when unordered);
+- writes one thread at a time: a server applies each write whole (a find-and-modify's
+  filter and change, an update's match and change, an insert's unique check and insert),
+  which conditional writes and the change log's counter rely on; mongomock, written for one
+  thread, reads and then writes, so two threads could both match the same version.
 
 Everything else is mongomock as it is. Its data lives in the process that made it.
 """
+
+import threading
 
 import bson
 import mongomock
@@ -78,7 +84,32 @@ class EmbeddedDatabase(Database):
         }
 
 
+WRITES = threading.RLock()  # the process's embedded data, changed by one write at a time
+
+
+def _one_at_a_time(name):
+    """mongomock's write `name` (looked up at each call), made while holding `WRITES`."""
+
+    def locked(self, *args, **kwargs):
+        with WRITES:
+            return getattr(mongomock.Collection, name)(self, *args, **kwargs)
+
+    locked.__name__ = name
+    return locked
+
+
 class EmbeddedCollection(mongomock.Collection):
+    insert_one = _one_at_a_time("insert_one")
+    insert_many = _one_at_a_time("insert_many")
+    update_one = _one_at_a_time("update_one")
+    update_many = _one_at_a_time("update_many")
+    replace_one = _one_at_a_time("replace_one")
+    delete_one = _one_at_a_time("delete_one")
+    delete_many = _one_at_a_time("delete_many")
+    find_one_and_update = _one_at_a_time("find_one_and_update")
+    find_one_and_delete = _one_at_a_time("find_one_and_delete")
+    find_one_and_replace = _one_at_a_time("find_one_and_replace")
+
     def aggregate(self, pipeline, session=None, **options):
         if not any("$unionWith" in stage for stage in pipeline):
             return super().aggregate(pipeline, session=session, **options)

@@ -127,6 +127,7 @@ STATUSES = {
     failures.Invalid: 400,
     failures.NotFound: 404,
     failures.Conflict: 409,
+    failures.Stale: 412,
     failures.TooLarge: 413,
     failures.Unavailable: 503,
 }

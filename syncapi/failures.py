@@ -27,6 +27,10 @@ class Conflict(Failure):
     """The change collides with what exists (a unique key, a concurrent change)."""
 
 
+class Stale(Failure):
+    """A conditional write (`If-Match`) found another version than the one it names."""
+
+
 class TooLarge(Failure):
     """The result would be larger than the store keeps."""
 

@@ -64,6 +64,10 @@ INFLUXDB_SECONDS = Histogram(
 )
 LOGIN_FAILED = Counter("syncapi_login_failures", "Refused logins", ["reason"])
 ERRORS = Counter("syncapi_errors", "Error answers, by what caused them", ["type", "status"])
+CHANGE_LOG_LOST = Counter(
+    "syncapi_change_log_lost_entries",
+    "Change log entries that could not be written after their change was made",
+)
 WORKERS = Gauge("syncapi_workers", "Worker processes serving", multiprocess_mode="livesum")
 
 
@@ -82,6 +86,10 @@ def observe_request(method, route, status, seconds, endpoint):
     series.observe(seconds)
     if endpoint == "auth.login" and not 200 <= status < 300:
         LOGIN_FAILED.labels(LOGIN_FAILURES.get(status, "unavailable")).inc()
+
+
+def count_lost_change():
+    CHANGE_LOG_LOST.inc()
 
 
 def count_error(kind, status):

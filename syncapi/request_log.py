@@ -117,12 +117,17 @@ def request_line(request_id, method, route, status, seconds):
     return ENCODER.encode(entry)
 
 
+_second = (None, "")  # (a whole second, its text): strftime runs once a second, not per line
+
+
 def timestamp(seconds):
     """UTC to the millisecond, `2026-11-26T04:23:28.088Z`."""
-    return (
-        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-        + f".{int(seconds % 1 * 1000):03d}Z"
-    )
+    global _second
+    whole = int(seconds)
+    cached = _second  # read once: another thread may replace it meanwhile
+    if cached[0] != whole:
+        cached = _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    return f"{cached[1]}.{int((seconds - whole) * 1000):03d}Z"
 
 
 ENCODER = json.JSONEncoder(default=str)  # one encoder: json.dumps(default=…) makes one a call

@@ -20,6 +20,8 @@ def init_app(app):
 
 
 def read_unread_body(response):
+    if not request.environ.get("CONTENT_LENGTH"):  # most requests carry no body: no parsing
+        return response
     length = request.content_length
     if length and length <= current_app.config["MAX_CONTENT_LENGTH"]:
         stream = request.stream

@@ -2,6 +2,7 @@
 module imports; no test module imports another."""
 
 import contextlib
+import time
 
 import mongomock
 from flask.testing import FlaskClient
@@ -25,6 +26,7 @@ SAMPLE_VALUES = {
     "connector_id_text": "6650a1b2c3d4e5f601234567",
     "service_id_text": "6650a1b2c3d4e5f601234567",
     "function_id": "fn_1",
+    "seq": "1",
 }
 INFLUX_ONLY = {  # test_query.py checks these answer 503 when InfluxDB is down or unset
     "query.connected_machines",
@@ -113,6 +115,20 @@ def anyone_may_call(operation):
     left out (`{}`)."""
     security = operation.get("security")
     return security is not None and (security == [] or {} in security)
+
+
+def slowed_reads(monkeypatch):
+    """Every read yields the interpreter to other threads before and after it, as a busy
+    process would: mongomock's find-and-modify reads, writes, then reads again."""
+    read = mongomock.Collection.find_one
+
+    def find_one(self, *args, **kwargs):
+        time.sleep(0.001)
+        found = read(self, *args, **kwargs)
+        time.sleep(0.001)
+        return found
+
+    monkeypatch.setattr(mongomock.Collection, "find_one", find_one)
 
 
 class CheckedResponse(TestResponse, Response):

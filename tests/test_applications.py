@@ -303,7 +303,8 @@ def test_create_function_from_the_console_body(client, cnc, same_millisecond):
     response = client.post(f"{APP}/functions", json=CONSOLE_FUNCTION)
 
     assert response.status_code == 201
-    assert response.json == {"id": "fn_1733590000000", **CONSOLE_FUNCTION, "counter": None}
+    expected = {"id": "fn_1733590000000", **CONSOLE_FUNCTION, "counter": None, "revision": 1}
+    assert response.json == expected
     stored = cnc.functions.find_one()
     assert stored["applicationId"] == "monitoreo-cnc"
     assert client.get(f"{APP}/functions").json == [response.json]

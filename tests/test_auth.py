@@ -107,6 +107,7 @@ PUBLIC = {
 }
 PLATFORM_ONLY = {
     "organizations.delete_organization",
+    "changes.shared_changes",
     "device.create_device",
     "device.update_device",
     "device.delete_device",
@@ -117,6 +118,7 @@ MANAGES_USERS = {
     "organizations.create_user",
     "organizations.update_user",
     "organizations.delete_user",
+    "organizations.organization_changes",  # the change log: org admins
 }
 
 

@@ -216,3 +216,18 @@ def test_reports_registrations_whose_collections_are_used_for_something_else(app
     result = run_ensure_indexes(app)
     assert result.exit_code == 1
     assert "legacy: application 'oilmonitor' is not served" in result.output
+
+
+def test_creates_the_change_logs_indexes_in_tenants_and_the_shared_database(app, mongo):
+    """A tenant written before the change log had none: its log gets them, with the TTL."""
+    mongo["legacy"].users.insert_one({"name": "Old"})
+
+    assert run_ensure_indexes(app).exit_code == 0
+
+    for db in (mongo["legacy"], mongo["syncapi"]):
+        found = db.changes.index_information()
+        assert found["seq_unique"]["key"] == [("seq", 1)] and found["seq_unique"]["unique"]
+        assert found["resource_type_seq"]["key"] == [("resource.type", 1), ("seq", 1)]
+        assert found["resource_id_seq"]["key"] == [("resource.id", 1), ("seq", 1)]
+        assert "at" not in found  # the horizon walks seq_unique
+        assert found["expiresAt_ttl"]["expireAfterSeconds"] == 0

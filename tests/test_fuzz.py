@@ -4,7 +4,8 @@ For each operation, cases are drawn from `/api/openapi.json`: valid ones (positi
 ones mutated beyond it (negative mode: wrong types, patterns, lengths, missing or extra
 keys), half of them naming what `world` made so that bodies behind an existing organization
 are reached. The app reads the InfluxDB test stand-in, so that no documented 503 applies.
-Every answer must be below 500 and conform to the description (status, content type, body),
+Every answer must be below 500 and conform to the description (status, content type, body,
+headers: a document's `ETag`),
 mutated data must be refused with a 4xx, and every error JSON in the error shape (spec
 README §10).
 
@@ -30,6 +31,7 @@ from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -88,6 +90,7 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    response_headers_conformance,  # the ETag of a document's answer
     negative_data_rejection,
     error_shape,
 ]

@@ -13,8 +13,14 @@ from syncapi.extensions import close_clients
 from tests.helpers import APP, JWT_SECRET, ORG, SAMPLE_VALUES, snapshot, unchanged
 from tests.settings import TestingConfig
 
-# Write routes that take no JSON body: icon uploads are multipart, logout has no body.
-NO_JSON_BODY = {"icons.upload_icon", "icons.upload_icon_by_form", "auth.logout"}
+# Write routes that take no JSON body: icon uploads are multipart, logout and a restore
+# have no body.
+NO_JSON_BODY = {
+    "icons.upload_icon",
+    "icons.upload_icon_by_form",
+    "auth.logout",
+    "organizations.restore_change",
+}
 ARRAY_BODY = {"applications.replace_event_classes"}
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
 

@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 from marshmallow import Schema
 from openapi_spec_validator import validate
 
-from syncapi import create_app, schemas
+from syncapi import conditional, create_app, schemas
 from syncapi.openapi import describe
 from syncapi.openapi.converter import BEYOND_DESCRIPTION, VALIDATORS
 from syncapi.openapi.operations import OPERATIONS
@@ -31,6 +31,7 @@ SAMPLES = {  # a path value for each path parameter
     "name": "fanuc",
     "format": "svg",
     "asset": "swagger-ui.css",
+    "seq": "1",
 }
 
 
@@ -290,6 +291,69 @@ def test_the_description_is_built_once_per_process(client, monkeypatch):
     first = client.get("/api/openapi.json").json
     monkeypatch.setattr(docs, "describe", lambda app: {"rebuilt": True})
     assert client.get("/api/openapi.json").json == first
+
+
+def test_conditional_requests_and_revisions_are_described(document):
+    """A document's answers carry its ETag; a read takes If-None-Match (304), a write
+    If-Match (412, its pattern the one the server checks); documents show `revision`."""
+    gateway = document["paths"]["/api/organizations/{organizationId}/gateways/{gatewayId}"]
+    headers = {
+        method: {p["name"] for p in gateway[method].get("parameters", [])}
+        for method in gateway
+        if method in METHODS
+    }
+    assert headers == {"get": {"If-None-Match"}, "put": {"If-Match"}, "delete": {"If-Match"}}
+    assert gateway["get"]["responses"]["200"]["headers"]["ETag"]["required"] is True
+    assert "ETag" in gateway["get"]["responses"]["304"]["headers"]
+    assert "412" in gateway["put"]["responses"] and "412" not in gateway["get"]["responses"]
+    assert gateway["put"]["responses"]["200"]["headers"]["ETag"]["required"] is True
+    assert "ETag" not in gateway["delete"]["responses"]["200"]["headers"]
+    created = document["paths"]["/api/organizations/{organizationId}/gateways"]["post"]
+    assert "ETag" in created["responses"]["201"]["headers"]
+    if_match = next(p for p in gateway["put"]["parameters"] if p["name"] == "If-Match")
+    assert if_match["schema"]["pattern"] == conditional.IF_MATCH_PATTERN
+    components = document["components"]["schemas"]
+    for name in ("StoredDevice", "StoredGateway", "StoredConnector", "StoredService"):
+        assert components[name]["properties"]["revision"]["type"] == "integer"
+    for name in ("UserOut", "FunctionOut", "ApplicationOut"):
+        assert "revision" in components[name]["properties"], name
+    # the list of event classes is replaced whole: no ETag, no If-Match
+    replaced = document["paths"][
+        "/api/applications/{organizationId}/applications/{applicationId}/event-classes"
+    ]["put"]
+    assert "parameters" not in replaced and "412" not in replaced["responses"]
+
+
+def test_a_password_change_takes_if_match_and_the_refusing_writes_list_none(document):
+    """The password PUT checks the user's ETag but answers a message (no ETag); the writes
+    that refuse If-Match (400) do not list it."""
+    paths = document["paths"]
+    password = paths["/api/organizations/{organizationId}/users/{userId}/password"]["put"]
+    assert [p["name"] for p in password["parameters"]] == ["If-Match"]
+    assert "412" in password["responses"]
+    assert "ETag" not in password["responses"]["200"]["headers"]
+    refusing = [
+        paths["/api/organizations/{organizationId}"]["delete"],
+        paths["/api/organizations/{organizationId}/applications/{applicationId}"]["delete"],
+    ]
+    for operation in refusing:
+        names = [p["name"] for p in operation.get("parameters", [])]
+        assert "If-Match" not in names and "400" in operation["responses"]
+
+
+def test_the_change_feeds_are_described_with_their_parameters(document):
+    for path in ("/api/organizations/{organizationId}/changes", "/api/changes"):
+        read = document["paths"][path]["get"]
+        assert [p["name"] for p in read["parameters"]] == ["since", "type", "id", "limit"]
+        assert read["responses"]["200"]["headers"]["Link"]
+        assert read["responses"]["200"]["content"]["application/json"]["schema"] == {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/ChangeOut"},
+        }
+    entry = document["components"]["schemas"]["ChangeOut"]
+    assert entry["required"] == sorted(
+        ["seq", "at", "actor", "action", "resource", "before", "after"]
+    )
 
 
 def test_the_request_id_is_described_on_every_path_and_answer(document):

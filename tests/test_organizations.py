@@ -99,6 +99,7 @@ def test_get_organization_answers_stored_details(client, acme):
         "description": "Dev tenant",
         "email": "dev@example.com",
         "website": None,
+        "revision": 2,  # created, then changed
     }
 
 
@@ -114,6 +115,7 @@ def test_get_organization_without_metadata_answers_defaults(client, mongo):
         "description": None,
         "email": None,
         "website": None,
+        "revision": None,
     }
 
 
@@ -299,7 +301,7 @@ def test_config_answers_the_raw_stored_value(client, acme):
     assert response.status_code == 200
     assert response.json["name"] == "Acme"
     assert response.json["organizationId"] == "acme"
-    assert set(response.json) == {"name", "organizationId", "createdAt", "updatedAt"}
+    assert set(response.json) == {"name", "organizationId", "createdAt", "updatedAt", "revision"}
 
 
 def test_config_is_empty_without_metadata(client, mongo):
@@ -369,6 +371,7 @@ def test_create_user_stores_and_answers_the_public_shape(client, acme):
         "role": "admin",
         "status": "active",
         "createdAt": stored["createdAt"],
+        "revision": 1,
     }
     assert stored["organizationId"] == "acme"
 
@@ -386,6 +389,7 @@ def test_list_users_fills_defaults_and_prefers_a_stored_id(client, acme):
             "role": "user",
             "status": "active",
             "createdAt": None,
+            "revision": None,  # written before syncapi kept revisions
         }
     ]
 

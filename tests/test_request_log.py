@@ -291,3 +291,17 @@ def test_a_hook_failing_on_every_try_still_answers_json_with_the_id():
     assert sent_body(response) == {"error": "Internal server error", "requestId": "h-1"}
     assert response.headers["X-Request-ID"] == "h-1"
     close_clients(app)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0.999, "1970-01-01T00:00:00.999Z"),
+        (1.0, "1970-01-01T00:00:01.000Z"),
+        (0.5, "1970-01-01T00:00:00.500Z"),  # an earlier second again: not the one kept
+        (1764131008.0884, "2025-11-26T04:23:28.088Z"),
+    ],
+)
+def test_a_time_is_written_to_the_millisecond_in_utc(seconds, text):
+    request_log.timestamp(1.0)  # a second kept from another line
+    assert request_log.timestamp(seconds) == text

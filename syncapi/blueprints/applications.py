@@ -5,7 +5,7 @@ the application before any view runs.
 
 from flask import Blueprint, g
 
-from syncapi import backends, expressions, tenancy
+from syncapi import backends, change_log, conditional, expressions, tenancy
 from syncapi.blueprints import connector_routes, device_routes
 from syncapi.blueprints.inputs import json_body, load_body
 from syncapi.blueprints.lists import answered, list_query
@@ -35,7 +35,7 @@ FUNCTIONS_QUERY = ListQuerySchema(functions.LISTING.sort_fields)
 bp = Blueprint("applications", __name__)
 tenancy.init_blueprint(bp)
 device_routes.register(bp, single_device_routes=False)
-connector_routes.register(bp, f"{APP}/connectors", single_connector_get=False)
+connector_routes.register(bp, f"{APP}/connectors")
 
 
 @bp.get("/test")
@@ -46,8 +46,10 @@ def test_route():
 
 @bp.get(f"{APP}/config")
 def get_config():
-    """The application's key/value settings as one object."""
-    return applications.application_config(g.tenant_db, g.application_id)
+    """The application's key/value settings as one object, with a content ETag (read-only
+    here: no revision of its own)."""
+    config = applications.application_config(g.tenant_db, g.application_id)
+    return conditional.answer(config)
 
 
 @bp.get(f"{APP}/stats")
@@ -79,15 +81,22 @@ def create_event_class():
     created = event_classes.create_event_class(
         g.tenant_db, g.application_id, load_body(EVENT_CLASS)
     )
-    return EVENT_CLASS_OUT.dump(created), 201
+    _record(change_log.CREATE, "event-class", created["id"], after=created)
+    answer = EVENT_CLASS_OUT.dump(created)
+    return conditional.answer(answer, status=201)  # no revision shown: a content ETag
 
 
 @bp.put(f"{APP}/event-classes")
 def replace_event_classes():
-    """Replace the whole set, after every item passed (a bad item changes nothing)."""
+    """Replace the whole set, after every item passed (a bad item changes nothing). The set
+    has no ETag of its own: `If-Match` is refused."""
+    conditional.not_supported()
     body = json_body(list, "Event classes must be an array")
     items = assign_ids(EVENT_CLASSES.load(body))
-    stored = event_classes.replace_event_classes(g.tenant_db, g.application_id, items)
+    old, stored = event_classes.replace_event_classes(g.tenant_db, g.application_id, items)
+    counts = {"before": len(old), "after": len(stored)}
+    sets = {"before": {"eventClasses": old}, "after": {"eventClasses": stored}}
+    _record(change_log.UPDATE, "event-classes", None, **sets, counts=counts)
     return EVENT_CLASS_OUT.dump(stored, many=True)
 
 
@@ -106,22 +115,50 @@ def list_functions():
 def create_function():
     """Create a function; an algebraic expression is checked before it is stored."""
     created = functions.create_function(g.tenant_db, g.application_id, load_body(FUNCTION))
-    return FUNCTION_OUT.dump(created), 201
+    _record(change_log.CREATE, "function", created["id"], after=created)
+    return conditional.answer(created, FUNCTION_OUT.dump(created), 201)
+
+
+@bp.get(f"{APP}/functions/<function_id>")
+def get_function(function_id):
+    """One function, without internal fields, with its ETag."""
+    function = functions.get_function(g.tenant_db, g.application_id, function_id)
+    return conditional.answer(function, FUNCTION_OUT.dump(function))
 
 
 @bp.put(f"{APP}/functions/<function_id>")
 def update_function(function_id):
     """Replace the function's definition; its id stays the path's."""
     fields = load_body(FUNCTION)
-    updated = functions.update_function(g.tenant_db, g.application_id, function_id, fields)
-    return FUNCTION_OUT.dump(updated)
+    before, after = functions.update_function(
+        g.tenant_db, g.application_id, function_id, fields, conditional.expected()
+    )
+    _record(change_log.UPDATE, "function", function_id, before, after)
+    return conditional.answer(after, FUNCTION_OUT.dump(after))
 
 
 @bp.delete(f"{APP}/functions/<function_id>")
 def delete_function(function_id):
     """Delete a function; the console parses the JSON answer."""
-    functions.delete_function(g.tenant_db, g.application_id, function_id)
+    deleted = functions.delete_function(
+        g.tenant_db, g.application_id, function_id, conditional.expected()
+    )
+    _record(change_log.DELETE, "function", function_id, deleted)
     return {"message": "Function deleted successfully"}
+
+
+def _record(action, kind, resource_id, before=None, after=None, **details):
+    """In the organization's log, naming the application."""
+    change_log.record(
+        g.tenant_db,
+        action,
+        kind,
+        resource_id,
+        before,
+        after,
+        applicationId=g.application_id,
+        **details,
+    )
 
 
 @bp.post(f"{APP}/functions/<function_id>/evaluate")

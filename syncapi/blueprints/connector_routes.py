@@ -9,6 +9,7 @@ undeclared keys, fills defaults and stamps the application.
 from flask import g
 from marshmallow import EXCLUDE, INCLUDE
 
+from syncapi import change_log, conditional
 from syncapi.blueprints.inputs import load_body, object_id
 from syncapi.blueprints.lists import answered, list_query
 from syncapi.repositories import connectors
@@ -37,10 +38,9 @@ def list_connectors():
 
 
 def get_connector(connector_id_text):
-    """One connector by its ObjectId."""
-    return connectors.get_connector(
-        g.tenant_db, _application_id(), _connector_id(connector_id_text)
-    )
+    """One connector by its ObjectId, with its ETag."""
+    oid = _connector_id(connector_id_text)
+    return conditional.answer(connectors.get_connector(g.tenant_db, _application_id(), oid))
 
 
 def create_connector():
@@ -52,7 +52,9 @@ def create_connector():
     else:
         document = load_body(CONNECTOR, unknown=INCLUDE)  # e.g. applicationId
     document["organizationId"] = g.organization_id
-    return connectors.create_connector(g.tenant_db, _application_id(), document), 201
+    created = connectors.create_connector(g.tenant_db, _application_id(), document)
+    _record(change_log.CREATE, created["_id"], after=created)
+    return conditional.answer(created, status=201)
 
 
 def update_connector(connector_id_text):
@@ -61,20 +63,33 @@ def update_connector(connector_id_text):
     changes = load_body(CONNECTOR, unknown=INCLUDE)
     changes.pop("applicationId", None)
     changes["organizationId"] = g.organization_id
-    return connectors.update_connector(g.tenant_db, _application_id(), oid, changes)
+    expected = conditional.expected()
+    before, after = connectors.update_connector(
+        g.tenant_db, _application_id(), oid, changes, expected
+    )
+    _record(change_log.UPDATE, oid, before, after)
+    return conditional.answer(after)
 
 
 def delete_connector(connector_id_text):
     """Delete a connector by its ObjectId."""
-    connectors.delete_connector(g.tenant_db, _application_id(), _connector_id(connector_id_text))
+    oid = _connector_id(connector_id_text)
+    expected = conditional.expected()
+    deleted = connectors.delete_connector(g.tenant_db, _application_id(), oid, expected)
+    _record(change_log.DELETE, oid, deleted)
     return {"message": "Connector deleted successfully"}
 
 
-def register(bp, base, single_connector_get):
+def _record(action, oid, before=None, after=None):
+    """In the organization's log; an application's connector names its application."""
+    where = {} if _application_id() is None else {"applicationId": _application_id()}
+    change_log.record(g.tenant_db, action, "connector", str(oid), before, after, **where)
+
+
+def register(bp, base):
     bp.add_url_rule(base, view_func=list_connectors, methods=["GET"])
     bp.add_url_rule(base, view_func=create_connector, methods=["POST"])
     item = f"{base}/<connector_id_text>"
-    if single_connector_get:
-        bp.add_url_rule(item, view_func=get_connector, methods=["GET"])
+    bp.add_url_rule(item, view_func=get_connector, methods=["GET"])
     bp.add_url_rule(item, view_func=update_connector, methods=["PUT"])
     bp.add_url_rule(item, view_func=delete_connector, methods=["DELETE"])

@@ -7,7 +7,7 @@ for tenant devices too), and legacy documents live in the shared default databas
 
 from flask import Blueprint
 
-from syncapi import auth, backends, tenancy, visibility
+from syncapi import auth, backends, change_log, conditional, tenancy, visibility
 from syncapi.blueprints.inputs import load_body, machine_id_from_path
 from syncapi.errors import reported_as
 from syncapi.repositories import legacy_devices, power_states, timeseries
@@ -62,7 +62,10 @@ def _visible(machine_id):
 def create_device():
     """Create a legacy device; `machineId` unique, keys outside the schema dropped."""
     fields = _owned_by_a_tenant(load_body(LEGACY_DEVICE))
-    return legacy_devices.create_device(backends.shared_db(), fields), 201
+    db = backends.shared_db()
+    created = legacy_devices.create_device(db, fields)
+    change_log.record(db, change_log.CREATE, "legacy-device", created["machineId"], after=created)
+    return conditional.answer(created, status=201)
 
 
 @bp.get("/<machine_id>")
@@ -70,20 +73,25 @@ def get_device(machine_id):
     """One legacy device by `machineId`: a caller limited to some organizations sees only
     those whose `organizationId` is one of them (legacy devices are tenant data)."""
     device = legacy_devices.get_device(backends.shared_db(), machine_id)
-    return visibility.visible_legacy_device(device)
+    return conditional.answer(visibility.visible_legacy_device(device))
 
 
 @bp.put("/<machine_id>")
 def update_device(machine_id):
     """Replace the sent keys (a new `machineId` renames); returns the stored device."""
     changes = _owned_by_a_tenant(load_body(LEGACY_DEVICE, partial=True))
-    return legacy_devices.update_device(backends.shared_db(), machine_id, changes)
+    db = backends.shared_db()
+    before, after = legacy_devices.update_device(db, machine_id, changes, conditional.expected())
+    change_log.record(db, change_log.UPDATE, "legacy-device", machine_id, before, after)
+    return conditional.answer(after)
 
 
 @bp.delete("/<machine_id>")
 def delete_device(machine_id):
     """Delete a legacy device by `machineId`."""
-    legacy_devices.delete_device(backends.shared_db(), machine_id)
+    db = backends.shared_db()
+    deleted = legacy_devices.delete_device(db, machine_id, conditional.expected())
+    change_log.record(db, change_log.DELETE, "legacy-device", machine_id, deleted)
     return {"message": "Device deleted successfully"}
 
 

@@ -6,7 +6,7 @@ the contract gives it there.
 
 from flask import g
 
-from syncapi import backends
+from syncapi import backends, change_log, conditional
 from syncapi.blueprints.inputs import load_body
 from syncapi.blueprints.lists import answered, list_query
 from syncapi.repositories import device_tags, devices
@@ -30,24 +30,33 @@ def list_devices():
 def create_device():
     """Create a device; `machineId` unique in the application, its ids claimed platform-wide."""
     fields = load_body(DEVICE)
-    return devices.create_device(g.tenant_db, backends.shared_db(), g.application_id, fields), 201
+    created = devices.create_device(g.tenant_db, backends.shared_db(), g.application_id, fields)
+    _record(change_log.CREATE, created["machineId"], after=created)
+    return conditional.answer(created, status=201)
 
 
 def get_device(machine_id):
-    """One device by `machineId`."""
-    return devices.get_device(g.tenant_db, g.application_id, machine_id)
+    """One device by `machineId`, with its ETag."""
+    return conditional.answer(devices.get_device(g.tenant_db, g.application_id, machine_id))
 
 
 def update_device(machine_id):
     """Set the keys sent (a new `machineId` renames); returns the stored device."""
     changes = load_body(DEVICE, partial=True)
     db = backends.shared_db()
-    return devices.update_device(g.tenant_db, db, g.application_id, machine_id, changes)
+    before, after = devices.update_device(
+        g.tenant_db, db, g.application_id, machine_id, changes, conditional.expected()
+    )
+    _record(change_log.UPDATE, machine_id, before, after)
+    return conditional.answer(after)
 
 
 def delete_device(machine_id):
     """Delete a device by `machineId`."""
-    devices.delete_device(g.tenant_db, backends.shared_db(), g.application_id, machine_id)
+    deleted = devices.delete_device(
+        g.tenant_db, backends.shared_db(), g.application_id, machine_id, conditional.expected()
+    )
+    _record(change_log.DELETE, machine_id, deleted)
     return {"message": "Device deleted successfully"}
 
 
@@ -62,7 +71,23 @@ def change_tags():
     matched = device_tags.change_tags(
         g.tenant_db, g.application_id, body["machineIds"], body["add"], body["remove"]
     )
+    asked = {"machineIds": body["machineIds"], "add": body["add"], "remove": body["remove"]}
+    _record(change_log.UPDATE, None, after=asked, counts={"devices": matched}, kind="device-tags")
     return {"matched": matched}
+
+
+def _record(action, machine_id, before=None, after=None, kind="device", **details):
+    """In the organization's log, naming the application."""
+    change_log.record(
+        g.tenant_db,
+        action,
+        kind,
+        machine_id,
+        before,
+        after,
+        applicationId=g.application_id,
+        **details,
+    )
 
 
 def register(bp, single_device_routes):

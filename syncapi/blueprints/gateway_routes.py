@@ -3,6 +3,7 @@ their `gatewayId` (unique in the organization)."""
 
 from flask import g
 
+from syncapi import change_log, conditional
 from syncapi.blueprints.inputs import load_body
 from syncapi.blueprints.lists import answered, list_query
 from syncapi.repositories import gateways
@@ -22,22 +23,36 @@ def list_gateways():
 
 def create_gateway():
     """Create a gateway; `status` defaults to connected."""
-    return gateways.create_gateway(g.tenant_db, load_body(GATEWAY)), 201
+    created = gateways.create_gateway(g.tenant_db, load_body(GATEWAY))
+    change_log.record(
+        g.tenant_db, change_log.CREATE, "gateway", created["gatewayId"], after=created
+    )
+    return conditional.answer(created, status=201)
+
+
+def get_gateway(gateway_id):
+    """One gateway by `gatewayId`, with its ETag."""
+    return conditional.answer(gateways.get_gateway(g.tenant_db, gateway_id))
 
 
 def update_gateway(gateway_id):
     """Change the sent keys of a gateway."""
     changes = load_body(GATEWAY, partial=True)
-    return gateways.update_gateway(g.tenant_db, gateway_id, changes)
+    expected = conditional.expected()
+    before, after = gateways.update_gateway(g.tenant_db, gateway_id, changes, expected)
+    change_log.record(g.tenant_db, change_log.UPDATE, "gateway", gateway_id, before, after)
+    return conditional.answer(after)
 
 
 def delete_gateway(gateway_id):
-    gateways.delete_gateway(g.tenant_db, gateway_id)
+    deleted = gateways.delete_gateway(g.tenant_db, gateway_id, conditional.expected())
+    change_log.record(g.tenant_db, change_log.DELETE, "gateway", gateway_id, deleted)
     return {"message": "Gateway deleted successfully"}
 
 
 def register(bp, base):
     bp.add_url_rule(base, view_func=list_gateways, methods=["GET"])
     bp.add_url_rule(base, view_func=create_gateway, methods=["POST"])
+    bp.add_url_rule(f"{base}/<gateway_id>", view_func=get_gateway, methods=["GET"])
     bp.add_url_rule(f"{base}/<gateway_id>", view_func=update_gateway, methods=["PUT"])
     bp.add_url_rule(f"{base}/<gateway_id>", view_func=delete_gateway, methods=["DELETE"])

@@ -8,7 +8,7 @@ theirs.
 
 from flask import Blueprint, request
 
-from syncapi import auth, backends, tenancy
+from syncapi import auth, backends, change_log, conditional, tenancy
 from syncapi.blueprints.inputs import load_body, machine_id_from_path
 from syncapi.repositories import devices, machine_claims
 from syncapi.schemas.machines import MachineClaimOutSchema, MachineClaimSchema
@@ -34,25 +34,44 @@ def list_claims():
 def get_claim(machine_id):
     """Who holds this machine id, since when, through which devices."""
     claim = machine_claims.get(backends.shared_db(), machine_id_from_path(machine_id))
-    return CLAIM_OUT.dump(claim)
+    return conditional.answer(CLAIM_OUT.dump(claim))  # a claim has no revision: by content
 
 
 @bp.put("/<machine_id>")
 def assign_claim(machine_id):
     """Give the id to an existing organization (201 when it had no claim); its devices
     carrying the id become the holders."""
+    conditional.not_supported()  # a claim answers a content ETag only: no version to check
     machine_id = machine_id_from_path(machine_id)
     fields = load_body(CLAIM)
     db = tenancy.tenant_database(fields["organizationId"])
     holders = devices.holders_of(db, machine_id)
-    claim, created = machine_claims.assign(
+    before, claim = machine_claims.assign(
         backends.shared_db(), machine_id, db.name, fields.get("since"), holders
     )
-    return CLAIM_OUT.dump(claim), 201 if created else 200
+    _record_move(machine_id, before, claim, db)
+    return conditional.answer(CLAIM_OUT.dump(claim), status=201 if before is None else 200)
+
+
+def _record_move(machine_id, before, claim, db):
+    """Within one organization an update; a claim taken from another one is a delete in
+    that one's log (what it held) and a create in this one's, so neither organization's
+    admins read the other's applications and devices."""
+    if before is not None and before["organizationId"] == claim["organizationId"]:
+        change_log.record(db, change_log.UPDATE, "machine-claim", machine_id, before, claim)
+        return
+    if before is not None:
+        former = tenancy.existing_database(before["organizationId"]) or backends.shared_db()
+        change_log.record(former, change_log.DELETE, "machine-claim", machine_id, before)
+    change_log.record(db, change_log.CREATE, "machine-claim", machine_id, after=claim)
 
 
 @bp.delete("/<machine_id>")
 def release_claim(machine_id):
     """Release the id: the next device registered with it claims it afresh."""
-    machine_claims.remove(backends.shared_db(), machine_id_from_path(machine_id))
+    conditional.not_supported()
+    released = machine_claims.remove(backends.shared_db(), machine_id_from_path(machine_id))
+    # In its organization's log; the shared one's when that organization is gone.
+    db = tenancy.existing_database(released["organizationId"]) or backends.shared_db()
+    change_log.record(db, change_log.DELETE, "machine-claim", released["_id"], released)
     return {"message": "Machine claim released"}

@@ -1,5 +1,5 @@
-"""`/api/organizations`: tenants and their application registry; their users, gateways,
-devices and connectors are registered here from their own route modules.
+"""`/api/organizations`: tenants; their application registry, users, gateways, devices,
+connectors and change log are registered here from their own route modules.
 
 Contract: spec/organizations.md. The organization id in every path is checked and bound to
 `g.tenant_db` by `tenancy` before a view runs; views parse, call a repository, return.
@@ -7,19 +7,21 @@ Contract: spec/organizations.md. The organization id in every path is checked an
 
 from flask import Blueprint, current_app, g, request
 
-from syncapi import auth, backends, cache, clock, tenancy, visibility
-from syncapi.blueprints import connector_routes, device_routes, gateway_routes, user_routes
+from syncapi import auth, backends, cache, change_log, clock, conditional, tenancy, visibility
+from syncapi.blueprints import (
+    application_routes,
+    change_routes,
+    connector_routes,
+    device_routes,
+    gateway_routes,
+    restore_routes,
+    user_routes,
+)
 from syncapi.blueprints.inputs import load_body
 from syncapi.blueprints.lists import answered, list_query
 from syncapi.errors import ApiError
-from syncapi.repositories import applications, devices, oilmonitor, revocations, summaries
+from syncapi.repositories import devices, oilmonitor, revocations, summaries
 from syncapi.repositories import organizations as orgs
-from syncapi.schemas.applications import (
-    ApplicationListItemSchema,
-    ApplicationOutSchema,
-    ApplicationSchema,
-    ApplicationUpdateSchema,
-)
 from syncapi.schemas.lists import ListQuerySchema
 from syncapi.schemas.organizations import (
     OrganizationListItemSchema,
@@ -30,24 +32,22 @@ from syncapi.schemas.organizations import (
 
 ORG = "/<organization_id>"
 APP = f"{ORG}/applications/<application_id>"
-NEW_APPLICATION = ApplicationSchema()
-APPLICATION_CHANGES = ApplicationUpdateSchema()
 ORGANIZATION_CHANGES = OrganizationUpdateSchema()
 ORGANIZATION = OrganizationOutSchema()
 ORGANIZATION_LIST_ITEM = OrganizationListItemSchema()
 ORGANIZATION_STATS = OrganizationStatsSchema()
-APPLICATION = ApplicationOutSchema()
-APPLICATION_LIST_ITEM = ApplicationListItemSchema()
 ORGANIZATIONS_QUERY = ListQuerySchema(summaries.ORGANIZATION_LISTING.sort_fields)
-APPLICATIONS_QUERY = ListQuerySchema(applications.LISTING.sort_fields)
 OILMONITOR_QUERY = ListQuerySchema(oilmonitor.LISTING.sort_fields)
 
 bp = Blueprint("organizations", __name__)
 tenancy.init_blueprint(bp)
+application_routes.register(bp, f"{ORG}/applications")
 device_routes.register(bp, single_device_routes=True)
-connector_routes.register(bp, f"{ORG}/connectors", single_connector_get=True)
+connector_routes.register(bp, f"{ORG}/connectors")
 user_routes.register(bp, f"{ORG}/users")
 gateway_routes.register(bp, f"{ORG}/gateways")
+change_routes.register(bp, f"{ORG}/changes")
+restore_routes.register(bp, f"{ORG}/changes")
 
 
 # Organizations
@@ -73,8 +73,12 @@ def _refresh_summaries_soon():
 
 @bp.get(ORG)
 def get_organization():
-    """Name and contact details; defaults when no metadata was ever written."""
-    return ORGANIZATION.dump({"id": g.organization_id, "details": orgs.metadata(g.tenant_db)})
+    """Name and contact details; defaults when no metadata was ever written. Its ETag is
+    its stored metadata's content (the metadata has no `_id` of its own)."""
+    details = orgs.metadata(g.tenant_db)
+    return conditional.answer(
+        details, ORGANIZATION.dump({"id": g.organization_id, "details": details})
+    )
 
 
 @bp.put(ORG)
@@ -85,15 +89,21 @@ def save_organization():
     if not exists and not visibility.may_create_organization():
         raise ApiError(404, "Organization not found")  # only a platform admin creates one
     changes = load_body(ORGANIZATION_CHANGES)
-    stored = orgs.save_metadata(g.tenant_db, backends.shared_db(), changes, exists)
+    expected = conditional.expected()
+    shared = backends.shared_db()
+    before, stored = orgs.save_metadata(g.tenant_db, shared, changes, exists, expected)
+    action = change_log.UPDATE if exists else change_log.CREATE
+    change_log.record(g.tenant_db, action, "organization", g.organization_id, before, stored)
     answer = ORGANIZATION.dump({"id": g.organization_id, "details": stored})
-    return answer, 200 if exists else 201
+    return conditional.answer(stored, answer, 200 if exists else 201)
 
 
 @bp.delete(ORG)
 @auth.platform_admin
 def delete_organization():
-    """Drop the tenant database; `?confirm={org}` guards against a slip."""
+    """Drop the tenant database; `?confirm={org}` guards against a slip. Many collections
+    go, in no single write to filter: `If-Match` is refused."""
+    conditional.not_supported()
     if request.args.get("confirm") != g.organization_id:
         raise ApiError(400, "confirm must repeat the organization id", field="confirm")
     # Tokens naming it die with it (also when the drop is cut short): a re-created
@@ -102,14 +112,19 @@ def delete_organization():
         backends.shared_db(), g.organization_id, revocations.EVERYONE, clock.now().timestamp()
     )
     auth.revocations_changed()
+    details = orgs.metadata(g.tenant_db)
     orgs.delete_organization(g.tenant_db, backends.shared_db())
+    # In the shared log: the organization's own went with its database.
+    change_log.record(
+        backends.shared_db(), change_log.DELETE, "organization", g.organization_id, details
+    )
     return {"message": "Organization deleted successfully"}
 
 
 @bp.get(f"{ORG}/config")
 def get_organization_config():
-    """The stored metadata object, every key as written."""
-    return orgs.metadata(g.tenant_db)
+    """The stored metadata object, every key as written, with its content ETag."""
+    return conditional.answer(orgs.metadata(g.tenant_db))
 
 
 @bp.get(f"{ORG}/stats")
@@ -117,51 +132,6 @@ def get_organization_stats():
     """Organization summary with its applications and their device counts."""
     stats = orgs.stats(g.tenant_db, backends.shared_db(), g.organization_id)
     return ORGANIZATION_STATS.dump(stats)
-
-
-# Applications (the registry, spec README §5)
-
-
-@bp.get(f"{ORG}/applications")
-def list_applications():
-    """Registered applications in registry order, with device counts."""
-    query = list_query(APPLICATIONS_QUERY)
-    page = applications.list_applications(g.tenant_db, backends.shared_db(), query)
-    return answered(APPLICATION_LIST_ITEM.dump(page.items, many=True), page, query)
-
-
-@bp.post(f"{ORG}/applications")
-def create_application():
-    """Register an application and create its devices and config collections."""
-    fields = load_body(NEW_APPLICATION)
-    application_id = fields.pop("applicationId")
-    settings = applications.create_application(
-        g.tenant_db, backends.shared_db(), application_id, fields
-    )
-    return APPLICATION.dump({"id": application_id, "settings": settings}), 201
-
-
-@bp.get(APP)
-def get_application():
-    """One registered application and its stored settings."""
-    return APPLICATION.dump({"id": g.application_id, "settings": g.application})
-
-
-@bp.put(APP)
-def update_application():
-    """Change only the keys sent."""
-    changes = load_body(APPLICATION_CHANGES, partial=True)
-    settings = applications.update_application(
-        g.tenant_db, backends.shared_db(), g.application_id, changes
-    )
-    return APPLICATION.dump({"id": g.application_id, "settings": settings})
-
-
-@bp.delete(APP)
-def delete_application():
-    """Unregister the application and drop everything it owns."""
-    applications.delete_application(g.tenant_db, backends.shared_db(), g.application_id)
-    return {"message": "Application deleted successfully"}
 
 
 @bp.get(f"{APP}/properties")

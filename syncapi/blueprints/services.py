@@ -6,7 +6,7 @@ Secrets in `configuration` are masked in every answer unless `?reveal=true` asks
 from flask import Blueprint, request
 from marshmallow import ValidationError
 
-from syncapi import auth, backends, masking
+from syncapi import auth, backends, change_log, conditional, masking
 from syncapi.blueprints.inputs import load_body, object_id
 from syncapi.blueprints.lists import answered, list_query
 from syncapi.errors import ApiError
@@ -56,14 +56,18 @@ def list_services():
 @bp.get("/<service_id_text>")
 def get_service(service_id_text):
     """One service configuration, secrets masked unless revealed."""
-    return answer(services.get_service(backends.shared_db(), service_id(service_id_text)))
+    service = services.get_service(backends.shared_db(), service_id(service_id_text))
+    return conditional.answer(service, answer(service))
 
 
 @bp.post("")
 def create_service():
     """Create a service configuration; the name is unique."""
     fields = load_body(SERVICE)
-    return answer(services.create_service(backends.shared_db(), fields)), 201
+    db = backends.shared_db()
+    created = services.create_service(db, fields)
+    change_log.record(db, change_log.CREATE, "service", str(created["_id"]), after=created)
+    return conditional.answer(created, answer(created), 201)
 
 
 @bp.put("/<service_id_text>")
@@ -75,7 +79,7 @@ def update_service(service_id_text):
     if "configuration" in changes:
         stored = services.get_service(db, oid).get("configuration")
         changes["configuration"] = masking.keep_masked(changes["configuration"], stored)
-    return answer(services.update_service(db, oid, changes))
+    return _updated(db, oid, changes)
 
 
 @bp.patch("/<service_id_text>/toggle")
@@ -86,11 +90,20 @@ def toggle_service(service_id_text):
         changes = load_body(TOGGLE)
     except ValidationError:
         raise ApiError(400, "Invalid value for enabled field", field="enabled") from None
-    return answer(services.update_service(backends.shared_db(), oid, changes))
+    return _updated(backends.shared_db(), oid, changes)
+
+
+def _updated(db, oid, changes):
+    """The service after the change, which the shared log records."""
+    before, after = services.update_service(db, oid, changes, conditional.expected())
+    change_log.record(db, change_log.UPDATE, "service", str(oid), before, after)
+    return conditional.answer(after, answer(after))
 
 
 @bp.delete("/<service_id_text>")
 def delete_service(service_id_text):
     """Delete; the one delete of the API answered with 204 and no body."""
-    services.delete_service(backends.shared_db(), service_id(service_id_text))
+    db = backends.shared_db()
+    deleted = services.delete_service(db, service_id(service_id_text), conditional.expected())
+    change_log.record(db, change_log.DELETE, "service", str(deleted["_id"]), deleted)
     return "", 204

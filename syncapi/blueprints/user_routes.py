@@ -5,7 +5,7 @@ password hash. Changing who a user is (role, status, password, deletion) ends th
 
 from flask import g
 
-from syncapi import auth, backends, clock, passwords, visibility
+from syncapi import auth, backends, change_log, clock, conditional, passwords, visibility
 from syncapi.blueprints.inputs import load_body
 from syncapi.blueprints.lists import answered, list_query
 from syncapi.errors import ApiError
@@ -38,7 +38,14 @@ def create_user():
     """Create a user, with a first password if sent; the email is unique in the organization."""
     fields = load_body(NEW_USER)
     created = users.create_user(g.tenant_db, backends.shared_db(), g.organization_id, fields)
-    return USER.dump(created), 201
+    _record(change_log.CREATE, after=created)
+    return conditional.answer(created, USER.dump(created), 201)
+
+
+def get_user(user_id):
+    """One user of the organization, in the console's shape, with its ETag."""
+    user = users.find_user(g.tenant_db, user_id)
+    return conditional.answer(user, USER.dump(user))
 
 
 @auth.org_admin
@@ -46,16 +53,20 @@ def update_user(user_id):
     """Change the sent keys of a user; the email stays unique. A new role or deactivation
     ends the user's earlier sessions."""
     changes = load_body(USER_CHANGES, partial=True)
-    before, after = users.update_user(g.tenant_db, user_id, changes)
+    before, after = users.update_user(g.tenant_db, user_id, changes, conditional.expected())
+    _record(change_log.UPDATE, before, after)
     if users.ends_sessions(before, after):
         _end_sessions(after)
-    return USER.dump(after)
+    return conditional.answer(after, USER.dump(after))
 
 
 @auth.org_admin
 def delete_user(user_id):
     """Delete a user by `_id` (or the `id` older writers stored); its sessions end."""
-    _end_sessions(users.delete_user(g.tenant_db, backends.shared_db(), user_id))
+    expected = conditional.expected()
+    deleted = users.delete_user(g.tenant_db, backends.shared_db(), user_id, expected)
+    _record(change_log.DELETE, deleted)
+    _end_sessions(deleted)
     return {"message": "User deleted successfully"}
 
 
@@ -64,14 +75,24 @@ def delete_user(user_id):
 def set_user_password(user_id):
     """Admins set any password of their organization; a user sets their own, proving the
     current one (rate-limited like logins, `blueprints.login`). Every earlier session of the
-    user ends."""
+    user ends. `If-Match` names the user's version, checked by the write."""
     body = load_body(PASSWORD_CHANGE)
+    expected = conditional.expected()
     if not visibility.is_admin_of(g.organization_id):
         stored = users.find_user(g.tenant_db, user_id).get("passwordHash")
         if not passwords.verify(stored, body.get("current_password", "")):
             raise ApiError(403, "currentPassword is not the current password", "currentPassword")
-    _end_sessions(users.set_password(g.tenant_db, user_id, body["password"]))
+    before, after = users.set_password(g.tenant_db, user_id, body["password"], expected)
+    _record(change_log.UPDATE, before, after)
+    _end_sessions(after)
     return {"message": "Password updated successfully"}
+
+
+def _record(action, before=None, after=None):
+    """In the organization's log, under the id the API addresses the user by; the log never
+    keeps a password hash (`change_log.shown`)."""
+    user_id = USER.dump(before or after)["id"]
+    change_log.record(g.tenant_db, action, "user", user_id, before, after)
 
 
 def _end_sessions(user):
@@ -86,6 +107,7 @@ def register(bp, base):
     bp.add_url_rule(base, view_func=list_users, methods=["GET"])
     bp.add_url_rule(base, view_func=create_user, methods=["POST"])
     item = f"{base}/<user_id>"
+    bp.add_url_rule(item, view_func=get_user, methods=["GET"])
     bp.add_url_rule(item, view_func=update_user, methods=["PUT"])
     bp.add_url_rule(item, view_func=delete_user, methods=["DELETE"])
     bp.add_url_rule(f"{item}/password", view_func=set_user_password, methods=["PUT"])

@@ -57,7 +57,7 @@ def claim_machine(machine_id, org, since):
         if not database_exists(client, org):
             raise click.BadParameter(f"organization {org!r} does not exist", param_hint="--org")
         holders = devices.holders_of(client[org], machine_id)
-        claim, _ = machine_claims.assign(registry, machine_id, org, _date(since), holders)
+        _, claim = machine_claims.assign(registry, machine_id, org, _date(since), holders)
     except ConnectionFailure:
         raise click.ClickException("MongoDB unavailable") from None
     click.echo(_describe(claim))

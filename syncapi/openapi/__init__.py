@@ -11,7 +11,7 @@ import inspect
 from apispec import APISpec
 
 from syncapi import auth
-from syncapi.openapi import answers
+from syncapi.openapi import answers, preconditions
 from syncapi.openapi.converter import Plugin, schema_name, stored_document
 from syncapi.openapi.operations import OPERATIONS, Many, Stored
 from syncapi.openapi.parameters import list_parameters, openapi_path, path_parameters
@@ -31,6 +31,7 @@ ERRORS = {
     403: "The caller may not do this here (another organization, a viewer writing, ...).",
     404: "The organization, application or resource does not exist.",
     409: "The change collides with what exists (a duplicate; `field` names it).",
+    412: preconditions.STALE,
     413: "The body is larger than `MAX_CONTENT_LENGTH`, or the document than MongoDB keeps.",
     429: "Too many attempts; `Retry-After` says when to try again.",
     500: "The time-series query failed (the cause is logged, never sent).",
@@ -131,13 +132,14 @@ def _operation(app, rule, method, schemas):
         "operationId": rule.endpoint.replace(".", "_"),
         "tags": [blueprint_name],
         "summary": facts.summary or doc.split("\n\n")[0].replace("\n", " "),
-        "responses": _responses(facts, rule, rule_of_caller, scoped, schemas),
+        "responses": _responses(facts, rule, method, rule_of_caller, scoped, schemas),
     }
     if doc and not facts.summary and "\n\n" in doc:
         operation["description"] = doc.split("\n\n", 1)[1]
     query = [*facts.query, *(list_parameters(facts.listing) if facts.listing else ())]
-    if query:
-        operation["parameters"] = query
+    parameters = [*query, *preconditions.request_headers(facts, method)]
+    if parameters:
+        operation["parameters"] = parameters
     if facts.body is not None:
         operation["requestBody"] = {
             "required": True,
@@ -157,17 +159,24 @@ def _media(schema, example):
     return media
 
 
-def _responses(facts, rule, rule_of_caller, scoped, schemas):
+def _responses(facts, rule, method, rule_of_caller, scoped, schemas):
     responses = {}
     for status in facts.status:
         response = {"description": SUCCESS[status], "headers": _headers()}
         if facts.answer is not None:
             answer = schemas.answer(facts.answer)
             response["content"] = {media: {"schema": answer} for media in facts.answer_media}
-        if facts.listing is not None:
-            response["headers"] = _headers(PAGE_HEADERS)
+        others = {
+            **(PAGE_HEADERS if facts.listing is not None else {}),
+            **(facts.headers or {}),
+            **preconditions.answer_headers(facts, method),
+        }
+        response["headers"] = _headers(others)
         responses[str(status)] = response
-    for status in sorted(_errors(facts, rule, rule_of_caller, scoped)):
+    for status, answer in preconditions.statuses(facts, method).items():
+        responses[status] = {**answer, "headers": _headers(answer["headers"])}
+    errors = _errors(facts, rule, rule_of_caller, scoped) | preconditions.errors(facts, method)
+    for status in sorted(errors):
         responses[str(status)] = {"$ref": f"#/components/responses/{status}"}
     return responses
 

@@ -105,16 +105,26 @@ def with_alias(jsonschema, alias, name):
             del jsonschema["required"]
 
 
+# Every stored document's server-set version (`repositories.documents`); absent from
+# documents older code wrote until their next write.
+REVISION = {
+    "type": "integer",
+    "minimum": 1,
+    "description": "Set by the server: 1 on create, one more on every write (its ETag).",
+}
+
+
 def stored_document(jsonschema):
     """A body's JSON Schema as the document it is stored as: its fields (none required, not
-    their aliases), the `_id` MongoDB gives it, and whatever else the document holds."""
+    their aliases), the `_id` MongoDB gives it, its `revision`, and whatever else the
+    document holds."""
     aliases = {alias for names in ALIASES.values() for alias in names}
     properties = {
         key: value for key, value in jsonschema["properties"].items() if key not in aliases
     }
     return {
         "type": "object",
-        "properties": {"_id": {"type": "string"}, **properties},
+        "properties": {"_id": {"type": "string"}, "revision": REVISION, **properties},
         "additionalProperties": True,
     }
 

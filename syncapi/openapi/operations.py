@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from marshmallow import INCLUDE
 
 from syncapi.blueprints import (
+    application_routes,
     applications,
+    change_routes,
     connector_routes,
     device_routes,
     gateway_routes,
@@ -22,13 +24,14 @@ from syncapi.blueprints import (
     user_routes,
 )
 from syncapi.openapi import answers
-from syncapi.openapi.parameters import IDENTIFIER, query
+from syncapi.openapi.parameters import IDENTIFIER, change_parameters, query
 from syncapi.schemas.applications import (
     ApplicationListItemSchema,
     ApplicationOutSchema,
     ApplicationSchema,
     ApplicationUpdateSchema,
 )
+from syncapi.schemas.changes import ChangeOutSchema
 from syncapi.schemas.connectors import ConnectorSchema
 from syncapi.schemas.devices import DeviceSchema, LegacyDeviceSchema, TagChangeSchema
 from syncapi.schemas.event_classes import EventClassOutSchema, EventClassSchema
@@ -78,6 +81,14 @@ BY_MACHINE_POWER = {
     "additionalProperties": {"$ref": "#/components/schemas/Power"},
 }
 RAW_DOCUMENT = {"type": "object", "description": "The stored document, every key as written."}
+RESTORED = {
+    "description": "The restored device, connector, gateway (as stored), function or user "
+    "(as their own GET answers them).",
+    "anyOf": [
+        {"$ref": f"#/components/schemas/{name}"}
+        for name in ("StoredDevice", "StoredConnector", "StoredGateway", "FunctionOut", "UserOut")
+    ],
+}
 BINARY = {"type": "string", "format": "binary"}
 
 
@@ -95,6 +106,12 @@ class Operation:
     backend: bool = True  # False: touches neither MongoDB nor InfluxDB
     security: list = None  # who may call, when not what `auth.route_rule` says
     listing: object = None  # the `ListQuerySchema` a list's view loads its parameters with
+    # One document with its ETag (`syncapi.conditional`): a GET takes If-None-Match (304), a
+    # PUT, PATCH or DELETE If-Match (412) unless `if_match` is False; `if_match` True alone:
+    # a write that checks If-Match but answers no ETag.
+    conditional: bool = False
+    if_match: bool = None
+    headers: dict = None  # headers of the answer beyond those derived
 
 
 # Anyone may call; a token or the cookie sent is the session that ends.
@@ -166,39 +183,54 @@ create_device = Operation(
     status=(201,),
     errors=(409,),
     example=DEVICE_EXAMPLE,
+    conditional=True,
 )
 list_connectors = Operation(
     answer=Many(Stored(ConnectorSchema)), listing=connector_routes.CONNECTORS_QUERY
 )
+get_connector = Operation(answer=Stored(ConnectorSchema), errors=(404,), conditional=True)
 update_connector = Operation(
     body=CONNECTOR_BODY,
     answer=Stored(ConnectorSchema),
     errors=(404, 409),
     example=CONNECTOR_EXAMPLE,
+    conditional=True,
 )
-delete_connector = Operation(answer=MESSAGE, errors=(404,))
+delete_connector = Operation(answer=MESSAGE, errors=(404,), conditional=True)
+CHANGE_FEED = Operation(
+    answer=Many(ChangeOutSchema),
+    query=change_parameters(change_routes.CHANGE_QUERY),
+    headers={
+        "Link": {
+            "description": 'The read that follows a full page: `rel="next"`, `since` the '
+            "page's last seq (a page that is not full has none).",
+            "schema": {"type": "string"},
+        }
+    },
+)
 
 OPERATIONS = {
     # /api/organizations
     "organizations.list_organizations": Operation(
         answer=Many(OrganizationListItemSchema), listing=organizations.ORGANIZATIONS_QUERY
     ),
-    "organizations.get_organization": Operation(answer=OrganizationOutSchema),
+    "organizations.get_organization": Operation(answer=OrganizationOutSchema, conditional=True),
     "organizations.save_organization": Operation(
         body=OrganizationUpdateSchema(),
         answer=OrganizationOutSchema,
         status=(200, 201),
         errors=(409,),
         example={"name": "Autentio Dev", "email": "dev@example.com"},
+        conditional=True,
     ),
     "organizations.delete_organization": Operation(
         answer=MESSAGE,
         query=(query("confirm", {"type": "string"}, "The organization id again.", required=True),),
     ),
-    "organizations.get_organization_config": Operation(answer=RAW_DOCUMENT),
+    "organizations.get_organization_config": Operation(answer=RAW_DOCUMENT, conditional=True),
     "organizations.get_organization_stats": Operation(answer=OrganizationStatsSchema),
     "organizations.list_applications": Operation(
-        answer=Many(ApplicationListItemSchema), listing=organizations.APPLICATIONS_QUERY
+        answer=Many(ApplicationListItemSchema), listing=application_routes.APPLICATIONS_QUERY
     ),
     "organizations.create_application": Operation(
         body=ApplicationSchema(),
@@ -211,13 +243,15 @@ OPERATIONS = {
             "description": "Robots",
             "status": "active",
         },
+        conditional=True,
     ),
-    "organizations.get_application": Operation(answer=ApplicationOutSchema),
+    "organizations.get_application": Operation(answer=ApplicationOutSchema, conditional=True),
     "organizations.update_application": Operation(
         body=ApplicationUpdateSchema(partial=True),
         answer=ApplicationOutSchema,
         errors=(409,),
         example={"name": "RoboSync", "description": "Robots and arms"},
+        conditional=True,
     ),
     "organizations.delete_application": Operation(answer=MESSAGE, errors=(409,)),
     "organizations.list_device_properties": Operation(answer=Many(answers.PropertyKeySchema)),
@@ -228,22 +262,26 @@ OPERATIONS = {
     "organizations.list_tags": list_tags,
     "organizations.change_tags": change_tags,
     "organizations.create_device": create_device,
-    "organizations.get_device": Operation(answer=Stored(DeviceSchema), errors=(404,)),
+    "organizations.get_device": Operation(
+        answer=Stored(DeviceSchema), errors=(404,), conditional=True
+    ),
     "organizations.update_device": Operation(
         body=DeviceSchema(partial=True),
         answer=Stored(DeviceSchema),
         errors=(404, 409),
         example={"name": "CN4", "connectors": ["Fanuc"], "properties": {"port": 5000}},
+        conditional=True,
     ),
-    "organizations.delete_device": Operation(answer=MESSAGE, errors=(404,)),
+    "organizations.delete_device": Operation(answer=MESSAGE, errors=(404,), conditional=True),
     "organizations.list_connectors": list_connectors,
-    "organizations.get_connector": Operation(answer=Stored(ConnectorSchema), errors=(404,)),
+    "organizations.get_connector": get_connector,
     "organizations.create_connector": Operation(
         body=CONNECTOR_BODY,
         answer=Stored(ConnectorSchema),
         status=(201,),
         errors=(409,),
         example={"name": "MQTT", "driver": "mqtt", "properties": {"mqtt_topic": "#"}},
+        conditional=True,
     ),
     "organizations.update_connector": update_connector,
     "organizations.delete_connector": delete_connector,
@@ -256,19 +294,23 @@ OPERATIONS = {
         status=(201,),
         errors=(409,),
         example={"name": "Ana", "email": "ana@example.com", "role": "admin"},
+        conditional=True,
     ),
+    "organizations.get_user": Operation(answer=UserOutSchema, errors=(404,), conditional=True),
     "organizations.update_user": Operation(
         body=UserUpdateSchema(partial=True),
         answer=UserOutSchema,
         errors=(404, 409),
         example={"role": "viewer", "status": "inactive"},
+        conditional=True,
     ),
-    "organizations.delete_user": Operation(answer=MESSAGE, errors=(404,)),
+    "organizations.delete_user": Operation(answer=MESSAGE, errors=(404,), conditional=True),
     "organizations.set_user_password": Operation(
         body=PasswordChangeSchema(),
         answer=MESSAGE,
         errors=(404, 429),
         example={"password": "a long passphrase", "currentPassword": "the old passphrase"},
+        if_match=True,  # the user's ETag; the answer is a message
     ),
     "organizations.list_gateways": Operation(
         answer=Many(Stored(GatewaySchema)), listing=gateway_routes.GATEWAYS_QUERY
@@ -279,19 +321,35 @@ OPERATIONS = {
         status=(201,),
         errors=(409,),
         example={"gatewayId": "GW-01", "name": "Planta 1", "location": "Nave A"},
+        conditional=True,
+    ),
+    "organizations.get_gateway": Operation(
+        answer=Stored(GatewaySchema), errors=(404,), conditional=True
     ),
     "organizations.update_gateway": Operation(
         body=GatewaySchema(partial=True),
         answer=Stored(GatewaySchema),
         errors=(404, 409),
         example={"status": "disconnected"},
+        conditional=True,
     ),
     "organizations.delete_gateway": Operation(
-        answer=MESSAGE, errors=(404,), summary="Delete a gateway by its `gatewayId`."
+        answer=MESSAGE,
+        errors=(404,),
+        summary="Delete a gateway by its `gatewayId`.",
+        conditional=True,
+    ),
+    "organizations.organization_changes": CHANGE_FEED,
+    "organizations.restore_change": Operation(
+        answer=RESTORED,
+        status=(201,),
+        errors=(404, 409),
+        conditional=True,
+        summary='Create again the document a change deleted (README "Restore").',
     ),
     # /api/applications
     "applications.test_route": Operation(answer=MESSAGE),
-    "applications.get_config": Operation(answer=RAW_DOCUMENT),
+    "applications.get_config": Operation(answer=RAW_DOCUMENT, conditional=True),
     "applications.get_stats": Operation(answer=answers.ApplicationStatsSchema),
     "applications.list_devices": list_devices,
     "applications.list_tags": list_tags,
@@ -306,6 +364,7 @@ OPERATIONS = {
         status=(201,),
         errors=(409,),
         example=EVENT_CLASS_EXAMPLE,
+        conditional=True,
     ),
     "applications.replace_event_classes": Operation(
         body=EventClassSchema(many=True),
@@ -325,14 +384,19 @@ OPERATIONS = {
         status=(201,),
         errors=(409,),
         example=FUNCTION_EXAMPLE,
+        conditional=True,
+    ),
+    "applications.get_function": Operation(
+        answer=FunctionOutSchema, errors=(404,), conditional=True
     ),
     "applications.update_function": Operation(
         body=FunctionSchema(),
         answer=FunctionOutSchema,
         errors=(404,),
         example=FUNCTION_EXAMPLE,
+        conditional=True,
     ),
-    "applications.delete_function": Operation(answer=MESSAGE, errors=(404,)),
+    "applications.delete_function": Operation(answer=MESSAGE, errors=(404,), conditional=True),
     "applications.evaluate_function": Operation(
         body=EvaluationSchema(),
         answer=answers.EvaluationResultSchema,
@@ -346,7 +410,9 @@ OPERATIONS = {
         status=(201,),
         errors=(409,),
         example=CONNECTOR_EXAMPLE,
+        conditional=True,
     ),
+    "applications.get_connector": get_connector,
     "applications.update_connector": update_connector,
     "applications.delete_connector": delete_connector,
     # /device
@@ -368,20 +434,26 @@ OPERATIONS = {
             "name": "Tank 3",
             "properties": {"max_tank_volume": 2500},
         },
+        conditional=True,
     ),
-    "device.get_device": Operation(answer=Stored(LegacyDeviceSchema), errors=(404,)),
+    "device.get_device": Operation(
+        answer=Stored(LegacyDeviceSchema), errors=(404,), conditional=True
+    ),
     "device.update_device": Operation(
         body=LegacyDeviceSchema(partial=True),
         answer=Stored(LegacyDeviceSchema),
         errors=(404, 409),
         example={"name": "Tank 4", "organizationId": "acme"},
+        conditional=True,
     ),
-    "device.delete_device": Operation(answer=MESSAGE, errors=(404,)),
+    "device.delete_device": Operation(answer=MESSAGE, errors=(404,), conditional=True),
     # /api/services
     "services.list_services": Operation(
         answer=Many(Stored(ServiceSchema)), query=(REVEAL,), listing=services.SERVICES_QUERY
     ),
-    "services.get_service": Operation(answer=Stored(ServiceSchema), errors=(404,), query=(REVEAL,)),
+    "services.get_service": Operation(
+        answer=Stored(ServiceSchema), errors=(404,), query=(REVEAL,), conditional=True
+    ),
     "services.create_service": Operation(
         body=ServiceSchema(),
         answer=Stored(ServiceSchema),
@@ -393,6 +465,7 @@ OPERATIONS = {
             "type": "redis",
             "configuration": {"host": "cache", "port": 6379, "db": 0},
         },
+        conditional=True,
     ),
     "services.update_service": Operation(
         body=ServiceSchema(partial=True),
@@ -400,6 +473,7 @@ OPERATIONS = {
         errors=(404, 409),
         query=(REVEAL,),
         example={"configuration": {"host": "cache", "password": "********"}},
+        conditional=True,
     ),
     "services.toggle_service": Operation(
         body=ToggleSchema(),
@@ -407,8 +481,12 @@ OPERATIONS = {
         errors=(404,),
         query=(REVEAL,),
         example={"enabled": False},
+        conditional=True,
     ),
-    "services.delete_service": Operation(status=(204,), errors=(404,), query=(REVEAL,)),
+    "services.delete_service": Operation(
+        status=(204,), errors=(404,), query=(REVEAL,), conditional=True
+    ),
+    "changes.shared_changes": CHANGE_FEED,
     # /api/library (icons)
     "icons.get_icon": Operation(answer=BINARY, answer_media=IMAGES, errors=(404,), backend=False),
     "icons.get_icon_in_format": Operation(
@@ -480,13 +558,15 @@ OPERATIONS = {
     "machines.list_claims": Operation(
         answer=Many(MachineClaimOutSchema), query=(ORGANIZATION_IN_QUERY,)
     ),
-    "machines.get_claim": Operation(answer=MachineClaimOutSchema, errors=(404,)),
+    "machines.get_claim": Operation(answer=MachineClaimOutSchema, errors=(404,), conditional=True),
     "machines.assign_claim": Operation(
         body=MachineClaimSchema(),
         answer=MachineClaimOutSchema,
         status=(200, 201),
         errors=(404,),
         example={"organizationId": "acme", "since": "2025-01-01T00:00:00Z"},
+        conditional=True,
+        if_match=False,  # a claim has no revision: its answers carry a content ETag
     ),
     "machines.release_claim": Operation(answer=MESSAGE, errors=(404,)),
     # /status, /ready, /metrics

@@ -14,6 +14,8 @@ from syncapi.identifiers import (
     TAG_PATTERN,
 )
 from syncapi.list_query import DEFAULT_LIMIT, MAX_SEARCH
+from syncapi.schemas.changes import DEFAULT_LIMIT as CHANGES_LIMIT
+from syncapi.schemas.changes import MAX_SEQ, RESOURCE_TYPES
 from syncapi.schemas.limits import ID_LENGTH
 
 # Tags are lower-cased before they are checked (`Line-1` is `line-1`).
@@ -54,6 +56,11 @@ PATH = {
         "gatewayId",
         {"type": "string", "minLength": 1, "maxLength": ID_LENGTH},
         "The gateway's `gatewayId`.",
+    ),
+    "seq": (
+        "seq",
+        {"type": "integer", "minimum": 1, "maximum": MAX_SEQ},
+        "An entry of the organization's change log, by its seq.",
     ),
     "category": ("category", ICON_NAME, "Icon category (lower-cased on disk)."),
     "name": ("name", ICON_NAME, "Icon name (lower-cased on disk)."),
@@ -136,3 +143,22 @@ def query(name, schema, description, required=False):
         "schema": schema,
         "description": description,
     }
+
+
+def change_parameters(schema):
+    """The query parameters of a change log read (`ChangeQuerySchema`), each at most once."""
+    fields = schema.fields
+    return (
+        query("since", _integer(fields["since"]), "Entries after this seq, oldest first."),
+        query(
+            "type",
+            {"type": "string", "enum": list(RESOURCE_TYPES)},
+            "Entries of this resource type.",
+        ),
+        query(
+            "id",
+            {"type": "string", "minLength": 1, "maxLength": ID_LENGTH},
+            "Entries of the resource the API addresses by this key (`resource.id`).",
+        ),
+        query("limit", _integer(fields["limit"]), f"Entries at most (default {CHANGES_LIMIT})."),
+    )

@@ -14,7 +14,7 @@ created together.
 
 from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure
 
-from syncapi.failures import Conflict, NotFound
+from syncapi.failures import Conflict, NotFound, Stale
 from syncapi.identifiers import APPLICATION_SUFFIXES, is_application_id, is_identifier
 from syncapi.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, indexes, machine_claims, paging, summaries
@@ -25,6 +25,7 @@ LISTS = ("availableApplications", "defaultApplication")
 SHARED_COLLECTIONS = ("monitoreo-cnc_events", "functions")
 NAMESPACE_EXISTS = 48  # a `create` of a collection another request just made
 ATTEMPTS = 5
+STALE = "The application has changed since the ETag you sent; read it again"
 
 
 def app_collection(db, application_id, suffix):
@@ -184,14 +185,24 @@ def _create_collections(db, application_id):
         raise Conflict(message, field="applicationId") from None
 
 
-def update_application(db, shared, application_id, changes):
-    """Set the sent keys; 404 if the app was unregistered meanwhile (no partial re-creation)."""
+def update_application(db, shared, application_id, changes, expected=None, seen=None):
+    """Set the sent keys and move the revision on; 404 if the app was unregistered
+    meanwhile (no partial re-creation). With `expected` (an `If-Match` on the settings'
+    content ETag, compared with `seen`, the settings this request read), only if they are
+    still those: they are the update's filter, so the check and the write are one."""
     path = f"{SETTINGS}.{application_id}"
     updates = {
         f"{path}.{name}": value for name, value in documents.touched(changes, iso=True).items()
     }
     query = {**REGISTRY, path: {"$exists": True}}
-    if db.config.update_one(query, {"$set": updates}).matched_count == 0:
+    if expected is not None:
+        if not (expected.any or (expected.matches and expected.matches(seen))):
+            raise Stale(STALE)
+        query = {**REGISTRY, path: seen}
+    update = {"$set": updates, "$inc": {f"{path}.{documents.REVISION}": 1}}
+    if db.config.update_one(query, update).matched_count == 0:
+        if expected is not None and find_application(db, application_id) is not None:
+            raise Stale(STALE)
         raise NotFound("Application not found")
     settings = find_application(db, application_id)
     summaries.application_updated(shared, db.name, application_id, settings)

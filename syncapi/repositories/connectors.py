@@ -39,11 +39,20 @@ def create_connector(db, application_id, fields):
     return documents.insert(collection, documents.stamped(fields), DUPLICATE)
 
 
-def update_connector(db, application_id, connector_id, changes):
+def restore_connector(db, application_id, before):
+    """A deleted connector again under its `_id`, from its change-log entry; 409 when its
+    name is taken."""
+    collection = _collection(db, application_id)
+    return documents.reinsert(collection, documents.restored(before), DUPLICATE)
+
+
+def update_connector(db, application_id, connector_id, changes, expected=None):
     collection = _collection(db, application_id)
     changes = documents.touched(changes)
-    return documents.update(collection, {"_id": connector_id}, changes, NOT_FOUND, DUPLICATE)
+    query = {"_id": connector_id}
+    return documents.update(collection, query, changes, NOT_FOUND, DUPLICATE, expected)
 
 
-def delete_connector(db, application_id, connector_id):
-    documents.delete(_collection(db, application_id), {"_id": connector_id}, NOT_FOUND)
+def delete_connector(db, application_id, connector_id, expected=None):
+    collection = _collection(db, application_id)
+    return documents.delete(collection, {"_id": connector_id}, NOT_FOUND, expected)

@@ -51,10 +51,12 @@ def change_tags(db, application_id, machine_ids, add, remove):
 def _changed_tags(add, remove):
     """The pipeline update of both lists at once (`$addToSet` and `$pull` on one field
     cannot share an update). Tags never start with `$` (their rule), so none is read as a
-    field path."""
+    field path. It moves each device's revision on, as every write does (an ETag read
+    before the change is stale after it); a device older code wrote gets its first."""
     current = {"$cond": [{"$isArray": "$tags"}, "$tags", []]}
     tags = {"$setUnion": [current, list(add)]}
     if remove:
         kept = {"$and": [{"$ne": ["$$tag", tag]} for tag in remove]}
         tags = {"$filter": {"input": tags, "as": "tag", "cond": kept}}
-    return documents.touched({"tags": tags})
+    revision = {"$add": [{"$ifNull": [f"${documents.REVISION}", 0]}, 1]}
+    return {**documents.touched({"tags": tags}), documents.REVISION: revision}

@@ -41,43 +41,57 @@ def create_device(db, shared_db, application_id, fields):
     document = documents.stamped(
         {**fields, "organizationId": db.name, "applicationId": application_id}
     )
+    return _claimed_insert(db, shared_db, application_id, document, documents.insert)
+
+
+def restore_device(db, shared_db, application_id, before):
+    """A deleted device again (`before`, its change-log entry's), its ids claimed again as
+    a create claims them: 409 when another organization holds one since."""
+    document = documents.restored(
+        {**before, "organizationId": db.name, "applicationId": application_id}
+    )
+    return _claimed_insert(db, shared_db, application_id, document, documents.reinsert)
+
+
+def _claimed_insert(db, shared_db, application_id, document, insert):
     collection = _collection(db, application_id)
     registrations.registered(
         shared_db,
         None,
         _registration(db, application_id, document),
-        lambda: documents.insert(collection, document, DUPLICATE),
+        lambda: insert(collection, document, DUPLICATE),
         lambda: collection.find_one(_by_machine(document["machineId"])),
     )
     summaries.devices_added(shared_db, db.name, application_id, 1)
     return document
 
 
-def update_device(db, shared_db, application_id, machine_id, changes):
-    """`$set` the changes; when they change an id the device claims, the new ids are claimed
-    first and the old ones released after the write."""
+def update_device(db, shared_db, application_id, machine_id, changes, expected=None):
+    """`$set` the changes: `(before, after)`. When they change an id the device claims, the
+    new ids are claimed first and the old ones released after the write."""
     changes = documents.touched(changes)
     collection = _collection(db, application_id)
     query = _by_machine(machine_id)
     if not any(field in changes for field in registrations.ID_FIELDS):
-        return documents.update(collection, query, changes, NOT_FOUND, DUPLICATE)
+        return documents.update(collection, query, changes, NOT_FOUND, DUPLICATE, expected)
     before = documents.find(collection, query, NOT_FOUND)
     after = {**before, **changes}
     return registrations.registered(
         shared_db,
         _registration(db, application_id, before),
         _registration(db, application_id, after),
-        lambda: documents.update(collection, query, changes, NOT_FOUND, DUPLICATE),
+        lambda: documents.update(collection, query, changes, NOT_FOUND, DUPLICATE, expected),
         lambda: collection.find_one(_by_machine(after["machineId"])),
     )
 
 
-def delete_device(db, shared_db, application_id, machine_id):
-    deleted = _collection(db, application_id).find_one_and_delete(_by_machine(machine_id))
-    if deleted is None:
-        raise NOT_FOUND()
+def delete_device(db, shared_db, application_id, machine_id, expected=None):
+    """The deleted device, as it was."""
+    collection = _collection(db, application_id)
+    deleted = documents.delete(collection, _by_machine(machine_id), NOT_FOUND, expected)
     registrations.release_registration(shared_db, _registration(db, application_id, deleted))
     summaries.devices_added(shared_db, db.name, application_id, -1)
+    return deleted
 
 
 def _by_machine(machine_id):

@@ -44,9 +44,11 @@ def replace_event_classes(db, application_id, items):
     (an upsert by its id), then the classes not in the set are deleted. Two replacements of
     one application at once could each delete the other's classes and leave none, so one
     holds a short lease on the set (`locks.held`) and the other is a 409 to retry.
+    Returns `(before, after)`: the set either side, for the change log.
     """
     new = [documents.stamped({**item, "applicationId": application_id}) for item in items]
     with locks.held(db, f"event-classes:{application_id}", BUSY):
+        old = list(db[COLLECTION].find({"applicationId": application_id}))
         if new:
             db[COLLECTION].bulk_write(
                 [
@@ -56,4 +58,4 @@ def replace_event_classes(db, application_id, items):
             )
         ids = [item["id"] for item in new]
         db[COLLECTION].delete_many({"applicationId": application_id, "id": {"$nin": ids}})
-    return new
+    return old, new

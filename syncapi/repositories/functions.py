@@ -38,12 +38,19 @@ def create_function(db, application_id, fields):
     return documents.insert_with_new_id(db.functions, document, "fn")
 
 
-def update_function(db, application_id, function_id, fields):
+def restore_function(db, application_id, before):
+    """A deleted function again, from its change-log entry; 409 when its id is taken."""
+    document = documents.restored({**before, "applicationId": application_id})
+    return documents.reinsert(db.functions, document, DUPLICATE)
+
+
+def update_function(db, application_id, function_id, fields, expected=None):
     changes = documents.touched(fields)
     changes.pop("id", None)
     query = _query(application_id, function_id)
-    return documents.update(db.functions, query, changes, NOT_FOUND, DUPLICATE)
+    return documents.update(db.functions, query, changes, NOT_FOUND, DUPLICATE, expected)
 
 
-def delete_function(db, application_id, function_id):
-    documents.delete(db.functions, _query(application_id, function_id), NOT_FOUND)
+def delete_function(db, application_id, function_id, expected=None):
+    query = _query(application_id, function_id)
+    return documents.delete(db.functions, query, NOT_FOUND, expected)

@@ -29,11 +29,21 @@ def create_gateway(db, fields):
     return documents.insert(db.gateways, document, DUPLICATE)
 
 
-def update_gateway(db, gateway_id, changes):
+def restore_gateway(db, before):
+    """A deleted gateway again, from its change-log entry; 409 when its gatewayId is taken."""
+    return documents.reinsert(db.gateways, documents.restored(before), DUPLICATE)
+
+
+def get_gateway(db, gateway_id):
+    return documents.find(db.gateways, indexes.by_key("gatewayId", gateway_id), NOT_FOUND)
+
+
+def update_gateway(db, gateway_id, changes, expected=None):
     changes = documents.touched(changes)
     query = indexes.by_key("gatewayId", gateway_id)
-    return documents.update(db.gateways, query, changes, NOT_FOUND, DUPLICATE)
+    return documents.update(db.gateways, query, changes, NOT_FOUND, DUPLICATE, expected)
 
 
-def delete_gateway(db, gateway_id):
-    documents.delete(db.gateways, indexes.by_key("gatewayId", gateway_id), NOT_FOUND)
+def delete_gateway(db, gateway_id, expected=None):
+    query = indexes.by_key("gatewayId", gateway_id)
+    return documents.delete(db.gateways, query, NOT_FOUND, expected)

@@ -58,6 +58,24 @@ def by_key(field, value):
     return {field: value}
 
 
+# The change log of an organization and the shared one's (`changes.py`); the counter of
+# its seqs (`change_counters`) is one document found by `_id`. `seq_unique` serves every
+# query the horizon makes: its settled top (`seq` above `since`, `at` before the grace,
+# walked down from the top) and the entries after it (walked up).
+CHANGE_INDEXES = (
+    # One entry per seq (two writers never share one); serves a feed page without filters
+    # (`seq` in `(since, horizon]`, sorted by seq), a restore's entry (`{seq}`), the
+    # horizon's highest settled seq (walked down from the top, hinted) and its recent
+    # entries after it (`seq` above it, sorted by seq, `at` checked on each).
+    Index("changes", ("seq",), "seq_unique"),
+    # A page of `?type=`: the type's entries in seq order, the range and sort on the index.
+    Index("changes", ("resource.type", "seq"), "resource_type_seq", unique=False),
+    # A page of `?id=` (with or without `type`): one resource's history in seq order.
+    Index("changes", ("resource.id", "seq"), "resource_id_seq", unique=False),
+    # The TTL monitor removes each entry at its `expiresAt` (CHANGELOG_RETENTION_DAYS on).
+    Index("changes", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
+)
+
 TENANT_INDEXES = (
     Index("config", ("key",), "key_unique"),
     Index("users", ("email",), "email_unique", partial=_string("email")),
@@ -67,6 +85,7 @@ TENANT_INDEXES = (
     Index("connectors", ("name", "applicationId"), "name_applicationId_unique"),
     Index("monitoreo-cnc_events", ("applicationId", "id"), "applicationId_id_unique"),
     Index("functions", ("applicationId", "id"), "applicationId_id_unique"),
+    *CHANGE_INDEXES,
 )
 # Collections `{applicationId}_{suffix}`, by suffix.
 APPLICATION_INDEXES = (
@@ -106,6 +125,7 @@ SHARED_INDEXES = (
     Index("issued_tokens", ("orgs", "sub"), "orgs_sub", unique=False),
     Index("issued_tokens", ("jti",), "jti", unique=False),
     Index("issued_tokens", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
+    *CHANGE_INDEXES,
 )
 
 
@@ -137,8 +157,27 @@ def create_all(db, specs):
         create_index(db, index)
 
 
+# (client, database name) of the change logs whose indexes this process has made: a log
+# older than them gets them with its first use (`changes.ensure_indexes`), once.
+_change_logs_indexed = set()
+
+
+def ensure_change_indexes(db):
+    key = (id(db.client), db.name)  # one client per process; a test app has its own
+    if key not in _change_logs_indexed:
+        ensure_logged(db, CHANGE_INDEXES)
+        _change_logs_indexed.add(key)
+
+
+def create_tenant_indexes(db):
+    """A new organization's indexes: its database is new, so none may fail."""
+    create_all(db, TENANT_INDEXES)
+    _change_logs_indexed.add((id(db.client), db.name))
+
+
 def ensure_tenant_indexes(db):
     ensure_logged(db, TENANT_INDEXES)
+    _change_logs_indexed.add((id(db.client), db.name))  # CHANGE_INDEXES are among them
 
 
 def ensure_application_indexes(db, application_id):
@@ -151,6 +190,7 @@ def ensure_application_indexes(db, application_id):
 
 def ensure_shared_indexes(db):
     ensure_logged(db, SHARED_INDEXES)
+    _change_logs_indexed.add((id(db.client), db.name))
 
 
 def ensure_logged(db, specs):

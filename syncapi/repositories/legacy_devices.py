@@ -28,27 +28,26 @@ def create_device(db, fields):
     )
 
 
-def update_device(db, machine_id, changes):
+def update_device(db, machine_id, changes, expected=None):
     changes = documents.touched(changes)
     query = _by_machine(machine_id)
     if not {"machineId", "organizationId"} & set(changes):
-        return documents.update(db.devices, query, changes, NOT_FOUND, DUPLICATE)
+        return documents.update(db.devices, query, changes, NOT_FOUND, DUPLICATE, expected)
     before = documents.find(db.devices, query, NOT_FOUND)
     after = {**before, **changes}
     return registrations.registered(
         db,
         _registration(before),
         _registration(after),
-        lambda: documents.update(db.devices, query, changes, NOT_FOUND, DUPLICATE),
+        lambda: documents.update(db.devices, query, changes, NOT_FOUND, DUPLICATE, expected),
         lambda: db.devices.find_one(_by_machine(after["machineId"])),
     )
 
 
-def delete_device(db, machine_id):
-    deleted = db.devices.find_one_and_delete(_by_machine(machine_id))
-    if deleted is None:
-        raise NOT_FOUND()
+def delete_device(db, machine_id, expected=None):
+    deleted = documents.delete(db.devices, _by_machine(machine_id), NOT_FOUND, expected)
     registrations.release_registration(db, _registration(deleted))
+    return deleted
 
 
 def _by_machine(machine_id):

@@ -155,8 +155,8 @@ def since_by_machine(db, organization_ids):
 
 def assign(db, machine_id, organization_id, since, holders):
     """A platform admin gives the id to an organization (or re-dates its claim); returns
-    (claim, created?). The decision is recorded (`assignedAt`): `db ensure-indexes` then no
-    longer reports the id as contested."""
+    (the claim before, None when there was none; the claim now). The decision is recorded
+    (`assignedAt`): `db ensure-indexes` then no longer reports the id as contested."""
     existing = find(db, machine_id)
     if since is None:
         same = existing is not None and existing["organizationId"] == organization_id
@@ -170,12 +170,15 @@ def assign(db, machine_id, organization_id, since, holders):
     db[COLLECTION].update_one(
         {"_id": machine_id}, {"$set": document, "$unset": {"demo": ""}}, upsert=True
     )
-    return {"_id": machine_id, **document}, existing is None
+    return existing, {"_id": machine_id, **document}
 
 
 def remove(db, machine_id):
-    if db[COLLECTION].delete_one({"_id": machine_id}).deleted_count == 0:
+    """The released claim, as it was."""
+    removed = db[COLLECTION].find_one_and_delete({"_id": machine_id})
+    if removed is None:
         raise NOT_FOUND()
+    return removed
 
 
 def backfill(db, organization_id, holder_, ids, since):

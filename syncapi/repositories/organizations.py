@@ -3,10 +3,11 @@
 import logging
 
 import pymongo
-from pymongo.errors import OperationFailure
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from syncapi import clock
 from syncapi.clock import iso_now
+from syncapi.failures import Stale
 from syncapi.identifiers import is_identifier, is_tenant_name
 from syncapi.list_query import WHOLE_LIST
 from syncapi.repositories import (
@@ -22,6 +23,7 @@ from syncapi.repositories.databases import database_names, list_databases
 log = logging.getLogger(__name__)
 
 METADATA = {"key": "organization"}
+STALE = "The organization has changed since the ETag you sent; read it again"
 SIZES_TIMEOUT_SECONDS = 120  # listDatabases with sizes, at 1 000 databases
 _skipped_names = set()
 
@@ -92,24 +94,32 @@ def _log_skipped_once(name):
 
 def metadata(db):
     document = db.config.find_one(METADATA, {"_id": 0, "value": 1}) or {}
-    value = document.get("value")
+    return _as_read(document.get("value"))
+
+
+def _as_read(value):
+    """The metadata as readers see it: a stored value that is not an object is none."""
     return value if isinstance(value, dict) else {}
 
 
-def save_metadata(db, shared, changes, exists):
-    """Merge `changes` into the metadata; returns the stored value.
+def save_metadata(db, shared, changes, exists, expected=None):
+    """Merge `changes` into the metadata; returns `(before, after)`, the stored value either
+    side (before None when there was none). Every write moves its `revision` on.
 
     This is the only way an organization comes to exist. Its indexes come first and its
     metadata last, so a database that exists has its indexes; its summary is made in
     between. A stored value that is not an object (readers treat it as empty) is replaced
-    by one.
+    by one. With `expected` (an `If-Match` on the metadata's content ETag), the update is
+    made only if the value is still the one compared: the value read is the update's filter.
     """
     organization_id = db.name
     if not exists:
+        if expected is not None:  # nothing to match yet
+            raise Stale(STALE)
         # What an earlier organization of that id left, if its delete was cut short; its
         # tokens ended before the drop, and tokens issued since are for this one.
         forget(shared, [organization_id], sessions=False)
-        indexes.create_all(db, indexes.TENANT_INDEXES)  # a new database: none may fail
+        indexes.create_tenant_indexes(db)
         summaries.organization_created(shared, organization_id)
     now = iso_now()
     document = db.config.find_one(METADATA, {"_id": 0, "value": 1})
@@ -117,13 +127,32 @@ def save_metadata(db, shared, changes, exists):
         updates = {f"value.{field}": value for field, value in changes.items()}
         updates["value.updatedAt"] = now
         insert_only = {"value.organizationId": organization_id, "value.createdAt": now}
-        update = {"$set": updates, "$setOnInsert": insert_only}
+        update = {"$set": updates, "$setOnInsert": insert_only, "$inc": {"value.revision": 1}}
     else:
-        update = {
-            "$set": {"value": {**changes, "organizationId": organization_id, "updatedAt": now}}
-        }
-    db.config.update_one(METADATA, update, upsert=True)
-    return metadata(db)
+        value = {**changes, "organizationId": organization_id, "updatedAt": now, "revision": 1}
+        update = {"$set": {"value": value}}
+    _write_metadata(db, document, update, expected)
+    before = document.get("value") if document is not None else None
+    return before, metadata(db)
+
+
+def _write_metadata(db, document, update, expected):
+    if expected is None:
+        db.config.update_one(METADATA, update, upsert=True)
+        return
+    current = document.get("value") if document is not None else None
+    if not (expected.any or (expected.matches and expected.matches(_as_read(current)))):
+        raise Stale(STALE)
+    if document is None:
+        query = {**METADATA, "value": {"$exists": False}}
+    else:
+        query = {**METADATA, "value": current}
+    try:
+        written = db.config.update_one(query, update, upsert=document is None)
+    except DuplicateKeyError:  # another request wrote the first metadata meanwhile
+        raise Stale(STALE) from None
+    if written.matched_count == 0 and written.upserted_id is None:
+        raise Stale(STALE)
 
 
 def delete_organization(db, shared):

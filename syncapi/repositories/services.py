@@ -33,10 +33,11 @@ def create_service(db, fields):
     return documents.insert(db.services, document, DUPLICATE)
 
 
-def update_service(db, service_id, changes):
+def update_service(db, service_id, changes, expected=None):
     changes = documents.touched(changes)
-    return documents.update(db.services, {"_id": service_id}, changes, NOT_FOUND, DUPLICATE)
+    query = {"_id": service_id}
+    return documents.update(db.services, query, changes, NOT_FOUND, DUPLICATE, expected)
 
 
-def delete_service(db, service_id):
-    documents.delete(db.services, {"_id": service_id}, NOT_FOUND)
+def delete_service(db, service_id, expected=None):
+    return documents.delete(db.services, {"_id": service_id}, NOT_FOUND, expected)

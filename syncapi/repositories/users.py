@@ -3,7 +3,6 @@
 from functools import partial
 
 from bson import ObjectId
-from pymongo.errors import DuplicateKeyError
 
 from syncapi import passwords
 from syncapi.failures import Conflict, NotFound
@@ -43,16 +42,19 @@ def create_user(db, shared, organization_id, fields):
     return document
 
 
-def update_user(db, user_id, changes):
+def restore_user(db, shared, before):
+    """A deleted user again under its `_id`, from its change-log entry, without a password
+    (the log never keeps a hash): an admin sets one. 409 when its email is taken."""
+    kept = {key: value for key, value in before.items() if key != "passwordHash"}
+    document = documents.reinsert(db.users, documents.restored(kept, iso=True), DUPLICATE)
+    summaries.users_added(shared, db.name, 1)
+    return document
+
+
+def update_user(db, user_id, changes, expected=None):
     """`(before, after)`: the stored user either side of the change."""
     changes = _trimmed(changes)
-    try:
-        before = db.users.find_one_and_update(_by_id(user_id), {"$set": changes})
-    except DuplicateKeyError:
-        raise DUPLICATE() from None
-    if before is None:
-        raise NOT_FOUND()
-    return before, {**before, **changes}
+    return documents.update(db.users, _by_id(user_id), changes, NOT_FOUND, DUPLICATE, expected)
 
 
 def ends_sessions(before, after):
@@ -69,11 +71,9 @@ def _trimmed(fields):
     }
 
 
-def delete_user(db, shared, user_id):
+def delete_user(db, shared, user_id, expected=None):
     """The deleted user's stored document."""
-    deleted = db.users.find_one_and_delete(_by_id(user_id))
-    if deleted is None:
-        raise NOT_FOUND()
+    deleted = documents.delete(db.users, _by_id(user_id), NOT_FOUND, expected)
     summaries.users_added(shared, db.name, -1)
     return deleted
 
@@ -90,7 +90,8 @@ def find_user(db, user_id):
     return document
 
 
-def set_password(db, user_id, password):
-    """The user's stored document, now with the new password's hash."""
+def set_password(db, user_id, password, expected=None):
+    """`(before, after)`: the user's stored document, after with the new password's hash;
+    with `expected` (an `If-Match`), only if it is still that version."""
     changes = documents.touched({"passwordHash": passwords.hash_password(password)}, iso=True)
-    return documents.update(db.users, _by_id(user_id), changes, NOT_FOUND, DUPLICATE)
+    return documents.update(db.users, _by_id(user_id), changes, NOT_FOUND, DUPLICATE, expected)

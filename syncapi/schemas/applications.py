@@ -2,7 +2,16 @@ from marshmallow import ValidationError
 
 from syncapi.clock import iso_now
 from syncapi.identifiers import APPLICATION_SUFFIXES, is_application_id
-from syncapi.schemas.base import BaseSchema, OutputSchema, computed, identifier, one_of, text, wire
+from syncapi.schemas.base import (
+    BaseSchema,
+    OutputSchema,
+    as_stored,
+    computed,
+    identifier,
+    one_of,
+    text,
+    wire,
+)
 from syncapi.schemas.limits import DESCRIPTION_LENGTH, NAME_LENGTH
 
 STATUSES = ("active", "inactive")
@@ -46,6 +55,7 @@ class ApplicationOutSchema(OutputSchema, ApplicationSchema):
 
     hidden = ("applicationId", "deviceCount", "lastModified")
     application_id = computed(lambda entry: entry["id"], "string", data_key="applicationId")
+    revision = as_stored("integer")  # stored, as every key of its settings
 
     def stored(self, obj):
         return obj["settings"]

@@ -44,7 +44,8 @@ class EventClassSchema(BaseSchema):
 class EventClassOutSchema(OutputSchema, EventClassSchema):
     """An event class as stored, without the fields only the server reads."""
 
-    hidden = ("_id", "applicationId", "createdAt", "updatedAt")
+    # Classes are replaced as a set, never one by one: no revision of their own to show.
+    hidden = ("_id", "applicationId", "createdAt", "updatedAt", "revision")
 
     def stored(self, obj):
         return obj

@@ -6,6 +6,7 @@ from syncapi import expressions
 from syncapi.schemas.base import (
     BaseSchema,
     OutputSchema,
+    as_stored,
     is_number,
     not_blank,
     one_of,
@@ -71,6 +72,7 @@ class FunctionOutSchema(OutputSchema, FunctionSchema):
     """A function as stored, without the fields only the server reads (functions.md)."""
 
     hidden = INTERNAL_FIELDS
+    revision = as_stored("integer")  # stored, as every key of it
 
     def stored(self, obj):
         return obj

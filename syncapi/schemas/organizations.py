@@ -60,6 +60,7 @@ class OrganizationOutSchema(OutputSchema):
     description = _detail("description")
     email = _detail("email")
     website = _detail("website")
+    revision = _detail("revision", "integer")
 
 
 class OrganizationListItemSchema(OutputSchema):

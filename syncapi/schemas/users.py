@@ -59,6 +59,7 @@ class UserOutSchema(OutputSchema):
     created_at = computed(
         lambda user: user.get("createdAt"), ["string", "null"], data_key="createdAt"
     )
+    revision = computed(lambda user: user.get("revision"), ["integer", "null"])
 
 
 class LoginSchema(BaseSchema):

@@ -1,0 +1,92 @@
+"""The application registry of an organization (spec README §5), under
+`/api/organizations/{org}/applications`: an application's id and settings, kept in the
+organization's `config`. Its answers carry a content ETag (an entry of the registry has no
+`_id` of its own); a PUT's `If-Match` is checked by the update itself.
+"""
+
+from flask import g
+
+from syncapi import backends, change_log, conditional
+from syncapi.blueprints.inputs import load_body
+from syncapi.blueprints.lists import answered, list_query
+from syncapi.repositories import applications, summaries
+from syncapi.schemas.applications import (
+    ApplicationListItemSchema,
+    ApplicationOutSchema,
+    ApplicationSchema,
+    ApplicationUpdateSchema,
+)
+from syncapi.schemas.lists import ListQuerySchema
+
+NEW_APPLICATION = ApplicationSchema()
+APPLICATION_CHANGES = ApplicationUpdateSchema()
+APPLICATION = ApplicationOutSchema()
+APPLICATION_LIST_ITEM = ApplicationListItemSchema()
+APPLICATIONS_QUERY = ListQuerySchema(applications.LISTING.sort_fields)
+
+
+def list_applications():
+    """Registered applications in registry order, with device counts."""
+    query = list_query(APPLICATIONS_QUERY)
+    page = applications.list_applications(g.tenant_db, backends.shared_db(), query)
+    return answered(APPLICATION_LIST_ITEM.dump(page.items, many=True), page, query)
+
+
+def create_application():
+    """Register an application and create its devices and config collections."""
+    fields = load_body(NEW_APPLICATION)
+    application_id = fields.pop("applicationId")
+    settings = applications.create_application(
+        g.tenant_db, backends.shared_db(), application_id, fields
+    )
+    _record(change_log.CREATE, application_id, after=settings)
+    answer = APPLICATION.dump({"id": application_id, "settings": settings})
+    return conditional.answer(settings, answer, 201)
+
+
+def get_application():
+    """One registered application and its stored settings; its ETag is their content (an
+    entry of the registry has no `_id` of its own)."""
+    answer = APPLICATION.dump({"id": g.application_id, "settings": g.application})
+    return conditional.answer(g.application, answer)
+
+
+def update_application():
+    """Change only the keys sent."""
+    changes = load_body(APPLICATION_CHANGES, partial=True)
+    settings = applications.update_application(
+        g.tenant_db,
+        backends.shared_db(),
+        g.application_id,
+        changes,
+        conditional.expected(),
+        g.application,
+    )
+    _record(change_log.UPDATE, g.application_id, g.application, settings)
+    answer = APPLICATION.dump({"id": g.application_id, "settings": settings})
+    return conditional.answer(settings, answer)
+
+
+def delete_application():
+    """Unregister the application and drop everything it owns: one entry, with how many
+    devices went with it. `If-Match` is refused: the registry entry and the application's
+    collections go in several writes, none of which could check it."""
+    conditional.not_supported()
+    shared = backends.shared_db()
+    count = summaries.device_count(shared, g.organization_id, g.application_id)
+    applications.delete_application(g.tenant_db, shared, g.application_id)
+    _record(change_log.DELETE, g.application_id, g.application, counts={"devices": count})
+    return {"message": "Application deleted successfully"}
+
+
+def _record(action, application_id, before=None, after=None, **details):
+    change_log.record(g.tenant_db, action, "application", application_id, before, after, **details)
+
+
+def register(bp, base):
+    bp.add_url_rule(base, view_func=list_applications, methods=["GET"])
+    bp.add_url_rule(base, view_func=create_application, methods=["POST"])
+    item = f"{base}/<application_id>"
+    bp.add_url_rule(item, view_func=get_application, methods=["GET"])
+    bp.add_url_rule(item, view_func=update_application, methods=["PUT"])
+    bp.add_url_rule(item, view_func=delete_application, methods=["DELETE"])

@@ -1,0 +1,119 @@
+"""`POST /api/organizations/{org}/changes/{seq}/restore`: the document that entry of the
+organization's log deleted, created again from the entry's `before` (README "Restore").
+
+Restorable: a device, an organization or application connector, a function, a gateway, and
+a user (without a password: the log never keeps a hash). Not restorable: event classes,
+which are replaced as a list, and an application, with the devices its delete removed (the
+entry keeps their count, not them). The caller needs the role that creating the document
+needs: a member who writes, an organization admin for a user.
+"""
+
+from dataclasses import dataclass
+
+from flask import g
+
+from syncapi import backends, change_log, conditional, visibility
+from syncapi.errors import ApiError
+from syncapi.repositories import (
+    applications,
+    changes,
+    connectors,
+    devices,
+    functions,
+    gateways,
+    users,
+)
+from syncapi.schemas.changes import MAX_SEQ
+from syncapi.schemas.functions import FunctionOutSchema
+from syncapi.schemas.lists import DIGITS
+from syncapi.schemas.users import UserOutSchema
+
+USER = UserOutSchema()
+FUNCTION = FunctionOutSchema()
+
+
+def as_stored(document):
+    return document
+
+
+@dataclass(frozen=True)
+class Restorable:
+    restore: object  # (tenant db, application id or None, before) -> the stored document
+    answer: object = as_stored  # the stored document -> the answer its GET gives
+    in_application: bool = False  # lives in an application: 404 once that is gone
+    admin_only: bool = False
+
+
+RESTORABLE = {
+    "device": Restorable(
+        lambda db, app, before: devices.restore_device(db, backends.shared_db(), app, before),
+        in_application=True,
+    ),
+    "connector": Restorable(connectors.restore_connector),
+    "function": Restorable(functions.restore_function, FUNCTION.dump, in_application=True),
+    "gateway": Restorable(lambda db, app, before: gateways.restore_gateway(db, before)),
+    "user": Restorable(
+        lambda db, app, before: users.restore_user(db, backends.shared_db(), before),
+        USER.dump,
+        admin_only=True,
+    ),
+}
+NOT_RESTORABLE = {
+    "event-class": "Event classes are replaced as a list and are not restorable one by one",
+    "event-classes": "Event classes are replaced as a list and are not restorable one by one",
+    "application": (
+        "An application's delete is not restorable, nor are the devices it removed with it"
+    ),
+}
+
+
+def restore_change(seq):
+    """Create again the document this entry deleted, as it was (one revision on); 201 with
+    it. 409 when its key was taken again since, 404 when its application is gone."""
+    seq = _seq(seq)
+    entry = changes.find_entry(g.tenant_db, seq)
+    kind, resource = _restorable(entry, seq), entry["resource"]
+    if kind.admin_only and not visibility.is_admin_of(g.organization_id):
+        raise ApiError(403, f"Only an organization admin may restore a {resource['type']}")
+    application_id = resource.get("applicationId")
+    if kind.in_application and application_id is None:
+        raise ApiError(400, f"Change {seq} names no application to restore into", field="seq")
+    if application_id is not None:
+        if applications.find_application(g.tenant_db, application_id) is None:
+            raise ApiError(404, f"Application {application_id} no longer exists")
+    restored = kind.restore(g.tenant_db, application_id, entry["before"])
+    details = {"restoredFrom": seq}
+    if application_id is not None:
+        details["applicationId"] = application_id
+    change_log.record(
+        g.tenant_db, change_log.RESTORE, resource["type"], resource["id"], None, restored, **details
+    )
+    return conditional.answer(restored, kind.answer(restored), 201)
+
+
+def _seq(text):
+    if not DIGITS.fullmatch(text) or not 1 <= int(text) <= MAX_SEQ:
+        raise ApiError(400, f"seq must be an integer from 1 to {MAX_SEQ}", field="seq")
+    return int(text)
+
+
+def _restorable(entry, seq):
+    """The kind of document a restorable delete removed; a 400 saying why otherwise."""
+    resource_type = entry["resource"]["type"]
+    if resource_type in NOT_RESTORABLE:
+        raise ApiError(400, NOT_RESTORABLE[resource_type], field="seq")
+    if entry.get("action") != change_log.DELETE:
+        action = entry.get("action")
+        message = f"Change {seq} is a {action}, not a delete: only a deleted document returns"
+        raise ApiError(400, message, field="seq")
+    if resource_type not in RESTORABLE:
+        kinds = ", ".join(RESTORABLE)
+        message = f"A {resource_type} is not restorable (restorable: {kinds})"
+        raise ApiError(400, message, field="seq")
+    if not isinstance(entry.get("before"), dict):
+        raise ApiError(400, f"Change {seq} kept no document to restore", field="seq")
+    return RESTORABLE[resource_type]
+
+
+def register(bp, base):
+    bp.add_url_rule(f"{base}/<seq>/restore", view_func=restore_change, methods=["POST"])

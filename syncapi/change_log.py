@@ -1,0 +1,101 @@
+"""The one place a view records a change it made, in the organization's log or the shared
+one (`repositories.changes`).
+
+The entry is written after the change, in a second write: a database that fails in between
+leaves the change made and its entry missing. The request still answers what it did (its
+change happened; a 500 would make the client retry a done change), and the lost entry is
+logged with the request id and counted (`syncapi_change_log_lost_entries_total` at
+`/metrics`), so the gap in the audit trail is known. One code path on every server: a
+transaction would need a replica set, which the embedded store and many single-node
+installs do not have.
+
+What an entry shows of a document is what the API answers: service configurations masked as
+`/api/services` masks them, and never a password hash. A document larger than
+`MAX_SNAPSHOT_BYTES` is kept as its size and SHA-256 only (`beforeSummary`/`afterSummary`):
+two snapshots of a document near MongoDB's 16 MiB limit would make an entry the server
+refuses (a change any writer could keep out of the log), and a feed page of such entries
+gigabytes long.
+"""
+
+import hashlib
+import logging
+from datetime import timedelta
+
+import bson
+from flask import current_app, request
+
+from syncapi import auth, clock, masking, metrics
+from syncapi.repositories import changes
+
+log = logging.getLogger(__name__)
+
+CREATE, UPDATE, DELETE, RESTORE = "create", "update", "delete", "restore"
+NEVER_LOGGED = frozenset({"passwordHash"})
+MAX_SNAPSHOT_BYTES = 64 * 1024
+
+
+def actor():
+    """Who made the change: the token's subject and role, and how they signed in."""
+    caller = auth.caller()
+    if caller is None:
+        return {"sub": None, "role": None, "auth": "none"}
+    return {
+        "sub": caller.subject,
+        "role": caller.role,
+        "auth": "cookie" if caller.by_cookie else "token",
+    }
+
+
+def shown(document, resource_type):
+    """The document as an entry keeps it."""
+    if not isinstance(document, dict):  # none, or metadata older writers left malformed
+        return document
+    kept = {key: value for key, value in document.items() if key not in NEVER_LOGGED}
+    if resource_type == "service" and "configuration" in kept:
+        kept["configuration"] = masking.mask(kept["configuration"])
+    return kept
+
+
+def snapshot(kept):
+    """`(kept, None)`, or `(None, {"bytes", "sha256"})` for one too large to keep."""
+    size = _bytes(kept)
+    if size <= MAX_SNAPSHOT_BYTES:
+        return kept, None
+    encoded = bson.encode({"v": kept})
+    return None, {"bytes": size, "sha256": hashlib.sha256(encoded).hexdigest()}
+
+
+def _bytes(value):
+    return len(bson.encode({"v": value})) if value is not None else 0
+
+
+def record(db, action, resource_type, resource_id, before=None, after=None, **details):
+    """Append the entry of one change made in `db` (the tenant's or the shared database);
+    `details` are the application (`applicationId`) and, for a bulk change, its `counts`."""
+    resource = {"type": resource_type, "id": resource_id}
+    if "applicationId" in details:
+        resource["applicationId"] = details.pop("applicationId")
+    entry = {"actor": actor(), "action": action, "resource": resource, **details}
+    size = 0
+    for side, document in (("before", before), ("after", after)):
+        entry[side], summary = snapshot(shown(document, resource_type))
+        if summary is not None:
+            entry[f"{side}Summary"] = summary
+        size += summary["bytes"] if summary else _bytes(entry[side])
+    entry["bytes"] = size  # what the feed pages by (`changes.read`)
+    request_id = request.request_id  # views record changes, so there is always a request
+    entry["requestId"] = request_id
+    days = current_app.config["CHANGELOG_RETENTION_DAYS"]
+    try:
+        return changes.append(db, entry, clock.utcnow, timedelta(days=days))
+    except Exception:  # the change is made: answer it, and say that its entry is lost
+        metrics.count_lost_change()
+        log.exception(
+            "change log entry lost (request %s): %s %s %s in %s",
+            request_id,
+            action,
+            resource_type,
+            resource_id,
+            db.name,
+        )
+        return None

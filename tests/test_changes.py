@@ -1,0 +1,477 @@
+"""The change log (README "Change log"): one entry per change, who made it, what it was,
+read as a feed that never skips an entry."""
+
+import logging
+import threading
+from datetime import timedelta
+
+import pytest
+from prometheus_client import REGISTRY
+
+from syncapi import change_log, clock, create_app, tokens
+from syncapi.extensions import close_clients, mongo_client
+from syncapi.masking import MASK
+from syncapi.repositories import changes, indexes
+from tests.helpers import APP, JWT_SECRET, ORG
+from tests.settings import TestingConfig
+
+APPS = "/api/applications/acme/applications/monitoreo-cnc"
+SHARED = "syncapi"
+
+
+def entries(db):
+    return list(db.changes.find({}, {"_id": 0}).sort("seq", 1))
+
+
+CONNECTOR = {"name": "mqtt", "driver": "mqtt"}
+FUNCTION = {"name": "f", "type": "Algebraic Function", "expression": "x", "variables": ["x"]}
+# (type, create path, body, the id the API addresses it by (None: from the answer),
+#  item path under the create path, update body)
+RESOURCES = [
+    ("device", f"{APP}/devices", {"machineId": "CN1"}, "CN1", "CN1", {"name": "Lathe"}),
+    (
+        "gateway",
+        f"{ORG}/gateways",
+        {"gatewayId": "GW1", "name": "G"},
+        "GW1",
+        "GW1",
+        {"name": "Gate"},
+    ),
+    ("user", f"{ORG}/users", {"name": "Ana", "email": "ana@acme.io"}, None, None, {"name": "A"}),
+    ("connector", f"{ORG}/connectors", CONNECTOR, None, None, {**CONNECTOR, "description": "d"}),
+    ("function", f"{APPS}/functions", {"id": "fn_1", **FUNCTION}, "fn_1", "fn_1", FUNCTION),
+]
+
+
+@pytest.mark.parametrize(("kind", "base", "body", "key", "item", "update"), RESOURCES)
+def test_create_update_and_delete_each_leave_one_entry(
+    client, cnc, kind, base, body, key, item, update
+):
+    before = len(entries(cnc))
+    created = client.post(base, json=body)
+    assert created.status_code == 201, created.json
+    key = key or created.json.get("id") or created.json["_id"]
+    path = f"{base}/{item or key}"
+    assert client.put(path, json=update).status_code == 200
+    assert client.delete(path).status_code == 200
+
+    logged = entries(cnc)[before:]
+    assert [entry["action"] for entry in logged] == ["create", "update", "delete"]
+    assert {entry["resource"]["type"] for entry in logged} == {kind}
+    assert {entry["resource"]["id"] for entry in logged} == {key}
+    assert [entry["seq"] for entry in logged] == list(range(before + 1, before + 4))
+    assert logged[0]["before"] is None and logged[2]["after"] is None
+    assert logged[1]["after"]["revision"] == logged[1]["before"]["revision"] + 1
+    assert logged[2]["before"] == logged[1]["after"]
+    assert all(entry["actor"] == {"sub": None, "role": None, "auth": "none"} for entry in logged)
+
+
+def test_application_connectors_and_devices_name_their_application(client, cnc):
+    client.post(f"{APPS}/connectors", json=CONNECTOR)
+    client.post(f"{APPS}/devices", json={"machineId": "CN9"})
+    kinds = [(e["resource"]["type"], e["resource"].get("applicationId")) for e in entries(cnc)]
+    assert kinds[-2:] == [("connector", "monitoreo-cnc"), ("device", "monitoreo-cnc")]
+
+
+def test_organization_and_application_changes_are_logged(client, cnc):
+    client.put(ORG, json={"description": "tools"})
+    client.put(APP, json={"name": "CNC 2"})
+    logged = entries(cnc)
+    assert [(e["action"], e["resource"]["type"]) for e in logged] == [
+        ("create", "organization"),
+        ("create", "application"),
+        ("update", "organization"),
+        ("update", "application"),
+    ]
+    assert logged[2]["before"]["name"] == "Acme" and logged[2]["after"]["description"] == "tools"
+    assert logged[3]["before"]["name"] == "CNC" and logged[3]["after"]["name"] == "CNC 2"
+
+
+def test_a_bulk_change_is_one_entry_with_counts(client, cnc):
+    for machine_id in ("A", "B", "C"):
+        client.post(f"{APP}/devices", json={"machineId": machine_id})
+    count = len(entries(cnc))
+    body = {"machineIds": ["A", "B", "C"], "add": ["line-1"], "remove": []}
+    assert client.post(f"{APP}/device-tags", json=body).json == {"matched": 3}
+    assert client.delete(APP).status_code == 200
+
+    tags, deleted = entries(cnc)[count:]
+    assert (tags["resource"]["type"], tags["counts"]) == ("device-tags", {"devices": 3})
+    assert tags["after"] == body
+    assert (deleted["resource"], deleted["counts"]) == (
+        {"type": "application", "id": "monitoreo-cnc"},
+        {"devices": 3},
+    )
+
+
+def test_replacing_event_classes_is_one_entry_with_both_sets(client, cnc):
+    event_class = {"class": "A", "topic": "t", "type": "STR"}
+    assert client.post(f"{APPS}/event-classes", json={"id": "e1", **event_class}).status_code == 201
+    client.put(f"{APPS}/event-classes", json=[{"id": "e2", **event_class}])
+    created, replaced = entries(cnc)[-2:]
+    assert (created["action"], created["resource"]["type"]) == ("create", "event-class")
+    assert replaced["counts"] == {"before": 1, "after": 1}
+    assert [c["id"] for c in replaced["before"]["eventClasses"]] == ["e1"]
+    assert [c["id"] for c in replaced["after"]["eventClasses"]] == ["e2"]
+
+
+def test_password_hashes_never_reach_the_log(client, cnc):
+    body = {"name": "Ana", "email": "ana@acme.io", "password": "first password"}
+    user_id = client.post(f"{ORG}/users", json=body).json["id"]
+    client.put(f"{ORG}/users/{user_id}/password", json={"password": "second password"})
+    logged = [e for e in entries(cnc) if e["resource"]["type"] == "user"]
+    assert [e["action"] for e in logged] == ["create", "update"]
+    assert "passwordHash" not in str(logged) and "argon2" not in str(logged)
+
+
+def test_service_secrets_are_masked_in_the_shared_log(client, mongo):
+    body = {"name": "kafka", "type": "kafka", "configuration": {"saslPassword": "s3cret"}}
+    service_id = client.post("/api/services", json=body).json["_id"]
+    client.put(f"/api/services/{service_id}", json={"configuration": {"saslPassword": "n3w"}})
+    client.delete(f"/api/services/{service_id}")
+    logged = entries(mongo[SHARED])
+    assert [e["action"] for e in logged] == ["create", "update", "delete"]
+    assert "s3cret" not in str(logged) and "n3w" not in str(logged)
+    assert logged[1]["after"]["configuration"] == {"saslPassword": MASK}
+    # the service itself keeps its secret
+    assert mongo[SHARED].services.find_one() is None
+
+
+def test_a_claim_moved_to_another_organization_is_logged_in_each_its_own_part(client, cnc, mongo):
+    """The former organization's log says what it held; the new one's shows no trace of
+    the former's applications and devices."""
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    client.put("/api/organizations/beta", json={"name": "Beta"})
+    assert client.put("/api/machines/CN1", json={"organizationId": "beta"}).status_code == 200
+    (released,) = [e for e in entries(cnc) if e["resource"]["type"] == "machine-claim"]
+    assert (released["action"], released["before"]["organizationId"]) == ("delete", "acme")
+    assert released["after"] is None
+    (taken,) = [e for e in entries(mongo["beta"]) if e["resource"]["type"] == "machine-claim"]
+    assert (taken["action"], taken["before"], taken["after"]["organizationId"]) == (
+        "create",
+        None,
+        "beta",
+    )
+    assert "monitoreo" not in str(taken) and "acme" not in str(taken)
+
+
+def test_deleting_an_organization_is_kept_in_the_shared_log(client, acme, mongo):
+    assert client.delete(f"{ORG}?confirm=acme").status_code == 200
+    (entry,) = entries(mongo[SHARED])
+    assert (entry["action"], entry["resource"]) == (
+        "delete",
+        {"type": "organization", "id": "acme"},
+    )
+    assert entry["before"]["name"] == "Acme"
+
+
+def test_legacy_devices_and_machine_claims_are_logged(client, cnc, mongo):
+    client.post("/device/new", json={"machineId": "L1", "organizationId": "acme"})
+    client.put("/api/machines/M1", json={"organizationId": "acme"})
+    client.delete("/api/machines/M1")
+    assert [(e["action"], e["resource"]) for e in entries(mongo[SHARED])] == [
+        ("create", {"type": "legacy-device", "id": "L1"})
+    ]
+    claims = [e for e in entries(cnc) if e["resource"]["type"] == "machine-claim"]
+    assert [(e["action"], e["resource"]["id"]) for e in claims] == [
+        ("create", "M1"),
+        ("delete", "M1"),
+    ]
+
+
+def test_entries_expire_after_the_retention(app, client, acme):
+    app.config["CHANGELOG_RETENTION_DAYS"] = 7
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"})
+    entry = acme.changes.find_one({"resource.type": "gateway"})
+    assert entry["expiresAt"] - entry["at"] == timedelta(days=7)
+    ttl = [i for i in indexes.TENANT_INDEXES if i.collection == "changes" and i.expire_after == 0]
+    assert [index.keys for index in ttl] == [("expiresAt",)]
+    assert acme.changes.index_information()["expiresAt_ttl"]["expireAfterSeconds"] == 0
+
+
+def test_an_entry_carries_the_request_id_of_its_change(client, acme):
+    sent = {"X-Request-ID": "w-1"}
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"}, headers=sent)
+    answered = client.post(f"{ORG}/gateways", json={"gatewayId": "GW2", "name": "G"})
+    first, second = acme.changes.find({"resource.type": "gateway"}).sort("seq", 1)
+    assert first["requestId"] == "w-1"
+    assert second["requestId"] == answered.headers["X-Request-ID"]
+
+
+def test_a_lost_entry_still_answers_and_is_logged_and_counted(client, acme, monkeypatch, caplog):
+    def failing(*args, **kwargs):
+        raise RuntimeError("MongoDB went away")
+
+    monkeypatch.setattr(changes, "append", failing)
+    lost = REGISTRY.get_sample_value("syncapi_change_log_lost_entries_total")
+    sent = {"X-Request-ID": "lost-1"}
+    with caplog.at_level(logging.ERROR, logger="syncapi.change_log"):
+        response = client.post(
+            f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"}, headers=sent
+        )
+    assert response.status_code == 201
+    assert acme.gateways.count_documents({}) == 1
+    assert REGISTRY.get_sample_value("syncapi_change_log_lost_entries_total") == lost + 1
+    assert "change log entry lost (request lost-1)" in caplog.text
+    assert "gateway GW1" in caplog.text
+
+
+# Reading the log
+
+
+def test_reading_since_with_a_link_to_the_next_page(client, acme):
+    for number in range(5):
+        client.post(f"{ORG}/gateways", json={"gatewayId": f"GW{number}", "name": "G"})
+    first = client.get(f"{ORG}/changes?since=0&limit=3")
+    assert [entry["seq"] for entry in first.json] == [1, 2, 3]
+    assert first.headers["Link"] == f'<{ORG}/changes?limit=3&since=3>; rel="next"'
+    second = client.get(f"{ORG}/changes?limit=3&since=3")
+    assert [entry["seq"] for entry in second.json] == [4, 5, 6]
+    last = client.get(f"{ORG}/changes?since=6")
+    assert last.json == [] and "Link" not in last.headers
+    assert first.json[1]["at"].endswith("Z")
+
+
+def test_reading_by_type_and_id(client, acme):
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"})
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW2", "name": "G"})
+    client.put(f"{ORG}/gateways/GW1", json={"name": "one"})
+    found = client.get(f"{ORG}/changes?type=gateway&id=GW1").json
+    assert [(e["action"], e["resource"]["id"]) for e in found] == [
+        ("create", "GW1"),
+        ("update", "GW1"),
+    ]
+    assert [e["resource"]["type"] for e in client.get(f"{ORG}/changes?type=organization").json] == [
+        "organization"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("since=-1", "since"),
+        ("since=x", "since"),
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("type=planet", "type"),
+        ("id=" + "x" * 129, "id"),
+        ("since=1&since=2", "since"),
+        ("color=red", "color"),
+    ],
+)
+def test_bad_read_parameters_are_400_naming_them(client, acme, query, field):
+    response = client.get(f"{ORG}/changes?{query}")
+    assert response.status_code == 400
+    assert response.json["field"] == field
+
+
+def test_an_entry_still_being_written_holds_the_feed_back(client, acme, monkeypatch):
+    """Writer A took seq 3 and has not inserted it yet; writer B's 4 is there. The feed
+    answers up to 2 only, so a poller asking after 2 gets 3 once it is written; an entry that
+    never comes is given up a grace later (a minute with the default MongoDB timeout)."""
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW0", "name": "G"})  # 2 (1: the org)
+    in_flight = changes._next_seq(acme)  # 3, not written yet
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"})  # 4
+    assert [e["seq"] for e in client.get(f"{ORG}/changes").json] == [1, 2]
+
+    later = clock.now() + changes.MIN_GRACE + timedelta(seconds=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert [e["seq"] for e in client.get(f"{ORG}/changes?since=2").json] == [4]
+    assert in_flight == 3
+
+
+@pytest.mark.parametrize(("timeout_ms", "grace"), [(2000, 60), (20_000, 60), (40_000, 120)])
+def test_the_grace_is_three_mongodb_timeouts_and_at_least_a_minute(timeout_ms, grace):
+    """A writer may take its seq and insert it one MongoDB timeout later: giving its seq up
+    before that would let a poller step past it for good."""
+    assert changes.grace(timeout_ms) == timedelta(seconds=grace)
+
+
+def test_a_long_mongodb_timeout_holds_an_entry_in_flight_longer(monkeypatch):
+    app = create_app(TestingConfig(MONGODB_TIMEOUT_MS=40_000))
+    client = app.test_client()
+    client.put(ORG, json={"name": "Acme"})  # 1
+    changes._next_seq(mongo_client(app)["acme"])  # 2, in flight
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"})  # 3
+    start = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: start + timedelta(seconds=61))
+    assert [e["seq"] for e in client.get(f"{ORG}/changes?since=1").json] == []
+    monkeypatch.setattr(clock, "now", lambda: start + timedelta(seconds=121))
+    assert [e["seq"] for e in client.get(f"{ORG}/changes?since=1").json] == [3]
+    close_clients(app)
+
+
+def test_many_recent_entries_before_since_do_not_hold_the_feed(client, acme, monkeypatch):
+    """The horizon looks at the recent entries after what the poller has: the oldest recent
+    ones (all before `since`) once filled its look and held a caught-up poller there."""
+    monkeypatch.setattr(changes, "RECENT_LIMIT", 3)
+    for number in range(6):
+        client.post(f"{ORG}/gateways", json={"gatewayId": f"GW{number}", "name": "G"})  # 2-7
+    assert [e["seq"] for e in client.get(f"{ORG}/changes?since=4").json] == [5, 6, 7]
+
+
+def test_an_entry_written_between_the_horizon_and_the_page_waits(client, acme, monkeypatch):
+    """The horizon is always a bound: an entry written after it was read (here 4, behind 3
+    still in flight) is not in this page, which a poller would otherwise step past 3 with
+    (found by the concurrent test below: the horizon answered "no limit" when it saw no
+    gap)."""
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW0", "name": "G"})  # seq 2
+    measured = changes.horizon
+
+    def then_two_writers(db, since, now, given_up_after):
+        last = measured(db, since, now, given_up_after)
+        changes._next_seq(db)  # 3: taken, not written yet
+        changes.append(db, {"action": "create"}, clock.utcnow, timedelta(days=1))  # 4
+        return last
+
+    monkeypatch.setattr(changes, "horizon", then_two_writers)
+    assert [e["seq"] for e in client.get(f"{ORG}/changes?since=1").json] == [2]
+    assert [e["seq"] for e in acme.changes.find({}, {"seq": 1})] == [1, 2, 4]
+
+
+def test_a_log_older_than_its_indexes_gets_them_with_its_next_entry(client, acme):
+    """An organization made before the change log existed has no `changes` indexes until
+    its log is first used (its entries would never expire)."""
+    acme.changes.drop()
+    indexes._change_logs_indexed.clear()
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW0", "name": "G"})
+    assert {"seq_unique", "expiresAt_ttl"} <= set(acme.changes.index_information())
+    assert client.get(f"{ORG}/changes").status_code == 200
+
+
+def test_a_poller_misses_no_entry_of_concurrent_writers(app, cnc):
+    """Eight writers create devices while a poller follows the feed: it sees every entry
+    once, in seq order."""
+    stop, seen, statuses, writers = threading.Event(), [], [], 8
+
+    def write(number):
+        client = app.test_client()
+        for index in range(10):
+            body = {"machineId": f"W{number}-{index}"}
+            statuses.append(client.post(f"{APP}/devices", json=body).status_code)
+
+    def poll():
+        client, since = app.test_client(), 0
+        while True:
+            done = stop.is_set()
+            page = client.get(f"{ORG}/changes?since={since}&limit=7").json
+            seen.extend(entry["seq"] for entry in page)
+            since = seen[-1] if seen else since
+            if done and not page:
+                return
+
+    poller = threading.Thread(target=poll)
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    poller.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stop.set()
+    poller.join()
+    assert statuses == [201] * writers * 10
+    assert seen == list(range(1, 2 + 1 + writers * 10))  # organization, application, devices
+
+
+# Who may read which log
+
+
+@pytest.fixture
+def secured():
+    app = create_app(TestingConfig(AUTH_MODE="required", JWT_SECRET=JWT_SECRET))
+    yield app
+    close_clients(app)
+
+
+def bearer(orgs, role, subject="tester"):
+    token, _ = tokens.issue(JWT_SECRET, subject, list(orgs), role, 3600)
+    return {"Authorization": f"Bearer {token}"}
+
+
+PLATFORM = bearer(("*",), "admin", "root")
+
+
+def test_an_entry_names_the_caller_and_how_they_signed_in(secured):
+    client = secured.test_client()
+    client.put(ORG, json={"name": "Acme"}, headers=PLATFORM)
+    client.post(
+        f"{ORG}/gateways",
+        json={"gatewayId": "G", "name": "G"},
+        headers=bearer(["acme"], "user", "ana"),
+    )
+    logged = entries(mongo_client(secured)["acme"])
+    assert [entry["actor"] for entry in logged] == [
+        {"sub": "root", "role": "admin", "auth": "token"},
+        {"sub": "ana", "role": "user", "auth": "token"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        (bearer(["acme"], "admin"), 200),
+        (PLATFORM, 200),
+        (bearer(["acme"], "user"), 403),
+        (bearer(["acme"], "viewer"), 403),
+        (bearer(["globex"], "admin"), 403),  # another organization's admin
+    ],
+)
+def test_an_organization_log_is_read_by_its_admins_only(secured, headers, status):
+    client = secured.test_client()
+    client.put(ORG, json={"name": "Acme"}, headers=PLATFORM)
+    client.put("/api/organizations/globex", json={"name": "Globex"}, headers=PLATFORM)
+    response = client.get(f"{ORG}/changes", headers=headers)
+    assert response.status_code == status
+    if status == 200:
+        assert [e["resource"]["id"] for e in response.json] == ["acme"]
+
+
+@pytest.mark.parametrize("role", ["user", "viewer"])
+def test_a_member_is_told_only_an_admin_reads_the_log(secured, role):
+    client = secured.test_client()
+    client.put(ORG, json={"name": "Acme"}, headers=PLATFORM)
+    response = client.get(f"{ORG}/changes", headers=bearer(["acme"], role))
+    assert response.json == {"error": "Only an organization admin may read its change log"}
+    body = {"name": "A", "email": "a@acme.io"}  # the users' routes keep their own words
+    created = client.post(f"{ORG}/users", json=body, headers=bearer(["acme"], role))
+    assert created.json == {"error": "Only an organization admin may manage users"}
+    assert mongo_client(secured)["acme"].users.count_documents({}) == 0
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [(PLATFORM, 200), (bearer(["acme"], "admin"), 403), (bearer(["*"], "user"), 403)],
+)
+def test_the_shared_log_is_read_by_platform_admins_only(secured, headers, status):
+    assert secured.test_client().get("/api/changes", headers=headers).status_code == status
+
+
+def test_a_document_too_large_to_keep_is_logged_as_its_size_and_digest(client, acme, monkeypatch):
+    """Two snapshots of a document near MongoDB's 16 MiB limit would make an entry the
+    server refuses: the change would never reach the log. (The limit is lowered here.)"""
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"})
+    small = acme.changes.find_one({"resource.type": "gateway"})["bytes"]
+    monkeypatch.setattr(change_log, "MAX_SNAPSHOT_BYTES", small + 20)
+    assert client.put(f"{ORG}/gateways/GW1", json={"name": "G" * 100}).status_code == 200
+    (entry,) = client.get(f"{ORG}/changes?type=gateway&since=2").json
+    assert entry["before"]["name"] == "G" and "beforeSummary" not in entry
+    assert entry["after"] is None
+    assert entry["afterSummary"]["bytes"] > small + 20
+    assert len(entry["afterSummary"]["sha256"]) == 64
+    client.delete(f"{ORG}/gateways/GW1")
+    deleted = acme.changes.find_one({"resource.type": "gateway", "action": "delete"})
+    assert deleted["before"] is None and "beforeSummary" in deleted
+    restored = client.post(f"{ORG}/changes/{deleted['seq']}/restore")
+    assert (restored.status_code, restored.json["field"]) == (400, "seq")
+    assert acme.gateways.count_documents({}) == 0
+
+
+def test_a_page_is_cut_where_its_snapshots_pass_the_byte_budget(client, acme, monkeypatch):
+    for number in range(4):
+        client.post(f"{ORG}/gateways", json={"gatewayId": f"GW{number}", "name": "G"})  # 2-5
+    size = acme.changes.find_one({"seq": 2})["bytes"]
+    monkeypatch.setattr(changes, "PAGE_BYTES", 2 * size + size // 2)
+    first = client.get(f"{ORG}/changes?since=1&limit=50")
+    assert [entry["seq"] for entry in first.json] == [2, 3]
+    assert first.headers["Link"] == f'<{ORG}/changes?limit=50&since=3>; rel="next"'
+    assert [entry["seq"] for entry in client.get(f"{ORG}/changes?since=3").json] == [4, 5]
