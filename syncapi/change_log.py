@@ -53,6 +53,8 @@ def shown(document, resource_type):
     kept = {key: value for key, value in document.items() if key not in NEVER_LOGGED}
     if resource_type == "service" and "configuration" in kept:
         kept["configuration"] = masking.mask(kept["configuration"])
+    if resource_type == "user":  # org admins read it: a secret older writers left is masked
+        kept = masking.mask(kept)
     return kept
 
 

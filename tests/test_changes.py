@@ -124,6 +124,18 @@ def test_password_hashes_never_reach_the_log(client, cnc):
     assert "passwordHash" not in str(logged) and "argon2" not in str(logged)
 
 
+def test_a_secret_an_older_writer_left_on_a_user_is_masked_in_the_log(client, cnc):
+    """Org admins read the log: a user's stored keys beyond the API's are kept, secrets masked."""
+    body = {"name": "Ana", "email": "ana@acme.io", "password": "first password"}
+    user_id = client.post(f"{ORG}/users", json=body).json["id"]
+    cnc.users.update_one({}, {"$set": {"apiToken": "old-secret", "pwd": "hunter2"}})
+    assert client.put(f"{ORG}/users/{user_id}", json={"name": "Ana B"}).status_code == 200
+    (updated,) = [e for e in entries(cnc) if e["action"] == "update"]
+    assert updated["before"]["apiToken"] == updated["before"]["pwd"] == MASK
+    assert updated["before"]["email"] == "ana@acme.io"
+    assert "old-secret" not in str(updated) and "hunter2" not in str(updated)
+
+
 def test_service_secrets_are_masked_in_the_shared_log(client, mongo):
     body = {"name": "kafka", "type": "kafka", "configuration": {"saslPassword": "s3cret"}}
     service_id = client.post("/api/services", json=body).json["_id"]
