@@ -59,16 +59,18 @@ def shown(document, resource_type):
 
 
 def snapshot(kept):
-    """`(kept, None)`, or `(None, {"bytes", "sha256"})` for one too large to keep."""
-    size = _bytes(kept)
-    if size <= MAX_SNAPSHOT_BYTES:
-        return kept, None
+    """`(kept, None, its size)`, or `(None, {"bytes", "sha256"}, its size)` for one too large
+    to keep; the size is that of its BSON, encoded once."""
+    if kept is None:
+        return None, None, 0
     encoded = bson.encode({"v": kept})
-    return None, {"bytes": size, "sha256": hashlib.sha256(encoded).hexdigest()}
-
-
-def _bytes(value):
-    return len(bson.encode({"v": value})) if value is not None else 0
+    if len(encoded) <= MAX_SNAPSHOT_BYTES:
+        return kept, None, len(encoded)
+    return (
+        None,
+        {"bytes": len(encoded), "sha256": hashlib.sha256(encoded).hexdigest()},
+        len(encoded),
+    )
 
 
 def record(db, action, resource_type, resource_id, before=None, after=None, **details):
@@ -80,10 +82,10 @@ def record(db, action, resource_type, resource_id, before=None, after=None, **de
     entry = {"actor": actor(), "action": action, "resource": resource, **details}
     size = 0
     for side, document in (("before", before), ("after", after)):
-        entry[side], summary = snapshot(shown(document, resource_type))
+        entry[side], summary, encoded_size = snapshot(shown(document, resource_type))
         if summary is not None:
             entry[f"{side}Summary"] = summary
-        size += summary["bytes"] if summary else _bytes(entry[side])
+        size += encoded_size
     entry["bytes"] = size  # what the feed pages by (`changes.read`)
     request_id = request.request_id  # views record changes, so there is always a request
     entry["requestId"] = request_id
