@@ -12,8 +12,8 @@ extensions.py), so it failed (the change log's write failed after the change was
 request logged and counted that). `grace(timeout)` keeps a margin of three timeouts.
 
 The log's indexes are made by the first read or write of each log in a process
-(`ensure_indexes`), not only with a new organization: an organization older than the change
-log gets its `changes` with its first entry.
+(`indexes.ensure_change_indexes`), not only with a new organization: an organization older
+than the change log gets its `changes` with its first entry.
 """
 
 from datetime import timedelta
@@ -37,11 +37,6 @@ def grace(timeout_ms):
     return max(MIN_GRACE, timedelta(milliseconds=3 * timeout_ms))
 
 
-def ensure_indexes(db):
-    """The log's indexes, made by the first use of each log in a process."""
-    indexes.ensure_change_indexes(db)
-
-
 def _next_seq(db):
     """One more than the last seq handed out in this log (1 for the first)."""
     for _ in range(2):
@@ -61,7 +56,7 @@ def _next_seq(db):
 def append(db, entry, clock, retention):
     """Store `entry` under the next seq; `at` is read after the seq is taken (the horizon
     relies on it), `expiresAt` is when the TTL index removes it."""
-    ensure_indexes(db)
+    indexes.ensure_change_indexes(db)
     seq = _next_seq(db)
     at = clock()
     document = {"seq": seq, "at": at, **entry, "expiresAt": at + retention}
@@ -98,7 +93,7 @@ def read(db, since, limit, now, given_up_after, resource_type=None, resource_id=
     """Up to `limit` entries after `since`, oldest first, none beyond the horizon, and
     whether more may follow: the page is also cut where its snapshots (each entry's
     `bytes`) would pass `PAGE_BYTES`."""
-    ensure_indexes(db)
+    indexes.ensure_change_indexes(db)
     query = {"seq": {"$gt": since, "$lte": horizon(db, since, now, given_up_after)}}
     if resource_id is not None:
         query = {"resource.id": resource_id, **query}

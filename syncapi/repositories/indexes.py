@@ -158,7 +158,7 @@ def create_all(db, specs):
 
 
 # (client, database name) of the change logs whose indexes this process has made: a log
-# older than them gets them with its first use (`changes.ensure_indexes`), once.
+# older than them gets them with its first use (`changes.append` and `changes.read`), once.
 _change_logs_indexed = set()
 
 
