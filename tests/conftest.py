@@ -54,6 +54,15 @@ def app():
 
 
 @pytest.fixture
+def secured():
+    """An app with authentication required (modules needing CORS or more data define their
+    own `secured`)."""
+    app = create_app(TestingConfig(AUTH_MODE="required", JWT_SECRET=JWT_SECRET))
+    yield app
+    close_clients(app)
+
+
+@pytest.fixture
 def offline_app():
     """The app with MongoDB unreachable. Its client has no time to wait
     (MONGODB_TIMEOUT_MS=0: pymongo fails at the first server selection), so a 503 costs

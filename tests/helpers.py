@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from flask.wrappers import Response
 from werkzeug.test import TestResponse
 
+from syncapi import tokens
 from syncapi.extensions import mongo_client
 
 ORG = "/api/organizations/acme"
@@ -153,3 +154,9 @@ class CheckedClient(FlaskClient):
 
     def __init__(self, app, response_wrapper=None, *args, **kwargs):
         super().__init__(app, CheckedResponse, *args, **kwargs)
+
+
+def bearer(orgs=("acme",), role="user", subject="tester", lifetime=3600, secret=JWT_SECRET):
+    """The Authorization header of a token `flask tokens create` would make."""
+    token, _ = tokens.issue(secret, subject, list(orgs), role, lifetime)
+    return {"Authorization": f"Bearer {token}"}

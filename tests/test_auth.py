@@ -12,7 +12,7 @@ import pytest
 from config import Config
 from syncapi import create_app, passwords, tokens
 from syncapi.extensions import close_clients, mongo_client
-from tests.helpers import JWT_SECRET, unchanged
+from tests.helpers import JWT_SECRET, bearer, unchanged
 from tests.helpers import SAMPLE_VALUES as ROUTE_SAMPLES
 from tests.settings import TestingConfig
 
@@ -27,11 +27,6 @@ def app():
     )
     yield app
     close_clients(app)
-
-
-def bearer(orgs=("acme",), role="user", subject="tester", lifetime=3600, secret=JWT_SECRET):
-    token, _ = tokens.issue(secret, subject, list(orgs), role, lifetime)
-    return {"Authorization": f"Bearer {token}"}
 
 
 PLATFORM = bearer(("*",), "admin")

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from prometheus_client import REGISTRY
 
-from syncapi import change_log, clock, create_app, tokens
+from syncapi import change_log, clock, create_app
 from syncapi.extensions import close_clients, mongo_client
 from syncapi.masking import MASK
 from syncapi.repositories import changes, indexes
-from tests.helpers import APP, JWT_SECRET, ORG
+from tests.helpers import APP, ORG, bearer
 from tests.settings import TestingConfig
 
 APPS = "/api/applications/acme/applications/monitoreo-cnc"
@@ -386,18 +386,6 @@ def test_a_poller_misses_no_entry_of_concurrent_writers(app, cnc):
 
 
 # Who may read which log
-
-
-@pytest.fixture
-def secured():
-    app = create_app(TestingConfig(AUTH_MODE="required", JWT_SECRET=JWT_SECRET))
-    yield app
-    close_clients(app)
-
-
-def bearer(orgs, role, subject="tester"):
-    token, _ = tokens.issue(JWT_SECRET, subject, list(orgs), role, 3600)
-    return {"Authorization": f"Bearer {token}"}
 
 
 PLATFORM = bearer(("*",), "admin", "root")

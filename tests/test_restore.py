@@ -3,11 +3,9 @@ again what a delete removed, from the entry's `before`; who may, and when it can
 
 import pytest
 
-from syncapi import create_app, tokens
-from syncapi.extensions import close_clients, mongo_client
+from syncapi.extensions import mongo_client
 from tests import round_trips
-from tests.helpers import APP, JWT_SECRET, ORG, unchanged
-from tests.settings import TestingConfig
+from tests.helpers import APP, JWT_SECRET, ORG, bearer, unchanged
 
 APPS = "/api/applications/acme/applications/monitoreo-cnc"
 SHARED = "syncapi"
@@ -252,18 +250,6 @@ def test_a_bad_or_unknown_seq(client, cnc, mongo, seq, status):
 
 
 # Who may restore
-
-
-@pytest.fixture
-def secured():
-    app = create_app(TestingConfig(AUTH_MODE="required", JWT_SECRET=JWT_SECRET))
-    yield app
-    close_clients(app)
-
-
-def bearer(orgs, role, subject="tester"):
-    token, _ = tokens.issue(JWT_SECRET, subject, list(orgs), role, 3600)
-    return {"Authorization": f"Bearer {token}"}
 
 
 PLATFORM = bearer(("*",), "admin", "root")
