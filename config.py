@@ -167,7 +167,7 @@ def is_embedded(uri):
 
 def embedded_timeseries(mongodb_uri, influxdb_host):
     """On the embedded store and without an InfluxDB, the time series are read from the
-    embedded engine of the same process (`syncapi.embedded_influx`); with a real MongoDB,
+    embedded engine of the same process (`syncapi.embedded.influx`); with a real MongoDB,
     a missing InfluxDB stays an error the operator sees (spec §13.6)."""
     return is_embedded(mongodb_uri) and not influxdb_host
 

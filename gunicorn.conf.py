@@ -9,7 +9,7 @@ Each worker builds its own clients after the fork, also with `--preload` (create
 none: extensions.py). A stop lets requests under way finish for
 `GUNICORN_GRACEFUL_TIMEOUT` seconds. gunicorn's access log is off: the app writes one JSON
 line per request itself, and every log line, gunicorn's own included, is JSON on stderr
-(`syncapi.request_log.LOGGING`).
+(`syncapi.web.request_log.LOGGING`).
 
 Metrics: prometheus_client's multiprocess mode keeps each worker's values in files of
 `PROMETHEUS_MULTIPROC_DIR`, which must be named before anything imports prometheus_client
@@ -39,7 +39,7 @@ if METRICS_DIR_MADE:
 METRICS_DIR = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 METRICS_DIR.mkdir(parents=True, exist_ok=True)
 
-from syncapi.request_log import LOGGING, timestamp  # noqa: E402 (after the metrics directory is named)
+from syncapi.web.request_log import LOGGING, timestamp  # noqa: E402 (after the metrics directory is named)
 
 bind = f"0.0.0.0:{settings.PORT}"
 workers = settings.WEB_CONCURRENCY
@@ -117,7 +117,7 @@ def post_worker_init(worker):
     fails (MongoDB down, datafusion missing) is logged and the worker serves anyway,
     answering 503 until the database is back.
     """
-    from syncapi import metrics
+    from syncapi.core import metrics
 
     metrics.worker_started()
     if not settings.SEED_DEMO or (worker.age > 1 and not is_embedded(settings.MONGODB_URI)):

@@ -13,8 +13,8 @@ import os
 import time
 
 from bench import bare, counts, timing, world
-from syncapi import request_log
 from syncapi.extensions import influx_client, mongo_client
+from syncapi.web import request_log
 from tests.influx_standin import InfluxStandIn, table
 
 INFLUX_TOKEN = "apiv3_bench-token"

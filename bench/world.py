@@ -7,7 +7,8 @@ the rate limiter): the benchmark measures what a deployment runs, not `TestingCo
 import logging
 
 from config import Config
-from syncapi import create_app, tokens
+from syncapi import create_app
+from syncapi.core import tokens
 from syncapi.extensions import mongo_client
 from syncapi.repositories import summaries
 

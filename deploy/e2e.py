@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from syncapi import tokens  # noqa: E402
+from syncapi.core import tokens  # noqa: E402
 
 TEMPLATE = ROOT / "deploy/nginx/templates/default.conf.template"
 CERTIFICATE_SCRIPT = ROOT / "deploy/nginx/tls-certificate.sh"

@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 def create_app(config=None):
     """Build the app; no client is created here (see `extensions`)."""
-    from syncapi import auth, cache, cli, errors, extensions, headers, request_log, unread_body
+    from syncapi import cli, errors, extensions
+    from syncapi.access import auth
     from syncapi.blueprints import (
         applications,
         change_routes,
@@ -33,7 +34,8 @@ def create_app(config=None):
         services,
         status,
     )
-    from syncapi.serialization import SyncJSONProvider
+    from syncapi.web import headers, memo, request_log, unread_body
+    from syncapi.web.json_provider import SyncJSONProvider
 
     app = Flask(__name__, static_folder=None)  # the only files served are icons, by their route
     app.config.from_object(config if config is not None else Config())
@@ -61,7 +63,7 @@ def create_app(config=None):
         ),
     )
     extensions.init_app(app)
-    cache.init_app(app)
+    memo.init_app(app)
     errors.register_error_handlers(app)
     cli.init_app(app)
     auth.init_app(app)

@@ -21,9 +21,9 @@ from pymongo.errors import (
 )
 from werkzeug.exceptions import HTTPException
 
-from syncapi import failures, metrics
+from syncapi.core import failures, metrics
 from syncapi.repositories.timeseries import QueryError
-from syncapi.request_log import HEADER
+from syncapi.web.request_log import HEADER
 
 log = logging.getLogger(__name__)
 

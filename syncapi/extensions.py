@@ -17,13 +17,13 @@ from flask_limiter.util import get_remote_address
 from influxdb_client_3 import InfluxDBClient3
 
 from config import EMBEDDED_INFLUXDB_DATABASE, embedded_timeseries, is_embedded
-from syncapi import metrics
-from syncapi.embedded_store import EmbeddedClient
-from syncapi.failures import Unavailable
+from syncapi.core import metrics
+from syncapi.core.failures import Unavailable
+from syncapi.embedded.store import EmbeddedClient
 
 EXTENSION_KEY = "syncapi.mongo"
 INFLUX_KEY = "syncapi.influx"
-EMBEDDED_INFLUX_KEY = "syncapi.embedded_influx"
+EMBEDDED_INFLUX_KEY = "syncapi.embedded.influx"
 INFLUX_REQUIRED = ("INFLUXDB_HOST", "INFLUXDB_TOKEN", "INFLUXDB_DATABASE")
 MISSING_ENGINE = (
     "the embedded time-series engine needs the Python package {}"
@@ -106,7 +106,7 @@ def start_embedded_influx(config):
     it like the one of a real server; a 503 naming the package when it is not installed
     (the production image does not install datafusion, nor what only it needs)."""
     try:
-        from syncapi.embedded_influx import EmbeddedInflux
+        from syncapi.embedded.influx import EmbeddedInflux
     except ModuleNotFoundError as error:
         package = (error.name or "datafusion").partition(".")[0]
         if package == "syncapi":  # a bug, not a missing package

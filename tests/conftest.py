@@ -6,7 +6,8 @@ import time
 import pytest
 from flask import Flask
 
-from syncapi import create_app, passwords
+from syncapi import create_app
+from syncapi.core import passwords
 from syncapi.extensions import close_clients, mongo_client
 from tests.helpers import (
     EVENTS,

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from flask.wrappers import Response
 from werkzeug.test import TestResponse
 
-from syncapi import tokens
+from syncapi.core import tokens
 from syncapi.extensions import mongo_client
 
 ORG = "/api/organizations/acme"

@@ -1,4 +1,4 @@
-"""The tests' InfluxDB 3: syncapi's embedded engine (`syncapi.embedded_influx`: Arrow Flight
+"""The tests' InfluxDB 3: syncapi's embedded engine (`syncapi.embedded.influx`: Arrow Flight
 in front of DataFusion), recording each ticket it is sent and able to hang a query, with
 rows written relative to a moment.
 
@@ -9,7 +9,7 @@ Tests assign `databases` (`{database: {table: pyarrow.Table}}`) directly, tables
 import json
 import threading
 
-from syncapi.embedded_influx import Engine, influx_table
+from syncapi.embedded.influx import Engine, influx_table
 
 TAGS = ("machine_id", "cpu", "orgId")
 NS_PER_SECOND = 1_000_000_000

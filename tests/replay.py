@@ -20,7 +20,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from syncapi import create_app, passwords, tokens
+from syncapi import create_app
+from syncapi.core import passwords, tokens
 from tests.helpers import (
     EVENTS,
     INFLUX_TOKEN,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import mongomock
 
-from syncapi.embedded_store import EmbeddedCollection, EmbeddedDatabase
+from syncapi.embedded.store import EmbeddedCollection, EmbeddedDatabase
 
 COLLECTION_CALLS = (
     "find",

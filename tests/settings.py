@@ -3,7 +3,7 @@
 import dataclasses
 
 from config import Config
-from syncapi import passwords
+from syncapi.core import passwords
 
 # The production hash's shape at the least cost argon2 allows (one pass over 8 KiB): hashing
 # and verifying take microseconds instead of hundreds of milliseconds. conftest installs it

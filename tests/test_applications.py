@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from bson import ObjectId
 
-from syncapi import clock
+from syncapi.core import clock
 from tests.helpers import unchanged
 
 APP = "/api/applications/acme/applications/monitoreo-cnc"
@@ -736,7 +736,7 @@ def test_integers_beyond_64_bits_are_refused(client, cnc, path, body):
 def test_replacing_event_classes_never_leaves_the_application_without_any(client, cnc, monkeypatch):
     """Whatever a reader sees between the swap's writes, the set is never empty (the console
     and the pipeline read it at any moment)."""
-    from syncapi.embedded_store import EmbeddedCollection
+    from syncapi.embedded.store import EmbeddedCollection
 
     first = [{"id": "a", "class": "A", "topic": "t", "type": "STR"}]
     assert client.put(f"{APP}/event-classes", json=first).status_code == 200
@@ -766,7 +766,7 @@ def test_two_replacements_at_once_never_leave_the_application_without_classes(
     """Each would delete the other's classes: one of the two is a 409 to retry instead."""
     import threading
 
-    from syncapi.embedded_store import EmbeddedCollection
+    from syncapi.embedded.store import EmbeddedCollection
 
     gate, delete = threading.Barrier(2, timeout=0.5), EmbeddedCollection.delete_many
 

@@ -10,7 +10,8 @@ import argon2
 import pytest
 
 from config import Config
-from syncapi import create_app, passwords, tokens
+from syncapi import create_app
+from syncapi.core import passwords, tokens
 from syncapi.extensions import close_clients, mongo_client
 from tests.helpers import JWT_SECRET, bearer, unchanged
 from tests.helpers import SAMPLE_VALUES as ROUTE_SAMPLES
@@ -75,7 +76,7 @@ def date_back(client, machine_id, organization_id, since="1970-01-01T00:00:00Z")
 
 def pass_time(app, monkeypatch, seconds):
     """The process memo's clock moves on (what it keeps expires)."""
-    memo = app.extensions["syncapi.cache"]
+    memo = app.extensions["syncapi.web.memo"]
     real = memo._clock
     monkeypatch.setattr(memo, "_clock", lambda: real() + seconds)
 
@@ -738,7 +739,7 @@ def test_registered_answers_for_the_callers_organization(client, tenants):
 
 
 def test_cached_counts_are_never_shared_across_tenants(app, client, tenants, machines):
-    app.extensions["syncapi.cache"].seconds = 60
+    app.extensions["syncapi.web.memo"].seconds = 60
     path = "/api/query/events/processed"
     assert client.get(path, headers=bearer()).json == {"count": 8}
     assert client.get(path, headers=bearer(("globex",))).json == {"count": 4}
@@ -777,7 +778,7 @@ def signed_in(client, email="ana@acme.io"):
 
 
 def refresh_revocations(app):
-    app.extensions["syncapi.cache"].forget("syncapi.revoked")
+    app.extensions["syncapi.web.memo"].forget("syncapi.revoked")
 
 
 def test_logout_revokes_the_token_it_is_called_with(app, client, tenants, mongo):
@@ -858,7 +859,7 @@ def test_a_change_that_is_not_one_of_those_keeps_the_sessions(app, client, tenan
 
 def test_a_token_issued_just_after_the_change_lives(app, client, tenants, monkeypatch):
     """The cut-off is compared to the microsecond, not to the second."""
-    from syncapi import clock
+    from syncapi.core import clock
 
     moment = datetime.now(UTC).replace(microsecond=500_000)  # tokens must not have expired
     monkeypatch.setattr(clock, "now", lambda: moment)

@@ -4,8 +4,9 @@ authentication (README "Change log")."""
 
 import pytest
 
-from syncapi import create_app, tokens
-from syncapi.auth import SESSION_COOKIE
+from syncapi import create_app
+from syncapi.access.auth import SESSION_COOKIE
+from syncapi.core import tokens
 from syncapi.extensions import close_clients, mongo_client
 from tests.helpers import APP, JWT_SECRET, ORG
 from tests.settings import TestingConfig

@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 from prometheus_client import REGISTRY
 
-from syncapi import change_log, clock, create_app
+from syncapi import create_app
+from syncapi.access import change_log
+from syncapi.core import clock
+from syncapi.core.masking import MASK
 from syncapi.extensions import close_clients, mongo_client
-from syncapi.masking import MASK
 from syncapi.repositories import changes, indexes
 from tests.helpers import APP, ORG, bearer
 from tests.settings import TestingConfig
@@ -217,7 +219,7 @@ def test_a_lost_entry_still_answers_and_is_logged_and_counted(client, acme, monk
     monkeypatch.setattr(changes, "append", failing)
     lost = REGISTRY.get_sample_value("syncapi_change_log_lost_entries_total")
     sent = {"X-Request-ID": "lost-1"}
-    with caplog.at_level(logging.ERROR, logger="syncapi.change_log"):
+    with caplog.at_level(logging.ERROR, logger="syncapi.access.change_log"):
         response = client.post(
             f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"}, headers=sent
         )

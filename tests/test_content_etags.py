@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from syncapi import conditional
+from syncapi.web import conditional
 from tests.helpers import APP, ORG, slowed_reads, unchanged
 
 APPS = "/api/applications/acme/applications/monitoreo-cnc"

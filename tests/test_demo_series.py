@@ -9,9 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from syncapi import clock, create_app, demo_series, tokens
+from syncapi import create_app
 from syncapi.cli.demo import BATCH, demo_start, feed_demo_series, seed_demo_into
-from syncapi.demo_feed import Feed
+from syncapi.core import clock, tokens
+from syncapi.embedded import demo_series
+from syncapi.embedded.demo_feed import Feed
 from syncapi.extensions import close_clients, embedded_influx, mongo_client
 from syncapi.repositories import demo
 from tests.helpers import INFLUX_TOKEN, JWT_SECRET, MAIN_DB, STATS_DB, as_server, unchanged

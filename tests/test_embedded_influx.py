@@ -88,7 +88,7 @@ def test_closing_the_clients_stops_the_engine(app):
 
 def test_without_datafusion_the_routes_answer_503_naming_it(app, client, monkeypatch):
     """The production image does not install it: a missing package is a 503, not a crash."""
-    monkeypatch.delitem(sys.modules, "syncapi.embedded_influx")
+    monkeypatch.delitem(sys.modules, "syncapi.embedded.influx")
     monkeypatch.setitem(sys.modules, "datafusion", None)  # what `import` finds: no package
     for path in ("/api/query/connected", "/device/CN1/status"):
         response = client.get(path)

@@ -4,7 +4,7 @@ import threading
 
 from pymongo import ReturnDocument
 
-from syncapi.embedded_store import EmbeddedClient
+from syncapi.embedded.store import EmbeddedClient
 from tests.helpers import slowed_reads
 
 THREADS = 16

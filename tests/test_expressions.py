@@ -13,8 +13,8 @@ from itertools import product
 
 import pytest
 
-from syncapi import expression_steps, expressions
-from syncapi.expressions import OPERATORS, SIGNATURES, ExpressionError
+from syncapi.core import expression_steps, expressions
+from syncapi.core.expressions import OPERATORS, SIGNATURES, ExpressionError
 
 TIMEOUT = 2
 

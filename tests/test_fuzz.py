@@ -36,8 +36,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from syncapi import create_app, tokens
-from syncapi.auth import SESSION_COOKIE
+from syncapi import create_app
+from syncapi.access.auth import SESSION_COOKIE
+from syncapi.core import tokens
 from syncapi.extensions import close_clients
 from syncapi.openapi import describe
 from tests.helpers import (

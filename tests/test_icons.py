@@ -11,8 +11,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from syncapi import create_app
+from syncapi.core.uploads import checked_svg
 from syncapi.extensions import close_clients
-from syncapi.uploads import checked_svg
 from tests.settings import TestingConfig
 
 SHIPPED = Path(__file__).resolve().parent.parent / "static" / "icons"

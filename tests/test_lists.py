@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from syncapi import tokens
+from syncapi.core import tokens
 from syncapi.repositories import indexes, summaries
 from tests import round_trips
 from tests.helpers import APP, JWT_SECRET, ORG, as_server, reconcile, unchanged

@@ -12,7 +12,8 @@ from types import SimpleNamespace
 import pytest
 from prometheus_client import REGISTRY
 
-from syncapi import create_app, metrics, tokens
+from syncapi import create_app
+from syncapi.core import metrics, tokens
 from syncapi.extensions import close_clients, connect_mongodb
 from tests.helpers import JWT_SECRET, ORG, UNREACHABLE_MONGODB
 from tests.settings import TestingConfig
@@ -206,7 +207,7 @@ def test_each_mongodb_client_reports_its_commands():
 
 WORKER = """
 import sys
-from syncapi import metrics
+from syncapi.core import metrics
 for _ in range(int(sys.argv[1])):
     metrics.observe_request("GET", "/status", 200, 0.001, "status.get_status")
 metrics.worker_started()
@@ -220,7 +221,7 @@ def test_a_scrape_adds_up_every_process(tmp_path):
         subprocess.run(
             [sys.executable, "-c", WORKER, str(count)], cwd=ROOT, env=environ, check=True
         )
-    scrape = "from syncapi import metrics; print(metrics.exposition().decode())"
+    scrape = "from syncapi.core import metrics; print(metrics.exposition().decode())"
     text = subprocess.run(
         [sys.executable, "-c", scrape], cwd=ROOT, env=environ, check=True, capture_output=True
     ).stdout.decode()

@@ -10,10 +10,11 @@ from jsonschema import Draft202012Validator
 from marshmallow import Schema
 from openapi_spec_validator import validate
 
-from syncapi import conditional, create_app, schemas
+from syncapi import create_app, schemas
 from syncapi.openapi import describe
 from syncapi.openapi.converter import BEYOND_DESCRIPTION, VALIDATORS
 from syncapi.openapi.operations import OPERATIONS
+from syncapi.web import conditional
 from tests.helpers import APP, JWT_SECRET, ORG, anyone_may_call
 from tests.settings import TestingConfig
 

@@ -1137,7 +1137,7 @@ def later(monkeypatch):
     def move():
         from datetime import timedelta
 
-        from syncapi import clock
+        from syncapi.core import clock
 
         real = clock.utcnow
         moment = real() + timedelta(minutes=1)
@@ -1293,7 +1293,7 @@ def test_the_same_application_created_twice_at_once_is_one_201_and_one_409(app, 
 def test_a_collection_another_request_just_made_is_not_a_500(client, acme, monkeypatch):
     from pymongo.errors import OperationFailure
 
-    from syncapi.embedded_store import EmbeddedDatabase
+    from syncapi.embedded.store import EmbeddedDatabase
 
     def already_made(self, name, **options):
         raise OperationFailure(f"Collection {name} already exists.", 48)  # NamespaceExists
@@ -1334,7 +1334,7 @@ def drop_then_time_out(monkeypatch, what):
     waits for a majority of the replica set, which can outlast MONGODB_TIMEOUT_MS."""
     from pymongo.errors import NetworkTimeout
 
-    from syncapi.embedded_store import EmbeddedClient, EmbeddedCollection
+    from syncapi.embedded.store import EmbeddedClient, EmbeddedCollection
 
     owner, method = (
         (EmbeddedClient, "drop_database")
@@ -1422,7 +1422,7 @@ def test_a_new_organization_whose_indexes_fail_is_not_created(client, mongo, mon
     write (13297). Nothing is listed, and nothing is half made."""
     from pymongo.errors import OperationFailure
 
-    from syncapi.embedded_store import EmbeddedCollection
+    from syncapi.embedded.store import EmbeddedCollection
 
     def refused(self, *args, **kwargs):
         raise OperationFailure("db already exists with different case already have: [Acme]", 13297)

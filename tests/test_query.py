@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 import pytest
 
 from config import Config
-from syncapi import create_app, tokens
-from syncapi.cache import TimedMemo
+from syncapi import create_app
+from syncapi.core import tokens
 from syncapi.extensions import close_clients
 from syncapi.repositories.timeseries_sql import CHUNK_SIZE
+from syncapi.web.memo import TimedMemo
 from tests import round_trips
 from tests.helpers import (
     EVENTS,
@@ -182,13 +183,13 @@ def test_fleet_counts_read_no_device_collection(client, fleet, monkeypatch):
 
 
 def test_cross_tenant_counts_are_cached_for_the_configured_time(app, client, fleet):
-    app.extensions["syncapi.cache"].seconds = 60
+    app.extensions["syncapi.web.memo"].seconds = 60
     assert client.get("/api/query/registered/all").json == {"count": 4}
     add_devices(client, "acme", "oil-monitor", "OIL-08")
 
     assert client.get("/api/query/registered/all").json == {"count": 4}
     assert client.get("/api/query/apps-registered").json == {"count": 3}
-    app.extensions["syncapi.cache"].seconds = 0
+    app.extensions["syncapi.web.memo"].seconds = 0
     assert client.get("/api/query/registered/all").json == {"count": 5}
 
 
@@ -417,7 +418,7 @@ def test_one_client_serves_every_query(app, client, machines, monkeypatch):
 
 def test_callers_waiting_on_a_hung_query_share_its_failure(app, machines):
     """Eight dashboards polling a hung InfluxDB cost one query timeout, not eight in turn."""
-    app.extensions["syncapi.cache"].seconds = 60
+    app.extensions["syncapi.web.memo"].seconds = 60
     app.config["INFLUXDB_QUERY_TIMEOUT"] = 0.5
     machines.delay = 30
     gate, answers = threading.Barrier(8), []
@@ -437,7 +438,7 @@ def test_callers_waiting_on_a_hung_query_share_its_failure(app, machines):
 
 
 def test_ten_dashboards_cost_one_full_count(app, client, machines):
-    app.extensions["syncapi.cache"].seconds = 60
+    app.extensions["syncapi.web.memo"].seconds = 60
 
     def poll():
         local = app.test_client()
@@ -488,10 +489,10 @@ def test_the_memo_expires_and_keeps_a_failure_only_briefly():
 
 
 def test_the_cache_is_on_by_default_and_configurable():
-    assert create_app(TestingConfig()).extensions["syncapi.cache"].seconds == 0
+    assert create_app(TestingConfig()).extensions["syncapi.web.memo"].seconds == 0
     assert Config(environ={}).ANALYTICS_CACHE_SECONDS == 15
     app = create_app(TestingConfig(ANALYTICS_CACHE_SECONDS=30))
-    assert app.extensions["syncapi.cache"].seconds == 30
+    assert app.extensions["syncapi.web.memo"].seconds == 30
     close_clients(app)
 
 
@@ -583,7 +584,7 @@ def test_twenty_thousand_machines_are_asked_in_bounded_chunks(
         row["machine_id"] for row in state if row["power"] and row["ago"] < DAY and seen(row)
     }
     headers = signed(ACME_TOKEN_ORGS)
-    app.extensions["syncapi.cache"].seconds = 60  # one read of the 20 000 claims serves all
+    app.extensions["syncapi.web.memo"].seconds = 60  # one read of the 20 000 claims serves all
 
     answers = {path: client.get(path, headers=headers).json for path in CHUNKED_ROUTES}
 
@@ -666,7 +667,7 @@ LAST_DAY_KPIS = ("/api/query/connected", "/api/query/events/processed-24h", "/ap
 def test_last_day_kpis_are_kept_per_caller_scope(app, client, mongo, machines, now_ns, signed):
     """Kept `ANALYTICS_CACHE_SECONDS` like the fleet counts: a second dashboard of the same
     organizations costs no query, and another tenant never gets the first one's numbers."""
-    app.extensions["syncapi.cache"].seconds = 60
+    app.extensions["syncapi.web.memo"].seconds = 60
     claim(mongo, "acme", {"CN1": claim_date(now_ns, None), "CN2": claim_date(now_ns, None)})
     claim(mongo, "globex", {"CN3": claim_date(now_ns, None), "OIL-07": claim_date(now_ns, None)})
     acme, globex = signed(ACME_TOKEN_ORGS), signed(GLOBEX_TOKEN_ORGS)

@@ -10,9 +10,11 @@ import re
 
 import pytest
 
-from syncapi import create_app, passwords, request_log, tokens
+from syncapi import create_app
+from syncapi.core import passwords, tokens
 from syncapi.extensions import close_clients, mongo_client
-from syncapi.request_log import LOGGING, JsonFormatter
+from syncapi.web import request_log
+from syncapi.web.request_log import LOGGING, JsonFormatter
 from tests.helpers import JWT_SECRET, ORG, UNREACHABLE_MONGODB
 from tests.settings import TestingConfig
 

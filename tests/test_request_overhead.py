@@ -15,9 +15,11 @@ import pytest
 from bson import Decimal128, ObjectId
 from flask import request
 
-from syncapi import clock, create_app, headers, serialization, tokens
+from syncapi import create_app
+from syncapi.core import clock, serialization, tokens
 from syncapi.extensions import close_clients
 from syncapi.schemas.limits import LONE_SURROGATE
+from syncapi.web import headers, json_provider
 from tests.helpers import APP, JWT_SECRET, ORG
 from tests.settings import TestingConfig
 
@@ -244,7 +246,7 @@ def test_an_answer_is_the_text_the_rebuilt_value_gives(app, value):
 )
 def test_only_a_value_holding_nan_or_infinity_is_rebuilt(app, monkeypatch, value, rebuilt):
     walk, calls = serialization.to_jsonable, []
-    monkeypatch.setattr(serialization, "to_jsonable", lambda v: calls.append(v) or walk(v))
+    monkeypatch.setattr(json_provider, "to_jsonable", lambda v: calls.append(v) or walk(v))
     app.json.dumps(value)
     assert calls[:1] == ([value] if rebuilt else [])
 

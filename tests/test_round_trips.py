@@ -7,7 +7,8 @@ embedded store answers `listDatabases` as a server does, so the real code path r
 
 import pytest
 
-from syncapi import create_app, tokens
+from syncapi import create_app
+from syncapi.core import tokens
 from syncapi.extensions import close_clients, mongo_client
 from syncapi.repositories import summaries
 from tests import round_trips

@@ -6,7 +6,7 @@ import time
 import pytest
 from bson import ObjectId
 
-from syncapi import masking
+from syncapi.core import masking
 from tests.helpers import unchanged
 
 REDIS = {"name": "redis-cache", "type": "redis", "configuration": {"host": "cache", "port": 6379}}
@@ -96,7 +96,7 @@ def test_duplicate_name_is_409(client, shared):
 def test_list_is_newest_update_first_with_secrets_masked(client, shared, monkeypatch):
     from datetime import timedelta
 
-    from syncapi import clock
+    from syncapi.core import clock
 
     first = create(client, configuration=SECRET_CONFIGURATION).json
     create(client, name="second")

@@ -217,7 +217,7 @@ def test_seed_demo_hook_without_datafusion_seeds_the_tenant_and_says_why_not_the
     app, monkeypatch, capsys
 ):
     conf = gunicorn_settings(monkeypatch, SEED_DEMO="1", MONGODB_URI="mongomock://localhost")
-    monkeypatch.delitem(sys.modules, "syncapi.embedded_influx")
+    monkeypatch.delitem(sys.modules, "syncapi.embedded.influx")
     monkeypatch.setitem(sys.modules, "datafusion", None)  # not installed
     worker = FakeWorker(app, age=1)
     conf.post_worker_init(worker)
@@ -284,7 +284,7 @@ def test_gunicorn_takes_its_sizes_from_the_environment(monkeypatch):
 
 
 def test_the_access_log_is_off_for_the_apps_json_lines(monkeypatch):
-    from syncapi.request_log import LOGGING
+    from syncapi.web.request_log import LOGGING
 
     conf = gunicorn_settings(monkeypatch)
     assert conf.accesslog is None

@@ -6,9 +6,10 @@ import time
 
 import pytest
 
-from syncapi import create_app, readiness
-from syncapi.cache import EXTENSION_KEY as READY_CACHE
+from syncapi import create_app
 from syncapi.extensions import close_clients
+from syncapi.web import readiness
+from syncapi.web.memo import EXTENSION_KEY as READY_CACHE
 from tests.helpers import JWT_SECRET, UNREACHABLE_MONGODB
 from tests.settings import TestingConfig
 
@@ -46,7 +47,7 @@ def test_ready_when_mongodb_answers(client):
     response = client.get("/ready")
     assert response.status_code == 200
     assert response.json == {"status": "ready", "mongodb": "ok", "influxdb": "embedded"}
-    assert client.application.extensions["syncapi.embedded_influx"]._client is None  # no probe
+    assert client.application.extensions["syncapi.embedded.influx"]._client is None  # no probe
 
 
 def test_not_ready_while_mongodb_is_unreachable(offline_client):

@@ -6,9 +6,7 @@ organization's `config`. Its answers carry a content ETag (an entry of the regis
 
 from flask import g
 
-from syncapi import backends, change_log, conditional
-from syncapi.blueprints.inputs import load_body
-from syncapi.blueprints.lists import answered, list_query
+from syncapi.access import change_log
 from syncapi.repositories import applications, summaries
 from syncapi.schemas.applications import (
     ApplicationListItemSchema,
@@ -17,6 +15,9 @@ from syncapi.schemas.applications import (
     ApplicationUpdateSchema,
 )
 from syncapi.schemas.lists import ListQuerySchema
+from syncapi.web import conditional, handles
+from syncapi.web.inputs import load_body
+from syncapi.web.lists import answered, list_query
 
 NEW_APPLICATION = ApplicationSchema()
 APPLICATION_CHANGES = ApplicationUpdateSchema()
@@ -28,7 +29,7 @@ APPLICATIONS_QUERY = ListQuerySchema(applications.LISTING.sort_fields)
 def list_applications():
     """Registered applications in registry order, with device counts."""
     query = list_query(APPLICATIONS_QUERY)
-    page = applications.list_applications(g.tenant_db, backends.shared_db(), query)
+    page = applications.list_applications(g.tenant_db, handles.shared_db(), query)
     return answered(APPLICATION_LIST_ITEM.dump(page.items, many=True), page, query)
 
 
@@ -37,7 +38,7 @@ def create_application():
     fields = load_body(NEW_APPLICATION)
     application_id = fields.pop("applicationId")
     settings = applications.create_application(
-        g.tenant_db, backends.shared_db(), application_id, fields
+        g.tenant_db, handles.shared_db(), application_id, fields
     )
     _record(change_log.CREATE, application_id, after=settings)
     answer = APPLICATION.dump({"id": application_id, "settings": settings})
@@ -56,7 +57,7 @@ def update_application():
     changes = load_body(APPLICATION_CHANGES, partial=True)
     settings = applications.update_application(
         g.tenant_db,
-        backends.shared_db(),
+        handles.shared_db(),
         g.application_id,
         changes,
         conditional.expected(),
@@ -72,7 +73,7 @@ def delete_application():
     devices went with it. `If-Match` is refused: the registry entry and the application's
     collections go in several writes, none of which could check it."""
     conditional.not_supported()
-    shared = backends.shared_db()
+    shared = handles.shared_db()
     count = summaries.device_count(shared, g.organization_id, g.application_id)
     applications.delete_application(g.tenant_db, shared, g.application_id)
     _record(change_log.DELETE, g.application_id, g.application, counts={"devices": count})

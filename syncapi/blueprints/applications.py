@@ -5,11 +5,10 @@ the application before any view runs.
 
 from flask import Blueprint, g
 
-from syncapi import backends, change_log, conditional, expressions, tenancy
+from syncapi.access import change_log, tenancy
 from syncapi.blueprints import connector_routes, device_routes
-from syncapi.blueprints.inputs import json_body, load_body
-from syncapi.blueprints.lists import answered, list_query
-from syncapi.clock import iso_now
+from syncapi.core import expressions
+from syncapi.core.clock import iso_now
 from syncapi.errors import ApiError
 from syncapi.repositories import applications, event_classes, functions, summaries
 from syncapi.schemas.event_classes import EventClassOutSchema, EventClassSchema, assign_ids
@@ -21,6 +20,9 @@ from syncapi.schemas.functions import (
     declared_names,
 )
 from syncapi.schemas.lists import ListQuerySchema
+from syncapi.web import conditional, handles
+from syncapi.web.inputs import json_body, load_body
+from syncapi.web.lists import answered, list_query
 
 APP = "/<organization_id>/applications/<application_id>"
 EVENT_CLASS = EventClassSchema()
@@ -58,7 +60,7 @@ def get_stats():
     return {
         "applicationId": g.application_id,
         "deviceCount": summaries.device_count(
-            backends.shared_db(), g.organization_id, g.application_id
+            handles.shared_db(), g.organization_id, g.application_id
         ),
         "lastActivity": iso_now(),
     }

@@ -9,10 +9,12 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from syncapi import auth, backends, clock
-from syncapi.blueprints.lists import list_query
+from syncapi.access import auth
+from syncapi.core import clock
 from syncapi.repositories import changes
 from syncapi.schemas.changes import ChangeOutSchema, ChangeQuerySchema
+from syncapi.web import handles
+from syncapi.web.lists import list_query
 
 CHANGE_QUERY = ChangeQuerySchema()
 CHANGE = ChangeOutSchema()
@@ -47,7 +49,7 @@ def feed(db):
 @bp.get("")
 def shared_changes():
     """The shared database's log: services, legacy devices, organization deletions."""
-    return feed(backends.shared_db())
+    return feed(handles.shared_db())
 
 
 @auth.org_admin_only("Only an organization admin may read its change log")

@@ -9,12 +9,13 @@ undeclared keys, fills defaults and stamps the application.
 from flask import g
 from marshmallow import EXCLUDE, INCLUDE
 
-from syncapi import change_log, conditional
-from syncapi.blueprints.inputs import load_body, object_id
-from syncapi.blueprints.lists import answered, list_query
+from syncapi.access import change_log
 from syncapi.repositories import connectors
 from syncapi.schemas.connectors import ConnectorSchema
 from syncapi.schemas.lists import ListQuerySchema
+from syncapi.web import conditional
+from syncapi.web.inputs import load_body, object_id
+from syncapi.web.lists import answered, list_query
 
 APPLICATION_DEFAULTS = {"description": "", "properties": {}, "collections": {}}
 CONNECTOR = ConnectorSchema()

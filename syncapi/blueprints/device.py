@@ -7,12 +7,13 @@ for tenant devices too), and legacy documents live in the shared default databas
 
 from flask import Blueprint
 
-from syncapi import auth, backends, change_log, conditional, tenancy, visibility
-from syncapi.blueprints.inputs import load_body, machine_id_from_path
+from syncapi.access import auth, change_log, tenancy, visibility
 from syncapi.errors import reported_as
 from syncapi.repositories import legacy_devices, power_states, timeseries
 from syncapi.schemas.devices import LegacyDeviceSchema
 from syncapi.schemas.machines import MachineStatusQuerySchema
+from syncapi.web import conditional, handles
+from syncapi.web.inputs import load_body, machine_id_from_path
 
 bp = Blueprint("device", __name__)
 
@@ -25,7 +26,7 @@ def machine_events(machine_id):
     """The machine's newest 20 events of the last 24 hours, newest first."""
     machine = _visible(machine_id)
     with reported_as("Error querying InfluxDB"):
-        return timeseries.recent_events(backends.timeseries(), machine, visibility.organizations())
+        return timeseries.recent_events(handles.timeseries(), machine, visibility.organizations())
 
 
 @bp.get("/<machine_id>/status")
@@ -35,7 +36,7 @@ def machine_status(machine_id):
     §13.7: InfluxDB 3 Core refuses to read "all history" of a table once it has many files)."""
     machine = _visible(machine_id)
     with reported_as("Error querying InfluxDB"):
-        source, organizations = backends.timeseries(), visibility.organizations()
+        source, organizations = handles.timeseries(), visibility.organizations()
         return {"power": power_states.machine_power(source, machine, organizations)}
 
 
@@ -46,23 +47,23 @@ def machines_status():
     the caller may see (`visibility.machines_among`); one it may not is left out, as its own
     status route would answer 404."""
     wanted = load_body(MACHINE_STATUS_QUERY)["machineIds"]
-    machines = visibility.machines_among(backends.shared_db(), wanted)
+    machines = visibility.machines_among(handles.shared_db(), wanted)
     with reported_as("Error querying InfluxDB"):
-        source, organizations = backends.timeseries(), visibility.organizations()
+        source, organizations = handles.timeseries(), visibility.organizations()
         powers = power_states.machines_power(source, machines, organizations)
     return {machine_id: {"power": powers[machine_id]} for machine_id in machines}
 
 
 def _visible(machine_id):
     """`{machine id: since}` the caller may read of this machine (`visibility`)."""
-    return visibility.machine(backends.shared_db(), machine_id_from_path(machine_id))
+    return visibility.machine(handles.shared_db(), machine_id_from_path(machine_id))
 
 
 @bp.post("/new")
 def create_device():
     """Create a legacy device; `machineId` unique, keys outside the schema dropped."""
     fields = _owned_by_a_tenant(load_body(LEGACY_DEVICE))
-    db = backends.shared_db()
+    db = handles.shared_db()
     created = legacy_devices.create_device(db, fields)
     change_log.record(db, change_log.CREATE, "legacy-device", created["machineId"], after=created)
     return conditional.answer(created, status=201)
@@ -72,7 +73,7 @@ def create_device():
 def get_device(machine_id):
     """One legacy device by `machineId`: a caller limited to some organizations sees only
     those whose `organizationId` is one of them (legacy devices are tenant data)."""
-    device = legacy_devices.get_device(backends.shared_db(), machine_id)
+    device = legacy_devices.get_device(handles.shared_db(), machine_id)
     return conditional.answer(visibility.visible_legacy_device(device))
 
 
@@ -80,7 +81,7 @@ def get_device(machine_id):
 def update_device(machine_id):
     """Replace the sent keys (a new `machineId` renames); returns the stored device."""
     changes = _owned_by_a_tenant(load_body(LEGACY_DEVICE, partial=True))
-    db = backends.shared_db()
+    db = handles.shared_db()
     before, after = legacy_devices.update_device(db, machine_id, changes, conditional.expected())
     change_log.record(db, change_log.UPDATE, "legacy-device", machine_id, before, after)
     return conditional.answer(after)
@@ -89,7 +90,7 @@ def update_device(machine_id):
 @bp.delete("/<machine_id>")
 def delete_device(machine_id):
     """Delete a legacy device by `machineId`."""
-    db = backends.shared_db()
+    db = handles.shared_db()
     deleted = legacy_devices.delete_device(db, machine_id, conditional.expected())
     change_log.record(db, change_log.DELETE, "legacy-device", machine_id, deleted)
     return {"message": "Device deleted successfully"}

@@ -6,12 +6,13 @@ the contract gives it there.
 
 from flask import g
 
-from syncapi import backends, change_log, conditional
-from syncapi.blueprints.inputs import load_body
-from syncapi.blueprints.lists import answered, list_query
+from syncapi.access import change_log
 from syncapi.repositories import device_tags, devices
 from syncapi.schemas.devices import DeviceSchema, TagChangeSchema
 from syncapi.schemas.lists import DeviceListQuerySchema
+from syncapi.web import conditional, handles
+from syncapi.web.inputs import load_body
+from syncapi.web.lists import answered, list_query
 
 DEVICES = "/<organization_id>/applications/<application_id>/devices"
 TAGS = "/<organization_id>/applications/<application_id>/device-tags"
@@ -30,7 +31,7 @@ def list_devices():
 def create_device():
     """Create a device; `machineId` unique in the application, its ids claimed platform-wide."""
     fields = load_body(DEVICE)
-    created = devices.create_device(g.tenant_db, backends.shared_db(), g.application_id, fields)
+    created = devices.create_device(g.tenant_db, handles.shared_db(), g.application_id, fields)
     _record(change_log.CREATE, created["machineId"], after=created)
     return conditional.answer(created, status=201)
 
@@ -43,7 +44,7 @@ def get_device(machine_id):
 def update_device(machine_id):
     """Set the keys sent (a new `machineId` renames); returns the stored device."""
     changes = load_body(DEVICE, partial=True)
-    db = backends.shared_db()
+    db = handles.shared_db()
     before, after = devices.update_device(
         g.tenant_db, db, g.application_id, machine_id, changes, conditional.expected()
     )
@@ -54,7 +55,7 @@ def update_device(machine_id):
 def delete_device(machine_id):
     """Delete a device by `machineId`."""
     deleted = devices.delete_device(
-        g.tenant_db, backends.shared_db(), g.application_id, machine_id, conditional.expected()
+        g.tenant_db, handles.shared_db(), g.application_id, machine_id, conditional.expected()
     )
     _record(change_log.DELETE, machine_id, deleted)
     return {"message": "Device deleted successfully"}

@@ -11,7 +11,7 @@ from pathlib import Path
 import flask_swagger_ui
 from flask import Blueprint, current_app, send_from_directory
 
-from syncapi import auth
+from syncapi.access import auth
 from syncapi.errors import ApiError
 from syncapi.openapi import describe
 

@@ -3,12 +3,13 @@ their `gatewayId` (unique in the organization)."""
 
 from flask import g
 
-from syncapi import change_log, conditional
-from syncapi.blueprints.inputs import load_body
-from syncapi.blueprints.lists import answered, list_query
+from syncapi.access import change_log
 from syncapi.repositories import gateways
 from syncapi.schemas.gateways import GatewaySchema
 from syncapi.schemas.lists import ListQuerySchema
+from syncapi.web import conditional
+from syncapi.web.inputs import load_body
+from syncapi.web.lists import answered, list_query
 
 GATEWAY = GatewaySchema()
 GATEWAYS_QUERY = ListQuerySchema(gateways.LISTING.sort_fields)

@@ -9,12 +9,13 @@ from pathlib import PurePath
 from flask import Blueprint, request, send_from_directory
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from syncapi import auth, backends
+from syncapi.access import auth
+from syncapi.core.identifiers import ICON_NAME, ICON_NAME_PATTERN, is_icon_name
+from syncapi.core.uploads import IconError, checked_icon
 from syncapi.errors import ApiError
-from syncapi.identifiers import ICON_NAME, ICON_NAME_PATTERN, is_icon_name
 from syncapi.repositories import icon_library
 from syncapi.repositories.icon_library import FORMATS
-from syncapi.uploads import IconError, checked_icon
+from syncapi.web import handles
 
 bp = Blueprint("icons", __name__)
 
@@ -69,7 +70,7 @@ def library_name(value, field):
 
 def _send(category, name, formats):
     """The file with ETag/Last-Modified (conditional requests answer 304)."""
-    root = backends.icons_root()
+    root = handles.icons_root()
     category, name = library_name(category, "category"), library_name(name, "name")
     found = icon_library.find(root, category, name, formats)
     if found is None:
@@ -102,7 +103,7 @@ def _save(category, name, icon):
         extension, data = checked_icon(icon.mimetype, data)
     except IconError as error:
         raise ApiError(400, str(error), field="icon") from None
-    filename = icon_library.save(backends.icons_root(), category, name, extension, data)
+    filename = icon_library.save(handles.icons_root(), category, name, extension, data)
     return {
         "message": "Icon uploaded successfully",
         "path": f"/api/library/{category}/{name}/icon",

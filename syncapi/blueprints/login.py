@@ -9,12 +9,14 @@ counts between workers).
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_limiter.util import get_remote_address
 
-from syncapi import auth, backends, passwords, tenancy, tokens, visibility
-from syncapi.blueprints.inputs import load_body
+from syncapi.access import auth, tenancy, visibility
+from syncapi.core import passwords, tokens
 from syncapi.errors import ApiError
-from syncapi.headers import no_store
 from syncapi.repositories import revocations, users
 from syncapi.schemas.users import LoginSchema, UserOutSchema
+from syncapi.web import handles
+from syncapi.web.headers import no_store
+from syncapi.web.inputs import load_body
 
 bp = Blueprint("auth", __name__)
 
@@ -91,7 +93,7 @@ def login():
     lifetime = current_app.config["JWT_TTL"]
     subject = USER.dump(user)["id"]  # the id the console addresses the user by
     token, claims = tokens.issue(secret, subject, [body["organization_id"]], role, lifetime)
-    revocations.record_issued(backends.shared_db(), claims)
+    revocations.record_issued(handles.shared_db(), claims)
     response = jsonify({"accessToken": token, "expiresIn": lifetime, "role": role})
     response.set_cookie(auth.SESSION_COOKIE, token, max_age=lifetime, **_cookie_options())
     return response
@@ -109,7 +111,7 @@ def logout():
         auth.check_origin()
     claims = _claims_or_none(token)
     if claims is not None:
-        revocations.revoke(backends.shared_db(), claims["jti"], revocations.moment(claims["exp"]))
+        revocations.revoke(handles.shared_db(), claims["jti"], revocations.moment(claims["exp"]))
         auth.revocations_changed()
     response = jsonify({"message": "Logged out"})
     response.delete_cookie(auth.SESSION_COOKIE, **_cookie_options())

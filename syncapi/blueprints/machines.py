@@ -8,10 +8,11 @@ theirs.
 
 from flask import Blueprint, request
 
-from syncapi import auth, backends, change_log, conditional, tenancy
-from syncapi.blueprints.inputs import load_body, machine_id_from_path
+from syncapi.access import auth, change_log, tenancy
 from syncapi.repositories import devices, machine_claims
 from syncapi.schemas.machines import MachineClaimOutSchema, MachineClaimSchema
+from syncapi.web import conditional, handles
+from syncapi.web.inputs import load_body, machine_id_from_path
 
 bp = Blueprint("machines", __name__)
 bp.auth_rule = auth.PLATFORM_ADMIN  # who may read which machine is the platform's decision
@@ -26,14 +27,14 @@ def list_claims():
     organization_id = request.args.get("organizationId")
     if organization_id is not None:
         tenancy.check_organization_id(organization_id)
-    claims = machine_claims.list_claims(backends.shared_db(), organization_id)
+    claims = machine_claims.list_claims(handles.shared_db(), organization_id)
     return CLAIM_OUT.dump(claims, many=True)
 
 
 @bp.get("/<machine_id>")
 def get_claim(machine_id):
     """Who holds this machine id, since when, through which devices."""
-    claim = machine_claims.get(backends.shared_db(), machine_id_from_path(machine_id))
+    claim = machine_claims.get(handles.shared_db(), machine_id_from_path(machine_id))
     return conditional.answer(CLAIM_OUT.dump(claim))  # a claim has no revision: by content
 
 
@@ -47,7 +48,7 @@ def assign_claim(machine_id):
     db = tenancy.tenant_database(fields["organizationId"])
     holders = devices.holders_of(db, machine_id)
     before, claim = machine_claims.assign(
-        backends.shared_db(), machine_id, db.name, fields.get("since"), holders
+        handles.shared_db(), machine_id, db.name, fields.get("since"), holders
     )
     _record_move(machine_id, before, claim, db)
     return conditional.answer(CLAIM_OUT.dump(claim), status=201 if before is None else 200)
@@ -61,7 +62,7 @@ def _record_move(machine_id, before, claim, db):
         change_log.record(db, change_log.UPDATE, "machine-claim", machine_id, before, claim)
         return
     if before is not None:
-        former = tenancy.existing_database(before["organizationId"]) or backends.shared_db()
+        former = tenancy.existing_database(before["organizationId"]) or handles.shared_db()
         change_log.record(former, change_log.DELETE, "machine-claim", machine_id, before)
     change_log.record(db, change_log.CREATE, "machine-claim", machine_id, after=claim)
 
@@ -70,8 +71,8 @@ def _record_move(machine_id, before, claim, db):
 def release_claim(machine_id):
     """Release the id: the next device registered with it claims it afresh."""
     conditional.not_supported()
-    released = machine_claims.remove(backends.shared_db(), machine_id_from_path(machine_id))
+    released = machine_claims.remove(handles.shared_db(), machine_id_from_path(machine_id))
     # In its organization's log; the shared one's when that organization is gone.
-    db = tenancy.existing_database(released["organizationId"]) or backends.shared_db()
+    db = tenancy.existing_database(released["organizationId"]) or handles.shared_db()
     change_log.record(db, change_log.DELETE, "machine-claim", released["_id"], released)
     return {"message": "Machine claim released"}

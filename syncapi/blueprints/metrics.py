@@ -11,9 +11,10 @@ import hmac
 
 from flask import Blueprint, Response, current_app, request
 
-from syncapi import auth, metrics
+from syncapi.access import auth
+from syncapi.core import metrics
 from syncapi.errors import ApiError
-from syncapi.headers import no_store
+from syncapi.web.headers import no_store
 
 bp = Blueprint("metrics", __name__)
 bp.auth_rule = auth.PUBLIC  # to the JWT check; METRICS_TOKEN is checked here

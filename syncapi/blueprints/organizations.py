@@ -7,7 +7,7 @@ Contract: spec/organizations.md. The organization id in every path is checked an
 
 from flask import Blueprint, current_app, g, request
 
-from syncapi import auth, backends, cache, change_log, clock, conditional, tenancy, visibility
+from syncapi.access import auth, change_log, tenancy, visibility
 from syncapi.blueprints import (
     application_routes,
     change_routes,
@@ -17,8 +17,7 @@ from syncapi.blueprints import (
     restore_routes,
     user_routes,
 )
-from syncapi.blueprints.inputs import load_body
-from syncapi.blueprints.lists import answered, list_query
+from syncapi.core import clock
 from syncapi.errors import ApiError
 from syncapi.repositories import devices, oilmonitor, revocations, summaries
 from syncapi.repositories import organizations as orgs
@@ -29,6 +28,9 @@ from syncapi.schemas.organizations import (
     OrganizationStatsSchema,
     OrganizationUpdateSchema,
 )
+from syncapi.web import conditional, handles, memo
+from syncapi.web.inputs import load_body
+from syncapi.web.lists import answered, list_query
 
 ORG = "/<organization_id>"
 APP = f"{ORG}/applications/<application_id>"
@@ -57,7 +59,7 @@ restore_routes.register(bp, f"{ORG}/changes")
 def list_organizations():
     """Every tenant database with its application and user counts."""
     query = list_query(ORGANIZATIONS_QUERY)
-    page = orgs.list_organizations(backends.shared_db(), visibility.organizations(), query)
+    page = orgs.list_organizations(handles.shared_db(), visibility.organizations(), query)
     listed = answered(ORGANIZATION_LIST_ITEM.dump(page.items, many=True), page, query)
     _refresh_summaries_soon()  # after the read: what this answer holds does not race it
     return listed
@@ -66,9 +68,9 @@ def list_organizations():
 def _refresh_summaries_soon():
     """Sizes, and databases other programs made or dropped: off the request path, every
     ORGANIZATION_REFRESH_SECONDS (the listing answers what the last refresh stored)."""
-    shared_db = backends.shared_db()
+    shared_db = handles.shared_db()
     seconds = current_app.config["ORGANIZATION_REFRESH_SECONDS"]
-    cache.in_background("organizations", seconds, lambda: orgs.refresh_summaries(shared_db))
+    memo.in_background("organizations", seconds, lambda: orgs.refresh_summaries(shared_db))
 
 
 @bp.get(ORG)
@@ -90,7 +92,7 @@ def save_organization():
         raise ApiError(404, "Organization not found")  # only a platform admin creates one
     changes = load_body(ORGANIZATION_CHANGES)
     expected = conditional.expected()
-    shared = backends.shared_db()
+    shared = handles.shared_db()
     before, stored = orgs.save_metadata(g.tenant_db, shared, changes, exists, expected)
     action = change_log.UPDATE if exists else change_log.CREATE
     change_log.record(g.tenant_db, action, "organization", g.organization_id, before, stored)
@@ -109,14 +111,14 @@ def delete_organization():
     # Tokens naming it die with it (also when the drop is cut short): a re-created
     # organization of that id is another one.
     revocations.end_sessions(
-        backends.shared_db(), g.organization_id, revocations.EVERYONE, clock.now().timestamp()
+        handles.shared_db(), g.organization_id, revocations.EVERYONE, clock.now().timestamp()
     )
     auth.revocations_changed()
     details = orgs.metadata(g.tenant_db)
-    orgs.delete_organization(g.tenant_db, backends.shared_db())
+    orgs.delete_organization(g.tenant_db, handles.shared_db())
     # In the shared log: the organization's own went with its database.
     change_log.record(
-        backends.shared_db(), change_log.DELETE, "organization", g.organization_id, details
+        handles.shared_db(), change_log.DELETE, "organization", g.organization_id, details
     )
     return {"message": "Organization deleted successfully"}
 
@@ -130,7 +132,7 @@ def get_organization_config():
 @bp.get(f"{ORG}/stats")
 def get_organization_stats():
     """Organization summary with its applications and their device counts."""
-    stats = orgs.stats(g.tenant_db, backends.shared_db(), g.organization_id)
+    stats = orgs.stats(g.tenant_db, handles.shared_db(), g.organization_id)
     return ORGANIZATION_STATS.dump(stats)
 
 

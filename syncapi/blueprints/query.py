@@ -14,9 +14,10 @@ with an empty value (cpu, ram, storage), so do these views; elsewhere a failed q
 
 from flask import Blueprint
 
-from syncapi import auth, backends, cache, tenancy, visibility
+from syncapi.access import auth, tenancy, visibility
 from syncapi.errors import reported_as
 from syncapi.repositories import fleet, timeseries
+from syncapi.web import handles, memo
 
 bp = Blueprint("query", __name__)
 
@@ -28,7 +29,7 @@ EVENTS_PER_GB = 100_000  # the original's estimate: about 10 KB per event
 def registered_devices():
     """Devices of one organization's applications (`?organizationId=`, else the default)."""
     db = tenancy.tenant_database(tenancy.organization_in_query())
-    return {"count": fleet.registered_devices(backends.shared_db(), db.name)}
+    return {"count": fleet.registered_devices(handles.shared_db(), db.name)}
 
 
 @bp.get("/registered/all")
@@ -74,7 +75,7 @@ def latest_events():
 def cpu_usage():
     """`[]` when no sample or on a query error: the console then shows 0 (as the original)."""
     try:
-        return timeseries.cpu_usage(backends.timeseries())
+        return timeseries.cpu_usage(handles.timeseries())
     except timeseries.QueryError:
         return []
 
@@ -82,7 +83,7 @@ def cpu_usage():
 @bp.get("/ram")
 def ram_usage():
     try:
-        return timeseries.ram_usage(backends.timeseries())
+        return timeseries.ram_usage(handles.timeseries())
     except timeseries.QueryError:
         return []
 
@@ -99,9 +100,7 @@ def storage():
 def _all_applications():
     """The applications the caller may see; one pass over every tenant serves all callers
     and the three cross-tenant routes."""
-    every = cache.remember(
-        "fleet.applications", lambda: fleet.all_applications(backends.shared_db())
-    )
+    every = memo.remember("fleet.applications", lambda: fleet.all_applications(handles.shared_db()))
     return visibility.visible_applications(every)
 
 
@@ -119,6 +118,6 @@ def _counted_events(last_day):
 def _per_scope(name, compute):
     """`compute(machines, organizations)` over what the caller may see, remembered under the
     caller's scope: callers of the same organizations share it, other tenants never do."""
-    organizations, source = visibility.organizations(), backends.timeseries()
-    machines = visibility.machines(backends.shared_db())
-    return cache.remember((name, organizations), lambda: compute(source, machines, organizations))
+    organizations, source = visibility.organizations(), handles.timeseries()
+    machines = visibility.machines(handles.shared_db())
+    return memo.remember((name, organizations), lambda: compute(source, machines, organizations))

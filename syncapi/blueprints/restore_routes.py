@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import g
 
-from syncapi import backends, change_log, conditional, visibility
+from syncapi.access import change_log, visibility
 from syncapi.errors import ApiError
 from syncapi.repositories import (
     applications,
@@ -27,6 +27,7 @@ from syncapi.schemas.changes import MAX_SEQ
 from syncapi.schemas.functions import FunctionOutSchema
 from syncapi.schemas.lists import DIGITS
 from syncapi.schemas.users import UserOutSchema
+from syncapi.web import conditional, handles
 
 USER = UserOutSchema()
 FUNCTION = FunctionOutSchema()
@@ -46,14 +47,14 @@ class Restorable:
 
 RESTORABLE = {
     "device": Restorable(
-        lambda db, app, before: devices.restore_device(db, backends.shared_db(), app, before),
+        lambda db, app, before: devices.restore_device(db, handles.shared_db(), app, before),
         in_application=True,
     ),
     "connector": Restorable(connectors.restore_connector),
     "function": Restorable(functions.restore_function, FUNCTION.dump, in_application=True),
     "gateway": Restorable(lambda db, app, before: gateways.restore_gateway(db, before)),
     "user": Restorable(
-        lambda db, app, before: users.restore_user(db, backends.shared_db(), before),
+        lambda db, app, before: users.restore_user(db, handles.shared_db(), before),
         USER.dump,
         admin_only=True,
     ),

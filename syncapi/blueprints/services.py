@@ -6,14 +6,16 @@ Secrets in `configuration` are masked in every answer unless `?reveal=true` asks
 from flask import Blueprint, request
 from marshmallow import ValidationError
 
-from syncapi import auth, backends, change_log, conditional, masking
-from syncapi.blueprints.inputs import load_body, object_id
-from syncapi.blueprints.lists import answered, list_query
+from syncapi.access import auth, change_log
+from syncapi.core import masking
 from syncapi.errors import ApiError
-from syncapi.headers import forbid_storing
 from syncapi.repositories import services
 from syncapi.schemas.lists import ListQuerySchema
 from syncapi.schemas.services import ServiceSchema, ToggleSchema
+from syncapi.web import conditional, handles
+from syncapi.web.headers import forbid_storing
+from syncapi.web.inputs import load_body, object_id
+from syncapi.web.lists import answered, list_query
 
 bp = Blueprint("services", __name__)
 
@@ -49,14 +51,14 @@ def no_cache_keeps_secrets():
 def list_services():
     """Every service configuration, most recently updated first."""
     query = list_query(SERVICES_QUERY)
-    page = services.list_services(backends.shared_db(), query)
+    page = services.list_services(handles.shared_db(), query)
     return answered([answer(document) for document in page.items], page, query)
 
 
 @bp.get("/<service_id_text>")
 def get_service(service_id_text):
     """One service configuration, secrets masked unless revealed."""
-    service = services.get_service(backends.shared_db(), service_id(service_id_text))
+    service = services.get_service(handles.shared_db(), service_id(service_id_text))
     return conditional.answer(service, answer(service))
 
 
@@ -64,7 +66,7 @@ def get_service(service_id_text):
 def create_service():
     """Create a service configuration; the name is unique."""
     fields = load_body(SERVICE)
-    db = backends.shared_db()
+    db = handles.shared_db()
     created = services.create_service(db, fields)
     change_log.record(db, change_log.CREATE, "service", str(created["_id"]), after=created)
     return conditional.answer(created, answer(created), 201)
@@ -75,7 +77,7 @@ def update_service(service_id_text):
     """Replace the sent keys; a masked secret sent back keeps its stored value."""
     oid = service_id(service_id_text)
     changes = load_body(SERVICE, partial=True)
-    db = backends.shared_db()
+    db = handles.shared_db()
     if "configuration" in changes:
         stored = services.get_service(db, oid).get("configuration")
         changes["configuration"] = masking.keep_masked(changes["configuration"], stored)
@@ -90,7 +92,7 @@ def toggle_service(service_id_text):
         changes = load_body(TOGGLE)
     except ValidationError:
         raise ApiError(400, "Invalid value for enabled field", field="enabled") from None
-    return _updated(backends.shared_db(), oid, changes)
+    return _updated(handles.shared_db(), oid, changes)
 
 
 def _updated(db, oid, changes):
@@ -103,7 +105,7 @@ def _updated(db, oid, changes):
 @bp.delete("/<service_id_text>")
 def delete_service(service_id_text):
     """Delete; the one delete of the API answered with 204 and no body."""
-    db = backends.shared_db()
+    db = handles.shared_db()
     deleted = services.delete_service(db, service_id(service_id_text), conditional.expected())
     change_log.record(db, change_log.DELETE, "service", str(deleted["_id"]), deleted)
     return "", 204

@@ -7,8 +7,9 @@ ready is only sent no requests); its body names each backend's state and nothing
 
 from flask import Blueprint
 
-from syncapi import auth, readiness
+from syncapi.access import auth
 from syncapi.errors import ApiError
+from syncapi.web import readiness
 
 bp = Blueprint("status", __name__)
 bp.auth_rule = auth.PUBLIC

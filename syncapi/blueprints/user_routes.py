@@ -5,11 +5,9 @@ password hash. Changing who a user is (role, status, password, deletion) ends th
 
 from flask import g
 
-from syncapi import auth, backends, change_log, clock, conditional, passwords, visibility
-from syncapi.blueprints.inputs import load_body
-from syncapi.blueprints.lists import answered, list_query
+from syncapi.access import auth, change_log, visibility
+from syncapi.core import clock, passwords
 from syncapi.errors import ApiError
-from syncapi.headers import no_store
 from syncapi.repositories import revocations, users
 from syncapi.schemas.lists import ListQuerySchema
 from syncapi.schemas.users import (
@@ -18,6 +16,10 @@ from syncapi.schemas.users import (
     UserOutSchema,
     UserUpdateSchema,
 )
+from syncapi.web import conditional, handles
+from syncapi.web.headers import no_store
+from syncapi.web.inputs import load_body
+from syncapi.web.lists import answered, list_query
 
 USER = UserOutSchema()
 NEW_USER = UserCreateSchema()
@@ -37,7 +39,7 @@ def list_users():
 def create_user():
     """Create a user, with a first password if sent; the email is unique in the organization."""
     fields = load_body(NEW_USER)
-    created = users.create_user(g.tenant_db, backends.shared_db(), g.organization_id, fields)
+    created = users.create_user(g.tenant_db, handles.shared_db(), g.organization_id, fields)
     _record(change_log.CREATE, after=created)
     return conditional.answer(created, USER.dump(created), 201)
 
@@ -64,7 +66,7 @@ def update_user(user_id):
 def delete_user(user_id):
     """Delete a user by `_id` (or the `id` older writers stored); its sessions end."""
     expected = conditional.expected()
-    deleted = users.delete_user(g.tenant_db, backends.shared_db(), user_id, expected)
+    deleted = users.delete_user(g.tenant_db, handles.shared_db(), user_id, expected)
     _record(change_log.DELETE, deleted)
     _end_sessions(deleted)
     return {"message": "User deleted successfully"}
@@ -99,7 +101,7 @@ def _end_sessions(user):
     """Tokens issued to the user until now die (those issued after live)."""
     user_id = USER.dump(user)["id"]  # the id tokens name the user by (`sub`)
     moment = clock.now().timestamp()
-    revocations.end_sessions(backends.shared_db(), g.organization_id, user_id, moment)
+    revocations.end_sessions(handles.shared_db(), g.organization_id, user_id, moment)
     auth.revocations_changed()
 
 

@@ -13,8 +13,9 @@ from flask.cli import with_appcontext
 from influxdb_client_3 import InfluxDBError, Point, WritePrecision
 from urllib3.exceptions import HTTPError
 
-from syncapi import clock, demo_series
 from syncapi.cli import server_client
+from syncapi.core import clock
+from syncapi.embedded import demo_series
 from syncapi.extensions import (
     INFLUX_REQUIRED,
     embedded_influx,
@@ -65,7 +66,7 @@ def feed_demo_series(app, start):
     """The demo's series from `start` in the app's embedded engine, kept coming until the
     engine closes; how many rows the first 24 hours were."""
     embedded = embedded_influx(app)  # a 503 naming the package when datafusion is missing
-    from syncapi.demo_feed import Feed  # needs datafusion too, which the engine has found
+    from syncapi.embedded.demo_feed import Feed  # needs datafusion too, which the engine has found
 
     feed = Feed(embedded.engine, _databases(app), _fleet(app), _seconds(start))
     written = feed.advance(_seconds(start) + demo_series.HISTORY)

@@ -8,10 +8,10 @@ from flask.cli import AppGroup
 from marshmallow import ValidationError
 from pymongo.errors import ConnectionFailure
 
-from syncapi import tenancy
+from syncapi.access import tenancy
 from syncapi.cli import server_client, server_shared_db
-from syncapi.clock import isoformat
-from syncapi.failures import NotFound
+from syncapi.core.clock import isoformat
+from syncapi.core.failures import NotFound
 from syncapi.repositories import devices, machine_claims
 from syncapi.repositories.databases import database_exists
 from syncapi.schemas.machines import in_utc

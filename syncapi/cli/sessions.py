@@ -14,9 +14,10 @@ from flask.cli import AppGroup
 from pymongo.errors import ConnectionFailure
 
 from config import ConfigError, duration, is_embedded
-from syncapi import clock, tenancy, tokens
+from syncapi.access import tenancy
 from syncapi.cli import server_shared_db
-from syncapi.clock import isoformat
+from syncapi.core import clock, tokens
+from syncapi.core.clock import isoformat
 from syncapi.extensions import default_db
 from syncapi.repositories import revocations
 

@@ -10,7 +10,7 @@ import inspect
 
 from apispec import APISpec
 
-from syncapi import auth
+from syncapi.access import auth
 from syncapi.openapi import answers, preconditions
 from syncapi.openapi.converter import Plugin, schema_name, stored_document
 from syncapi.openapi.operations import OPERATIONS, Many, Stored

@@ -6,7 +6,7 @@ which fails on any answer that does not conform.
 
 from marshmallow import INCLUDE, Schema, fields
 
-from syncapi.tokens import ROLES
+from syncapi.core.tokens import ROLES
 
 
 class ClosedSchema(Schema):

@@ -14,7 +14,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from apispec.ext.marshmallow.common import resolve_schema_cls, resolve_schema_instance
 from marshmallow import fields
 
-from syncapi.identifiers import IDENTIFIER_PATTERN, RECORD_ID_LENGTH
+from syncapi.core.identifiers import IDENTIFIER_PATTERN, RECORD_ID_LENGTH
 from syncapi.openapi.parameters import RECORD_ID_PATTERN, TAG_QUERY_PATTERN
 from syncapi.schemas.applications import owns_its_collections
 from syncapi.schemas.base import (

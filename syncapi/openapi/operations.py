@@ -106,7 +106,7 @@ class Operation:
     backend: bool = True  # False: touches neither MongoDB nor InfluxDB
     security: list = None  # who may call, when not what `auth.route_rule` says
     listing: object = None  # the `ListQuerySchema` a list's view loads its parameters with
-    # One document with its ETag (`syncapi.conditional`): a GET takes If-None-Match (304), a
+    # One document with its ETag (`syncapi.web.conditional`): a GET takes If-None-Match (304), a
     # PUT, PATCH or DELETE If-Match (412) unless `if_match` is False; `if_match` True alone:
     # a write that checks If-Match but answers no ETag.
     conditional: bool = False

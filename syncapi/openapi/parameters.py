@@ -6,14 +6,14 @@ A path argument of the URL map (`<organization_id>`) becomes the parameter its e
 
 import re
 
-from syncapi.identifiers import (
+from syncapi.core.identifiers import (
     ICON_NAME_PATTERN,
     IDENTIFIER_PATTERN,
     RECORD_ID_LENGTH,
     RECORD_ID_RULE,
     TAG_PATTERN,
 )
-from syncapi.list_query import DEFAULT_LIMIT, MAX_SEARCH
+from syncapi.core.list_query import DEFAULT_LIMIT, MAX_SEARCH
 from syncapi.schemas.changes import DEFAULT_LIMIT as CHANGES_LIMIT
 from syncapi.schemas.changes import MAX_SEQ, RESOURCE_TYPES
 from syncapi.schemas.limits import ID_LENGTH

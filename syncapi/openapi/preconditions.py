@@ -1,5 +1,5 @@
 """What the API description says of conditional requests (README "Conditional requests",
-`syncapi.conditional`): the `ETag` of an answer with one document, `If-None-Match` and its
+`syncapi.web.conditional`): the `ETag` of an answer with one document, `If-None-Match` and its
 304 on a read, `If-Match` and its 412 on a write.
 
 An operation marked `conditional` in the table (`operations`) gets them by its method; a
@@ -8,7 +8,7 @@ write marked `if_match` alone (a password change, which answers no document) tak
 `conditional.not_supported`).
 """
 
-from syncapi.conditional import IF_MATCH_PATTERN
+from syncapi.web.conditional import IF_MATCH_PATTERN
 
 READS, WRITES = {"GET"}, {"PUT", "PATCH", "DELETE"}
 ETAG = {

@@ -14,9 +14,9 @@ created together.
 
 from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure
 
-from syncapi.failures import Conflict, NotFound, Stale
-from syncapi.identifiers import APPLICATION_SUFFIXES, is_application_id, is_identifier
-from syncapi.list_query import WHOLE_LIST, Listing
+from syncapi.core.failures import Conflict, NotFound, Stale
+from syncapi.core.identifiers import APPLICATION_SUFFIXES, is_application_id, is_identifier
+from syncapi.core.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, indexes, machine_claims, paging, summaries
 
 REGISTRY = {"key": "applications"}

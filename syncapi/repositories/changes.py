@@ -21,7 +21,7 @@ from datetime import timedelta
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from syncapi.failures import NotFound
+from syncapi.core.failures import NotFound
 from syncapi.repositories import indexes
 
 COLLECTION = "changes"

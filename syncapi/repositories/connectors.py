@@ -6,8 +6,8 @@ application id, None for the organization's own connectors, and chooses the coll
 
 from functools import partial
 
-from syncapi.failures import Conflict, NotFound
-from syncapi.list_query import WHOLE_LIST, Listing
+from syncapi.core.failures import Conflict, NotFound
+from syncapi.core.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, paging
 from syncapi.repositories.applications import app_collection
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pymongo.errors import DuplicateKeyError
 
-from syncapi.failures import Conflict
+from syncapi.core.failures import Conflict
 from syncapi.repositories import documents, indexes, machine_claims, organizations, registrations
 
 log = logging.getLogger(__name__)

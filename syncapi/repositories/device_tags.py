@@ -2,8 +2,8 @@
 once. A bulk change leaves each device's tags a set: their order after it is the server's.
 """
 
-from syncapi.failures import Invalid
-from syncapi.identifiers import MAX_TAGS
+from syncapi.core.failures import Invalid
+from syncapi.core.identifiers import MAX_TAGS
 from syncapi.repositories import documents
 from syncapi.repositories.applications import app_collection
 

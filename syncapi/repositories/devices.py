@@ -8,8 +8,8 @@ database's registry before the device is written, and released when the device l
 
 from functools import partial
 
-from syncapi.failures import Conflict, NotFound
-from syncapi.list_query import WHOLE_LIST, Listing
+from syncapi.core.failures import Conflict, NotFound
+from syncapi.core.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, indexes, paging, registrations, summaries
 from syncapi.repositories.applications import app_collection, settings_by_id
 

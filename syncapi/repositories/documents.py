@@ -14,8 +14,8 @@ import re
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from syncapi.clock import epoch_ms, iso_now, utcnow
-from syncapi.failures import Conflict, Stale
+from syncapi.core.clock import epoch_ms, iso_now, utcnow
+from syncapi.core.failures import Conflict, Stale
 
 REVISION = "revision"
 _INTEGER = re.compile(r"-?[0-9]{1,18}")  # a 64-bit integer, as an `_id` may be

@@ -7,8 +7,8 @@ from functools import partial
 
 from pymongo import ReplaceOne
 
-from syncapi.failures import Conflict
-from syncapi.list_query import WHOLE_LIST, Listing
+from syncapi.core.failures import Conflict
+from syncapi.core.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, locks, paging
 
 COLLECTION = "monitoreo-cnc_events"

@@ -2,8 +2,8 @@
 
 from functools import partial
 
-from syncapi.failures import Conflict, NotFound
-from syncapi.list_query import WHOLE_LIST, Listing
+from syncapi.core.failures import Conflict, NotFound
+from syncapi.core.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, paging
 
 DUPLICATE = partial(Conflict, "A function with this id already exists", field="id")

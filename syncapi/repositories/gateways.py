@@ -4,8 +4,8 @@ from functools import partial
 
 from pymongo import DESCENDING
 
-from syncapi.failures import Conflict, NotFound
-from syncapi.list_query import WHOLE_LIST, Listing
+from syncapi.core.failures import Conflict, NotFound
+from syncapi.core.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, indexes, paging
 
 DUPLICATE = partial(Conflict, "A gateway with this gatewayId already exists", field="gatewayId")

@@ -6,7 +6,7 @@ machine id is claimed for it, in the same registry as tenant devices (`machine_c
 
 from functools import partial
 
-from syncapi.failures import Conflict, NotFound
+from syncapi.core.failures import Conflict, NotFound
 from syncapi.repositories import documents, indexes, registrations
 
 DUPLICATE = partial(Conflict, "A device with this machineId already exists", field="machineId")

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from pymongo.errors import DuplicateKeyError
 
-from syncapi.clock import utcnow
+from syncapi.core.clock import utcnow
 
 LEASE_SECONDS = 30
 

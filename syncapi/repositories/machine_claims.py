@@ -16,8 +16,8 @@ from functools import partial
 
 from pymongo.errors import DuplicateKeyError
 
-from syncapi.clock import utcnow
-from syncapi.failures import Conflict, NotFound
+from syncapi.core.clock import utcnow
+from syncapi.core.failures import Conflict, NotFound
 
 COLLECTION = "machine_claims"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

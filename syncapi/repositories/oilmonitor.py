@@ -1,6 +1,6 @@
 """Raw devices of the oil-monitor product (`oilmonitor_devices`), exposed read-only."""
 
-from syncapi.list_query import WHOLE_LIST, Listing
+from syncapi.core.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import paging
 
 LISTING = Listing(

@@ -5,11 +5,11 @@ import logging
 import pymongo
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from syncapi import clock
-from syncapi.clock import iso_now
-from syncapi.failures import Stale
-from syncapi.identifiers import is_identifier, is_tenant_name
-from syncapi.list_query import WHOLE_LIST
+from syncapi.core import clock
+from syncapi.core.clock import iso_now
+from syncapi.core.failures import Stale
+from syncapi.core.identifiers import is_identifier, is_tenant_name
+from syncapi.core.list_query import WHOLE_LIST
 from syncapi.repositories import (
     applications,
     devices,

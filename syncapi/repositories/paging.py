@@ -11,7 +11,7 @@ import re
 
 from pymongo import ASCENDING, DESCENDING
 
-from syncapi.list_query import Page
+from syncapi.core.list_query import Page
 
 
 def find_page(collection, query, listing, list_query, default_sort=()):

@@ -5,8 +5,8 @@ device write around its claims: claim first, write, release what is no longer he
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from syncapi.clock import utcnow
-from syncapi.identifiers import is_record_id
+from syncapi.core.clock import utcnow
+from syncapi.core.identifiers import is_record_id
 from syncapi.repositories.machine_claims import EPOCH, claim, release, undo
 
 ID_FIELDS = ("machineId", "eui")  # README §7: Influx's machine_id is one or the other

@@ -15,7 +15,7 @@ as small as the number of live tokens.
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from syncapi.clock import utcnow
+from syncapi.core.clock import utcnow
 
 LONGEST_LIFETIME = timedelta(days=366)  # config.MAX_TOKEN_LIFETIME: no token outlives this
 EVERYONE = "*"

@@ -4,8 +4,8 @@ from functools import partial
 
 from pymongo import DESCENDING
 
-from syncapi.failures import Conflict, NotFound
-from syncapi.list_query import WHOLE_LIST, Listing
+from syncapi.core.failures import Conflict, NotFound
+from syncapi.core.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, paging
 
 DUPLICATE = partial(Conflict, "A service with this name already exists", field="name")

@@ -16,8 +16,8 @@ which only the server knows, by `refresh_sizes`, off the request path every few 
 
 from pymongo import ASCENDING, UpdateOne
 
-from syncapi.clock import epoch_ms
-from syncapi.list_query import WHOLE_LIST, Listing
+from syncapi.core.clock import epoch_ms
+from syncapi.core.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import paging
 
 ORGANIZATIONS = "organization_summaries"

@@ -18,8 +18,8 @@ import pyarrow as pa
 from influxdb_client_3 import InfluxDB3ClientQueryError
 from pyarrow import flight
 
-from syncapi import metrics
-from syncapi.failures import Unavailable
+from syncapi.core import metrics
+from syncapi.core.failures import Unavailable
 from syncapi.repositories.timeseries_sql import LAST_DAY, event_union, visibilities
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ than the claim: a slightly smaller count, never data a claim does not open).
 
 from datetime import UTC, timedelta
 
-from syncapi.clock import isoformat, utcnow
+from syncapi.core.clock import isoformat, utcnow
 from syncapi.repositories.machine_claims import EPOCH
 
 CHUNK_SIZE = 500

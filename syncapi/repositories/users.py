@@ -4,9 +4,9 @@ from functools import partial
 
 from bson import ObjectId
 
-from syncapi import passwords
-from syncapi.failures import Conflict, NotFound
-from syncapi.list_query import WHOLE_LIST, Listing
+from syncapi.core import passwords
+from syncapi.core.failures import Conflict, NotFound
+from syncapi.core.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, indexes, paging, summaries
 
 DUPLICATE = partial(Conflict, "A user with this email already exists", field="email")

@@ -1,7 +1,7 @@
 from marshmallow import ValidationError
 
-from syncapi.clock import iso_now
-from syncapi.identifiers import APPLICATION_SUFFIXES, is_application_id
+from syncapi.core.clock import iso_now
+from syncapi.core.identifiers import APPLICATION_SUFFIXES, is_application_id
 from syncapi.schemas.base import (
     BaseSchema,
     OutputSchema,

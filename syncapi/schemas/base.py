@@ -22,7 +22,7 @@ from marshmallow import (
     validate,
 )
 
-from syncapi.identifiers import IDENTIFIER_PATTERN, RECORD_ID_RULE, is_identifier, is_record_id
+from syncapi.core.identifiers import IDENTIFIER_PATTERN, RECORD_ID_RULE, is_identifier, is_record_id
 from syncapi.schemas.limits import INT64, TEXT_LENGTH, unstorable
 
 

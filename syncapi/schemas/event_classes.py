@@ -2,7 +2,7 @@
 
 from marshmallow import ValidationError, fields, post_load
 
-from syncapi.clock import epoch_ms
+from syncapi.core.clock import epoch_ms
 from syncapi.schemas.base import BaseSchema, Number, OutputSchema, one_of, record_id, text
 from syncapi.schemas.limits import ID_LENGTH, NAME_LENGTH
 

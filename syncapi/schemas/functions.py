@@ -2,7 +2,7 @@
 
 from marshmallow import ValidationError, fields, post_load, validates_schema
 
-from syncapi import expressions
+from syncapi.core import expressions
 from syncapi.schemas.base import (
     BaseSchema,
     OutputSchema,

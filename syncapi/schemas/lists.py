@@ -14,8 +14,8 @@ from marshmallow import (
     validates,
 )
 
-from syncapi.identifiers import MAX_TAGS, TAG_RULE, is_tag
-from syncapi.list_query import MAX_LIMIT, MAX_OFFSET, MAX_SEARCH, ListQuery
+from syncapi.core.identifiers import MAX_TAGS, TAG_RULE, is_tag
+from syncapi.core.list_query import MAX_LIMIT, MAX_OFFSET, MAX_SEARCH, ListQuery
 from syncapi.schemas.base import UniqueList
 
 DIGITS = re.compile(r"[0-9]{1,10}")

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from marshmallow import ValidationError, fields, post_load
 
-from syncapi.list_query import MAX_BATCH
+from syncapi.core.list_query import MAX_BATCH
 from syncapi.schemas.base import BaseSchema, OutputSchema, computed, identifier, text, wire
 from syncapi.schemas.devices import machine_ids
 

@@ -1,5 +1,6 @@
 from marshmallow import ValidationError, fields
 
+from syncapi.core.tokens import ROLES
 from syncapi.schemas.base import (
     BaseSchema,
     OutputSchema,
@@ -10,7 +11,6 @@ from syncapi.schemas.base import (
     text,
 )
 from syncapi.schemas.limits import EMAIL_LENGTH, ID_LENGTH, NAME_LENGTH
-from syncapi.tokens import ROLES
 
 STATUSES = ("active", "inactive")
 

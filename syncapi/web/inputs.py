@@ -4,8 +4,8 @@ its path."""
 from bson import ObjectId
 from flask import request
 
+from syncapi.core.identifiers import RECORD_ID_RULE, is_record_id
 from syncapi.errors import ApiError
-from syncapi.identifiers import RECORD_ID_RULE, is_record_id
 from syncapi.schemas.limits import hostile
 
 

@@ -16,7 +16,7 @@ import math
 
 from simpleeval import InvalidExpression, SimpleEval
 
-from syncapi.expression_steps import (
+from syncapi.core.expression_steps import (
     CONSTANTS,
     FUNCTIONS,
     OPERATORS,

@@ -6,8 +6,9 @@ window that moves: both need the rows to keep coming."""
 import logging
 import threading
 
-from syncapi import clock, demo_series
-from syncapi.embedded_influx import influx_table
+from syncapi.core import clock
+from syncapi.embedded import demo_series
+from syncapi.embedded.influx import influx_table
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,11 @@ Views ask these functions; none of them decides by itself.
 
 from flask import g
 
-from syncapi import cache, tenancy, tokens
+from syncapi.access import tenancy
+from syncapi.core import tokens
 from syncapi.errors import ApiError
 from syncapi.repositories import machine_claims
+from syncapi.web import memo
 
 
 def _caller():
@@ -83,7 +85,7 @@ def machines(shared):
     seen = organizations()
     if seen is None:
         return None
-    return cache.remember(("machines", seen), lambda: machine_claims.since_by_machine(shared, seen))
+    return memo.remember(("machines", seen), lambda: machine_claims.since_by_machine(shared, seen))
 
 
 def machines_among(shared, machine_ids):

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from flask import current_app
 
-from syncapi import cache
 from syncapi.extensions import default_db, influx_client, influx_databases
 from syncapi.repositories import indexes
 from syncapi.repositories.timeseries import Source
+from syncapi.web import memo
 
 SHARED_READY_KEY = "syncapi.shared_indexes_ready"
 
@@ -21,7 +21,7 @@ def shared_db():
     use of it, and never again by that process: no route creates that database, so there is
     no creation to hang them on."""
     db = default_db()
-    cache.remember(SHARED_READY_KEY, lambda: indexes.ensure_shared_indexes(db), seconds=math.inf)
+    memo.remember(SHARED_READY_KEY, lambda: indexes.ensure_shared_indexes(db), seconds=math.inf)
     return db
 
 
@@ -37,7 +37,7 @@ def timeseries():
         main=main,
         stats=stats,
         org_tag=config["INFLUXDB_ORG_TAG"],
-        remember=cache.remember,
+        remember=memo.remember,
     )
 
 

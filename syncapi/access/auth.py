@@ -18,9 +18,11 @@ from dataclasses import dataclass
 
 from flask import current_app, g, request
 
-from syncapi import backends, cache, tenancy, tokens, visibility
+from syncapi.access import tenancy, visibility
+from syncapi.core import tokens
 from syncapi.errors import ApiError
 from syncapi.repositories import revocations
+from syncapi.web import handles, memo
 
 log = logging.getLogger(__name__)
 
@@ -187,15 +189,15 @@ def check_origin():
 def revocations_changed():
     """This process wrote a revocation: its next request re-reads the lists (other
     processes within REVOCATION_REFRESH_SECONDS)."""
-    cache.forget(REVOKED_KEY)
+    memo.forget(REVOKED_KEY)
 
 
 def _revoked():
     """The revocation lists, re-read at most every `REVOCATION_REFRESH_SECONDS` per process;
     while MongoDB is down, the last lists read stay in force."""
-    return cache.remember(
+    return memo.remember(
         REVOKED_KEY,
-        lambda: revocations.revoked(backends.shared_db()),
+        lambda: revocations.revoked(handles.shared_db()),
         seconds=current_app.config["REVOCATION_REFRESH_SECONDS"],
         stale_on_error=True,
     )

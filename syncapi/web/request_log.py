@@ -21,7 +21,7 @@ import time
 from flask import Request as FlaskRequest
 from flask import current_app, g, has_request_context, request
 
-from syncapi import metrics
+from syncapi.core import metrics
 
 HEADER = "X-Request-ID"
 ENVIRON_KEY = "HTTP_X_REQUEST_ID"  # the header as WSGI servers hand it over

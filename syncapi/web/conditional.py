@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from flask import jsonify, make_response, request
 
+from syncapi.core.serialization import to_jsonable
 from syncapi.errors import ApiError
-from syncapi.serialization import to_jsonable
 
 REVISION = "revision"
 MAX_IF_MATCH_TAGS = 16

@@ -15,7 +15,7 @@ from collections import OrderedDict
 
 import jwt
 
-from syncapi import clock
+from syncapi.core import clock
 
 ALGORITHM = "HS256"
 ROLES = ("admin", "user", "viewer")

@@ -14,8 +14,8 @@ import pymongo
 from flask import current_app
 from pymongo.errors import PyMongoError
 
-from syncapi import cache
 from syncapi.extensions import INFLUX_REQUIRED, influx_client, mongo_client, uses_embedded_influx
+from syncapi.web import memo
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ PROBE_SECONDS = 1.0  # or MONGODB_TIMEOUT_MS when shorter
 def backends():
     """`{"mongodb": "ok" | "unavailable", "influxdb": "ok" | "degraded" | "not configured" |
     "embedded"}`, at most `MEMO_SECONDS` old."""
-    return cache.remember(READY_KEY, _probe, seconds=MEMO_SECONDS)
+    return memo.remember(READY_KEY, _probe, seconds=MEMO_SECONDS)
 
 
 def _probe():

@@ -17,7 +17,7 @@ from flask import current_app
 
 log = logging.getLogger(__name__)
 
-EXTENSION_KEY = "syncapi.cache"
+EXTENSION_KEY = "syncapi.web.memo"
 BACKGROUND_KEY = "syncapi.background"
 MAX_KEYS = 1024  # keys include callers' organization sets; expired ones are dropped past this
 

@@ -24,7 +24,8 @@ from datetime import timedelta
 import bson
 from flask import current_app, request
 
-from syncapi import auth, clock, masking, metrics
+from syncapi.access import auth
+from syncapi.core import clock, masking, metrics
 from syncapi.repositories import changes
 
 log = logging.getLogger(__name__)

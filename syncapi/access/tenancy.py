@@ -8,10 +8,10 @@ never names an arbitrary collection.
 
 from flask import current_app, g, request
 
-from syncapi import identifiers
+from syncapi.core import identifiers
+from syncapi.core.identifiers import IDENTIFIER_PATTERN, is_identifier
 from syncapi.errors import ApiError
 from syncapi.extensions import mongo_client
-from syncapi.identifiers import IDENTIFIER_PATTERN, is_identifier
 from syncapi.repositories import applications as application_registry
 from syncapi.repositories.databases import database_exists
 

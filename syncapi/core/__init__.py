@@ -1,0 +1,1 @@
+"""Rules and values every layer shares, with no Flask."""

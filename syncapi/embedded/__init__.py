@@ -1,0 +1,1 @@
+"""What runs with no server: the embedded store and time-series engine, the demo's series."""

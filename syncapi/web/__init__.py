@@ -1,0 +1,1 @@
+"""Flask-bound plumbing around every request."""
