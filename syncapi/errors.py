@@ -1,6 +1,11 @@
 """Every error becomes a JSON body here, in the shape of spec README §10.
 
-Views and repositories raise; nothing else builds an error response. Bodies carry `error`
+Each error is built one way. What is wrong with the request's data or the domain (a
+malformed id, a missing device, a duplicate, a stale ETag, a backend down) is a
+`core.failures.Failure`, whichever layer finds it; `STATUSES` maps each kind to its status.
+`ApiError` is only for what HTTP alone says: a caller refused (401 with its challenge, 403),
+a failed time-series query answered with its route's message (500), an answer with keys of
+its route's own (`/ready`). Nothing else builds an error response. Bodies carry `error`
 (never `message`: the console shows `message` first), for validation the `field`, and the
 request's id as `requestId` (spec §13.5, the `X-Request-ID` of the answer and of its log
 lines). Each error is counted by the type of what caused it (`syncapi_errors_total`).
@@ -22,7 +27,7 @@ from pymongo.errors import (
 from werkzeug.exceptions import HTTPException
 
 from syncapi.core import failures, metrics
-from syncapi.repositories.timeseries import QueryError
+from syncapi.core.failures import QueryError
 from syncapi.web.request_log import HEADER
 
 log = logging.getLogger(__name__)
@@ -71,7 +76,7 @@ FIELD_PHRASES = {
 
 
 class ApiError(Exception):
-    """An expected failure with its status, e.g. `ApiError(404, "Device not found")`."""
+    """An answer only HTTP can say, e.g. `ApiError(403, "A viewer may only read")`."""
 
     def __init__(self, status, message, field=None, details=None, headers=None, extra=None):
         super().__init__(message)
@@ -111,7 +116,8 @@ def first_error(messages, path=()):
 
 
 def validation_error(error):
-    """400 naming the first failing field, with a sentence a console user can read."""
+    """The `Invalid` (400) naming the first failing field, with a sentence a console user
+    can read."""
     path, message = first_error(error.messages)
     if path and isinstance(path[-1], int):  # a problem with the item itself, e.g. "[2]"
         name = field_path(path)
@@ -119,7 +125,7 @@ def validation_error(error):
         name = (str(path[-1]) or '""') if path else "body"
     phrase = FIELD_PHRASES.get(message, message)
     text = f"{name} {phrase}" if phrase[:1].islower() else f"{name}: {phrase}"
-    return ApiError(400, text, field=field_path(path) if path else None)
+    return failures.Invalid(text, field=field_path(path) if path else None)
 
 
 # What each domain failure of the lower layers (`failures`) answers.
@@ -164,12 +170,12 @@ def register_error_handlers(app):
         return answer(cause or error, error.status, error.to_dict(), error.headers)
 
     @app.errorhandler(failures.Failure)
-    def handle_failure(failure):
-        return handle_api_error(from_failure(failure), failure)
+    def handle_failure(failure, cause=None):
+        return handle_api_error(from_failure(failure), cause or failure)
 
     @app.errorhandler(ValidationError)
     def handle_validation_error(error):
-        return handle_api_error(validation_error(error), error)
+        return handle_failure(validation_error(error), error)
 
     @app.errorhandler(DuplicateKeyError)
     def handle_duplicate(error):

@@ -9,8 +9,8 @@ never names an arbitrary collection.
 from flask import current_app, g, request
 
 from syncapi.core import identifiers
+from syncapi.core.failures import Invalid, NotFound
 from syncapi.core.identifiers import IDENTIFIER_PATTERN, is_identifier
-from syncapi.errors import ApiError
 from syncapi.extensions import mongo_client
 from syncapi.repositories import applications as application_registry
 from syncapi.repositories.databases import database_exists
@@ -23,14 +23,14 @@ def is_tenant_name(name):
 
 def check_identifier(value, field):
     if not is_identifier(value):
-        raise ApiError(400, f"{field} must match {IDENTIFIER_PATTERN}", field=field)
+        raise Invalid(f"{field} must match {IDENTIFIER_PATTERN}", field=field)
     return value
 
 
 def check_organization_id(value):
     check_identifier(value, "organizationId")
     if not is_tenant_name(value):
-        raise ApiError(400, "organizationId names a reserved database", field="organizationId")
+        raise Invalid("organizationId names a reserved database", field="organizationId")
     return value
 
 
@@ -45,7 +45,7 @@ def tenant_database(organization_id):
     check_organization_id(organization_id)
     db = existing_database(organization_id)
     if db is None:
-        raise ApiError(404, "Organization not found")
+        raise NotFound("Organization not found")
     return db
 
 
@@ -83,11 +83,11 @@ def require_existing():
     view = current_app.view_functions.get(request.endpoint)
     g.organization_exists = database_exists(mongo_client(), g.organization_id)
     if not g.organization_exists and not getattr(view, "creates_tenant", False):
-        raise ApiError(404, "Organization not found")
+        raise NotFound("Organization not found")
     if "application_id" in g:
         settings = application_registry.find_application(g.tenant_db, g.application_id)
         if settings is None:
-            raise ApiError(404, "Application not found")
+            raise NotFound("Application not found")
         g.application = settings
 
 

@@ -24,7 +24,7 @@ from flask import g
 
 from syncapi.access import tenancy
 from syncapi.core import tokens
-from syncapi.errors import ApiError
+from syncapi.core.failures import NotFound
 from syncapi.repositories import machine_claims
 from syncapi.web import memo
 
@@ -74,7 +74,7 @@ def visible_applications(applications):
 def visible_legacy_device(device):
     """A legacy device, or a 404 for a limited caller when it names another organization."""
     if not may_see(device.get("organizationId")):
-        raise ApiError(404, "Device not found")
+        raise NotFound("Device not found")
     return device
 
 
@@ -108,5 +108,5 @@ def machine(shared, machine_id):
         return {machine_id: None}
     claim = machine_claims.find(shared, machine_id)
     if claim is None or not may_see(claim["organizationId"]):
-        raise ApiError(404, "Device not found")
+        raise NotFound("Device not found")
     return {machine_id: claim["since"]}

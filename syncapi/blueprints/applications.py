@@ -9,7 +9,7 @@ from syncapi.access import change_log, tenancy
 from syncapi.blueprints import connector_routes, device_routes
 from syncapi.core import expressions
 from syncapi.core.clock import iso_now
-from syncapi.errors import ApiError
+from syncapi.core.failures import Invalid
 from syncapi.repositories import applications, event_classes, functions, summaries
 from syncapi.schemas.event_classes import EventClassOutSchema, EventClassSchema, assign_ids
 from syncapi.schemas.functions import (
@@ -168,18 +168,18 @@ def evaluate_function(function_id):
     """The formula's value for the given variables: `{"values": {"x": 3}}` → `{"result": …}`."""
     function = functions.get_function(g.tenant_db, g.application_id, function_id)
     if function.get("type") not in ALGEBRAIC_TYPES:
-        raise ApiError(400, "only an Algebraic Function can be evaluated", field="type")
+        raise Invalid("only an Algebraic Function can be evaluated", field="type")
     values = load_body(EVALUATION)["values"]
     expression = function.get("expression")
     if not isinstance(expression, str):
-        raise ApiError(400, "expression is not text", field="expression")
+        raise Invalid("expression is not text", field="expression")
     try:
         used = expressions.check(expression, declared_names(function))
         missing = sorted(used - set(values))
         if missing:
             name = f"values.{missing[0]}"
-            raise ApiError(400, f"{name} is required", field=name)
+            raise Invalid(f"{name} is required", field=name)
         result = expressions.evaluate(expression, {name: values[name] for name in used})
     except expressions.ExpressionError as error:
-        raise ApiError(400, f"expression {error}", field="expression") from None
+        raise Invalid(f"expression {error}", field="expression") from None
     return {"result": result}

@@ -12,7 +12,7 @@ import flask_swagger_ui
 from flask import Blueprint, current_app, send_from_directory
 
 from syncapi.access import auth
-from syncapi.errors import ApiError
+from syncapi.core.failures import NotFound
 from syncapi.openapi import describe
 
 bp = Blueprint("docs", __name__)
@@ -83,7 +83,7 @@ def asset(asset):
     if asset == "start.js":
         return START, 200, {"Content-Type": "text/javascript; charset=utf-8", **_policy()}
     if asset not in ASSETS:
-        raise ApiError(404, "Not found")
+        raise NotFound("Not found")
     return send_from_directory(SWAGGER_UI, asset, max_age=3600)
 
 

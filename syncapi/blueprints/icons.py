@@ -10,9 +10,9 @@ from flask import Blueprint, request, send_from_directory
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from syncapi.access import auth
+from syncapi.core.failures import Invalid, NotFound, TooLarge
 from syncapi.core.identifiers import ICON_NAME, ICON_NAME_PATTERN, is_icon_name
 from syncapi.core.uploads import IconError, checked_icon
-from syncapi.errors import ApiError
 from syncapi.repositories import icon_library
 from syncapi.repositories.icon_library import FORMATS
 from syncapi.web import handles
@@ -37,7 +37,7 @@ def get_icon(category, name):
 def get_icon_in_format(category, name, icon_format):
     """Exactly `{name}.{format}`."""
     if icon_format.lower() not in FORMATS:
-        raise ApiError(400, "Invalid format. Supported: png, svg, jpg, jpeg", field="format")
+        raise Invalid("Invalid format. Supported: png, svg, jpg, jpeg", field="format")
     return _send(category, name, (icon_format.lower(),))
 
 
@@ -64,7 +64,7 @@ def upload_icon_by_form():
 def library_name(value, field):
     """A category or icon name as stored on disk (lower-cased); refuses anything path-like."""
     if not is_icon_name(value):
-        raise ApiError(400, f"{field} must match {ICON_NAME_PATTERN}", field=field)
+        raise Invalid(f"{field} must match {ICON_NAME_PATTERN}", field=field)
     return value.lower()
 
 
@@ -74,7 +74,7 @@ def _send(category, name, formats):
     category, name = library_name(category, "category"), library_name(name, "name")
     found = icon_library.find(root, category, name, formats)
     if found is None:
-        raise ApiError(404, "Icon not found")
+        raise NotFound("Icon not found")
     relative, extension = found
     response = send_from_directory(
         root, relative, mimetype=MIME_TYPES[extension], max_age=CACHE_SECONDS
@@ -89,20 +89,20 @@ def _uploaded_icon():
     try:
         icon = request.files.get("icon")
     except RequestEntityTooLarge:
-        raise ApiError(413, "File too large (max 5 MB)") from None
+        raise TooLarge("File too large (max 5 MB)") from None
     if icon is None or not icon.filename:
-        raise ApiError(400, "No file uploaded", field="icon")
+        raise Invalid("No file uploaded", field="icon")
     return icon
 
 
 def _save(category, name, icon):
     data = icon.read(MAX_ICON_BYTES + 1)
     if len(data) > MAX_ICON_BYTES:
-        raise ApiError(413, "File too large (max 5 MB)")
+        raise TooLarge("File too large (max 5 MB)")
     try:
         extension, data = checked_icon(icon.mimetype, data)
     except IconError as error:
-        raise ApiError(400, str(error), field="icon") from None
+        raise Invalid(str(error), field="icon") from None
     filename = icon_library.save(handles.icons_root(), category, name, extension, data)
     return {
         "message": "Icon uploaded successfully",

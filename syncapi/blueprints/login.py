@@ -11,6 +11,7 @@ from flask_limiter.util import get_remote_address
 
 from syncapi.access import auth, tenancy, visibility
 from syncapi.core import passwords, tokens
+from syncapi.core.failures import Unavailable
 from syncapi.errors import ApiError
 from syncapi.repositories import revocations, users
 from syncapi.schemas.users import LoginSchema, UserOutSchema
@@ -83,7 +84,7 @@ def login():
     """`{organizationId, email, password}` → `{accessToken, expiresIn, role}` and the cookie."""
     secret = current_app.config["JWT_SECRET"]
     if not secret:
-        raise ApiError(503, "Login unavailable", details="JWT_SECRET not set")
+        raise Unavailable("Login unavailable", details="JWT_SECRET not set")
     body = load_body(LOGIN)
     user = _user(body["organization_id"], body["email"])
     stored_hash = user.get("passwordHash") if user and _active(user) else None

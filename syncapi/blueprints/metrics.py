@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, request
 
 from syncapi.access import auth
 from syncapi.core import metrics
+from syncapi.core.failures import Unavailable
 from syncapi.errors import ApiError
 from syncapi.web.headers import no_store
 
@@ -30,7 +31,7 @@ def get_metrics():
         raise _refused()
     expected = current_app.config["METRICS_TOKEN"]
     if not expected:  # a scraper with a token, a server without: say which setting
-        raise ApiError(503, "Metrics unavailable", details="METRICS_TOKEN not set")
+        raise Unavailable("Metrics unavailable", details="METRICS_TOKEN not set")
     if not hmac.compare_digest(token.encode(), expected.encode()):
         raise _refused()
     return Response(metrics.exposition(), content_type=metrics.CONTENT_TYPE)

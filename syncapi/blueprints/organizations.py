@@ -18,7 +18,7 @@ from syncapi.blueprints import (
     user_routes,
 )
 from syncapi.core import clock
-from syncapi.errors import ApiError
+from syncapi.core.failures import Invalid, NotFound
 from syncapi.repositories import devices, oilmonitor, revocations, summaries
 from syncapi.repositories import organizations as orgs
 from syncapi.schemas.lists import ListQuerySchema
@@ -89,7 +89,7 @@ def save_organization():
     """Merge the sent details; the only route that creates an organization (201)."""
     exists = g.organization_exists
     if not exists and not visibility.may_create_organization():
-        raise ApiError(404, "Organization not found")  # only a platform admin creates one
+        raise NotFound("Organization not found")  # only a platform admin creates one
     changes = load_body(ORGANIZATION_CHANGES)
     expected = conditional.expected()
     shared = handles.shared_db()
@@ -107,7 +107,7 @@ def delete_organization():
     go, in no single write to filter: `If-Match` is refused."""
     conditional.not_supported()
     if request.args.get("confirm") != g.organization_id:
-        raise ApiError(400, "confirm must repeat the organization id", field="confirm")
+        raise Invalid("confirm must repeat the organization id", field="confirm")
     # Tokens naming it die with it (also when the drop is cut short): a re-created
     # organization of that id is another one.
     revocations.end_sessions(

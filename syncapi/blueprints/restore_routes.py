@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask import g
 
 from syncapi.access import change_log, visibility
+from syncapi.core.failures import Invalid, NotFound
 from syncapi.errors import ApiError
 from syncapi.repositories import (
     applications,
@@ -78,10 +79,10 @@ def restore_change(seq):
         raise ApiError(403, f"Only an organization admin may restore a {resource['type']}")
     application_id = resource.get("applicationId")
     if kind.in_application and application_id is None:
-        raise ApiError(400, f"Change {seq} names no application to restore into", field="seq")
+        raise Invalid(f"Change {seq} names no application to restore into", field="seq")
     if application_id is not None:
         if applications.find_application(g.tenant_db, application_id) is None:
-            raise ApiError(404, f"Application {application_id} no longer exists")
+            raise NotFound(f"Application {application_id} no longer exists")
     restored = kind.restore(g.tenant_db, application_id, entry["before"])
     details = {"restoredFrom": seq}
     if application_id is not None:
@@ -94,7 +95,7 @@ def restore_change(seq):
 
 def _seq(text):
     if not DIGITS.fullmatch(text) or not 1 <= int(text) <= MAX_SEQ:
-        raise ApiError(400, f"seq must be an integer from 1 to {MAX_SEQ}", field="seq")
+        raise Invalid(f"seq must be an integer from 1 to {MAX_SEQ}", field="seq")
     return int(text)
 
 
@@ -102,17 +103,17 @@ def _restorable(entry, seq):
     """The kind of document a restorable delete removed; a 400 saying why otherwise."""
     resource_type = entry["resource"]["type"]
     if resource_type in NOT_RESTORABLE:
-        raise ApiError(400, NOT_RESTORABLE[resource_type], field="seq")
+        raise Invalid(NOT_RESTORABLE[resource_type], field="seq")
     if entry.get("action") != change_log.DELETE:
         action = entry.get("action")
         message = f"Change {seq} is a {action}, not a delete: only a deleted document returns"
-        raise ApiError(400, message, field="seq")
+        raise Invalid(message, field="seq")
     if resource_type not in RESTORABLE:
         kinds = ", ".join(RESTORABLE)
         message = f"A {resource_type} is not restorable (restorable: {kinds})"
-        raise ApiError(400, message, field="seq")
+        raise Invalid(message, field="seq")
     if not isinstance(entry.get("before"), dict):
-        raise ApiError(400, f"Change {seq} kept no document to restore", field="seq")
+        raise Invalid(f"Change {seq} kept no document to restore", field="seq")
     return RESTORABLE[resource_type]
 
 

@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 
 from syncapi.access import auth, change_log
 from syncapi.core import masking
-from syncapi.errors import ApiError
+from syncapi.core.failures import Invalid
 from syncapi.repositories import services
 from syncapi.schemas.lists import ListQuerySchema
 from syncapi.schemas.services import ServiceSchema, ToggleSchema
@@ -91,7 +91,7 @@ def toggle_service(service_id_text):
     try:
         changes = load_body(TOGGLE)
     except ValidationError:
-        raise ApiError(400, "Invalid value for enabled field", field="enabled") from None
+        raise Invalid("Invalid value for enabled field", field="enabled") from None
     return _updated(handles.shared_db(), oid, changes)
 
 

@@ -1,6 +1,7 @@
-"""What the lower layers report when they cannot do what was asked, in the domain's words:
-a repository or a client knows that a device is missing or that InfluxDB is not configured,
-not which HTTP status says so. `errors.py` maps each kind to its status in one table.
+"""What syncapi reports when it cannot do what was asked, in the domain's words: a repository
+knows that a device is missing, a rule that an id is malformed, a client that InfluxDB is not
+configured, not which HTTP status says so. Every layer raises these, views included, for
+anything about the request's data; `errors.py` maps each kind to its status in one table.
 """
 
 
@@ -37,3 +38,9 @@ class TooLarge(Failure):
 
 class Unavailable(Failure):
     """A backend cannot serve anyone: down, too slow, not configured, or refusing us."""
+
+
+class QueryError(Exception):
+    """InfluxDB answered, but with an error (bad table, bad SQL, unknown database). Not a
+    `Failure`: each route answers it as its contract says (`errors.reported_as`, or an
+    empty value)."""

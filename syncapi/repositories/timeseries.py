@@ -19,7 +19,7 @@ from influxdb_client_3 import InfluxDB3ClientQueryError
 from pyarrow import flight
 
 from syncapi.core import metrics
-from syncapi.core.failures import Unavailable
+from syncapi.core.failures import QueryError, Unavailable
 from syncapi.repositories.timeseries_sql import LAST_DAY, event_union, visibilities
 
 log = logging.getLogger(__name__)
@@ -42,10 +42,6 @@ class Source:
     stats: str
     org_tag: str
     remember: Callable
-
-
-class QueryError(Exception):
-    """InfluxDB answered, but with an error (bad table, bad SQL, unknown database)."""
 
 
 def connected_machines(source, machines=None, organizations=None):

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from flask import jsonify, make_response, request
 
+from syncapi.core.failures import Invalid
 from syncapi.core.serialization import to_jsonable
-from syncapi.errors import ApiError
 
 REVISION = "revision"
 MAX_IF_MATCH_TAGS = 16
@@ -81,7 +81,7 @@ def expected():
     matched = IF_MATCH.fullmatch(header)
     if matched is None:
         message = f"If-Match must be * or a list of at most {MAX_IF_MATCH_TAGS} ETags"
-        raise ApiError(400, message, field="If-Match")
+        raise Invalid(message, field="If-Match")
     if matched.group(1) == "*":
         return Expected(any=True)
     versions, contents = [], set()
@@ -99,7 +99,7 @@ def not_supported():
     """A write that cannot check `If-Match` inside its own write refuses one (a 400) rather
     than ignore it: a client sending it would believe its write was conditional."""
     if "If-Match" in request.headers:
-        raise ApiError(400, "If-Match is not supported on this route", field="If-Match")
+        raise Invalid("If-Match is not supported on this route", field="If-Match")
 
 
 def answer(document, body=None, status=200):

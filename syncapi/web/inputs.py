@@ -4,8 +4,8 @@ its path."""
 from bson import ObjectId
 from flask import request
 
+from syncapi.core.failures import Invalid
 from syncapi.core.identifiers import RECORD_ID_RULE, is_record_id
-from syncapi.errors import ApiError
 from syncapi.schemas.limits import hostile
 
 
@@ -14,17 +14,17 @@ def json_body(expected=dict, message="Invalid JSON body"):
     naming the first hostile key or value (spec README §10), checked here so it holds
     whatever the route's schema drops. Zero bytes are no JSON (`{}` is the empty body)."""
     if not request.get_data():
-        raise ApiError(400, "Invalid JSON body")
+        raise Invalid("Invalid JSON body")
     try:
         body = request.get_json(silent=True)
     except RecursionError:  # nesting deeper than any document MongoDB stores
         body = None
     if not isinstance(body, expected):
-        raise ApiError(400, message)
+        raise Invalid(message)
     found = hostile(body)
     if found:
         path, reason = found
-        raise ApiError(400, f"{path} {reason}", field=path)
+        raise Invalid(f"{path} {reason}", field=path)
     return body
 
 
@@ -37,12 +37,12 @@ def load_body(schema, partial=False, **options):
 
 def object_id(value, field, message):
     if not ObjectId.is_valid(value):
-        raise ApiError(400, message, field=field)
+        raise Invalid(message, field=field)
     return ObjectId(value)
 
 
 def machine_id_from_path(value):
     """A `machineId` from the path, by the rule of every record id (spec README §10)."""
     if not is_record_id(value):
-        raise ApiError(400, f"machineId must be {RECORD_ID_RULE}", field="machineId")
+        raise Invalid(f"machineId must be {RECORD_ID_RULE}", field="machineId")
     return value
