@@ -109,7 +109,8 @@ announce(f"time series: {timeseries_backend(settings)}")
 
 
 def post_worker_init(worker):
-    """The worker counts itself in `syncapi_workers`. SEED_DEMO=1: it seeds the demo, where
+    """The worker counts itself in `syncapi_workers` and makes the shared database's indexes
+    (`handles.make_shared_indexes`: off every request's path). SEED_DEMO=1: it seeds the demo, where
     the embedded store's data lives, and on the embedded time-series engine the demo's
     series, which a thread of the worker extends.
 
@@ -118,8 +119,10 @@ def post_worker_init(worker):
     answering 503 until the database is back.
     """
     from syncapi.core import metrics
+    from syncapi.web import handles
 
     metrics.worker_started()
+    handles.make_shared_indexes(worker.wsgi)
     if not settings.SEED_DEMO or (worker.age > 1 and not is_embedded(settings.MONGODB_URI)):
         return
     from syncapi.cli.demo import demo_start, feed_demo_series, seed_demo_into

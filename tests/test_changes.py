@@ -14,6 +14,7 @@ from syncapi.core import clock
 from syncapi.core.masking import MASK
 from syncapi.extensions import close_clients, mongo_client
 from syncapi.repositories import changes, indexes
+from syncapi.web import memo
 from tests.helpers import APP, ORG, bearer
 from tests.settings import TestingConfig
 
@@ -343,11 +344,11 @@ def test_an_entry_written_between_the_horizon_and_the_page_waits(client, acme, m
     assert [e["seq"] for e in acme.changes.find({}, {"seq": 1})] == [1, 2, 4]
 
 
-def test_a_log_older_than_its_indexes_gets_them_with_its_next_entry(client, acme):
+def test_a_log_older_than_its_indexes_gets_them_with_its_next_entry(app, client, acme):
     """An organization made before the change log existed has no `changes` indexes until
     its log is first used (its entries would never expire)."""
     acme.changes.drop()
-    indexes._change_logs_indexed.clear()
+    memo.init_app(app)  # a process that has not used this log yet
     client.post(f"{ORG}/gateways", json={"gatewayId": "GW0", "name": "G"})
     assert {"seq_unique", "expiresAt_ttl"} <= set(acme.changes.index_information())
     assert client.get(f"{ORG}/changes").status_code == 200

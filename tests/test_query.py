@@ -11,9 +11,9 @@ import pytest
 from config import Config
 from syncapi import create_app
 from syncapi.core import tokens
+from syncapi.core.memo import TimedMemo
 from syncapi.extensions import close_clients
 from syncapi.repositories.timeseries_sql import CHUNK_SIZE
-from syncapi.web.memo import TimedMemo
 from tests import round_trips
 from tests.helpers import (
     EVENTS,

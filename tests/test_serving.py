@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import INFLUX_TOKEN, MAIN_DB, STATE, UNREACHABLE_MONGODB
+from tests import round_trips
+from tests.helpers import (
+    INFLUX_TOKEN,
+    MAIN_DB,
+    STATE,
+    UNREACHABLE_MONGODB,
+    snapshot,
+    tenant_names,
+)
 from tests.influx_standin import table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,7 +192,28 @@ def test_seed_demo_hook_is_off_by_default(app, mongo, monkeypatch, capsys):
     monkeypatch.delenv("SEED_DEMO", raising=False)
     conf = gunicorn_settings(monkeypatch)
     conf.post_worker_init(FakeWorker(app, age=1))
-    assert mongo.list_database_names() == []
+    assert tenant_names(mongo) == []  # no organization: only the shared indexes are made
+    assert snapshot(mongo["syncapi"], documents_only=True) == {}
+
+
+def test_a_worker_makes_the_shared_indexes_before_it_serves(app, client, mongo, monkeypatch):
+    """Off every request's path: the worker's start makes them, so its first request that
+    reads the shared database makes none."""
+    conf = gunicorn_settings(monkeypatch)
+    conf.post_worker_init(FakeWorker(app, age=1))
+    made = set(mongo["syncapi"]["revoked_tokens"].index_information())
+    assert {"jti_unique", "expiresAt_ttl"} <= made
+    trips = round_trips.install(monkeypatch)
+    assert client.get("/api/services").json == []
+    assert [call for call in trips.calls if call.operation == "create_index"] == []
+
+
+def test_a_worker_that_cannot_make_them_at_start_still_serves(offline_app, monkeypatch, caplog):
+    conf = gunicorn_settings(monkeypatch)
+    with caplog.at_level("WARNING"):
+        conf.post_worker_init(FakeWorker(offline_app, age=1))
+    assert "shared indexes not made at start" in caplog.text
+    assert offline_app.test_client().get("/status").status_code == 200
 
 
 def test_seed_demo_hook_with_mongodb_down_logs_and_lets_the_worker_serve(

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from flask import current_app, g, request
 
 from syncapi.access import tenancy, visibility
+from syncapi.access.change_log import Author
 from syncapi.core import tokens
 from syncapi.errors import ApiError
-from syncapi.repositories import revocations
-from syncapi.web import handles, memo
+from syncapi.web import handles
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,6 @@ SESSION_COOKIE = "syncapi_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC, SIGNED_IN, PLATFORM_ADMIN = "public", "signed-in", "platform-admin"
 ORG_MEMBER, ORG_ADMIN, OWN_PASSWORD, ORG_IN_QUERY = "member", "org-admin", "own-password", "query"
-REVOKED_KEY = "syncapi.revoked"
 VERIFIED_KEY = "syncapi.verified_tokens"
 RULES_KEY = "syncapi.auth_rules"
 
@@ -84,6 +83,18 @@ def enabled():
 def caller():
     """The signed-in caller, or None when authentication is off."""
     return g.get("caller")
+
+
+def author():
+    """The author of the changes this request makes (`change_log.record`): the caller's
+    subject and role, how they signed in, and the request's id."""
+    who = caller()
+    if who is None:
+        actor = {"sub": None, "role": None, "auth": "none"}
+    else:
+        how = "cookie" if who.by_cookie else "token"
+        actor = {"sub": who.subject, "role": who.role, "auth": how}
+    return Author(actor, request.request_id)
 
 
 def authorize():
@@ -166,7 +177,7 @@ def _authenticate():
         claims = verified.read(current_app.config["JWT_SECRET"], token)
     except tokens.TokenError as error:
         raise _unauthorized(str(error), invalid=True) from None
-    if _revoked().refuses(claims):
+    if handles.revoked().refuses(claims):
         raise _unauthorized("Token revoked", invalid=True)
     return Caller(claims["sub"], claims["jti"], tuple(claims["orgs"]), claims["role"], by_cookie)
 
@@ -184,20 +195,3 @@ def check_origin():
     allowed = current_app.config["CORS_ALLOWED_ORIGIN"]
     if allowed != "*" and request.headers.get("Origin") not in allowed:
         raise ApiError(403, "Origin not allowed")
-
-
-def revocations_changed():
-    """This process wrote a revocation: its next request re-reads the lists (other
-    processes within REVOCATION_REFRESH_SECONDS)."""
-    memo.forget(REVOKED_KEY)
-
-
-def _revoked():
-    """The revocation lists, re-read at most every `REVOCATION_REFRESH_SECONDS` per process;
-    while MongoDB is down, the last lists read stay in force."""
-    return memo.remember(
-        REVOKED_KEY,
-        lambda: revocations.revoked(handles.shared_db()),
-        seconds=current_app.config["REVOCATION_REFRESH_SECONDS"],
-        stale_on_error=True,
-    )

@@ -1,5 +1,8 @@
-"""The one place a view records a change it made, in the organization's log or the shared
-one (`repositories.changes`).
+"""The one place a change is recorded, in the organization's log or the shared one
+(`repositories.changes`): by whom and in which request (`Author`, `auth.author()` for a
+request's caller), into which log (`handles.change_log(db)`: its database, with its indexes
+made, and how long it keeps an entry). Nothing here reads the request: a change made
+outside one names its own author.
 
 The entry is written after the change, in a second write: a database that fails in between
 leaves the change made and its entry missing. The request still answers what it did (its
@@ -19,12 +22,10 @@ gigabytes long.
 
 import hashlib
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
 
 import bson
-from flask import current_app, request
 
-from syncapi.access import auth
 from syncapi.core import clock, masking, metrics
 from syncapi.repositories import changes
 
@@ -35,16 +36,13 @@ NEVER_LOGGED = frozenset({"passwordHash"})
 MAX_SNAPSHOT_BYTES = 64 * 1024
 
 
-def actor():
-    """Who made the change: the token's subject and role, and how they signed in."""
-    caller = auth.caller()
-    if caller is None:
-        return {"sub": None, "role": None, "auth": "none"}
-    return {
-        "sub": caller.subject,
-        "role": caller.role,
-        "auth": "cookie" if caller.by_cookie else "token",
-    }
+@dataclass(frozen=True)
+class Author:
+    """Who made a change (`actor`: `sub`, `role`, `auth`) and the id of the request that
+    made it (None outside a request)."""
+
+    actor: dict
+    request_id: str | None
 
 
 def shown(document, resource_type):
@@ -74,13 +72,13 @@ def snapshot(kept):
     )
 
 
-def record(db, action, resource_type, resource_id, before=None, after=None, **details):
-    """Append the entry of one change made in `db` (the tenant's or the shared database);
-    `details` are the application (`applicationId`) and, for a bulk change, its `counts`."""
+def record(into, author, action, resource_type, resource_id, before=None, after=None, **details):
+    """Append the entry of one change to the log `into` (`changes.Log`); `details` are the
+    application (`applicationId`) and, for a bulk change, its `counts`."""
     resource = {"type": resource_type, "id": resource_id}
     if "applicationId" in details:
         resource["applicationId"] = details.pop("applicationId")
-    entry = {"actor": actor(), "action": action, "resource": resource, **details}
+    entry = {"actor": author.actor, "action": action, "resource": resource, **details}
     size = 0
     for side, document in (("before", before), ("after", after)):
         entry[side], summary, encoded_size = snapshot(shown(document, resource_type))
@@ -88,19 +86,18 @@ def record(db, action, resource_type, resource_id, before=None, after=None, **de
             entry[f"{side}Summary"] = summary
         size += encoded_size
     entry["bytes"] = size  # what the feed pages by (`changes.read`)
-    request_id = request.request_id  # views record changes, so there is always a request
-    entry["requestId"] = request_id
-    days = current_app.config["CHANGELOG_RETENTION_DAYS"]
+    if author.request_id is not None:
+        entry["requestId"] = author.request_id
     try:
-        return changes.append(db, entry, clock.utcnow, timedelta(days=days))
+        return changes.append(into.db, entry, clock.utcnow, into.retention)
     except Exception:  # the change is made: answer it, and say that its entry is lost
         metrics.count_lost_change()
         log.exception(
             "change log entry lost (request %s): %s %s %s in %s",
-            request_id,
+            author.request_id,
             action,
             resource_type,
             resource_id,
-            db.name,
+            into.db.name,
         )
         return None

@@ -6,7 +6,7 @@ organization's `config`. Its answers carry a content ETag (an entry of the regis
 
 from flask import g
 
-from syncapi.access import change_log
+from syncapi.access import audit
 from syncapi.repositories import applications, summaries
 from syncapi.schemas.applications import (
     ApplicationListItemSchema,
@@ -40,7 +40,7 @@ def create_application():
     settings = applications.create_application(
         g.tenant_db, handles.shared_db(), application_id, fields
     )
-    _record(change_log.CREATE, application_id, after=settings)
+    _record(audit.CREATE, application_id, after=settings)
     answer = APPLICATION.dump({"id": application_id, "settings": settings})
     return conditional.answer(settings, answer, 201)
 
@@ -63,7 +63,7 @@ def update_application():
         conditional.expected(),
         g.application,
     )
-    _record(change_log.UPDATE, g.application_id, g.application, settings)
+    _record(audit.UPDATE, g.application_id, g.application, settings)
     answer = APPLICATION.dump({"id": g.application_id, "settings": settings})
     return conditional.answer(settings, answer)
 
@@ -76,12 +76,12 @@ def delete_application():
     shared = handles.shared_db()
     count = summaries.device_count(shared, g.organization_id, g.application_id)
     applications.delete_application(g.tenant_db, shared, g.application_id)
-    _record(change_log.DELETE, g.application_id, g.application, counts={"devices": count})
+    _record(audit.DELETE, g.application_id, g.application, counts={"devices": count})
     return {"message": "Application deleted successfully"}
 
 
 def _record(action, application_id, before=None, after=None, **details):
-    change_log.record(g.tenant_db, action, "application", application_id, before, after, **details)
+    audit.record(g.tenant_db, action, "application", application_id, before, after, **details)
 
 
 def register(bp, base):

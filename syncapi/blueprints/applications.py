@@ -5,7 +5,7 @@ the application before any view runs.
 
 from flask import Blueprint, g
 
-from syncapi.access import change_log, tenancy
+from syncapi.access import audit, tenancy
 from syncapi.blueprints import connector_routes, device_routes
 from syncapi.core import expressions
 from syncapi.core.clock import iso_now
@@ -83,7 +83,7 @@ def create_event_class():
     created = event_classes.create_event_class(
         g.tenant_db, g.application_id, load_body(EVENT_CLASS)
     )
-    _record(change_log.CREATE, "event-class", created["id"], after=created)
+    _record(audit.CREATE, "event-class", created["id"], after=created)
     answer = EVENT_CLASS_OUT.dump(created)
     return conditional.answer(answer, status=201)  # no revision shown: a content ETag
 
@@ -98,7 +98,7 @@ def replace_event_classes():
     old, stored = event_classes.replace_event_classes(g.tenant_db, g.application_id, items)
     counts = {"before": len(old), "after": len(stored)}
     sets = {"before": {"eventClasses": old}, "after": {"eventClasses": stored}}
-    _record(change_log.UPDATE, "event-classes", None, **sets, counts=counts)
+    _record(audit.UPDATE, "event-classes", None, **sets, counts=counts)
     return EVENT_CLASS_OUT.dump(stored, many=True)
 
 
@@ -117,7 +117,7 @@ def list_functions():
 def create_function():
     """Create a function; an algebraic expression is checked before it is stored."""
     created = functions.create_function(g.tenant_db, g.application_id, load_body(FUNCTION))
-    _record(change_log.CREATE, "function", created["id"], after=created)
+    _record(audit.CREATE, "function", created["id"], after=created)
     return conditional.answer(created, FUNCTION_OUT.dump(created), 201)
 
 
@@ -135,7 +135,7 @@ def update_function(function_id):
     before, after = functions.update_function(
         g.tenant_db, g.application_id, function_id, fields, conditional.expected()
     )
-    _record(change_log.UPDATE, "function", function_id, before, after)
+    _record(audit.UPDATE, "function", function_id, before, after)
     return conditional.answer(after, FUNCTION_OUT.dump(after))
 
 
@@ -145,13 +145,13 @@ def delete_function(function_id):
     deleted = functions.delete_function(
         g.tenant_db, g.application_id, function_id, conditional.expected()
     )
-    _record(change_log.DELETE, "function", function_id, deleted)
+    _record(audit.DELETE, "function", function_id, deleted)
     return {"message": "Function deleted successfully"}
 
 
 def _record(action, kind, resource_id, before=None, after=None, **details):
     """In the organization's log, naming the application."""
-    change_log.record(
+    audit.record(
         g.tenant_db,
         action,
         kind,

@@ -28,7 +28,7 @@ def feed(db):
     query = list_query(CHANGE_QUERY)
     given_up_after = changes.grace(current_app.config["MONGODB_TIMEOUT_MS"])
     entries, more = changes.read(
-        db,
+        handles.change_log(db).db,
         query["since"],
         query["limit"],
         clock.utcnow(),

@@ -9,7 +9,7 @@ undeclared keys, fills defaults and stamps the application.
 from flask import g
 from marshmallow import EXCLUDE, INCLUDE
 
-from syncapi.access import change_log
+from syncapi.access import audit
 from syncapi.repositories import connectors
 from syncapi.schemas.connectors import ConnectorSchema
 from syncapi.schemas.lists import ListQuerySchema
@@ -54,7 +54,7 @@ def create_connector():
         document = load_body(CONNECTOR, unknown=INCLUDE)  # e.g. applicationId
     document["organizationId"] = g.organization_id
     created = connectors.create_connector(g.tenant_db, _application_id(), document)
-    _record(change_log.CREATE, created["_id"], after=created)
+    _record(audit.CREATE, created["_id"], after=created)
     return conditional.answer(created, status=201)
 
 
@@ -68,7 +68,7 @@ def update_connector(connector_id_text):
     before, after = connectors.update_connector(
         g.tenant_db, _application_id(), oid, changes, expected
     )
-    _record(change_log.UPDATE, oid, before, after)
+    _record(audit.UPDATE, oid, before, after)
     return conditional.answer(after)
 
 
@@ -77,14 +77,14 @@ def delete_connector(connector_id_text):
     oid = _connector_id(connector_id_text)
     expected = conditional.expected()
     deleted = connectors.delete_connector(g.tenant_db, _application_id(), oid, expected)
-    _record(change_log.DELETE, oid, deleted)
+    _record(audit.DELETE, oid, deleted)
     return {"message": "Connector deleted successfully"}
 
 
 def _record(action, oid, before=None, after=None):
     """In the organization's log; an application's connector names its application."""
     where = {} if _application_id() is None else {"applicationId": _application_id()}
-    change_log.record(g.tenant_db, action, "connector", str(oid), before, after, **where)
+    audit.record(g.tenant_db, action, "connector", str(oid), before, after, **where)
 
 
 def register(bp, base):

@@ -7,7 +7,7 @@ for tenant devices too), and legacy documents live in the shared default databas
 
 from flask import Blueprint
 
-from syncapi.access import auth, change_log, tenancy, visibility
+from syncapi.access import audit, auth, tenancy, visibility
 from syncapi.errors import reported_as
 from syncapi.repositories import legacy_devices, power_states, timeseries
 from syncapi.schemas.devices import LegacyDeviceSchema
@@ -26,7 +26,9 @@ def machine_events(machine_id):
     """The machine's newest 20 events of the last 24 hours, newest first."""
     machine = _visible(machine_id)
     with reported_as("Error querying InfluxDB"):
-        return timeseries.recent_events(handles.timeseries(), machine, visibility.organizations())
+        return timeseries.recent_events(
+            handles.timeseries_source(), machine, visibility.organizations()
+        )
 
 
 @bp.get("/<machine_id>/status")
@@ -36,7 +38,7 @@ def machine_status(machine_id):
     §13.7: InfluxDB 3 Core refuses to read "all history" of a table once it has many files)."""
     machine = _visible(machine_id)
     with reported_as("Error querying InfluxDB"):
-        source, organizations = handles.timeseries(), visibility.organizations()
+        source, organizations = handles.timeseries_source(), visibility.organizations()
         return {"power": power_states.machine_power(source, machine, organizations)}
 
 
@@ -49,7 +51,7 @@ def machines_status():
     wanted = load_body(MACHINE_STATUS_QUERY)["machineIds"]
     machines = visibility.machines_among(handles.shared_db(), wanted)
     with reported_as("Error querying InfluxDB"):
-        source, organizations = handles.timeseries(), visibility.organizations()
+        source, organizations = handles.timeseries_source(), visibility.organizations()
         powers = power_states.machines_power(source, machines, organizations)
     return {machine_id: {"power": powers[machine_id]} for machine_id in machines}
 
@@ -65,7 +67,7 @@ def create_device():
     fields = _owned_by_a_tenant(load_body(LEGACY_DEVICE))
     db = handles.shared_db()
     created = legacy_devices.create_device(db, fields)
-    change_log.record(db, change_log.CREATE, "legacy-device", created["machineId"], after=created)
+    audit.record(db, audit.CREATE, "legacy-device", created["machineId"], after=created)
     return conditional.answer(created, status=201)
 
 
@@ -83,7 +85,7 @@ def update_device(machine_id):
     changes = _owned_by_a_tenant(load_body(LEGACY_DEVICE, partial=True))
     db = handles.shared_db()
     before, after = legacy_devices.update_device(db, machine_id, changes, conditional.expected())
-    change_log.record(db, change_log.UPDATE, "legacy-device", machine_id, before, after)
+    audit.record(db, audit.UPDATE, "legacy-device", machine_id, before, after)
     return conditional.answer(after)
 
 
@@ -92,7 +94,7 @@ def delete_device(machine_id):
     """Delete a legacy device by `machineId`."""
     db = handles.shared_db()
     deleted = legacy_devices.delete_device(db, machine_id, conditional.expected())
-    change_log.record(db, change_log.DELETE, "legacy-device", machine_id, deleted)
+    audit.record(db, audit.DELETE, "legacy-device", machine_id, deleted)
     return {"message": "Device deleted successfully"}
 
 

@@ -6,7 +6,7 @@ the contract gives it there.
 
 from flask import g
 
-from syncapi.access import change_log
+from syncapi.access import audit
 from syncapi.repositories import device_tags, devices
 from syncapi.schemas.devices import DeviceSchema, TagChangeSchema
 from syncapi.schemas.lists import DeviceListQuerySchema
@@ -32,7 +32,7 @@ def create_device():
     """Create a device; `machineId` unique in the application, its ids claimed platform-wide."""
     fields = load_body(DEVICE)
     created = devices.create_device(g.tenant_db, handles.shared_db(), g.application_id, fields)
-    _record(change_log.CREATE, created["machineId"], after=created)
+    _record(audit.CREATE, created["machineId"], after=created)
     return conditional.answer(created, status=201)
 
 
@@ -48,7 +48,7 @@ def update_device(machine_id):
     before, after = devices.update_device(
         g.tenant_db, db, g.application_id, machine_id, changes, conditional.expected()
     )
-    _record(change_log.UPDATE, machine_id, before, after)
+    _record(audit.UPDATE, machine_id, before, after)
     return conditional.answer(after)
 
 
@@ -57,7 +57,7 @@ def delete_device(machine_id):
     deleted = devices.delete_device(
         g.tenant_db, handles.shared_db(), g.application_id, machine_id, conditional.expected()
     )
-    _record(change_log.DELETE, machine_id, deleted)
+    _record(audit.DELETE, machine_id, deleted)
     return {"message": "Device deleted successfully"}
 
 
@@ -73,13 +73,13 @@ def change_tags():
         g.tenant_db, g.application_id, body["machineIds"], body["add"], body["remove"]
     )
     asked = {"machineIds": body["machineIds"], "add": body["add"], "remove": body["remove"]}
-    _record(change_log.UPDATE, None, after=asked, counts={"devices": matched}, kind="device-tags")
+    _record(audit.UPDATE, None, after=asked, counts={"devices": matched}, kind="device-tags")
     return {"matched": matched}
 
 
 def _record(action, machine_id, before=None, after=None, kind="device", **details):
     """In the organization's log, naming the application."""
-    change_log.record(
+    audit.record(
         g.tenant_db,
         action,
         kind,

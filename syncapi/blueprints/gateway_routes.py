@@ -3,7 +3,7 @@ their `gatewayId` (unique in the organization)."""
 
 from flask import g
 
-from syncapi.access import change_log
+from syncapi.access import audit
 from syncapi.repositories import gateways
 from syncapi.schemas.gateways import GatewaySchema
 from syncapi.schemas.lists import ListQuerySchema
@@ -25,9 +25,7 @@ def list_gateways():
 def create_gateway():
     """Create a gateway; `status` defaults to connected."""
     created = gateways.create_gateway(g.tenant_db, load_body(GATEWAY))
-    change_log.record(
-        g.tenant_db, change_log.CREATE, "gateway", created["gatewayId"], after=created
-    )
+    audit.record(g.tenant_db, audit.CREATE, "gateway", created["gatewayId"], after=created)
     return conditional.answer(created, status=201)
 
 
@@ -41,13 +39,13 @@ def update_gateway(gateway_id):
     changes = load_body(GATEWAY, partial=True)
     expected = conditional.expected()
     before, after = gateways.update_gateway(g.tenant_db, gateway_id, changes, expected)
-    change_log.record(g.tenant_db, change_log.UPDATE, "gateway", gateway_id, before, after)
+    audit.record(g.tenant_db, audit.UPDATE, "gateway", gateway_id, before, after)
     return conditional.answer(after)
 
 
 def delete_gateway(gateway_id):
     deleted = gateways.delete_gateway(g.tenant_db, gateway_id, conditional.expected())
-    change_log.record(g.tenant_db, change_log.DELETE, "gateway", gateway_id, deleted)
+    audit.record(g.tenant_db, audit.DELETE, "gateway", gateway_id, deleted)
     return {"message": "Gateway deleted successfully"}
 
 

@@ -113,7 +113,7 @@ def logout():
     claims = _claims_or_none(token)
     if claims is not None:
         revocations.revoke(handles.shared_db(), claims["jti"], revocations.moment(claims["exp"]))
-        auth.revocations_changed()
+        handles.revocations_changed()
     response = jsonify({"message": "Logged out"})
     response.delete_cookie(auth.SESSION_COOKIE, **_cookie_options())
     return response

@@ -8,7 +8,7 @@ theirs.
 
 from flask import Blueprint, request
 
-from syncapi.access import auth, change_log, tenancy
+from syncapi.access import audit, auth, tenancy
 from syncapi.repositories import devices, machine_claims
 from syncapi.schemas.machines import MachineClaimOutSchema, MachineClaimSchema
 from syncapi.web import conditional, handles
@@ -59,12 +59,12 @@ def _record_move(machine_id, before, claim, db):
     that one's log (what it held) and a create in this one's, so neither organization's
     admins read the other's applications and devices."""
     if before is not None and before["organizationId"] == claim["organizationId"]:
-        change_log.record(db, change_log.UPDATE, "machine-claim", machine_id, before, claim)
+        audit.record(db, audit.UPDATE, "machine-claim", machine_id, before, claim)
         return
     if before is not None:
         former = tenancy.existing_database(before["organizationId"]) or handles.shared_db()
-        change_log.record(former, change_log.DELETE, "machine-claim", machine_id, before)
-    change_log.record(db, change_log.CREATE, "machine-claim", machine_id, after=claim)
+        audit.record(former, audit.DELETE, "machine-claim", machine_id, before)
+    audit.record(db, audit.CREATE, "machine-claim", machine_id, after=claim)
 
 
 @bp.delete("/<machine_id>")
@@ -74,5 +74,5 @@ def release_claim(machine_id):
     released = machine_claims.remove(handles.shared_db(), machine_id_from_path(machine_id))
     # In its organization's log; the shared one's when that organization is gone.
     db = tenancy.existing_database(released["organizationId"]) or handles.shared_db()
-    change_log.record(db, change_log.DELETE, "machine-claim", released["_id"], released)
+    audit.record(db, audit.DELETE, "machine-claim", released["_id"], released)
     return {"message": "Machine claim released"}

@@ -7,7 +7,7 @@ Contract: spec/organizations.md. The organization id in every path is checked an
 
 from flask import Blueprint, current_app, g, request
 
-from syncapi.access import auth, change_log, tenancy, visibility
+from syncapi.access import audit, auth, tenancy, visibility
 from syncapi.blueprints import (
     application_routes,
     change_routes,
@@ -94,8 +94,10 @@ def save_organization():
     expected = conditional.expected()
     shared = handles.shared_db()
     before, stored = orgs.save_metadata(g.tenant_db, shared, changes, exists, expected)
-    action = change_log.UPDATE if exists else change_log.CREATE
-    change_log.record(g.tenant_db, action, "organization", g.organization_id, before, stored)
+    if not exists:  # its change log's indexes were made with the organization's
+        handles.change_log_indexed(g.tenant_db)
+    action = audit.UPDATE if exists else audit.CREATE
+    audit.record(g.tenant_db, action, "organization", g.organization_id, before, stored)
     answer = ORGANIZATION.dump({"id": g.organization_id, "details": stored})
     return conditional.answer(stored, answer, 200 if exists else 201)
 
@@ -113,13 +115,11 @@ def delete_organization():
     revocations.end_sessions(
         handles.shared_db(), g.organization_id, revocations.EVERYONE, clock.now().timestamp()
     )
-    auth.revocations_changed()
+    handles.revocations_changed()
     details = orgs.metadata(g.tenant_db)
     orgs.delete_organization(g.tenant_db, handles.shared_db())
     # In the shared log: the organization's own went with its database.
-    change_log.record(
-        handles.shared_db(), change_log.DELETE, "organization", g.organization_id, details
-    )
+    audit.record(handles.shared_db(), audit.DELETE, "organization", g.organization_id, details)
     return {"message": "Organization deleted successfully"}
 
 

@@ -15,6 +15,7 @@ with an empty value (cpu, ram, storage), so do these views; elsewhere a failed q
 from flask import Blueprint
 
 from syncapi.access import auth, tenancy, visibility
+from syncapi.core.failures import QueryError
 from syncapi.errors import reported_as
 from syncapi.repositories import fleet, timeseries
 from syncapi.web import handles, memo
@@ -75,16 +76,16 @@ def latest_events():
 def cpu_usage():
     """`[]` when no sample or on a query error: the console then shows 0 (as the original)."""
     try:
-        return timeseries.cpu_usage(handles.timeseries())
-    except timeseries.QueryError:
+        return timeseries.cpu_usage(handles.host_metrics_source())
+    except QueryError:
         return []
 
 
 @bp.get("/ram")
 def ram_usage():
     try:
-        return timeseries.ram_usage(handles.timeseries())
-    except timeseries.QueryError:
+        return timeseries.ram_usage(handles.host_metrics_source())
+    except QueryError:
         return []
 
 
@@ -93,7 +94,7 @@ def storage():
     """Estimated GB of stored events; 0 on a query error (as the original)."""
     try:
         return {"storage": _all_time_events() / EVENTS_PER_GB}
-    except timeseries.QueryError:
+    except QueryError:
         return {"storage": 0}
 
 
@@ -118,6 +119,6 @@ def _counted_events(last_day):
 def _per_scope(name, compute):
     """`compute(machines, organizations)` over what the caller may see, remembered under the
     caller's scope: callers of the same organizations share it, other tenants never do."""
-    organizations, source = visibility.organizations(), handles.timeseries()
+    organizations, source = visibility.organizations(), handles.timeseries_source()
     machines = visibility.machines(handles.shared_db())
     return memo.remember((name, organizations), lambda: compute(source, machines, organizations))

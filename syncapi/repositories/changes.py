@@ -11,24 +11,35 @@ entry's `at` and writes it within one MongoDB timeout (`timeoutMS` bounds every 
 extensions.py), so it failed (the change log's write failed after the change was made; the
 request logged and counted that). `grace(timeout)` keeps a margin of three timeouts.
 
-The log's indexes are made by the first read or write of each log in a process
-(`indexes.ensure_change_indexes`), not only with a new organization: an organization older
-than the change log gets its `changes` with its first entry.
+The log's indexes are made by the first read or write of each log in a process (the web
+layer's `handles.change_log`, with `indexes.ensure_change_indexes`), not only with a new
+organization: an organization older than the change log gets its `changes` with its first
+entry.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from syncapi.core.failures import NotFound
-from syncapi.repositories import indexes
 
 COLLECTION = "changes"
 COUNTERS = "change_counters"
 MIN_GRACE = timedelta(seconds=60)
 PAGE_BYTES = 8 * 1024 * 1024  # a page's snapshots, at most (one entry always fits)
 RECENT_LIMIT = 10_000  # the recent entries after `since` looked at for a horizon, at most
+
+
+@dataclass(frozen=True)
+class Log:
+    """A change log: the database it is in (an organization's, or the shared one), and how
+    long it keeps an entry (`CHANGELOG_RETENTION_DAYS`)."""
+
+    db: Any
+    retention: timedelta
 
 
 def grace(timeout_ms):
@@ -56,7 +67,6 @@ def _next_seq(db):
 def append(db, entry, clock, retention):
     """Store `entry` under the next seq; `at` is read after the seq is taken (the horizon
     relies on it), `expiresAt` is when the TTL index removes it."""
-    indexes.ensure_change_indexes(db)
     seq = _next_seq(db)
     at = clock()
     document = {"seq": seq, "at": at, **entry, "expiresAt": at + retention}
@@ -93,7 +103,6 @@ def read(db, since, limit, now, given_up_after, resource_type=None, resource_id=
     """Up to `limit` entries after `since`, oldest first, none beyond the horizon, and
     whether more may follow: the page is also cut where its snapshots (each entry's
     `bytes`) would pass `PAGE_BYTES`."""
-    indexes.ensure_change_indexes(db)
     query = {"seq": {"$gt": since, "$lte": horizon(db, since, now, given_up_after)}}
     if resource_id is not None:
         query = {"resource.id": resource_id, **query}

@@ -157,27 +157,19 @@ def create_all(db, specs):
         create_index(db, index)
 
 
-# (client, database name) of the change logs whose indexes this process has made: a log
-# older than them gets them with its first use (`changes.append` and `changes.read`), once.
-_change_logs_indexed = set()
-
-
 def ensure_change_indexes(db):
-    key = (id(db.client), db.name)  # one client per process; a test app has its own
-    if key not in _change_logs_indexed:
-        ensure_logged(db, CHANGE_INDEXES)
-        _change_logs_indexed.add(key)
+    """A change log's indexes: a log older than them gets them with its first use
+    (`web.handles.change_log` makes them once per process)."""
+    ensure_logged(db, CHANGE_INDEXES)
 
 
 def create_tenant_indexes(db):
     """A new organization's indexes: its database is new, so none may fail."""
     create_all(db, TENANT_INDEXES)
-    _change_logs_indexed.add((id(db.client), db.name))
 
 
 def ensure_tenant_indexes(db):
     ensure_logged(db, TENANT_INDEXES)
-    _change_logs_indexed.add((id(db.client), db.name))  # CHANGE_INDEXES are among them
 
 
 def ensure_application_indexes(db, application_id):
@@ -189,8 +181,7 @@ def ensure_application_indexes(db, application_id):
 
 
 def ensure_shared_indexes(db):
-    ensure_logged(db, SHARED_INDEXES)
-    _change_logs_indexed.add((id(db.client), db.name))
+    ensure_logged(db, SHARED_INDEXES)  # its change log's among them
 
 
 def ensure_logged(db, specs):

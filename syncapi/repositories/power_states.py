@@ -12,7 +12,7 @@ costs one query, and so does a table of 500 machines that all did.
 import logging
 from datetime import timedelta
 
-from syncapi.repositories.timeseries import run_query, table_columns
+from syncapi.repositories.timeseries import run_query
 from syncapi.repositories.timeseries_sql import visibilities
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def machines_power(source, machines, organizations=None):
     claim's `since`), the newest sample of each picked by the engine (`ROW_NUMBER` per
     machine); machines are sent `CHUNK_SIZE` per query."""
     powers = dict.fromkeys(machines)
-    columns = table_columns(source, source.main).get("state", ())
+    columns = source.columns.get("state", ())
     if "power" not in columns:
         return powers
     missing = dict(machines)
@@ -45,7 +45,7 @@ def machines_power(source, machines, organizations=None):
             extra = visible.conditions_on(columns)
             if extra is None:  # the caller's organizations are not tagged in this table
                 return powers
-            for row in run_query(source, _latest(window, extra), source.main, visible.params):
+            for row in run_query(source, _latest(window, extra), visible.params):
                 powers[row["machine_id"]] = _boolean(row["power"], row["machine_id"])
                 missing.pop(row["machine_id"], None)
         if not missing:

@@ -9,7 +9,6 @@ failing the whole query (InfluxDB creates both on first write). Every query is b
 """
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -33,22 +32,22 @@ REFUSED = (flight.FlightUnauthenticatedError, flight.FlightUnauthorizedError)
 
 @dataclass(frozen=True)
 class Source:
-    """Where the time series are read, given by the caller: the InfluxDB 3 client, the main
-    and host-metrics databases, the organization tag (`INFLUXDB_ORG_TAG`, "" for none), and
-    the memo that keeps each database's column list a few seconds (`remember(key, compute)`)."""
+    """Where a route reads, given by the caller: the InfluxDB 3 client, the database (the
+    main one, or the host metrics'), the organization tag (`INFLUXDB_ORG_TAG`, "" for none),
+    and `{table: [column, …]}` of that database as `table_columns` read it (the caller
+    decides how often)."""
 
     client: Any
-    main: str
-    stats: str
+    database: str
     org_tag: str
-    remember: Callable
+    columns: dict
 
 
 def connected_machines(source, machines=None, organizations=None):
     """Distinct machines with a `power = true` sample in the last day (query.md §3), of
     those the caller may see. A machine is in one chunk only, so the chunks' counts add up."""
     parts = visibilities(machines, organizations, source.org_tag, DAY)
-    columns = table_columns(source, source.main).get("state", ()) if parts else ()
+    columns = source.columns.get("state", ()) if parts else ()
     if "power" not in columns:
         return 0
     total = 0
@@ -59,7 +58,7 @@ def connected_machines(source, machines=None, organizations=None):
         sql = "SELECT COUNT(DISTINCT machine_id) AS count FROM state WHERE " + " AND ".join(
             ("time >= now() - INTERVAL '1 day'", "power = true", *extra)
         )
-        total += run_query(source, sql, source.main, visible.params)[0]["count"]
+        total += run_query(source, sql, visible.params)[0]["count"]
     return total
 
 
@@ -67,10 +66,10 @@ def count_events(source, last_day, machines=None, organizations=None):
     """Rows of the event union: one per non-null value, not one per Influx row."""
     total, window = 0, [LAST_DAY] if last_day else []
     for visible in visibilities(machines, organizations, source.org_tag, DAY if window else None):
-        union = event_union(table_columns(source, source.main), visible, *window)
+        union = event_union(source.columns, visible, *window)
         if union is not None:
             sql = f"SELECT COUNT(*) AS count FROM ({union}) AS events"
-            total += run_query(source, sql, source.main, visible.params)[0]["count"]
+            total += run_query(source, sql, visible.params)[0]["count"]
     return total
 
 
@@ -79,19 +78,19 @@ def recent_events(source, machines=None, organizations=None):
     see: the newest 20 of each chunk, merged newest first and cut to 20."""
     rows = []
     for visible in visibilities(machines, organizations, source.org_tag, DAY):
-        union = event_union(table_columns(source, source.main), visible, LAST_DAY)
+        union = event_union(source.columns, visible, LAST_DAY)
         if union is not None:
             sql = (
                 "SELECT time, machine_id, event_id, event_value, event_class"
                 f" FROM ({union}) AS events ORDER BY time DESC LIMIT {EVENT_LIMIT}"
             )
-            rows += run_query(source, sql, source.main, visible.params)
+            rows += run_query(source, sql, visible.params)
     return sorted(rows, key=lambda row: row["time"], reverse=True)[:EVENT_LIMIT]
 
 
 def cpu_usage(source):
     """Latest `100 - usage_idle` of the last minute, over all cores when the host tags them."""
-    columns = table_columns(source, source.stats).get("cpu", ())
+    columns = source.columns.get("cpu", ())
     if not {"time", "usage_idle"} <= set(columns):
         return []
     all_cores = " AND cpu = 'cpu-total'" if "cpu" in columns else ""
@@ -99,43 +98,44 @@ def cpu_usage(source):
         "SELECT time, 100 - usage_idle AS cpu_usage FROM cpu"
         f" WHERE time >= now() - INTERVAL '1 minute'{all_cores} ORDER BY time DESC LIMIT 1"
     )
-    return run_query(source, sql, source.stats)
+    return run_query(source, sql)
 
 
 def ram_usage(source):
     """Latest `100 - available_percent` of the last minute."""
-    if not {"time", "available_percent"} <= set(table_columns(source, source.stats).get("mem", ())):
+    if not {"time", "available_percent"} <= set(source.columns.get("mem", ())):
         return []
     sql = (
         "SELECT time, 100 - available_percent AS ram_usage FROM mem"
         " WHERE time >= now() - INTERVAL '1 minute' ORDER BY time DESC LIMIT 1"
     )
-    return run_query(source, sql, source.stats)
+    return run_query(source, sql)
 
 
-def table_columns(source, database):
+def table_columns(client, database):
     """`{table: [column, …]}` of the tables syncapi reads (schema `iox` holds a database's
-    own tables)."""
-
-    def read():
-        sql = (
-            "SELECT table_name, column_name FROM information_schema.columns"
-            f" WHERE table_schema = 'iox' AND table_name IN ({TABLES})"
-        )
-        columns = {}
-        for row in run_query(source, sql, database):
-            columns.setdefault(row["table_name"], []).append(row["column_name"])
-        return columns
-
-    return source.remember(("influx.columns", database), read)
+    own tables): one query."""
+    sql = (
+        "SELECT table_name, column_name FROM information_schema.columns"
+        f" WHERE table_schema = 'iox' AND table_name IN ({TABLES})"
+    )
+    columns = {}
+    for row in _query(client, sql, database):
+        columns.setdefault(row["table_name"], []).append(row["column_name"])
+    return columns
 
 
-def run_query(source, sql, database, params=None):
+def run_query(source, sql, params=None):
+    """Rows of `source`'s database as dicts (`_query`)."""
+    return _query(source.client, sql, source.database, params)
+
+
+def _query(client, sql, database, params=None):
     """Rows as dicts, `time` in epoch milliseconds; the client's errors told apart by the Arrow
     error each one carries, not by its text."""
     try:
         with metrics.influxdb_query():
-            table = source.client.query(sql, database=database, query_parameters=params or None)
+            table = client.query(sql, database=database, query_parameters=params or None)
     except InfluxDB3ClientQueryError as error:
         raise _translated(error.__context__) from error
     return _rows(table)

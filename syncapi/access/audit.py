@@ -1,0 +1,19 @@
+"""What a request changed, recorded: the change log's entry (`change_log.record`) by the
+request's caller (`auth.author`), into the log of the database changed (`handles.change_log`,
+an organization's or the shared one). Views record their changes here; work done outside a
+request names its own author to `change_log.record`.
+"""
+
+from syncapi.access import auth, change_log
+from syncapi.access.change_log import CREATE, DELETE, RESTORE, UPDATE
+from syncapi.web import handles
+
+__all__ = ["CREATE", "DELETE", "RESTORE", "UPDATE", "record"]
+
+
+def record(db, action, resource_type, resource_id, before=None, after=None, **details):
+    """The entry of one change this request made in `db` (see `change_log.record`)."""
+    into, author = handles.change_log(db), auth.author()
+    return change_log.record(
+        into, author, action, resource_type, resource_id, before, after, **details
+    )
