@@ -113,6 +113,8 @@ class Normalizer:
             if name in response.headers
         }
         mimetype = response.mimetype or ""
+        if "Retry-After" in headers:  # seconds left of a rate limit's window: the clock's
+            headers["Retry-After"] = "<seconds>"
         if "Allow" in headers:  # a set, in no particular order
             headers["Allow"] = ", ".join(sorted(headers["Allow"].split(", ")))
         if mimetype == "application/json":

@@ -4,11 +4,13 @@ an organization's or the shared one). Views record their changes here; work done
 request names its own author to `change_log.record`.
 """
 
+from flask import g
+
 from syncapi.access import auth, change_log
 from syncapi.access.change_log import CREATE, DELETE, RESTORE, UPDATE
 from syncapi.web import handles
 
-__all__ = ["CREATE", "DELETE", "RESTORE", "UPDATE", "record"]
+__all__ = ["CREATE", "DELETE", "RESTORE", "UPDATE", "record", "record_in_application"]
 
 
 def record(db, action, resource_type, resource_id, before=None, after=None, **details):
@@ -17,3 +19,9 @@ def record(db, action, resource_type, resource_id, before=None, after=None, **de
     return change_log.record(
         into, author, action, resource_type, resource_id, before, after, **details
     )
+
+
+def record_in_application(action, resource_type, resource_id, before=None, after=None, **details):
+    """The same, in the organization's log, naming the application of the request's path."""
+    details["applicationId"] = g.application_id
+    return record(g.tenant_db, action, resource_type, resource_id, before, after, **details)

@@ -7,6 +7,7 @@ organization's `config`. Its answers carry a content ETag (an entry of the regis
 from flask import g
 
 from syncapi.access import audit
+from syncapi.openapi.answers import MessageSchema
 from syncapi.repositories import applications, summaries
 from syncapi.schemas.applications import (
     ApplicationListItemSchema,
@@ -18,24 +19,33 @@ from syncapi.schemas.lists import ListQuerySchema
 from syncapi.web import conditional, handles
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
+from syncapi.web.operations import Many, body, errors, listing, response
 
-NEW_APPLICATION = ApplicationSchema()
-APPLICATION_CHANGES = ApplicationUpdateSchema()
 APPLICATION = ApplicationOutSchema()
 APPLICATION_LIST_ITEM = ApplicationListItemSchema()
-APPLICATIONS_QUERY = ListQuerySchema(applications.LISTING.sort_fields)
+NEW_APPLICATION_EXAMPLE = {
+    "applicationId": "robosync",
+    "name": "RoboSync",
+    "description": "Robots",
+    "status": "active",
+}
 
 
+@listing(ListQuerySchema(applications.LISTING.sort_fields))
+@response(Many(ApplicationListItemSchema))
 def list_applications():
     """Registered applications in registry order, with device counts."""
-    query = list_query(APPLICATIONS_QUERY)
+    query = list_query()
     page = applications.list_applications(g.tenant_db, handles.shared_db(), query)
     return answered(APPLICATION_LIST_ITEM.dump(page.items, many=True), page, query)
 
 
+@body(ApplicationSchema(), example=NEW_APPLICATION_EXAMPLE)
+@response(ApplicationOutSchema, status=201, conditional=True)
+@errors(409)
 def create_application():
     """Register an application and create its devices and config collections."""
-    fields = load_body(NEW_APPLICATION)
+    fields = load_body()
     application_id = fields.pop("applicationId")
     settings = applications.create_application(
         g.tenant_db, handles.shared_db(), application_id, fields
@@ -45,6 +55,7 @@ def create_application():
     return conditional.answer(settings, answer, 201)
 
 
+@response(ApplicationOutSchema, conditional=True)
 def get_application():
     """One registered application and its stored settings; its ETag is their content (an
     entry of the registry has no `_id` of its own)."""
@@ -52,9 +63,15 @@ def get_application():
     return conditional.answer(g.application, answer)
 
 
+@body(
+    ApplicationUpdateSchema(partial=True),
+    example={"name": "RoboSync", "description": "Robots and arms"},
+)
+@response(ApplicationOutSchema, conditional=True)
+@errors(409)
 def update_application():
     """Change only the keys sent."""
-    changes = load_body(APPLICATION_CHANGES, partial=True)
+    changes = load_body(partial=True)
     settings = applications.update_application(
         g.tenant_db,
         handles.shared_db(),
@@ -68,6 +85,8 @@ def update_application():
     return conditional.answer(settings, answer)
 
 
+@response(MessageSchema)
+@errors(409)
 def delete_application():
     """Unregister the application and drop everything it owns: one entry, with how many
     devices went with it. `If-Match` is refused: the registry entry and the application's

@@ -14,10 +14,24 @@ from syncapi.core import clock
 from syncapi.repositories import changes
 from syncapi.schemas.changes import ChangeOutSchema, ChangeQuerySchema
 from syncapi.web import handles
-from syncapi.web.lists import list_query
+from syncapi.web.lists import query_arguments
+from syncapi.web.operations import Many, arguments, response
 
-CHANGE_QUERY = ChangeQuerySchema()
 CHANGE = ChangeOutSchema()
+NEXT = {
+    "Link": {
+        "description": 'The read that follows a full page: `rel="next"`, `since` the '
+        "page's last seq (a page that is not full has none).",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def feed_operation(view):
+    """What both feeds state: their parameters and their page of entries."""
+    view = arguments(schema=ChangeQuerySchema())(view)
+    return response(Many(ChangeOutSchema), headers=NEXT)(view)
+
 
 bp = Blueprint("changes", __name__)
 bp.auth_rule = auth.PLATFORM_ADMIN
@@ -25,7 +39,7 @@ bp.auth_rule = auth.PLATFORM_ADMIN
 
 def feed(db):
     """A page of `db`'s log after `since`; `next` when the page is full (more may follow)."""
-    query = list_query(CHANGE_QUERY)
+    query = query_arguments()
     given_up_after = changes.grace(current_app.config["MONGODB_TIMEOUT_MS"])
     entries, more = changes.read(
         handles.change_log(db).db,
@@ -47,12 +61,14 @@ def feed(db):
 
 
 @bp.get("")
+@feed_operation
 def shared_changes():
     """The shared database's log: services, legacy devices, organization deletions."""
     return feed(handles.shared_db())
 
 
 @auth.org_admin_only("Only an organization admin may read its change log")
+@feed_operation
 def organization_changes():
     """The organization's log."""
     return feed(g.tenant_db)

@@ -3,23 +3,36 @@ collection `connectors`) and `/api/applications` (collection `{app}_connectors`)
 
 The mount is told by the path: when it names an application, its connectors are meant.
 The contract differs between the two only on create, where the application route ignores
-undeclared keys, fills defaults and stamps the application.
+undeclared keys, fills defaults and stamps the application: each mount has its own create
+view, under the same endpoint name.
 """
 
 from flask import g
 from marshmallow import EXCLUDE, INCLUDE
 
 from syncapi.access import audit
+from syncapi.openapi.answers import MessageSchema
 from syncapi.repositories import connectors
 from syncapi.schemas.connectors import ConnectorSchema
 from syncapi.schemas.lists import ListQuerySchema
 from syncapi.web import conditional
 from syncapi.web.inputs import load_body, object_id
 from syncapi.web.lists import answered, list_query
+from syncapi.web.operations import Many, Stored, body, errors, listing, response
 
 APPLICATION_DEFAULTS = {"description": "", "properties": {}, "collections": {}}
-CONNECTOR = ConnectorSchema()
-CONNECTORS_QUERY = ListQuerySchema(connectors.LISTING.sort_fields)
+# Loaded with `unknown=INCLUDE` (stored) or `EXCLUDE` (ignored): either way a body may carry
+# other keys.
+CONNECTOR = ConnectorSchema(unknown=INCLUDE)
+STORED_CONNECTOR = Stored(ConnectorSchema)
+CONNECTOR_EXAMPLE = {
+    "name": "Fanuc",
+    "driver": "fanuc",
+    "description": "Connector Fanuc for application",
+    "properties": {},
+    "collections": {"STATE": {"used": True, "variables": {}}},
+    "organizationId": "autentiodemo",  # the console sends it; the path's is stored
+}
 
 
 def _application_id():
@@ -31,37 +44,55 @@ def _connector_id(value):
     return object_id(value, "connectorId", "Invalid connector ID format")
 
 
+@listing(ListQuerySchema(connectors.LISTING.sort_fields))
+@response(Many(STORED_CONNECTOR))
 def list_connectors():
     """Every connector as stored, `_id` as hex (the console matches it against the URL)."""
-    query = list_query(CONNECTORS_QUERY)
+    query = list_query()
     page = connectors.list_connectors(g.tenant_db, _application_id(), query)
     return answered(page.items, page, query)
 
 
+@response(STORED_CONNECTOR, conditional=True)
+@errors(404)
 def get_connector(connector_id_text):
     """One connector by its ObjectId, with its ETag."""
     oid = _connector_id(connector_id_text)
     return conditional.answer(connectors.get_connector(g.tenant_db, _application_id(), oid))
 
 
-def create_connector():
+@body(CONNECTOR, example={"name": "MQTT", "driver": "mqtt", "properties": {"mqtt_topic": "#"}})
+@response(STORED_CONNECTOR, status=201, conditional=True)
+@errors(409)
+def create_organization_connector():
     """Create a connector; its name is unique where it is stored."""
-    if _application_id() is not None:
-        fields = load_body(CONNECTOR, unknown=EXCLUDE)
-        missing = {key: value for key, value in APPLICATION_DEFAULTS.items() if key not in fields}
-        document = {**fields, **missing, "applicationId": g.application_id}
-    else:
-        document = load_body(CONNECTOR, unknown=INCLUDE)  # e.g. applicationId
+    return _created(load_body(unknown=INCLUDE))  # e.g. applicationId
+
+
+@body(CONNECTOR, example=CONNECTOR_EXAMPLE)
+@response(STORED_CONNECTOR, status=201, conditional=True)
+@errors(409)
+def create_application_connector():
+    """Create a connector; its name is unique where it is stored."""
+    fields = load_body(unknown=EXCLUDE)
+    missing = {key: value for key, value in APPLICATION_DEFAULTS.items() if key not in fields}
+    return _created({**fields, **missing, "applicationId": g.application_id})
+
+
+def _created(document):
     document["organizationId"] = g.organization_id
     created = connectors.create_connector(g.tenant_db, _application_id(), document)
     _record(audit.CREATE, created["_id"], after=created)
     return conditional.answer(created, status=201)
 
 
+@body(CONNECTOR, example=CONNECTOR_EXAMPLE)
+@response(STORED_CONNECTOR, conditional=True)
+@errors(404, 409)
 def update_connector(connector_id_text):
     """Set every sent key but the ones that say where the connector belongs."""
     oid = _connector_id(connector_id_text)
-    changes = load_body(CONNECTOR, unknown=INCLUDE)
+    changes = load_body(unknown=INCLUDE)
     changes.pop("applicationId", None)
     changes["organizationId"] = g.organization_id
     expected = conditional.expected()
@@ -72,6 +103,8 @@ def update_connector(connector_id_text):
     return conditional.answer(after)
 
 
+@response(MessageSchema, conditional=True)
+@errors(404)
 def delete_connector(connector_id_text):
     """Delete a connector by its ObjectId."""
     oid = _connector_id(connector_id_text)
@@ -87,9 +120,10 @@ def _record(action, oid, before=None, after=None):
     audit.record(g.tenant_db, action, "connector", str(oid), before, after, **where)
 
 
-def register(bp, base):
+def register(bp, base, create):
+    """The connector routes under `base`, created by `create` (one of the create views)."""
     bp.add_url_rule(base, view_func=list_connectors, methods=["GET"])
-    bp.add_url_rule(base, view_func=create_connector, methods=["POST"])
+    bp.add_url_rule(base, "create_connector", view_func=create, methods=["POST"])
     item = f"{base}/<connector_id_text>"
     bp.add_url_rule(item, view_func=get_connector, methods=["GET"])
     bp.add_url_rule(item, view_func=update_connector, methods=["PUT"])

@@ -9,19 +9,27 @@ from flask import Blueprint
 
 from syncapi.access import audit, auth, tenancy, visibility
 from syncapi.errors import reported_as
+from syncapi.openapi.answers import EventRowSchema, MessageSchema, PowerSchema
 from syncapi.repositories import legacy_devices, power_states, timeseries
 from syncapi.schemas.devices import LegacyDeviceSchema
 from syncapi.schemas.machines import MachineStatusQuerySchema
 from syncapi.web import conditional, handles
 from syncapi.web.inputs import load_body, machine_id_from_path
+from syncapi.web.operations import Many, Stored, body, errors, response
 
 bp = Blueprint("device", __name__)
 
-LEGACY_DEVICE = LegacyDeviceSchema()
-MACHINE_STATUS_QUERY = MachineStatusQuerySchema()
+STORED_LEGACY_DEVICE = Stored(LegacyDeviceSchema)
+BY_MACHINE_POWER = {
+    "type": "object",
+    "description": "`{machineId: {power}}` of the machines the caller may see.",
+    "additionalProperties": {"$ref": "#/components/schemas/Power"},
+}
 
 
 @bp.get("/<machine_id>/events")
+@response(Many(EventRowSchema))
+@errors(500)
 def machine_events(machine_id):
     """The machine's newest 20 events of the last 24 hours, newest first."""
     machine = _visible(machine_id)
@@ -32,6 +40,8 @@ def machine_events(machine_id):
 
 
 @bp.get("/<machine_id>/status")
+@response(PowerSchema)
+@errors(500)
 def machine_status(machine_id):
     """`{"power": true|false}` from the latest sample of the last 2 days, looked for in
     widening windows (`power_states.STATUS_WINDOWS`); `{"power": null}` without one (spec
@@ -44,11 +54,14 @@ def machine_status(machine_id):
 
 @bp.post("/status")
 @auth.signed_in
+@body(MachineStatusQuerySchema(), example={"machineIds": ["CN1", "CN2"]})
+@response(BY_MACHINE_POWER)
+@errors(500)
 def machines_status():
     """`{"machineIds": [...]}` → `{machineId: {"power": …}}` in one query, for the machines
     the caller may see (`visibility.machines_among`); one it may not is left out, as its own
     status route would answer 404."""
-    wanted = load_body(MACHINE_STATUS_QUERY)["machineIds"]
+    wanted = load_body()["machineIds"]
     machines = visibility.machines_among(handles.shared_db(), wanted)
     with reported_as("Error querying InfluxDB"):
         source, organizations = handles.timeseries_source(), visibility.organizations()
@@ -62,9 +75,19 @@ def _visible(machine_id):
 
 
 @bp.post("/new")
+@body(
+    LegacyDeviceSchema(),
+    example={
+        "machineId": "A1B2C3D4E5F60708",
+        "name": "Tank 3",
+        "properties": {"max_tank_volume": 2500},
+    },
+)
+@response(STORED_LEGACY_DEVICE, status=201, conditional=True)
+@errors(409)
 def create_device():
     """Create a legacy device; `machineId` unique, keys outside the schema dropped."""
-    fields = _owned_by_a_tenant(load_body(LEGACY_DEVICE))
+    fields = _owned_by_a_tenant(load_body())
     db = handles.shared_db()
     created = legacy_devices.create_device(db, fields)
     audit.record(db, audit.CREATE, "legacy-device", created["machineId"], after=created)
@@ -72,6 +95,8 @@ def create_device():
 
 
 @bp.get("/<machine_id>")
+@response(STORED_LEGACY_DEVICE, conditional=True)
+@errors(404)
 def get_device(machine_id):
     """One legacy device by `machineId`: a caller limited to some organizations sees only
     those whose `organizationId` is one of them (legacy devices are tenant data)."""
@@ -80,9 +105,12 @@ def get_device(machine_id):
 
 
 @bp.put("/<machine_id>")
+@body(LegacyDeviceSchema(partial=True), example={"name": "Tank 4", "organizationId": "acme"})
+@response(STORED_LEGACY_DEVICE, conditional=True)
+@errors(404, 409)
 def update_device(machine_id):
     """Replace the sent keys (a new `machineId` renames); returns the stored device."""
-    changes = _owned_by_a_tenant(load_body(LEGACY_DEVICE, partial=True))
+    changes = _owned_by_a_tenant(load_body(partial=True))
     db = handles.shared_db()
     before, after = legacy_devices.update_device(db, machine_id, changes, conditional.expected())
     audit.record(db, audit.UPDATE, "legacy-device", machine_id, before, after)
@@ -90,6 +118,8 @@ def update_device(machine_id):
 
 
 @bp.delete("/<machine_id>")
+@response(MessageSchema, conditional=True)
+@errors(404)
 def delete_device(machine_id):
     """Delete a legacy device by `machineId`."""
     db = handles.shared_db()

@@ -7,88 +7,103 @@ the contract gives it there.
 from flask import g
 
 from syncapi.access import audit
+from syncapi.openapi.answers import MessageSchema, TagCountSchema, TagsChangedSchema
 from syncapi.repositories import device_tags, devices
 from syncapi.schemas.devices import DeviceSchema, TagChangeSchema
 from syncapi.schemas.lists import DeviceListQuerySchema
 from syncapi.web import conditional, handles
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
+from syncapi.web.operations import Many, Stored, body, errors, listing, response
 
 DEVICES = "/<organization_id>/applications/<application_id>/devices"
 TAGS = "/<organization_id>/applications/<application_id>/device-tags"
 DEVICE = DeviceSchema()
+DEVICE_CHANGES = DeviceSchema(partial=True)
+STORED_DEVICE = Stored(DeviceSchema)
 TAG_CHANGE = TagChangeSchema()
-DEVICES_QUERY = DeviceListQuerySchema(devices.LISTING.sort_fields)
+DEVICE_EXAMPLE = {
+    "machineId": "CN6",
+    "name": "CN6",
+    "events": [{"id": "M30", "class": "PIECES"}],
+    "connectors": ["Fanuc"],
+    "properties": {"ip": "10.0.0.40", "port": 5000},
+}
 
 
+@listing(DeviceListQuerySchema(devices.LISTING.sort_fields))
+@response(Many(STORED_DEVICE))
 def list_devices():
     """All devices of the application as stored, or a page of them (`?tag=` filters)."""
-    query = list_query(DEVICES_QUERY)
+    query = list_query()
     page = devices.list_devices(g.tenant_db, g.application_id, query)
     return answered(page.items, page, query)
 
 
+@body(DEVICE, example=DEVICE_EXAMPLE)
+@response(STORED_DEVICE, status=201, conditional=True)
+@errors(409)
 def create_device():
     """Create a device; `machineId` unique in the application, its ids claimed platform-wide."""
-    fields = load_body(DEVICE)
+    fields = load_body()
     created = devices.create_device(g.tenant_db, handles.shared_db(), g.application_id, fields)
-    _record(audit.CREATE, created["machineId"], after=created)
+    audit.record_in_application(audit.CREATE, "device", created["machineId"], after=created)
     return conditional.answer(created, status=201)
 
 
+@response(STORED_DEVICE, conditional=True)
+@errors(404)
 def get_device(machine_id):
     """One device by `machineId`, with its ETag."""
     return conditional.answer(devices.get_device(g.tenant_db, g.application_id, machine_id))
 
 
+@body(
+    DEVICE_CHANGES, example={"name": "CN4", "connectors": ["Fanuc"], "properties": {"port": 5000}}
+)
+@response(STORED_DEVICE, conditional=True)
+@errors(404, 409)
 def update_device(machine_id):
     """Set the keys sent (a new `machineId` renames); returns the stored device."""
-    changes = load_body(DEVICE, partial=True)
+    changes = load_body(partial=True)
     db = handles.shared_db()
     before, after = devices.update_device(
         g.tenant_db, db, g.application_id, machine_id, changes, conditional.expected()
     )
-    _record(audit.UPDATE, machine_id, before, after)
+    audit.record_in_application(audit.UPDATE, "device", machine_id, before, after)
     return conditional.answer(after)
 
 
+@response(MessageSchema, conditional=True)
+@errors(404)
 def delete_device(machine_id):
     """Delete a device by `machineId`."""
     deleted = devices.delete_device(
         g.tenant_db, handles.shared_db(), g.application_id, machine_id, conditional.expected()
     )
-    _record(audit.DELETE, machine_id, deleted)
+    audit.record_in_application(audit.DELETE, "device", machine_id, deleted)
     return {"message": "Device deleted successfully"}
 
 
+@response(Many(TagCountSchema))
 def list_tags():
     """`[{"tag", "count"}]`: each tag the application's devices carry, and how many do."""
     return device_tags.tag_counts(g.tenant_db, g.application_id)
 
 
+@body(TAG_CHANGE, example={"machineIds": ["CN1", "CN2"], "add": ["line-2"], "remove": ["line-1"]})
+@response(TagsChangedSchema)
 def change_tags():
     """`{"machineIds", "add", "remove"}` → `{"matched": n}`; an unknown id changes nothing."""
-    body = load_body(TAG_CHANGE)
+    change = load_body()
     matched = device_tags.change_tags(
-        g.tenant_db, g.application_id, body["machineIds"], body["add"], body["remove"]
+        g.tenant_db, g.application_id, change["machineIds"], change["add"], change["remove"]
     )
-    asked = {"machineIds": body["machineIds"], "add": body["add"], "remove": body["remove"]}
-    _record(audit.UPDATE, None, after=asked, counts={"devices": matched}, kind="device-tags")
+    asked = {key: change[key] for key in ("machineIds", "add", "remove")}
+    audit.record_in_application(
+        audit.UPDATE, "device-tags", None, after=asked, counts={"devices": matched}
+    )
     return {"matched": matched}
-
-
-def _record(action, machine_id, before=None, after=None, kind="device", **details):
-    """In the organization's log, naming the application."""
-    audit.record(
-        g.tenant_db,
-        action,
-        kind,
-        machine_id,
-        before,
-        after,
-        applicationId=g.application_id,
-        **details,
-    )
 
 
 def register(bp, single_device_routes):

@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, send_from_directory
 from syncapi.access import auth
 from syncapi.core.failures import NotFound
 from syncapi.openapi import describe
+from syncapi.web.operations import errors, no_backend, response
 
 bp = Blueprint("docs", __name__)
 bp.auth_rule = auth.PUBLIC  # a client generator or a person reads it before signing in
@@ -64,6 +65,8 @@ PAGE_POLICY = (
 
 
 @bp.get("/openapi.json")
+@response({"type": "object"})
+@no_backend
 def openapi():
     """The OpenAPI 3.1 description of every route, built once per process."""
     if DESCRIPTION_KEY not in current_app.extensions:
@@ -72,12 +75,19 @@ def openapi():
 
 
 @bp.get("/docs")
+@response({"type": "string"}, media="text/html")
+@no_backend
 def page():
     """Swagger UI on this description: read the API and try calls."""
     return PAGE, 200, {"Content-Type": "text/html; charset=utf-8", **_policy()}
 
 
 @bp.get("/docs/<asset>")
+@response(
+    {"type": "string", "format": "binary"}, media=("text/css", "text/javascript", "image/png")
+)
+@errors(404)
+@no_backend
 def asset(asset):
     """A file of the docs page."""
     if asset == "start.js":

@@ -4,46 +4,60 @@ their `gatewayId` (unique in the organization)."""
 from flask import g
 
 from syncapi.access import audit
+from syncapi.openapi.answers import MessageSchema
 from syncapi.repositories import gateways
 from syncapi.schemas.gateways import GatewaySchema
 from syncapi.schemas.lists import ListQuerySchema
 from syncapi.web import conditional
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
+from syncapi.web.operations import Many, Stored, body, errors, listing, response
 
-GATEWAY = GatewaySchema()
-GATEWAYS_QUERY = ListQuerySchema(gateways.LISTING.sort_fields)
+STORED_GATEWAY = Stored(GatewaySchema)
 
 
+@listing(ListQuerySchema(gateways.LISTING.sort_fields))
+@response(Many(STORED_GATEWAY))
 def list_gateways():
     """Gateways as stored, newest first."""
-    query = list_query(GATEWAYS_QUERY)
+    query = list_query()
     page = gateways.list_gateways(g.tenant_db, query)
     return answered(page.items, page, query)
 
 
+@body(GatewaySchema(), example={"gatewayId": "GW-01", "name": "Planta 1", "location": "Nave A"})
+@response(STORED_GATEWAY, status=201, conditional=True)
+@errors(409)
 def create_gateway():
     """Create a gateway; `status` defaults to connected."""
-    created = gateways.create_gateway(g.tenant_db, load_body(GATEWAY))
+    created = gateways.create_gateway(g.tenant_db, load_body())
     audit.record(g.tenant_db, audit.CREATE, "gateway", created["gatewayId"], after=created)
     return conditional.answer(created, status=201)
 
 
+@response(STORED_GATEWAY, conditional=True)
+@errors(404)
 def get_gateway(gateway_id):
     """One gateway by `gatewayId`, with its ETag."""
     return conditional.answer(gateways.get_gateway(g.tenant_db, gateway_id))
 
 
+@body(GatewaySchema(partial=True), example={"status": "disconnected"})
+@response(STORED_GATEWAY, conditional=True)
+@errors(404, 409)
 def update_gateway(gateway_id):
     """Change the sent keys of a gateway."""
-    changes = load_body(GATEWAY, partial=True)
+    changes = load_body(partial=True)
     expected = conditional.expected()
     before, after = gateways.update_gateway(g.tenant_db, gateway_id, changes, expected)
     audit.record(g.tenant_db, audit.UPDATE, "gateway", gateway_id, before, after)
     return conditional.answer(after)
 
 
+@response(MessageSchema, conditional=True)
+@errors(404)
 def delete_gateway(gateway_id):
+    """Delete a gateway by its `gatewayId`."""
     deleted = gateways.delete_gateway(g.tenant_db, gateway_id, conditional.expected())
     audit.record(g.tenant_db, audit.DELETE, "gateway", gateway_id, deleted)
     return {"message": "Gateway deleted successfully"}

@@ -13,9 +13,11 @@ from syncapi.access import auth
 from syncapi.core.failures import Invalid, NotFound, TooLarge
 from syncapi.core.identifiers import ICON_NAME, ICON_NAME_PATTERN, is_icon_name
 from syncapi.core.uploads import IconError, checked_icon
+from syncapi.openapi.answers import IconFileSchema, IconUploadedSchema, IconUploadFormSchema
 from syncapi.repositories import icon_library
 from syncapi.repositories.icon_library import FORMATS
 from syncapi.web import handles
+from syncapi.web.operations import body, errors, no_backend, response
 
 bp = Blueprint("icons", __name__)
 
@@ -23,10 +25,16 @@ MAX_ICON_BYTES = 5 * 1024 * 1024
 MIME_TYPES = {"svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg"}
 CACHE_SECONDS = 300  # short: an upload replaces an icon under the same URL
 ICON = "/library/<category>/<name>/icon"
+BINARY = {"type": "string", "format": "binary"}
+IMAGES = ("image/svg+xml", "image/png", "image/jpeg")
+MULTIPART = "multipart/form-data"
 
 
 @bp.get(ICON)
 @auth.public
+@response(BINARY, media=IMAGES)
+@errors(404)
+@no_backend
 def get_icon(category, name):
     """The first of svg, png, jpg, jpeg found under that name."""
     return _send(category, name, FORMATS)
@@ -34,6 +42,9 @@ def get_icon(category, name):
 
 @bp.get(f"{ICON}/<icon_format>")
 @auth.public
+@response(BINARY, media=IMAGES)
+@errors(404)
+@no_backend
 def get_icon_in_format(category, name, icon_format):
     """Exactly `{name}.{format}`."""
     if icon_format.lower() not in FORMATS:
@@ -42,6 +53,9 @@ def get_icon_in_format(category, name, icon_format):
 
 
 @bp.post(ICON)
+@body(IconFileSchema(), media=MULTIPART)
+@response(IconUploadedSchema, status=201)
+@no_backend
 def upload_icon(category, name):
     """Store the multipart field `icon` as `{category}/{name}.{ext}`."""
     category, name = library_name(category, "category"), library_name(name, "name")
@@ -49,6 +63,9 @@ def upload_icon(category, name):
 
 
 @bp.post("/library/upload")
+@body(IconUploadFormSchema(), media=MULTIPART)
+@response(IconUploadedSchema, status=201)
+@no_backend
 def upload_icon_by_form():
     """Same, with `category` (default `misc`) and `name` (default: the file's own) as fields."""
     icon = _uploaded_icon()

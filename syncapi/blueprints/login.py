@@ -13,16 +13,19 @@ from syncapi.access import auth, tenancy, visibility
 from syncapi.core import passwords, tokens
 from syncapi.core.failures import Unavailable
 from syncapi.errors import ApiError
+from syncapi.openapi.answers import LoginAnswerSchema, MessageSchema
 from syncapi.repositories import revocations, users
 from syncapi.schemas.users import LoginSchema, UserOutSchema
 from syncapi.web import handles
 from syncapi.web.headers import no_store
 from syncapi.web.inputs import load_body
+from syncapi.web.operations import body, errors, response, security
 
 bp = Blueprint("auth", __name__)
 
-LOGIN = LoginSchema()
 USER = UserOutSchema()
+# Anyone may call; a token or the cookie sent is the session that ends.
+OPTIONAL_SESSION = [{}, {"bearer": []}, {"sessionCookie": []}]
 
 PER_CLIENT = "20 per minute"
 PER_ACCOUNT = "5 per minute"
@@ -80,20 +83,27 @@ def _account():
 @bp.post("/login")
 @auth.public
 @no_store
+@body(
+    LoginSchema(),
+    example={"organizationId": "acme", "email": "ana@acme.io", "password": "a long passphrase"},
+)
+@response(LoginAnswerSchema)
+@errors(401, 429)
 def login():
     """`{organizationId, email, password}` → `{accessToken, expiresIn, role}` and the cookie."""
     secret = current_app.config["JWT_SECRET"]
     if not secret:
         raise Unavailable("Login unavailable", details="JWT_SECRET not set")
-    body = load_body(LOGIN)
-    user = _user(body["organization_id"], body["email"])
+    credentials = load_body()
+    user = _user(credentials["organization_id"], credentials["email"])
     stored_hash = user.get("passwordHash") if user and _active(user) else None
-    if not passwords.verify(stored_hash, body["password"]):
+    if not passwords.verify(stored_hash, credentials["password"]):
         raise ApiError(401, "Invalid email or password", headers={"WWW-Authenticate": "Bearer"})
     role = user.get("role") if user.get("role") in tokens.ROLES else "viewer"  # unknown: least
     lifetime = current_app.config["JWT_TTL"]
     subject = USER.dump(user)["id"]  # the id the console addresses the user by
-    token, claims = tokens.issue(secret, subject, [body["organization_id"]], role, lifetime)
+    organizations = [credentials["organization_id"]]
+    token, claims = tokens.issue(secret, subject, organizations, role, lifetime)
     revocations.record_issued(handles.shared_db(), claims)
     response = jsonify({"accessToken": token, "expiresIn": lifetime, "role": role})
     response.set_cookie(auth.SESSION_COOKIE, token, max_age=lifetime, **_cookie_options())
@@ -103,6 +113,9 @@ def login():
 @bp.post("/logout")
 @auth.public
 @no_store
+@response(MessageSchema)
+@errors(403)
+@security(OPTIONAL_SESSION)
 def logout():
     """Ends the session: the token it is called with (bearer, else the cookie) is revoked and
     the cookie cleared; 200 even when that token is already dead. Through the cookie, the

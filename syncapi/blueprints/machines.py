@@ -9,19 +9,23 @@ theirs.
 from flask import Blueprint, request
 
 from syncapi.access import audit, auth, tenancy
+from syncapi.openapi.answers import MessageSchema
+from syncapi.openapi.parameters import ORGANIZATION_IN_QUERY
 from syncapi.repositories import devices, machine_claims
 from syncapi.schemas.machines import MachineClaimOutSchema, MachineClaimSchema
 from syncapi.web import conditional, handles
 from syncapi.web.inputs import load_body, machine_id_from_path
+from syncapi.web.operations import Many, arguments, body, errors, response
 
 bp = Blueprint("machines", __name__)
 bp.auth_rule = auth.PLATFORM_ADMIN  # who may read which machine is the platform's decision
 
-CLAIM = MachineClaimSchema()
 CLAIM_OUT = MachineClaimOutSchema()
 
 
 @bp.get("")
+@arguments(ORGANIZATION_IN_QUERY)
+@response(Many(MachineClaimOutSchema))
 def list_claims():
     """Every claim, or one organization's (`?organizationId=`), by machine id."""
     organization_id = request.args.get("organizationId")
@@ -32,6 +36,8 @@ def list_claims():
 
 
 @bp.get("/<machine_id>")
+@response(MachineClaimOutSchema, conditional=True)
+@errors(404)
 def get_claim(machine_id):
     """Who holds this machine id, since when, through which devices."""
     claim = machine_claims.get(handles.shared_db(), machine_id_from_path(machine_id))
@@ -39,12 +45,19 @@ def get_claim(machine_id):
 
 
 @bp.put("/<machine_id>")
+@body(
+    MachineClaimSchema(),
+    example={"organizationId": "acme", "since": "2025-01-01T00:00:00Z"},
+)
+# A claim has no revision: its answers carry a content ETag, and If-Match is refused.
+@response(MachineClaimOutSchema, status=(200, 201), conditional=True, if_match=False)
+@errors(404)
 def assign_claim(machine_id):
     """Give the id to an existing organization (201 when it had no claim); its devices
     carrying the id become the holders."""
     conditional.not_supported()  # a claim answers a content ETag only: no version to check
     machine_id = machine_id_from_path(machine_id)
-    fields = load_body(CLAIM)
+    fields = load_body()
     db = tenancy.tenant_database(fields["organizationId"])
     holders = devices.holders_of(db, machine_id)
     before, claim = machine_claims.assign(
@@ -68,6 +81,8 @@ def _record_move(machine_id, before, claim, db):
 
 
 @bp.delete("/<machine_id>")
+@response(MessageSchema)
+@errors(404)
 def release_claim(machine_id):
     """Release the id: the next device registered with it claims it afresh."""
     conditional.not_supported()

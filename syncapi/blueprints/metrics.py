@@ -16,6 +16,7 @@ from syncapi.core import metrics
 from syncapi.core.failures import Unavailable
 from syncapi.errors import ApiError
 from syncapi.web.headers import no_store
+from syncapi.web.operations import errors, no_backend, response, security
 
 bp = Blueprint("metrics", __name__)
 bp.auth_rule = auth.PUBLIC  # to the JWT check; METRICS_TOKEN is checked here
@@ -23,6 +24,13 @@ bp.auth_rule = auth.PUBLIC  # to the JWT check; METRICS_TOKEN is checked here
 
 @bp.get("")
 @no_store
+@response(
+    {"type": "string", "description": "Prometheus text exposition format 0.0.4"},
+    media="text/plain",
+)
+@errors(401, 503)
+@no_backend
+@security([{"metricsToken": []}])
 def get_metrics():
     """The Prometheus text of every worker of this replica."""
     scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")

@@ -19,6 +19,8 @@ from syncapi.blueprints import (
 )
 from syncapi.core import clock
 from syncapi.core.failures import Invalid, NotFound
+from syncapi.openapi.answers import MessageSchema, PropertyKeySchema
+from syncapi.openapi.parameters import query
 from syncapi.repositories import devices, oilmonitor, revocations, summaries
 from syncapi.repositories import organizations as orgs
 from syncapi.schemas.lists import ListQuerySchema
@@ -31,21 +33,21 @@ from syncapi.schemas.organizations import (
 from syncapi.web import conditional, handles, memo
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
+from syncapi.web.operations import Many, arguments, body, errors, listing, response
 
 ORG = "/<organization_id>"
 APP = f"{ORG}/applications/<application_id>"
-ORGANIZATION_CHANGES = OrganizationUpdateSchema()
 ORGANIZATION = OrganizationOutSchema()
 ORGANIZATION_LIST_ITEM = OrganizationListItemSchema()
 ORGANIZATION_STATS = OrganizationStatsSchema()
-ORGANIZATIONS_QUERY = ListQuerySchema(summaries.ORGANIZATION_LISTING.sort_fields)
-OILMONITOR_QUERY = ListQuerySchema(oilmonitor.LISTING.sort_fields)
+RAW_DOCUMENT = {"type": "object", "description": "The stored document, every key as written."}
+CONFIRM = query("confirm", {"type": "string"}, "The organization id again.", required=True)
 
 bp = Blueprint("organizations", __name__)
 tenancy.init_blueprint(bp)
 application_routes.register(bp, f"{ORG}/applications")
 device_routes.register(bp, single_device_routes=True)
-connector_routes.register(bp, f"{ORG}/connectors")
+connector_routes.register(bp, f"{ORG}/connectors", connector_routes.create_organization_connector)
 user_routes.register(bp, f"{ORG}/users")
 gateway_routes.register(bp, f"{ORG}/gateways")
 change_routes.register(bp, f"{ORG}/changes")
@@ -56,11 +58,13 @@ restore_routes.register(bp, f"{ORG}/changes")
 
 
 @bp.get("")
+@listing(ListQuerySchema(summaries.ORGANIZATION_LISTING.sort_fields))
+@response(Many(OrganizationListItemSchema))
 def list_organizations():
     """Every tenant database with its application and user counts."""
-    query = list_query(ORGANIZATIONS_QUERY)
-    page = orgs.list_organizations(handles.shared_db(), visibility.organizations(), query)
-    listed = answered(ORGANIZATION_LIST_ITEM.dump(page.items, many=True), page, query)
+    asked = list_query()
+    page = orgs.list_organizations(handles.shared_db(), visibility.organizations(), asked)
+    listed = answered(ORGANIZATION_LIST_ITEM.dump(page.items, many=True), page, asked)
     _refresh_summaries_soon()  # after the read: what this answer holds does not race it
     return listed
 
@@ -74,6 +78,7 @@ def _refresh_summaries_soon():
 
 
 @bp.get(ORG)
+@response(OrganizationOutSchema, conditional=True)
 def get_organization():
     """Name and contact details; defaults when no metadata was ever written. Its ETag is
     its stored metadata's content (the metadata has no `_id` of its own)."""
@@ -85,12 +90,15 @@ def get_organization():
 
 @bp.put(ORG)
 @tenancy.creates_tenant
+@body(OrganizationUpdateSchema(), example={"name": "Autentio Dev", "email": "dev@example.com"})
+@response(OrganizationOutSchema, status=(200, 201), conditional=True)
+@errors(409)
 def save_organization():
     """Merge the sent details; the only route that creates an organization (201)."""
     exists = g.organization_exists
     if not exists and not visibility.may_create_organization():
         raise NotFound("Organization not found")  # only a platform admin creates one
-    changes = load_body(ORGANIZATION_CHANGES)
+    changes = load_body()
     expected = conditional.expected()
     shared = handles.shared_db()
     before, stored = orgs.save_metadata(g.tenant_db, shared, changes, exists, expected)
@@ -104,6 +112,8 @@ def save_organization():
 
 @bp.delete(ORG)
 @auth.platform_admin
+@arguments(CONFIRM)
+@response(MessageSchema)
 def delete_organization():
     """Drop the tenant database; `?confirm={org}` guards against a slip. Many collections
     go, in no single write to filter: `If-Match` is refused."""
@@ -124,12 +134,14 @@ def delete_organization():
 
 
 @bp.get(f"{ORG}/config")
+@response(RAW_DOCUMENT, conditional=True)
 def get_organization_config():
     """The stored metadata object, every key as written, with its content ETag."""
     return conditional.answer(orgs.metadata(g.tenant_db))
 
 
 @bp.get(f"{ORG}/stats")
+@response(OrganizationStatsSchema)
 def get_organization_stats():
     """Organization summary with its applications and their device counts."""
     stats = orgs.stats(g.tenant_db, handles.shared_db(), g.organization_id)
@@ -137,14 +149,17 @@ def get_organization_stats():
 
 
 @bp.get(f"{APP}/properties")
+@response(Many(PropertyKeySchema))
 def list_device_properties():
     """Each property key the application's devices carry, with the devices that carry it."""
     return devices.property_keys(g.tenant_db, g.application_id)
 
 
 @bp.get(f"{ORG}/oilmonitor_devices")
+@listing(ListQuerySchema(oilmonitor.LISTING.sort_fields))
+@response(Many(RAW_DOCUMENT))
 def list_oilmonitor_devices():
     """Raw oil-monitor devices; no application check (the contract)."""
-    query = list_query(OILMONITOR_QUERY)
-    page = oilmonitor.list_oilmonitor_devices(g.tenant_db, query)
-    return answered(page.items, page, query)
+    asked = list_query()
+    page = oilmonitor.list_oilmonitor_devices(g.tenant_db, asked)
+    return answered(page.items, page, asked)

@@ -17,8 +17,18 @@ from flask import Blueprint
 from syncapi.access import auth, tenancy, visibility
 from syncapi.core.failures import QueryError
 from syncapi.errors import reported_as
+from syncapi.openapi.answers import (
+    CountSchema,
+    CpuSampleSchema,
+    EventRowSchema,
+    FleetApplicationSchema,
+    RamSampleSchema,
+    StorageSchema,
+)
+from syncapi.openapi.parameters import ORGANIZATION_IN_QUERY
 from syncapi.repositories import fleet, timeseries
 from syncapi.web import handles, memo
+from syncapi.web.operations import Many, arguments, errors, response
 
 bp = Blueprint("query", __name__)
 
@@ -27,6 +37,9 @@ EVENTS_PER_GB = 100_000  # the original's estimate: about 10 KB per event
 
 @bp.get("/registered")
 @auth.organization_in_query
+@arguments(ORGANIZATION_IN_QUERY)
+@response(CountSchema)
+@errors(404)
 def registered_devices():
     """Devices of one organization's applications (`?organizationId=`, else the default)."""
     db = tenancy.tenant_database(tenancy.organization_in_query())
@@ -34,45 +47,64 @@ def registered_devices():
 
 
 @bp.get("/registered/all")
+@response(CountSchema)
 def registered_devices_everywhere():
+    """Devices of every application the caller may see."""
     return {"count": sum(item["deviceCount"] for item in _all_applications())}
 
 
 @bp.get("/apps-registered")
+@response(CountSchema)
 def registered_applications():
+    """Applications the caller may see."""
     return {"count": len(_all_applications())}
 
 
 @bp.get("/applications")
+@response(Many(FleetApplicationSchema))
 def applications_everywhere():
+    """Every application the caller may see, with its organization."""
     return _all_applications()
 
 
 @bp.get("/connected")
+@response(CountSchema)
+@errors(500)
 def connected_machines():
+    """Machines with a `power = true` sample in the last 24 hours."""
     with reported_as("Error getting connected devices"):
         return {"count": _per_scope("influx.connected", timeseries.connected_machines)}
 
 
 @bp.get("/events/processed-24h")
+@response(CountSchema)
+@errors(500)
 def events_processed_last_day():
+    """Events of the last 24 hours."""
     with reported_as("Error getting processed events"):
         return {"count": _per_scope("influx.events_last_day", _counted_events(last_day=True))}
 
 
 @bp.get("/events/processed")
+@response(CountSchema)
+@errors(500)
 def events_processed():
+    """Events over all history."""
     with reported_as("Error getting processed events"):
         return {"count": _all_time_events()}
 
 
 @bp.get("/events")
+@response(Many(EventRowSchema))
+@errors(500)
 def latest_events():
+    """The newest 20 events of the last 24 hours, newest first."""
     with reported_as("Error getting events"):
         return _per_scope("influx.recent_events", timeseries.recent_events)
 
 
 @bp.get("/cpu")
+@response(Many(CpuSampleSchema))
 def cpu_usage():
     """`[]` when no sample or on a query error: the console then shows 0 (as the original)."""
     try:
@@ -82,7 +114,9 @@ def cpu_usage():
 
 
 @bp.get("/ram")
+@response(Many(RamSampleSchema))
 def ram_usage():
+    """Latest RAM use of the last minute; `[]` without a sample."""
     try:
         return timeseries.ram_usage(handles.host_metrics_source())
     except QueryError:
@@ -90,6 +124,7 @@ def ram_usage():
 
 
 @bp.get("/storage")
+@response(StorageSchema)
 def storage():
     """Estimated GB of stored events; 0 on a query error (as the original)."""
     try:

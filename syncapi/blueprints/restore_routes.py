@@ -29,6 +29,7 @@ from syncapi.schemas.functions import FunctionOutSchema
 from syncapi.schemas.lists import DIGITS
 from syncapi.schemas.users import UserOutSchema
 from syncapi.web import conditional, handles
+from syncapi.web.operations import errors, response, summary
 
 USER = UserOutSchema()
 FUNCTION = FunctionOutSchema()
@@ -69,6 +70,19 @@ NOT_RESTORABLE = {
 }
 
 
+RESTORED = {
+    "description": "The restored device, connector, gateway (as stored), function or user "
+    "(as their own GET answers them).",
+    "anyOf": [
+        {"$ref": f"#/components/schemas/{name}"}
+        for name in ("StoredDevice", "StoredConnector", "StoredGateway", "FunctionOut", "UserOut")
+    ],
+}
+
+
+@response(RESTORED, status=201, conditional=True)
+@errors(404, 409)
+@summary('Create again the document a change deleted (README "Restore").')
 def restore_change(seq):
     """Create again the document this entry deleted, as it was (one revision on); 201 with
     it. 409 when its key was taken again since, 404 when its application is gone."""

@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from syncapi.access import audit, auth
 from syncapi.core import masking
 from syncapi.core.failures import Invalid
+from syncapi.openapi.parameters import query
 from syncapi.repositories import services
 from syncapi.schemas.lists import ListQuerySchema
 from syncapi.schemas.services import ServiceSchema, ToggleSchema
@@ -16,12 +17,16 @@ from syncapi.web import conditional, handles
 from syncapi.web.headers import forbid_storing
 from syncapi.web.inputs import load_body, object_id
 from syncapi.web.lists import answered, list_query
+from syncapi.web.operations import Many, Stored, arguments, body, errors, listing, response
 
 bp = Blueprint("services", __name__)
 
-SERVICE = ServiceSchema()
-TOGGLE = ToggleSchema()
-SERVICES_QUERY = ListQuerySchema(services.LISTING.sort_fields)
+STORED_SERVICE = Stored(ServiceSchema)
+REVEAL = query(
+    "reveal",
+    {"type": "string"},
+    "`true` answers secrets of `configuration` as stored (else masked as `********`).",
+)
 bp.auth_rule = auth.PLATFORM_ADMIN  # shared infrastructure and its credentials, reads too
 
 
@@ -48,14 +53,20 @@ def no_cache_keeps_secrets():
 
 
 @bp.get("")
+@listing(ListQuerySchema(services.LISTING.sort_fields))
+@arguments(REVEAL)
+@response(Many(STORED_SERVICE))
 def list_services():
     """Every service configuration, most recently updated first."""
-    query = list_query(SERVICES_QUERY)
-    page = services.list_services(handles.shared_db(), query)
-    return answered([answer(document) for document in page.items], page, query)
+    asked = list_query()
+    page = services.list_services(handles.shared_db(), asked)
+    return answered([answer(document) for document in page.items], page, asked)
 
 
 @bp.get("/<service_id_text>")
+@arguments(REVEAL)
+@response(STORED_SERVICE, conditional=True)
+@errors(404)
 def get_service(service_id_text):
     """One service configuration, secrets masked unless revealed."""
     service = services.get_service(handles.shared_db(), service_id(service_id_text))
@@ -63,9 +74,20 @@ def get_service(service_id_text):
 
 
 @bp.post("")
+@body(
+    ServiceSchema(),
+    example={
+        "name": "redis-cache",
+        "type": "redis",
+        "configuration": {"host": "cache", "port": 6379, "db": 0},
+    },
+)
+@arguments(REVEAL)
+@response(STORED_SERVICE, status=201, conditional=True)
+@errors(409)
 def create_service():
     """Create a service configuration; the name is unique."""
-    fields = load_body(SERVICE)
+    fields = load_body()
     db = handles.shared_db()
     created = services.create_service(db, fields)
     audit.record(db, audit.CREATE, "service", str(created["_id"]), after=created)
@@ -73,10 +95,17 @@ def create_service():
 
 
 @bp.put("/<service_id_text>")
+@body(
+    ServiceSchema(partial=True),
+    example={"configuration": {"host": "cache", "password": "********"}},
+)
+@arguments(REVEAL)
+@response(STORED_SERVICE, conditional=True)
+@errors(404, 409)
 def update_service(service_id_text):
     """Replace the sent keys; a masked secret sent back keeps its stored value."""
     oid = service_id(service_id_text)
-    changes = load_body(SERVICE, partial=True)
+    changes = load_body(partial=True)
     db = handles.shared_db()
     if "configuration" in changes:
         stored = services.get_service(db, oid).get("configuration")
@@ -85,11 +114,15 @@ def update_service(service_id_text):
 
 
 @bp.patch("/<service_id_text>/toggle")
+@body(ToggleSchema(), example={"enabled": False})
+@arguments(REVEAL)
+@response(STORED_SERVICE, conditional=True)
+@errors(404)
 def toggle_service(service_id_text):
     """Switch a service on or off; `enabled` must be a JSON boolean."""
     oid = service_id(service_id_text)
     try:
-        changes = load_body(TOGGLE)
+        changes = load_body()
     except ValidationError:
         raise Invalid("Invalid value for enabled field", field="enabled") from None
     return _updated(handles.shared_db(), oid, changes)
@@ -103,6 +136,9 @@ def _updated(db, oid, changes):
 
 
 @bp.delete("/<service_id_text>")
+@arguments(REVEAL)
+@response(status=204, conditional=True)
+@errors(404)
 def delete_service(service_id_text):
     """Delete; the one delete of the API answered with 204 and no body."""
     db = handles.shared_db()

@@ -9,19 +9,24 @@ from flask import Blueprint
 
 from syncapi.access import auth
 from syncapi.errors import ApiError
+from syncapi.openapi.answers import MessageSchema, ReadySchema
 from syncapi.web import readiness
+from syncapi.web.operations import no_backend, response
 
 bp = Blueprint("status", __name__)
 bp.auth_rule = auth.PUBLIC
 
 
 @bp.get("/status")
+@response(MessageSchema)
+@no_backend
 def get_status():
     """Always 200 while the process is up."""
     return {"message": "Sync API is running"}
 
 
 @bp.get("/ready")
+@response(ReadySchema)
 def get_ready():
     """200 `{"status": "ready", "mongodb": "ok", "influxdb": …}`, else 503."""
     backends = readiness.backends()

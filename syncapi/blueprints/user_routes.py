@@ -8,6 +8,7 @@ from flask import g
 from syncapi.access import audit, auth, visibility
 from syncapi.core import clock, passwords
 from syncapi.errors import ApiError
+from syncapi.openapi.answers import MessageSchema
 from syncapi.repositories import revocations, users
 from syncapi.schemas.lists import ListQuerySchema
 from syncapi.schemas.users import (
@@ -20,30 +21,34 @@ from syncapi.web import conditional, handles
 from syncapi.web.headers import no_store
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
+from syncapi.web.operations import Many, body, errors, listing, response
 
 USER = UserOutSchema()
-NEW_USER = UserCreateSchema()
-USER_CHANGES = UserUpdateSchema()
-PASSWORD_CHANGE = PasswordChangeSchema()
-USERS_QUERY = ListQuerySchema(users.LISTING.sort_fields)
 
 
+@listing(ListQuerySchema(users.LISTING.sort_fields))
+@response(Many(UserOutSchema))
 def list_users():
     """Users of the organization, in the console's shape."""
-    query = list_query(USERS_QUERY)
+    query = list_query()
     page = users.list_users(g.tenant_db, query)
     return answered(USER.dump(page.items, many=True), page, query)
 
 
 @auth.org_admin
+@body(UserCreateSchema(), example={"name": "Ana", "email": "ana@example.com", "role": "admin"})
+@response(UserOutSchema, status=201, conditional=True)
+@errors(409)
 def create_user():
     """Create a user, with a first password if sent; the email is unique in the organization."""
-    fields = load_body(NEW_USER)
+    fields = load_body()
     created = users.create_user(g.tenant_db, handles.shared_db(), g.organization_id, fields)
     _record(audit.CREATE, after=created)
     return conditional.answer(created, USER.dump(created), 201)
 
 
+@response(UserOutSchema, conditional=True)
+@errors(404)
 def get_user(user_id):
     """One user of the organization, in the console's shape, with its ETag."""
     user = users.find_user(g.tenant_db, user_id)
@@ -51,10 +56,13 @@ def get_user(user_id):
 
 
 @auth.org_admin
+@body(UserUpdateSchema(partial=True), example={"role": "viewer", "status": "inactive"})
+@response(UserOutSchema, conditional=True)
+@errors(404, 409)
 def update_user(user_id):
     """Change the sent keys of a user; the email stays unique. A new role or deactivation
     ends the user's earlier sessions."""
-    changes = load_body(USER_CHANGES, partial=True)
+    changes = load_body(partial=True)
     before, after = users.update_user(g.tenant_db, user_id, changes, conditional.expected())
     _record(audit.UPDATE, before, after)
     if users.ends_sessions(before, after):
@@ -63,6 +71,8 @@ def update_user(user_id):
 
 
 @auth.org_admin
+@response(MessageSchema, conditional=True)
+@errors(404)
 def delete_user(user_id):
     """Delete a user by `_id` (or the `id` older writers stored); its sessions end."""
     expected = conditional.expected()
@@ -74,17 +84,23 @@ def delete_user(user_id):
 
 @auth.own_password
 @no_store
+@body(
+    PasswordChangeSchema(),
+    example={"password": "a long passphrase", "currentPassword": "the old passphrase"},
+)
+@response(MessageSchema, if_match=True)  # the user's ETag; the answer is a message
+@errors(404, 429)
 def set_user_password(user_id):
     """Admins set any password of their organization; a user sets their own, proving the
     current one (rate-limited like logins, `blueprints.login`). Every earlier session of the
     user ends. `If-Match` names the user's version, checked by the write."""
-    body = load_body(PASSWORD_CHANGE)
+    change = load_body()
     expected = conditional.expected()
     if not visibility.is_admin_of(g.organization_id):
         stored = users.find_user(g.tenant_db, user_id).get("passwordHash")
-        if not passwords.verify(stored, body.get("current_password", "")):
+        if not passwords.verify(stored, change.get("current_password", "")):
             raise ApiError(403, "currentPassword is not the current password", "currentPassword")
-    before, after = users.set_password(g.tenant_db, user_id, body["password"], expected)
+    before, after = users.set_password(g.tenant_db, user_id, change["password"], expected)
     _record(audit.UPDATE, before, after)
     _end_sessions(after)
     return {"message": "Password updated successfully"}

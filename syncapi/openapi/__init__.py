@@ -1,5 +1,5 @@
-"""The API's OpenAPI 3.1 description, built with apispec from the app's URL map, the
-marshmallow schemas the views load and dump with, and the table of `operations`.
+"""The API's OpenAPI 3.1 description, built with apispec from the app's URL map and what
+each view states about itself (`web.operations`: its body, answer, statuses, examples).
 
 Nothing here is written by hand twice: paths and their parameters come from the URL map
 and `identifiers`, bodies and answers from the schemas (`converter`), who may call from
@@ -13,8 +13,13 @@ from apispec import APISpec
 from syncapi.access import auth
 from syncapi.openapi import answers, preconditions
 from syncapi.openapi.converter import Plugin, schema_name, stored_document
-from syncapi.openapi.operations import OPERATIONS, Many, Stored
-from syncapi.openapi.parameters import list_parameters, openapi_path, path_parameters
+from syncapi.openapi.parameters import (
+    change_parameters,
+    list_parameters,
+    openapi_path,
+    path_parameters,
+)
+from syncapi.web.operations import Many, Stored
 
 TITLE = "syncapi"
 VERSION = "1"
@@ -77,7 +82,6 @@ TAGS = {
     "docs": "This description and its page",
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-MISSING = object()
 
 
 def describe(app):
@@ -121,9 +125,10 @@ def describe(app):
 
 
 def _operation(app, rule, method, schemas):
-    """One operation: the table's facts (`operations`) and what its kind of route implies."""
-    facts = OPERATIONS[rule.endpoint]
+    """One operation: what its view states (`web.operations`) and what its kind of route
+    implies."""
     view = app.view_functions[rule.endpoint]
+    facts = view.operation
     blueprint_name = rule.endpoint.rpartition(".")[0]
     scoped = "organization_id" in rule.arguments
     rule_of_caller = auth.route_rule(view, app.blueprints.get(blueprint_name), scoped, method)
@@ -136,7 +141,11 @@ def _operation(app, rule, method, schemas):
     }
     if doc and not facts.summary and "\n\n" in doc:
         operation["description"] = doc.split("\n\n", 1)[1]
-    query = [*facts.query, *(list_parameters(facts.listing) if facts.listing else ())]
+    query = [
+        *facts.query,
+        *(change_parameters(facts.query_schema) if facts.query_schema else ()),
+        *(list_parameters(facts.listing) if facts.listing else ()),
+    ]
     parameters = [*query, *preconditions.request_headers(facts, method)]
     if parameters:
         operation["parameters"] = parameters
@@ -184,7 +193,13 @@ def _responses(facts, rule, method, rule_of_caller, scoped, schemas):
 def _errors(facts, rule, rule_of_caller, scoped):
     """The error statuses of a route: its own, and those of its kind."""
     errors = set(facts.errors)
-    if facts.body is not None or facts.query or facts.listing or rule.arguments:
+    if (
+        facts.body is not None
+        or facts.query
+        or facts.query_schema
+        or facts.listing
+        or rule.arguments
+    ):
         errors.add(400)
     if facts.body is not None:
         errors.add(413)

@@ -162,3 +162,8 @@ def change_parameters(schema):
         ),
         query("limit", _integer(fields["limit"]), f"Entries at most (default {CHANGES_LIMIT})."),
     )
+
+
+ORGANIZATION_IN_QUERY = query(
+    "organizationId", IDENTIFIER, "The organization; default the server's `ORGANIZATION_ID`."
+)

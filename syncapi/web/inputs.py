@@ -1,5 +1,5 @@
-"""What views read from a request: its JSON body, loaded through a schema, and the ids of
-its path."""
+"""What views read from a request: its JSON body, loaded through the schema the view states
+(`operations.body`), and the ids of its path."""
 
 from bson import ObjectId
 from flask import request
@@ -7,6 +7,7 @@ from flask import request
 from syncapi.core.failures import Invalid
 from syncapi.core.identifiers import RECORD_ID_RULE, is_record_id
 from syncapi.schemas.limits import hostile
+from syncapi.web.operations import declared
 
 
 def json_body(expected=dict, message="Invalid JSON body"):
@@ -28,10 +29,12 @@ def json_body(expected=dict, message="Invalid JSON body"):
     return body
 
 
-def load_body(schema, partial=False, **options):
-    """The body loaded through `schema`; `partial`, an update: top-level keys may be
-    missing, but a nested item that is sent is whole."""
-    body = json_body()
+def load_body(partial=False, expected=dict, message="Invalid JSON body", **options):
+    """The body loaded through the schema the view states (`operations.body`); `partial`,
+    an update: top-level keys may be missing, but a nested item that is sent is whole.
+    `expected` and `message` as `json_body`'s."""
+    schema = declared().body
+    body = json_body(expected, message)
     return schema.load_changes(body, **options) if partial else schema.load(body, **options)
 
 

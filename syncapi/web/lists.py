@@ -9,10 +9,22 @@ from flask import jsonify, request
 from marshmallow import ValidationError
 
 from syncapi.errors import validation_error
+from syncapi.web.operations import declared
 
 
-def list_query(schema):
-    """The list parameters of the request, loaded through `schema` (a 400 naming one)."""
+def list_query():
+    """The list parameters of the request, loaded through the schema the view states
+    (`operations.listing`; a 400 naming one)."""
+    return _loaded(declared().listing)
+
+
+def query_arguments():
+    """The query parameters, loaded through the schema the view states
+    (`operations.arguments(schema=…)`; a 400 naming one)."""
+    return _loaded(declared().query_schema)
+
+
+def _loaded(schema):
     try:
         return schema.load(request.args)
     except ValidationError as error:

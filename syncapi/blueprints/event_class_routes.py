@@ -1,0 +1,68 @@
+"""An application's event classes, under `/api/applications/{org}/applications/{app}`:
+created one by one, listed, or replaced as a whole set (which has no ETag of its own)."""
+
+from flask import g
+
+from syncapi.access import audit
+from syncapi.repositories import event_classes
+from syncapi.schemas.event_classes import EventClassOutSchema, EventClassSchema, assign_ids
+from syncapi.schemas.lists import ListQuerySchema
+from syncapi.web import conditional
+from syncapi.web.inputs import load_body
+from syncapi.web.lists import answered, list_query
+from syncapi.web.operations import Many, body, errors, listing, response
+
+EVENT_CLASS_OUT = EventClassOutSchema()
+EVENT_CLASS_EXAMPLE = {
+    "className": "MODE",
+    "topic": "accepted",
+    "type": "STR",
+    "auth_values": ["EDIT", "MANUAL", "AUTOMATIC"],
+}
+JOINT_EXAMPLE = {
+    "class": "JOINT",
+    "topic": "robot/joints",
+    "type": "FLOAT",
+    "values_range": [-9, 9],
+}
+
+
+@listing(ListQuerySchema(event_classes.LISTING.sort_fields))
+@response(Many(EventClassOutSchema))
+def list_event_classes():
+    """The application's event classes, without internal fields."""
+    asked = list_query()
+    page = event_classes.list_event_classes(g.tenant_db, g.application_id, asked)
+    return answered(EVENT_CLASS_OUT.dump(page.items, many=True), page, asked)
+
+
+@body(EventClassSchema(), example=EVENT_CLASS_EXAMPLE)
+@response(EventClassOutSchema, status=201, conditional=True)
+@errors(409)
+def create_event_class():
+    """Create an event class; `class` or `className`, id generated unless sent."""
+    created = event_classes.create_event_class(g.tenant_db, g.application_id, load_body())
+    audit.record_in_application(audit.CREATE, "event-class", created["id"], after=created)
+    answer = EVENT_CLASS_OUT.dump(created)
+    return conditional.answer(answer, status=201)  # no revision shown: a content ETag
+
+
+@body(EventClassSchema(many=True), example=[EVENT_CLASS_EXAMPLE, JOINT_EXAMPLE])
+@response(Many(EventClassOutSchema))
+@errors(409)
+def replace_event_classes():
+    """Replace the whole set, after every item passed (a bad item changes nothing). The set
+    has no ETag of its own: `If-Match` is refused."""
+    conditional.not_supported()
+    items = assign_ids(load_body(expected=list, message="Event classes must be an array"))
+    old, stored = event_classes.replace_event_classes(g.tenant_db, g.application_id, items)
+    counts = {"before": len(old), "after": len(stored)}
+    sets = {"before": {"eventClasses": old}, "after": {"eventClasses": stored}}
+    audit.record_in_application(audit.UPDATE, "event-classes", None, **sets, counts=counts)
+    return EVENT_CLASS_OUT.dump(stored, many=True)
+
+
+def register(bp, base):
+    bp.add_url_rule(base, view_func=list_event_classes, methods=["GET"])
+    bp.add_url_rule(base, view_func=create_event_class, methods=["POST"])
+    bp.add_url_rule(base, view_func=replace_event_classes, methods=["PUT"])

@@ -1,0 +1,125 @@
+"""An application's functions, under `/api/applications/{org}/applications/{app}/functions`,
+and the evaluation of an algebraic one's formula (never by `eval`: `core.expressions`)."""
+
+from flask import g
+
+from syncapi.access import audit
+from syncapi.core import expressions
+from syncapi.core.failures import Invalid
+from syncapi.openapi.answers import EvaluationResultSchema, MessageSchema
+from syncapi.repositories import functions
+from syncapi.schemas.functions import (
+    ALGEBRAIC_TYPES,
+    EvaluationSchema,
+    FunctionOutSchema,
+    FunctionSchema,
+    declared_names,
+)
+from syncapi.schemas.lists import ListQuerySchema
+from syncapi.web import conditional
+from syncapi.web.inputs import load_body
+from syncapi.web.lists import answered, list_query
+from syncapi.web.operations import Many, body, errors, listing, response
+
+FUNCTION = FunctionSchema()
+FUNCTION_OUT = FunctionOutSchema()
+FUNCTION_EXAMPLE = {
+    "name": "Magnitud",
+    "type": "Algebraic Function",
+    "expression": "sqrt(x*x+y*y)",
+    "variables": ["x", "y"],
+    "events": [
+        {
+            "type": "event",
+            "eventClass": "CARTESIAN_POSITION",
+            "event": "CARTESIAN_POSITION",
+            "name": "x",
+        }
+    ],
+    "description": "",
+}
+
+
+@listing(ListQuerySchema(functions.LISTING.sort_fields))
+@response(Many(FunctionOutSchema))
+def list_functions():
+    """The application's functions, without internal fields."""
+    asked = list_query()
+    page = functions.list_functions(g.tenant_db, g.application_id, asked)
+    return answered(FUNCTION_OUT.dump(page.items, many=True), page, asked)
+
+
+@body(FUNCTION, example=FUNCTION_EXAMPLE)
+@response(FunctionOutSchema, status=201, conditional=True)
+@errors(409)
+def create_function():
+    """Create a function; an algebraic expression is checked before it is stored."""
+    created = functions.create_function(g.tenant_db, g.application_id, load_body())
+    audit.record_in_application(audit.CREATE, "function", created["id"], after=created)
+    return conditional.answer(created, FUNCTION_OUT.dump(created), 201)
+
+
+@response(FunctionOutSchema, conditional=True)
+@errors(404)
+def get_function(function_id):
+    """One function, without internal fields, with its ETag."""
+    function = functions.get_function(g.tenant_db, g.application_id, function_id)
+    return conditional.answer(function, FUNCTION_OUT.dump(function))
+
+
+@body(FUNCTION, example=FUNCTION_EXAMPLE)
+@response(FunctionOutSchema, conditional=True)
+@errors(404)
+def update_function(function_id):
+    """Replace the function's definition; its id stays the path's."""
+    fields = load_body()
+    before, after = functions.update_function(
+        g.tenant_db, g.application_id, function_id, fields, conditional.expected()
+    )
+    audit.record_in_application(audit.UPDATE, "function", function_id, before, after)
+    return conditional.answer(after, FUNCTION_OUT.dump(after))
+
+
+@response(MessageSchema, conditional=True)
+@errors(404)
+def delete_function(function_id):
+    """Delete a function; the console parses the JSON answer."""
+    deleted = functions.delete_function(
+        g.tenant_db, g.application_id, function_id, conditional.expected()
+    )
+    audit.record_in_application(audit.DELETE, "function", function_id, deleted)
+    return {"message": "Function deleted successfully"}
+
+
+@body(EvaluationSchema(), example={"values": {"x": 3, "y": 4}})
+@response(EvaluationResultSchema)
+@errors(404)
+def evaluate_function(function_id):
+    """The formula's value for the given variables: `{"values": {"x": 3}}` → `{"result": …}`."""
+    function = functions.get_function(g.tenant_db, g.application_id, function_id)
+    if function.get("type") not in ALGEBRAIC_TYPES:
+        raise Invalid("only an Algebraic Function can be evaluated", field="type")
+    values = load_body()["values"]
+    expression = function.get("expression")
+    if not isinstance(expression, str):
+        raise Invalid("expression is not text", field="expression")
+    try:
+        used = expressions.check(expression, declared_names(function))
+        missing = sorted(used - set(values))
+        if missing:
+            name = f"values.{missing[0]}"
+            raise Invalid(f"{name} is required", field=name)
+        result = expressions.evaluate(expression, {name: values[name] for name in used})
+    except expressions.ExpressionError as error:
+        raise Invalid(f"expression {error}", field="expression") from None
+    return {"result": result}
+
+
+def register(bp, base):
+    bp.add_url_rule(base, view_func=list_functions, methods=["GET"])
+    bp.add_url_rule(base, view_func=create_function, methods=["POST"])
+    item = f"{base}/<function_id>"
+    bp.add_url_rule(item, view_func=get_function, methods=["GET"])
+    bp.add_url_rule(item, view_func=update_function, methods=["PUT"])
+    bp.add_url_rule(item, view_func=delete_function, methods=["DELETE"])
+    bp.add_url_rule(f"{item}/evaluate", view_func=evaluate_function, methods=["POST"])
