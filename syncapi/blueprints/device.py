@@ -29,7 +29,7 @@ BY_MACHINE_POWER = {
 
 @bp.get("/<machine_id>/events")
 @response(Many(EventRowSchema))
-@errors(500)
+@errors(404, 500)  # 404: a machine the caller may not read
 def machine_events(machine_id):
     """The machine's newest 20 events of the last 24 hours, newest first."""
     machine = _visible(machine_id)
@@ -41,7 +41,7 @@ def machine_events(machine_id):
 
 @bp.get("/<machine_id>/status")
 @response(PowerSchema)
-@errors(500)
+@errors(404, 500)
 def machine_status(machine_id):
     """`{"power": true|false}` from the latest sample of the last 2 days, looked for in
     widening windows (`power_states.STATUS_WINDOWS`); `{"power": null}` without one (spec
