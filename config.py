@@ -176,7 +176,6 @@ class Config:
     """Production settings; the instance's upper-case attributes become `app.config`."""
 
     TESTING = False
-    JSON_SORT_KEYS = False
 
     def __init__(self, environ=None):
         environ = os.environ if environ is None else environ
