@@ -12,7 +12,8 @@ RUN useradd --create-home --uid 10001 syncapi
 COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
-COPY config.py wsgi.py gunicorn.conf.py ./
+COPY wsgi.py gunicorn.conf.py ./
+COPY config ./config
 COPY syncapi ./syncapi
 COPY static ./static
 

@@ -1,4 +1,4 @@
-"""gunicorn settings, from the same environment the app reads (config.py).
+"""gunicorn settings, from the same environment the app reads (the `config` package).
 
 Workers (`WEB_CONCURRENCY`, 2: one per core of a 2-core machine, since a Python process
 runs Python on one core at a time) each run `GUNICORN_THREADS` threads (4), which cover the

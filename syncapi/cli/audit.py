@@ -13,7 +13,7 @@ from marshmallow import ValidationError, fields
 from pymongo.errors import ConnectionFailure
 
 from syncapi.cli import server_client
-from syncapi.repositories import applications
+from syncapi.repositories import application_collections, applications
 from syncapi.repositories.organizations import tenant_databases
 from syncapi.schemas.applications import ApplicationSchema
 from syncapi.schemas.connectors import ConnectorSchema
@@ -74,7 +74,7 @@ def _tenant_findings(db):
         yield from _collection_findings(db, collection, schema)
     for application_id in applications.settings_by_id(db):
         for suffix, schema in APPLICATION_COLLECTIONS.items():
-            name = applications.app_collection(db, application_id, suffix).name
+            name = application_collections.app_collection(db, application_id, suffix).name
             yield from _collection_findings(db, name, schema)
 
 

@@ -9,7 +9,7 @@ from functools import partial
 from syncapi.core.failures import Conflict, NotFound
 from syncapi.core.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, paging
-from syncapi.repositories.applications import app_collection
+from syncapi.repositories.application_collections import app_collection
 
 DUPLICATE = partial(Conflict, "A connector with this name already exists", field="name")
 NOT_FOUND = partial(NotFound, "Connector not found")

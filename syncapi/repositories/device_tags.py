@@ -5,7 +5,7 @@ once. A bulk change leaves each device's tags a set: their order after it is the
 from syncapi.core.failures import Invalid
 from syncapi.core.identifiers import MAX_TAGS
 from syncapi.repositories import documents
-from syncapi.repositories.applications import app_collection
+from syncapi.repositories.application_collections import app_collection
 
 
 def devices_of(db, application_id):

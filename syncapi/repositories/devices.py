@@ -11,7 +11,8 @@ from functools import partial
 from syncapi.core.failures import Conflict, NotFound
 from syncapi.core.list_query import WHOLE_LIST, Listing
 from syncapi.repositories import documents, indexes, paging, registrations, summaries
-from syncapi.repositories.applications import app_collection, settings_by_id
+from syncapi.repositories.application_collections import app_collection
+from syncapi.repositories.application_settings import settings_by_id
 
 DUPLICATE = partial(Conflict, "A device with this machineId already exists", field="machineId")
 NOT_FOUND = partial(NotFound, "Device not found")

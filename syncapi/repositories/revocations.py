@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 from syncapi.core.clock import utcnow
 
-LONGEST_LIFETIME = timedelta(days=366)  # config.MAX_TOKEN_LIFETIME: no token outlives this
+# No token outlives this (config.environment.MAX_TOKEN_LIFETIME).
+LONGEST_LIFETIME = timedelta(days=366)
 EVERYONE = "*"
 
 

@@ -53,11 +53,6 @@ def organization_created(shared, organization_id):
     )
 
 
-def organization_deleted(shared, organization_id):
-    shared[ORGANIZATIONS].delete_one({"_id": organization_id})
-    shared[APPLICATIONS].delete_many({"organizationId": organization_id})
-
-
 def users_added(shared, organization_id, count):
     """`count` more (or fewer) users; a summary that is missing (written before summaries
     existed) is made again, its other counts left to the next reconcile."""

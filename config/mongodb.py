@@ -1,0 +1,43 @@
+"""MongoDB: where the tenants' databases and the shared one live, and how long a call may take.
+
+The default, `mongomock://localhost`, is the embedded store: it needs no server and keeps its
+data inside one process.
+"""
+
+from urllib.parse import urlsplit
+
+from environs import ValidationError
+from pymongo.errors import ConfigurationError, InvalidURI
+from pymongo.uri_parser import parse_uri
+
+EMBEDDED_MONGODB_URI = "mongomock://localhost"
+MONGODB_SCHEMES = ("mongodb", "mongodb+srv", "mongomock")
+
+
+def _mongodb_uri(uri):
+    """Its syntax checked now (a `mongodb+srv://` name is resolved only when used)."""
+    scheme = urlsplit(uri).scheme
+    if scheme not in MONGODB_SCHEMES:
+        raise ValidationError("a mongodb://, mongodb+srv:// or mongomock:// URI")
+    if scheme == "mongodb":
+        try:
+            parse_uri(uri)
+        except (InvalidURI, ConfigurationError, ValueError) as error:
+            raise ValidationError(f"a valid MongoDB URI ({error})") from None
+
+
+def is_embedded(uri):
+    """The mongomock store keeps its data inside one process."""
+    return urlsplit(uri).scheme == "mongomock"
+
+
+def read(settings, env):
+    settings.MONGODB_URI = env.str("MONGODB_URI", EMBEDDED_MONGODB_URI, validate=_mongodb_uri)
+    settings.MONGODB_DEFAULT_DB = env.str("MONGODB_DEFAULT_DB", "")  # completed by `settle`
+    settings.MONGODB_TIMEOUT_MS = env.integer("MONGODB_TIMEOUT_MS", 2000, minimum=1)
+
+
+def settle(settings):
+    """The shared database: explicit, else the one named in the URI, else `syncapi`."""
+    uri_db = urlsplit(settings.MONGODB_URI).path.strip("/")
+    settings.MONGODB_DEFAULT_DB = settings.MONGODB_DEFAULT_DB or uri_db or "syncapi"

@@ -1,0 +1,36 @@
+"""Serving HTTP: the port, gunicorn's processes and threads (gunicorn.conf.py), the browsers
+allowed to call (CORS), the largest body, the proxies in front, and the request log."""
+
+from urllib.parse import urlsplit
+
+from environs import ValidationError
+
+
+def _origins(origins):
+    """`*`, or origins as browsers send them: `scheme://host[:port]`, never `null`."""
+    shapes = [urlsplit(origin) for origin in origins if origin]
+    wrong = [p for p in shapes if p.scheme not in ("http", "https") or not p.netloc or p.path]
+    if "*" not in origins and (wrong or not shapes):
+        raise ValidationError("a list of origins like https://host")
+
+
+def read(settings, env):
+    settings.PORT = env.integer("PORT", 3000, minimum=1, maximum=65535)
+    # gunicorn (gunicorn.conf.py): processes, threads in each, seconds to finish on stop.
+    settings.WEB_CONCURRENCY = env.integer("WEB_CONCURRENCY", 2, minimum=1)
+    settings.GUNICORN_THREADS = env.integer("GUNICORN_THREADS", 4, minimum=1, maximum=64)
+    settings.GUNICORN_GRACEFUL_TIMEOUT = env.integer("GUNICORN_GRACEFUL_TIMEOUT", 30, minimum=1)
+    settings.CORS_ALLOWED_ORIGIN = env.list(  # completed by `settle`
+        "CORS_ALLOWED_ORIGIN", ["*"], subcast=str.strip, validate=_origins
+    )
+    # Covers a 5 MB icon upload with its multipart framing.
+    settings.MAX_CONTENT_LENGTH = env.integer("MAX_CONTENT_LENGTH", 6 * 1024 * 1024, 1024)
+    settings.PROXY_COUNT = env.integer("PROXY_COUNT", 0, minimum=0)
+    # One JSON line per request on stderr (request_log.py); 0 leaves them out.
+    settings.REQUEST_LOG = env.flag("REQUEST_LOG", default=True)
+
+
+def settle(settings):
+    """`*` wherever it is listed, else the origins without the blanks of stray commas."""
+    origins = settings.CORS_ALLOWED_ORIGIN
+    settings.CORS_ALLOWED_ORIGIN = "*" if "*" in origins else list(filter(None, origins))

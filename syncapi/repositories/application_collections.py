@@ -1,0 +1,55 @@
+"""The collections an application owns in its tenant's database: `{applicationId}_{suffix}`
+(devices, config, connectors), and its documents in the collections the applications of a
+tenant share (events, functions).
+
+They are made before the application is registered and removed before it is unregistered
+(`applications`), so the registry never names an application whose collections are missing.
+"""
+
+from pymongo.errors import CollectionInvalid, OperationFailure
+
+from syncapi.core.failures import Conflict
+from syncapi.core.identifiers import APPLICATION_SUFFIXES, is_application_id
+from syncapi.repositories import indexes
+
+SHARED_COLLECTIONS = ("monitoreo-cnc_events", "functions")
+NAMESPACE_EXISTS = 48  # a `create` of a collection another request just made
+
+
+def app_collection(db, application_id, suffix):
+    """`{applicationId}_{suffix}`, only ever for ids that pass the application id rule."""
+    if not is_application_id(application_id):
+        raise ValueError(f"not an application id: {application_id!r}")
+    return db[f"{application_id}_{suffix}"]
+
+
+def create_collections(db, application_id):
+    """Devices and config collections, reusing orphans left by an earlier app of that id."""
+    for suffix in ("devices", "config"):
+        try:
+            db.create_collection(f"{application_id}_{suffix}")
+        except CollectionInvalid:
+            pass  # already there: reused as is
+        except OperationFailure as error:
+            if error.code != NAMESPACE_EXISTS:
+                raise
+    try:
+        indexes.ensure_application_indexes(db, application_id)
+    except indexes.Duplicates:
+        message = f"Existing {application_id}_* collections hold duplicate names or machineIds"
+        raise Conflict(message, field="applicationId") from None
+
+
+def drop_collections(db, application_id):
+    """Its own collections dropped, its documents in the shared ones deleted: idempotent, so
+    a delete cut short is finished by the next."""
+    for suffix in APPLICATION_SUFFIXES:
+        app_collection(db, application_id, suffix).drop()
+    for name in SHARED_COLLECTIONS:
+        db[name].delete_many({"applicationId": application_id})
+
+
+def application_config(db, application_id):
+    """`{key: value}` of the app's `{app}_config`; later duplicates win."""
+    documents = app_collection(db, application_id, "config").find({}, {"_id": 0})
+    return {doc["key"]: doc.get("value") for doc in documents if isinstance(doc.get("key"), str)}
