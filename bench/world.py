@@ -10,7 +10,7 @@ from config import Config
 from syncapi import create_app
 from syncapi.core import tokens
 from syncapi.extensions import mongo_client
-from syncapi.repositories import summaries
+from syncapi.repositories import index_builds, summaries
 
 SECRET = "bench-only-secret-of-at-least-32-bytes"
 ORIGIN = "https://console.example"
@@ -118,4 +118,4 @@ def add_devices(db, application_id, count):
         {"machineId": f"F{number:05d}", "name": f"press {number % 997:03d}", "tags": ["line-1"]}
         for number in range(count)
     )
-    indexes.create_all(db, indexes.application_specs(application_id))
+    index_builds.create_all(db, indexes.application_specs(application_id))

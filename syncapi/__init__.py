@@ -2,16 +2,10 @@
 
 import logging
 
-from flask import Flask, request
-from flask_cors import CORS
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
-
-# Spec README §10.
-CORS_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
-CORS_HEADERS = ["Content-Type", "Authorization", "If-Match", "If-None-Match", "X-Request-ID"]
-CORS_EXPOSED = ["X-Total-Count", "Link", "ETag", "X-Request-ID", "Retry-After"]
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +28,7 @@ def create_app(config=None):
         services,
         status,
     )
-    from syncapi.web import headers, memo, request_log, unread_body
+    from syncapi.web import headers, hooks, memo, request_log, unread_body
     from syncapi.web.json_provider import SyncJSONProvider
 
     app = Flask(__name__, static_folder=None)  # the only files served are icons, by their route
@@ -47,21 +41,7 @@ def create_app(config=None):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
-    # flask-cors computes (and formats for a debug log) its headers on every answer; only a
-    # request with an Origin is a CORS request (browsers send it on every cross-origin one).
-    extensions.hooks_only_when(
-        app,
-        lambda: "Origin" in request.headers,
-        lambda: CORS(
-            app,
-            origins=app.config["CORS_ALLOWED_ORIGIN"],
-            supports_credentials=True,
-            methods=CORS_METHODS,
-            allow_headers=CORS_HEADERS,
-            expose_headers=CORS_EXPOSED,
-            always_send=False,  # the same for its error answers: no Origin, no CORS headers
-        ),
-    )
+    hooks.init_cors(app)
     extensions.init_app(app)
     memo.init_app(app)
     errors.register_error_handlers(app)
@@ -69,7 +49,7 @@ def create_app(config=None):
     auth.init_app(app)
     app.after_request(headers.apply)
     unread_body.init_app(app)
-    login.apply_limits(extensions.init_limiter(app, login.LIMITED_ENDPOINTS))
+    login.apply_limits(hooks.init_limiter(app, login.LIMITED_ENDPOINTS))
     if app.config["AUTH_MODE"] == "off":
         log.warning(
             "AUTH_MODE=off: no authentication; anyone who reaches this API can read and "

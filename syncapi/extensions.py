@@ -1,4 +1,4 @@
-"""The per-process clients, one MongoClient and one InfluxDBClient3, and the login limiter.
+"""The per-process clients, one MongoClient and one InfluxDBClient3.
 
 Each is built on first use, never at import or in `create_app`: gunicorn forks its workers
 after loading the app, and a client copied across a fork is unsafe (PyMongo FAQ) or hangs
@@ -11,9 +11,7 @@ threads start in the worker, on first use.
 import threading
 
 import pymongo
-from flask import current_app, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import current_app
 from influxdb_client_3 import InfluxDBClient3
 
 from config import EMBEDDED_INFLUXDB_DATABASE, embedded_timeseries, is_embedded
@@ -133,51 +131,6 @@ def init_app(app):
         )
     )
     app.extensions[EMBEDDED_INFLUX_KEY] = LazyClient(lambda: start_embedded_influx(config))
-
-
-def init_limiter(app, endpoints):
-    """One limiter per app, so every app (and every test) counts from zero; no limit of its
-    own: the routes that guess passwords declare theirs (`blueprints.login`). Its counts
-    live in `RATELIMIT_STORAGE_URI` (shared between workers when it names a server).
-
-    Flask-Limiter hooks every request of the app (a `before_request` that resolves the
-    limits of the route, an `after_request`, a teardown): nearly half the time of a
-    `GET /status`, on routes that have no limit. Its hooks run on `endpoints` only."""
-    endpoints = frozenset(endpoints)
-    return hooks_only_when(
-        app,
-        lambda: request.endpoint in endpoints,
-        lambda: Limiter(
-            get_remote_address,
-            app=app,
-            default_limits=[],
-            headers_enabled=True,
-            strategy="moving-window",
-        ),
-    )
-
-
-def hooks_only_when(app, wanted, install):
-    """`install()`, an extension that registers request hooks on the whole app, with the
-    hooks it added made to run only on the requests for which `wanted()` is true (elsewhere
-    an `after_request` hook hands the response on unchanged). Returns what `install` did."""
-    hooks = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
-    existing = [list(registry.get(None, ())) for registry in hooks]
-    installed = install()
-    for registry, before in zip(hooks, existing, strict=True):
-        added = [hook for hook in registry.get(None, ()) if hook not in before]
-        if added:
-            registry[None] = before + [_only_when(wanted, hook) for hook in added]
-    return installed
-
-
-def _only_when(wanted, hook):
-    def gated(*args):
-        if wanted():
-            return hook(*args)
-        return args[0] if args else None
-
-    return gated
 
 
 def mongo_client(app=None):

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from syncapi.core import tokens
-from syncapi.repositories import indexes, summaries
+from syncapi.repositories import index_builds, indexes, summaries
 from tests import round_trips
 from tests.helpers import APP, JWT_SECRET, ORG, as_server, reconcile, unchanged
 
@@ -477,7 +477,7 @@ def fleet(client, cnc):
     # in a bulk insert): the indexes are built after the data, as after an operator's restore.
     collection.drop_indexes()
     collection.insert_many(documents)
-    indexes.create_all(cnc, indexes.application_specs("monitoreo-cnc"))
+    index_builds.create_all(cnc, indexes.application_specs("monitoreo-cnc"))
     return documents
 
 

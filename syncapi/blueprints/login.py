@@ -30,7 +30,7 @@ OPTIONAL_SESSION = [{}, {"bearer": []}, {"sessionCookie": []}]
 PER_CLIENT = "20 per minute"
 PER_ACCOUNT = "5 per minute"
 MAX_KEY_LENGTH = 512
-# The only routes the limiter's hooks run on (`extensions.init_limiter`): the limits below
+# The only routes the limiter's hooks run on (`web.hooks.init_limiter`): the limits below
 # are declared per blueprint, and exempt the blueprints' other routes by themselves too.
 LIMITED_ENDPOINTS = ("auth.login", "organizations.set_user_password")
 

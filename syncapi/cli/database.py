@@ -17,6 +17,7 @@ from syncapi.extensions import default_db as shared_database
 from syncapi.repositories import (
     applications,
     devices,
+    index_builds,
     indexes,
     legacy_devices,
     machine_claims,
@@ -69,7 +70,7 @@ def _ensure_indexes_of(db, shared):
     else:
         specs = indexes.tenant_specs(list(applications.settings_by_id(db)))
         total = _report_colliding_applications(db)
-    problems = indexes.ensure_all(db, specs, seconds=indexes.INDEX_BUILD_SECONDS)
+    problems = index_builds.ensure_all(db, specs, seconds=index_builds.INDEX_BUILD_SECONDS)
     for problem in problems:
         click.echo(f"{db.name}.{problem.collection}: index {problem.name} {problem.problem}")
     if not problems:

@@ -10,7 +10,7 @@ from pymongo.errors import CollectionInvalid, OperationFailure
 
 from syncapi.core.failures import Conflict
 from syncapi.core.identifiers import APPLICATION_SUFFIXES, is_application_id
-from syncapi.repositories import indexes
+from syncapi.repositories import index_builds
 
 SHARED_COLLECTIONS = ("monitoreo-cnc_events", "functions")
 NAMESPACE_EXISTS = 48  # a `create` of a collection another request just made
@@ -34,8 +34,8 @@ def create_collections(db, application_id):
             if error.code != NAMESPACE_EXISTS:
                 raise
     try:
-        indexes.ensure_application_indexes(db, application_id)
-    except indexes.Duplicates:
+        index_builds.ensure_application_indexes(db, application_id)
+    except index_builds.Duplicates:
         message = f"Existing {application_id}_* collections hold duplicate names or machineIds"
         raise Conflict(message, field="applicationId") from None
 

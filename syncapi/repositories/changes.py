@@ -12,7 +12,7 @@ extensions.py), so it failed (the change log's write failed after the change was
 request logged and counted that). `grace(timeout)` keeps a margin of three timeouts.
 
 The log's indexes are made by the first read or write of each log in a process (the web
-layer's `handles.change_log`, with `indexes.ensure_change_indexes`), not only with a new
+layer's `handles.change_log`, with `index_builds.ensure_change_indexes`), not only with a new
 organization: an organization older than the change log gets its `changes` with its first
 entry.
 """

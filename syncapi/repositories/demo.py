@@ -11,7 +11,13 @@ from pathlib import Path
 from pymongo.errors import DuplicateKeyError
 
 from syncapi.core.failures import Conflict
-from syncapi.repositories import documents, indexes, machine_claims, organizations, registrations
+from syncapi.repositories import (
+    documents,
+    index_builds,
+    machine_claims,
+    organizations,
+    registrations,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +52,11 @@ def seed(client, shared_name, data, since):
     start of the demo's time series); returns how many documents were added."""
     shared = client[shared_name]
     tenant = client[data["organizationId"]]
-    indexes.ensure_shared_indexes(shared)
-    indexes.ensure_tenant_indexes(tenant)
+    index_builds.ensure_shared_indexes(shared)
+    index_builds.ensure_tenant_indexes(tenant)
     registry = next(doc for doc in data["tenant"]["config"] if doc["key"] == "applications")
     for application_id in registry["value"]["applicationSettings"]:
-        indexes.ensure_application_indexes(tenant, application_id)
+        index_builds.ensure_application_indexes(tenant, application_id)
     added = sum(_upsert_all(shared[name], docs) for name, docs in data["shared"].items())
     added += sum(_upsert_all(tenant[name], docs) for name, docs in data["tenant"].items())
     _claim_machines(shared, tenant.name, registry["value"]["applicationSettings"], data, since)

@@ -13,7 +13,7 @@ from syncapi.core.list_query import WHOLE_LIST
 from syncapi.repositories import (
     applications,
     devices,
-    indexes,
+    index_builds,
     machine_claims,
     revocations,
     summaries,
@@ -119,7 +119,7 @@ def save_metadata(db, shared, changes, exists, expected=None):
         # What an earlier organization of that id left, if its delete was cut short; its
         # tokens ended before the drop, and tokens issued since are for this one.
         forget(shared, [organization_id], sessions=False)
-        indexes.create_tenant_indexes(db)
+        index_builds.create_tenant_indexes(db)
         summaries.organization_created(shared, organization_id)
     now = iso_now()
     document = db.config.find_one(METADATA, {"_id": 0, "value": 1})

@@ -13,7 +13,7 @@ from flask import current_app
 from pymongo.errors import PyMongoError
 
 from syncapi.extensions import default_db, influx_client, influx_databases
-from syncapi.repositories import changes, indexes, revocations, timeseries
+from syncapi.repositories import changes, index_builds, revocations, timeseries
 from syncapi.web import memo
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def _shared_indexes(app):
     memory, db = memo.of(app), default_db(app)
 
     def make():
-        indexes.ensure_shared_indexes(db)
+        index_builds.ensure_shared_indexes(db)
         memory.get(_log_indexes_key(db), lambda: None, math.inf)  # among them
 
     memory.get(SHARED_INDEXES_KEY, make, math.inf)
@@ -56,7 +56,7 @@ def change_log(db):
     process's first use of it (an organization older than the change log gets them with
     its first entry), each entry kept `CHANGELOG_RETENTION_DAYS`."""
     key = _log_indexes_key(db)
-    memo.remember(key, lambda: indexes.ensure_change_indexes(db), seconds=math.inf)
+    memo.remember(key, lambda: index_builds.ensure_change_indexes(db), seconds=math.inf)
     days = current_app.config["CHANGELOG_RETENTION_DAYS"]
     return changes.Log(db, timedelta(days=days))
 

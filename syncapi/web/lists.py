@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import jsonify, request
 from marshmallow import ValidationError
 
-from syncapi.errors import validation_error
+from syncapi.schemas.messages import validation_error
 from syncapi.web.operations import declared
 
 
