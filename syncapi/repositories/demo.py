@@ -78,9 +78,9 @@ def _claim_machines(shared, organization_id, application_ids, data, since):
                 log.info("demo machine %s is held by a real organization", document["machineId"])
 
 
-def _upsert_all(collection, documents):
+def _upsert_all(collection, seeded):
     keys = key_of(collection.name)
-    return sum(_upsert(collection, document, keys) for document in documents)
+    return sum(_upsert(collection, document, keys) for document in seeded)
 
 
 def _upsert(collection, document, keys):
