@@ -13,21 +13,17 @@ from config import Config
 from syncapi import create_app
 from syncapi.core import passwords, tokens
 from syncapi.extensions import close_clients, mongo_client
-from tests.helpers import JWT_SECRET, bearer, unchanged
+from tests.helpers import CONSOLE, JWT_SECRET, SECURED, bearer, unchanged, unserved_app
 from tests.helpers import SAMPLE_VALUES as ROUTE_SAMPLES
-from tests.settings import TestingConfig
 
-CONSOLE = "https://console.example"
 PASSWORDS = {"ana@acme.io": "ana-password", "root@acme.io": "root-password"}
 
 
 @pytest.fixture
-def app():
-    app = create_app(
-        TestingConfig(AUTH_MODE="required", JWT_SECRET=JWT_SECRET, CORS_ALLOWED_ORIGIN=[CONSOLE])
-    )
-    yield app
-    close_clients(app)
+def app(secured):
+    """This module's app (and so its `client` and `mongo`): authentication required, CORS
+    limited to the console."""
+    return secured
 
 
 PLATFORM = bearer(("*",), "admin")
@@ -120,7 +116,7 @@ MANAGES_USERS = {
 
 def every_route():
     routes = []
-    for rule in create_app(TestingConfig()).url_map.iter_rules():
+    for rule in unserved_app().url_map.iter_rules():
         path = rule.build({name: SAMPLE_VALUES[name] for name in rule.arguments})[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             routes.append((method, path, rule.endpoint, "organization_id" in rule.arguments))
@@ -989,16 +985,8 @@ def test_icon_files_keep_their_own_caching(client):
     response.close()
 
 
-def test_the_cookie_is_secure_when_the_proxy_saw_https(tenants):
-    app = create_app(
-        TestingConfig(
-            AUTH_MODE="required",
-            JWT_SECRET=JWT_SECRET,
-            CORS_ALLOWED_ORIGIN=[CONSOLE],
-            PROXY_COUNT=1,
-        )
-    )
-    client = app.test_client()
+def test_the_cookie_is_secure_when_the_proxy_saw_https(make_app):
+    client = make_app(**SECURED, PROXY_COUNT=1).test_client()
     for org in ("acme",):
         assert client.put(f"/api/organizations/{org}", json={}, headers=PLATFORM).status_code == 201
     body = {"name": "Ana", "email": "ana@acme.io", "password": "ana-password"}
@@ -1014,7 +1002,6 @@ def test_the_cookie_is_secure_when_the_proxy_saw_https(tenants):
         "/api/auth/logout", headers={"X-Forwarded-Proto": "https", "Origin": CONSOLE}
     )
     assert "Secure" in logout.headers["Set-Cookie"]
-    close_clients(app)
 
 
 @pytest.mark.parametrize("origin", [CONSOLE, "https://evil.example", None])

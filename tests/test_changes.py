@@ -8,14 +8,12 @@ from datetime import timedelta
 import pytest
 from prometheus_client import REGISTRY
 
-from syncapi import create_app
 from syncapi.access import change_log
 from syncapi.core import clock
 from syncapi.core.masking import MASK
-from syncapi.extensions import close_clients, mongo_client
+from syncapi.extensions import mongo_client
 from syncapi.repositories import changes, indexes
 from tests.helpers import APP, ORG, bearer
-from tests.settings import TestingConfig
 
 APPS = "/api/applications/acme/applications/monitoreo-cnc"
 SHARED = "syncapi"
@@ -301,8 +299,8 @@ def test_the_grace_is_three_mongodb_timeouts_and_at_least_a_minute(timeout_ms, g
     assert changes.grace(timeout_ms) == timedelta(seconds=grace)
 
 
-def test_a_long_mongodb_timeout_holds_an_entry_in_flight_longer(monkeypatch):
-    app = create_app(TestingConfig(MONGODB_TIMEOUT_MS=40_000))
+def test_a_long_mongodb_timeout_holds_an_entry_in_flight_longer(make_app, monkeypatch):
+    app = make_app(MONGODB_TIMEOUT_MS=40_000)
     client = app.test_client()
     client.put(ORG, json={"name": "Acme"})  # 1
     changes._next_seq(mongo_client(app)["acme"])  # 2, in flight
@@ -312,7 +310,6 @@ def test_a_long_mongodb_timeout_holds_an_entry_in_flight_longer(monkeypatch):
     assert [e["seq"] for e in client.get(f"{ORG}/changes?since=1").json] == []
     monkeypatch.setattr(clock, "now", lambda: start + timedelta(seconds=121))
     assert [e["seq"] for e in client.get(f"{ORG}/changes?since=1").json] == [3]
-    close_clients(app)
 
 
 def test_many_recent_entries_before_since_do_not_hold_the_feed(client, acme, monkeypatch):

@@ -10,10 +10,7 @@ import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from syncapi import create_app
 from syncapi.core.uploads import checked_svg
-from syncapi.extensions import close_clients
-from tests.settings import TestingConfig
 
 SHIPPED = Path(__file__).resolve().parent.parent / "static" / "icons"
 SVG = (
@@ -24,13 +21,11 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 
 
 @pytest.fixture
-def library(tmp_path):
+def library(make_app, tmp_path):
     """An app whose library is a scratch copy of the shipped one."""
     root = tmp_path / "icons"
     shutil.copytree(SHIPPED, root)
-    app = create_app(TestingConfig(ICONS_DIR=str(root)))
-    yield app.test_client(), root
-    close_clients(app)
+    return make_app(ICONS_DIR=str(root)).test_client(), root
 
 
 def fetch(client, url, **kwargs):

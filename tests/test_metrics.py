@@ -12,30 +12,19 @@ from types import SimpleNamespace
 import pytest
 from prometheus_client import REGISTRY
 
-from syncapi import create_app
 from syncapi.core import metrics, tokens
-from syncapi.extensions import close_clients, connect_mongodb
-from tests.helpers import JWT_SECRET, ORG, UNREACHABLE_MONGODB
-from tests.settings import TestingConfig
+from syncapi.extensions import connect_mongodb
+from tests.helpers import JWT_SECRET, ORG, SECURED, UNREACHABLE_MONGODB
 
 ROOT = Path(__file__).resolve().parent.parent
 METRICS_TOKEN = "metrics-token-of-at-least-32-bytes!"
-CONSOLE = "https://console.example"
 SCRAPE = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 
 @pytest.fixture
-def app():
-    app = create_app(
-        TestingConfig(
-            AUTH_MODE="required",
-            JWT_SECRET=JWT_SECRET,
-            CORS_ALLOWED_ORIGIN=[CONSOLE],
-            METRICS_TOKEN=METRICS_TOKEN,
-        )
-    )
-    yield app
-    close_clients(app)
+def app(make_app):
+    """This module's app: the secured one, its metrics opened by `METRICS_TOKEN`."""
+    return make_app(**SECURED, METRICS_TOKEN=METRICS_TOKEN)
 
 
 def admin():
@@ -106,14 +95,12 @@ def test_the_metrics_token_opens_nothing_else(client):
     assert client.get("/api/services", headers=SCRAPE).status_code == 401
 
 
-def test_without_a_metrics_token_they_are_unavailable():
-    app = create_app(TestingConfig())
-    response = app.test_client().get("/metrics", headers=SCRAPE)
+def test_without_a_metrics_token_they_are_unavailable(make_app):
+    response = make_app().test_client().get("/metrics", headers=SCRAPE)
     assert (response.status_code, response.json) == (
         503,
         {"error": "Metrics unavailable", "details": "METRICS_TOKEN not set"},
     )
-    close_clients(app)
 
 
 # What they count

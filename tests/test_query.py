@@ -9,9 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from config import Config
-from syncapi import create_app
 from syncapi.core import tokens
-from syncapi.extensions import close_clients
 from syncapi.repositories.timeseries_sql import CHUNK_SIZE
 from syncapi.web.memo import TimedMemo
 from tests import round_trips
@@ -29,7 +27,6 @@ from tests.helpers import (
     reconcile,
 )
 from tests.influx_standin import InfluxStandIn, epoch_ms, table
-from tests.settings import TestingConfig
 
 INFLUX_ROUTES = [
     "/api/query/connected",
@@ -488,12 +485,11 @@ def test_the_memo_expires_and_keeps_a_failure_only_briefly():
     assert memo.get("other", lambda: 4) == 4
 
 
-def test_the_cache_is_on_by_default_and_configurable():
-    assert create_app(TestingConfig()).extensions["syncapi.web.memo"].seconds == 0
+def test_the_cache_is_on_by_default_and_configurable(app, make_app):
+    assert app.extensions["syncapi.web.memo"].seconds == 0
     assert Config(environ={}).ANALYTICS_CACHE_SECONDS == 15
-    app = create_app(TestingConfig(ANALYTICS_CACHE_SECONDS=30))
-    assert app.extensions["syncapi.web.memo"].seconds == 30
-    close_clients(app)
+    cached = make_app(ANALYTICS_CACHE_SECONDS=30)
+    assert cached.extensions["syncapi.web.memo"].seconds == 30
 
 
 # Organization-limited callers at scale (issue 12)

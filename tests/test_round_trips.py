@@ -7,13 +7,11 @@ embedded store answers `listDatabases` as a server does, so the real code path r
 
 import pytest
 
-from syncapi import create_app
 from syncapi.core import tokens
-from syncapi.extensions import close_clients, mongo_client
+from syncapi.extensions import mongo_client
 from syncapi.repositories import summaries
 from tests import round_trips
 from tests.helpers import APP, JWT_SECRET, ORG
-from tests.settings import TestingConfig
 
 LEGACY = {"machineId": "L1", "name": "Tank"}
 
@@ -130,15 +128,10 @@ def test_the_organization_list_is_read_from_its_summaries_in_one_query(client, w
 
 
 @pytest.fixture
-def secured():
-    app = create_app(
-        TestingConfig(
-            AUTH_MODE="required", JWT_SECRET=JWT_SECRET, CORS_ALLOWED_ORIGIN=["https://c.example"]
-        )
-    )
-    add_organizations(mongo_client(app), 0, 30)
-    yield app
-    close_clients(app)
+def secured(secured):
+    """The secured app, holding 30 organizations."""
+    add_organizations(mongo_client(secured), 0, 30)
+    return secured
 
 
 def test_a_limited_callers_list_touches_only_its_organizations(secured, monkeypatch):
