@@ -124,6 +124,13 @@ def mongo(app):
 
 
 @pytest.fixture
+def shared(mongo):
+    """The shared database: organization summaries, machine claims, services, legacy devices,
+    the shared change log."""
+    return mongo["syncapi"]
+
+
+@pytest.fixture
 def acme(client, mongo):
     """The organization `acme`, created the way the API creates one."""
     response = client.put(ORG, json={"name": "Acme"})

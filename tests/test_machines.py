@@ -14,11 +14,6 @@ PRESSES = f"{GLOBEX}/applications/presses"
 
 
 @pytest.fixture
-def shared(mongo):
-    return mongo["syncapi"]
-
-
-@pytest.fixture
 def globex(client, cnc):
     """A second organization with the application `presses`, beside acme's `monitoreo-cnc`."""
     assert client.put(GLOBEX, json={"name": "Globex"}).status_code == 201

@@ -39,11 +39,6 @@ MASKED = {
 }
 
 
-@pytest.fixture
-def shared(mongo):
-    return mongo["syncapi"]
-
-
 def create(client, **overrides):
     return client.post("/api/services", json={**REDIS, **overrides})
 
