@@ -1,6 +1,7 @@
 """Fixtures: a fresh app with its own empty embedded store per test, and the console's tenant.
 Every app of the suite comes from `make_app` (or `make_module_app`, for one a module shares).
-Constants and helpers are in helpers.py (test modules import that, never this file)."""
+Constants and helpers are in helpers.py, the organizations and devices fixtures make in
+builders.py (test modules import those, never this file)."""
 
 import contextlib
 import copy
@@ -12,12 +13,12 @@ from flask import Flask
 from syncapi import create_app
 from syncapi.core import passwords
 from syncapi.extensions import close_clients, mongo_client
+from tests import builders
 from tests.helpers import (
     EVENTS,
     INFLUX_TOKEN,
     JWT_SECRET,
     MAIN_DB,
-    ORG,
     PRODUCTION,
     SECURED,
     STATE,
@@ -133,18 +134,14 @@ def shared(mongo):
 @pytest.fixture
 def acme(client, mongo):
     """The organization `acme`, created the way the API creates one."""
-    response = client.put(ORG, json={"name": "Acme"})
-    assert response.status_code == 201
+    builders.organization(client, "acme", "Acme")
     return mongo["acme"]
 
 
 @pytest.fixture
 def cnc(client, acme):
     """`acme` with the application `monitoreo-cnc` registered."""
-    response = client.post(
-        f"{ORG}/applications", json={"applicationId": "monitoreo-cnc", "name": "CNC"}
-    )
-    assert response.status_code == 201
+    builders.application(client, "acme", "monitoreo-cnc", "CNC")
     return acme
 
 

@@ -13,6 +13,7 @@ from config import Config
 from syncapi import create_app
 from syncapi.core import passwords, tokens
 from syncapi.extensions import close_clients, mongo_client
+from tests import builders
 from tests.helpers import CONSOLE, JWT_SECRET, SECURED, bearer, unchanged, unserved_app
 from tests.helpers import SAMPLE_VALUES as ROUTE_SAMPLES
 
@@ -37,17 +38,10 @@ def tenants(client):
         ("acme", "monitoreo-cnc", ["CN1", "CN2"]),
         ("globex", "presses", ["CN3", "OIL-07"]),
     ]:
-        base = f"/api/organizations/{org}"
-        assert client.put(base, json={"name": org}, headers=PLATFORM).status_code == 201
-        body = {"applicationId": app_id, "name": app_id}
-        assert client.post(f"{base}/applications", json=body, headers=PLATFORM).status_code == 201
+        builders.organization(client, org, org, headers=PLATFORM)
+        builders.application(client, org, app_id, app_id, headers=PLATFORM)
         for machine in machines:
-            response = client.post(
-                f"{base}/applications/{app_id}/devices",
-                json={"machineId": machine},
-                headers=PLATFORM,
-            )
-            assert response.status_code == 201
+            builders.devices(client, org, app_id, [machine], headers=PLATFORM)
             date_back(client, machine, org)
     ids = {}
     for name, email, role in [("Ana", "ana@acme.io", "user"), ("Root", "root@acme.io", "admin")]:

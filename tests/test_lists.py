@@ -9,7 +9,7 @@ import pytest
 
 from syncapi.core import tokens
 from syncapi.repositories import indexes, summaries
-from tests import round_trips
+from tests import builders, round_trips
 from tests.helpers import APP, JWT_SECRET, ORG, as_server, reconcile, unchanged
 
 APP_MOUNT = "/api/applications/acme/applications/monitoreo-cnc"
@@ -472,12 +472,7 @@ def fleet(client, cnc):
         }
         for index in range(10_000)
     ]
-    collection = cnc["monitoreo-cnc_devices"]
-    # mongomock checks a unique index by scanning the collection on every insert (quadratic
-    # in a bulk insert): the indexes are built after the data, as after an operator's restore.
-    collection.drop_indexes()
-    collection.insert_many(documents)
-    indexes.create_all(cnc, indexes.application_specs("monitoreo-cnc"))
+    builders.ingested_devices(cnc, "monitoreo-cnc", documents)
     return documents
 
 

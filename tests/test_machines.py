@@ -7,6 +7,7 @@ import pytest
 
 from syncapi.cli.database import db_group
 from syncapi.cli.machines import machines_group
+from tests import builders
 from tests.helpers import APP, ORG, as_server, unchanged
 
 GLOBEX = "/api/organizations/globex"
@@ -16,9 +17,8 @@ PRESSES = f"{GLOBEX}/applications/presses"
 @pytest.fixture
 def globex(client, cnc):
     """A second organization with the application `presses`, beside acme's `monitoreo-cnc`."""
-    assert client.put(GLOBEX, json={"name": "Globex"}).status_code == 201
-    body = {"applicationId": "presses", "name": "Presses"}
-    assert client.post(f"{GLOBEX}/applications", json=body).status_code == 201
+    builders.organization(client, "globex", "Globex")
+    builders.application(client, "globex", "presses", "Presses")
 
 
 def claims(shared):

@@ -12,7 +12,7 @@ from config import Config
 from syncapi.core import tokens
 from syncapi.repositories.timeseries_sql import CHUNK_SIZE
 from syncapi.web.memo import TimedMemo
-from tests import round_trips
+from tests import builders, round_trips
 from tests.helpers import (
     EVENTS,
     EVENTS_ALL_TIME,
@@ -41,29 +41,17 @@ INFLUX_ROUTES = [
 ]
 
 
-NAMES = {"monitoreo-cnc": "Monitoreo CNC", "oil-monitor": "Oil", "presses": "Presses"}
-
-
-def add_devices(client, organization, application, *machine_ids):
-    base = f"/api/organizations/{organization}"
-    if client.get(base).status_code == 404:
-        assert client.put(base, json={}).status_code == 201
-    if client.get(f"{base}/applications/{application}").status_code == 404:
-        body = {"applicationId": application, "name": NAMES[application]}
-        assert client.post(f"{base}/applications", json=body).status_code == 201
-    for machine_id in machine_ids:
-        body = {"machineId": machine_id}
-        response = client.post(f"{base}/applications/{application}/devices", json=body)
-        assert response.status_code == 201
-
-
 @pytest.fixture
 def fleet(client, mongo):
     """acme: 2 apps with 3 + 1 devices; globex: 1 app, 0 devices; plus non-tenant databases."""
-    add_devices(client, "acme", "monitoreo-cnc", "CN1", "CN2", "CN3")
-    add_devices(client, "acme", "oil-monitor", "OIL-07")
-    add_devices(client, "globex", "presses")
-    assert client.post("/device/new", json={"machineId": "LEGACY-1"}).status_code == 201
+    builders.organization(client, "acme")
+    builders.application(client, "acme", "monitoreo-cnc", "Monitoreo CNC")
+    builders.devices(client, "acme", "monitoreo-cnc", ["CN1", "CN2", "CN3"])
+    builders.application(client, "acme", "oil-monitor", "Oil")
+    builders.devices(client, "acme", "oil-monitor", ["OIL-07"])
+    builders.organization(client, "globex")
+    builders.application(client, "globex", "presses", "Presses")
+    builders.legacy_device(client, {"machineId": "LEGACY-1"})
     mongo["Legacy_DB"]["a_devices"].insert_one({"machineId": "X"})
     mongo["admin"]["x"].insert_one({})
     return mongo
@@ -182,7 +170,7 @@ def test_fleet_counts_read_no_device_collection(client, fleet, monkeypatch):
 def test_cross_tenant_counts_are_cached_for_the_configured_time(app, client, fleet):
     app.extensions["syncapi.web.memo"].seconds = 60
     assert client.get("/api/query/registered/all").json == {"count": 4}
-    add_devices(client, "acme", "oil-monitor", "OIL-08")
+    builders.devices(client, "acme", "oil-monitor", ["OIL-08"])
 
     assert client.get("/api/query/registered/all").json == {"count": 4}
     assert client.get("/api/query/apps-registered").json == {"count": 3}
