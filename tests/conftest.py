@@ -171,6 +171,23 @@ def influx(app, influx_server):
 
 
 @pytest.fixture
+def later(monkeypatch):
+    """Moves the clock a minute on, for what the test does after calling it: an update
+    that does not bump a timestamp then shows."""
+
+    def move():
+        from datetime import timedelta
+
+        from syncapi.core import clock
+
+        real = clock.utcnow
+        moment = real() + timedelta(minutes=1)
+        monkeypatch.setattr(clock, "now", lambda: moment)
+
+    return move
+
+
+@pytest.fixture
 def now_ns():
     return time.time_ns()
 

@@ -23,6 +23,7 @@ CONSOLE = "https://console.example"  # the console's origin, the one a secured a
 # console (conftest's `secured`; `make_app(**SECURED, METRICS_TOKEN=...)` for a variant).
 SECURED = {"AUTH_MODE": "required", "JWT_SECRET": JWT_SECRET, "CORS_ALLOWED_ORIGIN": [CONSOLE]}
 UNREACHABLE_MONGODB = "mongodb://127.0.0.1:1/"  # nothing listens on port 1
+OPERATOR = {"$gt": ""}  # a MongoDB operator sent where a value belongs: always refused
 
 # A value for each URL variable, to build every route of the URL map.
 SAMPLE_VALUES = {
@@ -117,6 +118,32 @@ def tenant_names(mongo, shared="syncapi"):
     """The databases that are organizations: every one but the shared database, where an
     organization's summary and claims live."""
     return sorted(name for name in mongo.list_database_names() if name != shared)
+
+
+def drop_then_time_out(monkeypatch, what):
+    """The server goes on dropping after the client gave up: a real server's dropDatabase
+    waits for a majority of the replica set, which can outlast MONGODB_TIMEOUT_MS. `what`
+    is "database" (an organization's delete) or "collection" (an application's)."""
+    from pymongo.errors import NetworkTimeout
+
+    from syncapi.embedded.store import EmbeddedClient, EmbeddedCollection
+
+    owner, method = (
+        (EmbeddedClient, "drop_database")
+        if what == "database"
+        else (
+            EmbeddedCollection,
+            "drop",
+        )
+    )
+    original = getattr(owner, method)
+
+    def drop(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        monkeypatch.setattr(owner, method, original)  # once
+        raise NetworkTimeout("timed out")
+
+    monkeypatch.setattr(owner, method, drop)
 
 
 def reconcile(app):

@@ -8,10 +8,9 @@ import pytest
 from bson import ObjectId
 
 from syncapi.core import clock
-from tests.helpers import unchanged
+from tests.helpers import OPERATOR, unchanged
 
 APP = "/api/applications/acme/applications/monitoreo-cnc"
-OPERATOR = {"$gt": ""}
 
 # The console's own request bodies (console-calls.md rows 24, 27, 44).
 CONSOLE_EVENT_CLASS = {
