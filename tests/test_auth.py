@@ -1,4 +1,4 @@
-"""Authentication and tenant isolation (issue 7): tokens, login, roles, CORS and CSRF."""
+"""Authentication and tenant isolation: tokens, login, roles, CORS and CSRF."""
 
 import base64
 import contextlib
@@ -688,7 +688,7 @@ def test_a_tenant_cannot_claim_another_tenants_machine(app, client, tenants, mac
     assert client.post(base, json={"machineId": "GX-9"}, headers=globex).status_code == 201
 
 
-# Review findings, each pinned
+# Logging in and out: no limit on logouts, odd bodies, roles syncapi does not know
 
 
 def test_logout_is_not_rate_limited(client):
@@ -707,6 +707,9 @@ def test_a_stored_role_syncapi_does_not_know_logs_in_as_viewer(app, client, tena
         {"email": "r@acme.io", "role": stored, "passwordHash": passwords.hash_password("pw-123456")}
     )
     assert login(client, "r@acme.io", "pw-123456").json["role"] == "viewer"
+
+
+# A role holds inside its organizations only, and cached counts stay with their tenant
 
 
 @pytest.mark.parametrize("role", ["viewer", "user"])
@@ -737,6 +740,9 @@ def test_cached_counts_are_never_shared_across_tenants(app, client, tenants, mac
     for headers, organizations in [(bearer(), ["acme"]), (PLATFORM, ["acme", "globex"])]:
         items = client.get("/api/query/applications", headers=headers).json
         assert [item["organizationId"] for item in items] == organizations
+
+
+# What a token must carry, and the clock skew it is allowed
 
 
 @pytest.mark.parametrize("missing", ["exp", "iat", "jti", "sub", "orgs", "role"])

@@ -268,7 +268,8 @@ def test_every_protected_operation_refuses_a_caller_without_a_token(closed_api, 
     fuzz(operation, mode, [*CHECKS, refused_without_a_token], max(EXAMPLES // 3, 3), KNOWN)
 
 
-# What the fuzzer found, each fixed at its root; these run in every `make test`.
+# Preflights change nothing and cookie logouts need an allowed origin (cases the fuzzer
+# found, fixed at their root; not slow, so every run has them).
 
 
 def test_a_preflight_of_a_password_change_is_answered_and_changes_nothing(app, client, acme, mongo):

@@ -541,7 +541,7 @@ def test_1000_organizations_page_at_the_cost_of_one_page(client, mongo, monkeypa
 def test_ensure_indexes_adds_the_list_indexes_to_an_existing_application(app, client, cnc):
     devices = cnc["monitoreo-cnc_devices"]
     for name in ("machineId_id", "name_id", "createdAt_id", "updatedAt_id", "tags"):
-        devices.drop_index(name)  # an application made before the lists issue
+        devices.drop_index(name)  # an application made before lists were paged and sorted
 
     result = reconcile(app)
 

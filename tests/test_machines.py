@@ -236,7 +236,7 @@ def test_the_cli_lists_claims_and_releases(app, client, shared, cnc):
     assert "Machine claim not found" in runner.invoke(machines_group, ["release", "CN1"]).output
 
 
-# Review findings, each pinned
+# `db ensure-indexes` run again keeps every claim as it stands
 
 
 def test_ensure_indexes_never_dates_back_a_claim_that_exists(app, client, mongo, shared, cnc):
@@ -274,6 +274,9 @@ def test_a_contested_id_a_platform_admin_settled_is_no_longer_reported(app, mong
     )
 
 
+# Claims through a lost race, and the demo's claims
+
+
 def test_a_failed_insert_keeps_the_claim_of_the_device_that_won(client, shared, cnc, mongo):
     """Two creates of one machineId: the one that loses the insert must not release the
     claim the winner (same application, same holder) relies on."""
@@ -306,6 +309,9 @@ def test_taking_over_a_demo_claim_starts_it_now(client, shared, cnc):
     )
     assert add_device(client, APP, machineId="CN4").status_code == 201
     assert claims(shared)["CN4"]["since"] > old
+
+
+# A claim's date must be one InfluxDB can compare
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""`GET /metrics` (issue 17): Prometheus metrics, opened by `METRICS_TOKEN` alone.
+"""`GET /metrics`: Prometheus metrics, opened by `METRICS_TOKEN` alone.
 
 The test processes keep metrics in memory (no `PROMETHEUS_MULTIPROC_DIR`), shared by every
 app of the process: each test reads how much a value moved while it ran."""

@@ -480,7 +480,7 @@ def test_the_cache_is_on_by_default_and_configurable(app, make_app):
     assert cached.extensions["syncapi.web.memo"].seconds == 30
 
 
-# Organization-limited callers at scale (issue 12)
+# Callers limited to some organizations: bounded queries, answers of their own
 
 ACME_TOKEN_ORGS, GLOBEX_TOKEN_ORGS = ("acme",), ("globex",)
 
@@ -667,6 +667,9 @@ def test_last_day_kpis_are_kept_per_caller_scope(app, client, mongo, machines, n
     )
     assert {row["machine_id"] for row in other["/api/query/events"]} == {"CN3", "OIL-07"}
     assert len(machines.tickets) > asked
+
+
+# InfluxDB coming back after an outage
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Request ids and the one JSON log line per request (issue 17): the id comes from
+"""Request ids and the one JSON log line per request: the id comes from
 `X-Request-ID` when it is a plain token, else it is made; it comes back in the header, in
 every error body (`requestId`, spec §13.5) and in every line logged while serving."""
 

@@ -1,5 +1,5 @@
-"""Work a request does only where it serves that request (issue 14, `make bench` measures
-what it costs): the login rate limiter's hooks run on the routes it limits, nowhere else;
+"""Work a request does only where it serves that request (`make bench` measures what it
+costs): the login rate limiter's hooks run on the routes it limits, nowhere else;
 flask-cors only on requests with an Origin (CORS requests); the headers every answer gets
 are added in one pass, each once; a bearer token is decoded once per process; answers are
 written by `json` directly, the same text as before."""

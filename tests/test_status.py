@@ -31,7 +31,7 @@ def test_status_serves_get_only(client):
     assert client.get("/status/deep").status_code == 404
 
 
-# `/ready` (issue 17): MongoDB decides, InfluxDB is reported
+# `/ready`: MongoDB decides, InfluxDB is reported
 
 
 def test_ready_when_mongodb_answers(client):
