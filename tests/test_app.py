@@ -119,8 +119,12 @@ def test_wrong_method_is_json_405_with_allow(client):
 
 
 def test_trailing_slashes_are_tolerated(client, acme):
-    assert client.get("/api/organizations/").status_code == 200
-    assert client.get(f"{ORG}/users/").status_code == 200
+    organizations = client.get("/api/organizations/")
+    users = client.get(f"{ORG}/users/")
+    assert organizations.status_code == 200
+    assert users.status_code == 200
+    assert [item["id"] for item in organizations.json] == ["acme"]
+    assert users.json == []
 
 
 @pytest.mark.parametrize(

@@ -297,6 +297,7 @@ def test_creating_an_application_in_a_malformed_registry_is_409(client, acme, va
     with unchanged(acme):
         response = client.post(f"{ORG}/applications", json={"applicationId": "robo", "name": "R"})
     assert response.status_code == 409
+    assert response.json == {"error": "The application registry of this organization is malformed"}
 
 
 # Registrations at once: atomic on a real server
@@ -374,3 +375,6 @@ def test_a_collection_another_request_just_made_is_not_a_500(client, acme, monke
     monkeypatch.setattr(EmbeddedDatabase, "create_collection", already_made)
     response = client.post(f"{ORG}/applications", json={"applicationId": "one", "name": "One"})
     assert response.status_code == 201
+    assert response.json["applicationId"] == "one"
+    registry = acme.config.find_one({"key": "applications"})["value"]
+    assert registry["availableApplications"] == ["one"]

@@ -476,7 +476,10 @@ def test_event_names_are_declared_names(client, cnc):
         **with_expression("x * speed", ["x"]),
         "events": [{"type": "event", "name": "speed"}],
     }
-    assert client.post(f"{APP}/functions", json=payload).status_code == 201
+    response = client.post(f"{APP}/functions", json=payload)
+    assert response.status_code == 201
+    assert response.json["events"] == [{"type": "event", "name": "speed"}]
+    assert cnc.functions.find_one()["events"] == [{"type": "event", "name": "speed"}]
 
 
 def test_update_function_replaces_its_definition(client, cnc):

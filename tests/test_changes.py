@@ -438,11 +438,17 @@ def test_a_member_is_told_only_an_admin_reads_the_log(secured, role):
 
 
 @pytest.mark.parametrize(
-    ("headers", "status"),
-    [(PLATFORM, 200), (bearer(["acme"], "admin"), 403), (bearer(["*"], "user"), 403)],
+    ("headers", "status", "body"),
+    [
+        (PLATFORM, 200, []),  # nothing shared changed yet
+        (bearer(["acme"], "admin"), 403, {"error": "Only a platform admin may do this"}),
+        (bearer(["*"], "user"), 403, {"error": "Only a platform admin may do this"}),
+    ],
 )
-def test_the_shared_log_is_read_by_platform_admins_only(secured, headers, status):
-    assert secured.test_client().get("/api/changes", headers=headers).status_code == status
+def test_the_shared_log_is_read_by_platform_admins_only(secured, headers, status, body):
+    response = secured.test_client().get("/api/changes", headers=headers)
+    assert response.status_code == status
+    assert response.json == body
 
 
 def test_a_document_too_large_to_keep_is_logged_as_its_size_and_digest(client, acme, monkeypatch):

@@ -174,6 +174,7 @@ def test_a_delete_declared_as_json_with_no_body_works(client, acme):
 def test_logout_takes_zero_bytes_of_any_type(client, content_type):
     response = client.post("/api/auth/logout", data=b"", content_type=content_type)
     assert response.status_code == 200
+    assert response.json == {"message": "Logged out"}
 
 
 # Bounded strings: (route, body where V stands for the string, field, its cap)

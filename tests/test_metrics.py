@@ -88,11 +88,16 @@ def test_anything_else_is_401(client, header):
 
 def test_a_platform_admin_token_does_not_open_them(client):
     assert client.get("/api/services", headers=admin()).status_code == 200
-    assert client.get("/metrics", headers=admin()).status_code == 401
+    response = client.get("/metrics", headers=admin())
+    assert response.status_code == 401
+    assert response.json == {"error": "Metrics need METRICS_TOKEN as bearer token"}
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="metrics"'
 
 
 def test_the_metrics_token_opens_nothing_else(client):
-    assert client.get("/api/services", headers=SCRAPE).status_code == 401
+    response = client.get("/api/services", headers=SCRAPE)
+    assert response.status_code == 401
+    assert response.json == {"error": "Invalid token"}
 
 
 def test_without_a_metrics_token_they_are_unavailable(make_app):

@@ -360,8 +360,11 @@ def test_delete_without_matching_confirmation_drops_nothing(client, mongo, acme,
     assert tenant_names(mongo) == ["acme"]
 
 
-def test_delete_unknown_organization_is_404(client):
-    assert client.delete("/api/organizations/nobody?confirm=nobody").status_code == 404
+def test_delete_unknown_organization_is_404(client, mongo):
+    response = client.delete("/api/organizations/nobody?confirm=nobody")
+    assert response.status_code == 404
+    assert response.json == {"error": "Organization not found"}
+    assert mongo.list_database_names() == []
 
 
 # A delete cut short (the server drops on after the client gave up)

@@ -256,7 +256,9 @@ def test_a_stderr_that_cannot_be_written_does_not_fail_the_answer(app):
     read_end, write_end = os.pipe()
     os.close(write_end)  # writing to it now fails (EBADF)
     request_log.write_lines_to(app, write_end)
-    assert app.test_client().get("/status").status_code == 200
+    response = app.test_client().get("/status")
+    assert response.status_code == 200
+    assert response.json == {"message": "Sync API is running"}
     os.close(read_end)
 
 

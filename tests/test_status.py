@@ -27,8 +27,9 @@ def test_status_answers_without_any_backend(offline_app):
 
 
 def test_status_serves_get_only(client):
-    assert client.post("/status").status_code == 405
-    assert client.get("/status/deep").status_code == 404
+    posted, deeper = client.post("/status"), client.get("/status/deep")
+    assert (posted.status_code, posted.json) == (405, {"error": "Method not allowed"})
+    assert (deeper.status_code, deeper.json) == (404, {"error": "Not found"})
 
 
 # `/ready`: MongoDB decides, InfluxDB is reported
@@ -122,5 +123,7 @@ def test_ready_says_nothing_of_the_servers(offline_client):
 
 
 def test_ready_is_public_and_serves_get_only(secured_client):
-    assert secured_client.get("/ready").status_code == 200
-    assert secured_client.post("/ready").status_code == 405
+    ready, posted = secured_client.get("/ready"), secured_client.post("/ready")
+    assert ready.status_code == 200
+    assert ready.json == {"status": "ready", "mongodb": "ok", "influxdb": "embedded"}
+    assert (posted.status_code, posted.json) == (405, {"error": "Method not allowed"})
