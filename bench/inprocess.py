@@ -15,6 +15,7 @@ import time
 from bench import bare, counts, timing, world
 from syncapi.extensions import influx_client, mongo_client
 from syncapi.web import request_log
+from tests import builders
 from tests.influx_standin import InfluxStandIn, table
 
 INFLUX_TOKEN = "apiv3_bench-token"
@@ -107,7 +108,7 @@ def operation_counts(setup):
 
 def organizations_at_1000(setup):
     """Row (e) again with 1 000 organizations: time and operations."""
-    world.add_organizations(setup.store, 50, 1000)
+    builders.organizations_in_bulk(setup.store, 50, 1000)
     wait_for_refresh(setup.off)
     with counts.Counter() as counter:
         found = counter.of(timing.Call(setup.off, ORGANIZATIONS))

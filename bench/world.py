@@ -1,4 +1,6 @@
 """The data every measurement reads, written the way the API writes it, and the settings.
+The organizations, applications and devices are made by tests/builders.py, as the test
+suite's fixtures make theirs.
 
 Every app is built from `Config` with production defaults (memo periods, revocation refresh,
 the rate limiter): the benchmark measures what a deployment runs, not `TestingConfig`.
@@ -10,7 +12,7 @@ from config import Config
 from syncapi import create_app
 from syncapi.core import tokens
 from syncapi.extensions import mongo_client
-from syncapi.repositories import index_builds, summaries
+from tests import builders
 
 SECRET = "bench-only-secret-of-at-least-32-bytes"
 ORIGIN = "https://console.example"
@@ -18,7 +20,7 @@ ORG = "acme"
 APP = "monitoreo-cnc"  # 100 devices
 SMALL_APP = "sensores"  # 10 devices: the list's operation count must not depend on the size
 DEVICES = 100
-SHARED = "syncapi"  # the embedded store's shared database (Config's default)
+SHARED = builders.SHARED  # the embedded store's shared database (Config's default)
 DEVICE_PATH = f"/api/organizations/{ORG}/applications/{APP}/devices"
 LEGACY_ID = "L1"
 
@@ -65,57 +67,27 @@ def seed(app):
     among 50 organizations in all."""
     client = app.test_client()
     admin = {"Authorization": f"Bearer {token('admin', ['*'])}"}
-
-    def send(method, path, body):
-        response = client.open(path, method=method, json=body, headers=admin)
-        if response.status_code >= 300:
-            raise RuntimeError(f"seeding {method} {path}: {response.status_code} {response.json}")
-
-    send("PUT", f"/api/organizations/{ORG}", {"name": "Acme"})
+    builders.organization(client, ORG, "Acme", headers=admin)
     for application_id, count in ((APP, DEVICES), (SMALL_APP, 10)):
-        body = {"applicationId": application_id, "name": application_id}
-        send("POST", f"/api/organizations/{ORG}/applications", body)
-        for number in range(count):
-            device = {"machineId": machine_id(number), "name": f"Machine {number}"}
-            device["properties"] = {"line": "A", "cell": number % 7}
-            path = f"/api/organizations/{ORG}/applications/{application_id}/devices"
-            send("POST", path, device)
-    send("POST", "/device/new", {"machineId": LEGACY_ID, "name": "Tank", "organizationId": ORG})
-    add_organizations(mongo_client(app), 1, 50)
-
-
-def add_organizations(mongo, first, last):
-    """Organizations `org0001`… as the API leaves them (metadata and summaries, ten
-    applications each), written in bulk; the same documents as tests/test_round_trips.py."""
-    organizations, applications = [], []
-    for number in range(first, last):
-        organization_id = f"org{number:04d}"
-        mongo[organization_id].config.insert_one(
-            {"key": "organization", "value": {"name": organization_id}}
-        )
-        organizations.append(
-            {"_id": organization_id, "applicationCount": 10, "userCount": 2}
-            | {"sizeOnDisk": 0, "empty": False}
-        )
-        applications += [
-            {"_id": f"{organization_id}/app{index}", "organizationId": organization_id}
-            | {"applicationId": f"app{index}", "name": f"App {index}", "description": None}
-            | {"status": "active", "deviceCount": 0, "order": index}
-            for index in range(10)
+        builders.application(client, ORG, application_id, application_id, headers=admin)
+        devices = [
+            {"machineId": machine_id(number), "name": f"Machine {number}"}
+            | {"properties": {"line": "A", "cell": number % 7}}
+            for number in range(count)
         ]
-    mongo[SHARED][summaries.ORGANIZATIONS].insert_many(organizations)
-    mongo[SHARED][summaries.APPLICATIONS].insert_many(applications)
+        builders.devices(client, ORG, application_id, devices, headers=admin)
+    legacy = {"machineId": LEGACY_ID, "name": "Tank", "organizationId": ORG}
+    builders.legacy_device(client, legacy, headers=admin)
+    builders.organizations_in_bulk(mongo_client(app), 1, 50)  # as test_round_trips.py's
 
 
 def add_devices(db, application_id, count):
-    """`count` devices written as an ingestion would, the indexes built after the data
-    (mongomock checks a unique index by scanning the collection on every insert)."""
-    from syncapi.repositories import indexes
-
-    collection = db[f"{application_id}_devices"]
-    collection.drop_indexes()
-    collection.insert_many(
-        {"machineId": f"F{number:05d}", "name": f"press {number % 997:03d}", "tags": ["line-1"]}
-        for number in range(count)
+    """`count` devices written as an ingestion would (tests/test_lists.py's fleet, smaller)."""
+    builders.ingested_devices(
+        db,
+        application_id,
+        (
+            {"machineId": f"F{n:05d}", "name": f"press {n % 997:03d}", "tags": ["line-1"]}
+            for n in range(count)
+        ),
     )
-    index_builds.create_all(db, indexes.application_specs(application_id))

@@ -1,6 +1,10 @@
 """Fixtures: a fresh app with its own empty embedded store per test, and the console's tenant.
-Constants and helpers are in helpers.py (test modules import that, never this file)."""
+Every app of the suite comes from `make_app` (or `make_module_app`, for one a module shares).
+Constants and helpers are in helpers.py, the organizations and devices fixtures make in
+builders.py (test modules import those, never this file)."""
 
+import contextlib
+import copy
 import time
 
 import pytest
@@ -9,13 +13,14 @@ from flask import Flask
 from syncapi import create_app
 from syncapi.core import passwords
 from syncapi.extensions import close_clients, mongo_client
+from tests import builders
 from tests.helpers import (
     EVENTS,
     INFLUX_TOKEN,
     JWT_SECRET,
     MAIN_DB,
-    ORG,
     PRODUCTION,
+    SECURED,
     STATE,
     UNREACHABLE_MONGODB,
     CheckedClient,
@@ -47,33 +52,60 @@ def production_hashing():
     passwords.use_parameters(CHEAP_HASHING)
 
 
-@pytest.fixture
-def app():
-    app = create_app(TestingConfig())
-    yield app
-    close_clients(app)
+@contextlib.contextmanager
+def _building_apps():
+    """`make(**settings)` builds `create_app(TestingConfig(**settings))`; the clients of every
+    app it built (MongoDB, InfluxDB, the embedded engine) are closed when the block ends."""
+    built = []
+
+    def make(**settings):
+        app = create_app(TestingConfig(**copy.deepcopy(settings)))  # no list shared by two apps
+        built.append(app)
+        return app
+
+    try:
+        yield make
+    finally:
+        for app in built:
+            close_clients(app)
 
 
 @pytest.fixture
-def secured():
-    """An app with authentication required (modules needing CORS or more data define their
-    own `secured`)."""
-    app = create_app(TestingConfig(AUTH_MODE="required", JWT_SECRET=JWT_SECRET))
-    yield app
-    close_clients(app)
+def make_app():
+    """The factory of the suite's apps: `make_app(**settings)` is an app of `TestingConfig`
+    with these settings changed (`make_app(**SECURED, REQUEST_LOG=True)`), closed at the end
+    of the test. Only the tests about `create_app` itself call that directly."""
+    with _building_apps() as make:
+        yield make
+
+
+@pytest.fixture(scope="module")
+def make_module_app():
+    """`make_app` for an app a whole module shares, closed after the module's last test: the
+    demo's seeded series, the fuzzer's apps. Its data is the module's to keep consistent."""
+    with _building_apps() as make:
+        yield make
 
 
 @pytest.fixture
-def offline_app():
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def secured(make_app):
+    """An app with authentication required and the console's origin allowed (`SECURED`); a
+    module needing one more setting builds it with `make_app(**SECURED, ...)`."""
+    return make_app(**SECURED)
+
+
+@pytest.fixture
+def offline_app(make_app):
     """The app with MongoDB unreachable. Its client has no time to wait
     (MONGODB_TIMEOUT_MS=0: pymongo fails at the first server selection), so a 503 costs
     microseconds, not pymongo's half-second minimum; test_app keeps one test on the real
     timeout path."""
-    app = create_app(
-        TestingConfig(MONGODB_URI=UNREACHABLE_MONGODB, MONGODB_TIMEOUT_MS=0, JWT_SECRET=JWT_SECRET)
-    )
-    yield app
-    close_clients(app)
+    return make_app(MONGODB_URI=UNREACHABLE_MONGODB, MONGODB_TIMEOUT_MS=0, JWT_SECRET=JWT_SECRET)
 
 
 @pytest.fixture
@@ -93,20 +125,23 @@ def mongo(app):
 
 
 @pytest.fixture
+def shared(mongo):
+    """The shared database: organization summaries, machine claims, services, legacy devices,
+    the shared change log."""
+    return mongo["syncapi"]
+
+
+@pytest.fixture
 def acme(client, mongo):
     """The organization `acme`, created the way the API creates one."""
-    response = client.put(ORG, json={"name": "Acme"})
-    assert response.status_code == 201
+    builders.organization(client, "acme", "Acme")
     return mongo["acme"]
 
 
 @pytest.fixture
 def cnc(client, acme):
     """`acme` with the application `monitoreo-cnc` registered."""
-    response = client.post(
-        f"{ORG}/applications", json={"applicationId": "monitoreo-cnc", "name": "CNC"}
-    )
-    assert response.status_code == 201
+    builders.application(client, "acme", "monitoreo-cnc", "CNC")
     return acme
 
 
@@ -133,6 +168,23 @@ def influx(app, influx_server):
     )
     yield influx_server
     influx_server.released.set()
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Moves the clock a minute on, for what the test does after calling it: an update
+    that does not bump a timestamp then shows."""
+
+    def move():
+        from datetime import timedelta
+
+        from syncapi.core import clock
+
+        real = clock.utcnow
+        moment = real() + timedelta(minutes=1)
+        monkeypatch.setattr(clock, "now", lambda: moment)
+
+    return move
 
 
 @pytest.fixture

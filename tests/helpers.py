@@ -2,6 +2,7 @@
 module imports; no test module imports another."""
 
 import contextlib
+import functools
 import time
 
 import mongomock
@@ -9,13 +10,20 @@ from flask.testing import FlaskClient
 from flask.wrappers import Response
 from werkzeug.test import TestResponse
 
+from syncapi import create_app
 from syncapi.core import tokens
 from syncapi.extensions import mongo_client
+from tests.settings import TestingConfig
 
 ORG = "/api/organizations/acme"
 APP = f"{ORG}/applications/monitoreo-cnc"
 JWT_SECRET = "test-secret-of-at-least-32-bytes!!"
+CONSOLE = "https://console.example"  # the console's origin, the one a secured app allows
+# The settings of an app as deployed behind the console: tokens required, CORS limited to the
+# console (conftest's `secured`; `make_app(**SECURED, METRICS_TOKEN=...)` for a variant).
+SECURED = {"AUTH_MODE": "required", "JWT_SECRET": JWT_SECRET, "CORS_ALLOWED_ORIGIN": [CONSOLE]}
 UNREACHABLE_MONGODB = "mongodb://127.0.0.1:1/"  # nothing listens on port 1
+OPERATOR = {"$gt": ""}  # a MongoDB operator sent where a value belongs: always refused
 
 # A value for each URL variable, to build every route of the URL map.
 SAMPLE_VALUES = {
@@ -40,6 +48,15 @@ INFLUX_ONLY = {  # test_query.py checks these answer 503 when InfluxDB is down o
     "device.machine_events",
     "device.machine_status",
 }
+
+
+@functools.cache
+def unserved_app():
+    """An app of the default settings that serves no request, for what a module reads when it
+    is collected, before any fixture: the URL map of every route, the API description. Built
+    once per process; it opens no client, so there is none to close."""
+    return create_app(TestingConfig())
+
 
 INFLUX_TOKEN = "apiv3_test-token"
 MAIN_DB = "sync"
@@ -101,6 +118,32 @@ def tenant_names(mongo, shared="syncapi"):
     """The databases that are organizations: every one but the shared database, where an
     organization's summary and claims live."""
     return sorted(name for name in mongo.list_database_names() if name != shared)
+
+
+def drop_then_time_out(monkeypatch, what):
+    """The server goes on dropping after the client gave up: a real server's dropDatabase
+    waits for a majority of the replica set, which can outlast MONGODB_TIMEOUT_MS. `what`
+    is "database" (an organization's delete) or "collection" (an application's)."""
+    from pymongo.errors import NetworkTimeout
+
+    from syncapi.embedded.store import EmbeddedClient, EmbeddedCollection
+
+    owner, method = (
+        (EmbeddedClient, "drop_database")
+        if what == "database"
+        else (
+            EmbeddedCollection,
+            "drop",
+        )
+    )
+    original = getattr(owner, method)
+
+    def drop(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        monkeypatch.setattr(owner, method, original)  # once
+        raise NetworkTimeout("timed out")
+
+    monkeypatch.setattr(owner, method, drop)
 
 
 def reconcile(app):

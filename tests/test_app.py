@@ -10,10 +10,9 @@ import pymongo.errors
 import pytest
 from bson import ObjectId
 
-from syncapi import create_app, extensions
-from syncapi.extensions import close_clients, mongo_client
-from tests.helpers import INFLUX_ONLY, ORG, SAMPLE_VALUES, UNREACHABLE_MONGODB
-from tests.settings import TestingConfig
+from syncapi import extensions
+from syncapi.extensions import mongo_client
+from tests.helpers import INFLUX_ONLY, ORG, SAMPLE_VALUES, UNREACHABLE_MONGODB, unserved_app
 
 # One MongoClient per process
 
@@ -72,12 +71,11 @@ def test_a_real_server_uri_gets_a_lazy_pymongo_client(offline_app):
 # MongoDB unreachable (the `offline_app` fixture fails at once; this test waits for real)
 
 
-def test_an_unreachable_mongodb_is_503_once_its_timeout_has_passed():
-    app = create_app(TestingConfig(MONGODB_URI=UNREACHABLE_MONGODB, MONGODB_TIMEOUT_MS=50))
+def test_an_unreachable_mongodb_is_503_once_its_timeout_has_passed(make_app):
+    app = make_app(MONGODB_URI=UNREACHABLE_MONGODB, MONGODB_TIMEOUT_MS=50)
     started = time.monotonic()
     response = app.test_client().get("/api/organizations")
     waited = time.monotonic() - started
-    close_clients(app)
     assert (response.status_code, response.json) == (503, {"error": "MongoDB unavailable"})
     assert 0.05 <= waited < 10  # MONGODB_TIMEOUT_MS, rounded up to pymongo's 0.5 s minimum
 
@@ -121,8 +119,12 @@ def test_wrong_method_is_json_405_with_allow(client):
 
 
 def test_trailing_slashes_are_tolerated(client, acme):
-    assert client.get("/api/organizations/").status_code == 200
-    assert client.get(f"{ORG}/users/").status_code == 200
+    organizations = client.get("/api/organizations/")
+    users = client.get(f"{ORG}/users/")
+    assert organizations.status_code == 200
+    assert users.status_code == 200
+    assert [item["id"] for item in organizations.json] == ["acme"]
+    assert users.json == []
 
 
 @pytest.mark.parametrize(
@@ -136,18 +138,14 @@ def test_malformed_or_non_json_body_is_400(client, acme, data, content_type):
     assert acme.users.count_documents({}) == 0
 
 
-def test_oversized_body_is_json_413():
-    app = create_app(TestingConfig(MAX_CONTENT_LENGTH=1024))
-    client = app.test_client()
+def test_oversized_body_is_json_413(make_app):
+    client = make_app(MAX_CONTENT_LENGTH=1024).test_client()
     response = client.put(ORG, json={"description": "x" * 2048})
     assert response.status_code == 413
     assert response.json == {"error": "Payload too large"}
-    close_clients(app)
 
 
-def test_unexpected_error_is_a_generic_500_logged_with_its_traceback(caplog):
-    app = create_app(TestingConfig())
-
+def test_unexpected_error_is_a_generic_500_logged_with_its_traceback(app, caplog):
     @app.get("/boom")
     def boom():
         raise RuntimeError("secret connection string")
@@ -185,14 +183,12 @@ def test_cors_preflight_allows_the_console_methods_and_headers(client, mongo):
     assert mongo.list_database_names() == []
 
 
-def test_cors_allowlist_refuses_other_origins():
-    app = create_app(TestingConfig(CORS_ALLOWED_ORIGIN=["https://console.example.com"]))
-    client = app.test_client()
+def test_cors_allowlist_refuses_other_origins(make_app):
+    client = make_app(CORS_ALLOWED_ORIGIN=["https://console.example.com"]).test_client()
     allowed = client.get("/api/organizations", headers={"Origin": "https://console.example.com"})
     other = client.get("/api/organizations", headers={"Origin": "https://evil.example.com"})
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://console.example.com"
     assert "Access-Control-Allow-Origin" not in other.headers
-    close_clients(app)
 
 
 # Serialization (spec README §10)
@@ -253,10 +249,10 @@ def mongodb_routes(app, needs_organization=False):
     return routes
 
 
-ALL_ROUTES = mongodb_routes(create_app(TestingConfig()))
+ALL_ROUTES = mongodb_routes(unserved_app())
 ORGANIZATION_ROUTES = [
     route
-    for route in mongodb_routes(create_app(TestingConfig()), needs_organization=True)
+    for route in mongodb_routes(unserved_app(), needs_organization=True)
     if route[:2] != ("PUT", "/api/organizations/acme")  # the one route that creates one
 ]
 
@@ -393,16 +389,11 @@ def test_mongodb_failures_about_the_settings_are_not_500s(client, monkeypatch, e
     assert (response.status_code, response.json) == (status, body)
 
 
-def test_the_client_bounds_every_operation():
-    app = create_app(
-        TestingConfig(MONGODB_URI="mongodb://db.example:27017", MONGODB_TIMEOUT_MS=750)
-    )
-    try:
-        options = mongo_client(app).options
-        assert options.timeout == 0.75  # timeoutMS: every operation, not only the connection
-        assert options.server_selection_timeout == 0.75
-    finally:
-        close_clients(app)
+def test_the_client_bounds_every_operation(make_app):
+    app = make_app(MONGODB_URI="mongodb://db.example:27017", MONGODB_TIMEOUT_MS=750)
+    options = mongo_client(app).options
+    assert options.timeout == 0.75  # timeoutMS: every operation, not only the connection
+    assert options.server_selection_timeout == 0.75
 
 
 @pytest.mark.parametrize(
@@ -421,10 +412,10 @@ def test_a_body_left_unread_is_read_before_the_answer(client, method, path, cont
     assert response.request.environ["wsgi.input"].tell() == len(body)
 
 
-def test_a_body_at_the_cap_is_read_to_its_end_and_no_further():
+def test_a_body_at_the_cap_is_read_to_its_end_and_no_further(make_app):
     """gunicorn says its input ends with the body (`wsgi.input_terminated`): werkzeug then
     limits the stream by the cap, and reading past it would raise a 413."""
-    app = create_app(TestingConfig(MAX_CONTENT_LENGTH=4096))
+    app = make_app(MAX_CONTENT_LENGTH=4096)
     body = b"x" * 4096
     response = app.test_client().post(
         "/api/library/upload",
@@ -434,13 +425,11 @@ def test_a_body_at_the_cap_is_read_to_its_end_and_no_further():
     )
     assert response.status_code == 400
     assert response.request.environ["wsgi.input"].tell() == len(body)
-    close_clients(app)
 
 
-def test_a_body_over_the_cap_is_not_read():
+def test_a_body_over_the_cap_is_not_read(make_app):
     body = b"x" * 2048
-    app = create_app(TestingConfig(MAX_CONTENT_LENGTH=1024))
+    app = make_app(MAX_CONTENT_LENGTH=1024)
     response = app.test_client().put(ORG, data=body, content_type="application/json")
     assert response.status_code == 413
     assert response.request.environ["wsgi.input"].tell() == 0
-    close_clients(app)

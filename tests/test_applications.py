@@ -1,4 +1,4 @@
-"""`/api/applications` (spec/applications.md), route by route."""
+"""`/api/applications` (`blueprints/applications.py`, spec/applications.md), route by route."""
 
 import json
 import time
@@ -8,10 +8,9 @@ import pytest
 from bson import ObjectId
 
 from syncapi.core import clock
-from tests.helpers import unchanged
+from tests.helpers import OPERATOR, unchanged
 
 APP = "/api/applications/acme/applications/monitoreo-cnc"
-OPERATOR = {"$gt": ""}
 
 # The console's own request bodies (console-calls.md rows 24, 27, 44).
 CONSOLE_EVENT_CLASS = {
@@ -60,6 +59,9 @@ def same_millisecond(monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: moment)
 
 
+# The mount: its test route, and the organizations and applications it does not know
+
+
 def test_test_route_touches_no_database(client, mongo):
     response = client.get("/api/applications/test")
     assert response.status_code == 200
@@ -85,7 +87,7 @@ def test_malformed_ids_are_400(client, cnc):
     assert (bad_app.status_code, bad_app.json["field"]) == (400, "applicationId")
 
 
-# 2-3. devices: the same code as under /api/organizations
+# Devices through this mount: the same code as under /api/organizations
 
 
 def test_device_create_accepts_machine_id_and_stores_machine_id(client, cnc):
@@ -106,7 +108,7 @@ def test_device_create_without_id_is_400(client, cnc):
     assert response.json == {"error": "machineId is required", "field": "machineId"}
 
 
-# 4-5. config and stats
+# An application's config and stats
 
 
 def test_config_maps_keys_to_values_later_duplicates_winning(client, cnc):
@@ -136,7 +138,7 @@ def test_stats_count_devices(client, cnc):
     assert response.json["lastActivity"].endswith("Z")
 
 
-# 6-8. event classes
+# Event classes: created one by one, or the whole set replaced (never left empty)
 
 
 def test_create_event_class_from_the_console_body(client, cnc, same_millisecond):
@@ -296,7 +298,71 @@ def test_put_an_empty_array_clears_the_set(client, cnc):
     assert cnc["monitoreo-cnc_events"].count_documents({}) == 0
 
 
-# 9-12. functions
+def test_replacing_event_classes_never_leaves_the_application_without_any(client, cnc, monkeypatch):
+    """Whatever a reader sees between the swap's writes, the set is never empty (the console
+    and the pipeline read it at any moment)."""
+    from syncapi.embedded.store import EmbeddedCollection
+
+    first = [{"id": "a", "class": "A", "topic": "t", "type": "STR"}]
+    assert client.put(f"{APP}/event-classes", json=first).status_code == 200
+    seen = []
+    for method in ("bulk_write", "delete_many", "insert_many", "replace_one"):
+        original = getattr(EmbeddedCollection, method)
+
+        def observed(self, *args, _original=original, **kwargs):
+            result = _original(self, *args, **kwargs)
+            if self.name == "monitoreo-cnc_events":
+                seen.append([doc["id"] for doc in self.find({"applicationId": "monitoreo-cnc"})])
+            return result
+
+        monkeypatch.setattr(EmbeddedCollection, method, observed)
+
+    second = [{"id": "b", "class": "B", "topic": "t", "type": "INT"}]
+    response = client.put(f"{APP}/event-classes", json=second)
+
+    assert response.status_code == 200
+    assert seen and all(seen), seen
+    assert [doc["id"] for doc in cnc["monitoreo-cnc_events"].find()] == ["b"]
+
+
+def test_two_replacements_at_once_never_leave_the_application_without_classes(
+    app, cnc, monkeypatch
+):
+    """Each would delete the other's classes: one of the two is a 409 to retry instead."""
+    import threading
+
+    from syncapi.embedded.store import EmbeddedCollection
+
+    gate, delete = threading.Barrier(2, timeout=0.5), EmbeddedCollection.delete_many
+
+    def delete_after_both_wrote(self, *args, **kwargs):
+        if self.name == "monitoreo-cnc_events":
+            try:
+                gate.wait()
+            except threading.BrokenBarrierError:
+                pass  # the other request was refused: nothing to wait for
+        return delete(self, *args, **kwargs)
+
+    monkeypatch.setattr(EmbeddedCollection, "delete_many", delete_after_both_wrote)
+    answers = {}
+
+    def replace(name):
+        body = [{"id": name, "class": name.upper(), "topic": "t", "type": "STR"}]
+        answers[name] = app.test_client().put(f"{APP}/event-classes", json=body).status_code
+
+    threads = [threading.Thread(target=replace, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert sorted(answers.values()) == [200, 409]
+    winner = next(name for name, status in answers.items() if status == 200)
+    assert [doc["id"] for doc in cnc["monitoreo-cnc_events"].find()] == [winner]
+    assert cnc.config.count_documents({"key": {"$regex": "^lock:"}}) == 0  # lease released
+
+
+# Functions
 
 
 def test_create_function_from_the_console_body(client, cnc, same_millisecond):
@@ -316,6 +382,12 @@ def test_a_counter_expression_defaults_to_the_counter_name(client, cnc):
     assert response.status_code == 201
     assert response.json["expression"] == "pieces_counter"
     assert cnc.functions.find_one()["counter"] == {"name": "pieces_counter", "eventClass": "PIECES"}
+
+
+def test_the_console_counter_body_gets_the_counter_name_as_expression(client, cnc):
+    response = client.post(f"{APP}/functions", json=CONSOLE_COUNTER)  # sends "expression": ""
+    assert response.json["expression"] == "pieces_counter"
+    assert cnc.functions.find_one()["expression"] == "pieces_counter"
 
 
 def test_generated_function_ids_never_collide(client, cnc, same_millisecond):
@@ -404,7 +476,10 @@ def test_event_names_are_declared_names(client, cnc):
         **with_expression("x * speed", ["x"]),
         "events": [{"type": "event", "name": "speed"}],
     }
-    assert client.post(f"{APP}/functions", json=payload).status_code == 201
+    response = client.post(f"{APP}/functions", json=payload)
+    assert response.status_code == 201
+    assert response.json["events"] == [{"type": "event", "name": "speed"}]
+    assert cnc.functions.find_one()["events"] == [{"type": "event", "name": "speed"}]
 
 
 def test_update_function_replaces_its_definition(client, cnc):
@@ -449,7 +524,7 @@ def test_unknown_function_is_404(client, cnc, method):
     assert response.json == {"error": "Function not found"}
 
 
-# evaluate
+# Evaluating a function: its result, or why it has none
 
 
 def evaluate(client, cnc, expression, values, variables=("x", "y")):
@@ -548,7 +623,72 @@ def test_evaluate_a_counter_is_400_and_an_unknown_function_404(client, cnc):
     assert unknown.status_code == 404
 
 
-# 13-16. application connectors
+def test_a_declared_variable_wins_over_a_constant_of_that_name(client, cnc):
+    response = evaluate(client, cnc, "e * 2", {"e": 10}, variables=["e"])
+    assert response.json == {"result": 20.0}
+
+
+@pytest.mark.parametrize(
+    ("expression", "values"),
+    [
+        ("1 / (x * 1e308 * 10)", {"x": 1}),
+        ("min(x * 1e308 * 10, 1)", {"x": 1}),
+        ("(x * 1e308 * 10) > 5", {"x": 1}),
+    ],
+)
+def test_an_overflow_inside_the_expression_is_reported(client, cnc, expression, values):
+    response = evaluate(client, cnc, expression, values)
+    assert (response.status_code, response.json) == (
+        400,
+        {"error": "expression overflows", "field": "expression"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("document", "field"),
+    [
+        ({"expression": 5, "variables": []}, "expression"),
+        ({"expression": "x + 1", "variables": [{"name": "x"}], "events": ["x"]}, "expression"),
+        ({"expression": "x + 1", "variables": "x", "events": [{"name": ["x"]}]}, "expression"),
+        ({"expression": "x + 1", "variables": ["x"], "events": "none"}, "values.x"),
+    ],
+)
+def test_functions_the_original_stored_unchecked_evaluate_to_a_400(client, cnc, document, field):
+    cnc.functions.insert_one(
+        {"id": "legacy", "applicationId": "monitoreo-cnc", "type": "Algebraic", **document}
+    )
+    response = client.post(f"{APP}/functions/legacy/evaluate", json={"values": {}})
+    assert (response.status_code, response.json["field"]) == (400, field)
+
+
+# Integers beyond 64 bits, in any body
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/event-classes", {"class": "X", "topic": "t", "type": "FLOAT", "values_range": "HUGE"}),
+        ("/functions/fn_eval/evaluate", {"values": {"x": "HUGE", "y": 1}}),
+    ],
+)
+def test_integers_beyond_64_bits_are_refused(client, cnc, path, body):
+    cnc.functions.insert_one(
+        {
+            "id": "fn_eval",
+            "applicationId": "monitoreo-cnc",
+            "type": "Algebraic Function",
+            "expression": "x + y",
+            "variables": ["x", "y"],
+        }
+    )
+    huge = "1" + "0" * 400
+    raw = json.dumps(body).replace('"HUGE"', f"[{huge}, 2]" if "event" in path else huge)
+    response = client.post(f"{APP}{path}", data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json["field"] in ("values_range[0]", "values.x")
+
+
+# An application's connectors
 
 
 def test_create_connector_from_the_console_body(client, cnc):
@@ -650,7 +790,7 @@ def test_delete_connector(client, cnc):
     assert client.delete(f"{APP}/connectors/zz").status_code == 400
 
 
-# Application delete (the foundation's route) removes what this mount created
+# Deleting the application (an /api/organizations route) removes what this mount made
 
 
 def test_deleting_the_application_removes_its_classes_functions_and_connectors(client, cnc):
@@ -663,135 +803,3 @@ def test_deleting_the_application_removes_its_classes_functions_and_connectors(c
     assert cnc["monitoreo-cnc_events"].count_documents({}) == 0
     assert cnc.functions.count_documents({}) == 0
     assert "monitoreo-cnc_connectors" not in cnc.list_collection_names()
-
-
-def test_the_console_counter_body_gets_the_counter_name_as_expression(client, cnc):
-    response = client.post(f"{APP}/functions", json=CONSOLE_COUNTER)  # sends "expression": ""
-    assert response.json["expression"] == "pieces_counter"
-    assert cnc.functions.find_one()["expression"] == "pieces_counter"
-
-
-def test_a_declared_variable_wins_over_a_constant_of_that_name(client, cnc):
-    response = evaluate(client, cnc, "e * 2", {"e": 10}, variables=["e"])
-    assert response.json == {"result": 20.0}
-
-
-@pytest.mark.parametrize(
-    ("expression", "values"),
-    [
-        ("1 / (x * 1e308 * 10)", {"x": 1}),
-        ("min(x * 1e308 * 10, 1)", {"x": 1}),
-        ("(x * 1e308 * 10) > 5", {"x": 1}),
-    ],
-)
-def test_an_overflow_inside_the_expression_is_reported(client, cnc, expression, values):
-    response = evaluate(client, cnc, expression, values)
-    assert (response.status_code, response.json) == (
-        400,
-        {"error": "expression overflows", "field": "expression"},
-    )
-
-
-@pytest.mark.parametrize(
-    ("document", "field"),
-    [
-        ({"expression": 5, "variables": []}, "expression"),
-        ({"expression": "x + 1", "variables": [{"name": "x"}], "events": ["x"]}, "expression"),
-        ({"expression": "x + 1", "variables": "x", "events": [{"name": ["x"]}]}, "expression"),
-        ({"expression": "x + 1", "variables": ["x"], "events": "none"}, "values.x"),
-    ],
-)
-def test_functions_the_original_stored_unchecked_evaluate_to_a_400(client, cnc, document, field):
-    cnc.functions.insert_one(
-        {"id": "legacy", "applicationId": "monitoreo-cnc", "type": "Algebraic", **document}
-    )
-    response = client.post(f"{APP}/functions/legacy/evaluate", json={"values": {}})
-    assert (response.status_code, response.json["field"]) == (400, field)
-
-
-@pytest.mark.parametrize(
-    ("path", "body"),
-    [
-        ("/event-classes", {"class": "X", "topic": "t", "type": "FLOAT", "values_range": "HUGE"}),
-        ("/functions/fn_eval/evaluate", {"values": {"x": "HUGE", "y": 1}}),
-    ],
-)
-def test_integers_beyond_64_bits_are_refused(client, cnc, path, body):
-    cnc.functions.insert_one(
-        {
-            "id": "fn_eval",
-            "applicationId": "monitoreo-cnc",
-            "type": "Algebraic Function",
-            "expression": "x + y",
-            "variables": ["x", "y"],
-        }
-    )
-    huge = "1" + "0" * 400
-    raw = json.dumps(body).replace('"HUGE"', f"[{huge}, 2]" if "event" in path else huge)
-    response = client.post(f"{APP}{path}", data=raw, content_type="application/json")
-    assert response.status_code == 400
-    assert response.json["field"] in ("values_range[0]", "values.x")
-
-
-def test_replacing_event_classes_never_leaves_the_application_without_any(client, cnc, monkeypatch):
-    """Whatever a reader sees between the swap's writes, the set is never empty (the console
-    and the pipeline read it at any moment)."""
-    from syncapi.embedded.store import EmbeddedCollection
-
-    first = [{"id": "a", "class": "A", "topic": "t", "type": "STR"}]
-    assert client.put(f"{APP}/event-classes", json=first).status_code == 200
-    seen = []
-    for method in ("bulk_write", "delete_many", "insert_many", "replace_one"):
-        original = getattr(EmbeddedCollection, method)
-
-        def observed(self, *args, _original=original, **kwargs):
-            result = _original(self, *args, **kwargs)
-            if self.name == "monitoreo-cnc_events":
-                seen.append([doc["id"] for doc in self.find({"applicationId": "monitoreo-cnc"})])
-            return result
-
-        monkeypatch.setattr(EmbeddedCollection, method, observed)
-
-    second = [{"id": "b", "class": "B", "topic": "t", "type": "INT"}]
-    response = client.put(f"{APP}/event-classes", json=second)
-
-    assert response.status_code == 200
-    assert seen and all(seen), seen
-    assert [doc["id"] for doc in cnc["monitoreo-cnc_events"].find()] == ["b"]
-
-
-def test_two_replacements_at_once_never_leave_the_application_without_classes(
-    app, cnc, monkeypatch
-):
-    """Each would delete the other's classes: one of the two is a 409 to retry instead."""
-    import threading
-
-    from syncapi.embedded.store import EmbeddedCollection
-
-    gate, delete = threading.Barrier(2, timeout=0.5), EmbeddedCollection.delete_many
-
-    def delete_after_both_wrote(self, *args, **kwargs):
-        if self.name == "monitoreo-cnc_events":
-            try:
-                gate.wait()
-            except threading.BrokenBarrierError:
-                pass  # the other request was refused: nothing to wait for
-        return delete(self, *args, **kwargs)
-
-    monkeypatch.setattr(EmbeddedCollection, "delete_many", delete_after_both_wrote)
-    answers = {}
-
-    def replace(name):
-        body = [{"id": name, "class": name.upper(), "topic": "t", "type": "STR"}]
-        answers[name] = app.test_client().put(f"{APP}/event-classes", json=body).status_code
-
-    threads = [threading.Thread(target=replace, args=(name,)) for name in ("a", "b")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-
-    assert sorted(answers.values()) == [200, 409]
-    winner = next(name for name, status in answers.items() if status == 200)
-    assert [doc["id"] for doc in cnc["monitoreo-cnc_events"].find()] == [winner]
-    assert cnc.config.count_documents({"key": {"$regex": "^lock:"}}) == 0  # lease released

@@ -4,15 +4,12 @@ authentication (README "Change log")."""
 
 import pytest
 
-from syncapi import create_app
 from syncapi.access.auth import SESSION_COOKIE
 from syncapi.core import tokens
-from syncapi.extensions import close_clients, mongo_client
-from tests.helpers import APP, JWT_SECRET, ORG
-from tests.settings import TestingConfig
+from syncapi.extensions import mongo_client
+from tests.helpers import APP, CONSOLE, JWT_SECRET, ORG, SECURED
 
 APPS = "/api/applications/acme/applications/monitoreo-cnc"
-CONSOLE = "https://console.test"
 CONNECTOR = {"name": "mqtt", "driver": "mqtt"}
 FUNCTION = {"name": "f", "type": "Algebraic Function", "expression": "x", "variables": ["x"]}
 EVENT_CLASS = {"class": "A", "topic": "t", "type": "STR"}
@@ -92,23 +89,21 @@ STEPS = {
 
 
 @pytest.fixture(params=ACTORS)
-def signed_in(request):
+def signed_in(request, make_app):
     """`(client, headers, actor)`: an app and how its calls sign in."""
     auth = request.param
     if auth == "none":
-        app = create_app(TestingConfig())
+        app = make_app()
         headers = {}
     else:
-        settings = {"JWT_SECRET": JWT_SECRET, "CORS_ALLOWED_ORIGIN": [CONSOLE]}
-        app = create_app(TestingConfig(AUTH_MODE="required", **settings))
+        app = make_app(**SECURED)
         token, _ = tokens.issue(JWT_SECRET, "root", ["*"], "admin", 3600)
         headers = {"Authorization": f"Bearer {token}"} if auth == "token" else {}
     client = app.test_client()
     if auth == "cookie":
         client.set_cookie(SESSION_COOKIE, token)
         headers = {"Origin": CONSOLE}  # a cookie's change comes from an allowed page
-    yield client, headers, ACTORS[auth], mongo_client(app)
-    close_clients(app)
+    return client, headers, ACTORS[auth], mongo_client(app)
 
 
 def arranged(client, headers):

@@ -62,7 +62,13 @@ def test_the_index_then_answers_409(app, client, mongo):
     )
     run_ensure_indexes(app)
     client.post(f"{APP}/devices", json={"machineId": "CN1"})
-    assert client.post(f"{APP}/devices", json={"machineId": "CN1"}).status_code == 409
+    response = client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    assert response.status_code == 409
+    assert response.json == {
+        "error": "A device with this machineId already exists",
+        "field": "machineId",
+    }
+    assert mongo["acme"]["monitoreo-cnc_devices"].count_documents({}) == 1
 
 
 # flask db audit

@@ -80,11 +80,16 @@ def test_an_etag_of_something_else_is_412(client, mongo, cnc, tag):
     with unchanged(mongo):
         response = client.put(f"{ORG}/gateways/G1", json={"name": "X"}, headers={"If-Match": tag})
     assert response.status_code == 412
+    assert response.json == {
+        "error": "The document has changed since the ETag you sent; read it again"
+    }
 
 
 def test_if_match_on_a_missing_document_is_404(client, cnc):
-    response = client.delete(f"{ORG}/gateways/NOPE", headers={"If-Match": "*"})
+    with unchanged(cnc):
+        response = client.delete(f"{ORG}/gateways/NOPE", headers={"If-Match": "*"})
     assert response.status_code == 404
+    assert response.json == {"error": "Gateway not found"}
 
 
 def test_a_revision_is_never_taken_from_a_body(client, cnc):

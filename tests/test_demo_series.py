@@ -9,16 +9,22 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from syncapi import create_app
 from syncapi.cli.demo import BATCH, demo_start, feed_demo_series, seed_demo_into
 from syncapi.core import clock, tokens
 from syncapi.embedded import demo_series
 from syncapi.embedded.demo_feed import Feed
 from syncapi.extensions import close_clients, embedded_influx, mongo_client
 from syncapi.repositories import demo
-from tests.helpers import INFLUX_TOKEN, JWT_SECRET, MAIN_DB, STATS_DB, as_server, unchanged
+from tests.helpers import (
+    INFLUX_TOKEN,
+    JWT_SECRET,
+    MAIN_DB,
+    STATS_DB,
+    as_server,
+    unchanged,
+    unserved_app,
+)
 from tests.influx_standin import InfluxStandIn
-from tests.settings import TestingConfig
 
 FLEET = demo_series.fleet(demo.load())
 MACHINES = [*FLEET.machines, *FLEET.tanks]
@@ -28,16 +34,15 @@ MOMENT = 1_767_225_600  # 2026-01-01T00:00:00Z
 
 
 @pytest.fixture(scope="module")
-def demo_app():
+def demo_app(make_module_app):
     """One app seeded as the gunicorn hook seeds a worker with SEED_DEMO=1 (the routes only
     read it): the demo tenant, and the demo's series in the embedded engine."""
-    app = create_app(TestingConfig(SEED_DEMO=True))
+    app = make_module_app(SEED_DEMO=True)
     start = demo_start()
     seed_demo_into(app, start)
     feed_demo_series(app, start)
     app.config["DEMO_START"] = start
-    yield app
-    close_clients(app)
+    return app
 
 
 @pytest.fixture
@@ -50,7 +55,7 @@ def query_routes(app):
     return sorted(rule.rule for rule in app.url_map.iter_rules() if rule.endpoint[:6] == "query.")
 
 
-DASHBOARD = query_routes(create_app(TestingConfig()))
+DASHBOARD = query_routes(unserved_app())
 MACHINE_PAGES = [f"/device/{m}/{page}" for m in MACHINES for page in ("events", "status")]
 
 
@@ -203,8 +208,8 @@ def feeds():
     return {thread for thread in threading.enumerate() if thread.name == "syncapi-demo-feed"}
 
 
-def test_closing_the_app_stops_its_feed():
-    app = create_app(TestingConfig(SEED_DEMO=True))
+def test_closing_the_app_stops_its_feed(make_app):
+    app = make_app(SEED_DEMO=True)
     others = feeds()
     feed_demo_series(app, demo_start())
     (mine,) = feeds() - others

@@ -1,4 +1,4 @@
-"""The compose stack (issue 17): docker-compose.yml against the Compose Specification's schema
+"""The compose stack: docker-compose.yml against the Compose Specification's schema
 (a vendored copy, deploy/compose-spec/SOURCE.md), the promises it makes, the nginx template
 both it and `make e2e` render, and `make e2e` itself where nginx is installed.
 

@@ -12,11 +12,6 @@ from tests.influx_standin import epoch_ms, table
 TANK = {"machineId": "A1B2C3D4E5F60708", "name": "Tank 3", "properties": {"max_tank_volume": 2500}}
 
 
-@pytest.fixture
-def shared(mongo):
-    return mongo["syncapi"]
-
-
 def test_create_stores_the_schema_fields_and_drops_others(client, shared):
     response = client.post("/device/new", json={**TANK, "extra": 1, "_id": "x", "createdAt": "x"})
 

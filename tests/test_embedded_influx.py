@@ -60,17 +60,10 @@ def test_the_engine_listens_on_loopback_for_its_own_token_only(app, client):
     assert embedded.client.query("SELECT 1 AS one").to_pylist() == [{"one": 1}]
 
 
-def test_each_app_has_its_own_engine_and_token(app):
-    from syncapi import create_app
-    from syncapi.extensions import close_clients
-    from tests.settings import TestingConfig
-
-    other = create_app(TestingConfig())
-    try:
-        assert embedded_influx(other).engine.port != embedded_influx(app).engine.port
-        assert embedded_influx(other).engine.token != embedded_influx(app).engine.token
-    finally:
-        close_clients(other)
+def test_each_app_has_its_own_engine_and_token(app, make_app):
+    other = make_app()
+    assert embedded_influx(other).engine.port != embedded_influx(app).engine.port
+    assert embedded_influx(other).engine.token != embedded_influx(app).engine.token
 
 
 def test_closing_the_clients_stops_the_engine(app):

@@ -36,10 +36,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from syncapi import create_app
 from syncapi.access.auth import SESSION_COOKIE
 from syncapi.core import tokens
-from syncapi.extensions import close_clients
 from syncapi.openapi import describe
 from tests.helpers import (
     EVENTS,
@@ -47,12 +45,13 @@ from tests.helpers import (
     JWT_SECRET,
     MAIN_DB,
     PRODUCTION,
+    SECURED,
     STATE,
     anyone_may_call,
     unchanged,
+    unserved_app,
 )
 from tests.influx_standin import table
-from tests.settings import TestingConfig
 
 LONG_RUN = "SYNCAPI_FUZZ_EXAMPLES" in os.environ
 EXAMPLES = int(os.environ.get("SYNCAPI_FUZZ_EXAMPLES", "12"))
@@ -153,19 +152,10 @@ def closing(wsgi_app):
     return app
 
 
-# Built when the module is collected, for the list of operations (nothing is generated
-# then: each test draws its cases when it runs).
+# Read when the module is collected, for the list of operations (nothing is generated
+# then: each test draws its cases when it runs). Every app describes the same operations.
 METRICS_TOKEN = "m" * 32  # /metrics then answers a wrong token 401, never 503
-AUTH_OFF = create_app(TestingConfig(JWT_SECRET=JWT_SECRET, METRICS_TOKEN=METRICS_TOKEN))
-AUTH_REQUIRED = create_app(
-    TestingConfig(
-        AUTH_MODE="required",
-        JWT_SECRET=JWT_SECRET,
-        CORS_ALLOWED_ORIGIN=["https://console.test"],
-        METRICS_TOKEN=METRICS_TOKEN,
-    )
-)
-DESCRIPTION = describe(AUTH_OFF)
+DESCRIPTION = describe(unserved_app())
 LABELS = [
     f"{method.upper()} {path}"
     for path, item in DESCRIPTION["paths"].items()
@@ -192,8 +182,10 @@ CASES = [(label, GenerationMode.POSITIVE) for label in LABELS] + [
 
 
 @pytest.fixture(scope="module")
-def served(influx_server, tmp_path_factory):
-    """Both apps on the InfluxDB stand-in (with rows) and a temporary icon library."""
+def served(make_module_app, influx_server, tmp_path_factory):
+    """The two apps the module fuzzes, `open` (authentication off, with a `JWT_SECRET`) and
+    `closed` (authentication required), both on the InfluxDB stand-in (with rows) and a
+    temporary icon library. Cases build on what earlier cases left (`world` remakes it)."""
     influx_server.reset()
     now = time.time_ns()
     influx_server.databases[MAIN_DB] = {
@@ -201,7 +193,11 @@ def served(influx_server, tmp_path_factory):
         "production": table(PRODUCTION, now),
         "events": table(EVENTS, now),
     }
-    for app in (AUTH_OFF, AUTH_REQUIRED):
+    apps = {
+        "open": make_module_app(JWT_SECRET=JWT_SECRET, METRICS_TOKEN=METRICS_TOKEN),
+        "closed": make_module_app(**SECURED, METRICS_TOKEN=METRICS_TOKEN),
+    }
+    for app in apps.values():
         app.wsgi_app = closing(app.wsgi_app)
         app.config.update(
             INFLUXDB_HOST=influx_server.host,
@@ -210,19 +206,17 @@ def served(influx_server, tmp_path_factory):
             INFLUXDB_QUERY_TIMEOUT=2.0,
             ICONS_DIR=str(tmp_path_factory.mktemp("icons")),
         )
-    yield
-    for app in (AUTH_OFF, AUTH_REQUIRED):
-        close_clients(app)
+    return apps
 
 
 @pytest.fixture(scope="module")
 def open_api(served):
-    return configured_schema(AUTH_OFF)
+    return configured_schema(served["open"])
 
 
 @pytest.fixture(scope="module")
 def closed_api(served):
-    return configured_schema(AUTH_REQUIRED, **{"with-security-parameters": False})
+    return configured_schema(served["closed"], **{"with-security-parameters": False})
 
 
 def fuzz(operation, mode, checks, examples, known):
@@ -248,8 +242,8 @@ def fuzz(operation, mode, checks, examples, known):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("label", "mode"), CASES, ids=str)
-def test_every_operation_answers_as_described(open_api, label, mode):
-    known = world(AUTH_OFF.test_client())
+def test_every_operation_answers_as_described(served, open_api, label, mode):
+    known = world(served["open"].test_client())
     fuzz(open_api.find_operation_by_label(label), mode, CHECKS, EXAMPLES, known)
 
 
@@ -274,7 +268,8 @@ def test_every_protected_operation_refuses_a_caller_without_a_token(closed_api, 
     fuzz(operation, mode, [*CHECKS, refused_without_a_token], max(EXAMPLES // 3, 3), KNOWN)
 
 
-# What the fuzzer found, each fixed at its root; these run in every `make test`.
+# Preflights change nothing and cookie logouts need an allowed origin (cases the fuzzer
+# found, fixed at their root; not slow, so every run has them).
 
 
 def test_a_preflight_of_a_password_change_is_answered_and_changes_nothing(app, client, acme, mongo):

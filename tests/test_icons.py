@@ -10,10 +10,7 @@ import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from syncapi import create_app
 from syncapi.core.uploads import checked_svg
-from syncapi.extensions import close_clients
-from tests.settings import TestingConfig
 
 SHIPPED = Path(__file__).resolve().parent.parent / "static" / "icons"
 SVG = (
@@ -24,13 +21,11 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 
 
 @pytest.fixture
-def library(tmp_path):
+def library(make_app, tmp_path):
     """An app whose library is a scratch copy of the shipped one."""
     root = tmp_path / "icons"
     shutil.copytree(SHIPPED, root)
-    app = create_app(TestingConfig(ICONS_DIR=str(root)))
-    yield app.test_client(), root
-    close_clients(app)
+    return make_app(ICONS_DIR=str(root)).test_client(), root
 
 
 def fetch(client, url, **kwargs):
@@ -86,7 +81,9 @@ def test_svg_is_served_sandboxed_with_caching_headers(client):
 
 
 def test_names_are_lowercased(client):
-    assert fetch(client, "/api/library/Connectors/MQTT/icon").status_code == 200
+    response = fetch(client, "/api/library/Connectors/MQTT/icon")
+    assert response.status_code == 200
+    assert response.data == fetch(client, "/api/library/connectors/mqtt/icon").data
 
 
 def test_format_order_and_explicit_format(library):
@@ -147,7 +144,10 @@ MACHINES += ["rockwell", "universal_robots", "hanwha", "mtconnect", "focas"]
     [f"connectors/{name}" for name in PROTOCOLS] + [f"drivers/{name}" for name in MACHINES],
 )
 def test_every_icon_the_console_asks_for_is_shipped(client, path):
-    assert fetch(client, f"/api/library/{path}/icon").status_code == 200
+    response = fetch(client, f"/api/library/{path}/icon")
+    assert response.status_code == 200
+    assert response.content_type == "image/svg+xml; charset=utf-8"
+    assert response.data == (SHIPPED / f"{path}.svg").read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -320,15 +320,21 @@ def test_upload_refuses_every_svg_that_could_script_or_fetch(library, svg):
 
 
 def test_a_svg_with_internal_references_is_accepted(library):
-    client, _ = library
+    client, root = library
     svg = (
         b'<svg xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g"/></defs>'
         b'<rect fill="url(#g)" width="4" height="4"/><use href="#g"/></svg>'
     )
-    assert (
-        upload(client, "/api/library/misc/grad/icon", svg, "g.svg", "image/svg+xml").status_code
-        == 201
-    )
+    response = upload(client, "/api/library/misc/grad/icon", svg, "g.svg", "image/svg+xml")
+    assert response.status_code == 201
+    assert response.json == {
+        "message": "Icon uploaded successfully",
+        "path": "/api/library/misc/grad/icon",
+        "filename": "grad.svg",
+        "category": "misc",
+        "name": "grad",
+    }
+    assert (root / "misc" / "grad.svg").read_bytes() == svg
 
 
 # An SVG is judged on its text, decoded as XML says (a byte order mark, else the encoding

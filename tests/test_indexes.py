@@ -134,8 +134,8 @@ def walk(app, client, cnc, monkeypatch):
     return trips.calls
 
 
-# Whole collections, read by design: the contract's lists (paged by `limit` once the lists
-# issue lands), and the small lists every process re-reads (revocations).
+# Whole collections, read by design: the contract's lists (whole when no `limit` is sent),
+# and the small lists every process re-reads (revocations).
 WHOLE_READS = {
     "acme.users",
     "acme.gateways",

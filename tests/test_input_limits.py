@@ -7,11 +7,8 @@ import mongomock
 import pytest
 from pymongo.errors import DocumentTooLarge, OperationFailure, WriteError
 
-from syncapi import create_app
 from syncapi.errors import ApiError
-from syncapi.extensions import close_clients
-from tests.helpers import APP, JWT_SECRET, ORG, SAMPLE_VALUES, snapshot, unchanged
-from tests.settings import TestingConfig
+from tests.helpers import APP, JWT_SECRET, ORG, SAMPLE_VALUES, snapshot, unchanged, unserved_app
 
 # Write routes that take no JSON body: icon uploads are multipart, logout and a restore
 # have no body.
@@ -29,7 +26,7 @@ def write_routes():
     """(endpoint, method, path) of every route that reads a JSON body, from the URL map, so
     a route added later is covered the day it is added."""
     routes = []
-    for rule in create_app(TestingConfig()).url_map.iter_rules():
+    for rule in unserved_app().url_map.iter_rules():
         if rule.endpoint in NO_JSON_BODY or not rule.methods & WRITE_METHODS:
             continue
         path = rule.build({name: SAMPLE_VALUES[name] for name in rule.arguments})[1]
@@ -138,16 +135,14 @@ def test_nested_operator_keys_are_named_by_the_schema(client, cnc):
     assert response.json["field"] == "name"
 
 
-def test_an_error_text_holding_a_lone_surrogate_still_encodes():
+def test_an_error_text_holding_a_lone_surrogate_still_encodes(app):
     """Whatever a message echoes, the answer is JSON that UTF-8 carries, never a 500."""
-    app = create_app(TestingConfig())
 
     @app.get("/echo")
     def echo():
         raise ApiError(400, "bad \ud800 value", field="k\udc00")
 
     response = app.test_client().get("/echo")
-    close_clients(app)
 
     assert response.status_code == 400
     assert response.data.decode("utf-8").isascii()
@@ -179,6 +174,7 @@ def test_a_delete_declared_as_json_with_no_body_works(client, acme):
 def test_logout_takes_zero_bytes_of_any_type(client, content_type):
     response = client.post("/api/auth/logout", data=b"", content_type=content_type)
     assert response.status_code == 200
+    assert response.json == {"message": "Logged out"}
 
 
 # Bounded strings: (route, body where V stands for the string, field, its cap)

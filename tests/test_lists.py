@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from syncapi.core import tokens
-from syncapi.repositories import index_builds, indexes, summaries
-from tests import round_trips
+from syncapi.repositories import indexes, summaries
+from tests import builders, round_trips
 from tests.helpers import APP, JWT_SECRET, ORG, as_server, reconcile, unchanged
 
 APP_MOUNT = "/api/applications/acme/applications/monitoreo-cnc"
@@ -472,12 +472,7 @@ def fleet(client, cnc):
         }
         for index in range(10_000)
     ]
-    collection = cnc["monitoreo-cnc_devices"]
-    # mongomock checks a unique index by scanning the collection on every insert (quadratic
-    # in a bulk insert): the indexes are built after the data, as after an operator's restore.
-    collection.drop_indexes()
-    collection.insert_many(documents)
-    index_builds.create_all(cnc, indexes.application_specs("monitoreo-cnc"))
+    builders.ingested_devices(cnc, "monitoreo-cnc", documents)
     return documents
 
 
@@ -546,7 +541,7 @@ def test_1000_organizations_page_at_the_cost_of_one_page(client, mongo, monkeypa
 def test_ensure_indexes_adds_the_list_indexes_to_an_existing_application(app, client, cnc):
     devices = cnc["monitoreo-cnc_devices"]
     for name in ("machineId_id", "name_id", "createdAt_id", "updatedAt_id", "tags"):
-        devices.drop_index(name)  # an application made before the lists issue
+        devices.drop_index(name)  # an application made before lists were paged and sorted
 
     result = reconcile(app)
 

@@ -7,6 +7,7 @@ import pytest
 
 from syncapi.cli.database import db_group
 from syncapi.cli.machines import machines_group
+from tests import builders
 from tests.helpers import APP, ORG, as_server, unchanged
 
 GLOBEX = "/api/organizations/globex"
@@ -14,16 +15,10 @@ PRESSES = f"{GLOBEX}/applications/presses"
 
 
 @pytest.fixture
-def shared(mongo):
-    return mongo["syncapi"]
-
-
-@pytest.fixture
 def globex(client, cnc):
     """A second organization with the application `presses`, beside acme's `monitoreo-cnc`."""
-    assert client.put(GLOBEX, json={"name": "Globex"}).status_code == 201
-    body = {"applicationId": "presses", "name": "Presses"}
-    assert client.post(f"{GLOBEX}/applications", json=body).status_code == 201
+    builders.organization(client, "globex", "Globex")
+    builders.application(client, "globex", "presses", "Presses")
 
 
 def claims(shared):
@@ -241,7 +236,7 @@ def test_the_cli_lists_claims_and_releases(app, client, shared, cnc):
     assert "Machine claim not found" in runner.invoke(machines_group, ["release", "CN1"]).output
 
 
-# Review findings, each pinned
+# `db ensure-indexes` run again keeps every claim as it stands
 
 
 def test_ensure_indexes_never_dates_back_a_claim_that_exists(app, client, mongo, shared, cnc):
@@ -279,6 +274,9 @@ def test_a_contested_id_a_platform_admin_settled_is_no_longer_reported(app, mong
     )
 
 
+# Claims through a lost race, and the demo's claims
+
+
 def test_a_failed_insert_keeps_the_claim_of_the_device_that_won(client, shared, cnc, mongo):
     """Two creates of one machineId: the one that loses the insert must not release the
     claim the winner (same application, same holder) relies on."""
@@ -311,6 +309,9 @@ def test_taking_over_a_demo_claim_starts_it_now(client, shared, cnc):
     )
     assert add_device(client, APP, machineId="CN4").status_code == 201
     assert claims(shared)["CN4"]["since"] > old
+
+
+# A claim's date must be one InfluxDB can compare
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""`GET /metrics` (issue 17): Prometheus metrics, opened by `METRICS_TOKEN` alone.
+"""`GET /metrics`: Prometheus metrics, opened by `METRICS_TOKEN` alone.
 
 The test processes keep metrics in memory (no `PROMETHEUS_MULTIPROC_DIR`), shared by every
 app of the process: each test reads how much a value moved while it ran."""
@@ -12,30 +12,19 @@ from types import SimpleNamespace
 import pytest
 from prometheus_client import REGISTRY
 
-from syncapi import create_app
 from syncapi.core import metrics, tokens
-from syncapi.extensions import close_clients, connect_mongodb
-from tests.helpers import JWT_SECRET, ORG, UNREACHABLE_MONGODB
-from tests.settings import TestingConfig
+from syncapi.extensions import connect_mongodb
+from tests.helpers import JWT_SECRET, ORG, SECURED, UNREACHABLE_MONGODB
 
 ROOT = Path(__file__).resolve().parent.parent
 METRICS_TOKEN = "metrics-token-of-at-least-32-bytes!"
-CONSOLE = "https://console.example"
 SCRAPE = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 
 @pytest.fixture
-def app():
-    app = create_app(
-        TestingConfig(
-            AUTH_MODE="required",
-            JWT_SECRET=JWT_SECRET,
-            CORS_ALLOWED_ORIGIN=[CONSOLE],
-            METRICS_TOKEN=METRICS_TOKEN,
-        )
-    )
-    yield app
-    close_clients(app)
+def app(make_app):
+    """This module's app: the secured one, its metrics opened by `METRICS_TOKEN`."""
+    return make_app(**SECURED, METRICS_TOKEN=METRICS_TOKEN)
 
 
 def admin():
@@ -99,21 +88,24 @@ def test_anything_else_is_401(client, header):
 
 def test_a_platform_admin_token_does_not_open_them(client):
     assert client.get("/api/services", headers=admin()).status_code == 200
-    assert client.get("/metrics", headers=admin()).status_code == 401
+    response = client.get("/metrics", headers=admin())
+    assert response.status_code == 401
+    assert response.json == {"error": "Metrics need METRICS_TOKEN as bearer token"}
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="metrics"'
 
 
 def test_the_metrics_token_opens_nothing_else(client):
-    assert client.get("/api/services", headers=SCRAPE).status_code == 401
+    response = client.get("/api/services", headers=SCRAPE)
+    assert response.status_code == 401
+    assert response.json == {"error": "Invalid token"}
 
 
-def test_without_a_metrics_token_they_are_unavailable():
-    app = create_app(TestingConfig())
-    response = app.test_client().get("/metrics", headers=SCRAPE)
+def test_without_a_metrics_token_they_are_unavailable(make_app):
+    response = make_app().test_client().get("/metrics", headers=SCRAPE)
     assert (response.status_code, response.json) == (
         503,
         {"error": "Metrics unavailable", "details": "METRICS_TOKEN not set"},
     )
-    close_clients(app)
 
 
 # What they count

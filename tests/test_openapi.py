@@ -10,12 +10,11 @@ from jsonschema import Draft202012Validator
 from marshmallow import Schema
 from openapi_spec_validator import validate
 
-from syncapi import create_app, schemas
+from syncapi import schemas
 from syncapi.openapi import describe
 from syncapi.openapi.converter import BEYOND_DESCRIPTION, VALIDATORS
 from syncapi.web import conditional
-from tests.helpers import APP, JWT_SECRET, ORG, anyone_may_call
-from tests.settings import TestingConfig
+from tests.helpers import APP, ORG, anyone_may_call
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 SAMPLES = {  # a path value for each path parameter
@@ -123,14 +122,9 @@ def test_public_operations_say_so_and_the_others_need_a_token(document):
     assert schemes["sessionCookie"] == {"type": "apiKey", "in": "cookie", "name": "syncapi_session"}
 
 
-def test_what_the_description_calls_public_is_public_and_the_rest_answers_401():
-    app = create_app(
-        TestingConfig(
-            AUTH_MODE="required", JWT_SECRET=JWT_SECRET, CORS_ALLOWED_ORIGIN=["https://c.test"]
-        )
-    )
-    client = app.test_client()
-    for path, item in describe(app)["paths"].items():
+def test_what_the_description_calls_public_is_public_and_the_rest_answers_401(secured):
+    client = secured.test_client()
+    for path, item in describe(secured)["paths"].items():
         url = path.format(**SAMPLES)
         for method, operation in item.items():
             if method not in METHODS:
@@ -254,13 +248,8 @@ def test_path_parameters_carry_the_identifier_rules(document):
     assert connector["parameters"][1]["schema"]["pattern"] == "^[0-9a-fA-F]{24}$"
 
 
-def test_the_description_is_public_when_authentication_is_required():
-    app = create_app(
-        TestingConfig(
-            AUTH_MODE="required", JWT_SECRET=JWT_SECRET, CORS_ALLOWED_ORIGIN=["https://c.test"]
-        )
-    )
-    client = app.test_client()
+def test_the_description_is_public_when_authentication_is_required(secured):
+    client = secured.test_client()
     assert client.get("/api/openapi.json").status_code == 200
     page = client.get("/api/docs")
     assert page.status_code == 200

@@ -9,12 +9,10 @@ from datetime import UTC, datetime
 import pytest
 
 from config import Config
-from syncapi import create_app
 from syncapi.core import tokens
 from syncapi.core.memo import TimedMemo
-from syncapi.extensions import close_clients
 from syncapi.repositories.timeseries_sql import CHUNK_SIZE
-from tests import round_trips
+from tests import builders, round_trips
 from tests.helpers import (
     EVENTS,
     EVENTS_ALL_TIME,
@@ -29,7 +27,6 @@ from tests.helpers import (
     reconcile,
 )
 from tests.influx_standin import InfluxStandIn, epoch_ms, table
-from tests.settings import TestingConfig
 
 INFLUX_ROUTES = [
     "/api/query/connected",
@@ -44,29 +41,17 @@ INFLUX_ROUTES = [
 ]
 
 
-NAMES = {"monitoreo-cnc": "Monitoreo CNC", "oil-monitor": "Oil", "presses": "Presses"}
-
-
-def add_devices(client, organization, application, *machine_ids):
-    base = f"/api/organizations/{organization}"
-    if client.get(base).status_code == 404:
-        assert client.put(base, json={}).status_code == 201
-    if client.get(f"{base}/applications/{application}").status_code == 404:
-        body = {"applicationId": application, "name": NAMES[application]}
-        assert client.post(f"{base}/applications", json=body).status_code == 201
-    for machine_id in machine_ids:
-        body = {"machineId": machine_id}
-        response = client.post(f"{base}/applications/{application}/devices", json=body)
-        assert response.status_code == 201
-
-
 @pytest.fixture
 def fleet(client, mongo):
     """acme: 2 apps with 3 + 1 devices; globex: 1 app, 0 devices; plus non-tenant databases."""
-    add_devices(client, "acme", "monitoreo-cnc", "CN1", "CN2", "CN3")
-    add_devices(client, "acme", "oil-monitor", "OIL-07")
-    add_devices(client, "globex", "presses")
-    assert client.post("/device/new", json={"machineId": "LEGACY-1"}).status_code == 201
+    builders.organization(client, "acme")
+    builders.application(client, "acme", "monitoreo-cnc", "Monitoreo CNC")
+    builders.devices(client, "acme", "monitoreo-cnc", ["CN1", "CN2", "CN3"])
+    builders.application(client, "acme", "oil-monitor", "Oil")
+    builders.devices(client, "acme", "oil-monitor", ["OIL-07"])
+    builders.organization(client, "globex")
+    builders.application(client, "globex", "presses", "Presses")
+    builders.legacy_device(client, {"machineId": "LEGACY-1"})
     mongo["Legacy_DB"]["a_devices"].insert_one({"machineId": "X"})
     mongo["admin"]["x"].insert_one({})
     return mongo
@@ -185,7 +170,7 @@ def test_fleet_counts_read_no_device_collection(client, fleet, monkeypatch):
 def test_cross_tenant_counts_are_cached_for_the_configured_time(app, client, fleet):
     app.extensions["syncapi.web.memo"].seconds = 60
     assert client.get("/api/query/registered/all").json == {"count": 4}
-    add_devices(client, "acme", "oil-monitor", "OIL-08")
+    builders.devices(client, "acme", "oil-monitor", ["OIL-08"])
 
     assert client.get("/api/query/registered/all").json == {"count": 4}
     assert client.get("/api/query/apps-registered").json == {"count": 3}
@@ -488,15 +473,14 @@ def test_the_memo_expires_and_keeps_a_failure_only_briefly():
     assert memo.get("other", lambda: 4) == 4
 
 
-def test_the_cache_is_on_by_default_and_configurable():
-    assert create_app(TestingConfig()).extensions["syncapi.web.memo"].seconds == 0
+def test_the_cache_is_on_by_default_and_configurable(app, make_app):
+    assert app.extensions["syncapi.web.memo"].seconds == 0
     assert Config(environ={}).ANALYTICS_CACHE_SECONDS == 15
-    app = create_app(TestingConfig(ANALYTICS_CACHE_SECONDS=30))
-    assert app.extensions["syncapi.web.memo"].seconds == 30
-    close_clients(app)
+    cached = make_app(ANALYTICS_CACHE_SECONDS=30)
+    assert cached.extensions["syncapi.web.memo"].seconds == 30
 
 
-# Organization-limited callers at scale (issue 12)
+# Callers limited to some organizations: bounded queries, answers of their own
 
 ACME_TOKEN_ORGS, GLOBEX_TOKEN_ORGS = ("acme",), ("globex",)
 
@@ -683,6 +667,9 @@ def test_last_day_kpis_are_kept_per_caller_scope(app, client, mongo, machines, n
     )
     assert {row["machine_id"] for row in other["/api/query/events"]} == {"CN3", "OIL-07"}
     assert len(machines.tickets) > asked
+
+
+# InfluxDB coming back after an outage
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Request ids and the one JSON log line per request (issue 17): the id comes from
+"""Request ids and the one JSON log line per request: the id comes from
 `X-Request-ID` when it is a plain token, else it is made; it comes back in the header, in
 every error body (`requestId`, spec §13.5) and in every line logged while serving."""
 
@@ -10,15 +10,12 @@ import re
 
 import pytest
 
-from syncapi import create_app
 from syncapi.core import passwords, tokens
-from syncapi.extensions import close_clients, mongo_client
+from syncapi.extensions import mongo_client
 from syncapi.web import request_log
 from syncapi.web.request_log import LOGGING, JsonFormatter
-from tests.helpers import JWT_SECRET, ORG, UNREACHABLE_MONGODB
-from tests.settings import TestingConfig
+from tests.helpers import CONSOLE, JWT_SECRET, ORG, SECURED
 
-CONSOLE = "https://console.example"
 FRESH = re.compile(r"[0-9a-f]{32}")
 
 
@@ -46,11 +43,9 @@ def lines(capfd):
 
 
 @pytest.fixture
-def logged():
+def logged(make_app):
     """An app writing its request lines, as under gunicorn (the suite's apps do not)."""
-    app = create_app(TestingConfig(REQUEST_LOG=True))
-    yield app.test_client()
-    close_clients(app)
+    return make_app(REQUEST_LOG=True).test_client()
 
 
 def request_lines(entries):
@@ -58,17 +53,9 @@ def request_lines(entries):
 
 
 @pytest.fixture
-def secured():
-    app = create_app(
-        TestingConfig(
-            AUTH_MODE="required",
-            JWT_SECRET=JWT_SECRET,
-            CORS_ALLOWED_ORIGIN=[CONSOLE],
-            REQUEST_LOG=True,
-        )
-    )
-    yield app
-    close_clients(app)
+def secured(make_app):
+    """The secured app, writing its request lines."""
+    return make_app(**SECURED, REQUEST_LOG=True)
 
 
 # The id
@@ -137,13 +124,12 @@ def test_every_error_body_carries_the_request_id(client, method, path, body, sta
     assert sent["requestId"] == "c-1" == response.headers["X-Request-ID"]
 
 
-def test_a_503_and_a_413_carry_it_too(offline_client):
+def test_a_503_and_a_413_carry_it_too(offline_client, make_app):
     down = offline_client.get("/api/organizations", headers={"X-Request-ID": "d-1"})
     assert sent_body(down) == {"error": "MongoDB unavailable", "requestId": "d-1"}
-    app = create_app(TestingConfig(MAX_CONTENT_LENGTH=1024))
-    large = app.test_client().put(ORG, data="x" * 2048, headers={"X-Request-ID": "l-1"})
+    capped = make_app(MAX_CONTENT_LENGTH=1024).test_client()
+    large = capped.put(ORG, data="x" * 2048, headers={"X-Request-ID": "l-1"})
     assert sent_body(large) == {"error": "Payload too large", "requestId": "l-1"}
-    close_clients(app)
 
 
 def test_success_bodies_are_left_alone(client):
@@ -202,8 +188,8 @@ def bearer(token):
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_a_500_logs_its_traceback_once_with_the_request_id(lines):
-    app = create_app(TestingConfig(REQUEST_LOG=True))
+def test_a_500_logs_its_traceback_once_with_the_request_id(make_app, lines):
+    app = make_app(REQUEST_LOG=True)
 
     @app.get("/boom")
     def boom():
@@ -218,7 +204,6 @@ def test_a_500_logs_its_traceback_once_with_the_request_id(lines):
     assert with_traceback[0]["request_id"] == "boom-1"
     assert "RuntimeError: secret connection string" in with_traceback[0]["traceback"]
     assert request_lines(entries)[0]["status"] == 500
-    close_clients(app)
 
 
 def test_a_line_is_one_json_object_even_with_a_traceback():
@@ -245,12 +230,10 @@ def test_gunicorn_writes_every_logger_through_the_json_formatter():
     }
 
 
-def test_an_unreachable_mongodb_is_logged_with_the_request_id(lines):
-    app = create_app(TestingConfig(MONGODB_URI=UNREACHABLE_MONGODB, MONGODB_TIMEOUT_MS=0))
-    app.test_client().get("/api/organizations", headers={"X-Request-ID": "m-1"})
+def test_an_unreachable_mongodb_is_logged_with_the_request_id(offline_client, lines):
+    offline_client.get("/api/organizations", headers={"X-Request-ID": "m-1"})
     warning = next(entry for entry in lines() if entry["logger"] == "syncapi.errors")
     assert warning["request_id"] == "m-1" and "MongoDB unavailable" in warning["message"]
-    close_clients(app)
 
 
 def test_request_log_0_writes_no_line(client, capfd):
@@ -269,20 +252,20 @@ def test_each_line_is_one_write_of_its_own(logged, monkeypatch):
     assert [json.loads(data)["status"] for _, data in writes] == [200, 404]
 
 
-def test_a_stderr_that_cannot_be_written_does_not_fail_the_answer():
-    app = create_app(TestingConfig())
+def test_a_stderr_that_cannot_be_written_does_not_fail_the_answer(app):
     read_end, write_end = os.pipe()
     os.close(write_end)  # writing to it now fails (EBADF)
     request_log.write_lines_to(app, write_end)
-    assert app.test_client().get("/status").status_code == 200
+    response = app.test_client().get("/status")
+    assert response.status_code == 200
+    assert response.json == {"message": "Sync API is running"}
     os.close(read_end)
-    close_clients(app)
 
 
-def test_a_hook_failing_on_every_try_still_answers_json_with_the_id():
+def test_a_hook_failing_on_every_try_still_answers_json_with_the_id(make_app):
     """Flask then answers without running the other hooks (`finish` among them): the error
     answer carries the id itself, and the app's message, not werkzeug's."""
-    app = create_app(TestingConfig(PROPAGATE_EXCEPTIONS=False))  # as outside tests
+    app = make_app(PROPAGATE_EXCEPTIONS=False)  # as outside tests
 
     @app.after_request
     def broken(response):
@@ -292,7 +275,6 @@ def test_a_hook_failing_on_every_try_still_answers_json_with_the_id():
     assert response.status_code == 500
     assert sent_body(response) == {"error": "Internal server error", "requestId": "h-1"}
     assert response.headers["X-Request-ID"] == "h-1"
-    close_clients(app)
 
 
 @pytest.mark.parametrize(

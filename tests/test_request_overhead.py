@@ -1,5 +1,5 @@
-"""Work a request does only where it serves that request (issue 14, `make bench` measures
-what it costs): the login rate limiter's hooks run on the routes it limits, nowhere else;
+"""Work a request does only where it serves that request (`make bench` measures what it
+costs): the login rate limiter's hooks run on the routes it limits, nowhere else;
 flask-cors only on requests with an Origin (CORS requests); the headers every answer gets
 are added in one pass, each once; a bearer token is decoded once per process; answers are
 written by `json` directly, the same text as before."""
@@ -15,25 +15,12 @@ import pytest
 from bson import Decimal128, ObjectId
 from flask import request
 
-from syncapi import create_app
 from syncapi.core import clock, serialization, tokens
-from syncapi.extensions import close_clients
 from syncapi.schemas.limits import LONE_SURROGATE
 from syncapi.web import headers, json_provider
-from tests.helpers import APP, JWT_SECRET, ORG
-from tests.settings import TestingConfig
+from tests.helpers import APP, CONSOLE, JWT_SECRET, ORG
 
-CONSOLE = "https://console.example"
 JWT_TOKEN = tokens.issue(JWT_SECRET, "ana", ["*"], "admin", 3600)[0]
-
-
-@pytest.fixture
-def secured():
-    app = create_app(
-        TestingConfig(AUTH_MODE="required", JWT_SECRET=JWT_SECRET, CORS_ALLOWED_ORIGIN=[CONSOLE])
-    )
-    yield app
-    close_clients(app)
 
 
 def bearer(token):

@@ -7,49 +7,23 @@ embedded store answers `listDatabases` as a server does, so the real code path r
 
 import pytest
 
-from syncapi import create_app
 from syncapi.core import tokens
-from syncapi.extensions import close_clients, mongo_client
-from syncapi.repositories import summaries
-from tests import round_trips
+from syncapi.extensions import mongo_client
+from tests import builders, round_trips
 from tests.helpers import APP, JWT_SECRET, ORG
-from tests.settings import TestingConfig
 
 LEGACY = {"machineId": "L1", "name": "Tank"}
-
-
-def add_organizations(mongo, first, last):
-    """Organizations as the API leaves them (metadata and summaries), ten applications each;
-    written in bulk (`summaries.reconcile` writes the same documents one by one)."""
-    organizations, applications = [], []
-    for number in range(first, last):
-        organization_id = f"org{number:04d}"
-        mongo[organization_id].config.insert_one(
-            {"key": "organization", "value": {"name": organization_id}}
-        )
-        organizations.append(
-            {"_id": organization_id, "applicationCount": 10, "userCount": 2}
-            | {"sizeOnDisk": 0, "empty": False}
-        )
-        applications += [
-            {"_id": f"{organization_id}/app{index}", "organizationId": organization_id}
-            | {"applicationId": f"app{index}", "name": f"App {index}", "description": None}
-            | {"status": "active", "deviceCount": 5 if index == 0 else 0, "order": index}
-            for index in range(10)
-        ]
-    mongo["syncapi"][summaries.ORGANIZATIONS].insert_many(organizations)
-    mongo["syncapi"][summaries.APPLICATIONS].insert_many(applications)
 
 
 @pytest.fixture
 def world(client, cnc, mongo):
     """acme (through the API: an application, a device, a user, a gateway, a legacy device)
     among 19 other organizations."""
-    client.post(f"{APP}/devices", json={"machineId": "CN1", "eui": "E1"})
+    builders.devices(client, "acme", "monitoreo-cnc", [{"machineId": "CN1", "eui": "E1"}])
     client.post(f"{ORG}/users", json={"name": "Ana", "email": "ana@acme.io"})
     client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "Gate"})
-    client.post("/device/new", json=LEGACY)
-    add_organizations(mongo, 1, 20)
+    builders.legacy_device(client, LEGACY)
+    builders.organizations_in_bulk(mongo, 1, 20)
     return mongo
 
 
@@ -90,7 +64,7 @@ def test_no_request_grows_with_the_number_of_organizations(client, world, monkey
     trips = round_trips.install(monkeypatch)
     with_20 = {path: trips_of(client, trips, m, path, body, 1) for m, path, body in ROUTES}
 
-    add_organizations(world, 20, 1000)
+    builders.organizations_in_bulk(world, 20, 1000)
     with_1000 = {path: trips_of(client, trips, m, path, body, 2) for m, path, body in ROUTES}
 
     assert with_1000 == with_20
@@ -130,15 +104,10 @@ def test_the_organization_list_is_read_from_its_summaries_in_one_query(client, w
 
 
 @pytest.fixture
-def secured():
-    app = create_app(
-        TestingConfig(
-            AUTH_MODE="required", JWT_SECRET=JWT_SECRET, CORS_ALLOWED_ORIGIN=["https://c.example"]
-        )
-    )
-    add_organizations(mongo_client(app), 0, 30)
-    yield app
-    close_clients(app)
+def secured(secured):
+    """The secured app, holding 30 organizations."""
+    builders.organizations_in_bulk(mongo_client(secured), 0, 30)
+    return secured
 
 
 def test_a_limited_callers_list_touches_only_its_organizations(secured, monkeypatch):

@@ -39,11 +39,6 @@ MASKED = {
 }
 
 
-@pytest.fixture
-def shared(mongo):
-    return mongo["syncapi"]
-
-
 def create(client, **overrides):
     return client.post("/api/services", json={**REDIS, **overrides})
 
@@ -456,3 +451,16 @@ def test_keys_with_dots_inside_a_configuration_are_stored_and_kept(client, share
     response = create(client, configuration=configuration)
     assert response.status_code == 201
     assert shared.services.find_one()["configuration"] == configuration
+
+
+# An index the server refuses to make (an older one of the same keys is in the way)
+
+
+def test_an_index_that_cannot_be_made_is_logged_not_a_500(client, shared, caplog):
+    """An older index of the same keys with other options (the original ODM's) makes index
+    creation fail on a real server (codes 85/86): requests go on, the log says what to run."""
+    shared.services.create_index("name", name="name_unique")  # not unique
+    with caplog.at_level("WARNING"):
+        response = client.get("/api/services")
+    assert response.status_code == 200
+    assert any("name_unique" in record.getMessage() for record in caplog.records)

@@ -289,7 +289,7 @@ def start_messages(capsys):
     return [json.loads(line)["message"] for line in capsys.readouterr().err.splitlines()]
 
 
-# gunicorn's settings (issue 17)
+# gunicorn: its settings, its workers' metrics and their log lines
 
 
 def test_gunicorn_defaults_suit_two_cores(monkeypatch):

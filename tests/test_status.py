@@ -6,23 +6,15 @@ import time
 
 import pytest
 
-from syncapi import create_app
 from syncapi.extensions import close_clients
 from syncapi.web import readiness
 from syncapi.web.memo import EXTENSION_KEY as READY_CACHE
-from tests.helpers import JWT_SECRET, UNREACHABLE_MONGODB
-from tests.settings import TestingConfig
+from tests.helpers import UNREACHABLE_MONGODB
 
 
 @pytest.fixture
-def secured_client():
-    app = create_app(
-        TestingConfig(
-            AUTH_MODE="required", JWT_SECRET=JWT_SECRET, CORS_ALLOWED_ORIGIN=["https://c.example"]
-        )
-    )
-    yield app.test_client()
-    close_clients(app)
+def secured_client(secured):
+    return secured.test_client()
 
 
 def test_status_answers_without_any_backend(offline_app):
@@ -35,11 +27,12 @@ def test_status_answers_without_any_backend(offline_app):
 
 
 def test_status_serves_get_only(client):
-    assert client.post("/status").status_code == 405
-    assert client.get("/status/deep").status_code == 404
+    posted, deeper = client.post("/status"), client.get("/status/deep")
+    assert (posted.status_code, posted.json) == (405, {"error": "Method not allowed"})
+    assert (deeper.status_code, deeper.json) == (404, {"error": "Not found"})
 
 
-# `/ready` (issue 17): MongoDB decides, InfluxDB is reported
+# `/ready`: MongoDB decides, InfluxDB is reported
 
 
 def test_ready_when_mongodb_answers(client):
@@ -92,31 +85,28 @@ def test_the_outcome_is_kept_a_second(app, client, monkeypatch):
 
 
 @pytest.mark.slow  # waits for pymongo's server selection to give up
-def test_a_probe_waits_at_most_a_second_whatever_the_mongodb_timeout():
-    app = create_app(TestingConfig(MONGODB_URI=UNREACHABLE_MONGODB, MONGODB_TIMEOUT_MS=10_000))
+def test_a_probe_waits_at_most_a_second_whatever_the_mongodb_timeout(make_app):
+    app = make_app(MONGODB_URI=UNREACHABLE_MONGODB, MONGODB_TIMEOUT_MS=10_000)
     started = time.monotonic()
     response = app.test_client().get("/ready")
     waited = time.monotonic() - started
-    close_clients(app)
     assert response.status_code == 503
     assert readiness.PROBE_SECONDS <= waited < readiness.PROBE_SECONDS + 1.5
 
 
 @pytest.mark.slow  # waits for the probe to give up
-def test_an_influxdb_that_never_answers_is_degraded_within_the_probe_time():
+def test_an_influxdb_that_never_answers_is_degraded_within_the_probe_time(make_app):
     """Its query timeout (here 30 s) must not hold `/ready`: the compose health check gives
     up after 4 s, and InfluxDB would then take the replica out after all."""
     with socket.socket() as silent:  # accepts connections (the backlog), never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         host = f"http://127.0.0.1:{silent.getsockname()[1]}"
-        app = create_app(
-            TestingConfig(
-                INFLUXDB_HOST=host,
-                INFLUXDB_TOKEN="apiv3_probe",
-                INFLUXDB_DATABASE="sync",
-                INFLUXDB_QUERY_TIMEOUT=30.0,
-            )
+        app = make_app(
+            INFLUXDB_HOST=host,
+            INFLUXDB_TOKEN="apiv3_probe",
+            INFLUXDB_DATABASE="sync",
+            INFLUXDB_QUERY_TIMEOUT=30.0,
         )
         started = time.monotonic()
         response = app.test_client().get("/ready")
@@ -133,5 +123,7 @@ def test_ready_says_nothing_of_the_servers(offline_client):
 
 
 def test_ready_is_public_and_serves_get_only(secured_client):
-    assert secured_client.get("/ready").status_code == 200
-    assert secured_client.post("/ready").status_code == 405
+    ready, posted = secured_client.get("/ready"), secured_client.post("/ready")
+    assert ready.status_code == 200
+    assert ready.json == {"status": "ready", "mongodb": "ok", "influxdb": "embedded"}
+    assert (posted.status_code, posted.json) == (405, {"error": "Method not allowed"})
