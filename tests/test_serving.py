@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -168,10 +169,12 @@ class FakeWorker:
 
 def gunicorn_settings(monkeypatch, metrics_dir=None, **environ):
     """gunicorn.conf.py as gunicorn loads it, with this environment (and a metrics directory
-    of the test's, so that it names none in the test process)."""
+    of the test's, so that it names none in the test process; by default one in the
+    system's temporary directory, which the file makes: never in the checkout)."""
     import importlib.util
 
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir or ROOT / "no-such-dir"))
+    metrics_dir = metrics_dir or Path(tempfile.gettempdir()) / "syncapi-test-metrics"
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
