@@ -62,7 +62,7 @@ wrk:
 
 # Where a request's time goes (pyinstrument, from requirements-bench.txt).
 profile: $(BENCH_STAMP)
-	$(BIN)/python -m bench.profile
+	$(BIN)/python -m bench.profiling
 
 $(BENCH_STAMP): $(STAMP) requirements-bench.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt

@@ -7,8 +7,8 @@ server's log file here) and their metrics to a multiprocess directory of their o
 import os
 import tempfile
 
-from bench import http, world
-from bench.http import PRODUCTION, SAME_FLAGS, Server
+from bench import served_http, world
+from bench.served_http import PRODUCTION, SAME_FLAGS, Server
 
 SYNCAPI, BASELINE = "bench.served:syncapi()", "bench.served:baseline()"
 SILENT_BASELINE = "bench.served:silent_baseline()"
@@ -58,7 +58,7 @@ def servers(with_http, scratch):
 
 def run(progress):
     """`{"memory": …, "http": {key: pair} | {"skipped": reason}}`."""
-    skipped = http.wrk_missing()
+    skipped = served_http.wrk_missing()
     with tempfile.TemporaryDirectory(prefix="bench-metrics-") as scratch:
         return _measure(progress, skipped, servers(skipped is None, scratch))
 
@@ -68,15 +68,15 @@ def _measure(progress, skipped, started):
     try:
         for name, server in started.items():
             server.wait_ready(DEVICE, bearer if name in ("on", "production") else None)
-        progress(f"memory: {http.READS} reads from one worker")
-        found = {"memory": http.memory(started["on"], bearer)}
+        progress(f"memory: {served_http.READS} reads from one worker")
+        found = {"memory": served_http.memory(started["on"], bearer)}
         if skipped:
             return found | {"http": {"skipped": skipped}}
         rows = {}
         for key, mine, theirs, path, with_token in PAIRS:
             progress(f"over HTTP: {key}")
             headers = bearer if with_token else {}
-            rows[key] = http.pair(started[mine], started[theirs], path, headers)
+            rows[key] = served_http.pair(started[mine], started[theirs], path, headers)
         return found | {"http": rows}
     finally:
         for server in started.values():
