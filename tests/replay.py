@@ -283,6 +283,8 @@ def open_walk(s):
     classes = f"{MOUNT}/event-classes"
     s.get(classes)
     s.post(classes, {"class": "MODE", "topic": "t", "type": "STR", "auth_values": ["A", "B"]})
+    # A generated id is `ec_<epoch ms>`, `_1` added in the same millisecond: never the same one.
+    time.sleep(0.002)
     s.post(classes, {"class": "MODE", "topic": "t", "type": "STR"})
     s.post(classes, {"class": "X", "topic": "t", "type": "NOPE"})
     s.put(classes, [{"class": "JOINT", "topic": "j", "type": "FLOAT", "values_range": [-9, 9]}])
