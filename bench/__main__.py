@@ -20,7 +20,7 @@ from pathlib import Path
 METRICS_DIR = tempfile.mkdtemp(prefix="bench-metrics-")
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = METRICS_DIR
 
-from bench import http, inprocess, report, served_rows, timing  # noqa: E402
+from bench import inprocess, report, served_http, served_rows, timing  # noqa: E402
 
 RESULTS = Path(__file__).with_name("results.json")
 PACKAGES = (
@@ -82,8 +82,8 @@ def main():
     finally:
         shutil.rmtree(METRICS_DIR, ignore_errors=True)
     results["http_setup"] = (
-        f"gunicorn, 1 worker per side, the same -c flags; wrk -t1 -c{http.CONNECTIONS} "
-        f"-d{http.SECONDS}s; median of {http.ROUNDS} pairs"
+        f"gunicorn, 1 worker per side, the same -c flags; wrk -t1 -c{served_http.CONNECTIONS} "
+        f"-d{served_http.SECONDS}s; median of {served_http.ROUNDS} pairs"
     )
     results["in_process_setup"] = (
         f"CPU time; turns of ~{timing.BLOCK_SECONDS * 1000:.0f} ms alternated for "
