@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from tests import round_trips
 from tests.helpers import (
@@ -217,6 +218,14 @@ def test_a_worker_that_cannot_make_them_at_start_still_serves(offline_app, monke
         conf.post_worker_init(FakeWorker(offline_app, age=1))
     assert "shared indexes not made at start" in caplog.text
     assert offline_app.test_client().get("/status").status_code == 200
+
+
+def test_the_start_hook_leaves_an_app_create_app_did_not_build_alone(monkeypatch):
+    """`make bench` serves its bare Flask app with this gunicorn.conf.py too."""
+    conf = gunicorn_settings(monkeypatch)
+    bare = Flask("bare")
+    conf.post_worker_init(FakeWorker(bare, age=1))
+    assert bare.extensions == {}
 
 
 def test_seed_demo_hook_with_mongodb_down_logs_and_lets_the_worker_serve(

@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from pymongo.errors import PyMongoError
 
 from syncapi.extensions import default_db, influx_client, influx_databases
 from syncapi.repositories import changes, index_builds, revocations, timeseries
@@ -33,10 +32,12 @@ def make_shared_indexes(app):
     `post_worker_init`), before it serves: no route creates that database, so there is no
     creation to hang them on, and a request should not pay a dozen `createIndexes`. A process
     that did not (MongoDB down at its start, a test's app) makes them on its first use of
-    the shared database (`shared_db`), once."""
+    the shared database (`shared_db`), once. Nothing here stops a worker from starting."""
+    if memo.EXTENSION_KEY not in app.extensions:  # not an app of create_app (bench's bare one)
+        return
     try:
         _shared_indexes(app)
-    except PyMongoError as error:
+    except Exception as error:  # MongoDB down, or refusing: the first use tries again
         log.warning("shared indexes not made at start (%s)", error.__class__.__name__)
 
 
