@@ -7,13 +7,15 @@ from datetime import timedelta
 
 import pytest
 from prometheus_client import REGISTRY
+from pymongo.errors import AutoReconnect
 
 from syncapi.access import change_log
 from syncapi.core import clock
 from syncapi.core.masking import MASK
+from syncapi.core.memo import MAX_KEYS
 from syncapi.extensions import mongo_client
-from syncapi.repositories import changes, indexes
-from syncapi.web import memo
+from syncapi.repositories import changes, index_builds, indexes
+from syncapi.web import handles, memo
 from tests.helpers import APP, ORG, bearer
 
 APPS = "/api/applications/acme/applications/monitoreo-cnc"
@@ -227,6 +229,38 @@ def test_a_lost_entry_still_answers_and_is_logged_and_counted(client, acme, monk
     assert REGISTRY.get_sample_value("syncapi_change_log_lost_entries_total") == lost + 1
     assert "change log entry lost (request lost-1)" in caplog.text
     assert "gateway GW1" in caplog.text
+
+
+def test_a_fault_making_the_logs_indexes_leaves_the_change_answered_and_its_entry_written(
+    app, client, acme, monkeypatch, caplog
+):
+    """A process's first entry in a log makes its indexes: a fault there (the server
+    stepping down) does not turn a change already made into a 503."""
+
+    def unreachable(db):
+        raise AutoReconnect("the primary stepped down")
+
+    memo.init_app(app)  # a process that has not used this log yet
+    monkeypatch.setattr(index_builds, "ensure_change_indexes", unreachable)
+    with caplog.at_level(logging.WARNING, logger="syncapi.web.handles"):
+        response = client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"})
+    assert response.status_code == 201
+    assert acme.gateways.count_documents({}) == 1
+    assert acme.changes.count_documents({"resource.id": "GW1"}) == 1
+    assert "change log indexes of acme not made (AutoReconnect)" in caplog.text
+
+
+def test_a_process_makes_each_logs_indexes_once_however_many_organizations(app, mongo, monkeypatch):
+    """The marks of what a process made are never evicted (the memo of values keeps at most
+    `MAX_KEYS`): past a thousand organizations, no request makes them again."""
+    made = []
+    monkeypatch.setattr(index_builds, "ensure_change_indexes", lambda db: made.append(db.name))
+    names = [f"org{number}" for number in range(MAX_KEYS + 100)]
+    with app.test_request_context():
+        for _ in range(2):
+            for name in names:
+                handles.change_log(mongo[name])
+    assert made == names
 
 
 # Reading the log

@@ -523,6 +523,27 @@ CLAIMED_AGO = (None, 7200.5, 30_000.5, 259_200.5)
 DAY = 86400
 
 
+@pytest.mark.parametrize(
+    ("path", "answer"),
+    [
+        ("/api/query/connected", {"count": 0}),
+        ("/api/query/events/processed-24h", {"count": 0}),
+        ("/api/query/events/processed", {"count": 0}),
+        ("/api/query/events", []),
+        ("/api/query/storage", {"storage": 0.0}),
+    ],
+)
+def test_a_caller_who_sees_no_machine_asks_influxdb_nothing(
+    app, client, mongo, influx, signed, path, answer
+):
+    """Its organizations hold no machine: each KPI is empty at once, without a query, even
+    while InfluxDB is down."""
+    influx.delay = 5.0  # a query would hang
+    response = client.get(path, headers=signed(["acme"]))
+    assert (response.status_code, response.json) == (200, answer)
+    assert influx.tickets == []
+
+
 @pytest.mark.slow  # about 10 s: 160 queries of 500 machines each
 def test_twenty_thousand_machines_are_asked_in_bounded_chunks(
     app, client, mongo, influx, now_ns, signed

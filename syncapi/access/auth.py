@@ -86,7 +86,7 @@ def caller():
 
 
 def author():
-    """The author of the changes this request makes (`change_log.record`): the caller's
+    """The author of the changes this request makes (`change_log.write_entry`): the caller's
     subject and role, how they signed in, and the request's id."""
     who = caller()
     if who is None:

@@ -72,13 +72,13 @@ def snapshot(kept):
     )
 
 
-def record(into, author, action, resource_type, resource_id, before=None, after=None, **details):
-    """Append the entry of one change to the log `into` (`changes.Log`); `details` are the
+def write_entry(into, author, action, resource_type, resource_id, before=None, after=None, **more):
+    """Append the entry of one change to the log `into` (`changes.Log`); `more` holds the
     application (`applicationId`) and, for a bulk change, its `counts`."""
     resource = {"type": resource_type, "id": resource_id}
-    if "applicationId" in details:
-        resource["applicationId"] = details.pop("applicationId")
-    entry = {"actor": author.actor, "action": action, "resource": resource, **details}
+    if "applicationId" in more:
+        resource["applicationId"] = more.pop("applicationId")
+    entry = {"actor": author.actor, "action": action, "resource": resource, **more}
     size = 0
     for side, document in (("before", before), ("after", after)):
         entry[side], summary, encoded_size = snapshot(shown(document, resource_type))

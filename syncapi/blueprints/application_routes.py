@@ -6,7 +6,7 @@ organization's `config`. Its answers carry a content ETag (an entry of the regis
 
 from flask import g
 
-from syncapi.access import audit
+from syncapi.access import history
 from syncapi.openapi.answers import MessageSchema
 from syncapi.repositories import applications, summaries
 from syncapi.schemas.applications import (
@@ -50,7 +50,7 @@ def create_application():
     settings = applications.create_application(
         g.tenant_db, handles.shared_db(), application_id, fields
     )
-    _record(audit.CREATE, application_id, after=settings)
+    _record(history.CREATE, application_id, after=settings)
     answer = APPLICATION.dump({"id": application_id, "settings": settings})
     return conditional.answer(settings, answer, 201)
 
@@ -80,7 +80,7 @@ def update_application():
         conditional.expected(),
         g.application,
     )
-    _record(audit.UPDATE, g.application_id, g.application, settings)
+    _record(history.UPDATE, g.application_id, g.application, settings)
     answer = APPLICATION.dump({"id": g.application_id, "settings": settings})
     return conditional.answer(settings, answer)
 
@@ -95,12 +95,12 @@ def delete_application():
     shared = handles.shared_db()
     count = summaries.device_count(shared, g.organization_id, g.application_id)
     applications.delete_application(g.tenant_db, shared, g.application_id)
-    _record(audit.DELETE, g.application_id, g.application, counts={"devices": count})
+    _record(history.DELETE, g.application_id, g.application, counts={"devices": count})
     return {"message": "Application deleted successfully"}
 
 
 def _record(action, application_id, before=None, after=None, **details):
-    audit.record(g.tenant_db, action, "application", application_id, before, after, **details)
+    history.record(g.tenant_db, action, "application", application_id, before, after, **details)
 
 
 def register(bp, base):

@@ -10,7 +10,7 @@ view, under the same endpoint name.
 from flask import g
 from marshmallow import EXCLUDE, INCLUDE
 
-from syncapi.access import audit
+from syncapi.access import history
 from syncapi.openapi.answers import MessageSchema
 from syncapi.repositories import connectors
 from syncapi.schemas.connectors import ConnectorSchema
@@ -82,7 +82,7 @@ def create_application_connector():
 def _created(document):
     document["organizationId"] = g.organization_id
     created = connectors.create_connector(g.tenant_db, _application_id(), document)
-    _record(audit.CREATE, created["_id"], after=created)
+    _record(history.CREATE, created["_id"], after=created)
     return conditional.answer(created, status=201)
 
 
@@ -99,7 +99,7 @@ def update_connector(connector_id_text):
     before, after = connectors.update_connector(
         g.tenant_db, _application_id(), oid, changes, expected
     )
-    _record(audit.UPDATE, oid, before, after)
+    _record(history.UPDATE, oid, before, after)
     return conditional.answer(after)
 
 
@@ -110,14 +110,14 @@ def delete_connector(connector_id_text):
     oid = _connector_id(connector_id_text)
     expected = conditional.expected()
     deleted = connectors.delete_connector(g.tenant_db, _application_id(), oid, expected)
-    _record(audit.DELETE, oid, deleted)
+    _record(history.DELETE, oid, deleted)
     return {"message": "Connector deleted successfully"}
 
 
 def _record(action, oid, before=None, after=None):
     """In the organization's log; an application's connector names its application."""
     where = {} if _application_id() is None else {"applicationId": _application_id()}
-    audit.record(g.tenant_db, action, "connector", str(oid), before, after, **where)
+    history.record(g.tenant_db, action, "connector", str(oid), before, after, **where)
 
 
 def register(bp, base, create):

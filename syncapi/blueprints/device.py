@@ -7,7 +7,7 @@ for tenant devices too), and legacy documents live in the shared default databas
 
 from flask import Blueprint
 
-from syncapi.access import audit, auth, tenancy, visibility
+from syncapi.access import auth, history, tenancy, visibility
 from syncapi.errors import reported_as
 from syncapi.openapi.answers import EventRowSchema, MessageSchema, PowerSchema
 from syncapi.repositories import legacy_devices, power_states, timeseries
@@ -90,7 +90,7 @@ def create_device():
     fields = _owned_by_a_tenant(load_body())
     db = handles.shared_db()
     created = legacy_devices.create_device(db, fields)
-    audit.record(db, audit.CREATE, "legacy-device", created["machineId"], after=created)
+    history.record(db, history.CREATE, "legacy-device", created["machineId"], after=created)
     return conditional.answer(created, status=201)
 
 
@@ -113,7 +113,7 @@ def update_device(machine_id):
     changes = _owned_by_a_tenant(load_body(partial=True))
     db = handles.shared_db()
     before, after = legacy_devices.update_device(db, machine_id, changes, conditional.expected())
-    audit.record(db, audit.UPDATE, "legacy-device", machine_id, before, after)
+    history.record(db, history.UPDATE, "legacy-device", machine_id, before, after)
     return conditional.answer(after)
 
 
@@ -124,7 +124,7 @@ def delete_device(machine_id):
     """Delete a legacy device by `machineId`."""
     db = handles.shared_db()
     deleted = legacy_devices.delete_device(db, machine_id, conditional.expected())
-    audit.record(db, audit.DELETE, "legacy-device", machine_id, deleted)
+    history.record(db, history.DELETE, "legacy-device", machine_id, deleted)
     return {"message": "Device deleted successfully"}
 
 

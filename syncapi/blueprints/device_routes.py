@@ -6,7 +6,7 @@ the contract gives it there.
 
 from flask import g
 
-from syncapi.access import audit
+from syncapi.access import history
 from syncapi.openapi.answers import MessageSchema, TagCountSchema, TagsChangedSchema
 from syncapi.repositories import device_tags, devices
 from syncapi.schemas.devices import DeviceSchema, TagChangeSchema
@@ -47,7 +47,7 @@ def create_device():
     """Create a device; `machineId` unique in the application, its ids claimed platform-wide."""
     fields = load_body()
     created = devices.create_device(g.tenant_db, handles.shared_db(), g.application_id, fields)
-    audit.record_in_application(audit.CREATE, "device", created["machineId"], after=created)
+    history.record_in_application(history.CREATE, "device", created["machineId"], after=created)
     return conditional.answer(created, status=201)
 
 
@@ -70,7 +70,7 @@ def update_device(machine_id):
     before, after = devices.update_device(
         g.tenant_db, db, g.application_id, machine_id, changes, conditional.expected()
     )
-    audit.record_in_application(audit.UPDATE, "device", machine_id, before, after)
+    history.record_in_application(history.UPDATE, "device", machine_id, before, after)
     return conditional.answer(after)
 
 
@@ -81,7 +81,7 @@ def delete_device(machine_id):
     deleted = devices.delete_device(
         g.tenant_db, handles.shared_db(), g.application_id, machine_id, conditional.expected()
     )
-    audit.record_in_application(audit.DELETE, "device", machine_id, deleted)
+    history.record_in_application(history.DELETE, "device", machine_id, deleted)
     return {"message": "Device deleted successfully"}
 
 
@@ -100,8 +100,8 @@ def change_tags():
         g.tenant_db, g.application_id, change["machineIds"], change["add"], change["remove"]
     )
     asked = {key: change[key] for key in ("machineIds", "add", "remove")}
-    audit.record_in_application(
-        audit.UPDATE, "device-tags", None, after=asked, counts={"devices": matched}
+    history.record_in_application(
+        history.UPDATE, "device-tags", None, after=asked, counts={"devices": matched}
     )
     return {"matched": matched}
 

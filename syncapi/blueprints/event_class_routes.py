@@ -3,7 +3,7 @@ created one by one, listed, or replaced as a whole set (which has no ETag of its
 
 from flask import g
 
-from syncapi.access import audit
+from syncapi.access import history
 from syncapi.repositories import event_classes
 from syncapi.schemas.event_classes import EventClassOutSchema, EventClassSchema, assign_ids
 from syncapi.schemas.lists import ListQuerySchema
@@ -42,7 +42,7 @@ def list_event_classes():
 def create_event_class():
     """Create an event class; `class` or `className`, id generated unless sent."""
     created = event_classes.create_event_class(g.tenant_db, g.application_id, load_body())
-    audit.record_in_application(audit.CREATE, "event-class", created["id"], after=created)
+    history.record_in_application(history.CREATE, "event-class", created["id"], after=created)
     answer = EVENT_CLASS_OUT.dump(created)
     return conditional.answer(answer, status=201)  # no revision shown: a content ETag
 
@@ -58,7 +58,7 @@ def replace_event_classes():
     old, stored = event_classes.replace_event_classes(g.tenant_db, g.application_id, items)
     counts = {"before": len(old), "after": len(stored)}
     sets = {"before": {"eventClasses": old}, "after": {"eventClasses": stored}}
-    audit.record_in_application(audit.UPDATE, "event-classes", None, **sets, counts=counts)
+    history.record_in_application(history.UPDATE, "event-classes", None, **sets, counts=counts)
     return EVENT_CLASS_OUT.dump(stored, many=True)
 
 

@@ -3,7 +3,7 @@ and the evaluation of an algebraic one's formula (never by `eval`: `core.express
 
 from flask import g
 
-from syncapi.access import audit
+from syncapi.access import history
 from syncapi.core import expressions
 from syncapi.core.failures import Invalid
 from syncapi.openapi.answers import EvaluationResultSchema, MessageSchema
@@ -55,7 +55,7 @@ def list_functions():
 def create_function():
     """Create a function; an algebraic expression is checked before it is stored."""
     created = functions.create_function(g.tenant_db, g.application_id, load_body())
-    audit.record_in_application(audit.CREATE, "function", created["id"], after=created)
+    history.record_in_application(history.CREATE, "function", created["id"], after=created)
     return conditional.answer(created, FUNCTION_OUT.dump(created), 201)
 
 
@@ -76,7 +76,7 @@ def update_function(function_id):
     before, after = functions.update_function(
         g.tenant_db, g.application_id, function_id, fields, conditional.expected()
     )
-    audit.record_in_application(audit.UPDATE, "function", function_id, before, after)
+    history.record_in_application(history.UPDATE, "function", function_id, before, after)
     return conditional.answer(after, FUNCTION_OUT.dump(after))
 
 
@@ -87,7 +87,7 @@ def delete_function(function_id):
     deleted = functions.delete_function(
         g.tenant_db, g.application_id, function_id, conditional.expected()
     )
-    audit.record_in_application(audit.DELETE, "function", function_id, deleted)
+    history.record_in_application(history.DELETE, "function", function_id, deleted)
     return {"message": "Function deleted successfully"}
 
 

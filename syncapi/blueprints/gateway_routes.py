@@ -3,7 +3,7 @@ their `gatewayId` (unique in the organization)."""
 
 from flask import g
 
-from syncapi.access import audit
+from syncapi.access import history
 from syncapi.openapi.answers import MessageSchema
 from syncapi.repositories import gateways
 from syncapi.schemas.gateways import GatewaySchema
@@ -31,7 +31,7 @@ def list_gateways():
 def create_gateway():
     """Create a gateway; `status` defaults to connected."""
     created = gateways.create_gateway(g.tenant_db, load_body())
-    audit.record(g.tenant_db, audit.CREATE, "gateway", created["gatewayId"], after=created)
+    history.record(g.tenant_db, history.CREATE, "gateway", created["gatewayId"], after=created)
     return conditional.answer(created, status=201)
 
 
@@ -50,7 +50,7 @@ def update_gateway(gateway_id):
     changes = load_body(partial=True)
     expected = conditional.expected()
     before, after = gateways.update_gateway(g.tenant_db, gateway_id, changes, expected)
-    audit.record(g.tenant_db, audit.UPDATE, "gateway", gateway_id, before, after)
+    history.record(g.tenant_db, history.UPDATE, "gateway", gateway_id, before, after)
     return conditional.answer(after)
 
 
@@ -59,7 +59,7 @@ def update_gateway(gateway_id):
 def delete_gateway(gateway_id):
     """Delete a gateway by its `gatewayId`."""
     deleted = gateways.delete_gateway(g.tenant_db, gateway_id, conditional.expected())
-    audit.record(g.tenant_db, audit.DELETE, "gateway", gateway_id, deleted)
+    history.record(g.tenant_db, history.DELETE, "gateway", gateway_id, deleted)
     return {"message": "Gateway deleted successfully"}
 
 

@@ -8,7 +8,7 @@ theirs.
 
 from flask import Blueprint, request
 
-from syncapi.access import audit, auth, tenancy
+from syncapi.access import auth, history, tenancy
 from syncapi.openapi.answers import MessageSchema
 from syncapi.openapi.parameters import ORGANIZATION_IN_QUERY
 from syncapi.repositories import devices, machine_claims
@@ -72,12 +72,12 @@ def _record_move(machine_id, before, claim, db):
     that one's log (what it held) and a create in this one's, so neither organization's
     admins read the other's applications and devices."""
     if before is not None and before["organizationId"] == claim["organizationId"]:
-        audit.record(db, audit.UPDATE, "machine-claim", machine_id, before, claim)
+        history.record(db, history.UPDATE, "machine-claim", machine_id, before, claim)
         return
     if before is not None:
         former = tenancy.existing_database(before["organizationId"]) or handles.shared_db()
-        audit.record(former, audit.DELETE, "machine-claim", machine_id, before)
-    audit.record(db, audit.CREATE, "machine-claim", machine_id, after=claim)
+        history.record(former, history.DELETE, "machine-claim", machine_id, before)
+    history.record(db, history.CREATE, "machine-claim", machine_id, after=claim)
 
 
 @bp.delete("/<machine_id>")
@@ -89,5 +89,5 @@ def release_claim(machine_id):
     released = machine_claims.remove(handles.shared_db(), machine_id_from_path(machine_id))
     # In its organization's log; the shared one's when that organization is gone.
     db = tenancy.existing_database(released["organizationId"]) or handles.shared_db()
-    audit.record(db, audit.DELETE, "machine-claim", released["_id"], released)
+    history.record(db, history.DELETE, "machine-claim", released["_id"], released)
     return {"message": "Machine claim released"}

@@ -7,7 +7,7 @@ Contract: spec/organizations.md. The organization id in every path is checked an
 
 from flask import Blueprint, current_app, g, request
 
-from syncapi.access import audit, auth, tenancy, visibility
+from syncapi.access import auth, history, tenancy, visibility
 from syncapi.blueprints import (
     application_routes,
     change_routes,
@@ -104,8 +104,8 @@ def save_organization():
     before, stored = orgs.save_metadata(g.tenant_db, shared, changes, exists, expected)
     if not exists:  # its change log's indexes were made with the organization's
         handles.change_log_indexed(g.tenant_db)
-    action = audit.UPDATE if exists else audit.CREATE
-    audit.record(g.tenant_db, action, "organization", g.organization_id, before, stored)
+    action = history.UPDATE if exists else history.CREATE
+    history.record(g.tenant_db, action, "organization", g.organization_id, before, stored)
     answer = ORGANIZATION.dump({"id": g.organization_id, "details": stored})
     return conditional.answer(stored, answer, 200 if exists else 201)
 
@@ -129,7 +129,7 @@ def delete_organization():
     details = orgs.metadata(g.tenant_db)
     orgs.delete_organization(g.tenant_db, handles.shared_db())
     # In the shared log: the organization's own went with its database.
-    audit.record(handles.shared_db(), audit.DELETE, "organization", g.organization_id, details)
+    history.record(handles.shared_db(), history.DELETE, "organization", g.organization_id, details)
     return {"message": "Organization deleted successfully"}
 
 

@@ -152,8 +152,15 @@ def _counted_events(last_day):
 
 
 def _per_scope(name, compute):
-    """`compute(machines, organizations)` over what the caller may see, remembered under the
-    caller's scope: callers of the same organizations share it, other tenants never do."""
-    organizations, source = visibility.organizations(), handles.timeseries_source()
+    """`compute(source, machines, organizations)` over what the caller may see, remembered
+    under the caller's scope: callers of the same organizations share it, other tenants
+    never do. A missing InfluxDB setting is a 503 before anything is read; the column list
+    is read by the computation, when there is one to make."""
+    organizations, client = visibility.organizations(), handles.timeseries_client()
     machines = visibility.machines(handles.shared_db())
-    return memo.remember((name, organizations), lambda: compute(source, machines, organizations))
+
+    def computed():
+        source = handles.timeseries_source(client, machines)
+        return compute(source, machines, organizations)
+
+    return memo.remember((name, organizations), computed)

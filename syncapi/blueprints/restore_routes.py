@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import g
 
-from syncapi.access import audit, visibility
+from syncapi.access import history, visibility
 from syncapi.core.failures import Invalid, NotFound
 from syncapi.errors import ApiError
 from syncapi.repositories import (
@@ -101,8 +101,8 @@ def restore_change(seq):
     details = {"restoredFrom": seq}
     if application_id is not None:
         details["applicationId"] = application_id
-    audit.record(
-        g.tenant_db, audit.RESTORE, resource["type"], resource["id"], None, restored, **details
+    history.record(
+        g.tenant_db, history.RESTORE, resource["type"], resource["id"], None, restored, **details
     )
     return conditional.answer(restored, kind.answer(restored), 201)
 
@@ -118,7 +118,7 @@ def _restorable(entry, seq):
     resource_type = entry["resource"]["type"]
     if resource_type in NOT_RESTORABLE:
         raise Invalid(NOT_RESTORABLE[resource_type], field="seq")
-    if entry.get("action") != audit.DELETE:
+    if entry.get("action") != history.DELETE:
         action = entry.get("action")
         message = f"Change {seq} is a {action}, not a delete: only a deleted document returns"
         raise Invalid(message, field="seq")

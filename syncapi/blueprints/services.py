@@ -6,7 +6,7 @@ Secrets in `configuration` are masked in every answer unless `?reveal=true` asks
 from flask import Blueprint, request
 from marshmallow import ValidationError
 
-from syncapi.access import audit, auth
+from syncapi.access import auth, history
 from syncapi.core import masking
 from syncapi.core.failures import Invalid
 from syncapi.openapi.parameters import query
@@ -90,7 +90,7 @@ def create_service():
     fields = load_body()
     db = handles.shared_db()
     created = services.create_service(db, fields)
-    audit.record(db, audit.CREATE, "service", str(created["_id"]), after=created)
+    history.record(db, history.CREATE, "service", str(created["_id"]), after=created)
     return conditional.answer(created, answer(created), 201)
 
 
@@ -131,7 +131,7 @@ def toggle_service(service_id_text):
 def _updated(db, oid, changes):
     """The service after the change, which the shared log records."""
     before, after = services.update_service(db, oid, changes, conditional.expected())
-    audit.record(db, audit.UPDATE, "service", str(oid), before, after)
+    history.record(db, history.UPDATE, "service", str(oid), before, after)
     return conditional.answer(after, answer(after))
 
 
@@ -143,5 +143,5 @@ def delete_service(service_id_text):
     """Delete; the one delete of the API answered with 204 and no body."""
     db = handles.shared_db()
     deleted = services.delete_service(db, service_id(service_id_text), conditional.expected())
-    audit.record(db, audit.DELETE, "service", str(deleted["_id"]), deleted)
+    history.record(db, history.DELETE, "service", str(deleted["_id"]), deleted)
     return "", 204

@@ -5,7 +5,7 @@ password hash. Changing who a user is (role, status, password, deletion) ends th
 
 from flask import g
 
-from syncapi.access import audit, auth, visibility
+from syncapi.access import auth, history, visibility
 from syncapi.core import clock, passwords
 from syncapi.errors import ApiError
 from syncapi.openapi.answers import MessageSchema
@@ -43,7 +43,7 @@ def create_user():
     """Create a user, with a first password if sent; the email is unique in the organization."""
     fields = load_body()
     created = users.create_user(g.tenant_db, handles.shared_db(), g.organization_id, fields)
-    _record(audit.CREATE, after=created)
+    _record(history.CREATE, after=created)
     return conditional.answer(created, USER.dump(created), 201)
 
 
@@ -64,7 +64,7 @@ def update_user(user_id):
     ends the user's earlier sessions."""
     changes = load_body(partial=True)
     before, after = users.update_user(g.tenant_db, user_id, changes, conditional.expected())
-    _record(audit.UPDATE, before, after)
+    _record(history.UPDATE, before, after)
     if users.ends_sessions(before, after):
         _end_sessions(after)
     return conditional.answer(after, USER.dump(after))
@@ -77,7 +77,7 @@ def delete_user(user_id):
     """Delete a user by `_id` (or the `id` older writers stored); its sessions end."""
     expected = conditional.expected()
     deleted = users.delete_user(g.tenant_db, handles.shared_db(), user_id, expected)
-    _record(audit.DELETE, deleted)
+    _record(history.DELETE, deleted)
     _end_sessions(deleted)
     return {"message": "User deleted successfully"}
 
@@ -101,7 +101,7 @@ def set_user_password(user_id):
         if not passwords.verify(stored, change.get("current_password", "")):
             raise ApiError(403, "currentPassword is not the current password", "currentPassword")
     before, after = users.set_password(g.tenant_db, user_id, change["password"], expected)
-    _record(audit.UPDATE, before, after)
+    _record(history.UPDATE, before, after)
     _end_sessions(after)
     return {"message": "Password updated successfully"}
 
@@ -110,7 +110,7 @@ def _record(action, before=None, after=None):
     """In the organization's log, under the id the API addresses the user by; the log never
     keeps a password hash (`change_log.shown`)."""
     user_id = USER.dump(before or after)["id"]
-    audit.record(g.tenant_db, action, "user", user_id, before, after)
+    history.record(g.tenant_db, action, "user", user_id, before, after)
 
 
 def _end_sessions(user):

@@ -51,7 +51,7 @@ class ChangeQuerySchema(Schema):
 
 
 class ChangeOutSchema(OutputSchema):
-    """An entry as the log keeps it (`change_log.record`): what every entry has, and
+    """An entry as the log keeps it (`change_log.write_entry`): what every entry has, and
     `requestId` and `counts` where there are some. `before` and `after` are documents as
     the API shows them (any JSON: a malformed value older writers left is kept as it was)."""
 

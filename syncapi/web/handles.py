@@ -5,11 +5,11 @@ setting, the memo or the request themselves.
 """
 
 import logging
-import math
 from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
+from pymongo.errors import PyMongoError
 
 from syncapi.extensions import default_db, influx_client, influx_databases
 from syncapi.repositories import changes, index_builds, revocations, timeseries
@@ -33,7 +33,7 @@ def make_shared_indexes(app):
     creation to hang them on, and a request should not pay a dozen `createIndexes`. A process
     that did not (MongoDB down at its start, a test's app) makes them on its first use of
     the shared database (`shared_db`), once. Nothing here stops a worker from starting."""
-    if memo.EXTENSION_KEY not in app.extensions:  # not an app of create_app (bench's bare one)
+    if memo.ONCE_KEY not in app.extensions:  # not an app of create_app (bench's bare one)
         return
     try:
         _shared_indexes(app)
@@ -42,22 +42,26 @@ def make_shared_indexes(app):
 
 
 def _shared_indexes(app):
-    """Once per process (the app's memo): the shared indexes, its change log's among them."""
-    memory, db = memo.of(app), default_db(app)
+    """Once per process: the shared indexes, its change log's among them."""
+    db = default_db(app)
 
     def make():
         index_builds.ensure_shared_indexes(db)
-        memory.get(_log_indexes_key(db), lambda: None, math.inf)  # among them
+        memo.once(_log_indexes_key(db), lambda: None, app)
 
-    memory.get(SHARED_INDEXES_KEY, make, math.inf)
+    memo.once(SHARED_INDEXES_KEY, make, app)
 
 
 def change_log(db):
     """The change log of `db` (a tenant's or the shared database), its indexes made by this
     process's first use of it (an organization older than the change log gets them with
-    its first entry), each entry kept `CHANGELOG_RETENTION_DAYS`."""
-    key = _log_indexes_key(db)
-    memo.remember(key, lambda: index_builds.ensure_change_indexes(db), seconds=math.inf)
+    its first entry), each entry kept `CHANGELOG_RETENTION_DAYS`. A fault while making them
+    stops nothing: the entry's own write meets it too, and the change log then says the
+    entry is lost (`change_log.write_entry`), while the change stands."""
+    try:
+        memo.once(_log_indexes_key(db), lambda: index_builds.ensure_change_indexes(db))
+    except PyMongoError as error:
+        log.warning("change log indexes of %s not made (%s)", db.name, type(error).__name__)
     days = current_app.config["CHANGELOG_RETENTION_DAYS"]
     return changes.Log(db, timedelta(days=days))
 
@@ -65,7 +69,7 @@ def change_log(db):
 def change_log_indexed(db):
     """`db`'s change log has its indexes: they were just made with others (a new
     organization's), so its first entry makes none."""
-    memo.remember(_log_indexes_key(db), lambda: None, seconds=math.inf)
+    memo.once(_log_indexes_key(db), lambda: None)
 
 
 def _log_indexes_key(db):
@@ -90,25 +94,32 @@ def revocations_changed():
     memo.forget(REVOKED_KEY)
 
 
-def timeseries_source():
-    """The machines' series (the main database): `_source`."""
-    return _source(influx_databases(current_app.config)[0])
+def timeseries_client():
+    """The client the time series are read with: InfluxDB 3's, or the embedded engine's;
+    503 naming what is missing when neither is there. Asks nothing yet."""
+    return influx_client()
+
+
+def timeseries_source(client=None, machines=None):
+    """Where the machines' series are read (the main database): `_source`. A caller who
+    sees no machine at all (`machines == {}`) has nothing to ask: no column list is read."""
+    database = influx_databases(current_app.config)[0]
+    return _source(client or influx_client(), database, read=machines != {})
 
 
 def host_metrics_source():
     """The host's cpu and mem (the stats database): `_source`."""
-    return _source(influx_databases(current_app.config)[1])
+    return _source(influx_client(), influx_databases(current_app.config)[1])
 
 
-def _source(database):
-    """Where a route reads: InfluxDB 3 or the embedded engine (503 naming what is missing
-    when neither is there), the database, the organization tag, and its tables' columns,
-    read at most once per `ANALYTICS_CACHE_SECONDS` (InfluxDB creates a table and a column
-    on their first write: a query names only those that exist)."""
-    client = influx_client()
-    columns = memo.remember(
-        ("influx.columns", database), lambda: timeseries.table_columns(client, database)
-    )
+def _source(client, database, read=True):
+    """Where a route reads: the client, the database, the organization tag, and its tables'
+    columns, read at most once per `ANALYTICS_CACHE_SECONDS` (InfluxDB creates a table and
+    a column on their first write: a query names only those that exist)."""
+    columns = {}
+    if read:
+        key = ("influx.columns", database)
+        columns = memo.remember(key, lambda: timeseries.table_columns(client, database))
     return timeseries.Source(client, database, current_app.config["INFLUXDB_ORG_TAG"], columns)
 
 

@@ -1,7 +1,7 @@
-"""What a request changed, recorded: the change log's entry (`change_log.record`) by the
-request's caller (`auth.author`), into the log of the database changed (`handles.change_log`,
+"""The history of what requests changed: the change log's entry (`change_log.write_entry`)
+by the request's caller (`auth.author`), into the log of the database changed (`handles.change_log`,
 an organization's or the shared one). Views record their changes here; work done outside a
-request names its own author to `change_log.record`.
+request names its own author to `change_log.write_entry`.
 """
 
 from flask import g
@@ -14,9 +14,9 @@ __all__ = ["CREATE", "DELETE", "RESTORE", "UPDATE", "record", "record_in_applica
 
 
 def record(db, action, resource_type, resource_id, before=None, after=None, **details):
-    """The entry of one change this request made in `db` (see `change_log.record`)."""
+    """The entry of one change this request made in `db` (see `change_log.write_entry`)."""
     into, author = handles.change_log(db), auth.author()
-    return change_log.record(
+    return change_log.write_entry(
         into, author, action, resource_type, resource_id, before, after, **details
     )
 
