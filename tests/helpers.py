@@ -3,11 +3,13 @@ module imports; no test module imports another."""
 
 import contextlib
 import functools
+import json
 import time
 
 import mongomock
 from flask.testing import FlaskClient
 from flask.wrappers import Response
+from werkzeug.exceptions import HTTPException
 from werkzeug.test import TestResponse
 
 from syncapi import create_app
@@ -193,10 +195,63 @@ class CheckedResponse(TestResponse, Response):
 
 class CheckedClient(FlaskClient):
     """The test client of every app of the suite (conftest installs it): its answers are
-    `CheckedResponse`s."""
+    `CheckedResponse`s, and each status a route answers is one its description states
+    (`undescribed`): what `tests/test_operations.py` cannot see in a view's code, errors
+    raised below it included."""
 
     def __init__(self, app, response_wrapper=None, *args, **kwargs):
         super().__init__(app, CheckedResponse, *args, **kwargs)
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        found = undescribed(self.application, response)
+        if found is not None:
+            response.close()
+            raise AssertionError(f"{found} is not in the API description")
+        return response
+
+
+UNHANDLED = "Internal server error"  # errors.handle_unexpected's answer
+
+
+@functools.cache
+def _responses():
+    """`{(endpoint, METHOD): {status, …}}` of the API description (the same for every app)."""
+    from syncapi import create_app  # noqa: PLC0415
+    from syncapi.openapi import describe  # noqa: PLC0415
+    from syncapi.openapi.parameters import openapi_path  # noqa: PLC0415
+    from tests.settings import TestingConfig  # noqa: PLC0415
+
+    app = create_app(TestingConfig())
+    document = describe(app)
+    return {
+        (rule.endpoint, method): {int(status) for status in operation["responses"]}
+        for rule in app.url_map.iter_rules()
+        for method, operation in document["paths"][openapi_path(rule)].items()
+        if method.upper() in rule.methods
+    }
+
+
+def _unhandled(response):
+    return response.is_json and json.loads(response.data).get("error") == UNHANDLED
+
+
+def undescribed(app, response):
+    """`METHOD endpoint status` of an answer its route's description does not state, else
+    None (no route: Flask's own 404 and 405; HEAD and OPTIONS are not described; an
+    unhandled error, a bug, is no status of a route)."""
+    environ = response.request.environ
+    method = environ["REQUEST_METHOD"]
+    if method in ("HEAD", "OPTIONS") or response.status_code == 500 and _unhandled(response):
+        return None
+    try:
+        endpoint, _ = app.url_map.bind_to_environ(environ).match(method=method)
+    except HTTPException:
+        return None
+    statuses = _responses().get((endpoint, method.lower()))
+    if statuses is None or response.status_code in statuses:
+        return None
+    return f"{method} {endpoint} {response.status_code}"
 
 
 def bearer(orgs=("acme",), role="user", subject="tester", lifetime=3600, secret=JWT_SECRET):

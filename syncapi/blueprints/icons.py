@@ -28,11 +28,18 @@ ICON = "/library/<category>/<name>/icon"
 BINARY = {"type": "string", "format": "binary"}
 IMAGES = ("image/svg+xml", "image/png", "image/jpeg")
 MULTIPART = "multipart/form-data"
+FILE_ETAG = {  # werkzeug's, of the file: If-None-Match (or If-Modified-Since) answers 304
+    "ETag": {
+        "description": "The icon file's ETag (its time, size and a hash of its path).",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
 
 
 @bp.get(ICON)
 @auth.public
-@response(BINARY, media=IMAGES)
+@response(BINARY, media=IMAGES, conditional=True, headers=FILE_ETAG)
 @errors(404)
 @no_backend
 def get_icon(category, name):
@@ -42,7 +49,7 @@ def get_icon(category, name):
 
 @bp.get(f"{ICON}/<icon_format>")
 @auth.public
-@response(BINARY, media=IMAGES)
+@response(BINARY, media=IMAGES, conditional=True, headers=FILE_ETAG)
 @errors(404)
 @no_backend
 def get_icon_in_format(category, name, icon_format):

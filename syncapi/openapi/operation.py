@@ -76,15 +76,17 @@ def _responses(facts, rule, method, rule_of_caller, scoped, schemas):
         if facts.answer is not None:
             answer = schemas.answer(facts.answer)
             response["content"] = {media: {"schema": answer} for media in facts.answer_media}
-        others = {
+        others = {  # a view's own headers say more than those of its kind
             **(PAGE_HEADERS if facts.listing is not None else {}),
-            **(facts.headers or {}),
             **preconditions.answer_headers(facts, method),
+            **(facts.headers or {}),
         }
         response["headers"] = with_request_id(others)
         responses[str(status)] = response
+    own_headers = facts.headers or {}
     for status, answer in preconditions.statuses(facts, method).items():
-        responses[status] = {**answer, "headers": with_request_id(answer["headers"])}
+        own = {name: own_headers[name] for name in answer["headers"] if name in own_headers}
+        responses[status] = {**answer, "headers": with_request_id({**answer["headers"], **own})}
     errors = _errors(facts, rule, rule_of_caller, scoped) | preconditions.errors(facts, method)
     for status in sorted(errors):
         responses[str(status)] = {"$ref": f"#/components/responses/{status}"}
