@@ -3,6 +3,7 @@ be named by (organization metadata, an application's registry entry, a machine c
 event class) is tagged by its content; a write checks it inside its own filter all the same."""
 
 import threading
+from datetime import datetime
 
 import pytest
 
@@ -133,3 +134,10 @@ def test_a_created_event_class_carries_the_etag_of_its_answer(client, cnc):
     body = {"id": "e1", "class": "A", "topic": "t", "type": "STR"}
     created = client.post(f"{APPS}/event-classes", json=body)
     assert created.headers["ETag"] == conditional.content_tag(created.json)
+
+
+def test_a_content_etag_is_the_same_for_the_same_content_release_after_release():
+    """Pinned: clients keep ETags across upgrades (the replay makes them neutral, since they
+    hash dates): its JSON canonical form, dates as the wire writes them, hashed."""
+    stored = {"name": "Acme", "at": datetime(2026, 1, 2, 3, 4, 5, 678000)}
+    assert conditional.content_tag(stored) == '"cba855bafafca8bcecf7c02347a726f0d"'
