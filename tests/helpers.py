@@ -217,12 +217,10 @@ UNHANDLED = "Internal server error"  # errors.handle_unexpected's answer
 @functools.cache
 def _responses():
     """`{(endpoint, METHOD): {status, …}}` of the API description (the same for every app)."""
-    from syncapi import create_app  # noqa: PLC0415
     from syncapi.openapi import describe  # noqa: PLC0415
     from syncapi.openapi.parameters import openapi_path  # noqa: PLC0415
-    from tests.settings import TestingConfig  # noqa: PLC0415
 
-    app = create_app(TestingConfig())
+    app = unserved_app()
     document = describe(app)
     return {
         (rule.endpoint, method): {int(status) for status in operation["responses"]}

@@ -1,5 +1,6 @@
-"""The formula dialect (syncapi/expressions.py, expression_steps.py): every step runs on floats,
-and every evaluation returns a float or an ExpressionError, whatever extreme numbers it is given.
+"""The formula dialect (syncapi/core/expressions.py, expression_steps.py): every step runs on
+floats, and every evaluation returns a float or an ExpressionError, whatever extreme numbers it
+is given.
 
 Evaluations run in a worker process with a 2 s limit each, because a thread cannot interrupt a
 C-level big-integer computation holding the GIL: a guard against a hang, not a speed target.

@@ -23,6 +23,7 @@ from syncapi.openapi.parameters import openapi_path
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import list_query, query_arguments
 from syncapi.web.operations import JSON, body, errors, listing, response
+from tests.helpers import unserved_app
 
 LOADERS = {"load_body": "body", "list_query": "listing", "query_arguments": "query_schema"}
 LOADED = (load_body, list_query, query_arguments)
@@ -135,10 +136,7 @@ def untrue(view, described):
 
 @pytest.fixture(scope="module")
 def description():
-    from syncapi import create_app
-    from tests.settings import TestingConfig
-
-    app = create_app(TestingConfig())
+    app = unserved_app()
     return app, describe(app)
 
 

@@ -21,11 +21,10 @@ def test_the_api_description_is_the_recorded_one():
 
 def test_every_status_answered_by_the_replay_is_in_the_description():
     """The dynamic half of `test_operations.py`: errors raised below the views too."""
-    from syncapi import create_app
     from syncapi.openapi.parameters import openapi_path
-    from tests.settings import TestingConfig
+    from tests.helpers import unserved_app
 
-    app = create_app(TestingConfig())
+    app = unserved_app()
     document, urls, undescribed = description(), app.url_map.bind(""), set()
     for answer in recorded():
         _, method, path = answer["call"].split(" ", 2)

@@ -1,4 +1,4 @@
-"""`/metrics`: the Prometheus metrics of every worker of this replica (syncapi/metrics.py).
+"""`/metrics`: the Prometheus metrics of every worker of this replica (syncapi/core/metrics.py).
 
 Opened by its own credential only: `METRICS_TOKEN` as a bearer token, compared in constant
 time. A user's token, a platform admin's included, never opens it (the route is public to

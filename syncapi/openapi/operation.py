@@ -22,7 +22,7 @@ PAGE_HEADERS = {  # a page's (spec §13.3); the whole array has neither
         "schema": {"type": "string"},
     },
 }
-# Every request may name its id, and every answer carries it (syncapi/request_log.py).
+# Every request may name its id, and every answer carries it (syncapi/web/request_log.py).
 
 
 def operation(app, rule, method, schemas):
