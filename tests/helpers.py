@@ -216,12 +216,13 @@ UNHANDLED = "Internal server error"  # errors.handle_unexpected's answer
 
 @functools.cache
 def _responses():
-    """`{(endpoint, METHOD): {status, …}}` of the API description (the same for every app)."""
+    """`{(endpoint, METHOD): {status, …}}` of the API description (the same for every app),
+    the docs page's routes included: the page's answers are checked like any other's."""
     from syncapi.openapi import describe  # noqa: PLC0415
     from syncapi.openapi.parameters import openapi_path  # noqa: PLC0415
 
     app = unserved_app()
-    document = describe(app)
+    document = describe(app, with_docs=True)
     return {
         (rule.endpoint, method): {int(status) for status in operation["responses"]}
         for rule in app.url_map.iter_rules()

@@ -137,7 +137,7 @@ def untrue(view, described):
 @pytest.fixture(scope="module")
 def description():
     app = unserved_app()
-    return app, describe(app)
+    return app, describe(app, with_docs=True)  # the docs page's views are checked too
 
 
 def described_operation(app, document, endpoint):

@@ -18,6 +18,7 @@ from syncapi.web.operations import errors, no_backend, response
 
 bp = Blueprint("docs", __name__)
 bp.auth_rule = auth.PUBLIC  # a client generator or a person reads it before signing in
+bp.listed = False  # a page about the API, not part of it: the description leaves it out
 
 SWAGGER_UI = Path(flask_swagger_ui.__file__).parent / "dist"
 ASSETS = frozenset(  # the package's files the page loads

@@ -9,20 +9,30 @@ and `identifiers`, bodies and answers from the schemas (`converter`), who may ca
 from apispec import APISpec
 
 from syncapi.access import auth
-from syncapi.openapi import answers, preconditions
+from syncapi.openapi import answers, preconditions, tags
 from syncapi.openapi.converter import Plugin
 from syncapi.openapi.operation import REQUEST_ID, Schemas, operation, ref, with_request_id
 from syncapi.openapi.parameters import openapi_path, path_parameters
 
 TITLE = "syncapi"
 VERSION = "1"
-DESCRIPTION = (
-    "The multi-tenant backend of the Sync Admin Console. Errors are JSON objects with "
-    "`error`, `field` naming the input at fault (spec README §10) and `requestId`, the "
-    "answer's `X-Request-ID` (spec §13.5). Send a bearer token "
-    "(`flask tokens create`, or `accessToken` from `POST /api/auth/login`) or the session "
-    "cookie login sets; with `AUTH_MODE=off` nothing is checked."
-)
+DESCRIPTION = """The backend of the Sync Admin Console: organizations (a database each), their \
+users, gateways, applications, devices, event classes, functions and connectors, and the \
+machines' time series.
+
+**Signing in.** Send a bearer token (`accessToken` from `POST /api/auth/login`, or one an \
+operator made with the `tokens create` command), or the session cookie login sets; with \
+`AUTH_MODE=off` nothing is checked.
+
+**Errors** are JSON objects: `error` says what is wrong, `field` names the input at fault, \
+and `requestId` is the answer's `X-Request-ID`, to quote when reporting a problem.
+
+**Two mounts.** An organization's data is under `/api/organizations/{organizationId}/…` and \
+`/api/applications/{organizationId}/…`, because the console calls both: the first for \
+organizations, users, gateways, applications and devices, the second for event classes, \
+functions and an application's connectors. The device list, create and tags are under both, \
+and either reads and writes the same devices.
+"""
 ERRORS = {
     400: "The body or a parameter breaks a rule; `field` names it.",
     401: "No valid token or session (`WWW-Authenticate: Bearer`).",
@@ -37,6 +47,7 @@ ERRORS = {
 }
 REQUEST_ID_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}
 REQUEST_ID_PARAMETER = {  # any value is taken: one that is not a plain token is replaced
+    "in": "header",
     "name": "X-Request-ID",
     "required": False,
     "description": "The request's id, kept when it matches `^[A-Za-z0-9._-]{1,64}$`; "
@@ -48,24 +59,13 @@ REQUEST_ID_HEADER = {
     "error body and `request_id` of its log lines.",
     "schema": REQUEST_ID_SCHEMA,
 }
-TAGS = {
-    "organizations": "Organizations, their users, gateways, applications, devices, connectors",
-    "applications": "An application's devices, event classes, functions and connectors",
-    "device": "Per-machine time series and the legacy devices of the shared database",
-    "services": "Global service configurations (platform admins)",
-    "icons": "The icon library",
-    "query": "The dashboard's KPIs",
-    "auth": "Login and logout",
-    "machines": "The machine registry (platform admins)",
-    "status": "Liveness and readiness",
-    "metrics": "Prometheus metrics (METRICS_TOKEN)",
-    "docs": "This description and its page",
-}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-def describe(app):
-    """The OpenAPI document of `app`, as a dict."""
+def describe(app, with_docs=False):
+    """The OpenAPI document of `app`, as a dict. The docs page's own routes are not listed
+    (a page about the API, not an operation of it) unless `with_docs`: the tests describe
+    them too, to check their answers like any other's."""
     plugin = Plugin()
     spec = APISpec(
         TITLE,
@@ -73,7 +73,7 @@ def describe(app):
         "3.1.0",
         plugins=[plugin],
         info={"description": DESCRIPTION},
-        tags=[{"name": name, "description": text} for name, text in TAGS.items()],
+        tags=tags.declared(with_docs),
         security=[{"bearer": []}, {"sessionCookie": []}],
     )
     spec.components.security_scheme(
@@ -86,7 +86,6 @@ def describe(app):
         "metricsToken",
         {"type": "http", "scheme": "bearer", "description": "`METRICS_TOKEN`, and only it"},
     )
-    spec.components.parameter(REQUEST_ID, "header", REQUEST_ID_PARAMETER)
     spec.components.header(REQUEST_ID, REQUEST_ID_HEADER)
     spec.components.schema("Error", schema=answers.ErrorSchema)
     for status, text in ERRORS.items():
@@ -94,11 +93,30 @@ def describe(app):
         response = {"description": text, "content": content, "headers": with_request_id()}
         spec.components.response(str(status), response)
     schemas = Schemas(spec, plugin.converter)
-    for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
+    for rule in sorted(listed_rules(app, with_docs), key=_position):
         operations = {
             method.lower(): operation(app, rule, method, schemas)
-            for method in sorted(rule.methods & set(METHODS))
+            for method in METHODS
+            if method in rule.methods
         }
-        parameters = [*path_parameters(rule), REQUEST_ID]
+        # Inline: Swagger UI 5 shows a path-level `$ref` parameter as a nameless "any".
+        parameters = [*path_parameters(rule), REQUEST_ID_PARAMETER]
         spec.path(openapi_path(rule), operations=operations, parameters=parameters)
     return spec.to_dict()
+
+
+def _position(rule):
+    """Operations are listed by tag (`tags.position`), then GET, POST, PUT, PATCH, DELETE."""
+    method = next(METHODS.index(method) for method in METHODS if method in rule.methods)
+    return (*tags.position(openapi_path(rule)), method)
+
+
+def listed_rules(app, with_docs=False):
+    """The URL map's rules the description lists: all but those of a blueprint that says it
+    is not listed (`bp.listed = False`: the docs page's), unless `with_docs`."""
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if with_docs
+        or getattr(app.blueprints.get(rule.endpoint.rpartition(".")[0]), "listed", True)
+    ]

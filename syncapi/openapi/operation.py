@@ -7,7 +7,8 @@ import inspect
 from syncapi.access import auth
 from syncapi.openapi import preconditions
 from syncapi.openapi.converter import schema_name, stored_document
-from syncapi.openapi.parameters import change_parameters, list_parameters
+from syncapi.openapi.parameters import change_parameters, list_parameters, openapi_path
+from syncapi.openapi.tags import tag_of
 from syncapi.web.operations import Many, Stored
 
 REQUEST_ID = "RequestId"
@@ -36,7 +37,7 @@ def operation(app, rule, method, schemas):
     doc = inspect.getdoc(view) or ""
     operation = {
         "operationId": rule.endpoint.replace(".", "_"),
-        "tags": [blueprint_name],
+        "tags": [tag_of(openapi_path(rule))],
         "summary": facts.summary or doc.split("\n\n")[0].replace("\n", " "),
         "responses": _responses(facts, rule, method, rule_of_caller, scoped, schemas),
     }
