@@ -6,7 +6,9 @@ that changes an answer on purpose records again (`python -m tests.replay`) and s
 its commit. Each answer is kept as its status, its headers and its body, with what differs
 from run to run made neutral (`Normalizer`): ObjectIds become `<oid-N>` in the order they
 first appear, dates and times `<date>`/`<time>`, tokens `<jwt>`, content ETags `<c>`.
-Request ids are sent (`X-Request-ID: r<n>`), so they stay as they are.
+Request ids are sent (`X-Request-ID: r<n>`), so they stay as they are; so do the ObjectIds of
+the API description's examples, constants of the code (numbered, they would renumber every
+id after the description's answers).
 """
 
 import hashlib
@@ -67,6 +69,7 @@ class Normalizer:
 
     def __init__(self):
         self.object_ids, self.event_class_ids = {}, {}
+        self.numbering = True  # ObjectIds: False while an answer's are constants of the code
 
     def text(self, value):
         value = JWT.sub("<jwt>", value)
@@ -78,6 +81,8 @@ class Normalizer:
         return OBJECT_ID.sub(self._object_id, value)
 
     def _object_id(self, match):
+        if not self.numbering:
+            return match.group()
         return self.object_ids.setdefault(match.group(), f"<oid-{len(self.object_ids)}>")
 
     def _event_class_id(self, match):
@@ -135,10 +140,10 @@ class Session:
         if body is not None and "data" not in options:
             options["json"] = body
         self.last = response = self.client.open(path, method=method, headers=sent, **options)
-        self.answers.append(
-            {"call": f"{self.name} {method} {self.normalizer.text(path)}"}
-            | self.normalizer.answer(response)
-        )
+        call = {"call": f"{self.name} {method} {self.normalizer.text(path)}"}
+        self.normalizer.numbering = path != "/api/openapi.json"  # the examples' ids
+        self.answers.append(call | self.normalizer.answer(response))
+        self.normalizer.numbering = True
         response.close()  # a file answered (an icon) is closed here
         return response
 

@@ -1,9 +1,12 @@
 """`/api/docs` reads like documentation: every operation under a declared tag, in the
-order the console meets them."""
+order the console meets them; a summary that speaks to API users; realistic request and
+answer examples that the description's schemas accept."""
 
 import json
+import re
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from syncapi.openapi import describe
 from tests.helpers import unserved_app
@@ -32,6 +35,12 @@ OTHERS = [
     "Status",
     "Metrics",
 ]
+# What a summary or description written for developers gives away.
+DEVELOPER_WORDS = re.compile(
+    r"§|\bspec\b|README|the original|the contract|\b(blueprints|visibility|power_states|"
+    r"repositories|core|web|access)\.[a-z_]+"
+)
+MADE_UP = {"string", "additionalProp1"}  # what Swagger UI shows where no example is given
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +53,10 @@ def operations(document):
         for method, operation in item.items():
             if method in METHODS:
                 yield f"{method.upper()} {path}", item, operation
+
+
+def validator(document, schema):
+    return Draft202012Validator({**schema, "components": document["components"]})
 
 
 def test_the_tags_are_declared_in_the_console_order_and_each_holds_operations(document):
@@ -73,3 +86,82 @@ def test_the_description_says_why_device_routes_are_under_both_mounts(document):
         if path.endswith("/devices") or path.endswith("/device-tags")
     }
     assert mounts == {"organizations", "applications"}
+
+
+def test_summaries_and_descriptions_speak_to_api_users(document):
+    assert not DEVELOPER_WORDS.search(document["info"]["description"])
+    for label, _, operation in operations(document):
+        summary = operation["summary"]
+        assert summary[0].isupper() and len(summary) <= 60, (label, summary)
+        assert not summary.endswith(".") and "`" not in summary, (label, summary)  # plain text
+        for text in (summary, operation.get("description", "")):
+            assert not DEVELOPER_WORDS.search(text), (label, text)
+
+
+def test_every_answer_has_an_example_its_schema_accepts(document):
+    answers = list(document["components"]["responses"].items())
+    for label, _, operation in operations(document):
+        answers += [(f"{label} {s}", a) for s, a in operation["responses"].items()]
+    checked = 0
+    for label, answer in answers:
+        for media, content in answer.get("content", {}).items():
+            if content["schema"].get("format") == "binary":
+                continue  # an image or a file: no text to show
+            assert "example" in content, (label, media)
+            errors = validator(document, content["schema"]).iter_errors(content["example"])
+            assert [error.message for error in errors] == [], (label, media)
+            checked += 1
+    assert checked >= 100  # every JSON answer of the 97 operations, the 10 errors
+
+
+def test_every_parameter_the_page_fills_in_has_an_example_its_schema_accepts(document):
+    for label, item, operation in operations(document):
+        parameters = [*item["parameters"], *operation.get("parameters", ())]
+        for parameter in parameters:
+            if parameter["in"] == "path" or parameter.get("required"):
+                assert "example" in parameter, (label, parameter["name"])
+                schema = validator(document, parameter["schema"])
+                assert schema.is_valid(parameter["example"]), (label, parameter["name"])
+    claims = document["paths"]["/api/machines/{machineId}"]["parameters"]
+    assert [p["example"] for p in claims if p["in"] == "path"] == ["CN4"]
+
+
+def test_examples_are_made_of_realistic_values(document):
+    """None of what Swagger UI makes up without one ("string", random characters for a
+    pattern); ids and dates in the forms the API gives them."""
+
+    def values(value):
+        if isinstance(value, dict):
+            yield from value.keys()
+            for item in value.values():
+                yield from values(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from values(item)
+        else:
+            yield value
+
+    text = json.dumps(document)
+    examples = [json.loads(match) for match in _examples(document)]
+    assert examples and not MADE_UP & {v for e in examples for v in values(e) if isinstance(v, str)}
+    assert "CN4" in text and "A1B2C3D4E5F60708" in text and "6650a1b2c3d4e5f601234567" in text
+    for date in re.findall(r'"(?:createdAt|updatedAt|since|at)": "([^"]+)"', text):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", date), date
+
+
+def _examples(document):
+    """Every `example` of the description, as JSON text."""
+    found = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            if "example" in value:
+                found.append(json.dumps(value["example"]))
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(document)
+    return found

@@ -8,6 +8,7 @@ from flask import g
 
 from syncapi.access import history
 from syncapi.openapi.answers import MessageSchema
+from syncapi.openapi.examples import organizations as examples
 from syncapi.repositories import applications, summaries
 from syncapi.schemas.applications import (
     ApplicationListItemSchema,
@@ -23,28 +24,28 @@ from syncapi.web.operations import Many, body, errors, listing, response
 
 APPLICATION = ApplicationOutSchema()
 APPLICATION_LIST_ITEM = ApplicationListItemSchema()
-NEW_APPLICATION_EXAMPLE = {
-    "applicationId": "robosync",
-    "name": "RoboSync",
-    "description": "Robots",
-    "status": "active",
-}
 
 
 @listing(ListQuerySchema(applications.LISTING.sort_fields))
-@response(Many(ApplicationListItemSchema))
+@response(Many(ApplicationListItemSchema), example=examples.APPLICATIONS)
 def list_applications():
-    """Registered applications in registry order, with device counts."""
+    """List an organization's applications
+
+    In the order they were registered, each with its settings and how many devices it
+    has."""
     query = list_query()
     page = applications.list_applications(g.tenant_db, handles.shared_db(), query)
     return answered(APPLICATION_LIST_ITEM.dump(page.items, many=True), page, query)
 
 
-@body(ApplicationSchema(), example=NEW_APPLICATION_EXAMPLE)
-@response(ApplicationOutSchema, status=201, conditional=True)
+@body(ApplicationSchema(), example=examples.NEW_APPLICATION)
+@response(ApplicationOutSchema, status=201, conditional=True, example=examples.APPLICATION_ANSWER)
 @errors(409)
 def create_application():
-    """Register an application and create its devices and config collections."""
+    """Create an application
+
+    Registers it in the organization and creates its collections of devices and
+    settings; its id must be unused (409)."""
     fields = load_body()
     application_id = fields.pop("applicationId")
     settings = applications.create_application(
@@ -55,22 +56,22 @@ def create_application():
     return conditional.answer(settings, answer, 201)
 
 
-@response(ApplicationOutSchema, conditional=True)
+@response(ApplicationOutSchema, conditional=True, example=examples.APPLICATION_ANSWER)
 def get_application():
-    """One registered application and its stored settings; its ETag is their content (an
-    entry of the registry has no `_id` of its own)."""
+    """Read an application
+
+    Its settings as stored, with an ETag taken from their content."""
     answer = APPLICATION.dump({"id": g.application_id, "settings": g.application})
     return conditional.answer(g.application, answer)
 
 
-@body(
-    ApplicationUpdateSchema(partial=True),
-    example={"name": "RoboSync", "description": "Robots and arms"},
-)
-@response(ApplicationOutSchema, conditional=True)
+@body(ApplicationUpdateSchema(partial=True), example=examples.APPLICATION_CHANGES)
+@response(ApplicationOutSchema, conditional=True, example=examples.CHANGED_APPLICATION)
 @errors(409)
 def update_application():
-    """Change only the keys sent."""
+    """Change an application
+
+    Only the keys sent change; the others keep their values."""
     changes = load_body(partial=True)
     settings = applications.update_application(
         g.tenant_db,
@@ -85,12 +86,14 @@ def update_application():
     return conditional.answer(settings, answer)
 
 
-@response(MessageSchema)
+@response(MessageSchema, example=examples.APPLICATION_DELETED)
 @errors(409)
 def delete_application():
-    """Unregister the application and drop everything it owns: one entry, with how many
-    devices went with it. `If-Match` is refused: the registry entry and the application's
-    collections go in several writes, none of which could check it."""
+    """Delete an application and everything it holds
+
+    Its devices, event classes, functions, connectors and settings go with it; the change
+    log keeps one entry, with how many devices went. `If-Match` is refused: the
+    application and its collections go in several writes, none of which could check it."""
     conditional.not_supported()
     shared = handles.shared_db()
     count = summaries.device_count(shared, g.organization_id, g.application_id)

@@ -14,6 +14,7 @@ from syncapi.blueprints import (
 )
 from syncapi.core.clock import iso_now
 from syncapi.openapi.answers import ApplicationStatsSchema, MessageSchema
+from syncapi.openapi.examples import organizations as examples
 from syncapi.repositories import applications, summaries
 from syncapi.web import conditional, handles
 from syncapi.web.operations import response
@@ -30,25 +31,32 @@ function_routes.register(bp, f"{APP}/functions")
 
 
 @bp.get("/test")
-@response(MessageSchema)
+@response(MessageSchema, example=examples.MOUNT_ALIVE)
 def test_route():
-    """Liveness of this mount; touches no database."""
+    """Check that the applications mount answers
+
+    Touches no database."""
     return {"message": "Application routes are working!"}
 
 
 @bp.get(f"{APP}/config")
-@response(RAW_DOCUMENT, conditional=True)
+@response(RAW_DOCUMENT, conditional=True, example=examples.APPLICATION_CONFIG)
 def get_config():
-    """The application's key/value settings as one object, with a content ETag (read-only
-    here: no revision of its own)."""
+    """Read an application's settings
+
+    Its key/value settings as one object (`{}` when it has none), with an ETag taken from
+    their content. They are read-only here."""
     config = applications.application_config(g.tenant_db, g.application_id)
     return conditional.answer(config)
 
 
 @bp.get(f"{APP}/stats")
-@response(ApplicationStatsSchema)
+@response(ApplicationStatsSchema, example=examples.APPLICATION_STATS)
 def get_stats():
-    """Device count; `lastActivity` is the response time, as in the original."""
+    """Count an application's devices
+
+    `lastActivity` is the time of the answer, not of the devices' last data: the console
+    reads it as the API it was written against answered it."""
     return {
         "applicationId": g.application_id,
         "deviceCount": summaries.device_count(

@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from syncapi.access import auth
 from syncapi.core import clock
+from syncapi.openapi.examples import platform as examples
 from syncapi.repositories import changes
 from syncapi.schemas.changes import ChangeOutSchema, ChangeQuerySchema
 from syncapi.web import handles
@@ -27,10 +28,14 @@ NEXT = {
 }
 
 
-def feed_operation(view):
-    """What both feeds state: their parameters and their page of entries."""
-    view = arguments(schema=ChangeQuerySchema())(view)
-    return response(Many(ChangeOutSchema), headers=NEXT)(view)
+def feed_operation(example):
+    """What both feeds state: their parameters and their page of entries (`example`)."""
+
+    def stating(view):
+        view = arguments(schema=ChangeQuerySchema())(view)
+        return response(Many(ChangeOutSchema), headers=NEXT, example=example)(view)
+
+    return stating
 
 
 bp = Blueprint("changes", __name__)
@@ -61,16 +66,22 @@ def feed(db):
 
 
 @bp.get("")
-@feed_operation
+@feed_operation(examples.SHARED_CHANGES)
 def shared_changes():
-    """The shared database's log: services, legacy devices, organization deletions."""
+    """Read the platform's change log
+
+    Changes to the service configurations and the legacy devices, and deleted
+    organizations, oldest first; `?since=` the last `seq` read follows the log."""
     return feed(handles.shared_db())
 
 
 @auth.org_admin_only("Only an organization admin may read its change log")
-@feed_operation
+@feed_operation(examples.CHANGES)
 def organization_changes():
-    """The organization's log."""
+    """Read an organization's change log
+
+    Every change to its data, who made it, and the document before and after, oldest
+    first; `?since=` the last `seq` read follows the log. Its admins read it."""
     return feed(g.tenant_db)
 
 

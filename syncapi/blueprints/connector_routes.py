@@ -12,6 +12,7 @@ from marshmallow import EXCLUDE, INCLUDE
 
 from syncapi.access import history
 from syncapi.openapi.answers import MessageSchema
+from syncapi.openapi.examples import application_parts as examples
 from syncapi.repositories import connectors
 from syncapi.schemas.connectors import ConnectorSchema
 from syncapi.schemas.lists import ListQuerySchema
@@ -25,14 +26,6 @@ APPLICATION_DEFAULTS = {"description": "", "properties": {}, "collections": {}}
 # other keys.
 CONNECTOR = ConnectorSchema(unknown=INCLUDE)
 STORED_CONNECTOR = Stored(ConnectorSchema)
-CONNECTOR_EXAMPLE = {
-    "name": "Fanuc",
-    "driver": "fanuc",
-    "description": "Connector Fanuc for application",
-    "properties": {},
-    "collections": {"STATE": {"used": True, "variables": {}}},
-    "organizationId": "autentiodemo",  # the console sends it; the path's is stored
-}
 
 
 def _application_id():
@@ -45,35 +38,47 @@ def _connector_id(value):
 
 
 @listing(ListQuerySchema(connectors.LISTING.sort_fields))
-@response(Many(STORED_CONNECTOR))
+@response(Many(STORED_CONNECTOR), example=examples.CONNECTORS)
 def list_connectors():
-    """Every connector as stored, `_id` as hex (the console matches it against the URL)."""
+    """List the connectors
+
+    The organization's catalogue (templates, and copies naming their `applicationId`) or an
+    application's own connectors, as stored, each `_id` as 24 hex digits."""
     query = list_query()
     page = connectors.list_connectors(g.tenant_db, _application_id(), query)
     return answered(page.items, page, query)
 
 
-@response(STORED_CONNECTOR, conditional=True)
+@response(STORED_CONNECTOR, conditional=True, example=examples.CONNECTOR)
 @errors(404)
 def get_connector(connector_id_text):
-    """One connector by its ObjectId, with its ETag."""
+    """Read a connector
+
+    By its `_id`, with its ETag."""
     oid = _connector_id(connector_id_text)
     return conditional.answer(connectors.get_connector(g.tenant_db, _application_id(), oid))
 
 
-@body(CONNECTOR, example={"name": "MQTT", "driver": "mqtt", "properties": {"mqtt_topic": "#"}})
-@response(STORED_CONNECTOR, status=201, conditional=True)
+@body(CONNECTOR, example=examples.NEW_TEMPLATE)
+@response(STORED_CONNECTOR, status=201, conditional=True, example=examples.TEMPLATE)
 @errors(409)
 def create_organization_connector():
-    """Create a connector; its name is unique where it is stored."""
+    """Create a connector in the organization's catalogue
+
+    Its name is unique in the catalogue (409). Keys beyond those described are stored as
+    sent; `organizationId` is the path's."""
     return _created(load_body(unknown=INCLUDE))  # e.g. applicationId
 
 
-@body(CONNECTOR, example=CONNECTOR_EXAMPLE)
-@response(STORED_CONNECTOR, status=201, conditional=True)
+@body(CONNECTOR, example=examples.NEW_CONNECTOR)
+@response(STORED_CONNECTOR, status=201, conditional=True, example=examples.CONNECTOR)
 @errors(409)
 def create_application_connector():
-    """Create a connector; its name is unique where it is stored."""
+    """Create a connector of an application
+
+    Its name is unique in the application (409). Keys beyond those described are ignored,
+    a missing `description`, `properties` or `collections` is stored empty, and
+    `organizationId` and `applicationId` are the path's."""
     fields = load_body(unknown=EXCLUDE)
     missing = {key: value for key, value in APPLICATION_DEFAULTS.items() if key not in fields}
     return _created({**fields, **missing, "applicationId": g.application_id})
@@ -86,11 +91,14 @@ def _created(document):
     return conditional.answer(created, status=201)
 
 
-@body(CONNECTOR, example=CONNECTOR_EXAMPLE)
-@response(STORED_CONNECTOR, conditional=True)
+@body(CONNECTOR, example=examples.CONNECTOR_CHANGES)
+@response(STORED_CONNECTOR, conditional=True, example=examples.CHANGED_CONNECTOR)
 @errors(404, 409)
 def update_connector(connector_id_text):
-    """Set every sent key but the ones that say where the connector belongs."""
+    """Change a connector
+
+    Every key sent is set, but where the connector belongs: `organizationId` and
+    `applicationId` stay the path's."""
     oid = _connector_id(connector_id_text)
     changes = load_body(unknown=INCLUDE)
     changes.pop("applicationId", None)
@@ -103,10 +111,10 @@ def update_connector(connector_id_text):
     return conditional.answer(after)
 
 
-@response(MessageSchema, conditional=True)
+@response(MessageSchema, conditional=True, example=examples.CONNECTOR_DELETED)
 @errors(404)
 def delete_connector(connector_id_text):
-    """Delete a connector by its ObjectId."""
+    """Delete a connector"""
     oid = _connector_id(connector_id_text)
     expected = conditional.expected()
     deleted = connectors.delete_connector(g.tenant_db, _application_id(), oid, expected)

@@ -10,6 +10,7 @@ from flask import Blueprint
 from syncapi.access import auth, history, tenancy, visibility
 from syncapi.errors import reported_as
 from syncapi.openapi.answers import EventRowSchema, MessageSchema, PowerSchema
+from syncapi.openapi.examples import devices as examples
 from syncapi.repositories import legacy_devices, power_states, timeseries
 from syncapi.schemas.devices import LegacyDeviceSchema
 from syncapi.schemas.machines import MachineStatusQuerySchema
@@ -28,10 +29,14 @@ BY_MACHINE_POWER = {
 
 
 @bp.get("/<machine_id>/events")
-@response(Many(EventRowSchema))
+@response(Many(EventRowSchema), example=examples.EVENTS)
 @errors(404, 500)  # 404: a machine the caller may not read
 def machine_events(machine_id):
-    """The machine's newest 20 events of the last 24 hours, newest first."""
+    """Read a machine's latest events
+
+    Its newest 20 events of the last 24 hours, newest first; `time` in milliseconds since
+    the epoch. A caller limited to some organizations reads only their machines, from the
+    day each claimed its id (404 for any other)."""
     machine = _visible(machine_id)
     with reported_as("Error querying InfluxDB"):
         return timeseries.recent_events(
@@ -40,12 +45,14 @@ def machine_events(machine_id):
 
 
 @bp.get("/<machine_id>/status")
-@response(PowerSchema)
+@response(PowerSchema, example=examples.POWER)
 @errors(404, 500)
 def machine_status(machine_id):
-    """`{"power": true|false}` from the latest sample of the last 2 days, looked for in
-    widening windows (`power_states.STATUS_WINDOWS`); `{"power": null}` without one (spec
-    §13.7: InfluxDB 3 Core refuses to read "all history" of a table once it has many files)."""
+    """Read whether a machine is on
+
+    `power` is its latest sample of the last 2 days, looked for in widening windows, or
+    `null` without one: reading all of a busy machine's history would be refused by
+    InfluxDB 3 Core."""
     machine = _visible(machine_id)
     with reported_as("Error querying InfluxDB"):
         source, organizations = handles.timeseries_source(), visibility.organizations()
@@ -54,13 +61,15 @@ def machine_status(machine_id):
 
 @bp.post("/status")
 @auth.signed_in
-@body(MachineStatusQuerySchema(), example={"machineIds": ["CN1", "CN2"]})
-@response(BY_MACHINE_POWER)
+@body(MachineStatusQuerySchema(), example=examples.STATUS_QUERY)
+@response(BY_MACHINE_POWER, example=examples.POWERS)
 @errors(500)
 def machines_status():
-    """`{"machineIds": [...]}` → `{machineId: {"power": …}}` in one query, for the machines
-    the caller may see (`visibility.machines_among`); one it may not is left out, as its own
-    status route would answer 404."""
+    """Read whether many machines are on
+
+    Up to 500 machine ids in one request, answered as each machine's own status route would
+    answer; a machine the caller may not read is left out, where its route would answer
+    404."""
     wanted = load_body()["machineIds"]
     machines = visibility.machines_among(handles.shared_db(), wanted)
     with reported_as("Error querying InfluxDB"):
@@ -75,18 +84,14 @@ def _visible(machine_id):
 
 
 @bp.post("/new")
-@body(
-    LegacyDeviceSchema(),
-    example={
-        "machineId": "A1B2C3D4E5F60708",
-        "name": "Tank 3",
-        "properties": {"max_tank_volume": 2500},
-    },
-)
-@response(STORED_LEGACY_DEVICE, status=201, conditional=True)
+@body(LegacyDeviceSchema(), example=examples.NEW_LEGACY_DEVICE)
+@response(STORED_LEGACY_DEVICE, status=201, conditional=True, example=examples.LEGACY_DEVICE)
 @errors(409)
 def create_device():
-    """Create a legacy device; `machineId` unique, keys outside the schema dropped."""
+    """Create a legacy device
+
+    Its `machineId` is unique among the legacy devices (409); keys beyond those described
+    are dropped."""
     fields = _owned_by_a_tenant(load_body())
     db = handles.shared_db()
     created = legacy_devices.create_device(db, fields)
@@ -95,21 +100,26 @@ def create_device():
 
 
 @bp.get("/<machine_id>")
-@response(STORED_LEGACY_DEVICE, conditional=True)
+@response(STORED_LEGACY_DEVICE, conditional=True, example=examples.LEGACY_DEVICE)
 @errors(404)
 def get_device(machine_id):
-    """One legacy device by `machineId`: a caller limited to some organizations sees only
-    those whose `organizationId` is one of them (legacy devices are tenant data)."""
+    """Read a legacy device
+
+    A caller limited to some organizations reads only those whose `organizationId` is one
+    of them (404 otherwise)."""
     device = legacy_devices.get_device(handles.shared_db(), machine_id)
     return conditional.answer(visibility.visible_legacy_device(device))
 
 
 @bp.put("/<machine_id>")
-@body(LegacyDeviceSchema(partial=True), example={"name": "Tank 4", "organizationId": "acme"})
-@response(STORED_LEGACY_DEVICE, conditional=True)
+@body(LegacyDeviceSchema(partial=True), example=examples.LEGACY_DEVICE_CHANGES)
+@response(STORED_LEGACY_DEVICE, conditional=True, example=examples.CHANGED_LEGACY_DEVICE)
 @errors(404, 409)
 def update_device(machine_id):
-    """Replace the sent keys (a new `machineId` renames); returns the stored device."""
+    """Change a legacy device
+
+    Each key sent replaces the stored one; a new `machineId` renames the device. Answers
+    the device as stored."""
     changes = _owned_by_a_tenant(load_body(partial=True))
     db = handles.shared_db()
     before, after = legacy_devices.update_device(db, machine_id, changes, conditional.expected())
@@ -118,10 +128,10 @@ def update_device(machine_id):
 
 
 @bp.delete("/<machine_id>")
-@response(MessageSchema, conditional=True)
+@response(MessageSchema, conditional=True, example=examples.DEVICE_DELETED)
 @errors(404)
 def delete_device(machine_id):
-    """Delete a legacy device by `machineId`."""
+    """Delete a legacy device"""
     db = handles.shared_db()
     deleted = legacy_devices.delete_device(db, machine_id, conditional.expected())
     history.record(db, history.DELETE, "legacy-device", machine_id, deleted)

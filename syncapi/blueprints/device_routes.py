@@ -8,6 +8,7 @@ from flask import g
 
 from syncapi.access import history
 from syncapi.openapi.answers import MessageSchema, TagCountSchema, TagsChangedSchema
+from syncapi.openapi.examples import devices as examples
 from syncapi.repositories import device_tags, devices
 from syncapi.schemas.devices import DeviceSchema, TagChangeSchema
 from syncapi.schemas.lists import DeviceListQuerySchema
@@ -22,49 +23,52 @@ DEVICE = DeviceSchema()
 DEVICE_CHANGES = DeviceSchema(partial=True)
 STORED_DEVICE = Stored(DeviceSchema)
 TAG_CHANGE = TagChangeSchema()
-DEVICE_EXAMPLE = {
-    "machineId": "CN6",
-    "name": "CN6",
-    "events": [{"id": "M30", "class": "PIECES"}],
-    "connectors": ["Fanuc"],
-    "properties": {"ip": "10.0.0.40", "port": 5000},
-}
 
 
 @listing(DeviceListQuerySchema(devices.LISTING.sort_fields))
-@response(Many(STORED_DEVICE))
+@response(Many(STORED_DEVICE), example=examples.DEVICES)
 def list_devices():
-    """All devices of the application as stored, or a page of them (`?tag=` filters)."""
+    """List an application's devices
+
+    Every device as stored, or a page of them when a list parameter is given; `?tag=`
+    keeps the devices carrying every tag named."""
     query = list_query()
     page = devices.list_devices(g.tenant_db, g.application_id, query)
     return answered(page.items, page, query)
 
 
-@body(DEVICE, example=DEVICE_EXAMPLE)
-@response(STORED_DEVICE, status=201, conditional=True)
+@body(DEVICE, example=examples.NEW_DEVICE)
+@response(STORED_DEVICE, status=201, conditional=True, example=examples.DEVICE)
 @errors(409)
 def create_device():
-    """Create a device; `machineId` unique in the application, its ids claimed platform-wide."""
+    """Create a device
+
+    Its `machineId` (`machine_id` is read as the same) is unique in the application, and
+    it and its `eui` become the organization's machine ids platform-wide: one another
+    organization holds is refused (409). Keys beyond those described are stored as sent."""
     fields = load_body()
     created = devices.create_device(g.tenant_db, handles.shared_db(), g.application_id, fields)
     history.record_in_application(history.CREATE, "device", created["machineId"], after=created)
     return conditional.answer(created, status=201)
 
 
-@response(STORED_DEVICE, conditional=True)
+@response(STORED_DEVICE, conditional=True, example=examples.DEVICE)
 @errors(404)
 def get_device(machine_id):
-    """One device by `machineId`, with its ETag."""
+    """Read a device
+
+    The device of this `machineId`, as stored, with its ETag."""
     return conditional.answer(devices.get_device(g.tenant_db, g.application_id, machine_id))
 
 
-@body(
-    DEVICE_CHANGES, example={"name": "CN4", "connectors": ["Fanuc"], "properties": {"port": 5000}}
-)
-@response(STORED_DEVICE, conditional=True)
+@body(DEVICE_CHANGES, example=examples.DEVICE_CHANGES)
+@response(STORED_DEVICE, conditional=True, example=examples.CHANGED_DEVICE)
 @errors(404, 409)
 def update_device(machine_id):
-    """Set the keys sent (a new `machineId` renames); returns the stored device."""
+    """Change a device
+
+    Each key sent replaces the stored one (a whole `properties` object too); the others
+    stay. A new `machineId` renames the device. Answers the device as stored."""
     changes = load_body(partial=True)
     db = handles.shared_db()
     before, after = devices.update_device(
@@ -74,10 +78,12 @@ def update_device(machine_id):
     return conditional.answer(after)
 
 
-@response(MessageSchema, conditional=True)
+@response(MessageSchema, conditional=True, example=examples.DEVICE_DELETED)
 @errors(404)
 def delete_device(machine_id):
-    """Delete a device by `machineId`."""
+    """Delete a device
+
+    Its machine ids are released once no other device of the organization carries them."""
     deleted = devices.delete_device(
         g.tenant_db, handles.shared_db(), g.application_id, machine_id, conditional.expected()
     )
@@ -85,16 +91,22 @@ def delete_device(machine_id):
     return {"message": "Device deleted successfully"}
 
 
-@response(Many(TagCountSchema))
+@response(Many(TagCountSchema), example=examples.TAG_COUNTS)
 def list_tags():
-    """`[{"tag", "count"}]`: each tag the application's devices carry, and how many do."""
+    """Count the tags of an application's devices
+
+    Each tag the devices carry, and how many carry it."""
     return device_tags.tag_counts(g.tenant_db, g.application_id)
 
 
-@body(TAG_CHANGE, example={"machineIds": ["CN1", "CN2"], "add": ["line-2"], "remove": ["line-1"]})
-@response(TagsChangedSchema)
+@body(TAG_CHANGE, example=examples.TAG_CHANGE)
+@response(TagsChangedSchema, example=examples.TAGS_CHANGED)
 def change_tags():
-    """`{"machineIds", "add", "remove"}` → `{"matched": n}`; an unknown id changes nothing."""
+    """Add and remove tags on many devices at once
+
+    Up to 1 000 machine ids; `matched` says how many devices were changed. A machine id
+    the application does not have refuses the whole change (400), which then changes
+    nothing."""
     change = load_body()
     matched = device_tags.change_tags(
         g.tenant_db, g.application_id, change["machineIds"], change["add"], change["remove"]

@@ -69,7 +69,9 @@ PAGE_POLICY = (
 @response({"type": "object"})
 @no_backend
 def openapi():
-    """The OpenAPI 3.1 description of every route, built once per process."""
+    """Read this description
+
+    OpenAPI 3.1, built once per process."""
     if DESCRIPTION_KEY not in current_app.extensions:
         current_app.extensions[DESCRIPTION_KEY] = describe(current_app)
     return current_app.extensions[DESCRIPTION_KEY]
@@ -79,7 +81,9 @@ def openapi():
 @response({"type": "string"}, media="text/html")
 @no_backend
 def page():
-    """Swagger UI on this description: read the API and try calls."""
+    """Open the docs page
+
+    Swagger UI on this description: read the API and try calls."""
     return PAGE, 200, {"Content-Type": "text/html; charset=utf-8", **_policy()}
 
 
@@ -90,7 +94,7 @@ def page():
 @errors(404)
 @no_backend
 def asset(asset):
-    """A file of the docs page."""
+    """Download a file of the docs page"""
     if asset == "start.js":
         return START, 200, {"Content-Type": "text/javascript; charset=utf-8", **_policy()}
     if asset not in ASSETS:

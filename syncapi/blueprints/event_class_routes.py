@@ -4,6 +4,7 @@ created one by one, listed, or replaced as a whole set (which has no ETag of its
 from flask import g
 
 from syncapi.access import history
+from syncapi.openapi.examples import application_parts as examples
 from syncapi.repositories import event_classes
 from syncapi.schemas.event_classes import EventClassOutSchema, EventClassSchema, assign_ids
 from syncapi.schemas.lists import ListQuerySchema
@@ -13,46 +14,39 @@ from syncapi.web.lists import answered, list_query
 from syncapi.web.operations import Many, body, errors, listing, response
 
 EVENT_CLASS_OUT = EventClassOutSchema()
-EVENT_CLASS_EXAMPLE = {
-    "className": "MODE",
-    "topic": "accepted",
-    "type": "STR",
-    "auth_values": ["EDIT", "MANUAL", "AUTOMATIC"],
-}
-JOINT_EXAMPLE = {
-    "class": "JOINT",
-    "topic": "robot/joints",
-    "type": "FLOAT",
-    "values_range": [-9, 9],
-}
 
 
 @listing(ListQuerySchema(event_classes.LISTING.sort_fields))
-@response(Many(EventClassOutSchema))
+@response(Many(EventClassOutSchema), example=examples.EVENT_CLASSES)
 def list_event_classes():
-    """The application's event classes, without internal fields."""
+    """List an application's event classes"""
     asked = list_query()
     page = event_classes.list_event_classes(g.tenant_db, g.application_id, asked)
     return answered(EVENT_CLASS_OUT.dump(page.items, many=True), page, asked)
 
 
-@body(EventClassSchema(), example=EVENT_CLASS_EXAMPLE)
-@response(EventClassOutSchema, status=201, conditional=True)
+@body(EventClassSchema(), example=examples.NEW_EVENT_CLASS)
+@response(EventClassOutSchema, status=201, conditional=True, example=examples.EVENT_CLASS)
 @errors(409)
 def create_event_class():
-    """Create an event class; `class` or `className`, id generated unless sent."""
+    """Create an event class
+
+    Its name is sent as `class` or `className`; its `id` is made unless sent. Only a `STR`
+    class keeps `auth_values`, only a `FLOAT` class `values_range`."""
     created = event_classes.create_event_class(g.tenant_db, g.application_id, load_body())
     history.record_in_application(history.CREATE, "event-class", created["id"], after=created)
     answer = EVENT_CLASS_OUT.dump(created)
     return conditional.answer(answer, status=201)  # no revision shown: a content ETag
 
 
-@body(EventClassSchema(many=True), example=[EVENT_CLASS_EXAMPLE, JOINT_EXAMPLE])
-@response(Many(EventClassOutSchema))
+@body(EventClassSchema(many=True), example=[examples.NEW_EVENT_CLASS, examples.JOINT])
+@response(Many(EventClassOutSchema), example=examples.REPLACED_EVENT_CLASSES)
 @errors(409)
 def replace_event_classes():
-    """Replace the whole set, after every item passed (a bad item changes nothing). The set
-    has no ETag of its own: `If-Match` is refused."""
+    """Replace all of an application's event classes
+
+    The array sent becomes the whole set, once every item is valid (one bad item changes
+    nothing). The set has no ETag of its own: `If-Match` is refused."""
     conditional.not_supported()
     items = assign_ids(load_body(expected=list, message="Event classes must be an array"))
     old, stored = event_classes.replace_event_classes(g.tenant_db, g.application_id, items)

@@ -7,6 +7,7 @@ from syncapi.access import history
 from syncapi.core import expressions
 from syncapi.core.failures import Invalid
 from syncapi.openapi.answers import EvaluationResultSchema, MessageSchema
+from syncapi.openapi.examples import application_parts as examples
 from syncapi.repositories import functions
 from syncapi.schemas.functions import (
     ALGEBRAIC_TYPES,
@@ -23,55 +24,49 @@ from syncapi.web.operations import Many, body, errors, listing, response
 
 FUNCTION = FunctionSchema()
 FUNCTION_OUT = FunctionOutSchema()
-FUNCTION_EXAMPLE = {
-    "name": "Magnitud",
-    "type": "Algebraic Function",
-    "expression": "sqrt(x*x+y*y)",
-    "variables": ["x", "y"],
-    "events": [
-        {
-            "type": "event",
-            "eventClass": "CARTESIAN_POSITION",
-            "event": "CARTESIAN_POSITION",
-            "name": "x",
-        }
-    ],
-    "description": "",
-}
 
 
 @listing(ListQuerySchema(functions.LISTING.sort_fields))
-@response(Many(FunctionOutSchema))
+@response(Many(FunctionOutSchema), example=examples.FUNCTIONS)
 def list_functions():
-    """The application's functions, without internal fields."""
+    """List an application's functions"""
     asked = list_query()
     page = functions.list_functions(g.tenant_db, g.application_id, asked)
     return answered(FUNCTION_OUT.dump(page.items, many=True), page, asked)
 
 
-@body(FUNCTION, example=FUNCTION_EXAMPLE)
-@response(FunctionOutSchema, status=201, conditional=True)
+@body(FUNCTION, example=examples.NEW_FUNCTION)
+@response(FunctionOutSchema, status=201, conditional=True, example=examples.FUNCTION)
 @errors(409)
 def create_function():
-    """Create a function; an algebraic expression is checked before it is stored."""
+    """Create a function
+
+    An algebraic function's `expression` may use its variables and its events' names
+    only, and is checked before it is stored (400 naming what is wrong); a counter needs
+    `counter.name`. An `id` sent must be unused in the application (409); without one, one
+    is made."""
     created = functions.create_function(g.tenant_db, g.application_id, load_body())
     history.record_in_application(history.CREATE, "function", created["id"], after=created)
     return conditional.answer(created, FUNCTION_OUT.dump(created), 201)
 
 
-@response(FunctionOutSchema, conditional=True)
+@response(FunctionOutSchema, conditional=True, example=examples.FUNCTION)
 @errors(404)
 def get_function(function_id):
-    """One function, without internal fields, with its ETag."""
+    """Read a function
+
+    With its ETag."""
     function = functions.get_function(g.tenant_db, g.application_id, function_id)
     return conditional.answer(function, FUNCTION_OUT.dump(function))
 
 
-@body(FUNCTION, example=FUNCTION_EXAMPLE)
-@response(FunctionOutSchema, conditional=True)
+@body(FUNCTION, example=examples.FUNCTION_CHANGES)
+@response(FunctionOutSchema, conditional=True, example=examples.CHANGED_FUNCTION)
 @errors(404)
 def update_function(function_id):
-    """Replace the function's definition; its id stays the path's."""
+    """Replace a function's definition
+
+    Checked as on create; its id stays the path's."""
     fields = load_body()
     before, after = functions.update_function(
         g.tenant_db, g.application_id, function_id, fields, conditional.expected()
@@ -80,10 +75,10 @@ def update_function(function_id):
     return conditional.answer(after, FUNCTION_OUT.dump(after))
 
 
-@response(MessageSchema, conditional=True)
+@response(MessageSchema, conditional=True, example=examples.FUNCTION_DELETED)
 @errors(404)
 def delete_function(function_id):
-    """Delete a function; the console parses the JSON answer."""
+    """Delete a function"""
     deleted = functions.delete_function(
         g.tenant_db, g.application_id, function_id, conditional.expected()
     )
@@ -91,11 +86,14 @@ def delete_function(function_id):
     return {"message": "Function deleted successfully"}
 
 
-@body(EvaluationSchema(), example={"values": {"x": 3, "y": 4}})
-@response(EvaluationResultSchema)
+@body(EvaluationSchema(), example=examples.EVALUATION)
+@response(EvaluationResultSchema, example=examples.EVALUATED)
 @errors(404)
 def evaluate_function(function_id):
-    """The formula's value for the given variables: `{"values": {"x": 3}}` → `{"result": …}`."""
+    """Evaluate an algebraic function
+
+    Its formula's value for the numbers sent for its names; a name the formula uses and
+    the body leaves out is a 400 naming it. Formulas are parsed, never run as code."""
     function = functions.get_function(g.tenant_db, g.application_id, function_id)
     if function.get("type") not in ALGEBRAIC_TYPES:
         raise Invalid("only an Algebraic Function can be evaluated", field="type")

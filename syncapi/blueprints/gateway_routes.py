@@ -5,6 +5,7 @@ from flask import g
 
 from syncapi.access import history
 from syncapi.openapi.answers import MessageSchema
+from syncapi.openapi.examples import organizations as examples
 from syncapi.repositories import gateways
 from syncapi.schemas.gateways import GatewaySchema
 from syncapi.schemas.lists import ListQuerySchema
@@ -17,36 +18,45 @@ STORED_GATEWAY = Stored(GatewaySchema)
 
 
 @listing(ListQuerySchema(gateways.LISTING.sort_fields))
-@response(Many(STORED_GATEWAY))
+@response(Many(STORED_GATEWAY), example=examples.GATEWAYS)
 def list_gateways():
-    """Gateways as stored, newest first."""
+    """List an organization's gateways
+
+    As stored, the newest first."""
     query = list_query()
     page = gateways.list_gateways(g.tenant_db, query)
     return answered(page.items, page, query)
 
 
-@body(GatewaySchema(), example={"gatewayId": "GW-01", "name": "Planta 1", "location": "Nave A"})
-@response(STORED_GATEWAY, status=201, conditional=True)
+@body(GatewaySchema(), example=examples.NEW_GATEWAY)
+@response(STORED_GATEWAY, status=201, conditional=True, example=examples.GATEWAY)
 @errors(409)
 def create_gateway():
-    """Create a gateway; `status` defaults to connected."""
+    """Create a gateway
+
+    Its `gatewayId` is unique in the organization (409); `status` is `connected` unless
+    sent."""
     created = gateways.create_gateway(g.tenant_db, load_body())
     history.record(g.tenant_db, history.CREATE, "gateway", created["gatewayId"], after=created)
     return conditional.answer(created, status=201)
 
 
-@response(STORED_GATEWAY, conditional=True)
+@response(STORED_GATEWAY, conditional=True, example=examples.GATEWAY)
 @errors(404)
 def get_gateway(gateway_id):
-    """One gateway by `gatewayId`, with its ETag."""
+    """Read a gateway
+
+    By its `gatewayId`, with its ETag."""
     return conditional.answer(gateways.get_gateway(g.tenant_db, gateway_id))
 
 
-@body(GatewaySchema(partial=True), example={"status": "disconnected"})
-@response(STORED_GATEWAY, conditional=True)
+@body(GatewaySchema(partial=True), example=examples.GATEWAY_CHANGES)
+@response(STORED_GATEWAY, conditional=True, example=examples.CHANGED_GATEWAY)
 @errors(404, 409)
 def update_gateway(gateway_id):
-    """Change the sent keys of a gateway."""
+    """Change a gateway
+
+    Only the keys sent change; the others keep their values."""
     changes = load_body(partial=True)
     expected = conditional.expected()
     before, after = gateways.update_gateway(g.tenant_db, gateway_id, changes, expected)
@@ -54,10 +64,10 @@ def update_gateway(gateway_id):
     return conditional.answer(after)
 
 
-@response(MessageSchema, conditional=True)
+@response(MessageSchema, conditional=True, example=examples.GATEWAY_DELETED)
 @errors(404)
 def delete_gateway(gateway_id):
-    """Delete a gateway by its `gatewayId`."""
+    """Delete a gateway"""
     deleted = gateways.delete_gateway(g.tenant_db, gateway_id, conditional.expected())
     history.record(g.tenant_db, history.DELETE, "gateway", gateway_id, deleted)
     return {"message": "Gateway deleted successfully"}

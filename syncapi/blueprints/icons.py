@@ -14,6 +14,7 @@ from syncapi.core.failures import Invalid, NotFound, TooLarge
 from syncapi.core.identifiers import ICON_NAME, ICON_NAME_PATTERN, is_icon_name
 from syncapi.core.uploads import IconError, checked_icon
 from syncapi.openapi.answers import IconFileSchema, IconUploadedSchema, IconUploadFormSchema
+from syncapi.openapi.examples import platform as examples
 from syncapi.repositories import icon_library
 from syncapi.repositories.icon_library import FORMATS
 from syncapi.web import handles
@@ -43,7 +44,10 @@ FILE_ETAG = {  # werkzeug's, of the file: If-None-Match (or If-Modified-Since) a
 @errors(404)
 @no_backend
 def get_icon(category, name):
-    """The first of svg, png, jpg, jpeg found under that name."""
+    """Download an icon
+
+    The first of `{name}.svg`, `.png`, `.jpg` and `.jpeg` found in the category; names are
+    read in lower case. Anyone may download icons: the console shows them in `<img>`."""
     return _send(category, name, FORMATS)
 
 
@@ -53,7 +57,9 @@ def get_icon(category, name):
 @errors(404)
 @no_backend
 def get_icon_in_format(category, name, icon_format):
-    """Exactly `{name}.{format}`."""
+    """Download an icon in one format
+
+    Exactly `{name}.{format}` of the category."""
     if icon_format.lower() not in FORMATS:
         raise Invalid("Invalid format. Supported: png, svg, jpg, jpeg", field="format")
     return _send(category, name, (icon_format.lower(),))
@@ -61,20 +67,26 @@ def get_icon_in_format(category, name, icon_format):
 
 @bp.post(ICON)
 @body(IconFileSchema(), media=MULTIPART)
-@response(IconUploadedSchema, status=201)
+@response(IconUploadedSchema, status=201, example=examples.ICON_UPLOADED)
 @no_backend
 def upload_icon(category, name):
-    """Store the multipart field `icon` as `{category}/{name}.{ext}`."""
+    """Upload an icon
+
+    The file of the multipart field `icon` (SVG, PNG or JPEG, judged by its bytes; 5 MB at
+    most) becomes `{name}.{ext}` of the category, replacing an icon of that name."""
     category, name = library_name(category, "category"), library_name(name, "name")
     return _save(category, name, _uploaded_icon())
 
 
 @bp.post("/library/upload")
 @body(IconUploadFormSchema(), media=MULTIPART)
-@response(IconUploadedSchema, status=201)
+@response(IconUploadedSchema, status=201, example=examples.ICON_UPLOADED)
 @no_backend
 def upload_icon_by_form():
-    """Same, with `category` (default `misc`) and `name` (default: the file's own) as fields."""
+    """Upload an icon, naming it in the form
+
+    As `POST /api/library/{category}/{name}/icon`, with `category` (default `misc`) and
+    `name` (default: the file's own) as fields of the form."""
     icon = _uploaded_icon()
     category = library_name(request.form.get("category") or "misc", "category")
     if request.form.get("name"):

@@ -14,6 +14,7 @@ from syncapi.core import passwords, tokens
 from syncapi.core.failures import Unavailable
 from syncapi.errors import ApiError
 from syncapi.openapi.answers import LoginAnswerSchema, MessageSchema
+from syncapi.openapi.examples import platform as examples
 from syncapi.repositories import revocations, users
 from syncapi.schemas.users import LoginSchema, UserOutSchema
 from syncapi.web import handles
@@ -83,14 +84,16 @@ def _account():
 @bp.post("/login")
 @auth.public
 @no_store
-@body(
-    LoginSchema(),
-    example={"organizationId": "acme", "email": "ana@acme.io", "password": "a long passphrase"},
-)
-@response(LoginAnswerSchema)
+@body(LoginSchema(), example=examples.LOGIN)
+@response(LoginAnswerSchema, example=examples.LOGGED_IN)
 @errors(401, 429)
 def login():
-    """`{organizationId, email, password}` → `{accessToken, expiresIn, role}` and the cookie."""
+    """Sign in
+
+    An active user of the organization gets a token for it (`accessToken`, valid
+    `expiresIn` seconds, to send as `Authorization: Bearer …`), also set as the session
+    cookie for browsers. A wrong email or password is the same 401; attempts are limited
+    per client and per account (429)."""
     secret = current_app.config["JWT_SECRET"]
     if not secret:
         raise Unavailable("Login unavailable", details="JWT_SECRET not set")
@@ -113,13 +116,15 @@ def login():
 @bp.post("/logout")
 @auth.public
 @no_store
-@response(MessageSchema)
+@response(MessageSchema, example=examples.LOGGED_OUT)
 @errors(403)
 @security(OPTIONAL_SESSION)
 def logout():
-    """Ends the session: the token it is called with (bearer, else the cookie) is revoked and
-    the cookie cleared; 200 even when that token is already dead. Through the cookie, the
-    call must come from an allowed origin, like every cookie-authenticated change."""
+    """Sign out
+
+    The token sent (bearer, else the session cookie) stops working and the cookie is
+    cleared; 200 even when the token was already dead. Through the cookie, the call must
+    come from an allowed origin, like every change made with the cookie."""
     token, by_cookie = auth.presented_token(lenient=True)
     if by_cookie:
         auth.check_origin()

@@ -10,6 +10,7 @@ from flask import Blueprint, request
 
 from syncapi.access import auth, history, tenancy
 from syncapi.openapi.answers import MessageSchema
+from syncapi.openapi.examples import devices as examples
 from syncapi.openapi.parameters import ORGANIZATION_IN_QUERY
 from syncapi.repositories import devices, machine_claims
 from syncapi.schemas.machines import MachineClaimOutSchema, MachineClaimSchema
@@ -25,9 +26,11 @@ CLAIM_OUT = MachineClaimOutSchema()
 
 @bp.get("")
 @arguments(ORGANIZATION_IN_QUERY)
-@response(Many(MachineClaimOutSchema))
+@response(Many(MachineClaimOutSchema), example=examples.CLAIMS)
 def list_claims():
-    """Every claim, or one organization's (`?organizationId=`), by machine id."""
+    """List the machine ids and who holds them
+
+    Every claim, or one organization's (`?organizationId=`), by machine id."""
     organization_id = request.args.get("organizationId")
     if organization_id is not None:
         tenancy.check_organization_id(organization_id)
@@ -36,10 +39,13 @@ def list_claims():
 
 
 @bp.get("/<machine_id>")
-@response(MachineClaimOutSchema, conditional=True)
+@response(MachineClaimOutSchema, conditional=True, example=examples.CLAIM)
 @errors(404)
 def get_claim(machine_id):
-    """Who holds this machine id, since when, through which devices."""
+    """Read who holds a machine id
+
+    The organization, since when (its members read the machine's data from then on), and
+    the devices carrying the id."""
     claim = machine_claims.get(handles.shared_db(), machine_id_from_path(machine_id))
     return conditional.answer(CLAIM_OUT.dump(claim))  # a claim has no revision: by content
 
@@ -47,14 +53,23 @@ def get_claim(machine_id):
 @bp.put("/<machine_id>")
 @body(
     MachineClaimSchema(),
-    example={"organizationId": "acme", "since": "2025-01-01T00:00:00Z"},
+    example=examples.ASSIGNMENT,
 )
 # A claim has no revision: its answers carry a content ETag, and If-Match is refused.
-@response(MachineClaimOutSchema, status=(200, 201), conditional=True, if_match=False)
+@response(
+    MachineClaimOutSchema,
+    status=(200, 201),
+    conditional=True,
+    if_match=False,
+    example=examples.ASSIGNED,
+)
 @errors(404)
 def assign_claim(machine_id):
-    """Give the id to an existing organization (201 when it had no claim); its devices
-    carrying the id become the holders."""
+    """Give a machine id to an organization
+
+    To an existing organization (201 when no one held the id), from `since` (else: from
+    now when it moves, as it was when it stays). Its devices carrying the id become the
+    holders."""
     conditional.not_supported()  # a claim answers a content ETag only: no version to check
     machine_id = machine_id_from_path(machine_id)
     fields = load_body()
@@ -81,10 +96,12 @@ def _record_move(machine_id, before, claim, db):
 
 
 @bp.delete("/<machine_id>")
-@response(MessageSchema)
+@response(MessageSchema, example=examples.CLAIM_RELEASED)
 @errors(404)
 def release_claim(machine_id):
-    """Release the id: the next device registered with it claims it afresh."""
+    """Release a machine id
+
+    The next device created with it claims it afresh."""
     conditional.not_supported()
     released = machine_claims.remove(handles.shared_db(), machine_id_from_path(machine_id))
     # In its organization's log; the shared one's when that organization is gone.

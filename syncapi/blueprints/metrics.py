@@ -15,6 +15,7 @@ from syncapi.access import auth
 from syncapi.core import metrics
 from syncapi.core.failures import Unavailable
 from syncapi.errors import ApiError
+from syncapi.openapi.examples import platform as examples
 from syncapi.web.headers import no_store
 from syncapi.web.operations import errors, no_backend, response, security
 
@@ -27,12 +28,16 @@ bp.auth_rule = auth.PUBLIC  # to the JWT check; METRICS_TOKEN is checked here
 @response(
     {"type": "string", "description": "Prometheus text exposition format 0.0.4"},
     media="text/plain",
+    example=examples.METRICS,
 )
 @errors(401, 503)
 @no_backend
 @security([{"metricsToken": []}])
 def get_metrics():
-    """The Prometheus text of every worker of this replica."""
+    """Read the metrics
+
+    Prometheus' text format, over every worker of this server; only `METRICS_TOKEN` opens
+    it, as a bearer token."""
     scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:

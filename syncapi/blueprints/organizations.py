@@ -20,6 +20,8 @@ from syncapi.blueprints import (
 from syncapi.core import clock
 from syncapi.core.failures import Invalid, NotFound
 from syncapi.openapi.answers import MessageSchema, PropertyKeySchema
+from syncapi.openapi.examples import devices as device_examples
+from syncapi.openapi.examples import organizations as examples
 from syncapi.openapi.parameters import query
 from syncapi.repositories import devices, oilmonitor, revocations, summaries
 from syncapi.repositories import organizations as orgs
@@ -41,7 +43,9 @@ ORGANIZATION = OrganizationOutSchema()
 ORGANIZATION_LIST_ITEM = OrganizationListItemSchema()
 ORGANIZATION_STATS = OrganizationStatsSchema()
 RAW_DOCUMENT = {"type": "object", "description": "The stored document, every key as written."}
-CONFIRM = query("confirm", {"type": "string"}, "The organization id again.", required=True)
+CONFIRM = query(
+    "confirm", {"type": "string"}, "The organization id again.", required=True, example="acme"
+)
 
 bp = Blueprint("organizations", __name__)
 tenancy.init_blueprint(bp)
@@ -59,9 +63,12 @@ restore_routes.register(bp, f"{ORG}/changes")
 
 @bp.get("")
 @listing(ListQuerySchema(summaries.ORGANIZATION_LISTING.sort_fields))
-@response(Many(OrganizationListItemSchema))
+@response(Many(OrganizationListItemSchema), example=examples.ORGANIZATIONS)
 def list_organizations():
-    """Every tenant database with its application and user counts."""
+    """List the organizations
+
+    Those the caller may see, with their application and user counts (kept as they change)
+    and their size on disk (refreshed every few minutes)."""
     asked = list_query()
     page = orgs.list_organizations(handles.shared_db(), visibility.organizations(), asked)
     listed = answered(ORGANIZATION_LIST_ITEM.dump(page.items, many=True), page, asked)
@@ -78,10 +85,12 @@ def _refresh_summaries_soon():
 
 
 @bp.get(ORG)
-@response(OrganizationOutSchema, conditional=True)
+@response(OrganizationOutSchema, conditional=True, example=examples.ORGANIZATION_ANSWER)
 def get_organization():
-    """Name and contact details; defaults when no metadata was ever written. Its ETag is
-    its stored metadata's content (the metadata has no `_id` of its own)."""
+    """Read an organization's details
+
+    Its name (the id when none was set), description, email and website; `null` for what
+    was never set. Its ETag is taken from the stored details' content."""
     details = orgs.metadata(g.tenant_db)
     return conditional.answer(
         details, ORGANIZATION.dump({"id": g.organization_id, "details": details})
@@ -90,11 +99,20 @@ def get_organization():
 
 @bp.put(ORG)
 @tenancy.creates_tenant
-@body(OrganizationUpdateSchema(), example={"name": "Autentio Dev", "email": "dev@example.com"})
-@response(OrganizationOutSchema, status=(200, 201), conditional=True)
+@body(OrganizationUpdateSchema(), example=examples.DETAILS)
+@response(
+    OrganizationOutSchema,
+    status=(200, 201),
+    conditional=True,
+    example=examples.ORGANIZATION_ANSWER,
+)
 @errors(409)
 def save_organization():
-    """Merge the sent details; the only route that creates an organization (201)."""
+    """Create an organization, or change its details
+
+    The details sent are merged into the stored ones, other keys are ignored. An
+    organization that does not exist yet is created (201), by a platform admin only: this
+    is the one way to create one."""
     exists = g.organization_exists
     if not exists and not visibility.may_create_organization():
         raise NotFound("Organization not found")  # only a platform admin creates one
@@ -113,10 +131,13 @@ def save_organization():
 @bp.delete(ORG)
 @auth.platform_admin
 @arguments(CONFIRM)
-@response(MessageSchema)
+@response(MessageSchema, example=examples.ORGANIZATION_DELETED)
 def delete_organization():
-    """Drop the tenant database; `?confirm={org}` guards against a slip. Many collections
-    go, in no single write to filter: `If-Match` is refused."""
+    """Delete an organization and all its data
+
+    Its database goes, with every application, device, user and log entry in it, and every
+    session of its users ends. `?confirm=` must repeat the organization id, against a slip.
+    `If-Match` is refused: so many documents go that no single write could check it."""
     conditional.not_supported()
     if request.args.get("confirm") != g.organization_id:
         raise Invalid("confirm must repeat the organization id", field="confirm")
@@ -134,32 +155,43 @@ def delete_organization():
 
 
 @bp.get(f"{ORG}/config")
-@response(RAW_DOCUMENT, conditional=True)
+@response(RAW_DOCUMENT, conditional=True, example=examples.METADATA)
 def get_organization_config():
-    """The stored metadata object, every key as written, with its content ETag."""
+    """Read an organization's stored metadata
+
+    The document as stored, every key as written (older writers' keys too), with an ETag
+    taken from its content."""
     return conditional.answer(orgs.metadata(g.tenant_db))
 
 
 @bp.get(f"{ORG}/stats")
-@response(OrganizationStatsSchema)
+@response(OrganizationStatsSchema, example=examples.STATS)
 def get_organization_stats():
-    """Organization summary with its applications and their device counts."""
+    """Summarize an organization
+
+    Its applications and how many devices each has."""
     stats = orgs.stats(g.tenant_db, handles.shared_db(), g.organization_id)
     return ORGANIZATION_STATS.dump(stats)
 
 
 @bp.get(f"{APP}/properties")
-@response(Many(PropertyKeySchema))
+@response(Many(PropertyKeySchema), example=device_examples.PROPERTY_KEYS)
 def list_device_properties():
-    """Each property key the application's devices carry, with the devices that carry it."""
+    """List the property keys of an application's devices
+
+    Each key found in the devices' `properties`, with the machines that have it: the
+    console offers them as a function's inputs."""
     return devices.property_keys(g.tenant_db, g.application_id)
 
 
 @bp.get(f"{ORG}/oilmonitor_devices")
 @listing(ListQuerySchema(oilmonitor.LISTING.sort_fields))
-@response(Many(RAW_DOCUMENT))
+@response(Many(RAW_DOCUMENT), example=device_examples.OIL_MONITOR_DEVICES)
 def list_oilmonitor_devices():
-    """Raw oil-monitor devices; no application check (the contract)."""
+    """List the oil monitor's devices
+
+    The organization's `oilmonitor_devices` as stored, whether or not it registered an
+    oil-monitor application."""
     asked = list_query()
     page = oilmonitor.list_oilmonitor_devices(g.tenant_db, asked)
     return answered(page.items, page, asked)

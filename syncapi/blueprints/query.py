@@ -25,6 +25,7 @@ from syncapi.openapi.answers import (
     RamSampleSchema,
     StorageSchema,
 )
+from syncapi.openapi.examples import platform as examples
 from syncapi.openapi.parameters import ORGANIZATION_IN_QUERY
 from syncapi.repositories import fleet, timeseries
 from syncapi.web import handles, memo
@@ -38,75 +39,92 @@ EVENTS_PER_GB = 100_000  # the original's estimate: about 10 KB per event
 @bp.get("/registered")
 @auth.organization_in_query
 @arguments(ORGANIZATION_IN_QUERY)
-@response(CountSchema)
+@response(CountSchema, example=examples.REGISTERED)
 @errors(404)
 def registered_devices():
-    """Devices of one organization's applications (`?organizationId=`, else the default)."""
+    """Count one organization's devices
+
+    The devices of every application of `?organizationId=`, else of the server's default
+    organization (`ORGANIZATION_ID`)."""
     db = tenancy.tenant_database(tenancy.organization_in_query())
     return {"count": fleet.registered_devices(handles.shared_db(), db.name)}
 
 
 @bp.get("/registered/all")
-@response(CountSchema)
+@response(CountSchema, example=examples.REGISTERED)
 def registered_devices_everywhere():
-    """Devices of every application the caller may see."""
+    """Count the devices
+
+    Of every application of every organization the caller may see."""
     return {"count": sum(item["deviceCount"] for item in _all_applications())}
 
 
 @bp.get("/apps-registered")
-@response(CountSchema)
+@response(CountSchema, example=examples.APPLICATION_COUNT)
 def registered_applications():
-    """Applications the caller may see."""
+    """Count the applications
+
+    Of every organization the caller may see."""
     return {"count": len(_all_applications())}
 
 
 @bp.get("/applications")
-@response(Many(FleetApplicationSchema))
+@response(Many(FleetApplicationSchema), example=examples.FLEET_APPLICATIONS)
 def applications_everywhere():
-    """Every application the caller may see, with its organization."""
+    """List the applications of every organization
+
+    Those the caller may see, each with its organization and device count."""
     return _all_applications()
 
 
 @bp.get("/connected")
-@response(CountSchema)
+@response(CountSchema, example=examples.CONNECTED)
 @errors(500)
 def connected_machines():
-    """Machines with a `power = true` sample in the last 24 hours."""
+    """Count the machines that were on today
+
+    Those with a sample of `power` true in the last 24 hours."""
     with reported_as("Error getting connected devices"):
         return {"count": _per_scope("influx.connected", timeseries.connected_machines)}
 
 
 @bp.get("/events/processed-24h")
-@response(CountSchema)
+@response(CountSchema, example=examples.EVENTS_LAST_DAY)
 @errors(500)
 def events_processed_last_day():
-    """Events of the last 24 hours."""
+    """Count the events of the last 24 hours"""
     with reported_as("Error getting processed events"):
         return {"count": _per_scope("influx.events_last_day", _counted_events(last_day=True))}
 
 
 @bp.get("/events/processed")
-@response(CountSchema)
+@response(CountSchema, example=examples.EVENTS_EVER)
 @errors(500)
 def events_processed():
-    """Events over all history."""
+    """Count every event ever received"""
     with reported_as("Error getting processed events"):
         return {"count": _all_time_events()}
 
 
 @bp.get("/events")
-@response(Many(EventRowSchema))
+@response(Many(EventRowSchema), example=examples.LATEST_EVENTS)
 @errors(500)
 def latest_events():
-    """The newest 20 events of the last 24 hours, newest first."""
+    """Read the latest events
+
+    The newest 20 events of the last 24 hours over the machines the caller may read, newest
+    first; `time` in milliseconds since the epoch."""
     with reported_as("Error getting events"):
         return _per_scope("influx.recent_events", timeseries.recent_events)
 
 
 @bp.get("/cpu")
-@response(Many(CpuSampleSchema))
+@response(Many(CpuSampleSchema), example=examples.CPU)
 def cpu_usage():
-    """`[]` when no sample or on a query error: the console then shows 0 (as the original)."""
+    """Read the host's CPU use
+
+    Its latest sample of the last minute, in percent over every core; `[]` without one, or
+    when the query fails (the console then shows 0)."""
     try:
         return timeseries.cpu_usage(handles.host_metrics_source())
     except QueryError:
@@ -114,9 +132,12 @@ def cpu_usage():
 
 
 @bp.get("/ram")
-@response(Many(RamSampleSchema))
+@response(Many(RamSampleSchema), example=examples.RAM)
 def ram_usage():
-    """Latest RAM use of the last minute; `[]` without a sample."""
+    """Read the host's memory use
+
+    Its latest sample of the last minute, in percent; `[]` without one, or when the query
+    fails."""
     try:
         return timeseries.ram_usage(handles.host_metrics_source())
     except QueryError:
@@ -124,9 +145,11 @@ def ram_usage():
 
 
 @bp.get("/storage")
-@response(StorageSchema)
+@response(StorageSchema, example=examples.STORAGE)
 def storage():
-    """Estimated GB of stored events; 0 on a query error (as the original)."""
+    """Estimate the storage the events take
+
+    In GB, at about 10 kB an event; 0 when the query fails (the console then shows 0)."""
     try:
         return {"storage": _all_time_events() / EVENTS_PER_GB}
     except QueryError:

@@ -15,6 +15,7 @@ from flask import g
 from syncapi.access import history, visibility
 from syncapi.core.failures import Invalid, NotFound
 from syncapi.errors import ApiError
+from syncapi.openapi.examples import platform as examples
 from syncapi.repositories import (
     applications,
     changes,
@@ -29,7 +30,7 @@ from syncapi.schemas.functions import FunctionOutSchema
 from syncapi.schemas.lists import DIGITS
 from syncapi.schemas.users import UserOutSchema
 from syncapi.web import conditional, handles
-from syncapi.web.operations import errors, response, summary
+from syncapi.web.operations import errors, response
 
 USER = UserOutSchema()
 FUNCTION = FunctionOutSchema()
@@ -80,12 +81,14 @@ RESTORED = {
 }
 
 
-@response(RESTORED, status=201, conditional=True)
+@response(RESTORED, status=201, conditional=True, example=examples.RESTORED)
 @errors(404, 409)
-@summary('Create again the document a change deleted (README "Restore").')
 def restore_change(seq):
-    """Create again the document this entry deleted, as it was (one revision on); 201 with
-    it. 409 when its key was taken again since, 404 when its application is gone."""
+    """Restore what a change deleted
+
+    The device, connector, function, gateway or user this entry of the log deleted is
+    created again as it was, one revision on (a user without a password: the log keeps
+    none). 409 when its key was taken since, 404 when its application is gone."""
     seq = _seq(seq)
     entry = changes.find_entry(g.tenant_db, seq)
     kind, resource = _restorable(entry, seq), entry["resource"]

@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from syncapi.access import auth, history
 from syncapi.core import masking
 from syncapi.core.failures import Invalid
+from syncapi.openapi.examples import platform as examples
 from syncapi.openapi.parameters import query
 from syncapi.repositories import services
 from syncapi.schemas.lists import ListQuerySchema
@@ -55,9 +56,11 @@ def no_cache_keeps_secrets():
 @bp.get("")
 @listing(ListQuerySchema(services.LISTING.sort_fields))
 @arguments(REVEAL)
-@response(Many(STORED_SERVICE))
+@response(Many(STORED_SERVICE), example=examples.SERVICES)
 def list_services():
-    """Every service configuration, most recently updated first."""
+    """List the service configurations
+
+    The most recently changed first, secrets masked unless `?reveal=true`."""
     asked = list_query()
     page = services.list_services(handles.shared_db(), asked)
     return answered([answer(document) for document in page.items], page, asked)
@@ -65,28 +68,26 @@ def list_services():
 
 @bp.get("/<service_id_text>")
 @arguments(REVEAL)
-@response(STORED_SERVICE, conditional=True)
+@response(STORED_SERVICE, conditional=True, example=examples.SERVICE)
 @errors(404)
 def get_service(service_id_text):
-    """One service configuration, secrets masked unless revealed."""
+    """Read a service configuration
+
+    Secrets masked unless `?reveal=true`."""
     service = services.get_service(handles.shared_db(), service_id(service_id_text))
     return conditional.answer(service, answer(service))
 
 
 @bp.post("")
-@body(
-    ServiceSchema(),
-    example={
-        "name": "redis-cache",
-        "type": "redis",
-        "configuration": {"host": "cache", "port": 6379, "db": 0},
-    },
-)
+@body(ServiceSchema(), example=examples.NEW_SERVICE)
 @arguments(REVEAL)
-@response(STORED_SERVICE, status=201, conditional=True)
+@response(STORED_SERVICE, status=201, conditional=True, example=examples.SERVICE)
 @errors(409)
 def create_service():
-    """Create a service configuration; the name is unique."""
+    """Create a service configuration
+
+    Its name is unique (409); it is enabled unless `enabled` is false. The answer masks
+    its secrets unless `?reveal=true`."""
     fields = load_body()
     db = handles.shared_db()
     created = services.create_service(db, fields)
@@ -95,15 +96,15 @@ def create_service():
 
 
 @bp.put("/<service_id_text>")
-@body(
-    ServiceSchema(partial=True),
-    example={"configuration": {"host": "cache", "password": "********"}},
-)
+@body(ServiceSchema(partial=True), example=examples.SERVICE_CHANGES)
 @arguments(REVEAL)
-@response(STORED_SERVICE, conditional=True)
+@response(STORED_SERVICE, conditional=True, example=examples.CHANGED_SERVICE)
 @errors(404, 409)
 def update_service(service_id_text):
-    """Replace the sent keys; a masked secret sent back keeps its stored value."""
+    """Change a service configuration
+
+    Each key sent replaces the stored one; a masked secret (`********`) sent back keeps its
+    stored value, so a configuration read masked can be sent back changed."""
     oid = service_id(service_id_text)
     changes = load_body(partial=True)
     db = handles.shared_db()
@@ -114,12 +115,14 @@ def update_service(service_id_text):
 
 
 @bp.patch("/<service_id_text>/toggle")
-@body(ToggleSchema(), example={"enabled": False})
+@body(ToggleSchema(), example=examples.TOGGLE)
 @arguments(REVEAL)
-@response(STORED_SERVICE, conditional=True)
+@response(STORED_SERVICE, conditional=True, example=examples.TOGGLED_SERVICE)
 @errors(404)
 def toggle_service(service_id_text):
-    """Switch a service on or off; `enabled` must be a JSON boolean."""
+    """Switch a service on or off
+
+    `enabled` must be a JSON boolean (`"false"` is refused)."""
     oid = service_id(service_id_text)
     try:
         changes = load_body()
@@ -140,7 +143,9 @@ def _updated(db, oid, changes):
 @response(status=204, conditional=True)
 @errors(404)
 def delete_service(service_id_text):
-    """Delete; the one delete of the API answered with 204 and no body."""
+    """Delete a service configuration
+
+    Answered with 204 and no body, unlike the API's other deletes."""
     db = handles.shared_db()
     deleted = services.delete_service(db, service_id(service_id_text), conditional.expected())
     history.record(db, history.DELETE, "service", str(deleted["_id"]), deleted)

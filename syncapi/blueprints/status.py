@@ -10,6 +10,7 @@ from flask import Blueprint
 from syncapi.access import auth
 from syncapi.errors import ApiError
 from syncapi.openapi.answers import MessageSchema, ReadySchema
+from syncapi.openapi.examples import platform as examples
 from syncapi.web import readiness
 from syncapi.web.operations import no_backend, response
 
@@ -18,17 +19,21 @@ bp.auth_rule = auth.PUBLIC
 
 
 @bp.get("/status")
-@response(MessageSchema)
+@response(MessageSchema, example=examples.RUNNING)
 @no_backend
 def get_status():
-    """Always 200 while the process is up."""
+    """Check that the API is up
+
+    Always 200 while the process runs: it touches no database."""
     return {"message": "Sync API is running"}
 
 
 @bp.get("/ready")
-@response(ReadySchema)
+@response(ReadySchema, example=examples.READY)
 def get_ready():
-    """200 `{"status": "ready", "mongodb": "ok", "influxdb": …}`, else 503."""
+    """Check that the API can serve
+
+    200 while MongoDB answers, else 503; InfluxDB's state is reported, never decisive."""
     backends = readiness.backends()
     if backends["mongodb"] != "ok":
         raise ApiError(503, "MongoDB unavailable", extra={"status": "not ready", **backends})

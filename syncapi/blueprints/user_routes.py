@@ -9,6 +9,7 @@ from syncapi.access import auth, history, visibility
 from syncapi.core import clock, passwords
 from syncapi.errors import ApiError
 from syncapi.openapi.answers import MessageSchema
+from syncapi.openapi.examples import organizations as examples
 from syncapi.repositories import revocations, users
 from syncapi.schemas.lists import ListQuerySchema
 from syncapi.schemas.users import (
@@ -27,41 +28,51 @@ USER = UserOutSchema()
 
 
 @listing(ListQuerySchema(users.LISTING.sort_fields))
-@response(Many(UserOutSchema))
+@response(Many(UserOutSchema), example=examples.USERS)
 def list_users():
-    """Users of the organization, in the console's shape."""
+    """List an organization's users
+
+    Their name, email, role and status: never a password or its hash."""
     query = list_query()
     page = users.list_users(g.tenant_db, query)
     return answered(USER.dump(page.items, many=True), page, query)
 
 
 @auth.org_admin
-@body(UserCreateSchema(), example={"name": "Ana", "email": "ana@example.com", "role": "admin"})
-@response(UserOutSchema, status=201, conditional=True)
+@body(UserCreateSchema(), example=examples.NEW_USER)
+@response(UserOutSchema, status=201, conditional=True, example=examples.USER)
 @errors(409)
 def create_user():
-    """Create a user, with a first password if sent; the email is unique in the organization."""
+    """Create a user
+
+    With a first `password` when one is sent (else the user cannot sign in until an admin
+    sets one). The email is unique in the organization (409)."""
     fields = load_body()
     created = users.create_user(g.tenant_db, handles.shared_db(), g.organization_id, fields)
     _record(history.CREATE, after=created)
     return conditional.answer(created, USER.dump(created), 201)
 
 
-@response(UserOutSchema, conditional=True)
+@response(UserOutSchema, conditional=True, example=examples.USER)
 @errors(404)
 def get_user(user_id):
-    """One user of the organization, in the console's shape, with its ETag."""
+    """Read a user
+
+    By the `id` the list gives, with its ETag."""
     user = users.find_user(g.tenant_db, user_id)
     return conditional.answer(user, USER.dump(user))
 
 
 @auth.org_admin
-@body(UserUpdateSchema(partial=True), example={"role": "viewer", "status": "inactive"})
-@response(UserOutSchema, conditional=True)
+@body(UserUpdateSchema(partial=True), example=examples.USER_CHANGES)
+@response(UserOutSchema, conditional=True, example=examples.CHANGED_USER)
 @errors(404, 409)
 def update_user(user_id):
-    """Change the sent keys of a user; the email stays unique. A new role or deactivation
-    ends the user's earlier sessions."""
+    """Change a user
+
+    Only the keys sent change; the email stays unique in the organization (409). A new
+    role or a deactivation ends the user's earlier sessions, so their tokens stop
+    working at once."""
     changes = load_body(partial=True)
     before, after = users.update_user(g.tenant_db, user_id, changes, conditional.expected())
     _record(history.UPDATE, before, after)
@@ -71,10 +82,12 @@ def update_user(user_id):
 
 
 @auth.org_admin
-@response(MessageSchema, conditional=True)
+@response(MessageSchema, conditional=True, example=examples.USER_DELETED)
 @errors(404)
 def delete_user(user_id):
-    """Delete a user by `_id` (or the `id` older writers stored); its sessions end."""
+    """Delete a user
+
+    Their sessions end with them."""
     expected = conditional.expected()
     deleted = users.delete_user(g.tenant_db, handles.shared_db(), user_id, expected)
     _record(history.DELETE, deleted)
@@ -86,14 +99,17 @@ def delete_user(user_id):
 @no_store
 @body(
     PasswordChangeSchema(),
-    example={"password": "a long passphrase", "currentPassword": "the old passphrase"},
+    example=examples.PASSWORD_CHANGE,
 )
-@response(MessageSchema, if_match=True)  # the user's ETag; the answer is a message
+# The user's ETag; the answer is a message.
+@response(MessageSchema, if_match=True, example=examples.PASSWORD_CHANGED)
 @errors(404, 429)
 def set_user_password(user_id):
-    """Admins set any password of their organization; a user sets their own, proving the
-    current one (rate-limited like logins, `blueprints.login`). Every earlier session of the
-    user ends. `If-Match` names the user's version, checked by the write."""
+    """Set a user's password
+
+    An admin of the organization sets any user's; a user sets their own, sending the
+    current one as `currentPassword` (attempts are limited like logins: 429). Every earlier
+    session of the user ends. `If-Match` names the user's version, checked by the write."""
     change = load_body()
     expected = conditional.expected()
     if not visibility.is_admin_of(g.organization_id):

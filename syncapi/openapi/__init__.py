@@ -9,7 +9,7 @@ and `identifiers`, bodies and answers from the schemas (`converter`), who may ca
 from apispec import APISpec
 
 from syncapi.access import auth
-from syncapi.openapi import answers, preconditions, tags
+from syncapi.openapi import answers, examples, preconditions, tags
 from syncapi.openapi.converter import Plugin
 from syncapi.openapi.operation import REQUEST_ID, Schemas, operation, ref, with_request_id
 from syncapi.openapi.parameters import openapi_path, path_parameters
@@ -89,7 +89,8 @@ def describe(app, with_docs=False):
     spec.components.header(REQUEST_ID, REQUEST_ID_HEADER)
     spec.components.schema("Error", schema=answers.ErrorSchema)
     for status, text in ERRORS.items():
-        content = {"application/json": {"schema": ref("Error")}}
+        error = {"schema": ref("Error"), "example": examples.ERRORS[status]}
+        content = {"application/json": error}
         response = {"description": text, "content": content, "headers": with_request_id()}
         spec.components.response(str(status), response)
     schemas = Schemas(spec, plugin.converter)

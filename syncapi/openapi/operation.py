@@ -76,7 +76,9 @@ def _responses(facts, rule, method, rule_of_caller, scoped, schemas):
         response = {"description": SUCCESS[status], "headers": with_request_id()}
         if facts.answer is not None:
             answer = schemas.answer(facts.answer)
-            response["content"] = {media: {"schema": answer} for media in facts.answer_media}
+            response["content"] = {
+                media: _media(answer, facts.answer_example) for media in facts.answer_media
+            }
         others = {  # a view's own headers say more than those of its kind
             **(PAGE_HEADERS if facts.listing is not None else {}),
             **preconditions.answer_headers(facts, method),

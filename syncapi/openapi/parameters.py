@@ -14,6 +14,7 @@ from syncapi.core.identifiers import (
     TAG_PATTERN,
 )
 from syncapi.core.list_query import DEFAULT_LIMIT, MAX_SEARCH
+from syncapi.openapi import examples
 from syncapi.schemas.changes import DEFAULT_LIMIT as CHANGES_LIMIT
 from syncapi.schemas.changes import MAX_SEQ, RESOURCE_TYPES
 from syncapi.schemas.limits import ID_LENGTH
@@ -72,6 +73,23 @@ PATH = {
     ),
 }
 
+# URL-map argument → the value the examples name (the docs page fills it in to try a call).
+PATH_EXAMPLES = {
+    "organization_id": examples.ORGANIZATION,
+    "application_id": examples.APPLICATION,
+    "machine_id": examples.MACHINE,
+    "function_id": "oee",
+    "connector_id_text": examples.CONNECTOR_ID,
+    "service_id_text": examples.SERVICE_ID,
+    "user_id": examples.USER_ID,
+    "gateway_id": "GW-01",
+    "seq": 43,
+    "category": "drivers",
+    "name": "fanuc",
+    "icon_format": "svg",
+    "asset": "swagger-ui.css",
+}
+
 ARGUMENT = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
 
 
@@ -92,6 +110,7 @@ def path_parameters(rule):
                 "required": True,
                 "schema": schema,
                 "description": description,
+                "example": PATH_EXAMPLES[argument],
             }
         )
     return parameters
@@ -135,14 +154,18 @@ def _integer(field):
     return {"type": "integer", "minimum": field.minimum, "maximum": field.maximum}
 
 
-def query(name, schema, description, required=False):
-    return {
+def query(name, schema, description, required=False, example=None):
+    """A query parameter; a required one has an `example` (the docs page fills it in)."""
+    parameter = {
         "in": "query",
         "name": name,
         "required": required,
         "schema": schema,
         "description": description,
     }
+    if example is not None:
+        parameter["example"] = example
+    return parameter
 
 
 def change_parameters(schema):

@@ -10,8 +10,8 @@ organization in its path, 400 and 413 for a body, 503 for a backend.
 statements do not say.
 
     @bp.put("/<machine_id>")
-    @body(DEVICE_CHANGES, example={"name": "CN4"})
-    @response(Stored(DeviceSchema), conditional=True)
+    @body(DEVICE_CHANGES, example=examples.DEVICE_CHANGES)
+    @response(Stored(DeviceSchema), conditional=True, example=examples.CHANGED_DEVICE)
     @errors(404, 409)
     def update_device(machine_id):
         changes = load_body(partial=True)
@@ -51,6 +51,7 @@ class Operation:
     query_schema: object = None  # the schema other query parameters are loaded through
     summary: str = None  # else the first paragraph of the view's docstring
     example: object = None  # a body that loads through `body`
+    answer_example: object = None  # an answer `answer` describes (the docs page shows it)
     answer_media: tuple = (JSON,)
     body_media: str = JSON
     backend: bool = True  # False: touches neither MongoDB nor InfluxDB
@@ -91,8 +92,17 @@ def arguments(*parameters, schema=None):
     return _stating(query=parameters, query_schema=schema)
 
 
-def response(answer=None, status=200, media=JSON, headers=None, conditional=False, if_match=None):
-    """The answer of success (`status`: one, or a tuple), its media types and headers."""
+def response(
+    answer=None,
+    status=200,
+    media=JSON,
+    headers=None,
+    conditional=False,
+    if_match=None,
+    example=None,
+):
+    """The answer of success (`status`: one, or a tuple), its media types and headers, and
+    an `example` of it (`syncapi.openapi.examples`)."""
     statuses = status if isinstance(status, tuple) else (status,)
     media = media if isinstance(media, tuple) else (media,)
     return _stating(
@@ -102,6 +112,7 @@ def response(answer=None, status=200, media=JSON, headers=None, conditional=Fals
         headers=headers,
         conditional=conditional,
         if_match=if_match,
+        answer_example=example,
     )
 
 
