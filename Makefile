@@ -8,7 +8,7 @@ GUNICORN_ARGS := -c gunicorn.conf.py wsgi:app
 # Test processes (pytest-xdist): one per core by default.
 TEST_WORKERS ?= auto
 
-.PHONY: run test check fuzz lint format clean bench profile wrk e2e nginx
+.PHONY: run test check fuzz lint format clean bench profile wrk e2e nginx docs-check chromium
 
 $(STAMP): requirements.txt requirements-embedded.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,21 @@ nginx:
 	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
 	    sudo apt-get update -qq && sudo apt-get install -y -qq nginx gettext-base >/dev/null; \
 	  else echo "e2e: nginx missing, and neither root nor sudo to install it" >&2; exit 1; fi; }
+
+# `make docs-check`: the docs page in headless Chromium (deploy/docs_check.py): every
+# parameter named, the description's own examples shown, and a screenshot of a device
+# operation at the path it prints. Chromium comes from Debian's packages when missing (as
+# root, or with sudo).
+docs-check: $(STAMP) chromium
+	$(BIN)/python deploy/docs_check.py
+
+chromium:
+	@{ command -v chromium || command -v chromium-browser || command -v google-chrome; } >/dev/null 2>&1 || { \
+	  if ! command -v apt-get >/dev/null 2>&1; then echo "docs-check: no apt-get to install chromium" >&2; exit 1; \
+	  elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	    sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; \
+	  else echo "docs-check: chromium missing, and neither root nor sudo to install it" >&2; exit 1; fi; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,13 +1,18 @@
 """`/api/docs` reads like documentation: every operation under a declared tag, in the
 order the console meets them; a summary that speaks to API users; realistic request and
-answer examples that the description's schemas accept."""
+answer examples that the description's schemas accept. In Chromium, where it is installed,
+the page shows every parameter with its name and those examples (`make docs-check` does
+the same through gunicorn, with a screenshot)."""
 
 import json
 import re
+import threading
 
 import pytest
 from jsonschema import Draft202012Validator
+from werkzeug.serving import make_server
 
+from deploy import chromium, docs_check
 from syncapi.openapi import describe
 from tests.helpers import unserved_app
 
@@ -165,3 +170,73 @@ def _examples(document):
 
     walk(document)
     return found
+
+
+# The page as Chromium shows it.
+
+
+def swagger_ui_page(document, operation_id, rows=None, answer=None):
+    """The elements Swagger UI draws for an expanded operation, as the check reads them:
+    a row per parameter (named, filled with its example), each answer's example."""
+    item, operation = docs_check.operation_of(document, operation_id)
+    if rows is None:
+        rows = [
+            f'<tr data-param-name="{p["name"]}"><td><div class="parameter__name">{p["name"]}'
+            f'</div><div class="parameter__type">string</div></td><td><input value="'
+            f'{p.get("example", "")}"></td></tr>'
+            for p in [*item["parameters"], *operation.get("parameters", ())]
+        ]
+    answers = docs_check.answer_examples(document, operation)
+    if answer is not None:
+        answers["200"] = answer
+    shown = "".join(
+        f'<tr class="response" data-code="{status}"><td><pre class="example"><code>'
+        f"{json.dumps(example)}</code></pre></td></tr>"
+        for status, example in answers.items()
+    )
+    return (
+        f'<div id="operations-Devices-{operation_id}"><div class="opblock-body">'
+        f'<table class="parameters"><tbody>{"".join(rows)}</tbody></table>'
+        f'<table class="responses-table"><tbody>{shown}</tbody></table></div></div>'
+    )
+
+
+def test_the_page_check_passes_the_page_swagger_ui_draws_from_this_description(document):
+    page = swagger_ui_page(document, "organizations_get_device")
+    assert docs_check.problems(page, document, "Devices", "organizations_get_device") == []
+
+
+def test_the_page_check_finds_a_nameless_parameter_and_made_up_examples(document):
+    """What the page showed before: a nameless "any" (a path-level `$ref`), and what
+    Swagger UI makes up from a schema where the description gives no example."""
+    nameless = (
+        '<tr data-param-name=""><td><div class="parameter__name"></div>'
+        '<div class="parameter__type">any</div></td><td><input value=""></td></tr>'
+    )
+    page = swagger_ui_page(document, "organizations_get_device", rows=[nameless])
+    found = docs_check.problems(page, document, "Devices", "organizations_get_device")
+    assert "a parameter is shown without a name" in found
+    assert "machineId is not filled in with its example 'CN4'" in found
+    made_up = {"machineId": "@XikJn>yq@=`Dfg{GA04", "name": "string"}
+    page = swagger_ui_page(document, "organizations_get_device", answer=made_up)
+    found = docs_check.problems(page, document, "Devices", "organizations_get_device")
+    assert found == [f"the 200 answer shows {made_up!r}, not the description's example"]
+
+
+@pytest.mark.slow  # a real browser
+@pytest.mark.skipif(
+    chromium.program() is None, reason="Chromium is not installed (make docs-check installs it)"
+)
+def test_chromium_shows_every_parameter_named_and_the_descriptions_examples(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        document = app.test_client().get("/api/openapi.json").json
+        with chromium.Chromium() as browser:
+            for tag, operation_id in docs_check.OPERATIONS:
+                html = docs_check.shown(browser, base, tag, operation_id)
+                assert docs_check.problems(html, document, tag, operation_id) == []
+    finally:
+        server.shutdown()
+        server.server_close()
