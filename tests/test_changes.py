@@ -152,6 +152,44 @@ def test_service_secrets_are_masked_in_the_shared_log(client, mongo):
     assert mongo[SHARED].services.find_one() is None
 
 
+# (type, create path, item path or None: under the `_id` the create answered, the log)
+WITH_PROPERTIES = [
+    ("device", f"{APPS}/devices", f"{APP}/devices/CN1", "acme"),
+    ("connector", f"{ORG}/connectors", None, "acme"),
+    ("connector", f"{APPS}/connectors", None, "acme"),
+    ("legacy-device", "/device/new", "/device/CN1", SHARED),
+]
+
+
+@pytest.mark.parametrize(("resource_type", "base", "item", "log"), WITH_PROPERTIES)
+def test_secrets_in_properties_are_masked_in_every_snapshot(
+    client, cnc, mongo, resource_type, base, item, log
+):
+    """A rotated or deleted credential is not readable in the log for as long as it keeps
+    the entry."""
+    body = {"machineId": "CN1", "name": "mqtt", "driver": "mqtt"}
+    body["properties"] = {"host": "h", "password": "old", "dsn": "Server=h;pwd=old2"}
+    created = client.post(base, json=body).json
+    path = item or f"{base}/{created['_id']}"
+    rotated = {"host": "h", "password": "new", "dsn": "Server=h;pwd=new2"}
+    assert client.put(path, json={**body, "properties": rotated}).status_code == 200
+    assert client.delete(path).status_code == 200
+
+    logged = [e for e in entries(mongo[log]) if e["resource"]["type"] == resource_type]
+    assert [e["action"] for e in logged] == ["create", "update", "delete"]
+    shown = {"host": "h", "password": MASK, "dsn": "Server=h;pwd=********"}
+    snapshots = [logged[0]["after"], logged[1]["before"], logged[1]["after"], logged[2]["before"]]
+    assert [snapshot["properties"] for snapshot in snapshots] == [shown] * 4
+    for secret in ("old", "new"):
+        assert secret not in str(logged)
+
+
+@pytest.mark.parametrize("path", ["/api/changes", f"{ORG}/changes"])
+def test_the_log_is_never_kept_by_a_cache(client, acme, path):
+    response = client.get(path)
+    assert (response.status_code, response.headers["Cache-Control"]) == (200, "no-store")
+
+
 def test_a_claim_moved_to_another_organization_is_logged_in_each_its_own_part(client, cnc, mongo):
     """The former organization's log says what it held; the new one's shows no trace of
     the former's applications and devices."""

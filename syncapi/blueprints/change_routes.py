@@ -2,7 +2,8 @@
 `/api/organizations/{org}/changes` (an organization's, its admins and platform admins).
 
 A feed integrations follow: `?since=<seq>` answers the entries after it, oldest first, and
-`Link: rel="next"` names the read that follows the page (README "Change log").
+`Link: rel="next"` names the read that follows the page (README "Change log"). Its answers
+are `no-store`: an audit trail of who changed what is kept by no cache.
 """
 
 from urllib.parse import urlencode
@@ -14,6 +15,7 @@ from syncapi.core import clock
 from syncapi.repositories import changes
 from syncapi.schemas.changes import ChangeOutSchema, ChangeQuerySchema
 from syncapi.web import handles
+from syncapi.web.headers import no_store
 from syncapi.web.lists import query_arguments
 from syncapi.web.operations import Many, arguments, response
 
@@ -28,8 +30,8 @@ NEXT = {
 
 
 def feed_operation(view):
-    """What both feeds state: their parameters and their page of entries."""
-    view = arguments(schema=ChangeQuerySchema())(view)
+    """What both feeds state: their parameters and their page of entries (never stored)."""
+    view = no_store(arguments(schema=ChangeQuerySchema())(view))
     return response(Many(ChangeOutSchema), headers=NEXT)(view)
 
 

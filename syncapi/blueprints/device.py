@@ -2,12 +2,14 @@
 the shared database (routes 3-6).
 
 No organization in the path: the time series answer for any machine id (the console asks
-for tenant devices too), and legacy documents live in the shared default database.
+for tenant devices too), and legacy documents live in the shared default database. Their
+`properties` are masked as tenant devices' are (`masking`).
 """
 
 from flask import Blueprint
 
 from syncapi.access import auth, history, tenancy, visibility
+from syncapi.core.masking import keeping_secrets, mask_properties
 from syncapi.errors import reported_as
 from syncapi.openapi.answers import EventRowSchema, MessageSchema, PowerSchema
 from syncapi.repositories import legacy_devices, power_states, timeseries
@@ -87,11 +89,11 @@ def _visible(machine_id):
 @errors(409)
 def create_device():
     """Create a legacy device; `machineId` unique, keys outside the schema dropped."""
-    fields = _owned_by_a_tenant(load_body())
+    fields = keeping_secrets(_owned_by_a_tenant(load_body()), "properties", lambda: None)
     db = handles.shared_db()
     created = legacy_devices.create_device(db, fields)
     history.record(db, history.CREATE, "legacy-device", created["machineId"], after=created)
-    return conditional.answer(created, status=201)
+    return conditional.answer(created, mask_properties(created), 201)
 
 
 @bp.get("/<machine_id>")
@@ -100,8 +102,10 @@ def create_device():
 def get_device(machine_id):
     """One legacy device by `machineId`: a caller limited to some organizations sees only
     those whose `organizationId` is one of them (legacy devices are tenant data)."""
-    device = legacy_devices.get_device(handles.shared_db(), machine_id)
-    return conditional.answer(visibility.visible_legacy_device(device))
+    device = visibility.visible_legacy_device(
+        legacy_devices.get_device(handles.shared_db(), machine_id)
+    )
+    return conditional.answer(device, mask_properties(device))
 
 
 @bp.put("/<machine_id>")
@@ -110,11 +114,15 @@ def get_device(machine_id):
 @errors(404, 409)
 def update_device(machine_id):
     """Replace the sent keys (a new `machineId` renames); returns the stored device."""
-    changes = _owned_by_a_tenant(load_body(partial=True))
     db = handles.shared_db()
+    changes = keeping_secrets(
+        _owned_by_a_tenant(load_body(partial=True)),
+        "properties",
+        lambda: legacy_devices.get_device(db, machine_id),
+    )
     before, after = legacy_devices.update_device(db, machine_id, changes, conditional.expected())
     history.record(db, history.UPDATE, "legacy-device", machine_id, before, after)
-    return conditional.answer(after)
+    return conditional.answer(after, mask_properties(after))
 
 
 @bp.delete("/<machine_id>")

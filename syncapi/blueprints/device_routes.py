@@ -1,12 +1,14 @@
 """Device views, registered on both `/api/organizations` and `/api/applications`.
 
 One piece of code for both mounts: each blueprint calls `register(bp, ...)` with the routes
-the contract gives it there.
+the contract gives it there. Secrets in `properties` are answered masked, to every caller,
+and a mask sent back keeps the stored value (`masking`, README "Service secrets").
 """
 
 from flask import g
 
 from syncapi.access import history
+from syncapi.core.masking import keeping_secrets, mask_properties
 from syncapi.openapi.answers import MessageSchema, TagCountSchema, TagsChangedSchema
 from syncapi.repositories import device_tags, devices
 from syncapi.schemas.devices import DeviceSchema, TagChangeSchema
@@ -37,7 +39,7 @@ def list_devices():
     """All devices of the application as stored, or a page of them (`?tag=` filters)."""
     query = list_query()
     page = devices.list_devices(g.tenant_db, g.application_id, query)
-    return answered(page.items, page, query)
+    return answered([mask_properties(device) for device in page.items], page, query)
 
 
 @body(DEVICE, example=DEVICE_EXAMPLE)
@@ -45,17 +47,18 @@ def list_devices():
 @errors(409)
 def create_device():
     """Create a device; `machineId` unique in the application, its ids claimed platform-wide."""
-    fields = load_body()
+    fields = keeping_secrets(load_body(), "properties", lambda: None)  # a mask: not saved
     created = devices.create_device(g.tenant_db, handles.shared_db(), g.application_id, fields)
     history.record_in_application(history.CREATE, "device", created["machineId"], after=created)
-    return conditional.answer(created, status=201)
+    return conditional.answer(created, mask_properties(created), 201)
 
 
 @response(STORED_DEVICE, conditional=True)
 @errors(404)
 def get_device(machine_id):
     """One device by `machineId`, with its ETag."""
-    return conditional.answer(devices.get_device(g.tenant_db, g.application_id, machine_id))
+    device = devices.get_device(g.tenant_db, g.application_id, machine_id)
+    return conditional.answer(device, mask_properties(device))
 
 
 @body(
@@ -65,13 +68,17 @@ def get_device(machine_id):
 @errors(404, 409)
 def update_device(machine_id):
     """Set the keys sent (a new `machineId` renames); returns the stored device."""
-    changes = load_body(partial=True)
+    changes = keeping_secrets(
+        load_body(partial=True),
+        "properties",
+        lambda: devices.get_device(g.tenant_db, g.application_id, machine_id),
+    )
     db = handles.shared_db()
     before, after = devices.update_device(
         g.tenant_db, db, g.application_id, machine_id, changes, conditional.expected()
     )
     history.record_in_application(history.UPDATE, "device", machine_id, before, after)
-    return conditional.answer(after)
+    return conditional.answer(after, mask_properties(after))
 
 
 @response(MessageSchema, conditional=True)

@@ -22,6 +22,7 @@ __all__ = [
     "keeping_secrets",
     "mask",
     "mask_field",
+    "mask_properties",
     "without_masks",
 ]
 
@@ -45,6 +46,11 @@ def mask_field(document, field):
     if not isinstance(document, dict) or field not in document:
         return document
     return {**document, field: mask(document[field], field)}
+
+
+def mask_properties(document):
+    """A connector or device as answered: its `properties` masked."""
+    return mask_field(document, "properties")
 
 
 def holds_mask(value):
