@@ -96,7 +96,7 @@ def test_a_deleted_document_is_restored_as_it_was(client, cnc, mongo, kind):
     assert entry["action"] == "restore" and entry["restoredFrom"] == seq
     assert entry["resource"] == cnc.changes.find_one({"seq": seq})["resource"]
     assert entry["before"] is None and entry["after"]["revision"] == 3
-    assert entry["actor"] == {"sub": None, "role": None, "auth": "none"}
+    assert entry["actor"] == {"sub": None, "role": None, "auth": "none", "jti": None}
     assert last_seq(cnc) == seq + 1  # the restore is one entry
 
 

@@ -46,11 +46,12 @@ MAX_SNAPSHOT_BYTES = 64 * 1024
 
 @dataclass(frozen=True)
 class Author:
-    """Who made a change (`actor`: `sub`, `role`, `auth`) and the id of the request that
-    made it (None outside a request)."""
+    """Who made a change (`actor`: `sub`, `role`, `auth`, `jti`), the id of the request that
+    made it (None outside a request) and the id its client gave it, if any."""
 
     actor: dict
     request_id: str | None
+    client_request_id: str | None = None
 
 
 def shown(document, resource_type):
@@ -96,6 +97,8 @@ def write_entry(into, author, action, resource_type, resource_id, before=None, a
     entry["bytes"] = size  # what the feed pages by (`changes.read`)
     if author.request_id is not None:
         entry["requestId"] = author.request_id
+    if author.client_request_id is not None:
+        entry["clientRequestId"] = author.client_request_id
     try:
         return changes.append(into.db, entry, clock.utcnow, into.retention)
     except Exception:  # the change is made: answer it, and say that its entry is lost
