@@ -52,6 +52,11 @@ DEVICE_BAD_INPUTS = [
     ({"name": "x"}, "machineId"),
     ({"machineId": ""}, "machineId"),
     ({"machineId": "a/b"}, "machineId"),
+    ({"machineId": "CN\u0000"}, "machineId"),  # NUL
+    ({"machineId": "CN\u202e4"}, "machineId"),  # a right-to-left override
+    ({"machineId": "CN\u200b4"}, "machineId"),  # a zero-width space
+    ({"machineId": "CN\U000e0041"}, "machineId"),  # a tag character (beyond the BMP)
+    ({"machineId": "M", "eui": "E\u2066"}, "eui"),  # a bidi isolate
     ({"machineId": "x" * 129}, "machineId"),
     ({"machineId": OPERATOR}, "machineId"),
     ({"machineId": 12}, "machineId"),
