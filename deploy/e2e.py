@@ -213,11 +213,13 @@ def check_through_nginx(stack):
     )
     check("nginx names no version", header(headers, "Server") == "nginx", header(headers, "Server"))
 
-    status, headers, _ = stack.https("GET", "/status", headers={"X-Request-ID": "e2e-trace.1"})
+    traced = {"X-Request-ID": "e2e-trace.1", "X-Client-Request-ID": "forged"}
+    status, headers, _ = stack.https("GET", "/status", headers=traced)
+    traced_id = header(headers, "X-Request-ID") or ""
     check(
-        "a plain X-Request-ID comes back",
-        header(headers, "X-Request-ID") == "e2e-trace.1",
-        header(headers, "X-Request-ID"),
+        "a client's X-Request-ID is not the request's id: nginx's is",
+        NGINX_ID.fullmatch(traced_id) and traced_id != request_id,
+        traced_id,
     )
 
     status, headers, body = stack.https(
@@ -225,12 +227,25 @@ def check_through_nginx(stack):
     )
     check(
         "a 401 carries the request id in its body",
-        status == 401 and json.loads(body).get("requestId") == "e2e-401",
+        status == 401
+        and NGINX_ID.fullmatch(json.loads(body).get("requestId", ""))
+        and json.loads(body)["requestId"] == header(headers, "X-Request-ID"),
         f"{status} {body[:120]!r}",
     )
 
-    status, _, body = stack.https("PUT", "/api/organizations/acme", {"name": "Acme"}, admin)
+    traced = {**admin, "X-Request-ID": "e2e-change"}
+    status, headers, body = stack.https("PUT", "/api/organizations/acme", {"name": "Acme"}, traced)
     check("a platform admin creates an organization", status == 201, f"{status} {body[:120]!r}")
+    change_id = header(headers, "X-Request-ID")
+    status, headers, body = stack.https("GET", "/api/organizations/acme/changes", None, admin)
+    entry = json.loads(body)[0] if status == 200 else {}
+    check(
+        "its change-log entry names nginx's request id, the client's beside it, and the jti",
+        (entry.get("requestId"), entry.get("clientRequestId")) == (change_id, "e2e-change")
+        and entry["actor"]["jti"]
+        and header(headers, "Cache-Control") == "no-store",
+        f"{status} {body[:200]!r}",
+    )
     user = {"name": "Ana", "email": "ana@acme.io", "role": "user", "password": PASSWORD}
     status, _, body = stack.https("POST", "/api/organizations/acme/users", user, admin)
     check("…and a user with a password", status == 201, f"{status} {body[:120]!r}")
@@ -265,12 +280,13 @@ def check_through_nginx(stack):
     status, headers, body = stack.https(
         "POST", "/api/library/upload", headers=upload, send_body=False
     )
+    too_large_id = header(headers, "X-Request-ID") or ""
     check(
-        "an upload over the cap: 413 from nginx, as JSON, with the request id",
+        "an upload over the cap: 413 from nginx, as JSON, with nginx's request id",
         status == 413
         and header(headers, "Content-Type") == "application/json"
-        and json.loads(body) == {"error": "Payload too large", "requestId": "e2e-413"}
-        and header(headers, "X-Request-ID") == "e2e-413",
+        and json.loads(body) == {"error": "Payload too large", "requestId": too_large_id}
+        and NGINX_ID.fullmatch(too_large_id),
         f"{status} {body[:120]!r}",
     )
     at_cap = b"x" * MAX_CONTENT_LENGTH
@@ -324,18 +340,24 @@ def check_through_nginx(stack):
 
     time.sleep(0.5)  # the access log lines are written as the answers go
     app_lines = [json.loads(line) for line in stack.log("gunicorn").splitlines()]
-    traced = [line for line in app_lines if line.get("request_id") == "e2e-trace.1"]
+    traced = [line for line in app_lines if line.get("request_id") == traced_id]
     check(
-        "syncapi logged the traced request as one JSON line",
-        len(traced) == 1 and traced[0]["route"] == "/status" and traced[0]["status"] == 200,
+        "syncapi logged the traced request as one JSON line, the client's id beside nginx's",
+        len(traced) == 1
+        and traced[0]["route"] == "/status"
+        and traced[0]["status"] == 200
+        and traced[0].get("client_request_id") == "e2e-trace.1",
         json.dumps(traced)[:200],
     )
     nginx_lines = [
         json.loads(line) for line in stack.log("nginx").splitlines() if line.startswith("{")
     ]
     check(
-        "nginx logged it with the same id",
-        any(line["request_id"] == "e2e-trace.1" for line in nginx_lines),
+        "nginx logged it with the same ids",
+        any(
+            (line["request_id"], line.get("client_request_id")) == (traced_id, "e2e-trace.1")
+            for line in nginx_lines
+        ),
         f"{len(nginx_lines)} nginx lines",
     )
     check(
@@ -358,7 +380,8 @@ def check_through_nginx(stack):
     check(
         "with syncapi down, nginx answers 502 as JSON",
         status == 502
-        and json.loads(body) == {"error": "syncapi unavailable", "requestId": "e2e-502"},
+        and json.loads(body)
+        == {"error": "syncapi unavailable", "requestId": header(headers, "X-Request-ID")},
         f"{status} {body[:120]!r}",
     )
     return results

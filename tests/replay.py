@@ -4,10 +4,12 @@
 Made for restructurings that must change no answer: record before, compare after. An issue
 that changes an answer on purpose records again (`python -m tests.replay`) and says so in
 its commit. Each answer is kept as its status, its headers and its body, with what differs
-from run to run made neutral (`Normalizer`): ObjectIds become `<oid-N>` in the order they
-first appear, dates and times `<date>`/`<time>`, tokens `<jwt>`, content ETags `<c>`.
-Request ids are sent (`X-Request-ID: r<n>`), so they stay as they are; so do the ObjectIds of
-the API description's examples, constants of the code (numbered, they would renumber every
+from run to run made neutral (`Normalizer`): ObjectIds become `<oid-N>`, the server's
+request ids `<rid-N>` and tokens' ids `<jti-N>`, in the order they first appear, dates and
+times `<date>`/`<time>`, tokens `<jwt>`, content ETags `<c>`. Each request sends an id of
+its own (`X-Request-ID: r<n>`), which the server keeps as the client's
+(`clientRequestId` of a change-log entry), as it is. The ObjectIds of the API description's
+examples are constants of the code and stay as they are (numbered, they would renumber every
 id after the description's answers).
 """
 
@@ -49,6 +51,7 @@ CLOCK_HEADERS = {  # their values move with the clock: kept as being there
     "Last-Modified": "<http-date>",
 }
 OBJECT_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{24}(?![0-9a-f])")
+REQUEST_ID = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{32}(?![0-9a-f])")  # the server's
 DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
 JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+")
 # A content ETag hashes what it tags, dates included: its value is pinned by test_conditional.
@@ -69,12 +72,13 @@ class Normalizer:
     """Makes an answer comparable across runs (see the module docstring)."""
 
     def __init__(self):
-        self.object_ids, self.event_class_ids = {}, {}
-        self.numbering = True  # ObjectIds: False while an answer's are constants of the code
+        self.object_ids, self.event_class_ids, self.request_ids, self.jtis = {}, {}, {}, {}
+        self.numbering = True  # ids: False while an answer's are constants of the code
 
     def text(self, value):
         value = JWT.sub("<jwt>", value)
         value = CONTENT_TAG.sub("<c>", value)
+        value = REQUEST_ID.sub(self._request_id, value)
         value = FILE_TAG.sub('"<file>"', value)
         value = HTTP_DATE.sub("<http-date>", value)
         value = DATE.sub("<date>", value)
@@ -85,6 +89,11 @@ class Normalizer:
         if not self.numbering:
             return match.group()
         return self.object_ids.setdefault(match.group(), f"<oid-{len(self.object_ids)}>")
+
+    def _request_id(self, match):
+        if not self.numbering:  # the description's examples, beside the answer's own id
+            return "<rid>"
+        return self.request_ids.setdefault(match.group(), f"<rid-{len(self.request_ids)}>")
 
     def _event_class_id(self, match):
         ids = self.event_class_ids
@@ -97,6 +106,8 @@ class Normalizer:
             return [self.value(item) for item in value]
         if key in TIME_KEYS and isinstance(value, int | float):
             return "<time>"
+        if key == "jti" and isinstance(value, str):  # a token's, made at random
+            return self.jtis.setdefault(value, f"<jti-{len(self.jtis)}>")
         if isinstance(value, str):
             return self.text(value)
         return value

@@ -444,6 +444,7 @@ FUNCTION_BAD_INPUTS = [
     (with_expression("atan2(x)"), "expression"),
     ({**CONSOLE_FUNCTION, "type": " "}, "type"),
     ({**CONSOLE_FUNCTION, "id": "a/b"}, "id"),
+    ({**CONSOLE_FUNCTION, "id": "fn\u00ad1"}, "id"),  # a soft hyphen
     ({**CONSOLE_FUNCTION, "": 1}, ""),
 ]
 

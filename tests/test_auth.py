@@ -4,6 +4,7 @@ import base64
 import contextlib
 import json
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 
 import argon2
@@ -250,6 +251,24 @@ def test_cli_creates_a_token_the_api_accepts(app, client, tenants):
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/organizations/acme", headers=headers).status_code == 200
     assert client.put("/api/organizations/acme", headers=headers, json={}).status_code == 403
+
+
+def test_cli_tokens_without_a_subject_each_name_an_operator_of_their_own(app):
+    """Two operators' changes can be told apart in the change log (`actor.sub`)."""
+    args = ["tokens", "create", "--org", "*", "--role", "admin"]
+    made = [app.test_cli_runner().invoke(args=args) for _ in range(2)]
+    subjects = [tokens.read(JWT_SECRET, result.stdout.strip())["sub"] for result in made]
+    assert all(re.fullmatch(r"operator-[0-9a-f]{8}", subject) for subject in subjects)
+    assert subjects[0] != subjects[1]
+    for result, subject in zip(made, subjects, strict=True):
+        assert f"subject {subject}, jti " in result.stderr
+
+
+def test_cli_tokens_take_the_subject_given(app):
+    args = ["tokens", "create", "--org", "acme", "--role", "user", "--subject", "ci-deploy"]
+    result = app.test_cli_runner().invoke(args=args)
+    assert tokens.read(JWT_SECRET, result.stdout.strip())["sub"] == "ci-deploy"
+    assert "subject ci-deploy, jti " in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -1046,7 +1065,8 @@ def test_cors_allows_and_exposes_the_headers_of_the_contract(client):
     allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
     assert "if-match" in allowed and "x-request-id" in allowed
     exposed = client.get("/status", headers={"Origin": CONSOLE}).headers
-    assert {"ETag", "Link", "X-Total-Count", "X-Request-ID", "Retry-After"} <= {
+    expected = {"ETag", "Link", "X-Total-Count", "X-Request-ID", "Retry-After", "X-Omitted-Keys"}
+    assert expected <= {
         name.strip() for name in exposed["Access-Control-Expose-Headers"].split(",")
     }
 

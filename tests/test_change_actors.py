@@ -14,8 +14,8 @@ CONNECTOR = {"name": "mqtt", "driver": "mqtt"}
 FUNCTION = {"name": "f", "type": "Algebraic Function", "expression": "x", "variables": ["x"]}
 EVENT_CLASS = {"class": "A", "topic": "t", "type": "STR"}
 SERVICE = {"name": "kafka", "type": "kafka", "configuration": {}}
-ACTORS = {
-    "none": {"sub": None, "role": None, "auth": "none"},
+ACTORS = {  # and the token's jti (none without a token)
+    "none": {"sub": None, "role": None, "auth": "none", "jti": None},
     "token": {"sub": "root", "role": "admin", "auth": "token"},
     "cookie": {"sub": "root", "role": "admin", "auth": "cookie"},
 }
@@ -91,19 +91,20 @@ STEPS = {
 @pytest.fixture(params=ACTORS)
 def signed_in(request, make_app):
     """`(client, headers, actor)`: an app and how its calls sign in."""
-    auth = request.param
+    auth, actor = request.param, ACTORS[request.param]
     if auth == "none":
         app = make_app()
         headers = {}
     else:
         app = make_app(**SECURED)
-        token, _ = tokens.issue(JWT_SECRET, "root", ["*"], "admin", 3600)
+        token, claims = tokens.issue(JWT_SECRET, "root", ["*"], "admin", 3600)
         headers = {"Authorization": f"Bearer {token}"} if auth == "token" else {}
+        actor = {**actor, "jti": claims["jti"]}
     client = app.test_client()
     if auth == "cookie":
         client.set_cookie(SESSION_COOKIE, token)
         headers = {"Origin": CONSOLE}  # a cookie's change comes from an allowed page
-    return client, headers, ACTORS[auth], mongo_client(app)
+    return client, headers, actor, mongo_client(app)
 
 
 def arranged(client, headers):

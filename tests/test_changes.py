@@ -10,13 +10,13 @@ from prometheus_client import REGISTRY
 from pymongo.errors import AutoReconnect
 
 from syncapi.access import change_log
-from syncapi.core import clock
+from syncapi.core import clock, tokens
 from syncapi.core.masking import MASK
 from syncapi.core.memo import MAX_KEYS
 from syncapi.extensions import mongo_client
 from syncapi.repositories import changes, index_builds, indexes
 from syncapi.web import handles, memo
-from tests.helpers import APP, ORG, bearer
+from tests.helpers import APP, JWT_SECRET, ORG, bearer
 
 APPS = "/api/applications/acme/applications/monitoreo-cnc"
 SHARED = "syncapi"
@@ -66,7 +66,8 @@ def test_create_update_and_delete_each_leave_one_entry(
     assert logged[0]["before"] is None and logged[2]["after"] is None
     assert logged[1]["after"]["revision"] == logged[1]["before"]["revision"] + 1
     assert logged[2]["before"] == logged[1]["after"]
-    assert all(entry["actor"] == {"sub": None, "role": None, "auth": "none"} for entry in logged)
+    nobody = {"sub": None, "role": None, "auth": "none", "jti": None}
+    assert all(entry["actor"] == nobody for entry in logged)
 
 
 def test_application_connectors_and_devices_name_their_application(client, cnc):
@@ -152,6 +153,44 @@ def test_service_secrets_are_masked_in_the_shared_log(client, mongo):
     assert mongo[SHARED].services.find_one() is None
 
 
+# (type, create path, item path or None: under the `_id` the create answered, the log)
+WITH_PROPERTIES = [
+    ("device", f"{APPS}/devices", f"{APP}/devices/CN1", "acme"),
+    ("connector", f"{ORG}/connectors", None, "acme"),
+    ("connector", f"{APPS}/connectors", None, "acme"),
+    ("legacy-device", "/device/new", "/device/CN1", SHARED),
+]
+
+
+@pytest.mark.parametrize(("resource_type", "base", "item", "log"), WITH_PROPERTIES)
+def test_secrets_in_properties_are_masked_in_every_snapshot(
+    client, cnc, mongo, resource_type, base, item, log
+):
+    """A rotated or deleted credential is not readable in the log for as long as it keeps
+    the entry."""
+    body = {"machineId": "CN1", "name": "mqtt", "driver": "mqtt"}
+    body["properties"] = {"host": "h", "password": "old", "dsn": "Server=h;pwd=old2"}
+    created = client.post(base, json=body).json
+    path = item or f"{base}/{created['_id']}"
+    rotated = {"host": "h", "password": "new", "dsn": "Server=h;pwd=new2"}
+    assert client.put(path, json={**body, "properties": rotated}).status_code == 200
+    assert client.delete(path).status_code == 200
+
+    logged = [e for e in entries(mongo[log]) if e["resource"]["type"] == resource_type]
+    assert [e["action"] for e in logged] == ["create", "update", "delete"]
+    shown = {"host": "h", "password": MASK, "dsn": "Server=h;pwd=********"}
+    snapshots = [logged[0]["after"], logged[1]["before"], logged[1]["after"], logged[2]["before"]]
+    assert [snapshot["properties"] for snapshot in snapshots] == [shown] * 4
+    for secret in ("old", "new"):
+        assert secret not in str(logged)
+
+
+@pytest.mark.parametrize("path", ["/api/changes", f"{ORG}/changes"])
+def test_the_log_is_never_kept_by_a_cache(client, acme, path):
+    response = client.get(path)
+    assert (response.status_code, response.headers["Cache-Control"]) == (200, "no-store")
+
+
 def test_a_claim_moved_to_another_organization_is_logged_in_each_its_own_part(client, cnc, mongo):
     """The former organization's log says what it held; the new one's shows no trace of
     the former's applications and devices."""
@@ -204,13 +243,25 @@ def test_entries_expire_after_the_retention(app, client, acme):
     assert acme.changes.index_information()["expiresAt_ttl"]["expireAfterSeconds"] == 0
 
 
-def test_an_entry_carries_the_request_id_of_its_change(client, acme):
+def test_an_entry_carries_the_servers_request_id_and_the_clients_beside_it(client, acme):
+    """The client's id cannot make its change look like another request's."""
     sent = {"X-Request-ID": "w-1"}
-    client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"}, headers=sent)
+    first_answer = client.post(
+        f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"}, headers=sent
+    )
     answered = client.post(f"{ORG}/gateways", json={"gatewayId": "GW2", "name": "G"})
-    first, second = acme.changes.find({"resource.type": "gateway"}).sort("seq", 1)
-    assert first["requestId"] == "w-1"
+    forged = {"X-Request-ID": first_answer.headers["X-Request-ID"]}  # another request's id
+    third = client.post(f"{ORG}/gateways", json={"gatewayId": "GW3", "name": "G"}, headers=forged)
+    first, second, last = acme.changes.find({"resource.type": "gateway"}).sort("seq", 1)
+    assert (first["requestId"], first["clientRequestId"]) == (
+        first_answer.headers["X-Request-ID"],
+        "w-1",
+    )
     assert second["requestId"] == answered.headers["X-Request-ID"]
+    assert "clientRequestId" not in second
+    assert last["requestId"] == third.headers["X-Request-ID"] != first["requestId"]
+    read = client.get(f"{ORG}/changes?type=gateway").json
+    assert [entry.get("clientRequestId") for entry in read] == ["w-1", None, first["requestId"]]
 
 
 def test_a_lost_entry_still_answers_and_is_logged_and_counted(client, acme, monkeypatch, caplog):
@@ -227,7 +278,7 @@ def test_a_lost_entry_still_answers_and_is_logged_and_counted(client, acme, monk
     assert response.status_code == 201
     assert acme.gateways.count_documents({}) == 1
     assert REGISTRY.get_sample_value("syncapi_change_log_lost_entries_total") == lost + 1
-    assert "change log entry lost (request lost-1)" in caplog.text
+    assert f"change log entry lost (request {response.headers['X-Request-ID']})" in caplog.text
     assert "gateway GW1" in caplog.text
 
 
@@ -425,19 +476,27 @@ def test_a_poller_misses_no_entry_of_concurrent_writers(app, cnc):
 PLATFORM = bearer(("*",), "admin", "root")
 
 
-def test_an_entry_names_the_caller_and_how_they_signed_in(secured):
+def test_an_entry_names_the_caller_how_they_signed_in_and_the_token(secured):
+    """The token's `jti` tells two sessions of one subject apart (and is what `tokens
+    revoke` takes)."""
     client = secured.test_client()
     client.put(ORG, json={"name": "Acme"}, headers=PLATFORM)
-    client.post(
-        f"{ORG}/gateways",
-        json={"gatewayId": "G", "name": "G"},
-        headers=bearer(["acme"], "user", "ana"),
-    )
+    sessions = [bearer(["acme"], "user", "ana"), bearer(["acme"], "user", "ana")]
+    for number, headers in enumerate(sessions):
+        body = {"gatewayId": f"G{number}", "name": "G"}
+        assert client.post(f"{ORG}/gateways", json=body, headers=headers).status_code == 201
     logged = entries(mongo_client(secured)["acme"])
+    jtis = [entry["actor"].pop("jti") for entry in logged]
     assert [entry["actor"] for entry in logged] == [
         {"sub": "root", "role": "admin", "auth": "token"},
         {"sub": "ana", "role": "user", "auth": "token"},
+        {"sub": "ana", "role": "user", "auth": "token"},
     ]
+    presented = [PLATFORM, *sessions]
+    assert jtis == [
+        tokens.read(JWT_SECRET, headers["Authorization"][7:])["jti"] for headers in presented
+    ]
+    assert len(set(jtis)) == 3
 
 
 @pytest.mark.parametrize(

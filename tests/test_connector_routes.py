@@ -1,11 +1,13 @@
 """`/api/organizations/{org}/connectors` (`blueprints/connector_routes.py`,
 spec/organizations.md): an organization's connector templates. The same routes under
-`/api/applications` (an application's connectors): test_applications."""
+`/api/applications` (an application's connectors): test_applications; the secrets of both
+mounts' `properties`: here."""
 
 import pytest
 from bson import ObjectId
 
-from tests.helpers import OPERATOR, ORG, unchanged
+from syncapi.core.masking import MASK
+from tests.helpers import OPERATOR, ORG, SECURED, bearer, unchanged
 
 # Creating a connector
 
@@ -131,3 +133,86 @@ def test_delete_connector(client, acme):
     response = client.delete(f"{ORG}/connectors/{created['_id']}")
     assert response.json == {"message": "Connector deleted successfully"}
     assert acme.connectors.count_documents({}) == 0
+
+
+# Secrets in properties: masked in every answer, to every caller; the mask sent back keeps them
+
+APPS = "/api/applications/acme/applications/monitoreo-cnc"
+KAFKA = {
+    "name": "Kafka",
+    "driver": "kafka",
+    "properties": {
+        "bootstrap.servers": "broker:9092",
+        "sasl.jaas.config": 'PlainLoginModule required username="u" password="pw";',
+        "ssl.keystore.key": "PRIVATE KEY",
+        "basic.auth.user.info": "u:pw2",
+        "keyName": "main",
+    },
+}
+SHOWN = {
+    "bootstrap.servers": "broker:9092",
+    "sasl.jaas.config": MASK,
+    "ssl.keystore.key": MASK,
+    "basic.auth.user.info": MASK,
+    "keyName": "main",
+}
+
+
+@pytest.mark.parametrize(
+    ("base", "collection"),
+    [(f"{ORG}/connectors", "connectors"), (f"{APPS}/connectors", "monitoreo-cnc_connectors")],
+)
+def test_secrets_in_properties_are_masked_in_every_answer_and_kept(client, cnc, base, collection):
+    created = client.post(base, json=KAFKA)
+    path = f"{base}/{created.json['_id']}"
+    shown = client.get(path).json
+
+    answers = [created.json, shown, client.get(base).json[0]]
+    updated = client.put(path, json={**shown, "description": "edited"})
+
+    assert [answer["properties"] for answer in [*answers, updated.json]] == [SHOWN] * 4
+    stored = cnc[collection].find_one()
+    assert (stored["description"], stored["properties"]) == ("edited", KAFKA["properties"])
+
+
+@pytest.mark.parametrize(
+    "headers", [bearer(["acme"], "viewer"), bearer(["acme"], "admin"), bearer(["*"], "admin")]
+)
+def test_every_role_reads_the_mask(make_app, headers):
+    client = make_app(**SECURED).test_client()
+    root = bearer(["*"], "admin", "root")
+    client.put(ORG, json={"name": "Acme"}, headers=root)
+    created = client.post(f"{ORG}/connectors", json=KAFKA, headers=root).json
+    read = client.get(f"{ORG}/connectors/{created['_id']}", headers=headers)
+    assert read.json["properties"] == SHOWN
+
+
+def test_a_copy_of_a_template_keeps_the_templates_secrets(client, cnc):
+    """The console makes an application's connector from a template: it reads the template
+    (masked) and posts it to the application under the same name."""
+    template = client.post(f"{ORG}/connectors", json=KAFKA).json
+    shown = client.get(f"{ORG}/connectors/{template['_id']}").json
+    copy = {key: shown[key] for key in ("name", "driver", "properties")}
+
+    response = client.post(f"{APPS}/connectors", json={**copy, "organizationId": "acme"})
+
+    assert response.status_code == 201
+    assert response.json["properties"] == SHOWN
+    assert cnc["monitoreo-cnc_connectors"].find_one()["properties"] == KAFKA["properties"]
+
+
+@pytest.mark.parametrize(
+    ("base", "name"),
+    [(f"{APPS}/connectors", "Renamed"), (f"{ORG}/connectors", "Kafka")],  # no template behind
+)
+def test_a_mask_with_nothing_stored_behind_it_is_never_saved(client, cnc, base, name):
+    client.post(f"{ORG}/connectors", json=KAFKA)
+    body = {"name": name, "driver": "kafka", "properties": SHOWN}
+    if base.startswith(ORG):
+        body["applicationId"] = "monitoreo-cnc"  # a copy kept beside the templates
+    response = client.post(base, json=body)
+    assert response.status_code == 201
+    saved = {"bootstrap.servers": "broker:9092", "keyName": "main"}
+    assert response.json["properties"] == saved
+    collection = "monitoreo-cnc_connectors" if base == f"{APPS}/connectors" else "connectors"
+    assert cnc[collection].find_one({"_id": ObjectId(response.json["_id"])})["properties"] == saved

@@ -151,9 +151,12 @@ def test_the_template_uses_only_what_the_nginx_service_defines():
 
 
 def test_the_template_keeps_metrics_inside_and_sets_the_request_id():
+    """nginx's own id goes to syncapi, the client's beside it under another name (syncapi
+    trusts the first with PROXY_COUNT=1, and takes the second as the client's only)."""
     assert re.search(r"location ~ \^/metrics\(/\|\$\) \{[^}]*return 404", TEMPLATE)
-    assert "proxy_set_header X-Request-ID $syncapi_request_id;" in TEMPLATE
-    assert "default                    $request_id;" in TEMPLATE
+    assert "proxy_set_header X-Request-ID $request_id;" in TEMPLATE
+    assert "proxy_set_header X-Client-Request-ID $syncapi_client_request_id;" in TEMPLATE
+    assert "$http_x_request_id;" in TEMPLATE.split("map ")[1]  # only as the client's
     assert '"~^[A-Za-z0-9._-]{1,64}$"' in TEMPLATE  # syncapi's own rule (request_log.py)
     for header in ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"):
         assert f"proxy_set_header {header} " in TEMPLATE

@@ -114,6 +114,24 @@ def test_unknown_device_is_404(client, shared, method):
     assert (response.status_code, response.json) == (404, {"error": "Device not found"})
 
 
+def test_secrets_in_properties_are_masked_and_kept_when_sent_back(client, shared):
+    properties = {"max_tank_volume": 2500, "apiKey": "k", "uplink": "https://h/u?sig=s&x=1"}
+    shown = {
+        "max_tank_volume": 2500,
+        "apiKey": "********",
+        "uplink": "https://h/u?sig=********&x=1",
+    }
+    created = client.post("/device/new", json={**TANK, "properties": properties})
+    read = client.get(f"/device/{TANK['machineId']}")
+
+    updated = client.put(
+        f"/device/{TANK['machineId']}", json={"properties": read.json["properties"]}
+    )
+
+    assert [answer.json["properties"] for answer in (created, read, updated)] == [shown] * 3
+    assert shared.devices.find_one()["properties"] == properties
+
+
 # Per-machine events and status (InfluxDB)
 
 

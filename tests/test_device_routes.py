@@ -6,7 +6,9 @@ test_lists; machine claims: test_machines; the legacy `/device` mount: test_devi
 import pytest
 from bson import ObjectId
 
-from tests.helpers import APP, OPERATOR, unchanged
+from syncapi.core.masking import MASK
+from tests import builders
+from tests.helpers import APP, OPERATOR, SECURED, bearer, unchanged
 
 # Registering a device
 
@@ -50,6 +52,11 @@ DEVICE_BAD_INPUTS = [
     ({"name": "x"}, "machineId"),
     ({"machineId": ""}, "machineId"),
     ({"machineId": "a/b"}, "machineId"),
+    ({"machineId": "CN\u0000"}, "machineId"),  # NUL
+    ({"machineId": "CN\u202e4"}, "machineId"),  # a right-to-left override
+    ({"machineId": "CN\u200b4"}, "machineId"),  # a zero-width space
+    ({"machineId": "CN\U000e0041"}, "machineId"),  # a tag character (beyond the BMP)
+    ({"machineId": "M", "eui": "E\u2066"}, "eui"),  # a bidi isolate
     ({"machineId": "x" * 129}, "machineId"),
     ({"machineId": OPERATOR}, "machineId"),
     ({"machineId": 12}, "machineId"),
@@ -167,3 +174,100 @@ def test_delete_device(client, cnc):
     response = client.delete(f"{APP}/devices/CN6")
     assert response.json == {"message": "Device deleted successfully"}
     assert cnc["monitoreo-cnc_devices"].count_documents({}) == 0
+
+
+# Secrets in properties: masked in every answer, to every caller; the mask sent back keeps them
+
+SECRET_PROPERTIES = {
+    "ip": "10.0.0.40",
+    "mqtt": {"user": "cnc", "password": "pw", "keyId": "k1"},
+    "dsn": "Server=db;Password=pw2;Database=cnc",
+    "tls": {"cert": "CERT", "key": "PRIVATE KEY"},
+    "brokers": ["mqtt://cnc:pw3@broker:1883"],
+}
+SHOWN_PROPERTIES = {
+    "ip": "10.0.0.40",
+    "mqtt": {"user": "cnc", "password": MASK, "keyId": "k1"},
+    "dsn": "Server=db;Password=********;Database=cnc",
+    "tls": {"cert": "CERT", "key": MASK},
+    "brokers": ["mqtt://cnc:********@broker:1883"],
+}
+SECRET_DEVICE = {"machineId": "CN6", "properties": SECRET_PROPERTIES}
+
+
+def stored_properties(db):
+    return db["monitoreo-cnc_devices"].find_one({"machineId": "CN6"})["properties"]
+
+
+def test_secrets_in_properties_are_masked_in_every_answer(client, cnc):
+    created = client.post(f"{APP}/devices", json=SECRET_DEVICE)
+
+    answers = [
+        created.json,
+        client.get(f"{APP}/devices").json[0],
+        client.get(f"{APP}/devices?limit=1").json[0],
+        client.get(f"{APP}/devices/CN6").json,
+        client.put(f"{APP}/devices/CN6", json={"name": "Lathe"}).json,
+        client.get("/api/applications/acme/applications/monitoreo-cnc/devices").json[0],
+    ]
+
+    assert [answer["properties"] for answer in answers] == [SHOWN_PROPERTIES] * len(answers)
+    assert stored_properties(cnc) == SECRET_PROPERTIES
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        bearer(["acme"], "viewer"),
+        bearer(["acme"], "user"),
+        bearer(["acme"], "admin"),
+        bearer(["*"], "admin"),  # a platform admin too
+    ],
+)
+def test_every_role_reads_the_mask(make_app, headers):
+    client = make_app(**SECURED).test_client()
+    root = bearer(["*"], "admin", "root")
+    builders.organization(client, "acme", "Acme", root)
+    builders.application(client, "acme", "monitoreo-cnc", "CNC", root)
+    builders.devices(client, "acme", "monitoreo-cnc", [SECRET_DEVICE], root)
+
+    listed = client.get(f"{APP}/devices", headers=headers)
+    read = client.get(f"{APP}/devices/CN6", headers=headers)
+
+    assert listed.json[0]["properties"] == read.json["properties"] == SHOWN_PROPERTIES
+
+
+def test_a_put_of_what_get_showed_keeps_every_secret(client, cnc):
+    client.post(f"{APP}/devices", json=SECRET_DEVICE)
+    shown = client.get(f"{APP}/devices/CN6").json
+    edited = {**shown["properties"], "ip": "10.0.0.41"}
+    edited["dsn"] = "Server=db2;Password=********;Database=cnc"
+
+    response = client.put(f"{APP}/devices/CN6", json={"properties": edited})
+
+    assert response.status_code == 200
+    assert response.json["properties"] == {
+        **SHOWN_PROPERTIES,
+        "ip": "10.0.0.41",
+        "dsn": "Server=db2;Password=********;Database=cnc",
+    }
+    assert stored_properties(cnc) == {
+        **SECRET_PROPERTIES,
+        "ip": "10.0.0.41",
+        "dsn": "Server=db2;Password=pw2;Database=cnc",
+    }
+
+
+def test_a_new_secret_replaces_the_stored_one(client, cnc):
+    client.post(f"{APP}/devices", json=SECRET_DEVICE)
+    properties = {**SHOWN_PROPERTIES, "mqtt": {"user": "cnc", "password": "rotated"}}
+    client.put(f"{APP}/devices/CN6", json={"properties": properties})
+    assert stored_properties(cnc)["mqtt"] == {"user": "cnc", "password": "rotated"}
+
+
+def test_a_mask_with_nothing_stored_behind_it_is_never_saved(client, cnc):
+    body = {"machineId": "CN6", "properties": {"password": MASK, "dsn": "Password=********;"}}
+    created = client.post(f"{APP}/devices", json=body)
+    client.put(f"{APP}/devices/CN6", json={"properties": {**body["properties"], "token": MASK}})
+    assert created.json["properties"] == {"dsn": "Password=;"}
+    assert stored_properties(cnc) == {"dsn": "Password=;"}

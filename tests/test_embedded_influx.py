@@ -7,6 +7,7 @@ import pytest
 from influxdb_client_3 import InfluxDB3ClientQueryError, InfluxDBClient3
 
 from config import EMBEDDED_INFLUXDB_DATABASE
+from syncapi.embedded import influx
 from syncapi.extensions import EMBEDDED_INFLUX_KEY, embedded_influx
 from tests.helpers import STATS_DB
 
@@ -58,6 +59,69 @@ def test_the_engine_listens_on_loopback_for_its_own_token_only(app, client):
         intruder.query("SELECT 1 AS one")
     intruder.close()
     assert embedded.client.query("SELECT 1 AS one").to_pylist() == [{"one": 1}]
+
+
+def test_the_token_is_compared_in_constant_time(app, monkeypatch):
+    """The comparison is `hmac.compare_digest`'s: how long a refusal takes says nothing of
+    how much of a guess was right."""
+    embedded = embedded_influx(app)
+    compared = []
+    real = influx.hmac.compare_digest
+    monkeypatch.setattr(
+        influx.hmac, "compare_digest", lambda a, b: compared.append((a, b)) or real(a, b)
+    )
+    expected = f"Bearer {embedded.engine.token}".encode()
+    guess = embedded.engine.token[:-1] + "x"  # right but for its last character
+    intruder = InfluxDBClient3(host=embedded.engine.host, token=guess, database=STATS_DB)
+    with pytest.raises(InfluxDB3ClientQueryError, match="invalid token"):
+        intruder.query("SELECT 1 AS one")
+    intruder.close()
+    assert embedded.client.query("SELECT 1 AS one").to_pylist() == [{"one": 1}]
+    assert compared == [(f"Bearer {guess}".encode(), expected), (expected, expected)]
+
+
+@pytest.mark.parametrize(
+    ("sql", "refused"),
+    [
+        ("CREATE EXTERNAL TABLE t STORED AS CSV LOCATION '/etc/hostname'", "DDL"),
+        ("CREATE TABLE t AS SELECT 1", "DDL"),
+        ("CREATE VIEW v AS SELECT 1", "DDL"),
+        ("DROP TABLE cpu", "DDL"),
+        ("COPY (SELECT 1) TO '{written}'", "DML"),
+        ("INSERT INTO cpu VALUES (2, 6.0)", "DML"),
+        ("DELETE FROM cpu", "DML"),
+        ("SET datafusion.execution.batch_size = 1", "Statement"),
+    ],
+)
+def test_only_queries_run_on_the_engine(app, tmp_path, sql, refused):
+    """`CREATE EXTERNAL TABLE` would read any file the process may read, `COPY … TO` write
+    one: the engine plans no DDL, DML or statement, and says so."""
+    embedded = embedded_influx(app)
+    main = EMBEDDED_INFLUXDB_DATABASE  # the one the app's client reads
+    embedded.engine.append(main, "cpu", influx.influx_table([{"time": 1, "usage": 5.0}], ()))
+    tables = embedded.engine.databases[main]
+    written = tmp_path / "copied.csv"
+    with pytest.raises(InfluxDB3ClientQueryError) as error:
+        embedded.client.query(sql.format(written=written))
+    assert f"only queries (SELECT) run on the embedded engine: {refused} not supported" in str(
+        error.value
+    )
+    assert not written.exists()
+    assert embedded.engine.databases[main] is tables  # no table made, changed or dropped
+    assert embedded.client.query("SELECT usage FROM cpu").to_pylist() == [{"usage": 5.0}]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1 AS one",
+        "WITH a AS (SELECT 1 AS one) SELECT one FROM a",
+        "SELECT table_name, column_name FROM information_schema.columns",  # `Source.columns`
+        "EXPLAIN SELECT 1",
+    ],
+)
+def test_a_query_still_runs(app, sql):
+    embedded_influx(app).client.query(sql)
 
 
 def test_each_app_has_its_own_engine_and_token(app, make_app):

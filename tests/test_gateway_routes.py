@@ -1,6 +1,8 @@
 """`/api/organizations/{org}/gateways` (`blueprints/gateway_routes.py`,
 spec/organizations.md): an organization's gateways, addressed by their `gatewayId`."""
 
+from urllib.parse import quote
+
 import pytest
 
 from tests.helpers import OPERATOR, ORG, unchanged
@@ -27,6 +29,13 @@ def test_create_gateway_stores_defaults_and_timestamps(client, acme):
         ({"name": "P"}, "gatewayId"),
         ({"gatewayId": "", "name": "P"}, "gatewayId"),
         ({"gatewayId": OPERATOR, "name": "P"}, "gatewayId"),
+        # the record-id rule: a gateway named so could never be read, changed or deleted
+        ({"gatewayId": "a/b", "name": "P"}, "gatewayId"),
+        ({"gatewayId": " ", "name": "P"}, "gatewayId"),
+        ({"gatewayId": "G" * 129, "name": "P"}, "gatewayId"),
+        ({"gatewayId": "GW\u0000", "name": "P"}, "gatewayId"),  # NUL
+        ({"gatewayId": "GW\u202e10", "name": "P"}, "gatewayId"),  # a right-to-left override
+        ({"gatewayId": "GW\u200b1", "name": "P"}, "gatewayId"),  # a zero-width space
         ({"gatewayId": "GW"}, "name"),
         ({"gatewayId": "GW", "name": "P", "location": 3}, "location"),
         ({"gatewayId": "GW", "name": "P", "devices": 3}, "devices"),
@@ -37,6 +46,17 @@ def test_create_gateway_refuses_bad_input(client, acme, payload, field):
         response = client.post(f"{ORG}/gateways", json=payload)
     assert response.status_code == 400
     assert response.json["field"] == field
+
+
+@pytest.mark.parametrize("gateway_id", ["GW-01", "Planta Norte", "Nave 1.2", "ñandú", "G" * 128])
+def test_a_gateway_id_the_rule_allows_is_read_changed_and_deleted_by_it(client, acme, gateway_id):
+    created = client.post(f"{ORG}/gateways", json={"gatewayId": gateway_id, "name": "G"})
+    path = f"{ORG}/gateways/{quote(gateway_id)}"
+    assert created.status_code == 201
+    assert client.get(path).json["gatewayId"] == gateway_id
+    assert client.put(path, json={"name": "H"}).status_code == 200
+    assert client.delete(path).status_code == 200
+    assert acme.gateways.count_documents({}) == 0
 
 
 def test_duplicate_gateway_id_is_409(client, acme):
@@ -87,6 +107,8 @@ def test_an_update_moves_updated_at(client, acme, later):
     ("payload", "field"),
     [
         ({"gatewayId": ""}, "gatewayId"),
+        ({"gatewayId": "a/b"}, "gatewayId"),
+        ({"gatewayId": "GW\ufeff"}, "gatewayId"),
         ({"name": " "}, "name"),
         ({"location": 3}, "location"),
         ({"status": OPERATOR}, "status"),

@@ -10,6 +10,7 @@ creates them: its leading field must be the first key of an index of its collect
 
 import pytest
 
+from syncapi.core.masking import MASK
 from syncapi.repositories import indexes
 from tests import round_trips
 from tests.helpers import APP, ORG
@@ -19,6 +20,7 @@ FUNCTIONS = "/api/applications/acme/applications/monitoreo-cnc/functions"
 EVENT_CLASSES = "/api/applications/acme/applications/monitoreo-cnc/event-classes"
 APP_CONNECTORS = "/api/applications/acme/applications/monitoreo-cnc/connectors"
 LOGIN = {"email": "ana@acme.io", "password": "another password"}
+M2 = {"name": "M2", "driver": "mqtt"}
 
 
 def indexes_of(namespace):
@@ -85,6 +87,7 @@ def walk(app, client, cnc, monkeypatch):
         ("GET", f"{APP}/devices", None),
         ("GET", f"{APP}/devices/CN1", None),
         ("PUT", f"{APP}/devices/CN1", {"machineId": "CN2"}),
+        ("PUT", f"{APP}/devices/CN2", {"properties": {"password": MASK}}),  # reads the stored
         ("GET", f"{APP}/devices?limit=2&sort=-name&q=cn&tag=line-1", None),
         ("GET", f"{APP}/devices?limit=2&sort=machineId", None),
         ("POST", f"{APP}/device-tags", {"machineIds": ["CN2"], "add": ["line-1"]}),
@@ -94,6 +97,8 @@ def walk(app, client, cnc, monkeypatch):
         ("GET", f"{ORG}/connectors", None),
         ("GET", f"{ORG}/connectors/{connector}", None),
         ("PUT", f"{ORG}/connectors/{connector}", {"name": "M2", "driver": "mqtt"}),
+        ("PUT", f"{ORG}/connectors/{connector}", {**M2, "properties": {"token": MASK}}),
+        ("POST", APP_CONNECTORS, {**M2, "properties": {"apiKey": MASK}}),
         ("DELETE", f"{ORG}/connectors/{connector}", None),
         ("GET", f"{ORG}/oilmonitor_devices", None),
         ("POST", APP_CONNECTORS, {"name": "F", "driver": "fanuc"}),
@@ -110,6 +115,7 @@ def walk(app, client, cnc, monkeypatch):
         ("GET", "/api/applications/acme/applications/monitoreo-cnc/stats", None),
         ("POST", "/device/new", {"machineId": "L1", "organizationId": "acme"}),
         ("GET", "/device/L1", None),
+        ("PUT", "/device/L1", {"properties": {"pwd": MASK}}),
         ("PUT", "/device/L1", {"machineId": "L2"}),
         ("DELETE", "/device/L2", None),
         ("POST", "/api/services", {"name": "s", "type": "redis", "configuration": {}}),

@@ -2,12 +2,17 @@
 §10): refused with a 4xx naming what is wrong, on every write route, changing nothing."""
 
 import json
+import re
+import sys
+import unicodedata
 
 import mongomock
 import pytest
 from pymongo.errors import DocumentTooLarge, OperationFailure, WriteError
 
+from syncapi.core import identifiers
 from syncapi.errors import ApiError
+from syncapi.openapi.parameters import RECORD_ID_PATTERN
 from tests.helpers import APP, JWT_SECRET, ORG, SAMPLE_VALUES, snapshot, unchanged, unserved_app
 
 # Write routes that take no JSON body: icon uploads are multipart, logout and a restore
@@ -380,3 +385,35 @@ def test_another_server_failure_is_still_a_generic_500(client, cnc, monkeypatch)
     response = client.post(f"{APP}/devices", json={"machineId": "CN1"})
 
     assert (response.status_code, response.json) == (500, {"error": "Internal server error"})
+
+
+# Record ids refuse control and format characters (spec §13.13)
+
+
+def test_the_invisible_characters_are_unicodes_control_and_format_ones():
+    """The table of `identifiers` is Unicode's Cc and Cf: a Python with newer Unicode data
+    fails here until the table is brought up to date."""
+    found, start = [], None
+    for code in range(sys.maxunicode + 2):
+        invisible = code <= sys.maxunicode and unicodedata.category(chr(code)) in ("Cc", "Cf")
+        if invisible and start is None:
+            start = code
+        elif not invisible and start is not None:
+            found.append((start, code - 1))
+            start = None
+    assert tuple(found) == identifiers.INVISIBLE_RANGES
+
+
+def test_the_descriptions_record_id_pattern_is_the_rule_in_the_basic_plane():
+    """What the pattern refuses, the server refuses; beyond the BMP (which a pattern of
+    ECMAScript without its `u` flag cannot name) the server alone does. Matched whole, as
+    ECMAScript's `$` does (Python's also matches before a last line break)."""
+    pattern = re.compile(RECORD_ID_PATTERN)
+    disagree = [
+        hex(code)
+        for code in range(0x10000)
+        if not 0xD800 <= code <= 0xDFFF  # surrogates: no text holds one alone
+        and (pattern.fullmatch(f"a{chr(code)}") is None)
+        == identifiers.is_record_id(f"a{chr(code)}")
+    ]
+    assert disagree == []

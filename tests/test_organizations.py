@@ -496,6 +496,18 @@ def test_oilmonitor_devices_are_raw_and_need_no_application(client, acme):
     assert response.json[0]["oil"] == {"temp": 40.5}
 
 
+def test_oilmonitor_devices_properties_are_masked_as_every_devices(client, acme):
+    properties = {"apn": "iot", "imei": "3569", "password": "pw"}
+    acme.oilmonitor_devices.insert_one({"eui": "A1", "properties": properties})
+    response = client.get(f"{ORG}/oilmonitor_devices")
+    assert response.json[0]["properties"] == {
+        "apn": "iot",
+        "imei": "3569",
+        "password": "********",
+    }
+    assert acme.oilmonitor_devices.find_one()["properties"] == properties
+
+
 def test_raw_documents_of_any_bson_type_are_answered(client, acme):
     import uuid
 

@@ -1,6 +1,7 @@
-"""Request ids and the one JSON log line per request: the id comes from
-`X-Request-ID` when it is a plain token, else it is made; it comes back in the header, in
-every error body (`requestId`, spec §13.5) and in every line logged while serving."""
+"""Request ids and the one JSON line per request: the id is the server's own (or its
+trusted proxy's), never the client's; it comes back in the header, in every error body
+(`requestId`, spec §13.5) and in every line logged while serving, where a client's own
+`X-Request-ID` is kept beside it (`client_request_id`)."""
 
 import io
 import json
@@ -17,6 +18,7 @@ from syncapi.web.request_log import LOGGING, JsonFormatter
 from tests.helpers import CONSOLE, JWT_SECRET, ORG, SECURED
 
 FRESH = re.compile(r"[0-9a-f]{32}")
+NOT_PLAIN = ["", " ", "a b", "x" * 65, "a\tb", "é", "a/b", "<script>", "a;b", '"quoted"']
 
 
 @pytest.fixture
@@ -61,24 +63,70 @@ def secured(make_app):
 # The id
 
 
+@pytest.mark.parametrize("sent", ["a", "req-42", "Z9._-x", "0123456789abcdef" * 2, *NOT_PLAIN])
+def test_the_id_is_the_servers_whatever_the_client_sends(client, sent):
+    response = client.get("/status", headers={"X-Request-ID": sent})
+    assert FRESH.fullmatch(response.headers["X-Request-ID"])
+    assert response.headers["X-Request-ID"] != sent
+
+
+def test_each_request_gets_its_own(client):
+    ids = {client.get("/status", headers={"X-Request-ID": "same"}).headers["X-Request-ID"]}
+    ids |= {client.get("/status").headers["X-Request-ID"] for _ in range(4)}
+    assert len(ids) == 5 and all(FRESH.fullmatch(request_id) for request_id in ids)
+
+
 @pytest.mark.parametrize("sent", ["a", "req-42", "Z9._-x", "0123456789abcdef" * 4])
-def test_a_plain_request_id_comes_back(client, sent):
-    response = client.get("/status", headers={"X-Request-ID": sent})
-    assert response.headers["X-Request-ID"] == sent
+def test_a_plain_client_id_is_logged_beside_the_servers(logged, lines, sent):
+    response = logged.get("/status", headers={"X-Request-ID": sent})
+    (line,) = request_lines(lines())
+    assert (line["request_id"], line["client_request_id"]) == (
+        response.headers["X-Request-ID"],
+        sent,
+    )
 
 
-@pytest.mark.parametrize(
-    "sent",
-    ["", " ", "a b", "x" * 65, "a\tb", "é", "a/b", "<script>", "a;b", '"quoted"'],
-)
-def test_any_other_id_is_replaced_by_a_fresh_one(client, sent):
-    response = client.get("/status", headers={"X-Request-ID": sent})
+@pytest.mark.parametrize("sent", NOT_PLAIN)
+def test_any_other_client_id_is_left_out(logged, lines, sent):
+    logged.get("/status", headers={"X-Request-ID": sent})
+    (line,) = request_lines(lines())
+    assert "client_request_id" not in line and FRESH.fullmatch(line["request_id"])
+
+
+def test_served_directly_the_proxys_header_is_a_clients_like_any_other(make_app, lines):
+    """Without PROXY_COUNT no proxy is trusted: nginx's `X-Client-Request-ID` sent by a
+    client is nobody's id."""
+    client = make_app(REQUEST_LOG=True).test_client()
+    response = client.get("/status", headers={"X-Client-Request-ID": "forged"})
+    (line,) = request_lines(lines())
+    assert "client_request_id" not in line and "forged" not in json.dumps(line)
     assert FRESH.fullmatch(response.headers["X-Request-ID"])
 
 
-def test_each_request_without_one_gets_its_own(client):
-    ids = {client.get("/status").headers["X-Request-ID"] for _ in range(5)}
-    assert len(ids) == 5 and all(FRESH.fullmatch(request_id) for request_id in ids)
+@pytest.mark.parametrize(
+    ("proxy_id", "client_id", "answered", "kept"),
+    [
+        ("1f0e2d3c4b5a69788796a5b4c3d2e1f0", "c-1", "1f0e2d3c4b5a69788796a5b4c3d2e1f0", "c-1"),
+        ("edge-7", None, "edge-7", None),
+        ("not a token", "not a token", None, None),  # a fresh id then, and no client's
+        (None, "c-2", None, "c-2"),
+    ],
+)
+def test_behind_a_trusted_proxy_the_id_is_the_one_it_made(
+    make_app, lines, proxy_id, client_id, answered, kept
+):
+    """nginx sets `X-Request-ID` to its `$request_id` and passes the client's own on as
+    `X-Client-Request-ID` (deploy/nginx)."""
+    client = make_app(REQUEST_LOG=True, PROXY_COUNT=1).test_client()
+    sent = {"X-Request-ID": proxy_id, "X-Client-Request-ID": client_id}
+    response = client.get("/status", headers={k: v for k, v in sent.items() if v is not None})
+    (line,) = request_lines(lines())
+    assert line["request_id"] == response.headers["X-Request-ID"]
+    if answered is None:
+        assert FRESH.fullmatch(line["request_id"])
+    else:
+        assert line["request_id"] == answered
+    assert line.get("client_request_id") == kept
 
 
 def test_browsers_may_send_and_read_it(client):
@@ -121,15 +169,22 @@ def test_every_error_body_carries_the_request_id(client, method, path, body, sta
     assert response.status_code == status
     sent = sent_body(response)
     assert sent["error"] == error
-    assert sent["requestId"] == "c-1" == response.headers["X-Request-ID"]
+    assert sent["requestId"] == response.headers["X-Request-ID"]
+    assert FRESH.fullmatch(sent["requestId"])
 
 
 def test_a_503_and_a_413_carry_it_too(offline_client, make_app):
     down = offline_client.get("/api/organizations", headers={"X-Request-ID": "d-1"})
-    assert sent_body(down) == {"error": "MongoDB unavailable", "requestId": "d-1"}
+    assert sent_body(down) == {
+        "error": "MongoDB unavailable",
+        "requestId": down.headers["X-Request-ID"],
+    }
     capped = make_app(MAX_CONTENT_LENGTH=1024).test_client()
     large = capped.put(ORG, data="x" * 2048, headers={"X-Request-ID": "l-1"})
-    assert sent_body(large) == {"error": "Payload too large", "requestId": "l-1"}
+    assert sent_body(large) == {
+        "error": "Payload too large",
+        "requestId": large.headers["X-Request-ID"],
+    }
 
 
 def test_success_bodies_are_left_alone(client):
@@ -144,12 +199,16 @@ def test_success_bodies_are_left_alone(client):
 def test_one_line_per_request_names_the_route_not_the_path(logged, lines):
     client = logged
     client.put(ORG, json={"name": "Acme"})
-    client.get(f"{ORG}?q=needle", headers={"X-Request-ID": "r-2"})
+    read_id = client.get(f"{ORG}?q=needle", headers={"X-Request-ID": "r-2"}).headers
     client.get("/api/nowhere/at/all")
     created, read, missing = request_lines(lines())
     assert created["route"] == read["route"] == "/api/organizations/<organization_id>"
     assert (created["method"], created["status"], created["org"]) == ("PUT", 201, "acme")
-    assert (read["request_id"], read["status"]) == ("r-2", 200)
+    assert (read["request_id"], read["client_request_id"], read["status"]) == (
+        read_id["X-Request-ID"],
+        "r-2",
+        200,
+    )
     assert (missing["route"], missing["status"], "org" not in missing) == ("<unmatched>", 404, True)
     assert all(entry["duration_ms"] >= 0 for entry in (created, read, missing))
     assert "needle" not in json.dumps(read)  # no query string
@@ -196,12 +255,16 @@ def test_a_500_logs_its_traceback_once_with_the_request_id(make_app, lines):
         raise RuntimeError("secret connection string")
 
     response = app.test_client().get("/boom", headers={"X-Request-ID": "boom-1"})
-    assert sent_body(response) == {"error": "Internal server error", "requestId": "boom-1"}
+    request_id = response.headers["X-Request-ID"]
+    assert sent_body(response) == {"error": "Internal server error", "requestId": request_id}
     assert b"secret" not in response.data
     entries = lines()
     with_traceback = [entry for entry in entries if "traceback" in entry]
     assert len(with_traceback) == 1
-    assert with_traceback[0]["request_id"] == "boom-1"
+    assert (with_traceback[0]["request_id"], with_traceback[0]["client_request_id"]) == (
+        request_id,
+        "boom-1",
+    )
     assert "RuntimeError: secret connection string" in with_traceback[0]["traceback"]
     assert request_lines(entries)[0]["status"] == 500
 
@@ -231,9 +294,10 @@ def test_gunicorn_writes_every_logger_through_the_json_formatter():
 
 
 def test_an_unreachable_mongodb_is_logged_with_the_request_id(offline_client, lines):
-    offline_client.get("/api/organizations", headers={"X-Request-ID": "m-1"})
+    response = offline_client.get("/api/organizations", headers={"X-Request-ID": "m-1"})
     warning = next(entry for entry in lines() if entry["logger"] == "syncapi.errors")
-    assert warning["request_id"] == "m-1" and "MongoDB unavailable" in warning["message"]
+    assert warning["request_id"] == response.headers["X-Request-ID"]
+    assert warning["client_request_id"] == "m-1" and "MongoDB unavailable" in warning["message"]
 
 
 def test_request_log_0_writes_no_line(client, capfd):
@@ -273,8 +337,9 @@ def test_a_hook_failing_on_every_try_still_answers_json_with_the_id(make_app):
 
     response = app.test_client().get("/status", headers={"X-Request-ID": "h-1"})
     assert response.status_code == 500
-    assert sent_body(response) == {"error": "Internal server error", "requestId": "h-1"}
-    assert response.headers["X-Request-ID"] == "h-1"
+    request_id = response.headers["X-Request-ID"]
+    assert sent_body(response) == {"error": "Internal server error", "requestId": request_id}
+    assert FRESH.fullmatch(request_id)
 
 
 @pytest.mark.parametrize(

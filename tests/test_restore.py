@@ -1,6 +1,8 @@
 """Restore (README "Restore"): `POST /api/organizations/{org}/changes/{seq}/restore` creates
 again what a delete removed, from the entry's `before`; who may, and when it cannot."""
 
+import json
+
 import pytest
 
 from syncapi.extensions import mongo_client
@@ -94,7 +96,7 @@ def test_a_deleted_document_is_restored_as_it_was(client, cnc, mongo, kind):
     assert entry["action"] == "restore" and entry["restoredFrom"] == seq
     assert entry["resource"] == cnc.changes.find_one({"seq": seq})["resource"]
     assert entry["before"] is None and entry["after"]["revision"] == 3
-    assert entry["actor"] == {"sub": None, "role": None, "auth": "none"}
+    assert entry["actor"] == {"sub": None, "role": None, "auth": "none", "jti": None}
     assert last_seq(cnc) == seq + 1  # the restore is one entry
 
 
@@ -127,6 +129,64 @@ def test_a_restored_user_has_no_password_until_an_admin_sets_one(app, client, cn
     new = {"password": "a new passphrase"}
     assert client.put(f"{ORG}/users/{user_id}/password", json=new).status_code == 200
     assert client.post("/api/auth/login", json={**login, **new}).status_code == 200
+
+
+# Secrets: the log keeps them masked, so a restore leaves them out and says which
+
+
+@pytest.mark.parametrize(
+    ("base", "item", "collection"),
+    [
+        (f"{APP}/devices", f"{APP}/devices/CN1", "monitoreo-cnc_devices"),
+        (f"{APPS}/connectors", None, "monitoreo-cnc_connectors"),
+    ],
+)
+def test_a_masked_value_is_never_restored_and_the_answer_names_it(
+    client, cnc, base, item, collection
+):
+    properties = {
+        "host": "h",
+        "mqtt": {"password": "pw", "port": 1883},
+        "dsn": "Server=h;Password=pw2",
+        "a/b": {"token": "t"},
+    }
+    body = {**CONNECTOR, "machineId": "CN1", "properties": properties}
+    created = client.post(base, json=body).json
+    client.delete(item or f"{base}/{created['_id']}")
+
+    restored = restore(client, last_seq(cnc))
+
+    assert restored.status_code == 201
+    assert json.loads(restored.headers["X-Omitted-Keys"]) == [
+        "/properties/mqtt/password",
+        "/properties/dsn",
+        "/properties/a~1b/token",
+    ]
+    kept = {"host": "h", "mqtt": {"port": 1883}, "a/b": {}}
+    assert restored.json["properties"] == kept
+    assert cnc[collection].find_one()["properties"] == kept
+
+
+def test_a_restore_with_nothing_masked_says_so(client, cnc):
+    client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"})
+    client.delete(f"{ORG}/gateways/GW1")
+    assert restore(client, last_seq(cnc)).headers["X-Omitted-Keys"] == "[]"
+
+
+def test_a_long_list_of_omitted_keys_is_cut_and_says_so(client, cnc):
+    properties = {f"k{number:04d}": {"password": "s"} for number in range(300)}
+    client.post(f"{APP}/devices", json={"machineId": "CN1", "properties": properties})
+    client.delete(f"{APP}/devices/CN1")
+
+    restored = restore(client, last_seq(cnc))
+
+    header = restored.headers["X-Omitted-Keys"]
+    listed = json.loads(header)
+    assert len(header) <= 2000 and listed[-1] == "…"
+    assert listed[:-1] == [
+        f"/properties/k{number:04d}/password" for number in range(len(listed) - 1)
+    ]
+    assert cnc["monitoreo-cnc_devices"].find_one()["properties"] == dict.fromkeys(properties, {})
 
 
 # When it cannot be restored

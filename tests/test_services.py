@@ -156,6 +156,20 @@ def answers_for(client, service_id, created):
         "refresh_token",
         "accessToken",
         "my_private_key",
+        # the names of spec §13.13 (the whole table: tests/test_masking.py)
+        "aws_secret_access_key",
+        "secretAccessKey",
+        "ssl.keystore.key",
+        "basic.auth.user.info",
+        "credential",
+        "authorization",
+        "bearer",
+        "cookie",
+        "tls.key",
+        "client_key",
+        "hmacKey",
+        "encryption_key",
+        "privateKeyPem",
     ],
 )
 def test_every_secret_name_is_masked_in_every_answer(client, shared, key):
@@ -179,6 +193,10 @@ def test_every_secret_name_is_masked_in_every_answer(client, shared, key):
         "passwordless",
         "bypass",
         "secretName",
+        "keyId",
+        "publicKey",
+        "keyName",
+        "key",
     ],
 )
 def test_names_that_only_look_like_secrets_are_answered_as_stored(client, shared, key):
@@ -231,6 +249,11 @@ def test_a_secret_value_is_masked_whatever_its_type_and_kept_when_sent_back(clie
         ("mailto:ops:team@example.com", "mailto:ops:team@example.com"),
         ("ops:team@example.com", "ops:team@example.com"),
         ("://u:pw@host", "://u:pw@host"),
+        # secrets of connection and query strings (spec §13.13)
+        ("Server=db;User Id=u;Password=pw;", "Server=db;User Id=u;Password=********;"),
+        ("HostName=h;SharedAccessKey=k=", "HostName=h;SharedAccessKey=********"),
+        ("https://a.example/c?sv=1&sig=s%3D&se=2", "https://a.example/c?sv=1&sig=********&se=2"),
+        ("host=db password=pw dbname=x", "host=db password=******** dbname=x"),
     ],
 )
 def test_uri_passwords_are_masked_in_place_and_kept_when_sent_back(client, shared, stored, shown):

@@ -44,14 +44,14 @@ def test_ready_when_mongodb_answers(client):
 
 
 def test_not_ready_while_mongodb_is_unreachable(offline_client):
-    response = offline_client.get("/ready", headers={"X-Request-ID": "probe-1"})
+    response = offline_client.get("/ready")
     assert response.status_code == 503
     assert json.loads(response.data) == {
         "error": "MongoDB unavailable",
         "status": "not ready",
         "mongodb": "unavailable",
         "influxdb": "not configured",
-        "requestId": "probe-1",
+        "requestId": response.headers["X-Request-ID"],
     }
 
 

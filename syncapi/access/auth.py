@@ -87,14 +87,15 @@ def caller():
 
 def author():
     """The author of the changes this request makes (`change_log.write_entry`): the caller's
-    subject and role, how they signed in, and the request's id."""
+    subject, role, how they signed in and the token's `jti` (so two sessions of one subject
+    are told apart, and `tokens revoke` finds the one), the request's id and the client's."""
     who = caller()
     if who is None:
-        actor = {"sub": None, "role": None, "auth": "none"}
+        actor = {"sub": None, "role": None, "auth": "none", "jti": None}
     else:
         how = "cookie" if who.by_cookie else "token"
-        actor = {"sub": who.subject, "role": who.role, "auth": how}
-    return Author(actor, request.request_id)
+        actor = {"sub": who.subject, "role": who.role, "auth": how, "jti": who.jti}
+    return Author(actor, request.request_id, request.client_request_id)
 
 
 def authorize():

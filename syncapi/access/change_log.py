@@ -12,8 +12,10 @@ logged with the request id and counted (`syncapi_change_log_lost_entries_total` 
 transaction would need a replica set, which the embedded store and many single-node
 installs do not have.
 
-What an entry shows of a document is what the API answers: service configurations masked as
-`/api/services` masks them, and never a password hash. A document larger than
+What an entry shows of a document is what the API answers: service configurations and the
+`properties` of devices and connectors masked as their routes mask them (so a rotated or
+deleted credential is not readable in the log for as long as it keeps the entry), and never
+a password hash. A document larger than
 `MAX_SNAPSHOT_BYTES` is kept as its size and SHA-256 only (`beforeSummary`/`afterSummary`):
 two snapshots of a document near MongoDB's 16 MiB limit would make an entry the server
 refuses (a change any writer could keep out of the log), and a feed page of such entries
@@ -33,16 +35,23 @@ log = logging.getLogger(__name__)
 
 CREATE, UPDATE, DELETE, RESTORE = "create", "update", "delete", "restore"
 NEVER_LOGGED = frozenset({"passwordHash"})
+MASKED_FIELD = {  # the field of each resource whose secrets are masked, as the API masks them
+    "service": "configuration",
+    "connector": "properties",
+    "device": "properties",
+    "legacy-device": "properties",
+}
 MAX_SNAPSHOT_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
 class Author:
-    """Who made a change (`actor`: `sub`, `role`, `auth`) and the id of the request that
-    made it (None outside a request)."""
+    """Who made a change (`actor`: `sub`, `role`, `auth`, `jti`), the id of the request that
+    made it (None outside a request) and the id its client gave it, if any."""
 
     actor: dict
     request_id: str | None
+    client_request_id: str | None = None
 
 
 def shown(document, resource_type):
@@ -50,8 +59,8 @@ def shown(document, resource_type):
     if not isinstance(document, dict):  # none, or metadata older writers left malformed
         return document
     kept = {key: value for key, value in document.items() if key not in NEVER_LOGGED}
-    if resource_type == "service" and "configuration" in kept:
-        kept["configuration"] = masking.mask(kept["configuration"])
+    if resource_type in MASKED_FIELD:
+        kept = masking.mask_field(kept, MASKED_FIELD[resource_type])
     if resource_type == "user":  # org admins read it: a secret older writers left is masked
         kept = masking.mask(kept)
     return kept
@@ -88,6 +97,8 @@ def write_entry(into, author, action, resource_type, resource_id, before=None, a
     entry["bytes"] = size  # what the feed pages by (`changes.read`)
     if author.request_id is not None:
         entry["requestId"] = author.request_id
+    if author.client_request_id is not None:
+        entry["clientRequestId"] = author.client_request_id
     try:
         return changes.append(into.db, entry, clock.utcnow, into.retention)
     except Exception:  # the change is made: answer it, and say that its entry is lost

@@ -2,7 +2,8 @@
 `/api/organizations/{org}/changes` (an organization's, its admins and platform admins).
 
 A feed integrations follow: `?since=<seq>` answers the entries after it, oldest first, and
-`Link: rel="next"` names the read that follows the page (README "Change log").
+`Link: rel="next"` names the read that follows the page (README "Change log"). Its answers
+are `no-store`: an audit trail of who changed what is kept by no cache.
 """
 
 from urllib.parse import urlencode
@@ -15,6 +16,7 @@ from syncapi.openapi.examples import platform as examples
 from syncapi.repositories import changes
 from syncapi.schemas.changes import ChangeOutSchema, ChangeQuerySchema
 from syncapi.web import handles
+from syncapi.web.headers import no_store
 from syncapi.web.lists import query_arguments
 from syncapi.web.operations import Many, arguments, response
 
@@ -29,10 +31,11 @@ NEXT = {
 
 
 def feed_operation(example):
-    """What both feeds state: their parameters and their page of entries (`example`)."""
+    """What both feeds state: their parameters and their page of entries (`example`),
+    never stored by a cache."""
 
     def stating(view):
-        view = arguments(schema=ChangeQuerySchema())(view)
+        view = no_store(arguments(schema=ChangeQuerySchema())(view))
         return response(Many(ChangeOutSchema), headers=NEXT, example=example)(view)
 
     return stating

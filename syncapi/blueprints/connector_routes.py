@@ -5,12 +5,17 @@ The mount is told by the path: when it names an application, its connectors are 
 The contract differs between the two only on create, where the application route ignores
 undeclared keys, fills defaults and stamps the application: each mount has its own create
 view, under the same endpoint name.
+
+Secrets in `properties` are answered masked, to every caller; a mask sent back keeps the
+stored value, and one sent in a new application connector the value of the organization's
+template of the same name, which the console copies (`masking`).
 """
 
 from flask import g
 from marshmallow import EXCLUDE, INCLUDE
 
 from syncapi.access import history
+from syncapi.core.masking import keeping_secrets, mask_properties
 from syncapi.openapi.answers import MessageSchema
 from syncapi.openapi.examples import application_parts as examples
 from syncapi.repositories import connectors
@@ -46,7 +51,7 @@ def list_connectors():
     application's own connectors, as stored, each `_id` as 24 hex digits."""
     query = list_query()
     page = connectors.list_connectors(g.tenant_db, _application_id(), query)
-    return answered(page.items, page, query)
+    return answered([mask_properties(connector) for connector in page.items], page, query)
 
 
 @response(STORED_CONNECTOR, conditional=True, example=examples.CONNECTOR)
@@ -56,7 +61,8 @@ def get_connector(connector_id_text):
 
     By its `_id`, with its ETag."""
     oid = _connector_id(connector_id_text)
-    return conditional.answer(connectors.get_connector(g.tenant_db, _application_id(), oid))
+    connector = connectors.get_connector(g.tenant_db, _application_id(), oid)
+    return conditional.answer(connector, mask_properties(connector))
 
 
 @body(CONNECTOR, example=examples.NEW_TEMPLATE)
@@ -67,7 +73,8 @@ def create_organization_connector():
 
     Its name is unique in the catalogue (409). Keys beyond those described are stored as
     sent; `organizationId` is the path's."""
-    return _created(load_body(unknown=INCLUDE))  # e.g. applicationId
+    fields = keeping_secrets(load_body(unknown=INCLUDE), "properties", lambda: None)
+    return _created(fields)  # with other keys, e.g. applicationId
 
 
 @body(CONNECTOR, example=examples.NEW_CONNECTOR)
@@ -80,6 +87,9 @@ def create_application_connector():
     a missing `description`, `properties` or `collections` is stored empty, and
     `organizationId` and `applicationId` are the path's."""
     fields = load_body(unknown=EXCLUDE)
+    fields = keeping_secrets(
+        fields, "properties", lambda: connectors.find_template(g.tenant_db, fields.get("name"))
+    )
     missing = {key: value for key, value in APPLICATION_DEFAULTS.items() if key not in fields}
     return _created({**fields, **missing, "applicationId": g.application_id})
 
@@ -88,7 +98,7 @@ def _created(document):
     document["organizationId"] = g.organization_id
     created = connectors.create_connector(g.tenant_db, _application_id(), document)
     _record(history.CREATE, created["_id"], after=created)
-    return conditional.answer(created, status=201)
+    return conditional.answer(created, mask_properties(created), 201)
 
 
 @body(CONNECTOR, example=examples.CONNECTOR_CHANGES)
@@ -100,7 +110,11 @@ def update_connector(connector_id_text):
     Every key sent is set, but where the connector belongs: `organizationId` and
     `applicationId` stay the path's."""
     oid = _connector_id(connector_id_text)
-    changes = load_body(unknown=INCLUDE)
+    changes = keeping_secrets(
+        load_body(unknown=INCLUDE),
+        "properties",
+        lambda: connectors.get_connector(g.tenant_db, _application_id(), oid),
+    )
     changes.pop("applicationId", None)
     changes["organizationId"] = g.organization_id
     expected = conditional.expected()
@@ -108,7 +122,7 @@ def update_connector(connector_id_text):
         g.tenant_db, _application_id(), oid, changes, expected
     )
     _record(history.UPDATE, oid, before, after)
-    return conditional.answer(after)
+    return conditional.answer(after, mask_properties(after))
 
 
 @response(MessageSchema, conditional=True, example=examples.CONNECTOR_DELETED)

@@ -2,12 +2,14 @@
 the shared database (routes 3-6).
 
 No organization in the path: the time series answer for any machine id (the console asks
-for tenant devices too), and legacy documents live in the shared default database.
+for tenant devices too), and legacy documents live in the shared default database. Their
+`properties` are masked as tenant devices' are (`masking`).
 """
 
 from flask import Blueprint
 
 from syncapi.access import auth, history, tenancy, visibility
+from syncapi.core.masking import keeping_secrets, mask_properties
 from syncapi.errors import reported_as
 from syncapi.openapi.answers import EventRowSchema, MessageSchema, PowerSchema
 from syncapi.openapi.examples import devices as examples
@@ -92,11 +94,11 @@ def create_device():
 
     Its `machineId` is unique among the legacy devices (409); keys beyond those described
     are dropped."""
-    fields = _owned_by_a_tenant(load_body())
+    fields = keeping_secrets(_owned_by_a_tenant(load_body()), "properties", lambda: None)
     db = handles.shared_db()
     created = legacy_devices.create_device(db, fields)
     history.record(db, history.CREATE, "legacy-device", created["machineId"], after=created)
-    return conditional.answer(created, status=201)
+    return conditional.answer(created, mask_properties(created), 201)
 
 
 @bp.get("/<machine_id>")
@@ -107,8 +109,10 @@ def get_device(machine_id):
 
     A caller limited to some organizations reads only those whose `organizationId` is one
     of them (404 otherwise)."""
-    device = legacy_devices.get_device(handles.shared_db(), machine_id)
-    return conditional.answer(visibility.visible_legacy_device(device))
+    device = visibility.visible_legacy_device(
+        legacy_devices.get_device(handles.shared_db(), machine_id)
+    )
+    return conditional.answer(device, mask_properties(device))
 
 
 @bp.put("/<machine_id>")
@@ -120,11 +124,15 @@ def update_device(machine_id):
 
     Each key sent replaces the stored one; a new `machineId` renames the device. Answers
     the device as stored."""
-    changes = _owned_by_a_tenant(load_body(partial=True))
     db = handles.shared_db()
+    changes = keeping_secrets(
+        _owned_by_a_tenant(load_body(partial=True)),
+        "properties",
+        lambda: legacy_devices.get_device(db, machine_id),
+    )
     before, after = legacy_devices.update_device(db, machine_id, changes, conditional.expected())
     history.record(db, history.UPDATE, "legacy-device", machine_id, before, after)
-    return conditional.answer(after)
+    return conditional.answer(after, mask_properties(after))
 
 
 @bp.delete("/<machine_id>")

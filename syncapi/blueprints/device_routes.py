@@ -1,12 +1,14 @@
 """Device views, registered on both `/api/organizations` and `/api/applications`.
 
 One piece of code for both mounts: each blueprint calls `register(bp, ...)` with the routes
-the contract gives it there.
+the contract gives it there. Secrets in `properties` are answered masked, to every caller,
+and a mask sent back keeps the stored value (`masking`, README "Service secrets").
 """
 
 from flask import g
 
 from syncapi.access import history
+from syncapi.core.masking import keeping_secrets, mask_properties
 from syncapi.openapi.answers import MessageSchema, TagCountSchema, TagsChangedSchema
 from syncapi.openapi.examples import devices as examples
 from syncapi.repositories import device_tags, devices
@@ -34,7 +36,7 @@ def list_devices():
     keeps the devices carrying every tag named."""
     query = list_query()
     page = devices.list_devices(g.tenant_db, g.application_id, query)
-    return answered(page.items, page, query)
+    return answered([mask_properties(device) for device in page.items], page, query)
 
 
 @body(DEVICE, example=examples.NEW_DEVICE)
@@ -46,10 +48,10 @@ def create_device():
     Its `machineId` (`machine_id` is read as the same) is unique in the application, and
     it and its `eui` become the organization's machine ids platform-wide: one another
     organization holds is refused (409). Keys beyond those described are stored as sent."""
-    fields = load_body()
+    fields = keeping_secrets(load_body(), "properties", lambda: None)  # a mask: not saved
     created = devices.create_device(g.tenant_db, handles.shared_db(), g.application_id, fields)
     history.record_in_application(history.CREATE, "device", created["machineId"], after=created)
-    return conditional.answer(created, status=201)
+    return conditional.answer(created, mask_properties(created), 201)
 
 
 @response(STORED_DEVICE, conditional=True, example=examples.DEVICE)
@@ -58,7 +60,8 @@ def get_device(machine_id):
     """Read a device
 
     The device of this `machineId`, as stored, with its ETag."""
-    return conditional.answer(devices.get_device(g.tenant_db, g.application_id, machine_id))
+    device = devices.get_device(g.tenant_db, g.application_id, machine_id)
+    return conditional.answer(device, mask_properties(device))
 
 
 @body(DEVICE_CHANGES, example=examples.DEVICE_CHANGES)
@@ -69,13 +72,17 @@ def update_device(machine_id):
 
     Each key sent replaces the stored one (a whole `properties` object too); the others
     stay. A new `machineId` renames the device. Answers the device as stored."""
-    changes = load_body(partial=True)
+    changes = keeping_secrets(
+        load_body(partial=True),
+        "properties",
+        lambda: devices.get_device(g.tenant_db, g.application_id, machine_id),
+    )
     db = handles.shared_db()
     before, after = devices.update_device(
         g.tenant_db, db, g.application_id, machine_id, changes, conditional.expected()
     )
     history.record_in_application(history.UPDATE, "device", machine_id, before, after)
-    return conditional.answer(after)
+    return conditional.answer(after, mask_properties(after))
 
 
 @response(MessageSchema, conditional=True, example=examples.DEVICE_DELETED)

@@ -19,6 +19,7 @@ from syncapi.blueprints import (
 )
 from syncapi.core import clock
 from syncapi.core.failures import Invalid, NotFound
+from syncapi.core.masking import mask_properties
 from syncapi.openapi.answers import MessageSchema, PropertyKeySchema
 from syncapi.openapi.examples import devices as device_examples
 from syncapi.openapi.examples import organizations as examples
@@ -194,4 +195,4 @@ def list_oilmonitor_devices():
     oil-monitor application."""
     asked = list_query()
     page = oilmonitor.list_oilmonitor_devices(g.tenant_db, asked)
-    return answered(page.items, page, asked)
+    return answered([mask_properties(device) for device in page.items], page, asked)

@@ -6,14 +6,19 @@ a user (without a password: the log never keeps a hash). Not restorable: event c
 which are replaced as a list, and an application, with the devices its delete removed (the
 entry keeps their count, not them). The caller needs the role that creating the document
 needs: a member who writes, an organization admin for a user.
+
+A snapshot shows secrets masked (`change_log.shown`): a value holding the mask is left out of
+the restored document, never written back as the value, and `X-Omitted-Keys` names each.
 """
 
+import json
 from dataclasses import dataclass
 
 from flask import g
 
 from syncapi.access import history, visibility
 from syncapi.core.failures import Invalid, NotFound
+from syncapi.core.masking import mask_properties, without_masks
 from syncapi.errors import ApiError
 from syncapi.openapi.examples import platform as examples
 from syncapi.repositories import (
@@ -51,9 +56,10 @@ class Restorable:
 RESTORABLE = {
     "device": Restorable(
         lambda db, app, before: devices.restore_device(db, handles.shared_db(), app, before),
+        mask_properties,
         in_application=True,
     ),
-    "connector": Restorable(connectors.restore_connector),
+    "connector": Restorable(connectors.restore_connector, mask_properties),
     "function": Restorable(functions.restore_function, FUNCTION.dump, in_application=True),
     "gateway": Restorable(lambda db, app, before: gateways.restore_gateway(db, before)),
     "user": Restorable(
@@ -79,9 +85,20 @@ RESTORED = {
         for name in ("StoredDevice", "StoredConnector", "StoredGateway", "FunctionOut", "UserOut")
     ],
 }
+OMITTED = "X-Omitted-Keys"
+OMITTED_LENGTH = 2000  # far below what a proxy takes in an answer's headers (nginx: 4 KiB)
+OMITTED_HEADER = {
+    OMITTED: {
+        "description": "The values the snapshot held masked (secrets), left out of the restored "
+        "document rather than written back as the mask: a JSON array of JSON Pointers (RFC "
+        '6901), `[]` for none, such as `["/properties/password"]`; beyond 2 000 characters '
+        'it ends with `"…"` (more were left out).',
+        "schema": {"type": "string"},
+    }
+}
 
 
-@response(RESTORED, status=201, conditional=True, example=examples.RESTORED)
+@response(RESTORED, status=201, conditional=True, headers=OMITTED_HEADER, example=examples.RESTORED)
 @errors(404, 409)
 def restore_change(seq):
     """Restore what a change deleted
@@ -100,14 +117,31 @@ def restore_change(seq):
     if application_id is not None:
         if applications.find_application(g.tenant_db, application_id) is None:
             raise NotFound(f"Application {application_id} no longer exists")
-    restored = kind.restore(g.tenant_db, application_id, entry["before"])
+    before, omitted = without_masks(entry["before"])
+    restored = kind.restore(g.tenant_db, application_id, before)
     details = {"restoredFrom": seq}
     if application_id is not None:
         details["applicationId"] = application_id
     history.record(
         g.tenant_db, history.RESTORE, resource["type"], resource["id"], None, restored, **details
     )
-    return conditional.answer(restored, kind.answer(restored), 201)
+    response = conditional.answer(restored, kind.answer(restored), 201)
+    response.headers[OMITTED] = _listed(omitted)
+    return response
+
+
+def _listed(pointers):
+    """The pointers as a JSON array (ASCII) of at most `OMITTED_LENGTH` characters."""
+    listed = json.dumps(pointers)
+    if len(listed) <= OMITTED_LENGTH:
+        return listed
+    kept, length = [], len(json.dumps(["…"]))
+    for pointer in pointers:
+        length += len(json.dumps(pointer)) + 2  # and its ", "
+        if length > OMITTED_LENGTH:
+            break
+        kept.append(pointer)
+    return json.dumps([*kept, "…"])
 
 
 def _seq(text):

@@ -2,8 +2,10 @@
 
 Those rules bind what requests send. Documents written before them, or by other tools, may
 break them: a 300-character name, a `$` key, a non-finite number, a website that is no
-URL. A client that sends such a document back unchanged would get a 400, so this lists
-each one by database, collection, document `_id` and field, and changes nothing.
+URL, a record id (`machineId`, `eui`, `gatewayId`, event-class and function ids) with a `/`
+or a control or format character. A client that sends such a document back unchanged would
+get a 400, and a record whose id breaks the rule may be unreachable, so this lists each one
+by database, collection, document `_id` and field, and changes nothing.
 """
 
 import click
@@ -13,9 +15,11 @@ from marshmallow import ValidationError, fields
 from pymongo.errors import ConnectionFailure
 
 from syncapi.cli import server_client
+from syncapi.core.identifiers import RECORD_ID_RULE, is_record_id
 from syncapi.repositories import application_collections, applications
 from syncapi.repositories.organizations import tenant_databases
 from syncapi.schemas.applications import ApplicationSchema
+from syncapi.schemas.base import record_id
 from syncapi.schemas.connectors import ConnectorSchema
 from syncapi.schemas.devices import DeviceSchema, LegacyDeviceSchema
 from syncapi.schemas.event_classes import EventClassSchema
@@ -127,7 +131,8 @@ def _website(value):
 
 
 def over_cap(schema, document, path=""):
-    """(path, reason) of each declared string longer than its field's `limit`."""
+    """(path, reason) of each declared string longer than its field's `limit`, or breaking
+    the record-id rule its field follows."""
     for name, field in schema.fields.items():
         key = field.data_key or name
         if isinstance(document, dict) and key in document:
@@ -142,3 +147,5 @@ def _field_over_cap(field, value, path):
         yield from over_cap(field.schema, value, path)
     elif isinstance(value, str) and len(value) > field.metadata.get("limit", len(value)):
         yield path, f"must be at most {field.metadata['limit']} characters"
+    elif isinstance(value, str) and record_id in field.validators and not is_record_id(value):
+        yield path, f"must be {RECORD_ID_RULE}"

@@ -7,6 +7,7 @@ this command cannot reach.
 """
 
 import functools
+import secrets
 
 import click
 from flask import current_app
@@ -51,9 +52,9 @@ def _organization(value, param_hint="--org"):
 @click.option("--org", "orgs", multiple=True, required=True, help="organization id, or '*'")
 @click.option("--role", type=click.Choice(tokens.ROLES), required=True)
 @click.option("--ttl", default="30d", show_default=True, help="lifetime: 3600, 15m, 12h, 30d")
-@click.option("--subject", default="operator", show_default=True, help="who the token is for")
+@click.option("--subject", help="who the token is for  [default: operator-<8 hex digits>]")
 def create_token(orgs, role, ttl, subject):
-    """Print a new token (its id and expiry go to stderr)."""
+    """Print a new token (its subject, id and expiry go to stderr)."""
     secret = current_app.config["JWT_SECRET"]
     if not secret:
         raise click.ClickException("JWT_SECRET is not set")
@@ -63,12 +64,13 @@ def create_token(orgs, role, ttl, subject):
         lifetime = duration(ttl, "--ttl")
     except ConfigError as error:
         raise click.BadParameter(str(error), param_hint="--ttl") from None
+    subject = subject or f"operator-{secrets.token_hex(4)}"  # two operators told apart
     token, claims = tokens.issue(secret, subject, orgs, role, lifetime)
     if not is_embedded(current_app.config["MONGODB_URI"]):
         _record(claims)
     click.echo(token)
     expires = isoformat(revocations.moment(claims["exp"]))
-    click.echo(f"jti {claims['jti']}, expires {expires}", err=True)
+    click.echo(f"subject {subject}, jti {claims['jti']}, expires {expires}", err=True)
 
 
 def _record(claims):

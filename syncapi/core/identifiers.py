@@ -36,18 +36,62 @@ def is_tenant_name(name, shared_name):
 
 
 RECORD_ID_LENGTH = 128
-RECORD_ID_RULE = f"1 to {RECORD_ID_LENGTH} characters without /, not blank"
+RECORD_ID_RULE = (
+    f"1 to {RECORD_ID_LENGTH} characters without /, control or format characters, not blank"
+)
+# Unicode's control (Cc) and format (Cf) characters, as Python 3.11's `unicodedata` (Unicode
+# 14.0) has them (tests/test_input_limits.py compares): NUL and the C0 and C1 controls, the
+# soft hyphen, bidi marks, embeddings, overrides and isolates, zero-width spaces and joiners,
+# the byte order mark, Arabic, Syriac and other number signs, interlinear annotation,
+# shorthand and musical format controls, tag characters. An id holding one looks like
+# another, or hides what it says.
+INVISIBLE_RANGES = (
+    (0x0000, 0x001F),
+    (0x007F, 0x009F),
+    (0x00AD, 0x00AD),
+    (0x0600, 0x0605),
+    (0x061C, 0x061C),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x13438),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+)
+INVISIBLE = re.compile(
+    "[" + "".join(f"\\U{first:08x}-\\U{last:08x}" for first, last in INVISIBLE_RANGES) + "]"
+)
+# The same, in a regular expression's character class both Python and ECMAScript read (the
+# API description's): the ranges of the Basic Multilingual Plane, as `\uXXXX` escapes (a
+# pattern of ECMAScript without its `u` flag cannot name the others).
+INVISIBLE_CLASS = "".join(
+    f"\\u{first:04x}-\\u{last:04x}" for first, last in INVISIBLE_RANGES if last <= 0xFFFF
+)
 
 
 def is_record_id(value):
     """An id a client gives a record and the API addresses it by in a path (a `machineId`,
-    an `eui`, an event-class or function id; spec README §10): a `/` would make it
-    unreachable, a blank one unreadable."""
+    an `eui`, a `gatewayId`, an event-class or function id; spec README §10): a `/` would
+    make it unreachable, a blank one unreadable, a control or format character (NUL, a
+    bidi override, a zero-width space) would make it look like another."""
     return (
         isinstance(value, str)
         and 0 < len(value) <= RECORD_ID_LENGTH
         and "/" not in value
         and bool(value.strip())
+        and INVISIBLE.search(value) is None
     )
 
 

@@ -1,85 +1,65 @@
-"""Secrets inside service configurations (spec README §11.19).
+"""Secrets inside documents (spec README §11.19, §13.13): service configurations, and the
+`properties` of connectors and devices.
 
-At any depth of `configuration`, a key named like a credential is answered as the mask, and
-so is the password of a URI's user information in any other string; a PUT that sends the mask
-back keeps the stored value, so a client can edit a configuration it was shown without
-erasing or learning its secrets.
+At any depth, a key named like a credential (`secret_names.is_secret`) is answered as the
+mask, and so is each secret inside any other string (`secret_text`: a URI's password, a
+`password=`, `sig=`… pair); a PUT that sends the mask back keeps the stored value, so a
+client can edit a document it was shown without erasing or learning its secrets. What a
+change log shows is masked the same way; a restore leaves the masked values out.
 """
 
 import json
-import re
 from collections import deque
 
-MASK = "********"
-SECRET_NAMES = frozenset(
-    {
-        "password",
-        "passwd",
-        "pwd",
-        "pass",
-        "secret",
-        "token",
-        "apikey",
-        "accesskey",
-        "secretkey",
-        "privatekey",
-        "credentials",
-        "passphrase",
-    }
-)
-SECRET_SUFFIXES = ("password", "passwd", "secret", "token", "apikey", "privatekey", "jaasconfig")
-SEPARATORS = re.compile(r"[_.\-]")
-# `://` after a scheme character; the lookahead reads the authority (up to the first `/`, `?`
-# or `#`) without consuming it, so a `://` ending that authority still starts the next match.
-URI_AUTHORITY = re.compile(r"(?<=[A-Za-z0-9+.\-])://(?=(?P<authority>[^/?#]*))")
+from syncapi.core.secret_names import MASK, is_secret, normalized
+from syncapi.core.secret_text import mask_text, restore_text
+
+__all__ = [
+    "MASK",
+    "holds_mask",
+    "is_secret",
+    "keep_masked",
+    "keeping_secrets",
+    "mask",
+    "mask_field",
+    "mask_properties",
+    "without_masks",
+]
 
 
-def normalized(key):
-    """`saslPassword`, `sasl.password`, `SASL_PASSWORD` and `sasl-password` are one name."""
-    return SEPARATORS.sub("", str(key).lower())
-
-
-def is_secret(key):
-    name = normalized(key)
-    return name in SECRET_NAMES or name.endswith(SECRET_SUFFIXES)
-
-
-def password_spans(text):
-    """The (start, end) of each non-empty URI password in `text`, in order.
-
-    RFC 3986 read leniently: the authority runs from `//` to the first `/`, `?` or `#`, the
-    user information ends at the authority's last `@` (so a raw `@` in a password stays in
-    it), and the password follows its first `:`. Linear in the text: an authority ends at
-    the next `//` at the latest, and the scheme is judged by one character only.
-    """
-    spans = []
-    for match in URI_AUTHORITY.finditer(text):
-        start, end = match.span("authority")
-        at = text.rfind("@", start, end)
-        colon = text.find(":", start, at) if at != -1 else -1
-        if colon != -1 and colon + 1 < at:
-            spans.append((colon + 1, at))
-    return spans
-
-
-def mask_uri_passwords(text):
-    pieces, position = [], 0
-    for start, end in password_spans(text):
-        pieces += [text[position:start], MASK]
-        position = end
-    return "".join(pieces) + text[position:]
-
-
-def mask(value):
-    """A copy of `value`: secret-named keys' values, whatever their type, and URI passwords
-    in other strings replaced by the mask."""
+def mask(value, parent=""):
+    """A copy of `value`: secret-named keys' values, whatever their type, and the secrets
+    inside other strings replaced by the mask. `parent`: the key holding `value`."""
     if isinstance(value, dict):
-        return {key: MASK if is_secret(key) else mask(item) for key, item in value.items()}
+        return {
+            key: MASK if is_secret(key, parent) else mask(item, key) for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [mask(item) for item in value]
+        return [mask(item, parent) for item in value]
     if isinstance(value, str):
-        return mask_uri_passwords(value)
+        return mask_text(value)
     return value
+
+
+def mask_field(document, field):
+    """`document` with its `field` (`properties`, `configuration`) masked, when it has one."""
+    if not isinstance(document, dict) or field not in document:
+        return document
+    return {**document, field: mask(document[field], field)}
+
+
+def mask_properties(document):
+    """A connector or device as answered: its `properties` masked."""
+    return mask_field(document, "properties")
+
+
+def holds_mask(value):
+    """Whether the mask is somewhere in `value` (a string holding it, at any depth)."""
+    if isinstance(value, dict):
+        return any(holds_mask(item) for item in value.values())
+    if isinstance(value, list):
+        return any(holds_mask(item) for item in value)
+    return isinstance(value, str) and MASK in value
 
 
 def stored_keys(stored):
@@ -97,35 +77,12 @@ def stored_keys(stored):
     return names
 
 
-def restore_uri_passwords(sent, stored):
-    """`sent` with each masked URI password replaced by the stored string's password of the
-    same rank (the n-th password of the sent string takes the n-th of the stored one, so a
-    host or user edited around the mask keeps the password). With no password of that rank
-    stored, the mask is dropped with its `:` (`mqtt://user@broker`): never saved as the
-    password, and the rest of the edit is kept, as for a secret key sent as the mask."""
-    spans = password_spans(sent)
-    if all(sent[start:end] != MASK for start, end in spans):
-        return sent
-    stored_spans = password_spans(stored) if isinstance(stored, str) else []
-    pieces, position = [], 0
-    for rank, (start, end) in enumerate(spans):
-        if sent[start:end] != MASK:
-            continue
-        if rank < len(stored_spans):
-            stored_start, stored_end = stored_spans[rank]
-            pieces += [sent[position:start], stored[stored_start:stored_end]]
-        else:
-            pieces.append(sent[position : start - 1])
-        position = end
-    return "".join(pieces) + sent[position:]
-
-
-def keep_masked(sent, stored):
+def keep_masked(sent, stored, parent=""):
     """`sent` with each mask replaced by the value stored at the same place.
 
     A secret key sent as the mask keeps the stored value (found through `stored_keys`) or, with
-    nothing stored behind it, is dropped rather than saved as a password; a masked URI
-    password is handled by `restore_uri_passwords`.
+    nothing stored behind it, is dropped rather than saved as a password; a masked secret in
+    a string is put back by `secret_text.restore_text`.
     """
     if isinstance(sent, dict):
         stored = stored if isinstance(stored, dict) else {}
@@ -133,31 +90,42 @@ def keep_masked(sent, stored):
         kept = {}
         for key, item in sent.items():
             behind = key if key in stored else names.get(normalized(key))
-            if is_secret(key) and item == MASK:
+            if item == MASK and is_secret(key, parent):
                 if behind is not None:
                     kept[key] = stored[behind]
                 continue
-            kept[key] = keep_masked(item, stored[behind] if behind is not None else None)
+            kept[key] = keep_masked(item, stored[behind] if behind is not None else None, key)
         return kept
     if isinstance(sent, list):
         stored = stored if isinstance(stored, list) else []
-        behind = counterparts(sent, stored)
+        behind = counterparts(sent, stored, parent)
         return [
-            keep_masked(item, stored_item) for item, stored_item in zip(sent, behind, strict=True)
+            keep_masked(item, stored_item, parent)
+            for item, stored_item in zip(sent, behind, strict=True)
         ]
     if isinstance(sent, str):
-        return restore_uri_passwords(sent, stored)
+        return restore_text(sent, stored)
     return sent
 
 
-def counterparts(sent, stored):
+def keeping_secrets(changes, field, read_stored):
+    """`changes` whose `field` sent back masks keeps the stored values (`keep_masked`). The
+    stored document is read (`read_stored()`, None for none) only when a mask was sent: a
+    write without one costs nothing more. With nothing stored, the masks are dropped."""
+    if field not in changes or not holds_mask(changes[field]):
+        return changes
+    stored = read_stored() or {}
+    return {**changes, field: keep_masked(changes[field], stored.get(field), field)}
+
+
+def counterparts(sent, stored, parent=""):
     """For each sent list item, the stored item it stands for: first the one it shows
     unchanged (its masked form), wherever it moved, so reordering or removing items never
     hands a secret to another entry; then, for an edited item, the one at its place.
     Linear in the list's size (items are matched through a key of their masked form)."""
     places = {}
     for place, item in enumerate(stored):
-        places.setdefault(_key(mask(item)), deque()).append(place)
+        places.setdefault(_key(mask(item, parent)), deque()).append(place)
     chosen = [None] * len(sent)
     taken = set()
     for index, item in enumerate(sent):
@@ -174,3 +142,32 @@ def counterparts(sent, stored):
 
 def _key(value):
     return json.dumps(value, sort_keys=True, default=str)
+
+
+def without_masks(document):
+    """`(document, pointers)`: `document` without the values that hold the mask (a masked
+    key, a string with a masked secret: never written back as a value), and where each was,
+    as JSON Pointers (RFC 6901), in order. What a restore writes from a masked snapshot."""
+    pointers = []
+    return _unmasked(document, "", pointers), pointers
+
+
+def _unmasked(value, pointer, pointers):
+    if isinstance(value, dict):
+        kept = {}
+        for key, item in value.items():
+            where = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            if isinstance(item, str) and MASK in item:
+                pointers.append(where)
+            else:
+                kept[key] = _unmasked(item, where, pointers)
+        return kept
+    if isinstance(value, list):
+        kept = []
+        for index, item in enumerate(value):
+            if isinstance(item, str) and MASK in item:
+                pointers.append(f"{pointer}/{index}")
+            else:
+                kept.append(_unmasked(item, f"{pointer}/{index}", pointers))
+        return kept
+    return value

@@ -8,17 +8,24 @@ parameters bound by DataFusion itself (`param_values=`, never pasted into the te
 in schema `iox` with InfluxDB's Arrow types (dictionary-encoded string tags, `timestamp[ns]`
 times), and unknown databases refused.
 
+Only queries run (SELECT, and what reads like it: WITH, VALUES, EXPLAIN, SHOW): DataFusion
+refuses DDL (`CREATE EXTERNAL TABLE` would read any local file the process may read), DML
+(`COPY … TO` would write one) and statements (`SET`) before planning them, and the caller
+gets a `FlightUnauthorizedError` saying so. The token is compared in constant time.
+
 `make run` reads it when the MongoDB store is the embedded one and no `INFLUXDB_HOST` is set
 (`extensions`); the tests serve their rows with it. It needs the package `datafusion`
 (requirements-embedded.txt), which the production image does not install.
 """
 
+import hmac
 import json
+import re
 import secrets
 import threading
 
 import pyarrow as pa
-from datafusion import SessionConfig, SessionContext
+from datafusion import SessionConfig, SessionContext, SQLOptions
 from pyarrow import flight
 
 COMPACT_AFTER = 32  # appends a table takes in small chunks before they are merged into one
@@ -36,12 +43,23 @@ def influx_table(rows, tags):
     return pa.table(columns)
 
 
+QUERIES_ONLY = SQLOptions().with_allow_ddl(False).with_allow_dml(False)
+QUERIES_ONLY = QUERIES_ONLY.with_allow_statements(False)
+# DataFusion's words when `QUERIES_ONLY` refuses a statement ("DDL not supported: …")
+NOT_A_QUERY = re.compile(r"(DDL|DML|Statement) not supported: \w+")
+
+
 class CheckToken(flight.ServerMiddlewareFactory):
+    """Admits a call presenting the engine's token, compared in constant time (the time a
+    refusal takes says nothing about how much of a guess was right)."""
+
     def __init__(self, token):
-        self.token = token
+        self.expected = f"Bearer {token}".encode()
 
     def start_call(self, info, headers):
-        if headers.get("authorization") != [f"Bearer {self.token}"]:
+        presented = headers.get("authorization", [])
+        sent = presented[0].encode("utf-8", "surrogateescape") if len(presented) == 1 else b""
+        if not hmac.compare_digest(sent, self.expected):
             raise flight.FlightUnauthenticatedError("invalid token")
 
 
@@ -87,8 +105,21 @@ class Engine(flight.FlightServerBase):
         tables = self.databases.get(request["database"])
         if tables is None:
             raise flight.FlightServerError(f"database not found: {request['database']}")
-        frame = _session(tables).sql(request["sql_query"], param_values=request.get("params"))
+        frame = _query(_session(tables), request["sql_query"], request.get("params"))
         return flight.RecordBatchStream(frame.to_arrow_table())
+
+
+def _query(session, sql, params):
+    """The DataFrame of `sql`, a query: anything else is refused before it is planned."""
+    try:
+        return session.sql(sql, options=QUERIES_ONLY, param_values=params)
+    except Exception as error:  # DataFusion raises one type for every failure
+        refused = NOT_A_QUERY.search(str(error))
+        if refused is None:
+            raise
+        raise flight.FlightUnauthorizedError(
+            f"only queries (SELECT) run on the embedded engine: {refused.group()}"
+        ) from None
 
 
 def _session(tables):

@@ -46,17 +46,20 @@ ERRORS = {
     503: "MongoDB or InfluxDB is unreachable or not configured; `details` says which.",
 }
 REQUEST_ID_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}
-REQUEST_ID_PARAMETER = {  # any value is taken: one that is not a plain token is replaced
+REQUEST_ID_PARAMETER = {  # any value is taken: one that is not a plain token is ignored
     "in": "header",
     "name": "X-Request-ID",
     "required": False,
-    "description": "The request's id, kept when it matches `^[A-Za-z0-9._-]{1,64}$`; "
-    "any other value is replaced by a fresh id, never refused.",
+    "description": "Your own id for the request: when it matches `^[A-Za-z0-9._-]{1,64}$`, "
+    "kept beside the server's as `clientRequestId` of the change-log entries it makes and "
+    "`client_request_id` of its log lines; any other value is ignored, never refused. The "
+    "request's id is the server's own (the answer's `X-Request-ID`).",
     "schema": {"type": "string"},
 }
 REQUEST_ID_HEADER = {
-    "description": "The request's id: the one sent, else a fresh one; also `requestId` of an "
-    "error body and `request_id` of its log lines.",
+    "description": "The request's id, made by the server (or by its proxy), never the one "
+    "sent; also `requestId` of an error body and of the change-log entries it made, and "
+    "`request_id` of its log lines.",
     "schema": REQUEST_ID_SCHEMA,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -9,6 +9,7 @@ import re
 from syncapi.core.identifiers import (
     ICON_NAME_PATTERN,
     IDENTIFIER_PATTERN,
+    INVISIBLE_CLASS,
     RECORD_ID_LENGTH,
     RECORD_ID_RULE,
     TAG_PATTERN,
@@ -22,8 +23,9 @@ from syncapi.schemas.limits import ID_LENGTH
 # Tags are lower-cased before they are checked (`Line-1` is `line-1`).
 TAG_QUERY_PATTERN = TAG_PATTERN.replace("a-z", "A-Za-z")
 
-# `identifiers.is_record_id`: 1 to 128 characters, no `/`, not only whitespace.
-RECORD_ID_PATTERN = r"^[^/]*[^/\s][^/]*$"
+# `identifiers.is_record_id`: 1 to 128 characters, no `/`, not only whitespace, no control
+# or format character (those of the BMP: the rest the server refuses beyond the pattern).
+RECORD_ID_PATTERN = f"^[^/{INVISIBLE_CLASS}]*[^/\\s{INVISIBLE_CLASS}][^/{INVISIBLE_CLASS}]*$"
 RECORD_ID = {
     "type": "string",
     "minLength": 1,
@@ -53,11 +55,7 @@ PATH = {
         {"type": "string", "minLength": 1},
         "The user's `id` as listed: its `_id` in hex, or the `id` an older writer stored.",
     ),
-    "gateway_id": (
-        "gatewayId",
-        {"type": "string", "minLength": 1, "maxLength": ID_LENGTH},
-        "The gateway's `gatewayId`.",
-    ),
+    "gateway_id": ("gatewayId", RECORD_ID, f"The gateway's `gatewayId`: {RECORD_ID_RULE}."),
     "seq": (
         "seq",
         {"type": "integer", "minimum": 1, "maximum": MAX_SEQ},

@@ -34,6 +34,14 @@ def get_connector(db, application_id, connector_id):
     return documents.find(_collection(db, application_id), {"_id": connector_id}, NOT_FOUND)
 
 
+def find_template(db, name):
+    """The organization's template named `name` (a connector of its own, of no
+    application), or None."""
+    if not isinstance(name, str):
+        return None
+    return db.connectors.find_one({"name": name, "applicationId": None})
+
+
 def create_connector(db, application_id, fields):
     collection = _collection(db, application_id)
     return documents.insert(collection, documents.stamped(fields), DUPLICATE)

@@ -37,7 +37,8 @@ def identifier(value):
 
 
 def record_id(value):
-    """`machineId`, `eui`, event-class and function ids (`identifiers.is_record_id`)."""
+    """`machineId`, `eui`, `gatewayId`, event-class and function ids
+    (`identifiers.is_record_id`)."""
     if not is_record_id(value):
         raise ValidationError(f"must be {RECORD_ID_RULE}")
 

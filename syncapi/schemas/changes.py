@@ -52,7 +52,8 @@ class ChangeQuerySchema(Schema):
 
 class ChangeOutSchema(OutputSchema):
     """An entry as the log keeps it (`change_log.write_entry`): what every entry has, and
-    `requestId` and `counts` where there are some. `before` and `after` are documents as
+    `requestId` (the server's), `clientRequestId` (the one its client sent) and `counts`
+    where there are some. `before` and `after` are documents as
     the API shows them (any JSON: a malformed value older writers left is kept as it was)."""
 
     seq = computed(lambda entry: entry["seq"], "integer")
@@ -63,6 +64,7 @@ class ChangeOutSchema(OutputSchema):
     before = fields.Function(lambda entry: entry.get("before"))
     after = fields.Function(lambda entry: entry.get("after"))
     request_id = as_stored("string", data_key="requestId")
+    client_request_id = as_stored("string", data_key="clientRequestId")
     counts = as_stored("object")
     restored_from = as_stored("integer", data_key="restoredFrom")
     before_summary = as_stored("object", data_key="beforeSummary")

@@ -1,9 +1,15 @@
 """One JSON line per request, and the request id that ties it to the answer and to nginx.
 
-The id is the caller's `X-Request-ID` when it is a plain token (`^[A-Za-z0-9._-]{1,64}$`:
-safe in a header and a log line), else a fresh one. Every answer carries it back in
-`X-Request-ID`, every error body as `requestId` (errors.py), every log line written while
-the request is served as `request_id`: a complaint quoting it leads to its lines.
+The id is the server's own, never one the client chose: a fresh one (32 hex digits, the form
+of nginx's `$request_id`), or, behind a trusted proxy (`PROXY_COUNT` > 0), the
+`X-Request-ID` the proxy set (nginx: its `$request_id`) when it is a plain token
+(`^[A-Za-z0-9._-]{1,64}$`: safe in a header and a log line). Every answer carries it back
+in `X-Request-ID`, every error body as `requestId` (errors.py), every log line written while
+the request is served as `request_id`, every change-log entry as `requestId`: a complaint
+quoting it leads to its lines and its changes. The client's own `X-Request-ID` (behind the
+proxy, the `X-Client-Request-ID` it passes on), when a plain token, is kept beside it as
+`client_request_id` in those lines and `clientRequestId` in those entries: a client can
+find its requests, and cannot make its request look like another's.
 
 The request line names the route by its template, the organization of the path and the
 caller's `sub`, never a token, a password, a query string or a body; it is written on
@@ -25,21 +31,35 @@ from syncapi.core import metrics
 
 HEADER = "X-Request-ID"
 ENVIRON_KEY = "HTTP_X_REQUEST_ID"  # the header as WSGI servers hand it over
+CLIENT_ENVIRON_KEY = "HTTP_X_CLIENT_REQUEST_ID"  # the client's, as the proxy passes it on
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # matched whole (fullmatch)
 
 
+def plain(value):
+    """`value` when it is a plain token (bounded, safe to log), else None."""
+    return value if value is not None and REQUEST_ID.fullmatch(value) else None
+
+
 class Request(FlaskRequest):
-    """Flask's request, with the moment it arrived and its id (both needed by every answer,
-    so set at once rather than through a property)."""
+    """Flask's request, with the moment it arrived, its id and the client's (needed by every
+    answer, so set at once rather than through a property). Served directly: every id is
+    made here, and the client's `X-Request-ID` is only the client's."""
+
+    PROXY_ID, CLIENT_ID = None, ENVIRON_KEY  # the environ keys each id is read from
 
     def __init__(self, environ, *args, **kwargs):
         super().__init__(environ, *args, **kwargs)
         self.arrived = time.perf_counter()
-        sent = environ.get(ENVIRON_KEY)
-        if sent is not None and REQUEST_ID.fullmatch(sent):
-            self.request_id = sent
-        else:
-            self.request_id = os.urandom(16).hex()  # 32 hex digits, the form of nginx's $request_id
+        made = plain(environ.get(self.PROXY_ID)) if self.PROXY_ID else None
+        self.request_id = made or os.urandom(16).hex()  # 32 hex digits, as nginx's $request_id
+        self.client_request_id = plain(environ.get(self.CLIENT_ID))
+
+
+class ProxiedRequest(Request):
+    """Behind a trusted proxy (`PROXY_COUNT`), which sets `X-Request-ID` itself and passes
+    the client's own on as `X-Client-Request-ID` (deploy/nginx)."""
+
+    PROXY_ID, CLIENT_ID = ENVIRON_KEY, CLIENT_ENVIRON_KEY
 
 
 EXTENSION = "syncapi.request_lines"
@@ -69,7 +89,7 @@ class LineWriter:
 def init_app(app):
     """Called before any other `after_request` is registered, so `finish` runs last (Flask
     runs them in reverse) and times the whole answer."""
-    app.request_class = Request
+    app.request_class = ProxiedRequest if app.config["PROXY_COUNT"] else Request
     write_lines_to(app, STDERR if app.config["REQUEST_LOG"] else None)
     app.after_request(finish)
 
@@ -103,6 +123,7 @@ def request_line(request_id, method, route, status, seconds):
         "logger": "syncapi.requests",
         "message": f"{method} {route} {status}",
         "request_id": request_id,
+        **_client_id(),
         "method": method,
         "route": route,
         "status": status,
@@ -115,6 +136,12 @@ def request_line(request_id, method, route, status, seconds):
     if caller is not None:
         entry["sub"] = caller.subject
     return ENCODER.encode(entry)
+
+
+def _client_id():
+    """`{"client_request_id": …}` when the client sent one, else nothing."""
+    sent = getattr(request, "client_request_id", None)
+    return {"client_request_id": sent} if sent is not None else {}
 
 
 _second = (None, "")  # (a whole second, its text): strftime runs once a second, not per line
@@ -145,6 +172,7 @@ class JsonFormatter(logging.Formatter):
         }
         if has_request_context() and getattr(request, "request_id", None) is not None:
             entry["request_id"] = request.request_id
+            entry.update(_client_id())
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
         return ENCODER.encode(entry)
