@@ -118,6 +118,7 @@ class Stack:
         environ = {
             **os.environ,
             "PORT": str(self.app_port),
+            "BIND": "127.0.0.1",  # nginx, beside it, is its one caller
             "MONGODB_URI": "mongomock://localhost",
             "AUTH_MODE": "required",
             "JWT_SECRET": JWT_SECRET,
