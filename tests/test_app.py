@@ -12,7 +12,14 @@ from bson import ObjectId
 
 from syncapi import extensions
 from syncapi.extensions import mongo_client
-from tests.helpers import INFLUX_ONLY, ORG, SAMPLE_VALUES, UNREACHABLE_MONGODB, unserved_app
+from tests.helpers import (
+    INFLUX_ONLY,
+    ORG,
+    SAMPLE_VALUES,
+    UNREACHABLE_MONGODB,
+    unchanged,
+    unserved_app,
+)
 
 # One MongoClient per process
 
@@ -129,13 +136,45 @@ def test_trailing_slashes_are_tolerated(client, acme):
 
 @pytest.mark.parametrize(
     ("data", "content_type"),
-    [("{bad json", "application/json"), ('{"name": "A"}', "text/plain"), ("", "application/json")],
+    [("{bad json", "application/json"), ("", "application/json"), ("", "text/plain")],
 )
-def test_malformed_or_non_json_body_is_400(client, acme, data, content_type):
+def test_malformed_or_empty_body_is_400(client, acme, data, content_type):
     response = client.post(f"{ORG}/users", data=data, content_type=content_type)
     assert response.status_code == 400
     assert response.json == {"error": "Invalid JSON body"}
     assert acme.users.count_documents({}) == 0
+
+
+USER = '{"name": "Ana", "email": "ana@acme.io", "role": "user"}'
+
+
+@pytest.mark.parametrize(
+    ("content_type", "named"),
+    [
+        ("text/plain", "'text/plain'"),
+        ("application/x-www-form-urlencoded", "'application/x-www-form-urlencoded'"),  # curl -d
+        ("Text/JSON; charset=utf-8", "'text/json'"),
+        (None, "none"),
+        ("application/" + "x" * 300, repr("application/" + "x" * 88)),  # bounded
+    ],
+)
+def test_json_sent_as_another_content_type_is_400_naming_it(client, acme, content_type, named):
+    with unchanged(acme):
+        response = client.post(f"{ORG}/users", data=USER, content_type=content_type)
+    assert response.status_code == 400
+    assert response.json == {
+        "error": f"Content-Type must be application/json, got {named}",
+        "field": "Content-Type",
+    }
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=utf-8", "application/x+json"]
+)
+def test_json_is_taken_under_each_json_media_type(client, acme, content_type):
+    response = client.post(f"{ORG}/users", data=USER, content_type=content_type)
+    assert response.status_code == 201
+    assert acme.users.count_documents({"email": "ana@acme.io"}) == 1
 
 
 def test_oversized_body_is_json_413(make_app):
