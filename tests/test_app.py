@@ -1,5 +1,6 @@
 """What every route shares: the one client, JSON errors, CORS, serialization."""
 
+import json
 import math
 import threading
 import time
@@ -123,6 +124,25 @@ def test_wrong_method_is_json_405_with_allow(client):
     assert response.status_code == 405
     assert response.json == {"error": "Method not allowed"}
     assert "GET" in response.headers["Allow"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/organizations", 404),  # no route
+        ("PATCH", "/api/organizations", 405),  # another method
+        ("GET", "/api/organizations/nowhere", 404),  # a route's own
+        ("GET", "/api/organizations/Bad_Id", 400),
+    ],
+)
+def test_every_error_is_the_same_json_text(client, method, path, status):
+    """Compact JSON ending in a newline, as Flask writes every answer, with the request id."""
+    response = client.open(path, method=method)
+    body = json.loads(response.data)
+    assert (response.status_code, response.content_type) == (status, "application/json")
+    assert body["requestId"] == response.headers["X-Request-ID"]
+    compact = json.dumps(body, separators=(",", ":"), ensure_ascii=False) + "\n"
+    assert response.get_data(as_text=True) == compact
 
 
 def test_trailing_slashes_are_tolerated(client, acme):
