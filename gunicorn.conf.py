@@ -127,8 +127,9 @@ announce(f"time series: {timeseries_backend(settings)}")
 def post_worker_init(worker):
     """The worker counts itself in `syncapi_workers` and makes the shared database's indexes
     (`handles.make_shared_indexes`: off every request's path). SEED_DEMO=1: it seeds the demo, where
-    the embedded store's data lives, and on the embedded time-series engine the demo's
-    series, which a thread of the worker extends.
+    the embedded store's data lives (its admin's password, when it gets one, shown once in
+    the log), and on the embedded time-series engine the demo's series, which a thread of
+    the worker extends.
 
     With a real server only the first worker seeds (the others would race it); a seed that
     fails (MongoDB down, datafusion missing) is logged and the worker serves anyway,
@@ -141,19 +142,22 @@ def post_worker_init(worker):
     handles.make_shared_indexes(worker.wsgi)
     if not settings.SEED_DEMO or (worker.age > 1 and not is_embedded(settings.MONGODB_URI)):
         return
-    from syncapi.cli.demo import demo_start, feed_demo_series, seed_demo_into
+    from syncapi.cli import demo
 
-    start = demo_start()
+    start = demo.demo_start()
     try:
-        added = seed_demo_into(worker.wsgi, start)
+        added = demo.seed_demo_into(worker.wsgi, start)
+        signed_in = demo.give_demo_admin_a_password(worker.wsgi)
     except Exception:
         worker.log.exception("syncapi: the demo tenant could not be seeded")
         return
     worker.log.info("syncapi: demo tenant autentiodev ready (%d document(s) added)", added)
+    if signed_in:
+        worker.log.info("syncapi: %s", demo.sign_in_line(signed_in))
     if not embedded_timeseries(settings.MONGODB_URI, settings.INFLUXDB_HOST):
         return
     try:
-        rows = feed_demo_series(worker.wsgi, start)
+        rows = demo.feed_demo_series(worker.wsgi, start)
     except Exception:
         worker.log.exception("syncapi: the demo's time series could not be seeded")
         return

@@ -189,6 +189,7 @@ def test_seed_demo_hook_seeds_the_worker(app, mongo, monkeypatch, capsys):
     worker = FakeWorker(app, age=3)  # a restarted embedded worker has an empty store again
     conf.post_worker_init(worker)
     assert "demo tenant autentiodev ready" in worker.lines[0]
+    assert worker.lines[1].startswith("syncapi: demo sign-in (shown once): organizationId")
     assert mongo["autentiodev"]["monitoreo-cnc_devices"].count_documents({}) == 3
 
 
@@ -250,7 +251,7 @@ def test_seed_demo_hook_seeds_the_demo_series_on_the_embedded_engine(app, monkey
     monkeypatch.delenv("INFLUXDB_HOST", raising=False)
     worker = FakeWorker(app, age=1)
     conf.post_worker_init(worker)
-    assert "demo time series: the last 24 hours" in worker.lines[1]
+    assert "demo time series: the last 24 hours" in worker.lines[2]
     assert app.test_client().get("/api/query/connected").json == {"count": 4}
 
 
@@ -263,7 +264,7 @@ def test_seed_demo_hook_without_datafusion_seeds_the_tenant_and_says_why_not_the
     worker = FakeWorker(app, age=1)
     conf.post_worker_init(worker)
     assert worker.lines[0].startswith("syncapi: demo tenant autentiodev ready")
-    assert worker.lines[1:] == ["syncapi: the demo's time series could not be seeded"]
+    assert worker.lines[2:] == ["syncapi: the demo's time series could not be seeded"]
 
 
 @pytest.mark.parametrize(
