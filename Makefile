@@ -51,7 +51,7 @@ format: $(STAMP) ## let ruff fix and format the code
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# `make bench`: syncapi beside a bare Flask app, one table (README "Benchmark"). The HTTP rows
+# `make bench`: syncapi beside a bare Flask app, one table (docs/benchmark.md). The HTTP rows
 # need wrk: installed from Debian's packages when missing (as root, or with sudo); where it
 # cannot be, the table says the HTTP part was skipped and why.
 bench: $(STAMP) wrk ## what syncapi costs beside a bare Flask app, one table (docs/benchmark.md)

@@ -368,7 +368,7 @@ def check_through_nginx(stack):
 def check_weak_etags(stack, admin, check):
     """nginx compresses an answer of 1 KB or more for a client that takes gzip (a browser
     always does) and weakens its ETag: syncapi takes that weak ETag back in `If-Match` as the
-    version it names (README "Conditional requests")."""
+    version it names (docs/api.md "Conditional requests")."""
     application = {"applicationId": "lathes", "name": "Lathes"}
     stack.https("POST", "/api/organizations/acme/applications", application, admin)
     devices = "/api/organizations/acme/applications/lathes/devices"

@@ -136,11 +136,85 @@ def test_what_the_tools_write_is_ignored(written):
     assert checked.returncode == 0, written
 
 
+# The README and docs/
+
+
+README = (ROOT / "README.md").read_text()
+PAGES = {path: path.read_text() for path in [ROOT / "README.md", *sorted(ROOT.glob("docs/*.md"))]}
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+CODE_BLOCK = re.compile(r"^```[a-z]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def anchors(text):
+    """The anchors GitHub makes of a page's headings (lower case, punctuation dropped)."""
+    headings = re.findall(r"^#+ (.+)$", CODE_BLOCK.sub("", text), re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+def test_the_readme_starts_with_its_contents_then_the_quick_start():
+    sections = re.findall(r"^## (.+)$", CODE_BLOCK.sub("", README), re.MULTILINE)
+    assert sections[:2] == ["Contents", "Quick start"]
+    contents = README.split("## Contents", 1)[1].split("\n## ", 1)[0]
+    linked = {link[1:] for link in LINK.findall(contents) if link.startswith("#")}
+    assert linked >= anchors("\n".join(f"## {section}" for section in sections[1:]))
+
+
+@pytest.mark.parametrize("page", list(PAGES), ids=lambda path: path.name)
+def test_every_link_stays_in_the_repository_and_arrives(page):
+    for target in LINK.findall(PAGES[page]):
+        assert not re.match(r"[a-z]+:", target), target  # no http:, no file:
+        path, _, anchor = target.partition("#")
+        landing = (page.parent / path).resolve() if path else page
+        assert landing.is_relative_to(ROOT) and landing.exists(), target
+        if anchor and landing.suffix == ".md":
+            assert anchor in anchors(landing.read_text()), target
+
+
 def operator_commands():
-    """Every command the app's CLI has, as `group sub` (or `name`)."""
-    app = unserved_app()
+    """Every command of `./manage`: `name` and `group sub`."""
     found = set()
-    for name, command in app.cli.commands.items():
+    for name, command in unserved_app().cli.commands.items():
         found.add(name)
         found |= {f"{name} {sub}" for sub in getattr(command, "commands", {})}
     return found
+
+
+def test_every_command_the_readme_shows_runs_through_manage_and_exists():
+    commands = operator_commands()
+    shown = re.findall(r"\./manage ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?", README)
+    assert len(shown) > 10
+    for group, sub in shown:
+        assert f"{group} {sub}" in commands or group in commands, (group, sub)
+    assert "flask --app" not in README  # bare flask is not on a fresh clone's PATH
+
+
+def docker_runs():
+    """The `-e NAME=value` settings of each `docker run` the README shows, a `$(…)` taken as
+    the 48 characters it makes and a `…` as some text."""
+    runs = []
+    for block in CODE_BLOCK.findall(README):
+        for command in block.replace("\\\n", " ").splitlines():
+            if command.startswith("docker run"):
+                pairs = re.findall(r"-e (\w+)=(\"\$\(.*?\)\"|\S+)", command)
+                runs.append({name: "x" * 48 if "$(" in value else value for name, value in pairs})
+    return runs
+
+
+def test_each_docker_run_the_readme_shows_has_the_settings_to_start():
+    """config/ refuses a start without what it needs; the image's entry point listens on every
+    interface with authentication on, and on the loopback (opened by BIND) with it off."""
+    runs = docker_runs()
+    assert len(runs) == 2
+    for environ in runs:
+        config = Config(environ={name: value.replace("…", "x") for name, value in environ.items()})
+        assert config.BIND == "0.0.0.0"
+    assert {run.get("AUTH_MODE") for run in runs} == {None, "off"}
+    assert {"JWT_SECRET", "CORS_ALLOWED_ORIGIN", "INFLUXDB_HOST", "INFLUXDB_TOKEN"} <= set(runs[0])
+
+
+def test_the_configuration_table_lists_exactly_the_settings():
+    table = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    names = set()
+    for row in re.findall(r"^\| (`[A-Z].*?) \|", table, re.MULTILINE):
+        names |= set(re.findall(r"`([A-Z][A-Z0-9_]+)`", row))
+    assert names == set(example())

@@ -3,7 +3,8 @@
 both it and `make e2e` render, and `make e2e` itself where nginx is installed.
 
 No Docker engine runs here: what these tests cannot show (the images starting, the replica
-set initiating, InfluxDB reading its token file) is listed in README "Run the full stack"."""
+set initiating, InfluxDB reading its token file) is listed in docs/operations.md, "The full
+stack in detail"."""
 
 import copy
 import json
