@@ -11,8 +11,9 @@ demo, change log retention) and `auth` (auth mode, tokens, rate limit, session c
 metrics token).
 `Config` reads the areas in that order, each with its `read(settings, env)`, then checks
 every value at once (the first bad value read is the one named), then lets the areas
-`settle` what depends on more than one setting: `mongodb`, `auth` (its mode follows the
-store), then `serving` (its default address follows the mode).
+`settle` what depends on more than one setting, or what is checked without being echoed:
+`mongodb`, `influxdb`, `auth` (its mode follows the store), then `serving` (its default
+address follows the mode).
 
 A new setting goes in the `read` of its area's module: `settings.NAME = env.<form>("NAME",
 default, ...)`, with the forms of `config.environment` (`integer`, `flag`, `duration`, …)
@@ -56,5 +57,6 @@ class Config:
         env.check()
         # What follows depends on more than one setting.
         mongodb.settle(self)
+        influxdb.settle(self)
         auth.settle(self)
         serving.settle(self)

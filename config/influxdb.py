@@ -4,11 +4,12 @@ Without an InfluxDB, on the embedded MongoDB store, the time series are read fro
 embedded engine of the same process instead (`syncapi.embedded.influx`).
 """
 
+import re
 from urllib.parse import urlsplit
 
 from environs import ValidationError, validate
 
-from config.environment import SECONDS
+from config.environment import SECONDS, ConfigError
 from config.mongodb import is_embedded
 
 EMBEDDED_INFLUXDB_DATABASE = "sync"  # the main database of the embedded time-series engine
@@ -34,6 +35,11 @@ def _influxdb_host(host):
         raise ValidationError("a URL naming its port, like http://host:8181")
 
 
+# A token travels in a header of every query (gRPC metadata: visible ASCII); one holding
+# anything else, such as a placeholder's "…" left in, would fail every query with a 500.
+TOKEN = re.compile(r"[\x21-\x7e]*\Z")
+
+
 def embedded_timeseries(mongodb_uri, influxdb_host):
     """On the embedded store and without an InfluxDB, the time series are read from the
     embedded engine of the same process (`syncapi.embedded.influx`); with a real MongoDB,
@@ -43,7 +49,7 @@ def embedded_timeseries(mongodb_uri, influxdb_host):
 
 def read(settings, env):
     settings.INFLUXDB_HOST = env.str("INFLUXDB_HOST", "", validate=_influxdb_host)
-    settings.INFLUXDB_TOKEN = env.str("INFLUXDB_TOKEN", "")
+    settings.INFLUXDB_TOKEN = env.str("INFLUXDB_TOKEN", "")  # checked by `settle`
     settings.INFLUXDB_DATABASE = env.str("INFLUXDB_DATABASE", "")
     settings.INFLUXDB_STATS_DATABASE = env.str("INFLUXDB_STATS_DATABASE", "server__stats")
     # The client's own default is 300 s: far too long for a dashboard request to hang.
@@ -52,3 +58,9 @@ def read(settings, env):
     )
     # The tag the ingestion writes each row's organization to, or "".
     settings.INFLUXDB_ORG_TAG = env.str("INFLUXDB_ORG_TAG", "", validate=ORGANIZATION_TAG)
+
+
+def settle(settings):
+    """The token, refused without being echoed (it is a secret) when no query could carry it."""
+    if not TOKEN.match(settings.INFLUXDB_TOKEN):
+        raise ConfigError("INFLUXDB_TOKEN must be visible ASCII characters, as servers make them")

@@ -260,6 +260,16 @@ def test_a_refusal_is_one_line_naming_the_variable_and_the_form(environ, message
     assert str(refused.value) == message
 
 
+@pytest.mark.parametrize("token", ["apiv3_…", "apiv3 x", "apiv3_\x00"])
+def test_an_influxdb_token_no_query_could_carry_is_refused_without_being_echoed(token):
+    """A placeholder left in (`apiv3_…`) would fail every query with a 500."""
+    with pytest.raises(ConfigError) as refused:
+        Config(environ={"INFLUXDB_TOKEN": token})
+    assert str(refused.value) == (
+        "INFLUXDB_TOKEN must be visible ASCII characters, as servers make them"
+    )
+
+
 def test_a_short_metrics_token_is_refused_without_being_echoed():
     with pytest.raises(ConfigError) as refused:
         Config(environ={"METRICS_TOKEN": "hunter2"})
