@@ -35,7 +35,9 @@ def test_make_help_lists_every_target_with_its_line():
 
 
 def test_make_alone_lists_the_targets():
-    plan = subprocess.run(["make", "-n"], cwd=ROOT, capture_output=True, text=True).stdout
+    plan = subprocess.run(
+        ["make", "--no-print-directory", "-n"], cwd=ROOT, capture_output=True, text=True
+    ).stdout
     assert plan.startswith('echo "make <target>;')
 
 
