@@ -22,6 +22,9 @@ ORGANIZATION_TAG = [
     validate.Regexp(r"[A-Za-z_][A-Za-z0-9_]{0,63}\Z", error="a tag name of letters, digits and _"),
     validate.NoneOf(("time", "machine_id"), error="a tag other than time and machine_id"),
 ]
+# A token travels in a header of every query (gRPC metadata: visible ASCII); one holding
+# anything else, such as a placeholder's "…" left in, would fail every query with a 500.
+TOKEN = re.compile(r"[\x21-\x7e]*\Z")
 
 
 def _influxdb_host(host):
@@ -33,11 +36,6 @@ def _influxdb_host(host):
         usable = False
     if not usable:
         raise ValidationError("a URL naming its port, like http://host:8181")
-
-
-# A token travels in a header of every query (gRPC metadata: visible ASCII); one holding
-# anything else, such as a placeholder's "…" left in, would fail every query with a 500.
-TOKEN = re.compile(r"[\x21-\x7e]*\Z")
 
 
 def embedded_timeseries(mongodb_uri, influxdb_host):
