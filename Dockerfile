@@ -1,4 +1,5 @@
 # syncapi behind gunicorn; the same invocation as `make run` (tests/test_serving.py checks it).
+# Operator commands: `./manage <command>`, as in a checkout (README "Operator commands").
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -12,7 +13,7 @@ RUN useradd --create-home --uid 10001 syncapi
 COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
-COPY wsgi.py gunicorn.conf.py ./
+COPY wsgi.py gunicorn.conf.py manage ./
 COPY config ./config
 COPY syncapi ./syncapi
 COPY static ./static

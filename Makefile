@@ -1,4 +1,5 @@
-# The front door: `make run` and `make test` work on a fresh clone with nothing else installed.
+# The front door: `make run` and `make test` work on a fresh clone with nothing else installed;
+# `make` alone lists the targets (each target's `## ` comment is its line in that list).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,21 +9,26 @@ GUNICORN_ARGS := -c gunicorn.conf.py wsgi:app
 # Test processes (pytest-xdist): one per core by default.
 TEST_WORKERS ?= auto
 
-.PHONY: run test check fuzz lint format clean bench profile wrk e2e nginx docs-check chromium
+.PHONY: help run test check fuzz lint format clean bench profile wrk e2e nginx docs-check chromium
+.DEFAULT_GOAL := help
+
+help: ## this list of targets
+	@echo "make <target>; operator commands: ./manage <command> (./manage --help)"
+	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / { printf "  %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 $(STAMP): requirements.txt requirements-embedded.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) ## start the API on http://127.0.0.1:3000 with the embedded store (README "Quick start")
 	$(BIN)/gunicorn $(GUNICORN_ARGS)
 
-test: $(STAMP) lint
+test: $(STAMP) lint ## lint, then every test, one process per core (what CI runs)
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # The everyday loop: everything but the tests slow by nature (fuzzing, fleet-scale data).
-check: $(STAMP)
+check: $(STAMP) ## every test but those slow by nature (fuzzing, fleet-scale data, servers)
 	$(BIN)/pytest -n $(TEST_WORKERS) -m "not slow"
 
 # A longer fuzzing run than `make test`'s: EXAMPLES cases per operation and mode, from a
@@ -31,24 +37,24 @@ EXAMPLES ?= 200
 ifndef SEED
 SEED := $(shell date +%s)
 endif
-fuzz: $(STAMP)
+fuzz: $(STAMP) ## a longer fuzzing run of every operation: make fuzz EXAMPLES=500 SEED=1234
 	@echo "fuzzing with SEED=$(SEED) EXAMPLES=$(EXAMPLES)"
 	SYNCAPI_FUZZ_EXAMPLES=$(EXAMPLES) $(BIN)/pytest tests/test_fuzz.py -m slow -q \
 		-n $(TEST_WORKERS) --hypothesis-seed=$(SEED)
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff, ruff format --check, and the import layers (lint-imports)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-format: $(STAMP)
+format: $(STAMP) ## let ruff fix and format the code
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# `make bench`: syncapi beside a bare Flask app, one table (README "Benchmark"). The HTTP rows
+# `make bench`: syncapi beside a bare Flask app, one table (docs/benchmark.md). The HTTP rows
 # need wrk: installed from Debian's packages when missing (as root, or with sudo); where it
 # cannot be, the table says the HTTP part was skipped and why.
-bench: $(STAMP) wrk
+bench: $(STAMP) wrk ## what syncapi costs beside a bare Flask app, one table (docs/benchmark.md)
 	$(BIN)/python -m bench
 
 wrk:
@@ -61,7 +67,7 @@ wrk:
 	} || echo "bench: wrk could not be installed"
 
 # Where a request's time goes (pyinstrument, from requirements-bench.txt).
-profile: $(BENCH_STAMP)
+profile: $(BENCH_STAMP) ## where a request's time goes (pyinstrument)
 	$(BIN)/python -m bench.profiling
 
 $(BENCH_STAMP): $(STAMP) requirements-bench.txt
@@ -71,7 +77,7 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.txt
 # `make e2e`: nginx → gunicorn → syncapi on this machine, through the compose stack's own
 # nginx template (deploy/e2e.py). nginx and envsubst come from Debian's packages when
 # missing (as root, or with sudo).
-e2e: $(STAMP) nginx
+e2e: $(STAMP) nginx ## nginx -> gunicorn -> syncapi here, through the compose stack's nginx template
 	$(BIN)/python deploy/e2e.py
 
 nginx:
@@ -86,7 +92,7 @@ nginx:
 # parameter named, the description's own examples shown, and a screenshot of a device
 # operation at the path it prints. Chromium comes from Debian's packages when missing (as
 # root, or with sudo).
-docs-check: $(STAMP) chromium
+docs-check: $(STAMP) chromium ## the docs page in headless Chromium: checks, and a screenshot
 	$(BIN)/python deploy/docs_check.py
 
 chromium:
@@ -97,5 +103,5 @@ chromium:
 	    sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; \
 	  else echo "docs-check: chromium missing, and neither root nor sudo to install it" >&2; exit 1; fi; }
 
-clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+clean: ## remove .venv and the tools' caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .import_linter_cache

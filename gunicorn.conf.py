@@ -1,5 +1,10 @@
 """gunicorn settings, from the same environment the app reads (the `config` package).
 
+It listens on `BIND`:`PORT`: by default 127.0.0.1 while `AUTH_MODE` is off (the embedded
+store's default: nobody signs in, so only this machine may call), every interface once a
+token is required (`config.serving`); the start-up log says the address, and warns while
+authentication is off.
+
 Workers (`WEB_CONCURRENCY`, 2: one per core of a 2-core machine, since a Python process
 runs Python on one core at a time) each run `GUNICORN_THREADS` threads (4), which cover the
 time a request waits on MongoDB or InfluxDB. The embedded store (mongomock) keeps its data
@@ -27,6 +32,7 @@ import time
 from pathlib import Path
 
 from config import Config, ConfigError, embedded_timeseries, is_embedded
+from config.serving import LOOPBACK, listening_address
 
 try:
     settings = Config()
@@ -41,7 +47,7 @@ METRICS_DIR.mkdir(parents=True, exist_ok=True)
 
 from syncapi.web.request_log import LOGGING, timestamp  # noqa: E402 (after the metrics directory is named)
 
-bind = f"0.0.0.0:{settings.PORT}"
+bind = listening_address(settings)
 workers = settings.WEB_CONCURRENCY
 worker_class = "gthread"
 threads = settings.GUNICORN_THREADS
@@ -62,11 +68,11 @@ forwarded_allow_ips = ""
 control_socket_disable = True
 
 
-def announce(message):
+def announce(message, level="INFO"):
     """A line of the start, written before gunicorn sets logging up, as JSON like the rest."""
     entry = {
         "time": timestamp(time.time()),
-        "level": "INFO",
+        "level": level,
         "logger": "syncapi.gunicorn",
         "message": f"syncapi: {message}",
     }
@@ -81,6 +87,16 @@ if is_embedded(settings.MONGODB_URI):
     )
 else:
     announce(f"{workers} worker(s) of {threads} thread(s) on port {settings.PORT}")
+announce(f"listening on http://{bind}")
+if settings.AUTH_MODE == "off":
+    opened = "only this machine can call it (BIND opens it to others)"
+    if settings.BIND != LOOPBACK:
+        opened = f"BIND={settings.BIND} opens it beyond this machine"
+    announce(
+        "AUTH_MODE=off: no authentication; anyone who reaches this API can read and change"
+        f" every organization: {opened}",
+        level="WARNING",
+    )
 
 
 def on_starting(server):
@@ -111,8 +127,9 @@ announce(f"time series: {timeseries_backend(settings)}")
 def post_worker_init(worker):
     """The worker counts itself in `syncapi_workers` and makes the shared database's indexes
     (`handles.make_shared_indexes`: off every request's path). SEED_DEMO=1: it seeds the demo, where
-    the embedded store's data lives, and on the embedded time-series engine the demo's
-    series, which a thread of the worker extends.
+    the embedded store's data lives (its admin's password, when it gets one, shown once in
+    the log), and on the embedded time-series engine the demo's series, which a thread of
+    the worker extends.
 
     With a real server only the first worker seeds (the others would race it); a seed that
     fails (MongoDB down, datafusion missing) is logged and the worker serves anyway,
@@ -125,19 +142,22 @@ def post_worker_init(worker):
     handles.make_shared_indexes(worker.wsgi)
     if not settings.SEED_DEMO or (worker.age > 1 and not is_embedded(settings.MONGODB_URI)):
         return
-    from syncapi.cli.demo import demo_start, feed_demo_series, seed_demo_into
+    from syncapi.cli import demo
 
-    start = demo_start()
+    start = demo.demo_start()
     try:
-        added = seed_demo_into(worker.wsgi, start)
+        added = demo.seed_demo_into(worker.wsgi, start)
+        signed_in = demo.give_demo_admin_a_password(worker.wsgi)
     except Exception:
         worker.log.exception("syncapi: the demo tenant could not be seeded")
         return
     worker.log.info("syncapi: demo tenant autentiodev ready (%d document(s) added)", added)
+    if signed_in:
+        worker.log.info("syncapi: %s", demo.sign_in_line(signed_in))
     if not embedded_timeseries(settings.MONGODB_URI, settings.INFLUXDB_HOST):
         return
     try:
-        rows = feed_demo_series(worker.wsgi, start)
+        rows = demo.feed_demo_series(worker.wsgi, start)
     except Exception:
         worker.log.exception("syncapi: the demo's time series could not be seeded")
         return

@@ -5,12 +5,15 @@ embedded time-series engine instead of an InfluxDB. A value the process cannot r
 raises `ConfigError`, which the entry points turn into one clear line on stderr instead of a
 traceback: `<VARIABLE> must be <expected form>, got '<value>'` (`config.environment`).
 
-Each area of settings has its module: `mongodb`, `serving` (port, gunicorn, CORS, body size,
-proxies, request log), `influxdb`, `data` (default organization, caches, icons, demo, change
-log retention) and `auth` (auth mode, tokens, rate limit, session cookie, metrics token).
+Each area of settings has its module: `mongodb`, `serving` (address, port, gunicorn, CORS,
+body size, proxies, request log), `influxdb`, `data` (default organization, caches, icons,
+demo, change log retention) and `auth` (auth mode, tokens, rate limit, session cookie,
+metrics token).
 `Config` reads the areas in that order, each with its `read(settings, env)`, then checks
 every value at once (the first bad value read is the one named), then lets the areas
-`settle` what depends on more than one setting, in that order too.
+`settle` what depends on more than one setting, or what is checked without being echoed:
+`mongodb`, `influxdb`, `auth` (its mode follows the store), then `serving` (its default
+address follows the mode).
 
 A new setting goes in the `read` of its area's module: `settings.NAME = env.<form>("NAME",
 default, ...)`, with the forms of `config.environment` (`integer`, `flag`, `duration`, …)
@@ -54,5 +57,6 @@ class Config:
         env.check()
         # What follows depends on more than one setting.
         mongodb.settle(self)
-        serving.settle(self)
+        influxdb.settle(self)
         auth.settle(self)
+        serving.settle(self)

@@ -21,12 +21,13 @@ def _rate_limit_storage(uri):
 
 
 def _auth(mode, secret, origins):
-    """AUTH_MODE=required needs a secret and an explicit CORS allowlist."""
+    """AUTH_MODE=required needs a secret and an explicit CORS allowlist (`origins` as read:
+    `*` anywhere in the list allows every origin)."""
     if secret and len(secret.encode()) < 32:
         raise ConfigError("JWT_SECRET must be at least 32 bytes long")
     if mode == "required" and not secret:
         raise ConfigError("JWT_SECRET is not set: set it, or set AUTH_MODE=off explicitly")
-    if mode == "required" and origins == "*":
+    if mode == "required" and "*" in origins:
         raise ConfigError("AUTH_MODE=required needs CORS_ALLOWED_ORIGIN to list the origins")
     if mode == "required" and not secret.strip():
         raise ConfigError("JWT_SECRET must not be blank")
@@ -65,7 +66,7 @@ def read(settings, env):
 
 
 def settle(settings):
-    """What depends on the MongoDB and CORS settings (`mongodb.settle`, `serving.settle`)."""
+    """What depends on the MongoDB settings (`mongodb.settle`) and the CORS origins."""
     # Required by default on a real server; off by default only on the embedded store.
     embedded = is_embedded(settings.MONGODB_URI)
     settings.AUTH_MODE = settings.AUTH_MODE.lower() or ("off" if embedded else "required")

@@ -4,11 +4,12 @@ Without an InfluxDB, on the embedded MongoDB store, the time series are read fro
 embedded engine of the same process instead (`syncapi.embedded.influx`).
 """
 
+import re
 from urllib.parse import urlsplit
 
 from environs import ValidationError, validate
 
-from config.environment import SECONDS
+from config.environment import SECONDS, ConfigError
 from config.mongodb import is_embedded
 
 EMBEDDED_INFLUXDB_DATABASE = "sync"  # the main database of the embedded time-series engine
@@ -21,6 +22,9 @@ ORGANIZATION_TAG = [
     validate.Regexp(r"[A-Za-z_][A-Za-z0-9_]{0,63}\Z", error="a tag name of letters, digits and _"),
     validate.NoneOf(("time", "machine_id"), error="a tag other than time and machine_id"),
 ]
+# A token travels in a header of every query (gRPC metadata: visible ASCII); one holding
+# anything else, such as a placeholder's "…" left in, would fail every query with a 500.
+TOKEN = re.compile(r"[\x21-\x7e]*\Z")
 
 
 def _influxdb_host(host):
@@ -43,7 +47,7 @@ def embedded_timeseries(mongodb_uri, influxdb_host):
 
 def read(settings, env):
     settings.INFLUXDB_HOST = env.str("INFLUXDB_HOST", "", validate=_influxdb_host)
-    settings.INFLUXDB_TOKEN = env.str("INFLUXDB_TOKEN", "")
+    settings.INFLUXDB_TOKEN = env.str("INFLUXDB_TOKEN", "")  # checked by `settle`
     settings.INFLUXDB_DATABASE = env.str("INFLUXDB_DATABASE", "")
     settings.INFLUXDB_STATS_DATABASE = env.str("INFLUXDB_STATS_DATABASE", "server__stats")
     # The client's own default is 300 s: far too long for a dashboard request to hang.
@@ -52,3 +56,9 @@ def read(settings, env):
     )
     # The tag the ingestion writes each row's organization to, or "".
     settings.INFLUXDB_ORG_TAG = env.str("INFLUXDB_ORG_TAG", "", validate=ORGANIZATION_TAG)
+
+
+def settle(settings):
+    """The token, refused without being echoed (it is a secret) when no query could carry it."""
+    if not TOKEN.match(settings.INFLUXDB_TOKEN):
+        raise ConfigError("INFLUXDB_TOKEN must be visible ASCII characters, as servers make them")

@@ -1,9 +1,18 @@
-"""Serving HTTP: the port, gunicorn's processes and threads (gunicorn.conf.py), the browsers
-allowed to call (CORS), the largest body, the proxies in front, and the request log."""
+"""Serving HTTP: the address and port, gunicorn's processes and threads (gunicorn.conf.py),
+the browsers allowed to call (CORS), the largest body, the proxies in front, and the request
+log."""
 
+import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from environs import ValidationError
+
+# Where gunicorn listens unless `BIND` says: this machine only while nobody is authenticated
+# (anyone who reached the API could read and change every organization), every interface
+# once a token is required (a deployment, which its firewall or nginx fronts).
+LOOPBACK, EVERY_INTERFACE = "127.0.0.1", "0.0.0.0"
+HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252})\Z")
 
 
 def _origins(origins):
@@ -14,7 +23,17 @@ def _origins(origins):
         raise ValidationError("a list of origins like https://host")
 
 
+def _bind(host):
+    """An interface's address (`0.0.0.0`, `127.0.0.1`, `::`, `192.168.1.20`) or a host name."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not HOST_NAME.match(host):
+            raise ValidationError("an address such as 127.0.0.1 or 0.0.0.0") from None
+
+
 def read(settings, env):
+    settings.BIND = env.str("BIND", "", validate=_bind)  # completed by `settle`
     settings.PORT = env.integer("PORT", 3000, minimum=1, maximum=65535)
     # gunicorn (gunicorn.conf.py): processes, threads in each, seconds to finish on stop.
     settings.WEB_CONCURRENCY = env.integer("WEB_CONCURRENCY", 2, minimum=1)
@@ -31,6 +50,15 @@ def read(settings, env):
 
 
 def settle(settings):
-    """`*` wherever it is listed, else the origins without the blanks of stray commas."""
+    """`*` wherever it is listed, else the origins without the blanks of stray commas; the
+    address to listen on, by default the loopback while `AUTH_MODE` (settled before) is off."""
     origins = settings.CORS_ALLOWED_ORIGIN
     settings.CORS_ALLOWED_ORIGIN = "*" if "*" in origins else list(filter(None, origins))
+    default = LOOPBACK if settings.AUTH_MODE == "off" else EVERY_INTERFACE
+    settings.BIND = settings.BIND or default
+
+
+def listening_address(settings):
+    """`host:port` as gunicorn binds it (an IPv6 address in brackets)."""
+    host = settings.BIND
+    return f"[{host}]:{settings.PORT}" if ":" in host else f"{host}:{settings.PORT}"

@@ -118,6 +118,7 @@ class Stack:
         environ = {
             **os.environ,
             "PORT": str(self.app_port),
+            "BIND": "127.0.0.1",  # nginx, beside it, is its one caller
             "MONGODB_URI": "mongomock://localhost",
             "AUTH_MODE": "required",
             "JWT_SECRET": JWT_SECRET,
@@ -390,7 +391,7 @@ def check_through_nginx(stack):
 def check_weak_etags(stack, admin, check):
     """nginx compresses an answer of 1 KB or more for a client that takes gzip (a browser
     always does) and weakens its ETag: syncapi takes that weak ETag back in `If-Match` as the
-    version it names (README "Conditional requests")."""
+    version it names (docs/api.md "Conditional requests")."""
     application = {"applicationId": "lathes", "name": "Lathes"}
     stack.https("POST", "/api/organizations/acme/applications", application, admin)
     devices = "/api/organizations/acme/applications/lathes/devices"

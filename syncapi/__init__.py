@@ -1,13 +1,9 @@
 """syncapi: the multi-tenant backend of the Sync Admin Console."""
 
-import logging
-
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
-
-log = logging.getLogger(__name__)
 
 
 def create_app(config=None):
@@ -50,11 +46,6 @@ def create_app(config=None):
     app.after_request(headers.apply)
     unread_body.init_app(app)
     login.apply_limits(hooks.init_limiter(app, login.LIMITED_ENDPOINTS))
-    if app.config["AUTH_MODE"] == "off":
-        log.warning(
-            "AUTH_MODE=off: no authentication; anyone who reaches this API can read and "
-            "change every organization"
-        )
 
     app.register_blueprint(organizations.bp, url_prefix="/api/organizations")
     app.register_blueprint(applications.bp, url_prefix="/api/applications")

@@ -164,11 +164,14 @@ def register_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error):
-        response = error.get_response()  # keeps headers such as Allow on a 405
+        """No route, another method, a body over the cap, a rate limit: the same JSON text
+        as every other answer (`app.json.response`), with the exception's own headers
+        (`Allow` on a 405)."""
+        response = error.get_response()
         message = HTTP_MESSAGES.get(error.code, error.name)
         body, _, headers = answer(error, error.code, {"error": message})
         response.headers.update(headers)
-        response.data = app.json.dumps(body)
+        response.set_data(app.json.response(body).get_data())
         response.content_type = "application/json"
         return response
 

@@ -1,5 +1,6 @@
 """What every route shares: the one client, JSON errors, CORS, serialization."""
 
+import json
 import math
 import threading
 import time
@@ -12,7 +13,14 @@ from bson import ObjectId
 
 from syncapi import extensions
 from syncapi.extensions import mongo_client
-from tests.helpers import INFLUX_ONLY, ORG, SAMPLE_VALUES, UNREACHABLE_MONGODB, unserved_app
+from tests.helpers import (
+    INFLUX_ONLY,
+    ORG,
+    SAMPLE_VALUES,
+    UNREACHABLE_MONGODB,
+    unchanged,
+    unserved_app,
+)
 
 # One MongoClient per process
 
@@ -118,6 +126,25 @@ def test_wrong_method_is_json_405_with_allow(client):
     assert "GET" in response.headers["Allow"]
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/organizations", 404),  # no route
+        ("PATCH", "/api/organizations", 405),  # another method
+        ("GET", "/api/organizations/nowhere", 404),  # a route's own
+        ("GET", "/api/organizations/Bad_Id", 400),
+    ],
+)
+def test_every_error_is_the_same_json_text(client, method, path, status):
+    """Compact JSON ending in a newline, as Flask writes every answer, with the request id."""
+    response = client.open(path, method=method)
+    body = json.loads(response.data)
+    assert (response.status_code, response.content_type) == (status, "application/json")
+    assert body["requestId"] == response.headers["X-Request-ID"]
+    compact = json.dumps(body, separators=(",", ":"), ensure_ascii=False) + "\n"
+    assert response.get_data(as_text=True) == compact
+
+
 def test_trailing_slashes_are_tolerated(client, acme):
     organizations = client.get("/api/organizations/")
     users = client.get(f"{ORG}/users/")
@@ -129,13 +156,45 @@ def test_trailing_slashes_are_tolerated(client, acme):
 
 @pytest.mark.parametrize(
     ("data", "content_type"),
-    [("{bad json", "application/json"), ('{"name": "A"}', "text/plain"), ("", "application/json")],
+    [("{bad json", "application/json"), ("", "application/json"), ("", "text/plain")],
 )
-def test_malformed_or_non_json_body_is_400(client, acme, data, content_type):
+def test_malformed_or_empty_body_is_400(client, acme, data, content_type):
     response = client.post(f"{ORG}/users", data=data, content_type=content_type)
     assert response.status_code == 400
     assert response.json == {"error": "Invalid JSON body"}
     assert acme.users.count_documents({}) == 0
+
+
+USER = '{"name": "Ana", "email": "ana@acme.io", "role": "user"}'
+
+
+@pytest.mark.parametrize(
+    ("content_type", "named"),
+    [
+        ("text/plain", "'text/plain'"),
+        ("application/x-www-form-urlencoded", "'application/x-www-form-urlencoded'"),  # curl -d
+        ("Text/JSON; charset=utf-8", "'text/json'"),
+        (None, "none"),
+        ("application/" + "x" * 300, repr("application/" + "x" * 88)),  # bounded
+    ],
+)
+def test_json_sent_as_another_content_type_is_400_naming_it(client, acme, content_type, named):
+    with unchanged(acme):
+        response = client.post(f"{ORG}/users", data=USER, content_type=content_type)
+    assert response.status_code == 400
+    assert response.json == {
+        "error": f"Content-Type must be application/json, got {named}",
+        "field": "Content-Type",
+    }
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=utf-8", "application/x+json"]
+)
+def test_json_is_taken_under_each_json_media_type(client, acme, content_type):
+    response = client.post(f"{ORG}/users", data=USER, content_type=content_type)
+    assert response.status_code == 201
+    assert acme.users.count_documents({"email": "ana@acme.io"}) == 1
 
 
 def test_oversized_body_is_json_413(make_app):

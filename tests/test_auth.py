@@ -3,9 +3,11 @@
 import base64
 import contextlib
 import json
-import logging
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import argon2
 import pytest
@@ -17,6 +19,8 @@ from syncapi.extensions import close_clients, mongo_client
 from tests import builders
 from tests.helpers import CONSOLE, JWT_SECRET, SECURED, bearer, unchanged, unserved_app
 from tests.helpers import SAMPLE_VALUES as ROUTE_SAMPLES
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PASSWORDS = {"ana@acme.io": "ana-password", "root@acme.io": "root-password"}
 
@@ -269,6 +273,25 @@ def test_cli_tokens_take_the_subject_given(app):
     result = app.test_cli_runner().invoke(args=args)
     assert tokens.read(JWT_SECRET, result.stdout.strip())["sub"] == "ci-deploy"
     assert "subject ci-deploy, jti " in result.stderr
+
+
+@pytest.mark.slow  # starts a Python process, as an operator's shell does
+def test_minting_a_token_warns_of_nothing_it_does_not_do():
+    """Only a server that serves without authentication warns about it (gunicorn.conf.py):
+    a command that mints a token serves nothing."""
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "tokens", "create"]
+        + ["--org", "*", "--role", "admin", "--ttl", "1h"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "JWT_SECRET": JWT_SECRET, "AUTH_MODE": "off"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert tokens.read(JWT_SECRET, result.stdout.strip())["orgs"] == ["*"]
+    assert "AUTH_MODE" not in result.stderr and "WARNING" not in result.stderr
+    assert "jti " in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -631,12 +654,11 @@ def test_status_and_icon_downloads_stay_public(client):
 # Modes, start-up checks, headers
 
 
-def test_the_embedded_store_runs_without_auth_and_says_so_loudly(caplog):
-    with caplog.at_level(logging.WARNING):
-        app = create_app(Config(environ={}))
+def test_the_embedded_store_runs_without_auth():
+    """…and its server says so loudly when it starts, listening on this machine only
+    (tests/test_serving.py)."""
+    app = create_app(Config(environ={}))
     assert app.config["AUTH_MODE"] == "off"
-    warnings = [r.getMessage() for r in caplog.records if "AUTH_MODE=off" in r.getMessage()]
-    assert len(warnings) == 1
     assert app.test_client().get("/api/services").status_code == 200
     close_clients(app)
 

@@ -1,8 +1,10 @@
 """`flask db ensure-indexes`: brings databases that predate syncapi up to its unique indexes;
 `flask db audit`: finds stored values the input rules refuse."""
 
+import re
+
 from syncapi.cli.database import db_group
-from tests.helpers import APP, as_server, unchanged
+from tests.helpers import APP, JWT_SECRET, as_server, unchanged
 
 
 def run_ensure_indexes(app):
@@ -176,7 +178,8 @@ def test_seed_demo_twice_leaves_one_copy(app, mongo):
 
     assert first.exit_code == second.exit_code == 0
     assert "document(s) added" in first.output
-    assert second.output == "demo tenant ready: 0 document(s) added\n"
+    assert "demo sign-in (shown once): organizationId autentiodev" in first.output
+    assert second.output == "demo tenant ready: 0 document(s) added\n"  # no new password
     tenant = mongo["autentiodev"]
     assert tenant.config.count_documents({}) == 2
     assert tenant["monitoreo-cnc_devices"].count_documents({}) == 3
@@ -210,6 +213,44 @@ def test_the_seeded_tenant_reads_as_the_console_expects(app, client):
     assert {item["type"] for item in functions.json} == {"Counter", "Algebraic Function"}
     services = client.get("/api/services").json
     assert {service["configuration"].get("password") for service in services} >= {"********"}
+
+
+def test_the_demo_admin_signs_in_with_the_password_shown_once(app, client, mongo):
+    app.config["JWT_SECRET"] = JWT_SECRET
+    first, _ = seed_twice(app)
+    shown = re.search(r"email (\S+), password (\S+)$", first.output, re.MULTILINE)
+    email, password = shown.groups()
+    login = {"organizationId": "autentiodev", "email": email, "password": password}
+
+    response = client.post("/api/auth/login", json=login)
+
+    assert (response.status_code, response.json["role"]) == (200, "admin")
+    assert email == "ana@autentio.dev"
+    assert mongo["autentiodev"].users.count_documents({"passwordHash": {"$exists": True}}) == 1
+
+
+def test_a_password_the_demo_admin_has_is_kept(app, mongo):
+    seed_twice(app)
+    users = mongo["autentiodev"].users
+    users.update_one({"email": "ana@autentio.dev"}, {"$set": {"passwordHash": "the operator's"}})
+
+    result = as_server(app).test_cli_runner().invoke(args=["seed-demo"])
+
+    assert "sign-in" not in result.output
+    assert users.find_one({"email": "ana@autentio.dev"})["passwordHash"] == "the operator's"
+
+
+def test_the_demo_organization_reads_as_one_made_with_put(app, client):
+    seed_twice(app)
+    assert client.put("/api/organizations/acme", json={"name": "Acme"}).status_code == 201
+
+    demo, made = (client.get(f"/api/organizations/{org}") for org in ("autentiodev", "acme"))
+
+    assert demo.json["revision"] == made.json["revision"] == 1
+    assert demo.json.keys() == made.json.keys()
+    assert demo.headers["ETag"].startswith('"c') and made.headers["ETag"].startswith('"c')
+    changed = client.put("/api/organizations/autentiodev", json={"description": "Demo"})
+    assert changed.json["revision"] == 2
 
 
 def test_reports_an_index_that_conflicts_with_an_existing_one(app, mongo):

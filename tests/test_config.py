@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from config import Config, ConfigError, duration
+from config.serving import listening_address
 from tests.helpers import JWT_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +65,24 @@ def test_a_mongodb_rate_limit_storage_lives_in_the_shared_database():
     assert options["database_name"] == config.MONGODB_DEFAULT_DB == "syncapi"
     assert (options["timeoutMS"], options["connect"]) == (900, False)
     assert Config(environ={}).RATELIMIT_STORAGE_OPTIONS == {}
+
+
+@pytest.mark.parametrize(
+    ("environ", "address"),
+    [
+        ({}, "127.0.0.1:3000"),  # the embedded store: authentication off, this machine only
+        ({"AUTH_MODE": "off", **REAL}, "127.0.0.1:3000"),
+        ({**REAL, **SECRET}, "0.0.0.0:3000"),  # a token required: every interface
+        ({"AUTH_MODE": "required", **SECRET, "PORT": "8080"}, "0.0.0.0:8080"),
+        ({"BIND": "0.0.0.0"}, "0.0.0.0:3000"),  # opened on purpose
+        ({**REAL, **SECRET, "BIND": " 127.0.0.1 "}, "127.0.0.1:3000"),
+        ({"BIND": "192.168.1.20"}, "192.168.1.20:3000"),
+        ({"BIND": "::"}, "[::]:3000"),
+        ({"BIND": "localhost"}, "localhost:3000"),
+    ],
+)
+def test_the_server_listens_on_this_machine_only_while_nobody_signs_in(environ, address):
+    assert listening_address(Config(environ=environ)) == address
 
 
 def test_the_organization_tag_is_optional():
@@ -136,6 +155,9 @@ def test_without_a_mapping_the_process_environment_is_read(monkeypatch):
         ({"GUNICORN_THREADS": "0"}, "GUNICORN_THREADS"),
         ({"GUNICORN_THREADS": "65"}, "GUNICORN_THREADS"),
         ({"GUNICORN_GRACEFUL_TIMEOUT": "0"}, "GUNICORN_GRACEFUL_TIMEOUT"),
+        ({"BIND": "0.0.0.0:3000"}, "BIND"),  # the port is PORT
+        ({"BIND": "http://0.0.0.0"}, "BIND"),
+        ({"BIND": "-x"}, "BIND"),
     ],
 )
 def test_a_misconfigured_value_is_refused(environ, variable):
@@ -236,6 +258,16 @@ def test_a_refusal_is_one_line_naming_the_variable_and_the_form(environ, message
     with pytest.raises(ConfigError) as refused:
         Config(environ=environ)
     assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("token", ["apiv3_…", "apiv3 x", "apiv3_\x00"])
+def test_an_influxdb_token_no_query_could_carry_is_refused_without_being_echoed(token):
+    """A placeholder left in (`apiv3_…`) would fail every query with a 500."""
+    with pytest.raises(ConfigError) as refused:
+        Config(environ={"INFLUXDB_TOKEN": token})
+    assert str(refused.value) == (
+        "INFLUXDB_TOKEN must be visible ASCII characters, as servers make them"
+    )
 
 
 def test_a_short_metrics_token_is_refused_without_being_echoed():

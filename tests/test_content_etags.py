@@ -1,6 +1,7 @@
-"""Content ETags (README "Conditional requests"): what has no `_id` and revision of its own to
-be named by (organization metadata, an application's registry entry, a machine claim, a new
-event class) is tagged by its content; a write checks it inside its own filter all the same."""
+"""Content ETags (docs/api.md "Conditional requests"): what has no `_id` and revision of its
+own to be named by (organization metadata, an application's registry entry, a machine claim,
+a new event class) is tagged by its content; a write checks it inside its own filter all the
+same."""
 
 import threading
 from datetime import datetime

@@ -3,7 +3,8 @@
 both it and `make e2e` render, and `make e2e` itself where nginx is installed.
 
 No Docker engine runs here: what these tests cannot show (the images starting, the replica
-set initiating, InfluxDB reading its token file) is listed in README "Run the full stack"."""
+set initiating, InfluxDB reading its token file) is listed in docs/operations.md, "The full
+stack in detail"."""
 
 import copy
 import json
@@ -18,6 +19,7 @@ import pytest
 import yaml
 
 from config import Config
+from config.serving import listening_address
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "deploy/compose-spec/compose-spec.json").read_text())
@@ -102,6 +104,7 @@ def test_the_replicas_settings_start_syncapi():
     assert (config.AUTH_MODE, config.PROXY_COUNT, config.WEB_CONCURRENCY) == ("required", 1, 2)
     assert config.RATELIMIT_STORAGE_OPTIONS["database_name"] == config.MONGODB_DEFAULT_DB
     assert config.CORS_ALLOWED_ORIGIN == ["https://localhost"]
+    assert listening_address(config) == "0.0.0.0:3000"  # nginx reaches it over the network
 
 
 def test_the_make_secrets_script_writes_what_the_stack_reads(tmp_path):

@@ -1,4 +1,4 @@
-"""`If-Match` beyond one strong ETag (README "Conditional requests"): a weak ETag names its
+"""`If-Match` beyond one strong ETag (docs/api.md "Conditional requests"): a weak ETag names its
 strong form's version (nginx weakens what it compresses), a list writes when any ETag in it
 is current, an ETag names its document whatever the type of its `_id`, and a write that
 cannot check `If-Match` refuses it."""

@@ -166,6 +166,24 @@ def test_every_write_route_refuses_a_body_of_zero_bytes(client, world, endpoint,
     assert response.json == {"error": "Invalid JSON body"}
 
 
+# JSON sent as something else
+
+
+@pytest.mark.slow  # a big walk: every write route
+@pytest.mark.parametrize(("endpoint", "method", "path"), WRITE_ROUTES)
+def test_every_write_route_names_a_content_type_that_is_not_json(
+    client, world, endpoint, method, path
+):
+    raw = "[{}]" if endpoint in ARRAY_BODY else '{"name": "N"}'
+    with unchanged(world):
+        response = client.open(path, method=method, data=raw, content_type="text/plain")
+    assert response.status_code == 400
+    assert response.json == {
+        "error": "Content-Type must be application/json, got 'text/plain'",
+        "field": "Content-Type",
+    }
+
+
 def test_a_delete_declared_as_json_with_no_body_works(client, acme):
     client.post(f"{ORG}/gateways", json={"gatewayId": "GW-01", "name": "G"})
 

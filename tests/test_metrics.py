@@ -100,12 +100,19 @@ def test_the_metrics_token_opens_nothing_else(client):
     assert response.json == {"error": "Invalid token"}
 
 
-def test_without_a_metrics_token_they_are_unavailable(make_app):
-    response = make_app().test_client().get("/metrics", headers=SCRAPE)
+@pytest.mark.parametrize(
+    "headers",
+    [SCRAPE, {}, {"Authorization": "Bearer "}, {"Authorization": "Basic abc"}, "admin"],
+)
+def test_without_a_metrics_token_they_are_unavailable_to_every_caller(make_app, headers):
+    """Nothing could open them: the answer names the setting, whatever the caller sends."""
+    client = make_app(**SECURED).test_client()
+    response = client.get("/metrics", headers=admin() if headers == "admin" else headers)
     assert (response.status_code, response.json) == (
         503,
         {"error": "Metrics unavailable", "details": "METRICS_TOKEN not set"},
     )
+    assert "WWW-Authenticate" not in response.headers
 
 
 # What they count

@@ -14,7 +14,7 @@ from syncapi import schemas
 from syncapi.openapi import REQUEST_ID_PARAMETER, describe
 from syncapi.openapi.converter import BEYOND_DESCRIPTION, VALIDATORS
 from syncapi.web import conditional
-from tests.helpers import APP, ORG, anyone_may_call
+from tests.helpers import APP, ORG, SECURED, anyone_may_call
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 SAMPLES = {  # a path value for each path parameter
@@ -126,7 +126,9 @@ def test_public_operations_say_so_and_the_others_need_a_token(document):
     assert schemes["sessionCookie"] == {"type": "apiKey", "in": "cookie", "name": "syncapi_session"}
 
 
-def test_what_the_description_calls_public_is_public_and_the_rest_answers_401(secured):
+def test_what_the_description_calls_public_is_public_and_the_rest_answers_401(make_app):
+    """Every credential configured: `/metrics` without `METRICS_TOKEN` is a 503 to anyone."""
+    secured = make_app(**SECURED, METRICS_TOKEN="m" * 32)
     client = secured.test_client()
     for path, item in describe(secured, with_docs=True)["paths"].items():
         url = path.format(**SAMPLES)

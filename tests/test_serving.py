@@ -189,6 +189,7 @@ def test_seed_demo_hook_seeds_the_worker(app, mongo, monkeypatch, capsys):
     worker = FakeWorker(app, age=3)  # a restarted embedded worker has an empty store again
     conf.post_worker_init(worker)
     assert "demo tenant autentiodev ready" in worker.lines[0]
+    assert worker.lines[1].startswith("syncapi: demo sign-in (shown once): organizationId")
     assert mongo["autentiodev"]["monitoreo-cnc_devices"].count_documents({}) == 3
 
 
@@ -250,7 +251,7 @@ def test_seed_demo_hook_seeds_the_demo_series_on_the_embedded_engine(app, monkey
     monkeypatch.delenv("INFLUXDB_HOST", raising=False)
     worker = FakeWorker(app, age=1)
     conf.post_worker_init(worker)
-    assert "demo time series: the last 24 hours" in worker.lines[1]
+    assert "demo time series: the last 24 hours" in worker.lines[2]
     assert app.test_client().get("/api/query/connected").json == {"count": 4}
 
 
@@ -263,7 +264,7 @@ def test_seed_demo_hook_without_datafusion_seeds_the_tenant_and_says_why_not_the
     worker = FakeWorker(app, age=1)
     conf.post_worker_init(worker)
     assert worker.lines[0].startswith("syncapi: demo tenant autentiodev ready")
-    assert worker.lines[1:] == ["syncapi: the demo's time series could not be seeded"]
+    assert worker.lines[2:] == ["syncapi: the demo's time series could not be seeded"]
 
 
 @pytest.mark.parametrize(
@@ -322,6 +323,55 @@ def test_gunicorn_takes_its_sizes_from_the_environment(monkeypatch):
         GUNICORN_GRACEFUL_TIMEOUT="45",
     )
     assert (conf.workers, conf.threads, conf.graceful_timeout) == (3, 8, 45)
+
+
+LOOPBACK_ONLY = "only this machine can call it (BIND opens it to others)"
+
+
+def real_server(**environ):
+    """The settings of a deployment: a MongoDB server, a token required (the compose
+    replicas', the Docker image's with authentication on)."""
+    return {
+        "MONGODB_URI": UNREACHABLE_MONGODB,
+        "JWT_SECRET": "j" * 48,
+        "CORS_ALLOWED_ORIGIN": "https://console.example",
+        **environ,
+    }
+
+
+@pytest.mark.parametrize(
+    ("environ", "bind", "warned"),
+    [
+        ({}, "127.0.0.1:3000", LOOPBACK_ONLY),
+        ({"BIND": "0.0.0.0"}, "0.0.0.0:3000", "BIND=0.0.0.0 opens it beyond this machine"),
+        (real_server(AUTH_MODE="off"), "127.0.0.1:3000", LOOPBACK_ONLY),
+        (real_server(), "0.0.0.0:3000", None),
+        (real_server(PORT="8080", BIND="10.0.0.5"), "10.0.0.5:8080", None),
+    ],
+)
+def test_gunicorn_listens_on_this_machine_only_while_authentication_is_off(
+    monkeypatch, capsys, environ, bind, warned
+):
+    for name in ("BIND", "PORT", "AUTH_MODE", "MONGODB_URI", "JWT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    conf = gunicorn_settings(monkeypatch, **environ)
+    assert conf.bind == bind
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert f"syncapi: listening on http://{bind}" in [line["message"] for line in lines]
+    warnings = [line["message"] for line in lines if line["level"] == "WARNING"]
+    if warned is None:
+        assert warnings == []
+    else:
+        (warning,) = warnings
+        assert warning.startswith("syncapi: AUTH_MODE=off: no authentication; anyone who")
+        assert warning.endswith(warned)
+
+
+def test_the_image_sets_no_address_of_its_own():
+    """The Docker image runs gunicorn.conf.py with its environment alone: all interfaces with
+    authentication on (the test above), the loopback for a local try with it off."""
+    assert "BIND" not in (ROOT / "Dockerfile").read_text()
+    assert "--bind" not in docker_command() and "-b" not in docker_command()
 
 
 def test_the_access_log_is_off_for_the_apps_json_lines(monkeypatch):

@@ -4,7 +4,7 @@
 # holding INFLUXDB_TOKEN from deploy/secrets.env, the token syncapi sends. Later starts find
 # that token in the server's catalog and ignore the file.
 set -eu
-: "${INFLUXDB_TOKEN:?set INFLUXDB_TOKEN in deploy/secrets.env (README: Run the full stack)}"
+: "${INFLUXDB_TOKEN:?set INFLUXDB_TOKEN in deploy/secrets.env (README: The full stack)}"
 case "$INFLUXDB_TOKEN" in
     apiv3_*[!A-Za-z0-9_-]* | apiv3_) bad=1 ;;
     apiv3_*) bad=0 ;;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run by the nginx image before nginx starts (/docker-entrypoint.d/), and by `make e2e`: a
 # self-signed certificate for local use, made once, unless TLS_DIR already holds one (a real
-# certificate mounted there is left alone; README "Run the full stack").
+# certificate mounted there is left alone; README "The full stack").
 set -eu
 dir="${TLS_DIR:-/etc/nginx/certs}"
 name="${TLS_HOSTNAME:-localhost}"

@@ -2,9 +2,9 @@
 
 Opened by its own credential only: `METRICS_TOKEN` as a bearer token, compared in constant
 time. A user's token, a platform admin's included, never opens it (the route is public to
-the JWT check, which it does not need), and a scraper's token opens nothing else. A caller
-without a token is a 401; with one while the setting is unset, a 503 naming it. nginx keeps
-it off the public side.
+the JWT check, which it does not need), and a scraper's token opens nothing else. While the
+setting is unset, every caller gets the same 503 naming it, whatever it sends; once it is
+set, a caller without that token is a 401. nginx keeps it off the public side.
 """
 
 import hmac
@@ -38,13 +38,13 @@ def get_metrics():
 
     Prometheus' text format, over every worker of this server; only `METRICS_TOKEN` opens
     it, as a bearer token."""
+    expected = current_app.config["METRICS_TOKEN"]
+    if not expected:  # no token could open them: say which setting, to anyone
+        raise Unavailable("Metrics unavailable", details="METRICS_TOKEN not set")
     scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise _refused()
-    expected = current_app.config["METRICS_TOKEN"]
-    if not expected:  # a scraper with a token, a server without: say which setting
-        raise Unavailable("Metrics unavailable", details="METRICS_TOKEN not set")
     if not hmac.compare_digest(token.encode(), expected.encode()):
         raise _refused()
     return Response(metrics.exposition(), content_type=metrics.CONTENT_TYPE)

@@ -47,6 +47,9 @@ def seed_demo(timeseries):
     start = demo_start()
     added = seed_demo_into(current_app, start)
     click.echo(f"demo tenant ready: {added} document(s) added")
+    signed_in = give_demo_admin_a_password(current_app)
+    if signed_in:
+        click.echo(sign_in_line(signed_in))
     if timeseries:
         written = write_demo_series(current_app, start)
         click.echo(f"demo time series written: {written} row(s) to {config['INFLUXDB_HOST']}")
@@ -60,6 +63,20 @@ def demo_start():
 def seed_demo_into(app, start):
     client = mongo_client(app)
     return demo.seed(client, app.config["MONGODB_DEFAULT_DB"], demo.load(), since=start)
+
+
+def give_demo_admin_a_password(app):
+    """`(organization id, email, password)` when the demo admin got one now, else None."""
+    return demo.give_admin_a_password(mongo_client(app), demo.load())
+
+
+def sign_in_line(signed_in):
+    """The one time the demo admin's password is shown: whoever seeded the demo reads it."""
+    organization_id, email, password = signed_in
+    return (
+        f"demo sign-in (shown once): organizationId {organization_id}, email {email},"
+        f" password {password}"
+    )
 
 
 def feed_demo_series(app, start):

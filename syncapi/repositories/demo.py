@@ -1,15 +1,19 @@
 """The demo tenant (`data/demo.json`): what a fresh install shows the console.
 
 Idempotent: each document is inserted only when no document with its natural key exists
-(`$setOnInsert` upserts), so a second run, or an edit made in between, is left alone.
+(`$setOnInsert` upserts), so a second run, or an edit made in between, is left alone. Each is
+stored as the API would have written it (timestamps, a first `revision`), and the demo's
+admin gets a password of its own when it has none, shown once by whoever seeded.
 """
 
 import json
 import logging
+import secrets
 from pathlib import Path
 
 from pymongo.errors import DuplicateKeyError
 
+from syncapi.core import passwords
 from syncapi.core.failures import Conflict
 from syncapi.repositories import (
     documents,
@@ -64,6 +68,18 @@ def seed(client, shared_name, data, since):
     return added
 
 
+def give_admin_a_password(client, data):
+    """The demo admin's password, made now when the admin has none (a fresh store, a demo
+    seeded before), so that a login can be tried: `(organization id, email, password)` to
+    show once, or None when it has one (an operator's stays)."""
+    admin = next(user for user in data["tenant"]["users"] if user["role"] == "admin")
+    password = secrets.token_urlsafe(12)
+    query = {"email": {"$eq": admin["email"], "$type": "string"}, "passwordHash": None}
+    changes = {"passwordHash": passwords.hash_password(password)}
+    written = client[data["organizationId"]].users.update_one(query, {"$set": changes})
+    return (data["organizationId"], admin["email"], password) if written.modified_count else None
+
+
 def _claim_machines(shared, organization_id, application_ids, data, since):
     """The demo devices claim their ids as a demo, dated to the start of the demo's series
     (an organization-limited user of the demo tenant reads all of it): any real
@@ -86,7 +102,7 @@ def _upsert_all(collection, seeded):
 def _upsert(collection, document, keys):
     """Insert unless the key exists; a key field the document lacks must be absent there too."""
     query = {key: document[key] if key in document else {"$exists": False} for key in keys}
-    stamped = documents.stamped(_stamp(document, collection.name))
+    stamped = _stamp(document, collection.name)
     try:
         result = collection.update_one(query, {"$setOnInsert": stamped}, upsert=True)
     except DuplicateKeyError:  # another worker seeding at the same moment won
@@ -95,9 +111,16 @@ def _upsert(collection, document, keys):
 
 
 def _stamp(document, collection_name):
-    """Registry entries carry their own ISO timestamps (spec README §5)."""
-    if collection_name != "config" or document["key"] != "applications":
-        return document
-    settings = document["value"]["applicationSettings"]
-    stamped = {app: documents.stamped(entry, iso=True) for app, entry in settings.items()}
-    return {**document, "value": {**document["value"], "applicationSettings": stamped}}
+    """The document as the API writes it: users with ISO text, other documents with BSON
+    dates; in `config`, the organization's metadata stamped inside its `value` (as
+    `PUT /api/organizations/{org}` does) and each registry entry (spec README §5)."""
+    if collection_name != "config":
+        return documents.stamped(document, iso=collection_name == "users")
+    value = document["value"]
+    if document["key"] == "organization":
+        return {**document, "value": documents.stamped(value, iso=True)}
+    if document["key"] == "applications":
+        settings = value["applicationSettings"]
+        stamped = {app: documents.stamped(entry, iso=True) for app, entry in settings.items()}
+        return {**document, "value": {**value, "applicationSettings": stamped}}
+    return document

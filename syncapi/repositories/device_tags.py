@@ -14,7 +14,7 @@ def devices_of(db, application_id):
 
 def tag_counts(db, application_id):
     """`[{"tag", "count"}]` over the application's devices, by tag: one aggregation, which
-    reads every device carrying tags (README "Lists": a scan of one application's devices)."""
+    reads every device carrying tags (docs/api.md "Lists": a scan of one application's devices)."""
     pipeline = [
         {"$match": {"tags": {"$type": "string"}}},  # an array holding a string, or a string
         {"$unwind": "$tags"},

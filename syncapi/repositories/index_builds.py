@@ -69,7 +69,7 @@ def ensure_logged(db, specs):
     """Create these indexes on a request path. One that cannot be made (an older index of
     that name or keys with other options, such as the original ODM's `name_1`; duplicate
     data) is logged, never a 500 on every request: `db ensure-indexes` reports it with what
-    to do (README: what a missing unique index allows meanwhile)."""
+    to do (docs/operations.md: what a missing unique index allows meanwhile)."""
     problems = ensure_all(db, specs)
     for problem in problems:
         log.warning(

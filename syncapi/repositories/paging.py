@@ -4,7 +4,7 @@ A page is read with the requested order, then `_id` (total: pages are disjoint a
 complete while nobody writes), skipping `offset` documents. A search is a case-insensitive
 match of the text as typed: escaped before it becomes a regular expression, so it has no
 pattern syntax and no catastrophic backtracking, and it cannot use an index (a scan of the
-filtered documents, acceptable at the sizes these lists have: README "Lists").
+filtered documents, acceptable at the sizes these lists have: docs/api.md "Lists").
 """
 
 import re

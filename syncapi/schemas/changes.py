@@ -1,4 +1,4 @@
-"""The query of a change log read: `since`, `type`, `id`, `limit` (README "Change log")."""
+"""The query of a change log read: `since`, `type`, `id`, `limit` (docs/api.md "Change log")."""
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 

@@ -9,13 +9,20 @@ from syncapi.core.identifiers import RECORD_ID_RULE, is_record_id
 from syncapi.schemas.limits import hostile
 from syncapi.web.operations import declared
 
+SHOWN_MEDIA_TYPE = 100  # characters of a refused Content-Type the answer repeats
+
 
 def json_body(expected=dict, message="Invalid JSON body"):
-    """The parsed body, or a 400: the route's own message when it is not `expected`, else
-    naming the first hostile key or value (spec README §10), checked here so it holds
-    whatever the route's schema drops. Zero bytes are no JSON (`{}` is the empty body)."""
+    """The parsed body, or a 400: one naming `Content-Type` when the body is not sent as
+    JSON (a client that forgot the header learns which, spec §13.13), the route's own message
+    when it is not `expected`, else naming the first hostile key or value (spec README §10),
+    checked here so it holds whatever the route's schema drops. Zero bytes are no JSON (`{}`
+    is the empty body)."""
     if not request.get_data():
         raise Invalid("Invalid JSON body")
+    if not request.is_json:  # application/json, or any application/*+json
+        sent = repr(request.mimetype[:SHOWN_MEDIA_TYPE]) if request.mimetype else "none"
+        raise Invalid(f"Content-Type must be application/json, got {sent}", field="Content-Type")
     try:
         body = request.get_json(silent=True)
     except RecursionError:  # nesting deeper than any document MongoDB stores
