@@ -1,6 +1,6 @@
 """Every create, update and delete of every resource type leaves exactly one entry, in the
 right log, naming the right actor: a bearer token, the session cookie, or no
-authentication (README "Change log")."""
+authentication (docs/api.md "Change log")."""
 
 import pytest
 

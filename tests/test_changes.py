@@ -1,4 +1,4 @@
-"""The change log (README "Change log"): one entry per change, who made it, what it was,
+"""The change log (docs/api.md "Change log"): one entry per change, who made it, what it was,
 read as a feed that never skips an entry."""
 
 import logging

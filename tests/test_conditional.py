@@ -1,4 +1,4 @@
-"""ETags and conditional requests (README "Conditional requests"): a server-set revision
+"""ETags and conditional requests (docs/api.md "Conditional requests"): a server-set revision
 on every document, `If-None-Match` → 304, a stale `If-Match` → 412, checked by the write
 itself."""
 

@@ -1,4 +1,4 @@
-"""Restore (README "Restore"): `POST /api/organizations/{org}/changes/{seq}/restore` creates
+"""Restore (docs/api.md "Restore"): `POST /api/organizations/{org}/changes/{seq}/restore` creates
 again what a delete removed, from the entry's `before`; who may, and when it cannot."""
 
 import json

@@ -2,7 +2,7 @@
 `/api/organizations/{org}/changes` (an organization's, its admins and platform admins).
 
 A feed integrations follow: `?since=<seq>` answers the entries after it, oldest first, and
-`Link: rel="next"` names the read that follows the page (README "Change log"). Its answers
+`Link: rel="next"` names the read that follows the page (docs/api.md "Change log"). Its answers
 are `no-store`: an audit trail of who changed what is kept by no cache.
 """
 

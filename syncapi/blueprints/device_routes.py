@@ -2,7 +2,7 @@
 
 One piece of code for both mounts: each blueprint calls `register(bp, ...)` with the routes
 the contract gives it there. Secrets in `properties` are answered masked, to every caller,
-and a mask sent back keeps the stored value (`masking`, README "Service secrets").
+and a mask sent back keeps the stored value (`masking`, docs/api.md "Secrets and icons").
 """
 
 from flask import g

@@ -1,5 +1,5 @@
 """`POST /api/organizations/{org}/changes/{seq}/restore`: the document that entry of the
-organization's log deleted, created again from the entry's `before` (README "Restore").
+organization's log deleted, created again from the entry's `before` (docs/api.md "Restore").
 
 Restorable: a device, an organization or application connector, a function, a gateway, and
 a user (without a password: the log never keeps a hash). Not restorable: event classes,

@@ -1,4 +1,4 @@
-"""What the API description says of conditional requests (README "Conditional requests",
+"""What the API description says of conditional requests (docs/api.md "Conditional requests",
 `syncapi.web.conditional`): the `ETag` of an answer with one document, `If-None-Match` and its
 304 on a read, `If-Match` and its 412 on a write.
 

@@ -11,7 +11,7 @@ from flask_limiter.util import get_remote_address
 # Spec README §10.
 CORS_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 CORS_HEADERS = ["Content-Type", "Authorization", "If-Match", "If-None-Match", "X-Request-ID"]
-# X-Omitted-Keys: what a restore left out (README "Restore")
+# X-Omitted-Keys: what a restore left out (docs/api.md "Restore")
 CORS_EXPOSED = ["X-Total-Count", "Link", "ETag", "X-Request-ID", "Retry-After", "X-Omitted-Keys"]
 
 
