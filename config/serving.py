@@ -1,5 +1,6 @@
 """Serving HTTP: the port, gunicorn's processes and threads (gunicorn.conf.py), the browsers
-allowed to call (CORS), the largest body, the proxies in front, and the request log."""
+allowed to call (CORS), the largest body and how long one may take to arrive, the proxies
+in front, and the request log."""
 
 from urllib.parse import urlsplit
 
@@ -25,6 +26,8 @@ def read(settings, env):
     )
     # Covers a 5 MB icon upload with its multipart framing.
     settings.MAX_CONTENT_LENGTH = env.integer("MAX_CONTENT_LENGTH", 6 * 1024 * 1024, 1024)
+    # Seconds from a request's first byte to the last of its body (syncapi/worker.py).
+    settings.REQUEST_BODY_TIMEOUT = env.integer("REQUEST_BODY_TIMEOUT", 5, minimum=1, maximum=300)
     settings.PROXY_COUNT = env.integer("PROXY_COUNT", 0, minimum=0)
     # One JSON line per request on stderr (request_log.py); 0 leaves them out.
     settings.REQUEST_LOG = env.flag("REQUEST_LOG", default=True)

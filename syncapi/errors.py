@@ -14,7 +14,7 @@ lines). Each error is counted by the type of what caused it (`syncapi_errors_tot
 import logging
 from contextlib import contextmanager
 
-from flask import request
+from flask import current_app, request
 from marshmallow import ValidationError
 from pymongo.errors import (
     ConfigurationError,
@@ -24,7 +24,7 @@ from pymongo.errors import (
     OperationFailure,
     PyMongoError,
 )
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 
 from syncapi.core import failures, metrics
 from syncapi.core.failures import QueryError
@@ -161,6 +161,14 @@ def register_error_handlers(app):
     def handle_mongodb_down(error):
         log.warning("MongoDB unavailable: %s", error.__class__.__name__)
         return answer(error, 503, {"error": "MongoDB unavailable"})
+
+    @app.errorhandler(ClientDisconnected)
+    def handle_body_cut_short(error):
+        """The body ended before its length: its deadline passed (`syncapi.worker` shuts the
+        connection's reading side then), or the client left. The connection closes."""
+        seconds = current_app.config["REQUEST_BODY_TIMEOUT"]
+        body = {"error": f"Request body not received in time: it must arrive within {seconds} s"}
+        return answer(error, 408, body)
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error):

@@ -28,6 +28,8 @@ ERRORS = {
     401: "No valid token or session (`WWW-Authenticate: Bearer`).",
     403: "The caller may not do this here (another organization, a viewer writing, ...).",
     404: "The organization, application or resource does not exist.",
+    408: "The body did not arrive whole within `REQUEST_BODY_TIMEOUT` seconds of the request's "
+    "start; the connection closes.",
     409: "The change collides with what exists (a duplicate; `field` names it).",
     412: preconditions.STALE,
     413: "The body is larger than `MAX_CONTENT_LENGTH`, or the document than MongoDB keeps.",
