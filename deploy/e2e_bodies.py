@@ -28,6 +28,9 @@ def check_refused_bodies(stack, admin, check):
     cases = [
         ("a large body without a token: syncapi's 401", "POST", "/api/organizations/acme/users",
          six_mb, json_headers, 401),
+        ("a JSON body over MAX_JSON_BYTES: syncapi's 413, before it is read", "PUT",
+         "/api/organizations/acme", b"{" + b" " * (2 * 1024 * 1024) + b"}",
+         {**json_headers, **admin}, 413),
         ("an upload that is no form: syncapi's 400, unread", "POST", "/api/library/upload",
          six_mb, {"Content-Type": "application/octet-stream", **admin}, 400),
     ]  # fmt: skip

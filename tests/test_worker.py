@@ -175,7 +175,8 @@ def announcing(method, path, length, headers=None):
     [
         (announcing("PUT", "/api/organizations/acme", 5_000_000), 401),  # no token
         (announcing("PUT", "/api/organizations/acme", 5_000_000, bearer(role="viewer")), 403),
-        (announcing("PUT", "/api/organizations/acme", 7_000_000, bearer(("*",), "admin")), 413),
+        (announcing("PUT", "/api/organizations/acme", 2_000_000, bearer(("*",), "admin")), 413),
+        (announcing("POST", "/api/auth/login", 2_000_000), 413),  # over MAX_JSON_BYTES
     ],
 )
 def test_a_refused_request_is_answered_without_its_body(served, sent, status):
