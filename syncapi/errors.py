@@ -47,8 +47,9 @@ HTTP_MESSAGES = {
 # server fails a write whose result would be larger: code 17419 "Resulting document after
 # update is larger than 16777216", 17420 for an upsert's new document, 10334
 # BSONObjectTooLarge elsewhere (WriteError and OperationFailure carry the code).
-# A request cannot send that much (MAX_CONTENT_LENGTH), but repeated `$set`s of new keys
-# can grow a stored document past it.
+# A request cannot send that much (MAX_JSON_BYTES), but repeated `$set`s of new keys can
+# grow a stored document past it. The embedded store raises the same errors at the same
+# size (`embedded.document_size`).
 DOCUMENT_TOO_LARGE_CODES = frozenset({10334, 17419, 17420})
 DOCUMENT_TOO_LARGE = "Document too large: MongoDB stores at most 16 MB per document"
 # Server answers that are not about the request: the settings are wrong (503 naming the

@@ -3,10 +3,12 @@
 
 import json
 
+import bson
 import mongomock
 import pytest
 from pymongo.errors import DocumentTooLarge, OperationFailure, WriteError
 
+from syncapi.embedded.document_size import MAX_BSON_SIZE
 from syncapi.errors import ApiError
 from syncapi.schemas.limits import MAX_NODES, over_budget
 from syncapi.web.inputs import body_cap
@@ -487,6 +489,17 @@ def test_an_update_growing_a_document_past_16_mb_is_413(client, cnc, monkeypatch
     assert response.json == {
         "error": "Document too large: MongoDB stores at most 16 MB per document"
     }
+
+
+def test_a_device_grown_past_16_mb_is_413_on_the_embedded_store_too(client, cnc):
+    """mongomock keeps any size: the embedded store measures what it writes, as a server."""
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    devices = cnc["monitoreo-cnc_devices"]
+    room = MAX_BSON_SIZE - len(bson.encode(devices.find_one())) - 5_000
+    devices.update_one({"machineId": "CN1"}, {"$set": {"grown": "x" * room}})  # as PUTs would
+    with unchanged(cnc):
+        response = client.put(f"{APP}/devices/CN1", json={"extra": "x" * 10_000})
+    assert (response.status_code, response.json) == (413, {"error": TOO_LARGE})
 
 
 def test_an_insert_pymongo_finds_too_large_is_413(client, cnc, monkeypatch):
