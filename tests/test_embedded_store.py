@@ -1,12 +1,19 @@
-"""The embedded store applies each write whole, as a server does, whatever the threads, and
-keeps documents of at most 16 MiB, as a server does."""
+"""The embedded store applies each write whole, as a server does, whatever the threads; keeps
+documents of at most 16 MiB; and checks unique indexes where a write changes their entries."""
 
 import threading
 
 import bson
+import mongomock
 import pytest
 from pymongo import ReturnDocument, UpdateOne
-from pymongo.errors import BulkWriteError, DocumentTooLarge, OperationFailure, WriteError
+from pymongo.errors import (
+    BulkWriteError,
+    DocumentTooLarge,
+    DuplicateKeyError,
+    OperationFailure,
+    WriteError,
+)
 
 from syncapi.embedded.document_size import MAX_BSON_SIZE
 from syncapi.embedded.store import EmbeddedClient
@@ -119,3 +126,59 @@ def test_a_document_of_16_mib_exactly_is_kept():
     room = MAX_BSON_SIZE - len(bson.encode({"_id": 1, "a": ""}))
     collection.update_one({"_id": 1}, {"$set": {"a": "x" * room}})
     assert len(collection.find_one()["a"]) == room
+
+
+# Unique indexes: checked where a write changes a document's entries, as on a server
+
+
+@pytest.fixture
+def devices(monkeypatch):
+    collection = EmbeddedClient().db.devices
+    partial = {"machineId": {"$type": "string"}}
+    collection.create_index("machineId", unique=True, partialFilterExpression=partial)
+    collection.insert_many([{"_id": 1, "machineId": "A"}, {"_id": 2, "machineId": "B"}])
+    scans = []
+    ensure = mongomock.Collection._ensure_uniques
+    monkeypatch.setattr(
+        mongomock.Collection, "_ensure_uniques", lambda c, d: scans.append(d) or ensure(c, d)
+    )
+    return collection, scans
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda c: c.update_one({"_id": 2}, {"$set": {"machineId": "A"}}),
+        lambda c: c.update_many({"_id": 2}, [{"$set": {"machineId": "A"}}]),
+        lambda c: c.replace_one({"_id": 2}, {"machineId": "A"}),
+        lambda c: c.update_one({"machineId": "A", "x": 1}, {"$set": {"y": 1}}, upsert=True),
+        lambda c: c.insert_one({"machineId": "A"}),
+    ],
+)
+def test_a_write_making_a_duplicate_is_refused_and_undone(devices, write):
+    collection, _ = devices
+    with pytest.raises(DuplicateKeyError):
+        write(collection)
+    assert sorted(d["machineId"] for d in collection.find()) == ["A", "B"]
+
+
+def test_a_document_entering_a_partial_index_is_checked():
+    """Its key unchanged, but the index's filter takes it now: a new entry."""
+    collection = EmbeddedClient().db.users
+    active = {"active": True}
+    collection.create_index("email", unique=True, partialFilterExpression=active)
+    collection.insert_many([{"_id": 1, "email": "a@x.io", "active": True}])
+    collection.insert_one({"_id": 2, "email": "a@x.io", "active": False})
+    with pytest.raises(DuplicateKeyError):
+        collection.update_one({"_id": 2}, {"$set": {"active": True}})
+    assert collection.find_one({"_id": 2})["active"] is False
+
+
+def test_an_update_leaving_unique_entries_alone_scans_nothing(devices):
+    """mongomock scans the collection for each unique index of each changed document."""
+    collection, scans = devices
+    collection.update_many({}, [{"$set": {"tags": ["line-1"]}}])
+    collection.update_one({"_id": 1}, {"$set": {"name": "Lathe"}})
+    assert scans == []
+    collection.update_one({"_id": 1}, {"$set": {"machineId": "C"}})
+    assert [document["_id"] for document in scans] == [1]

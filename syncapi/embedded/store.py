@@ -18,7 +18,8 @@ with a server's reply shapes:
   which conditional writes and the change log's counter rely on; mongomock, written for one
   thread, reads and then writes, so two threads could both match the same version;
 - documents of at most 16 MiB, refused as pymongo and a server refuse larger ones
-  (`document_size`).
+  (`document_size`), and unique indexes checked only where a write changes their entries,
+  as a server's are (`checked_writes`: mongomock scans the collection for every document).
 
 Everything else is mongomock as it is. Its data lives in the process that made it.
 """
@@ -34,6 +35,7 @@ from pymongo.errors import BulkWriteError, WriteError
 from pymongo.results import BulkWriteResult
 
 from syncapi.embedded import document_size
+from syncapi.embedded.checked_writes import CheckedWrites
 
 
 class EmbeddedClient(mongomock.MongoClient):
@@ -109,7 +111,7 @@ _insert_one = _one_at_a_time("insert_one")
 _insert_many = _one_at_a_time("insert_many")
 
 
-class EmbeddedCollection(mongomock.Collection):
+class EmbeddedCollection(CheckedWrites, mongomock.Collection):
     def insert_one(self, document, *args, **kwargs):
         document_size.check_insertable(document)
         return _insert_one(self, document, *args, **kwargs)
@@ -128,12 +130,6 @@ class EmbeddedCollection(mongomock.Collection):
     find_one_and_update = _one_at_a_time("find_one_and_update")
     find_one_and_delete = _one_at_a_time("find_one_and_delete")
     find_one_and_replace = _one_at_a_time("find_one_and_replace")
-
-    def _ensure_uniques(self, new_data):
-        """Where mongomock checks a written document (and rolls the write back on a
-        duplicate): also its size."""
-        document_size.check_stored(new_data)
-        super()._ensure_uniques(new_data)
 
     def aggregate(self, pipeline, session=None, **options):
         if not any("$unionWith" in stage for stage in pipeline):
