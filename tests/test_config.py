@@ -92,6 +92,10 @@ def test_the_organization_tag_is_optional():
         ({"AUTH_MODE": "OFF"}, "AUTH_MODE", "off"),
         ({"GUNICORN_THREADS": "8"}, "GUNICORN_THREADS", 8),
         ({"GUNICORN_GRACEFUL_TIMEOUT": "45"}, "GUNICORN_GRACEFUL_TIMEOUT", 45),
+        ({}, "REQUEST_BODY_TIMEOUT", 5),
+        ({"REQUEST_BODY_TIMEOUT": "30"}, "REQUEST_BODY_TIMEOUT", 30),
+        ({}, "MAX_JSON_BYTES", 1024 * 1024),
+        ({"MAX_JSON_BYTES": "65536"}, "MAX_JSON_BYTES", 65536),
         ({"METRICS_TOKEN": " " + "m" * 32 + " "}, "METRICS_TOKEN", "m" * 32),
         ({"METRICS_TOKEN": ""}, "METRICS_TOKEN", ""),
         (
@@ -136,6 +140,10 @@ def test_without_a_mapping_the_process_environment_is_read(monkeypatch):
         ({"GUNICORN_THREADS": "0"}, "GUNICORN_THREADS"),
         ({"GUNICORN_THREADS": "65"}, "GUNICORN_THREADS"),
         ({"GUNICORN_GRACEFUL_TIMEOUT": "0"}, "GUNICORN_GRACEFUL_TIMEOUT"),
+        ({"REQUEST_BODY_TIMEOUT": "0"}, "REQUEST_BODY_TIMEOUT"),
+        ({"REQUEST_BODY_TIMEOUT": "301"}, "REQUEST_BODY_TIMEOUT"),
+        ({"REQUEST_BODY_TIMEOUT": "1.5"}, "REQUEST_BODY_TIMEOUT"),
+        ({"MAX_JSON_BYTES": "100"}, "MAX_JSON_BYTES"),
     ],
 )
 def test_a_misconfigured_value_is_refused(environ, variable):
