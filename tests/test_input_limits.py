@@ -1,6 +1,7 @@
 """Hostile keys and values, empty bodies, bounded strings, oversized documents (spec README
 §10): refused with a 4xx naming what is wrong, on every write route, changing nothing."""
 
+import io
 import json
 
 import bson
@@ -387,6 +388,33 @@ def test_a_chunked_body_over_the_cap_is_413(app, client, acme, size):
         )
     assert (response.status_code, response.json) == (413, {"error": "Payload too large"})
     assert response.request.environ["wsgi.input"].tell() == 4096 + 1
+
+
+class Stalling(io.BytesIO):
+    """A chunked body whose client stops sending once the cap has come: its deadline shuts
+    the connection's reading side, and gunicorn's reader raises."""
+
+    def read(self, size=-1):
+        data = super().read(size)
+        if not data:
+            raise OSError("No more data")  # gunicorn's NoMoreData is an OSError
+        return data
+
+
+def test_a_chunked_body_stalling_at_the_cap_is_408(app, client, acme):
+    app.config["MAX_JSON_BYTES"] = 4096
+    with unchanged(acme):
+        response = client.put(
+            ORG,
+            content_type="application/json",
+            environ_overrides={
+                "CONTENT_LENGTH": "",
+                "HTTP_TRANSFER_ENCODING": "chunked",
+                "wsgi.input_terminated": True,
+                "wsgi.input": Stalling(padded({"name": "A"}, 4096)),
+            },
+        )
+    assert response.status_code == 408
 
 
 def test_a_chunked_body_of_the_cap_is_taken(app, client, acme):

@@ -3,7 +3,7 @@
 
 from bson import ObjectId
 from flask import current_app, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from syncapi.core.failures import Invalid, TooLarge
 from syncapi.core.identifiers import RECORD_ID_RULE, is_record_id
@@ -66,7 +66,11 @@ def _body_bytes():
     (chunked) at the cap and says nothing: a byte past it is looked for, a 413 if there is."""
     data = request.get_data()
     if request.content_length is None and len(data) >= request.max_content_length:
-        if request.environ["wsgi.input"].read(1):
+        try:
+            beyond = request.environ["wsgi.input"].read(1)
+        except OSError:  # cut off at its deadline (syncapi.worker) while waiting for it
+            raise ClientDisconnected() from None
+        if beyond:
             raise RequestEntityTooLarge()
     return data
 
