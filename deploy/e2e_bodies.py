@@ -1,6 +1,6 @@
 """`make e2e`'s checks of request bodies (deploy/e2e.py runs them): refused bodies answered by
 syncapi through nginx, never nginx's 502, and slow bodies cut off, by nginx in front and by
-syncapi's own deadline behind it (`syncapi/worker.py`)."""
+syncapi's own deadline behind it (`syncapi/web/gunicorn_worker.py`)."""
 
 import json
 import socket

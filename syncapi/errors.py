@@ -165,8 +165,8 @@ def register_error_handlers(app):
 
     @app.errorhandler(ClientDisconnected)
     def handle_body_cut_short(error):
-        """The body ended before its length: its deadline passed (`syncapi.worker` shuts the
-        connection's reading side then), or the client left. The connection closes."""
+        """The body ended before its length: its deadline passed (`web.gunicorn_worker` shuts
+        the connection's reading side then), or the client left. The connection closes."""
         seconds = current_app.config["REQUEST_BODY_TIMEOUT"]
         body = {"error": f"Request body not received in time: it must arrive within {seconds} s"}
         return answer(error, 408, body)

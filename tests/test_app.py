@@ -412,7 +412,8 @@ def test_the_client_bounds_every_operation(make_app):
 )
 def test_a_body_left_unread_stays_unread(client, method, path, content_type, status):
     """The answer goes out without the rest of the body: the server closes the connection
-    instead (syncapi/worker.py, tests/test_worker.py), nothing waits here to drain it."""
+    instead (syncapi/web/gunicorn_worker.py, tests/test_gunicorn_worker.py), nothing waits
+    here to drain it."""
     body = b"x" * 300_000
     response = client.open(path, method=method, data=body, content_type=content_type)
     assert response.status_code == status

@@ -311,7 +311,9 @@ def test_gunicorn_defaults_suit_two_cores(monkeypatch):
     monkeypatch.delenv("REQUEST_BODY_TIMEOUT", raising=False)
     conf = gunicorn_settings(monkeypatch, MONGODB_URI=UNREACHABLE_MONGODB, AUTH_MODE="off")
     assert (conf.workers, conf.threads) == (2, 4)
-    assert issubclass(conf.worker_class, ThreadWorker)  # gthread's, bounded (syncapi/worker.py)
+    assert issubclass(
+        conf.worker_class, ThreadWorker
+    )  # gthread's, bounded (syncapi/web/gunicorn_worker.py)
     assert conf.worker_class.deadline == 5
     assert (conf.graceful_timeout, conf.preload_app) == (30, False)
 

@@ -68,7 +68,9 @@ def _body_bytes():
     if request.content_length is None and len(data) >= request.max_content_length:
         try:
             beyond = request.environ["wsgi.input"].read(1)
-        except OSError:  # cut off at its deadline (syncapi.worker) while waiting for it
+        except (
+            OSError
+        ):  # cut off at its deadline (syncapi.web.gunicorn_worker) while waiting for it
             raise ClientDisconnected() from None
         if beyond:
             raise RequestEntityTooLarge()

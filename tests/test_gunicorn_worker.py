@@ -1,4 +1,4 @@
-"""The gunicorn worker (syncapi/worker.py): a slow client holds a thread for
+"""The gunicorn worker (syncapi/web/gunicorn_worker.py): a slow client holds a thread for
 REQUEST_BODY_TIMEOUT seconds at most, an answer given before the body closes the connection,
 and closing a connection never stops the worker. Against gunicorn started by the tests with
 the Docker image's command and environment (no Docker engine runs here), and piece by piece.
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from syncapi.core.deadlines import Deadlines
-from syncapi.worker import LINGER, ArrivingBody, linger
+from syncapi.web.gunicorn_worker import LINGER, ArrivingBody, linger
 from tests.helpers import JWT_SECRET, bearer
 
 ROOT = Path(__file__).resolve().parent.parent
