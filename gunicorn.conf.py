@@ -8,7 +8,10 @@ authentication is off.
 Workers (`WEB_CONCURRENCY`, 2: one per core of a 2-core machine, since a Python process
 runs Python on one core at a time) each run `GUNICORN_THREADS` threads (4), which cover the
 time a request waits on MongoDB or InfluxDB. The embedded store (mongomock) keeps its data
-inside one process, so it gets exactly one worker whatever WEB_CONCURRENCY says.
+inside one process, so it gets exactly one worker whatever WEB_CONCURRENCY says. The worker
+is gthread's with bounds on slow clients (`syncapi/web/gunicorn_worker.py`): a request's
+headers and body arrive within `REQUEST_BODY_TIMEOUT` seconds, an answer given before the
+body was read closes the connection, and closing never waits on the main loop.
 
 Each worker builds its own clients after the fork, also with `--preload` (create_app builds
 none: extensions.py). A stop lets requests under way finish for
@@ -45,11 +48,12 @@ if METRICS_DIR_MADE:
 METRICS_DIR = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 METRICS_DIR.mkdir(parents=True, exist_ok=True)
 
+from syncapi.web.gunicorn_worker import with_deadline  # noqa: E402
 from syncapi.web.request_log import LOGGING, timestamp  # noqa: E402 (after the metrics directory is named)
 
 bind = listening_address(settings)
 workers = settings.WEB_CONCURRENCY
-worker_class = "gthread"
+worker_class = with_deadline(settings.REQUEST_BODY_TIMEOUT)  # gthread's, bounded
 threads = settings.GUNICORN_THREADS
 graceful_timeout = settings.GUNICORN_GRACEFUL_TIMEOUT
 # Idle keep-alive connections are held longer than nginx keeps its own idle upstream

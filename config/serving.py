@@ -1,6 +1,6 @@
 """Serving HTTP: the address and port, gunicorn's processes and threads (gunicorn.conf.py),
-the browsers allowed to call (CORS), the largest body, the proxies in front, and the request
-log."""
+the browsers allowed to call (CORS), the largest bodies and how long one may take to arrive,
+the proxies in front, and the request log."""
 
 import ipaddress
 import re
@@ -42,8 +42,13 @@ def read(settings, env):
     settings.CORS_ALLOWED_ORIGIN = env.list(  # completed by `settle`
         "CORS_ALLOWED_ORIGIN", ["*"], subcast=str.strip, validate=_origins
     )
-    # Covers a 5 MB icon upload with its multipart framing.
+    # Covers a 5 MB icon upload with its multipart framing: the cap of uploads, of the routes
+    # that state it (`operations.body`), and of every body whatever a route states.
     settings.MAX_CONTENT_LENGTH = env.integer("MAX_CONTENT_LENGTH", 6 * 1024 * 1024, 1024)
+    # The console's JSON documents are a few kB: the cap of every other route's body.
+    settings.MAX_JSON_BYTES = env.integer("MAX_JSON_BYTES", 1024 * 1024, 1024)
+    # Seconds from a request's first byte to the last of its body (syncapi/web/gunicorn_worker.py).
+    settings.REQUEST_BODY_TIMEOUT = env.integer("REQUEST_BODY_TIMEOUT", 5, minimum=1, maximum=300)
     settings.PROXY_COUNT = env.integer("PROXY_COUNT", 0, minimum=0)
     # One JSON line per request on stderr (request_log.py); 0 leaves them out.
     settings.REQUEST_LOG = env.flag("REQUEST_LOG", default=True)

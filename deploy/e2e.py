@@ -26,11 +26,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from e2e_bodies import check_bodies  # noqa: E402 (deploy/, beside this file)
+
 from syncapi.core import tokens  # noqa: E402
 
 TEMPLATE = ROOT / "deploy/nginx/templates/default.conf.template"
 CERTIFICATE_SCRIPT = ROOT / "deploy/nginx/tls-certificate.sh"
 MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+REQUEST_BODY_TIMEOUT = 2  # seconds: short, so that the slow clients' checks are
 JWT_SECRET = "e2e-secret-of-at-least-32-bytes-long!"
 METRICS_TOKEN = "e2e-metrics-token-of-at-least-32-bytes"
 ORIGIN = "https://console.example"
@@ -101,6 +104,7 @@ class Stack:
         variables = {
             "SYNCAPI_UPSTREAM_SERVERS": f"server 127.0.0.1:{self.app_port};",
             "MAX_CONTENT_LENGTH": str(MAX_CONTENT_LENGTH),
+            "REQUEST_BODY_TIMEOUT": str(REQUEST_BODY_TIMEOUT),
             "NGINX_HTTP_PORT": f"127.0.0.1:{self.http_port}",
             "NGINX_HTTPS_PORT": f"127.0.0.1:{self.https_port}",
             "NGINX_PUBLIC_HTTPS_PORT": str(self.https_port),
@@ -126,6 +130,7 @@ class Stack:
             "PROXY_COUNT": "1",
             "METRICS_TOKEN": METRICS_TOKEN,
             "MAX_CONTENT_LENGTH": str(MAX_CONTENT_LENGTH),
+            "REQUEST_BODY_TIMEOUT": str(REQUEST_BODY_TIMEOUT),
             "PROMETHEUS_MULTIPROC_DIR": str(self.work / "metrics"),
         }
         gunicorn = Path(sys.executable).parent / "gunicorn"
@@ -160,11 +165,18 @@ class Stack:
             process.wait(timeout=60)
 
     def https(self, method, path, body=None, headers=None, send_body=True):
-        context = ssl.create_default_context(cafile=self.work / "certs/tls.crt")
         connection = http.client.HTTPSConnection(
-            "localhost", self.https_port, context=context, timeout=10
+            "localhost", self.https_port, context=self.tls_context(), timeout=10
         )
         return self._exchange(connection, method, path, body, headers, send_body)
+
+    def tls_context(self):
+        return ssl.create_default_context(cafile=self.work / "certs/tls.crt")
+
+    def tls_socket(self):
+        """A TLS connection to nginx, for requests http.client cannot send (a stalled body)."""
+        plain = socket.create_connection(("127.0.0.1", self.https_port), timeout=10)
+        return self.tls_context().wrap_socket(plain, server_hostname="localhost")
 
     def http(self, method, path, port=None):
         connection = http.client.HTTPConnection("127.0.0.1", port or self.http_port, timeout=10)
@@ -263,6 +275,7 @@ def check_through_nginx(stack):
     check("a wrong password is a 401", status == 401, f"{status}")
 
     check_weak_etags(stack, admin, check)
+    check_bodies(stack, admin, check, REQUEST_BODY_TIMEOUT)
 
     status, _, body = stack.https("GET", "/ready")
     check(

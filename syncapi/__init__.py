@@ -24,7 +24,7 @@ def create_app(config=None):
         services,
         status,
     )
-    from syncapi.web import headers, hooks, memo, request_log, unread_body
+    from syncapi.web import headers, hooks, inputs, memo, request_log
     from syncapi.web.json_provider import SyncJSONProvider
 
     app = Flask(__name__, static_folder=None)  # the only files served are icons, by their route
@@ -44,7 +44,7 @@ def create_app(config=None):
     cli.init_app(app)
     auth.init_app(app)
     app.after_request(headers.apply)
-    unread_body.init_app(app)
+    inputs.init_app(app)  # before the limiter: its key of a login reads the body
     login.apply_limits(hooks.init_limiter(app, login.LIMITED_ENDPOINTS))
 
     app.register_blueprint(organizations.bp, url_prefix="/api/organizations")

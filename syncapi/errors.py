@@ -14,7 +14,7 @@ lines). Each error is counted by the type of what caused it (`syncapi_errors_tot
 import logging
 from contextlib import contextmanager
 
-from flask import request
+from flask import current_app, request
 from marshmallow import ValidationError
 from pymongo.errors import (
     ConfigurationError,
@@ -24,7 +24,7 @@ from pymongo.errors import (
     OperationFailure,
     PyMongoError,
 )
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 
 from syncapi.core import failures, metrics
 from syncapi.core.failures import QueryError
@@ -47,8 +47,9 @@ HTTP_MESSAGES = {
 # server fails a write whose result would be larger: code 17419 "Resulting document after
 # update is larger than 16777216", 17420 for an upsert's new document, 10334
 # BSONObjectTooLarge elsewhere (WriteError and OperationFailure carry the code).
-# A request cannot send that much (MAX_CONTENT_LENGTH), but repeated `$set`s of new keys
-# can grow a stored document past it.
+# A request cannot send that much (MAX_JSON_BYTES), but repeated `$set`s of new keys can
+# grow a stored document past it. The embedded store raises the same errors at the same
+# size (`embedded.document_size`).
 DOCUMENT_TOO_LARGE_CODES = frozenset({10334, 17419, 17420})
 DOCUMENT_TOO_LARGE = "Document too large: MongoDB stores at most 16 MB per document"
 # Server answers that are not about the request: the settings are wrong (503 naming the
@@ -161,6 +162,14 @@ def register_error_handlers(app):
     def handle_mongodb_down(error):
         log.warning("MongoDB unavailable: %s", error.__class__.__name__)
         return answer(error, 503, {"error": "MongoDB unavailable"})
+
+    @app.errorhandler(ClientDisconnected)
+    def handle_body_cut_short(error):
+        """The body ended before its length: its deadline passed (`web.gunicorn_worker` shuts
+        the connection's reading side then), or the client left. The connection closes."""
+        seconds = current_app.config["REQUEST_BODY_TIMEOUT"]
+        body = {"error": f"Request body not received in time: it must arrive within {seconds} s"}
+        return answer(error, 408, body)
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error):

@@ -111,6 +111,10 @@ def test_the_organization_tag_is_optional():
         ({"AUTH_MODE": "OFF"}, "AUTH_MODE", "off"),
         ({"GUNICORN_THREADS": "8"}, "GUNICORN_THREADS", 8),
         ({"GUNICORN_GRACEFUL_TIMEOUT": "45"}, "GUNICORN_GRACEFUL_TIMEOUT", 45),
+        ({}, "REQUEST_BODY_TIMEOUT", 5),
+        ({"REQUEST_BODY_TIMEOUT": "30"}, "REQUEST_BODY_TIMEOUT", 30),
+        ({}, "MAX_JSON_BYTES", 1024 * 1024),
+        ({"MAX_JSON_BYTES": "65536"}, "MAX_JSON_BYTES", 65536),
         ({"METRICS_TOKEN": " " + "m" * 32 + " "}, "METRICS_TOKEN", "m" * 32),
         ({"METRICS_TOKEN": ""}, "METRICS_TOKEN", ""),
         (
@@ -158,6 +162,10 @@ def test_without_a_mapping_the_process_environment_is_read(monkeypatch):
         ({"BIND": "0.0.0.0:3000"}, "BIND"),  # the port is PORT
         ({"BIND": "http://0.0.0.0"}, "BIND"),
         ({"BIND": "-x"}, "BIND"),
+        ({"REQUEST_BODY_TIMEOUT": "0"}, "REQUEST_BODY_TIMEOUT"),
+        ({"REQUEST_BODY_TIMEOUT": "301"}, "REQUEST_BODY_TIMEOUT"),
+        ({"REQUEST_BODY_TIMEOUT": "1.5"}, "REQUEST_BODY_TIMEOUT"),
+        ({"MAX_JSON_BYTES": "100"}, "MAX_JSON_BYTES"),
     ],
 )
 def test_a_misconfigured_value_is_refused(environ, variable):

@@ -146,6 +146,17 @@ def test_nginx_caps_bodies_at_syncapis_own_cap():
     assert "client_max_body_size ${MAX_CONTENT_LENGTH};" in TEMPLATE
 
 
+def test_nginx_cuts_slow_clients_off_at_syncapis_deadline():
+    """nginx buffers a body whole before a replica sees it: its own timeouts bound how long a
+    silent client keeps a connection; syncapi's bounds the request nginx then sends on."""
+    nginx = interpolated(SERVICES["nginx"]["environment"]["REQUEST_BODY_TIMEOUT"])
+    replica = interpolated(SERVICES["syncapi-1"]["environment"]["REQUEST_BODY_TIMEOUT"])
+    assert nginx == replica == str(Config(environ={}).REQUEST_BODY_TIMEOUT)
+    assert "proxy_request_buffering on;" in TEMPLATE
+    for directive in ("client_header_timeout", "client_body_timeout"):
+        assert f"{directive} ${{REQUEST_BODY_TIMEOUT}}s;" in TEMPLATE
+
+
 def test_the_template_uses_only_what_the_nginx_service_defines():
     """The image renders only variables its environment defines; any other `${…}` would
     reach nginx as text."""

@@ -1,9 +1,21 @@
-"""The embedded store applies each write whole, as a server does, whatever the threads."""
+"""The embedded store applies each write whole, as a server does, whatever the threads; keeps
+documents of at most 16 MiB; and checks unique indexes where a write changes their entries."""
 
 import threading
 
-from pymongo import ReturnDocument
+import bson
+import mongomock
+import pytest
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.errors import (
+    BulkWriteError,
+    DocumentTooLarge,
+    DuplicateKeyError,
+    OperationFailure,
+    WriteError,
+)
 
+from syncapi.embedded.document_size import MAX_BSON_SIZE
 from syncapi.embedded.store import EmbeddedClient
 from tests.helpers import slowed_reads
 
@@ -51,3 +63,122 @@ def test_one_conditional_write_of_a_version_wins(monkeypatch):
     )
     assert won.count(True) == 1
     assert documents.find_one()["revision"] == 2
+
+
+# 16 MiB at most (a server's maxBsonObjectSize)
+
+PIECE = "x" * 1_000_000
+
+
+def grown(megabytes):
+    """Keys of 1 MB strings: a document of about `megabytes` MB."""
+    return {f"k{index}": PIECE for index in range(megabytes)}
+
+
+@pytest.fixture
+def documents():
+    collection = EmbeddedClient().db.documents
+    collection.insert_one({"_id": 1, "revision": 1, **grown(16)})  # 16.0 MB: kept
+    return collection
+
+
+def test_an_insert_over_16_mib_is_refused_as_pymongo_refuses_it(documents):
+    with pytest.raises(DocumentTooLarge):
+        documents.insert_one({"_id": 2, **grown(17)})
+    with pytest.raises(DocumentTooLarge):
+        documents.insert_many([{"_id": 3}, {"_id": 4, **grown(17)}])
+    assert [document["_id"] for document in documents.find({}, {"_id": 1})] == [1]
+
+
+def server_code(error):
+    """The server's code of a failed write (a bulk write's: its first write error's)."""
+    if isinstance(error, BulkWriteError):
+        return error.details["writeErrors"][0]["code"]
+    return error.code
+
+
+GROWING = {"$set": {"more": PIECE * 2}, "$inc": {"revision": 1}}
+
+
+@pytest.mark.parametrize(
+    ("write", "error"),
+    [
+        (lambda c: c.update_one({"_id": 1}, GROWING), WriteError),
+        (lambda c: c.update_many({}, GROWING), WriteError),
+        (lambda c: c.replace_one({"_id": 1}, grown(17)), WriteError),
+        (lambda c: c.find_one_and_update({"_id": 1}, GROWING), OperationFailure),
+        (lambda c: c.bulk_write([UpdateOne({"_id": 1}, GROWING)]), BulkWriteError),
+        (lambda c: c.update_one({"_id": 9}, {"$set": grown(17)}, upsert=True), WriteError),
+    ],
+)
+def test_a_write_growing_a_document_past_16_mib_fails_as_on_a_server(documents, write, error):
+    with pytest.raises(error) as raised:
+        write(documents)
+    assert server_code(raised.value) == 17419  # errors.py's 413
+    stored = documents.find_one({"_id": 1})
+    assert stored["revision"] == 1 and "more" not in stored  # rolled back whole
+    assert documents.count_documents({}) == 1
+
+
+def test_a_document_of_16_mib_exactly_is_kept():
+    collection = EmbeddedClient().db.documents
+    collection.insert_one({"_id": 1, "a": ""})
+    room = MAX_BSON_SIZE - len(bson.encode({"_id": 1, "a": ""}))
+    collection.update_one({"_id": 1}, {"$set": {"a": "x" * room}})
+    assert len(collection.find_one()["a"]) == room
+
+
+# Unique indexes: checked where a write changes a document's entries, as on a server
+
+
+@pytest.fixture
+def devices(monkeypatch):
+    collection = EmbeddedClient().db.devices
+    partial = {"machineId": {"$type": "string"}}
+    collection.create_index("machineId", unique=True, partialFilterExpression=partial)
+    collection.insert_many([{"_id": 1, "machineId": "A"}, {"_id": 2, "machineId": "B"}])
+    scans = []
+    ensure = mongomock.Collection._ensure_uniques
+    monkeypatch.setattr(
+        mongomock.Collection, "_ensure_uniques", lambda c, d: scans.append(d) or ensure(c, d)
+    )
+    return collection, scans
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda c: c.update_one({"_id": 2}, {"$set": {"machineId": "A"}}),
+        lambda c: c.update_many({"_id": 2}, [{"$set": {"machineId": "A"}}]),
+        lambda c: c.replace_one({"_id": 2}, {"machineId": "A"}),
+        lambda c: c.update_one({"machineId": "A", "x": 1}, {"$set": {"y": 1}}, upsert=True),
+        lambda c: c.insert_one({"machineId": "A"}),
+    ],
+)
+def test_a_write_making_a_duplicate_is_refused_and_undone(devices, write):
+    collection, _ = devices
+    with pytest.raises(DuplicateKeyError):
+        write(collection)
+    assert sorted(d["machineId"] for d in collection.find()) == ["A", "B"]
+
+
+def test_a_document_entering_a_partial_index_is_checked():
+    """Its key unchanged, but the index's filter takes it now: a new entry."""
+    collection = EmbeddedClient().db.users
+    active = {"active": True}
+    collection.create_index("email", unique=True, partialFilterExpression=active)
+    collection.insert_many([{"_id": 1, "email": "a@x.io", "active": True}])
+    collection.insert_one({"_id": 2, "email": "a@x.io", "active": False})
+    with pytest.raises(DuplicateKeyError):
+        collection.update_one({"_id": 2}, {"$set": {"active": True}})
+    assert collection.find_one({"_id": 2})["active"] is False
+
+
+def test_an_update_leaving_unique_entries_alone_scans_nothing(devices):
+    """mongomock scans the collection for each unique index of each changed document."""
+    collection, scans = devices
+    collection.update_many({}, [{"$set": {"tags": ["line-1"]}}])
+    collection.update_one({"_id": 1}, {"$set": {"name": "Lathe"}})
+    assert scans == []
+    collection.update_one({"_id": 1}, {"$set": {"machineId": "C"}})
+    assert [document["_id"] for document in scans] == [1]

@@ -541,6 +541,22 @@ def test_upload_without_a_file_is_400(library):
     assert files_under(root) == before
 
 
+def test_an_upload_takes_max_content_length_not_the_json_cap(library):
+    """MAX_JSON_BYTES (1 MiB) caps the console's JSON routes; an icon may be 5 MB."""
+    client, root = library
+    icon = PNG + b"\x00" * (2 * 1024 * 1024)
+    boundary, body = encode_multipart(
+        {"icon": FileStorage(io.BytesIO(icon), "big.png", content_type="image/png")}
+    )
+    response = client.post(
+        "/api/library/misc/big/icon",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 201
+    assert (root / "misc" / "big.png").read_bytes() == icon
+
+
 @pytest.mark.parametrize("size", [5 * 1024 * 1024 + 1, 7 * 1024 * 1024])
 def test_oversized_upload_is_json_413(library, size):
     client, root = library

@@ -1,18 +1,24 @@
 """Hostile keys and values, empty bodies, bounded strings, oversized documents (spec README
 §10): refused with a 4xx naming what is wrong, on every write route, changing nothing."""
 
+import io
 import json
 import re
 import sys
 import unicodedata
 
+import bson
 import mongomock
 import pytest
 from pymongo.errors import DocumentTooLarge, OperationFailure, WriteError
 
 from syncapi.core import identifiers
+from syncapi.embedded.document_size import MAX_BSON_SIZE
 from syncapi.errors import ApiError
 from syncapi.openapi.parameters import RECORD_ID_PATTERN
+from syncapi.schemas.limits import MAX_NODES, over_budget
+from syncapi.web.inputs import body_cap
+from syncapi.web.operations import JSON, Operation
 from tests.helpers import APP, JWT_SECRET, ORG, SAMPLE_VALUES, snapshot, unchanged, unserved_app
 
 # Write routes that take no JSON body: icon uploads are multipart, logout and a restore
@@ -347,6 +353,161 @@ def test_a_current_password_is_at_most_1024_characters(client, world):
     assert response.json["field"] == "currentPassword"
 
 
+# Body caps (spec §13.13): the console's JSON routes take MAX_JSON_BYTES, uploads and the
+# routes stating it MAX_CONTENT_LENGTH; beyond, a 413 before a byte is read
+
+
+def padded(body, size):
+    """`body` as JSON of exactly `size` bytes (blanks after it)."""
+    text = json.dumps(body).encode()
+    return text + b" " * (size - len(text))
+
+
+@pytest.mark.slow  # a big walk: every write route
+@pytest.mark.parametrize(("endpoint", "method", "path"), WRITE_ROUTES)
+def test_every_json_route_refuses_a_body_over_the_json_cap_unread(
+    app, client, world, endpoint, method, path
+):
+    app.config["MAX_JSON_BYTES"] = 4096
+    with unchanged(world):
+        response = send(client, method, path, padded({"name": "x"}, 4097))
+    assert (response.status_code, response.json) == (413, {"error": "Payload too large"})
+    assert response.request.environ["wsgi.input"].tell() == 0
+
+
+def test_a_body_of_the_json_cap_is_taken_one_byte_more_is_not(app, client, cnc):
+    app.config["MAX_JSON_BYTES"] = 4096
+    at_cap = padded({"machineId": "CN1", "properties": {"note": "x" * 3000}}, 4096)
+    assert send(client, "POST", f"{APP}/devices", at_cap).status_code == 201
+    over = padded({"machineId": "CN2"}, 4097)
+    assert send(client, "POST", f"{APP}/devices", over).status_code == 413
+    assert [d["machineId"] for d in cnc["monitoreo-cnc_devices"].find()] == ["CN1"]
+
+
+def test_three_million_tiny_items_are_refused_unparsed(client, acme):
+    """6 MB, under MAX_CONTENT_LENGTH but over MAX_JSON_BYTES (1 MiB by default)."""
+    body = b"[" + b"0," * 3_000_000 + b"0]"
+    with unchanged(acme):
+        response = send(client, "PUT", ORG, body)
+    assert (response.status_code, response.json) == (413, {"error": "Payload too large"})
+    assert response.request.environ["wsgi.input"].tell() == 0
+
+
+@pytest.mark.parametrize("size", [4097, 10_000])
+def test_a_chunked_body_over_the_cap_is_413(app, client, acme, size):
+    """No Content-Length to refuse: reading stops at the cap (gunicorn ends its input), and
+    a byte beyond it is a 413, not a body cut short."""
+    app.config["MAX_JSON_BYTES"] = 4096
+    with unchanged(acme):
+        response = client.put(
+            ORG,
+            data=padded({"name": "A"}, size),
+            content_type="application/json",
+            environ_overrides={
+                "CONTENT_LENGTH": "",
+                "HTTP_TRANSFER_ENCODING": "chunked",
+                "wsgi.input_terminated": True,
+            },
+        )
+    assert (response.status_code, response.json) == (413, {"error": "Payload too large"})
+    assert response.request.environ["wsgi.input"].tell() == 4096 + 1
+
+
+class Stalling(io.BytesIO):
+    """A chunked body whose client stops sending once the cap has come: its deadline shuts
+    the connection's reading side, and gunicorn's reader raises."""
+
+    def read(self, size=-1):
+        data = super().read(size)
+        if not data:
+            raise OSError("No more data")  # gunicorn's NoMoreData is an OSError
+        return data
+
+
+def test_a_chunked_body_stalling_at_the_cap_is_408(app, client, acme):
+    app.config["MAX_JSON_BYTES"] = 4096
+    with unchanged(acme):
+        response = client.put(
+            ORG,
+            content_type="application/json",
+            environ_overrides={
+                "CONTENT_LENGTH": "",
+                "HTTP_TRANSFER_ENCODING": "chunked",
+                "wsgi.input_terminated": True,
+                "wsgi.input": Stalling(padded({"name": "A"}, 4096)),
+            },
+        )
+    assert response.status_code == 408
+
+
+def test_a_chunked_body_of_the_cap_is_taken(app, client, acme):
+    app.config["MAX_JSON_BYTES"] = 4096
+    response = client.put(
+        ORG,
+        data=padded({"name": "Chunked"}, 4096),
+        content_type="application/json",
+        environ_overrides={
+            "CONTENT_LENGTH": "",
+            "HTTP_TRANSFER_ENCODING": "chunked",
+            "wsgi.input_terminated": True,
+        },
+    )
+    assert response.status_code == 200
+    assert acme.config.find_one({"key": "organization"})["value"]["name"] == "Chunked"
+
+
+@pytest.mark.parametrize(
+    ("operation", "cap"),
+    [
+        (None, 4096),  # a route stating no body: the JSON cap
+        (Operation(), 4096),
+        (Operation(body_media="multipart/form-data"), 65_536),  # uploads
+        (Operation(max_bytes="MAX_CONTENT_LENGTH"), 65_536),  # a route raising its own cap
+        (Operation(max_bytes=10_000), 10_000),
+        (Operation(max_bytes=10**9, body_media=JSON), 65_536),  # never past MAX_CONTENT_LENGTH
+    ],
+)
+def test_a_route_states_its_cap(make_app, operation, cap):
+    app = make_app(MAX_JSON_BYTES=4096, MAX_CONTENT_LENGTH=65_536)
+    with app.test_request_context():
+        assert body_cap(operation) == cap
+
+
+# The node budget: array items and object keys in one body, in all
+
+
+def nested(depth):
+    value = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_a_body_of_more_values_than_the_budget_is_413(client, cnc):
+    body = {"machineId": "CN1", "properties": {"readings": [0] * MAX_NODES}}  # 2 more
+    with unchanged(cnc):
+        response = client.post(f"{APP}/devices", json=body)
+    assert response.status_code == 413
+    assert response.json == {
+        "error": f"Body too large: at most {MAX_NODES} array items and object keys in all"
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "over"),
+    [
+        ([0] * MAX_NODES, False),
+        ([0] * (MAX_NODES + 1), True),
+        ({f"k{index}": {} for index in range(MAX_NODES)}, False),
+        ({"a": [{"b": 1}] * (MAX_NODES // 2)}, True),  # items and keys add up
+        ([[[]]] * 3_000_000, True),
+        (nested(10_000), False),  # depth is `hostile`'s to refuse
+    ],
+)
+def test_the_budget_counts_items_and_keys_at_any_depth(body, over):
+    assert over_budget(body) is over
+
+
 # Documents MongoDB would refuse as larger than 16 MiB
 
 
@@ -379,6 +540,17 @@ def test_an_update_growing_a_document_past_16_mb_is_413(client, cnc, monkeypatch
     assert response.json == {
         "error": "Document too large: MongoDB stores at most 16 MB per document"
     }
+
+
+def test_a_device_grown_past_16_mb_is_413_on_the_embedded_store_too(client, cnc):
+    """mongomock keeps any size: the embedded store measures what it writes, as a server."""
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    devices = cnc["monitoreo-cnc_devices"]
+    room = MAX_BSON_SIZE - len(bson.encode(devices.find_one())) - 5_000
+    devices.update_one({"machineId": "CN1"}, {"$set": {"grown": "x" * room}})  # as PUTs would
+    with unchanged(cnc):
+        response = client.put(f"{APP}/devices/CN1", json={"extra": "x" * 10_000})
+    assert (response.status_code, response.json) == (413, {"error": TOO_LARGE})
 
 
 def test_an_insert_pymongo_finds_too_large_is_413(client, cnc, monkeypatch):

@@ -156,6 +156,15 @@ def test_every_view_does_what_its_description_says_and_nothing_else(description)
     assert untrue_views == {}
 
 
+def test_every_stated_body_cap_is_a_number_or_a_setting(description):
+    """`@body(..., max_bytes=)`: a route raising its cap (the ingest routes) names a setting
+    that exists, else its requests would fail when `inputs.cap_body` reads it."""
+    app, _ = description
+    for endpoint, view in app.view_functions.items():
+        cap = getattr(getattr(view, "operation", None), "max_bytes", None)
+        assert cap is None or isinstance(cap, int) or cap in app.config, endpoint
+
+
 # The check itself: views that say less than they do are found out.
 
 

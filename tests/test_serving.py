@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from gunicorn.workers.gthread import ThreadWorker
 
 from tests import round_trips
 from tests.helpers import (
@@ -308,8 +309,13 @@ def start_messages(capsys):
 def test_gunicorn_defaults_suit_two_cores(monkeypatch):
     for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_GRACEFUL_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("REQUEST_BODY_TIMEOUT", raising=False)
     conf = gunicorn_settings(monkeypatch, MONGODB_URI=UNREACHABLE_MONGODB, AUTH_MODE="off")
-    assert (conf.workers, conf.worker_class, conf.threads) == (2, "gthread", 4)
+    assert (conf.workers, conf.threads) == (2, 4)
+    assert issubclass(
+        conf.worker_class, ThreadWorker
+    )  # gthread's, bounded (syncapi/web/gunicorn_worker.py)
+    assert conf.worker_class.deadline == 5
     assert (conf.graceful_timeout, conf.preload_app) == (30, False)
 
 
@@ -321,8 +327,10 @@ def test_gunicorn_takes_its_sizes_from_the_environment(monkeypatch):
         WEB_CONCURRENCY="3",
         GUNICORN_THREADS="8",
         GUNICORN_GRACEFUL_TIMEOUT="45",
+        REQUEST_BODY_TIMEOUT="12",
     )
     assert (conf.workers, conf.threads, conf.graceful_timeout) == (3, 8, 45)
+    assert conf.worker_class.deadline == 12
 
 
 LOOPBACK_ONLY = "only this machine can call it (BIND opens it to others)"

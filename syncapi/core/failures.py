@@ -33,7 +33,7 @@ class Stale(Failure):
 
 
 class TooLarge(Failure):
-    """The result would be larger than the store keeps."""
+    """Larger than syncapi takes (a body's bytes or values) or the store keeps."""
 
 
 class Unavailable(Failure):

@@ -16,7 +16,10 @@ with a server's reply shapes:
 - writes one thread at a time: a server applies each write whole (a find-and-modify's
   filter and change, an update's match and change, an insert's unique check and insert),
   which conditional writes and the change log's counter rely on; mongomock, written for one
-  thread, reads and then writes, so two threads could both match the same version.
+  thread, reads and then writes, so two threads could both match the same version;
+- documents of at most 16 MiB, refused as pymongo and a server refuse larger ones
+  (`document_size`), and unique indexes checked only where a write changes their entries,
+  as a server's are (`checked_writes`: mongomock scans the collection for every document).
 
 Everything else is mongomock as it is. Its data lives in the process that made it.
 """
@@ -28,8 +31,11 @@ import mongomock
 from mongomock import aggregate, filtering
 from mongomock.database import Database
 from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, WriteError
 from pymongo.results import BulkWriteResult
+
+from syncapi.embedded import document_size
+from syncapi.embedded.checked_writes import CheckedWrites
 
 
 class EmbeddedClient(mongomock.MongoClient):
@@ -92,15 +98,30 @@ def _one_at_a_time(name):
 
     def locked(self, *args, **kwargs):
         with WRITES:
-            return getattr(mongomock.Collection, name)(self, *args, **kwargs)
+            try:
+                return getattr(mongomock.Collection, name)(self, *args, **kwargs)
+            except document_size.Oversized:  # rolled back by mongomock
+                raise document_size.as_raised_by(name) from None
 
     locked.__name__ = name
     return locked
 
 
-class EmbeddedCollection(mongomock.Collection):
-    insert_one = _one_at_a_time("insert_one")
-    insert_many = _one_at_a_time("insert_many")
+_insert_one = _one_at_a_time("insert_one")
+_insert_many = _one_at_a_time("insert_many")
+
+
+class EmbeddedCollection(CheckedWrites, mongomock.Collection):
+    def insert_one(self, document, *args, **kwargs):
+        document_size.check_insertable(document)
+        return _insert_one(self, document, *args, **kwargs)
+
+    def insert_many(self, documents, *args, **kwargs):
+        documents = list(documents)
+        for document in documents:
+            document_size.check_insertable(document)
+        return _insert_many(self, documents, *args, **kwargs)
+
     update_one = _one_at_a_time("update_one")
     update_many = _one_at_a_time("update_many")
     replace_one = _one_at_a_time("replace_one")
@@ -132,7 +153,7 @@ class EmbeddedCollection(mongomock.Collection):
         for index, request in enumerate(requests):
             try:
                 self._apply(request, counts, upserted, index)
-            except DuplicateKeyError as error:
+            except WriteError as error:  # a duplicate, a document over 16 MiB
                 errors.append({"index": index, "code": error.code, "errmsg": str(error)})
                 if ordered:
                     break

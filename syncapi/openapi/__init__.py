@@ -13,6 +13,7 @@ from syncapi.openapi import answers, examples, preconditions, tags
 from syncapi.openapi.converter import Plugin
 from syncapi.openapi.operation import REQUEST_ID, Schemas, operation, ref, with_request_id
 from syncapi.openapi.parameters import openapi_path, path_parameters
+from syncapi.schemas.limits import MAX_NODES
 
 TITLE = "syncapi"
 VERSION = "1"
@@ -38,9 +39,13 @@ ERRORS = {
     401: "No valid token or session (`WWW-Authenticate: Bearer`).",
     403: "The caller may not do this here (another organization, a viewer writing, ...).",
     404: "The organization, application or resource does not exist.",
+    408: "The body did not arrive whole within `REQUEST_BODY_TIMEOUT` seconds of the request's "
+    "start; the connection closes.",
     409: "The change collides with what exists (a duplicate; `field` names it).",
     412: preconditions.STALE,
-    413: "The body is larger than `MAX_CONTENT_LENGTH`, or the document than MongoDB keeps.",
+    413: "The body is larger than its route takes (`MAX_JSON_BYTES` for JSON, "
+    f"`MAX_CONTENT_LENGTH` for uploads), or holds more than {MAX_NODES:,} array items and "
+    "object keys in all, or the document would be larger than MongoDB keeps (16 MB).",
     429: "Too many attempts; `Retry-After` says when to try again.",
     500: "The time-series query failed (the cause is logged, never sent).",
     503: "MongoDB or InfluxDB is unreachable or not configured; `details` says which.",

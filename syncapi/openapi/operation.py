@@ -1,6 +1,6 @@
 """One operation of the API description: what its view states (`web.operations`) and what
 its kind of route implies (401/403 from its `auth` rule, 404 for an organization in its
-path, 400 and 413 for a body, 503 for a backend, ETags for a conditional one)."""
+path, 400, 408 and 413 for a body, 503 for a backend, ETags for a conditional one)."""
 
 import inspect
 
@@ -108,7 +108,7 @@ def _errors(facts, rule, rule_of_caller, scoped):
     ):
         errors.add(400)
     if facts.body is not None:
-        errors.add(413)
+        errors |= {408, 413}
     if rule_of_caller != auth.PUBLIC:
         errors.add(401)
         if rule_of_caller != auth.SIGNED_IN:

@@ -4,7 +4,9 @@ The caps are declared here once (spec README §10): `text(limit=...)` applies th
 fields, `unstorable` applies TEXT_LENGTH to every other string and KEY_LENGTH to every key at
 any depth of free objects (`properties`, `configuration`, a device's extra keys...), and
 `db audit` finds stored values they would refuse. `hostile` is what every request body
-obeys before any schema sees it (`json_body`), so it holds where a schema drops unknown keys.
+obeys before any schema sees it (`json_body`), so it holds where a schema drops unknown keys;
+`over_budget`, checked before it, bounds how many values a body holds, and so the time every
+walk over it takes.
 """
 
 import math
@@ -20,6 +22,9 @@ def printable(text):
 
 
 MAX_DEPTH = 32
+# Array items and object keys in one request body, in all: far beyond any console document
+# (a device-tags change of 1 000 devices holds about 1 100), and a walk of a few milliseconds.
+MAX_NODES = 50_000
 INT64 = range(-(2**63), 2**63)
 CONTAINERS = (dict, list)
 
@@ -112,6 +117,24 @@ def _spelled(path):
     for key in path:
         text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else key)
     return printable(text)
+
+
+def over_budget(body, budget=MAX_NODES):
+    """True when `body` holds more than `budget` array items and object keys in all. Counted
+    without recursion (any depth) and stopped at the budget, so a body of millions of tiny
+    values costs what the budget does, before the slower walks of `hostile` and the schema."""
+    pending = [body]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        budget -= len(value)
+        if budget < 0:
+            return True
+        pending.extend(value)
+    return False
 
 
 def hostile(body):

@@ -54,6 +54,9 @@ class Operation:
     answer_example: object = None  # an answer `answer` describes (the docs page shows it)
     answer_media: tuple = (JSON,)
     body_media: str = JSON
+    # The most bytes the body may hold: a number, or the name of the setting that says; None:
+    # MAX_JSON_BYTES for JSON (and a route stating no body), MAX_CONTENT_LENGTH for uploads.
+    max_bytes: object = None
     backend: bool = True  # False: touches neither MongoDB nor InfluxDB
     security: list = None  # who may call, when not what `auth.route_rule` says
     listing: object = None  # the `ListQuerySchema` of a list's parameters
@@ -73,10 +76,13 @@ def _stating(**facts):
     return state
 
 
-def body(schema, example=None, media=JSON):
+def body(schema, example=None, media=JSON, max_bytes=None):
     """The body: JSON loaded through `schema` by `inputs.load_body` (a `media` other than
-    JSON, a form, the view reads itself); `example` loads through it."""
-    return _stating(body=schema, example=example, body_media=media)
+    JSON, a form, the view reads itself); `example` loads through it. `max_bytes`, the most
+    it may hold (413 beyond, before it is read): a number, or a setting's name, such as
+    "MAX_CONTENT_LENGTH" for a route taking bulk JSON; by default MAX_JSON_BYTES for JSON,
+    MAX_CONTENT_LENGTH for other media (uploads). Never more than MAX_CONTENT_LENGTH."""
+    return _stating(body=schema, example=example, body_media=media, max_bytes=max_bytes)
 
 
 def listing(schema):

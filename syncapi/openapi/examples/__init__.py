@@ -57,6 +57,7 @@ ERRORS = {
     404: error("Device not found"),
     409: error("A device with this machineId already exists", "machineId"),
     412: error("The document has changed since the ETag you sent; read it again"),
+    408: error("Request body not received in time: it must arrive within 5 s"),
     413: error("Payload too large"),
     429: error("Too many requests, try again later"),
     500: error("Error querying InfluxDB"),
