@@ -316,6 +316,34 @@ def test_refused_requests_whose_clients_stay_hold_no_thread(served):
         assert 1 - 0.2 < closed - sent_at < 1 + 1  # …then closed at the deadline
 
 
+def chunked(path, body, headers=None):
+    lines = [f"PUT {path} HTTP/1.1", "Host: x", "Content-Type: application/json"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    return ("\r\n".join([*lines, "Transfer-Encoding: chunked"]) + "\r\n\r\n").encode() + body
+
+
+@pytest.mark.slow  # starts gunicorn, and waits for its 1 s deadline
+@pytest.mark.parametrize(
+    "sent, status, error",
+    [
+        # stalled: the deadline cuts the body, wherever it is in a chunk
+        (b'5\r\n{"nam', 408, "Request body not received in time: it must arrive within 1 s"),
+        (b'9\r\n{"nam', 408, "Request body not received in time: it must arrive within 1 s"),
+        (b"5", 408, "Request body not received in time: it must arrive within 1 s"),
+        # malformed
+        (b'5\r\n{"namXX', 400, "Invalid chunked body"),
+        (b"zz\r\n", 400, "Invalid chunked body"),
+    ],
+)
+def test_a_chunked_body_cut_or_malformed_is_the_clients_error(served, sent, status, error):
+    connection = served.connect(chunked("/api/organizations/chunky", sent, ADMIN), timeout=10)
+    received, _, _ = arrival(connection)
+    code, head, body = answered(received)
+    assert (code, body["error"]) == (status, error)
+    assert "connection: close" in head
+    assert served.get_as("/api/organizations/chunky", ADMIN)[0] == 404  # nothing stored
+
+
 @pytest.mark.slow  # starts gunicorn
 def test_a_request_whose_body_was_read_keeps_its_connection(served):
     connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)

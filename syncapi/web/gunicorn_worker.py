@@ -34,11 +34,14 @@ import selectors
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from functools import partial
 
+from gunicorn.http.errors import ChunkMissingTerminator, NoMoreData, ParseException
 from gunicorn.workers import gthread
 
 from syncapi.core.deadlines import Deadlines
+from syncapi.core.failures import Invalid
 
 # gunicorn's own bounds of closing a connection whose exchange was whole
 # (`gunicorn.util.close_graceful`): the client has nothing more to send.
@@ -179,8 +182,9 @@ def _rest_of(conn, deadline):
 
 class ArrivingBody:
     """A request's body (gunicorn's reader) while its deadline runs: `whole()` is called
-    when its last byte has been read; a body that ends short raises `TimeoutError`. `left`:
-    the bytes not read yet (None: a chunked body's are unknown)."""
+    when its last byte has been read; a body that ends short raises `TimeoutError`, a
+    malformed chunked one `Invalid` (a 400). `left`: the bytes not read yet (None: a chunked
+    body's are unknown)."""
 
     def __init__(self, request, length, whole):
         self.request = request
@@ -193,11 +197,13 @@ class ArrivingBody:
         return self._body.failed
 
     def read(self, size=None):
-        data = self._body.read(size)
+        with _chunked_failures():
+            data = self._body.read(size)
         return self._arrived(data, size is None or size < 0 or len(data) < size)
 
     def readline(self, size=None):
-        data = self._body.readline(size)
+        with _chunked_failures():
+            data = self._body.readline(size)
         return self._arrived(data, not data and size != 0)
 
     def readlines(self, size=None):
@@ -219,6 +225,24 @@ class ArrivingBody:
             self.complete = True
             self._whole()
         return data
+
+
+@contextmanager
+def _chunked_failures():
+    """gunicorn's chunked reader's failures, as the app's: a body that ends within a chunk
+    or its terminator (the deadline shut the reading side, or the client left) is a
+    `TimeoutError`, which werkzeug reads as a client gone (a 408); one that breaks the
+    chunked coding is `Invalid` (a 400). Otherwise gunicorn's parse errors would be 500s."""
+    try:
+        yield
+    except ChunkMissingTerminator as error:
+        if b"\r\n".startswith(error.term):  # cut: nothing, or only its "\r", came
+            raise TimeoutError("the chunked body ended within a chunk") from None
+        raise Invalid("Invalid chunked body") from None
+    except NoMoreData:
+        raise TimeoutError("the chunked body ended within a chunk") from None
+    except ParseException:  # a chunk size, an extension or a trailer that is no such thing
+        raise Invalid("Invalid chunked body") from None
 
 
 def closing_early_answers(app):
