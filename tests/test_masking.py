@@ -163,6 +163,17 @@ IN_STRINGS = [
         'PlainLoginModule required username="u" password="********";',
     ),
     ("mqtt://u:pw@h/t?token=t", "mqtt://u:********@h/t?token=********"),
+    # in a `;`-separated string an unquoted value runs to the next `;`, whatever it holds
+    ("Server=db;Password=P@ss#word1;", "Server=db;Password=********;"),
+    ("Password=ab&cd;", "Password=********;"),
+    ("Server=db;Password=a<b>c'd e;Encrypt=true", "Server=db;Password=********;Encrypt=true"),
+    ("Server=db;Password=p&token=t", "Server=db;Password=********"),
+    # in a query string a value runs to the next `&` (or the fragment's `#`)
+    ("https://h/p?sig=a;b&se=1", "https://h/p?sig=********&se=1"),
+    ("https://h/p?x=1&password=p;w#top", "https://h/p?x=1&password=********#top"),
+    # else to a blank before the next pair, or an `&` before one (a form's body)
+    ("host=db password=P@ss#1&x dbname=d", "host=db password=******** dbname=d"),
+    ("password=pw&user=u", "password=********&user=u"),
     ("password=unclosed 'quote", "password=********'quote"),
     ('pass="unclosed', 'pass="********'),
     # left alone: no secret, or no value
@@ -211,10 +222,23 @@ def test_a_secret_inside_a_string_is_masked_in_place_and_kept_when_sent_back(sto
             "password=a&x=1&password=b",
         ),
         ("mqtt://u:pw@h?token=t", "mqtt://u2:********@h2?token=new", "mqtt://u2:pw@h2?token=new"),
+        # a stored value in braces or quotes goes back with them, wherever the mask was sent
+        ("Password={a;b}", "Password=********", "Password={a;b}"),
+        ("Server=a;Password={a;b}", "Server=b;Password=********;", "Server=b;Password={a;b};"),
+        ("Password='p;w'", "Password={********}", "Password='p;w'"),
+        ("Password={p}", "Password={********}", "Password={p}"),
+        # a bare one holding the quote sent around the mask goes back bare
+        ('Server=s;Password=a"b;', 'Server=s;Password="********";', 'Server=s;Password=a"b;'),
     ],
 )
 def test_an_edit_around_a_masked_secret_keeps_it(stored, sent, saved):
     assert masking.keep_masked(sent, stored) == saved
+
+
+def test_a_braced_secret_sent_back_bare_is_answered_masked_whole():
+    """What a client that drops the braces around the mask is answered after its PUT."""
+    saved = masking.keep_masked("Server=b;Password=********", "Server=a;Password={a;b}")
+    assert masking.mask(saved) == "Server=b;Password={********}"
 
 
 def test_a_document_keeps_every_kind_of_secret_when_sent_back_as_answered():
