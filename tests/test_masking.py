@@ -69,6 +69,25 @@ SECRET = [
     ("signingKey", ""),
     ("masterKey", ""),
     ("sig", ""),
+    # a last word `pass` (keytool's `storepass` and `keypass` run together)
+    ("smtp_pass", ""),
+    ("SMTP_PASS", ""),
+    ("dbPass", ""),
+    ("keystorePass", ""),
+    ("storepass", ""),
+    ("keypass", ""),
+    ("truststorepass", ""),
+    # plurals
+    ("secrets", ""),
+    ("tokens", ""),
+    ("passwords", ""),
+    ("apiKeys", ""),
+    ("clientSecrets", ""),
+    ("ssh_key", ""),
+    ("sshPrivateKey", ""),
+    ("jwt", ""),
+    ("X-Amz-Signature", ""),
+    ("X-Goog-Signature", ""),
     ("key", "tls"),  # {"tls": {"key": …}}
     ("key", "ssl.keystore"),
     ("key", "client"),
@@ -92,13 +111,26 @@ NOT_SECRET = [
     ("SharedAccessKeyName", ""),
     ("tokenUrl", ""),
     ("token_type", ""),
-    ("tokens", ""),
     ("tokens_count", ""),
+    ("tokenizer", ""),
+    ("maxTokens", ""),  # counts of a language model's tokens
+    ("max_tokens", ""),
+    ("prompt_tokens", ""),
     ("tokenMetadata", ""),
     ("passage", ""),
     ("passwordless", ""),
     ("passwordPolicy", ""),
-    ("bypass", ""),
+    ("bypass", ""),  # a word, not a login's pass…
+    ("byPass", ""),  # …however it is spelled
+    ("proxy_bypass", ""),
+    ("compass", ""),
+    ("surpass", ""),
+    ("lowPass", ""),  # a signal filter's
+    ("high_pass", ""),
+    ("first_pass", ""),
+    ("passes", ""),
+    ("jwtIssuer", ""),
+    ("use_jwt", ""),
     ("secretName", ""),
     ("cookieName", ""),
     ("authorizationUrl", ""),
@@ -175,6 +207,21 @@ IN_STRINGS = [
     ("host=db password=P@ss#1&x dbname=d", "host=db password=******** dbname=d"),
     ("password=pw&user=u", "password=********&user=u"),
     ("password=unclosed 'quote", "password=********'quote"),
+    # a header's credential, its scheme shown
+    ("Authorization: Bearer abc.def", "Authorization: Bearer ********"),
+    (
+        "curl -H 'Authorization: Basic dXNlcjpwdw==' https://h",
+        "curl -H 'Authorization: Basic ********' https://h",
+    ),
+    (
+        "Host: h\r\nProxy-Authorization: Bearer t\r\nAccept: */*",
+        "Host: h\r\nProxy-Authorization: Bearer ********\r\nAccept: */*",
+    ),
+    ("X-API-Key: k1\nCookie: a=b; c=d", "X-API-Key: ********\nCookie: ********"),
+    ('{"password": "pw", "user": "u"}', '{"password": "********", "user": "u"}'),
+    ("Authorization: t0k3n", "Authorization: ********"),
+    ('{"Authorization": "Bearer abc"}', '{"Authorization": "Bearer ********"}'),
+    ("https://token:t@h/p password: pw", "https://token:********@h/p password: ********"),
     ('pass="unclosed', 'pass="********'),
     # left alone: no secret, or no value
     ("keyId=k1;keyName=main;publicKey=pk", "keyId=k1;keyName=main;publicKey=pk"),
@@ -187,6 +234,8 @@ IN_STRINGS = [
     ("mqtt://user@broker:1883", "mqtt://user@broker:1883"),
     ("http://host/path?mail=a:b@c", "http://host/path?mail=a:b@c"),
     ("plain text", "plain text"),
+    ("Note: the token expires; Host: h", "Note: the token expires; Host: h"),
+    ("https://h/p", "https://h/p"),
 ]
 
 
@@ -294,6 +343,9 @@ def test_masking_inside_strings_is_linear_in_the_text():
         "pwd={" * 60_000,
         "password= " * 40_000,
         ("x" * 1000 + " ") * 300 + "pwd=1",
+        "password:" * 40_000,
+        "Authorization: Bearer " * 20_000,
+        '"token": "' * 40_000,
     ]
     started = time.perf_counter()
     masked = [masking.mask(text) for text in texts]

@@ -1,8 +1,9 @@
 """Secrets inside strings: the password of a URI's user information
-(`mqtt://user:pw@broker`) and the value of a secret-named `name=value` pair, as connection
+(`mqtt://user:pw@broker`), the value of a secret-named `name=value` pair, as connection
 strings and query strings carry them (`Password=pw;`, `?sig=…&se=…`, `SharedAccessKey=…`,
-`host=h password=pw dbname=d`). `masking` masks them in place and, when a string comes back
-with its masks, puts the stored values back.
+`host=h password=pw dbname=d`), and the value of a secret-named `name: value` header or
+field (`Authorization: Bearer t`, `X-API-Key: k`, `"password": "pw"`). `masking` masks them
+in place and, when a string comes back with its masks, puts the stored values back.
 
 A pair's name is the run of letters, digits, `_`, `.` and `-` before its `=` (spaces around
 the `=` allowed), judged by `secret_names.is_secret`; its value is what a quote (`"`, `'`)
@@ -14,6 +15,10 @@ or an ODBC brace (`{…}`) encloses, else it runs, by the kind of string it is i
   break: `Password=P@ss#word1;` is one value, whatever it holds;
 - else (`host=h password=pw dbname=d`, a form's `a=1&password=pw`), to a blank or an `&`
   that another `name=` follows, a quote, `<`, `>` or a line break.
+
+A header's (or field's) name may be quoted; its value is what quotes enclose, else it runs
+to a quote or the end of the line; an `Authorization`'s scheme (`Bearer`, `Basic`, …) stays
+shown, the credential after it is masked. A `name:` right after `//` is a URI's user.
 
 A secret sent back masked gets the stored one back with its own quotes or braces, wherever
 the mask was sent: `Password={a;b}` stays whole when `Password=********` comes back. Every
@@ -31,6 +36,12 @@ PAIR = re.compile(r"(?<![A-Za-z0-9_.\-])(?P<name>[A-Za-z0-9_.\-]+)[ \t]*=[ \t]*"
 QUERY_VALUE_END = re.compile(r"[&#\s\"'<>]")
 LISTED_VALUE_END = re.compile(r"[;\r\n]")
 VALUE_END = re.compile(r"[\"'<>\r\n]|(?:\s+|&)(?=[A-Za-z0-9_.\-]+[ \t]*=)")
+HEADER = re.compile(
+    r"""(?<![A-Za-z0-9_.\-])(?<!//)(?P<quote>["']?)(?P<name>[A-Za-z0-9_.\-]+)(?P=quote)"""
+    r"[ \t]*:[ \t]*"
+)
+HEADER_VALUE_END = re.compile(r"[\"'\r\n]")
+SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9\-]*[ \t]+(?=\S)")  # Bearer, Basic, AWS4-HMAC-SHA256
 CLOSING = {'"': '"', "'": "'", "{": "}"}
 URI = "uri"
 
@@ -76,6 +87,25 @@ def pair_spans(text):
     return spans
 
 
+def header_spans(text):
+    """`(start, end, name, enclosed)` of each non-empty value of a secret-named header or
+    field, in order; an `Authorization`'s scheme is left out of it."""
+    if ":" not in text:
+        return []
+    spans, position, absent = [], 0, set()
+    for match in HEADER.finditer(text):
+        if match.start() < position or not is_secret(match["name"]):
+            continue
+        name = normalized(match["name"])
+        start, end, position, enclosed = _value(text, match.end(), absent, HEADER_VALUE_END)
+        scheme = SCHEME.match(text, start, end) if name.endswith("authorization") else None
+        if scheme is not None:
+            start, enclosed = scheme.end(), ""  # the credential alone is no longer enclosed
+        if end > start:
+            spans.append((start, end, name, enclosed))
+    return spans
+
+
 def _value(text, start, absent, ends):
     """`(start, end, where the scan goes on, enclosed)` of the value beginning at `start`,
     ending at the first match of `ends` unless enclosed. `absent`: the closing characters no
@@ -102,7 +132,7 @@ def secret_spans(text):
     pairs of that name (`("password", 0)`); `enclosed`, the quote or brace around it."""
     found = [(start, end, URI, "") for start, end in uri_password_spans(text)]
     spans, ranks, reached = [], {}, 0
-    for start, end, kind, enclosed in sorted(found + pair_spans(text)):
+    for start, end, kind, enclosed in sorted(found + pair_spans(text) + header_spans(text)):
         if start < reached:
             continue
         rank = ranks[kind] = ranks.get(kind, -1) + 1
