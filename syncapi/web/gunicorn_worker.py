@@ -10,8 +10,10 @@ it lacks, so that slow clients cannot hold its threads, however many they are.
   ends short, which `ArrivingBody` raises as a `TimeoutError` (werkzeug's
   `ClientDisconnected`, answered 408 by `errors`). The deadline stops once the body is whole
   (for a request without one, once its headers are): the app's own work is not bounded by
-  it. gthread itself gives a new connection a thread at once, which waits 5 s for its first
-  byte whatever the setting, then waits on a stalled header or body for ever.
+  it. What arrived in time is still read after it: a request that came whole while it waited
+  for a thread is served. gthread itself gives a new connection a thread at once, which waits
+  5 s for its first byte whatever the setting, then waits on a stalled header or body for
+  ever.
 - A new connection waits on the poller, not in a thread, until it sends something.
 - An answer that starts before the body was read whole (a 401, 403, 413, …) goes out at
   once and closes the connection (`Connection: close`): the app never reads the rest.
@@ -23,7 +25,7 @@ it lacks, so that slow clients cannot hold its threads, however many they are.
   linger reads at most the rest of the announced body, until the request's deadline (behind
   nginx: milliseconds); after a whole exchange, LINGER seconds and LINGER_BYTES at most.
   gthread lingers on its main loop, where a client that does not close stops the whole
-  worker for 2 s, or in the worker thread.
+  worker for 2 s.
 """
 
 import errno
