@@ -10,8 +10,10 @@ runs Python on one core at a time) each run `GUNICORN_THREADS` threads (4), whic
 time a request waits on MongoDB or InfluxDB. The embedded store (mongomock) keeps its data
 inside one process, so it gets exactly one worker whatever WEB_CONCURRENCY says. The worker
 is gthread's with bounds on slow clients (`syncapi/web/gunicorn_worker.py`): a request's
-headers and body arrive within `REQUEST_BODY_TIMEOUT` seconds, an answer given before the
-body was read closes the connection, and closing never waits on the main loop.
+headers and body arrive within `REQUEST_BODY_TIMEOUT` seconds of its connection's opening,
+a connection holds no thread before it sends something, an answer given before the body was
+read closes the connection, and closing waits neither on the main loop nor in a worker
+thread (one lingering thread per worker does).
 
 Each worker builds its own clients after the fork, also with `--preload` (create_app builds
 none: extensions.py). A stop lets requests under way finish for

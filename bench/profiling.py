@@ -1,8 +1,9 @@
 """Where a request's time goes: pyinstrument over many direct WSGI calls of one route.
 
-`make profile` (or `python -m bench.profiling [path] [--bearer]`) prints, for `GET /status` and
-a GET of a device by id unless a path is given, the call tree with syncapi's code and the
-Flask extensions it hooks in shown, then the functions that cost the most themselves.
+`make profile` (or, once it installed pyinstrument, `.venv/bin/python -m bench.profiling
+[path] [--bearer]`) prints, for `GET /status` and a GET of a device by id unless a path is
+given, the call tree with syncapi's code and the Flask extensions it hooks in shown, then the
+functions that cost the most themselves.
 """
 
 import sys

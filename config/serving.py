@@ -47,7 +47,8 @@ def read(settings, env):
     settings.MAX_CONTENT_LENGTH = env.integer("MAX_CONTENT_LENGTH", 6 * 1024 * 1024, 1024)
     # The console's JSON documents are a few kB: the cap of every other route's body.
     settings.MAX_JSON_BYTES = env.integer("MAX_JSON_BYTES", 1024 * 1024, 1024)
-    # Seconds from a request's first byte to the last of its body (syncapi/web/gunicorn_worker.py).
+    # Seconds a request has to arrive whole, from its connection's opening or, kept alive, its
+    # first byte (syncapi/web/gunicorn_worker.py).
     settings.REQUEST_BODY_TIMEOUT = env.integer("REQUEST_BODY_TIMEOUT", 5, minimum=1, maximum=300)
     settings.PROXY_COUNT = env.integer("PROXY_COUNT", 0, minimum=0)
     # One JSON line per request on stderr (request_log.py); 0 leaves them out.

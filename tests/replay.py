@@ -2,8 +2,8 @@
 `tests/data/replay.json`: `tests/test_replay.py` sends them again and compares.
 
 Made for restructurings that must change no answer: record before, compare after. An issue
-that changes an answer on purpose records again (`python -m tests.replay`) and says so in
-its commit. Each answer is kept as its status, its headers and its body, with what differs
+that changes an answer on purpose records again (`.venv/bin/python -m tests.replay`) and says
+so in its commit. Each answer is kept as its status, its headers and its body, with what differs
 from run to run made neutral (`Normalizer`): ObjectIds become `<oid-N>`, the server's
 request ids `<rid-N>` and tokens' ids `<jti-N>`, in the order they first appear, dates and
 times `<date>`/`<time>`, tokens `<jwt>`, content ETags `<c>`. Each request sends an id of

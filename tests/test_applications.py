@@ -211,6 +211,7 @@ EVENT_CLASS_BAD_INPUTS = [
     ({"class": "A", "topic": "t", "type": "FLOAT", "values_range": [True, 2]}, "values_range[0]"),
     ({"class": "A", "topic": "t", "type": "STR", "id": ""}, "id"),
     ({"class": "A", "topic": "t", "type": "STR", "id": "x" * 129}, "id"),
+    ({"class": "A", "topic": "t", "type": "STR", "id": "."}, "id"),
     ({"class": "A", "topic": "t", "type": "STR", "extra": 1}, "extra"),
 ]
 
@@ -444,6 +445,7 @@ FUNCTION_BAD_INPUTS = [
     (with_expression("atan2(x)"), "expression"),
     ({**CONSOLE_FUNCTION, "type": " "}, "type"),
     ({**CONSOLE_FUNCTION, "id": "a/b"}, "id"),
+    ({**CONSOLE_FUNCTION, "id": ".."}, "id"),
     ({**CONSOLE_FUNCTION, "id": "fn\u00ad1"}, "id"),  # a soft hyphen
     ({**CONSOLE_FUNCTION, "": 1}, ""),
 ]

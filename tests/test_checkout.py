@@ -190,6 +190,21 @@ def test_every_command_the_readme_shows_runs_through_manage_and_exists():
     assert "flask --app" not in README  # bare flask is not on a fresh clone's PATH
 
 
+# A Python a page tells to run: the project's, or python3 for a one-line `-c` of the stdlib.
+SHOWN_PYTHON = re.compile(r"(?<![\w./-])((?:\.venv/bin/)?python3?)(?![\w.-])( -c)?")
+
+
+@pytest.mark.parametrize("page", list(PAGES), ids=lambda path: path.name)
+def test_every_python_a_page_shows_is_the_projects(page):
+    """A fresh clone has no syncapi package outside `.venv` (`make run` builds it): a command
+    shown with a bare `python` fails there."""
+    text = PAGES[page]
+    shown = CODE_BLOCK.findall(text) + re.findall(r"`([^`\n]+)`", CODE_BLOCK.sub("", text))
+    for code in shown:
+        for python, inline in SHOWN_PYTHON.findall(code):
+            assert python == ".venv/bin/python" or (python == "python3" and inline), code
+
+
 def docker_runs():
     """The `-e NAME=value` settings of each `docker run` the README shows, a `$(…)` taken as
     the 48 characters it makes, and a bare `-e NAME` (the shell's value) as a token."""

@@ -127,26 +127,30 @@ def test_audit_lists_stored_values_the_input_rules_refuse_and_changes_nothing(ap
 
 
 def test_audit_lists_record_ids_the_record_id_rule_refuses(app, client, mongo):
-    """A gateway named `a/b` could be created but never read, changed or deleted; an id
-    holding a control or format character looks like another."""
+    """A gateway named `a/b`, `.` or `..` could be created but never read, changed or
+    deleted; an id holding a control or format character looks like another."""
     client.put("/api/organizations/acme", json={"name": "Acme"})
     client.post("/api/organizations/acme/applications", json={"applicationId": "cnc", "name": "C"})
     acme, shared = mongo["acme"], mongo["syncapi"]
     gateway = acme.gateways.insert_one({"gatewayId": "a/b", "name": "G"}).inserted_id
+    dots = acme.gateways.insert_one({"gatewayId": "..", "name": "G"}).inserted_id
     device = acme.cnc_devices.insert_one({"machineId": "CN\u202e4", "eui": "E\u200b1"})
     function = acme.functions.insert_one({"id": "fn\u0000", "name": "F", "expression": "x"})
     legacy = shared.devices.insert_one({"machineId": "L\ufeff"}).inserted_id
+    dot = shared.devices.insert_one({"machineId": "."}).inserted_id
     with unchanged(mongo):
         result = run_audit(app)
-    rule = "must be 1 to 128 characters without /, control or format characters, not blank"
+    rule = "must be 1 to 128 characters without /, control or format characters, not blank, . or .."
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         f"acme.gateways {gateway}: gatewayId {rule}",
+        f"acme.gateways {dots}: gatewayId {rule}",
         f"acme.functions {function.inserted_id}: id {rule}",
         f"acme.cnc_devices {device.inserted_id}: machineId {rule}",
         f"acme.cnc_devices {device.inserted_id}: eui {rule}",
         f"syncapi.devices {legacy}: machineId {rule}",
-        "Error: 5 stored value(s) break the input rules; nothing changed",
+        f"syncapi.devices {dot}: machineId {rule}",
+        "Error: 7 stored value(s) break the input rules; nothing changed",
     ]
 
 

@@ -3,12 +3,15 @@ own to be named by (organization metadata, an application's registry entry, a ma
 a new event class) is tagged by its content; a write checks it inside its own filter all the
 same."""
 
+import hashlib
+import json
 import threading
 from datetime import datetime
 
 import pytest
 
-from syncapi.web import conditional
+from syncapi.core.serialization import to_jsonable
+from syncapi.web import conditional, handles, memo
 from tests.helpers import APP, ORG, slowed_reads, unchanged
 
 APPS = "/api/applications/acme/applications/monitoreo-cnc"
@@ -122,23 +125,67 @@ def test_two_concurrent_conditional_puts_of_settings_never_both_succeed(
     assert updates == 1
 
 
-def test_a_machine_claim_carries_a_content_etag(client, cnc):
+def test_a_machine_claim_carries_a_content_etag(app, client, cnc):
     assigned = client.put("/api/machines/M1", json={"organizationId": "acme"})
     read = client.get("/api/machines/M1")
     assert assigned.headers["ETag"] == read.headers["ETag"]
-    assert read.headers["ETag"] == conditional.content_tag(read.json)
+    with app.app_context():
+        assert read.headers["ETag"] == conditional.content_tag(read.json)
     etag = {"If-None-Match": read.headers["ETag"]}
     assert client.get("/api/machines/M1", headers=etag).status_code == 304
 
 
-def test_a_created_event_class_carries_the_etag_of_its_answer(client, cnc):
+def test_a_created_event_class_carries_the_etag_of_its_answer(app, client, cnc):
     body = {"id": "e1", "class": "A", "topic": "t", "type": "STR"}
     created = client.post(f"{APPS}/event-classes", json=body)
-    assert created.headers["ETag"] == conditional.content_tag(created.json)
+    with app.app_context():
+        assert created.headers["ETag"] == conditional.content_tag(created.json)
 
 
 def test_a_content_etag_is_the_same_for_the_same_content_release_after_release():
     """Pinned: clients keep ETags across upgrades (the replay makes them neutral, since they
-    hash dates): its JSON canonical form, dates as the wire writes them, hashed."""
+    hash dates): its JSON canonical form, dates as the wire writes them, under the
+    deployment's key (kept in its shared database), HMAC-SHA256."""
     stored = {"name": "Acme", "at": datetime(2026, 1, 2, 3, 4, 5, 678000)}
-    assert conditional.content_tag(stored) == '"cba855bafafca8bcecf7c02347a726f0d"'
+    key = bytes(range(32))
+    assert conditional.content_tag(stored, key) == '"c55944c84f0515dc57c95a3d057e755a8"'
+    assert conditional.content_tag(stored, bytes(32)) != conditional.content_tag(stored, key)
+
+
+def unkeyed_tag(value):
+    """What a content ETag was before it was keyed: anyone could compute it from a guess."""
+    text = json.dumps(to_jsonable(value), sort_keys=True, separators=(",", ":"))
+    return '"c' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def test_a_content_etag_does_not_confirm_a_guessed_secret(client, mongo, shared):
+    """A document without revision shows its secrets masked; its content ETag is keyed by a
+    key of the deployment that no caller knows, so a reader cannot check a guess of them
+    against it, offline or with If-None-Match. It still changes when a secret changes."""
+    stored = {"name": "old", "type": "redis", "configuration": {"password": "hunter2"}}
+    path = f"/api/services/{shared.services.insert_one(dict(stored)).inserted_id}"
+
+    read = client.get(path)
+    tag = read.headers["ETag"]
+
+    assert read.json["configuration"] == {"password": "********"}
+    assert tag.startswith('"c') and tag != unkeyed_tag(shared.services.find_one())
+    guessed = client.get(path, headers={"If-None-Match": unkeyed_tag(shared.services.find_one())})
+    assert guessed.status_code == 200
+    shared.services.update_one({}, {"$set": {"configuration.password": "rotated"}})
+    assert client.get(path).headers["ETag"] not in (tag, unkeyed_tag(shared.services.find_one()))
+    with unchanged(mongo):
+        stale = client.put(path, json={"type": "redis"}, headers={"If-Match": tag})
+    assert stale.status_code == 412
+
+
+def test_the_content_etag_key_is_made_once_in_the_shared_database(app, client, shared, acme):
+    """Created by the first process that needs it (an upsert, so two at once make one), kept
+    by each process, read by every other: each replica answers the same ETags."""
+    tag = client.get(ORG).headers["ETag"]
+    assert shared.keys.count_documents({}) == 1
+    key = shared.keys.find_one({"_id": "content-etag"})["key"]
+    assert len(key) == 32
+    app.extensions[memo.ONCE_KEY].forget(handles.CONTENT_ETAG_KEY)  # another process: reads it
+    assert client.get(ORG).headers["ETag"] == tag
+    assert shared.keys.count_documents({}) == 1 and shared.keys.find_one()["key"] == key

@@ -52,6 +52,9 @@ DEVICE_BAD_INPUTS = [
     ({"name": "x"}, "machineId"),
     ({"machineId": ""}, "machineId"),
     ({"machineId": "a/b"}, "machineId"),
+    ({"machineId": "."}, "machineId"),  # a dot segment, which clients collapse in a path
+    ({"machineId": ".."}, "machineId"),
+    ({"machineId": "M", "eui": ".."}, "eui"),
     ({"machineId": "CN\u0000"}, "machineId"),  # NUL
     ({"machineId": "CN\u202e4"}, "machineId"),  # a right-to-left override
     ({"machineId": "CN\u200b4"}, "machineId"),  # a zero-width space

@@ -31,6 +31,8 @@ def test_create_gateway_stores_defaults_and_timestamps(client, acme):
         ({"gatewayId": OPERATOR, "name": "P"}, "gatewayId"),
         # the record-id rule: a gateway named so could never be read, changed or deleted
         ({"gatewayId": "a/b", "name": "P"}, "gatewayId"),
+        ({"gatewayId": ".", "name": "P"}, "gatewayId"),  # dot segments: a client's path
+        ({"gatewayId": "..", "name": "P"}, "gatewayId"),  # to it would lose them
         ({"gatewayId": " ", "name": "P"}, "gatewayId"),
         ({"gatewayId": "G" * 129, "name": "P"}, "gatewayId"),
         ({"gatewayId": "GW\u0000", "name": "P"}, "gatewayId"),  # NUL
@@ -48,7 +50,9 @@ def test_create_gateway_refuses_bad_input(client, acme, payload, field):
     assert response.json["field"] == field
 
 
-@pytest.mark.parametrize("gateway_id", ["GW-01", "Planta Norte", "Nave 1.2", "ñandú", "G" * 128])
+@pytest.mark.parametrize(
+    "gateway_id", ["GW-01", "Planta Norte", "Nave 1.2", "ñandú", "G" * 128, "...", ".1"]
+)
 def test_a_gateway_id_the_rule_allows_is_read_changed_and_deleted_by_it(client, acme, gateway_id):
     created = client.post(f"{ORG}/gateways", json={"gatewayId": gateway_id, "name": "G"})
     path = f"{ORG}/gateways/{quote(gateway_id)}"
@@ -108,6 +112,7 @@ def test_an_update_moves_updated_at(client, acme, later):
     [
         ({"gatewayId": ""}, "gatewayId"),
         ({"gatewayId": "a/b"}, "gatewayId"),
+        ({"gatewayId": ".."}, "gatewayId"),
         ({"gatewayId": "GW\ufeff"}, "gatewayId"),
         ({"name": " "}, "name"),
         ({"location": 3}, "location"),

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from syncapi.core.deadlines import Deadlines
-from syncapi.web.gunicorn_worker import LINGER, ArrivingBody, linger
+from syncapi.web.gunicorn_worker import LINGER, ArrivingBody, Lingering
 from tests.helpers import JWT_SECRET, bearer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +85,15 @@ class Served:
         finally:
             connection.close()
 
+    def get_as(self, path, headers, timeout=15):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            return response.status, json.loads(response.read())
+        finally:
+            connection.close()
+
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=30)
@@ -102,6 +111,25 @@ def until_closed(connection):
     finally:
         connection.close()
     return received, time.monotonic()
+
+
+def arrival(connection, probing=False):
+    """What the server sends until it sends its end, when its first byte came (None: it sent
+    none) and when it closed the connection: when its end came, or, `probing` (a server that
+    lingers sends its end, then reads on), when a byte sent every 20 ms is refused."""
+    received, first = b"", None
+    try:
+        while chunk := connection.recv(65536):
+            first = first or time.monotonic()
+            received += chunk
+        while probing:
+            connection.sendall(b" ")
+            time.sleep(0.02)
+    except (ConnectionError, TimeoutError):  # refused or reset; or open at the socket's timeout
+        pass
+    finally:
+        connection.close()
+    return received, first, time.monotonic()
 
 
 def answered(received):
@@ -155,6 +183,61 @@ def test_stalled_clients_hold_the_threads_only_until_the_deadline():
     assert time.monotonic() - started < deadline + 15
 
 
+ADMIN = bearer(("*",), "admin")
+REFUSED_KEPT_OPEN = (
+    b"PUT /api/organizations/acme HTTP/1.1\r\n"
+    + JSON_BODY.replace(b"100", b"5000000")
+    + b'{"name": '
+)  # no token: a 401 before the body, whose rest never comes
+ADMIN_STALLED_BODY = STALLED_BODY.replace(
+    b"Host: x\r\n", f"Host: x\r\nAuthorization: {ADMIN['Authorization']}\r\n".encode()
+)
+
+
+@pytest.mark.slow  # starts gunicorn, and waits for its deadline
+def test_many_stalled_connections_stop_the_api_for_one_deadline_at_most():
+    """3 × N + 1 connections (N = the worker's threads), opened at once: idle ones, bodies
+    that stall (behind busy threads too) and refused requests whose client keeps sending
+    nothing and never closes. Every one ends at its deadline, counted from its opening
+    wherever it waited; `/status`, asked after all of them, answers within that deadline
+    plus a margin, and the stalled writes stored nothing."""
+    deadline, started = 2, time.monotonic()
+    served = Served(**SECURED, REQUEST_BODY_TIMEOUT=str(deadline))
+    try:
+        kinds = ["idle"] * THREADS + ["stalled"] * (THREADS + 1) + ["refused"] * THREADS
+        sent = {"idle": b"", "stalled": ADMIN_STALLED_BODY, "refused": REFUSED_KEPT_OPEN}
+        assert len(kinds) == 3 * THREADS + 1
+        opened = [served.connect(sent[kind], timeout=deadline + 10) for kind in kinds]
+        with ThreadPoolExecutor(len(opened)) as readers:
+            ending = [readers.submit(arrival, each, probing=True) for each in opened]
+            sent_at = time.monotonic()
+            status = served.get("/status")
+            status_at = time.monotonic()
+            ends = [end.result(timeout=deadline + 10) for end in ending]
+        stored = served.get_as("/api/organizations/acme", ADMIN)
+    finally:
+        served.stop()
+
+    assert status == (200, b'{"message":"Sync API is running"}\n')
+    assert status_at - sent_at < deadline + 1.5
+    for kind, (received, _, closed) in zip(kinds, ends, strict=True):
+        assert closed - started < deadline + 15
+        if kind == "idle":
+            assert received == b""  # nothing asked: closed unanswered
+            assert closed - sent_at < deadline + 1
+        elif kind == "stalled":
+            code, head, body = answered(received)
+            assert (code, body["error"]) == (408, "Request body not received in time: it "
+                                                  f"must arrive within {deadline} s")  # fmt: skip
+            assert closed - sent_at < deadline + 1.5
+        else:
+            code, head, body = answered(received)
+            assert (code, body["error"]) == (401, "Authentication required")
+            assert "connection: close" in head  # once a thread was free, its deadline past
+            assert closed - sent_at < deadline + 1.5
+    assert stored[0] == 404  # no organization was created by a stalled or refused PUT
+
+
 @pytest.fixture(scope="module")
 def served():
     """A secured server with a short deadline and two threads."""
@@ -186,6 +269,79 @@ def test_a_refused_request_is_answered_without_its_body(served, sent, status):
     received, _ = until_closed(connection)
     code, head, body = answered(received)
     assert code == status and "connection: close" in head and body["error"]
+
+
+@pytest.mark.slow  # starts gunicorn, and waits for its 1 s deadline
+def test_an_idle_connection_is_closed_at_the_deadline(served):
+    """A connection that sends nothing holds no thread and is closed unanswered when
+    REQUEST_BODY_TIMEOUT (here 1 s) has passed since it was opened."""
+    opened_at = time.monotonic()
+    received, first, closed = arrival(served.connect(timeout=10))
+    assert (received, first) == (b"", None)
+    assert 1 - 0.1 < closed - opened_at < 1 + 1
+
+
+@pytest.mark.slow  # starts gunicorn, and waits for its 1 s deadline
+def test_stalled_bodies_waiting_for_a_thread_end_at_their_own_deadline(served):
+    """2 × N + 1 logins announce a body and stall: those waiting for a thread behind the
+    others have had their deadline running since they were opened, so every one is answered
+    408 one deadline after it was sent, not one deadline after a thread took it."""
+    sent_at = time.monotonic()
+    stalled = [served.connect(STALLED_LOGIN, timeout=10) for _ in range(2 * 2 + 1)]
+    with ThreadPoolExecutor(len(stalled)) as readers:
+        ends = list(readers.map(arrival, stalled))
+    for received, _, closed in ends:
+        code, _, body = answered(received)
+        assert (code, body["error"]) == (408, "Request body not received in time: it must "
+                                              "arrive within 1 s")  # fmt: skip
+        assert closed - sent_at < 1 + 1
+
+
+@pytest.mark.slow  # starts gunicorn, and waits for its 1 s deadline
+def test_refused_requests_whose_clients_stay_hold_no_thread(served):
+    """2 × N + 1 requests refused before their body (a 401) whose clients never send the
+    rest nor close: each is answered at once, `/status` too, and each connection is closed
+    at its deadline by the worker's one lingering thread, not by a worker thread."""
+    sent_at = time.monotonic()
+    refused = [served.connect(REFUSED_KEPT_OPEN, timeout=10) for _ in range(2 * 2 + 1)]
+    with ThreadPoolExecutor(len(refused)) as readers:
+        ending = [readers.submit(arrival, each, probing=True) for each in refused]
+        status = served.get("/status")
+        status_at = time.monotonic()
+        ends = [end.result(timeout=15) for end in ending]
+    assert status[0] == 200 and status_at - sent_at < 0.5
+    for received, first, closed in ends:
+        assert answered(received)[0] == 401
+        assert first - sent_at < 0.5  # answered at once…
+        assert 1 - 0.2 < closed - sent_at < 1 + 1  # …then closed at the deadline
+
+
+def chunked(path, body, headers=None):
+    lines = [f"PUT {path} HTTP/1.1", "Host: x", "Content-Type: application/json"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    return ("\r\n".join([*lines, "Transfer-Encoding: chunked"]) + "\r\n\r\n").encode() + body
+
+
+@pytest.mark.slow  # starts gunicorn, and waits for its 1 s deadline
+@pytest.mark.parametrize(
+    "sent, status, error",
+    [
+        # stalled: the deadline cuts the body, wherever it is in a chunk
+        (b'5\r\n{"nam', 408, "Request body not received in time: it must arrive within 1 s"),
+        (b'9\r\n{"nam', 408, "Request body not received in time: it must arrive within 1 s"),
+        (b"5", 408, "Request body not received in time: it must arrive within 1 s"),
+        # malformed
+        (b'5\r\n{"namXX', 400, "Invalid chunked body"),
+        (b"zz\r\n", 400, "Invalid chunked body"),
+    ],
+)
+def test_a_chunked_body_cut_or_malformed_is_the_clients_error(served, sent, status, error):
+    connection = served.connect(chunked("/api/organizations/chunky", sent, ADMIN), timeout=10)
+    received, _, _ = arrival(connection)
+    code, head, body = answered(received)
+    assert (code, body["error"]) == (status, error)
+    assert "connection: close" in head
+    assert served.get_as("/api/organizations/chunky", ADMIN)[0] == 404  # nothing stored
 
 
 @pytest.mark.slow  # starts gunicorn
@@ -285,21 +441,55 @@ def test_a_body_ending_before_its_length_is_cut_short(read):
     assert not body.complete
 
 
-def test_linger_returns_when_the_client_closes_its_end():
-    server, client = socket.socketpair()
-    with server:
+def was_closed(sock, timeout=5):
+    """Waits until `sock` was closed (by the lingering thread): True, or False at `timeout`."""
+    until = time.monotonic() + timeout
+    while sock.fileno() != -1 and time.monotonic() < until:
+        time.sleep(0.01)
+    return sock.fileno() == -1
+
+
+def test_a_lingering_connection_is_closed_once_its_client_closes():
+    lingering, (server, client) = Lingering(), socket.socketpair()
+    with client:
         client.sendall(b"rest of a body")
-        client.close()
         started = time.monotonic()
-        linger(server, started + 5)
-        assert time.monotonic() - started < 1
-        assert server.recv(10) == b""  # gthread's close finds nothing to read
+        lingering.add(server, started + 5)
+        assert client.recv(10) == b""  # this side's end was sent at once
+        client.shutdown(socket.SHUT_WR)  # the client's end
+        assert was_closed(server) and time.monotonic() - started < 1
 
 
-def test_linger_gives_up_at_its_bound():
-    server, client = socket.socketpair()
-    with server, client:
-        until = time.monotonic() + 0.2
-        linger(server, until)
-        assert time.monotonic() >= until
-        assert client.recv(10) == b""  # this side's end was sent
+def test_a_lingering_connection_is_closed_at_its_bound():
+    lingering, (server, client) = Lingering(), socket.socketpair()
+    with client:
+        until = time.monotonic() + 0.3
+        lingering.add(server, until)
+        client.sendall(b"more")  # read and dropped: the client never closes
+        assert was_closed(server) and time.monotonic() >= until
+
+
+def test_a_lingering_connection_is_closed_once_it_sent_what_it_may():
+    lingering, (server, client) = Lingering(), socket.socketpair()
+    with client:
+        lingering.add(server, time.monotonic() + 5, most=10)
+        started = time.monotonic()
+        client.sendall(b"0123456789")  # the rest of an announced body, the client not closing
+        assert was_closed(server) and time.monotonic() - started < 1
+
+
+def lingering_threads():
+    return [thread.name for thread in threading.enumerate()].count("lingering")
+
+
+def test_one_lingering_thread_keeps_many_connections():
+    before = lingering_threads()
+    lingering, pairs = Lingering(), [socket.socketpair() for _ in range(50)]
+    until = time.monotonic() + 0.3
+    for server, _ in pairs:
+        lingering.add(server, until)
+    assert all(was_closed(server) for server, _ in pairs)
+    assert time.monotonic() - until < 1
+    assert lingering_threads() == before + 1
+    for _, client in pairs:
+        client.close()

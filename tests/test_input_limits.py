@@ -607,3 +607,6 @@ def test_the_descriptions_record_id_pattern_is_the_rule_in_the_basic_plane():
         == identifiers.is_record_id(f"a{chr(code)}")
     ]
     assert disagree == []
+    for dots in (".", "..", "...", ".a", "a."):
+        assert (pattern.fullmatch(dots) is not None) == identifiers.is_record_id(dots)
+    assert not identifiers.is_record_id(".") and not identifiers.is_record_id("..")

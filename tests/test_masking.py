@@ -69,6 +69,25 @@ SECRET = [
     ("signingKey", ""),
     ("masterKey", ""),
     ("sig", ""),
+    # a last word `pass` (keytool's `storepass` and `keypass` run together)
+    ("smtp_pass", ""),
+    ("SMTP_PASS", ""),
+    ("dbPass", ""),
+    ("keystorePass", ""),
+    ("storepass", ""),
+    ("keypass", ""),
+    ("truststorepass", ""),
+    # plurals
+    ("secrets", ""),
+    ("tokens", ""),
+    ("passwords", ""),
+    ("apiKeys", ""),
+    ("clientSecrets", ""),
+    ("ssh_key", ""),
+    ("sshPrivateKey", ""),
+    ("jwt", ""),
+    ("X-Amz-Signature", ""),
+    ("X-Goog-Signature", ""),
     ("key", "tls"),  # {"tls": {"key": …}}
     ("key", "ssl.keystore"),
     ("key", "client"),
@@ -92,13 +111,26 @@ NOT_SECRET = [
     ("SharedAccessKeyName", ""),
     ("tokenUrl", ""),
     ("token_type", ""),
-    ("tokens", ""),
     ("tokens_count", ""),
+    ("tokenizer", ""),
+    ("maxTokens", ""),  # counts of a language model's tokens
+    ("max_tokens", ""),
+    ("prompt_tokens", ""),
     ("tokenMetadata", ""),
     ("passage", ""),
     ("passwordless", ""),
     ("passwordPolicy", ""),
-    ("bypass", ""),
+    ("bypass", ""),  # a word, not a login's pass…
+    ("byPass", ""),  # …however it is spelled
+    ("proxy_bypass", ""),
+    ("compass", ""),
+    ("surpass", ""),
+    ("lowPass", ""),  # a signal filter's
+    ("high_pass", ""),
+    ("first_pass", ""),
+    ("passes", ""),
+    ("jwtIssuer", ""),
+    ("use_jwt", ""),
     ("secretName", ""),
     ("cookieName", ""),
     ("authorizationUrl", ""),
@@ -163,7 +195,33 @@ IN_STRINGS = [
         'PlainLoginModule required username="u" password="********";',
     ),
     ("mqtt://u:pw@h/t?token=t", "mqtt://u:********@h/t?token=********"),
+    # in a `;`-separated string an unquoted value runs to the next `;`, whatever it holds
+    ("Server=db;Password=P@ss#word1;", "Server=db;Password=********;"),
+    ("Password=ab&cd;", "Password=********;"),
+    ("Server=db;Password=a<b>c'd e;Encrypt=true", "Server=db;Password=********;Encrypt=true"),
+    ("Server=db;Password=p&token=t", "Server=db;Password=********"),
+    # in a query string a value runs to the next `&` (or the fragment's `#`)
+    ("https://h/p?sig=a;b&se=1", "https://h/p?sig=********&se=1"),
+    ("https://h/p?x=1&password=p;w#top", "https://h/p?x=1&password=********#top"),
+    # else to a blank before the next pair, or an `&` before one (a form's body)
+    ("host=db password=P@ss#1&x dbname=d", "host=db password=******** dbname=d"),
+    ("password=pw&user=u", "password=********&user=u"),
     ("password=unclosed 'quote", "password=********'quote"),
+    # a header's credential, its scheme shown
+    ("Authorization: Bearer abc.def", "Authorization: Bearer ********"),
+    (
+        "curl -H 'Authorization: Basic dXNlcjpwdw==' https://h",
+        "curl -H 'Authorization: Basic ********' https://h",
+    ),
+    (
+        "Host: h\r\nProxy-Authorization: Bearer t\r\nAccept: */*",
+        "Host: h\r\nProxy-Authorization: Bearer ********\r\nAccept: */*",
+    ),
+    ("X-API-Key: k1\nCookie: a=b; c=d", "X-API-Key: ********\nCookie: ********"),
+    ('{"password": "pw", "user": "u"}', '{"password": "********", "user": "u"}'),
+    ("Authorization: t0k3n", "Authorization: ********"),
+    ('{"Authorization": "Bearer abc"}', '{"Authorization": "Bearer ********"}'),
+    ("https://token:t@h/p password: pw", "https://token:********@h/p password: ********"),
     ('pass="unclosed', 'pass="********'),
     # left alone: no secret, or no value
     ("keyId=k1;keyName=main;publicKey=pk", "keyId=k1;keyName=main;publicKey=pk"),
@@ -176,6 +234,8 @@ IN_STRINGS = [
     ("mqtt://user@broker:1883", "mqtt://user@broker:1883"),
     ("http://host/path?mail=a:b@c", "http://host/path?mail=a:b@c"),
     ("plain text", "plain text"),
+    ("Note: the token expires; Host: h", "Note: the token expires; Host: h"),
+    ("https://h/p", "https://h/p"),
 ]
 
 
@@ -211,10 +271,23 @@ def test_a_secret_inside_a_string_is_masked_in_place_and_kept_when_sent_back(sto
             "password=a&x=1&password=b",
         ),
         ("mqtt://u:pw@h?token=t", "mqtt://u2:********@h2?token=new", "mqtt://u2:pw@h2?token=new"),
+        # a stored value in braces or quotes goes back with them, wherever the mask was sent
+        ("Password={a;b}", "Password=********", "Password={a;b}"),
+        ("Server=a;Password={a;b}", "Server=b;Password=********;", "Server=b;Password={a;b};"),
+        ("Password='p;w'", "Password={********}", "Password='p;w'"),
+        ("Password={p}", "Password={********}", "Password={p}"),
+        # a bare one holding the quote sent around the mask goes back bare
+        ('Server=s;Password=a"b;', 'Server=s;Password="********";', 'Server=s;Password=a"b;'),
     ],
 )
 def test_an_edit_around_a_masked_secret_keeps_it(stored, sent, saved):
     assert masking.keep_masked(sent, stored) == saved
+
+
+def test_a_braced_secret_sent_back_bare_is_answered_masked_whole():
+    """What a client that drops the braces around the mask is answered after its PUT."""
+    saved = masking.keep_masked("Server=b;Password=********", "Server=a;Password={a;b}")
+    assert masking.mask(saved) == "Server=b;Password={********}"
 
 
 def test_a_document_keeps_every_kind_of_secret_when_sent_back_as_answered():
@@ -270,6 +343,9 @@ def test_masking_inside_strings_is_linear_in_the_text():
         "pwd={" * 60_000,
         "password= " * 40_000,
         ("x" * 1000 + " ") * 300 + "pwd=1",
+        "password:" * 40_000,
+        "Authorization: Bearer " * 20_000,
+        '"token": "' * 40_000,
     ]
     started = time.perf_counter()
     masked = [masking.mask(text) for text in texts]

@@ -1,6 +1,6 @@
 """What a restructuring must not change: the answers of a few hundred requests over every
 route, and the API description clients generate code from, both as recorded in
-`tests/data/` (`python -m tests.replay` records them again, on purpose only)."""
+`tests/data/` (`.venv/bin/python -m tests.replay` records them again, on purpose only)."""
 
 import json
 

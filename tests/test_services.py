@@ -14,7 +14,7 @@ JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required passwor
 SECRET_CONFIGURATION = {
     "host": "broker",
     "Password": "pw",
-    "nested": {"api_key": "k", "brokers": [{"db_token": "t", "port": 1}], "tokens": 3},
+    "nested": {"api_key": "k", "brokers": [{"db_token": "t", "port": 1}], "maxTokens": 3},
     "keyfile_secret": "s",
     "username": "sync",
     "saslPassword": "sp",
@@ -28,7 +28,7 @@ MASKED = {
     "nested": {
         "api_key": "********",
         "brokers": [{"db_token": "********", "port": 1}],
-        "tokens": 3,
+        "maxTokens": 3,
     },
     "keyfile_secret": "********",
     "username": "sync",
@@ -187,7 +187,7 @@ def test_every_secret_name_is_masked_in_every_answer(client, shared, key):
     [
         "passage",
         "tokens_count",
-        "tokens",
+        "maxTokens",
         "username",
         "host",
         "passwordless",

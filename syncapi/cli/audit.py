@@ -3,9 +3,10 @@
 Those rules bind what requests send. Documents written before them, or by other tools, may
 break them: a 300-character name, a `$` key, a non-finite number, a website that is no
 URL, a record id (`machineId`, `eui`, `gatewayId`, event-class and function ids) with a `/`
-or a control or format character. A client that sends such a document back unchanged would
-get a 400, and a record whose id breaks the rule may be unreachable, so this lists each one
-by database, collection, document `_id` and field, and changes nothing.
+or a control or format character, or that is `.` or `..`. A client that sends such a
+document back unchanged would get a 400, and a record whose id breaks the rule may be
+unreachable, so this lists each one by database, collection, document `_id` and field, and
+changes nothing.
 """
 
 import click

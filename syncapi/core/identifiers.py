@@ -37,8 +37,12 @@ def is_tenant_name(name, shared_name):
 
 RECORD_ID_LENGTH = 128
 RECORD_ID_RULE = (
-    f"1 to {RECORD_ID_LENGTH} characters without /, control or format characters, not blank"
+    f"1 to {RECORD_ID_LENGTH} characters without /, control or format characters, "
+    "not blank, . or .."
 )
+# Path segments a browser or an HTTP client collapses (RFC 3986 §5.2.4): `/gateways/..`
+# reaches `/`, never the record.
+DOT_SEGMENTS = frozenset({".", ".."})
 # Unicode's control (Cc) and format (Cf) characters, as Python 3.11's `unicodedata` (Unicode
 # 14.0) has them (tests/test_input_limits.py compares): NUL and the C0 and C1 controls, the
 # soft hyphen, bidi marks, embeddings, overrides and isolates, zero-width spaces and joiners,
@@ -83,13 +87,15 @@ INVISIBLE_CLASS = "".join(
 
 def is_record_id(value):
     """An id a client gives a record and the API addresses it by in a path (a `machineId`,
-    an `eui`, a `gatewayId`, an event-class or function id; spec README §10): a `/` would
-    make it unreachable, a blank one unreadable, a control or format character (NUL, a
-    bidi override, a zero-width space) would make it look like another."""
+    an `eui`, a `gatewayId`, an event-class or function id; spec README §10): a `/`, or being
+    `.` or `..` (which clients collapse), would make it unreachable, a blank one unreadable,
+    a control or format character (NUL, a bidi override, a zero-width space) would make it
+    look like another."""
     return (
         isinstance(value, str)
         and 0 < len(value) <= RECORD_ID_LENGTH
         and "/" not in value
+        and value not in DOT_SEGMENTS
         and bool(value.strip())
         and INVISIBLE.search(value) is None
     )

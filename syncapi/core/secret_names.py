@@ -6,14 +6,20 @@ A name is judged lower-cased with `_`, `-` and `.` removed (`saslPassword`, `sas
 `SASL_PASSWORD` are one name), without a trailing word that only says how the value is
 written (`privateKeyPem` is a `privatekey`), and, when it is the bare word `key`, as the
 name of the object holding it (`{"tls": {"key": …}}` is a `tlskey`). It is a secret when
-it is one of `SECRET_NAMES` or ends in one of `SECRET_SUFFIXES`; a name that merely starts
-with or contains one is not (`keyId`, `publicKey`, `tokenUrl`, `secretName`).
+it is one of `SECRET_NAMES` or ends in one of `SECRET_SUFFIXES`, or is the plural of such a
+name (`secrets`, `apiKeys`); a name that merely starts with or contains one is not (`keyId`,
+`publicKey`, `tokenUrl`, `secretName`). Two rules read the name's words (split at `_`, `-`,
+`.` and where lower case turns upper): its last word `pass` is a login's (`smtp_pass`,
+`dbPass`, `keystorePass`) unless the word before makes it another pass (`byPass`, `lowPass`,
+`first_pass`; `bypass` and `compass` are one word); and a token or tokens counted
+(`maxTokens`, `prompt_tokens`: a language model's) are no credential.
 """
 
 import re
 
 MASK = "********"
-SECRET_NAMES = frozenset({"pass", "sig"})  # too short to be judged as an ending (`bypass`)
+# too short to be judged as an ending (`bypass`, `useJwt`)
+SECRET_NAMES = frozenset({"pass", "sig", "jwt"})
 SECRET_SUFFIXES = (
     "password",
     "passwd",
@@ -43,7 +49,21 @@ SECRET_SUFFIXES = (
     "signingkey",
     "accountkey",  # Azure storage's AccountKey
     "masterkey",
+    "sshkey",
+    "storepass",  # keytool's -storepass, -keypass, and their keystorepass, truststorepass
+    "keypass",
+    "amzsignature",  # X-Amz-Signature of a presigned URL, X-Goog-Signature
+    "googsignature",
 )
+# A last word `pass` after one of these is no login's: a bypass, a signal filter, a first pass.
+OTHER_PASSES = frozenset(
+    {"by", "low", "high", "band", "all", "notch", "first", "second", "single", "multi", "two"}
+)
+# Tokens after one of these are counted (a language model's), not a credential.
+COUNTED = frozenset(
+    {"max", "min", "num", "total", "count", "input", "output", "prompt", "completion"}
+)
+WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 # Words that say how a value is written, not what it is: `privateKeyPem`, `clientKeyData`.
 FORMAT_WORDS = ("pem", "der", "base64", "b64", "hex", "data")
 SEPARATORS = re.compile(r"[_.\-]")
@@ -65,4 +85,11 @@ def is_secret(name, parent=""):
             break
     if word == "key" and parent:
         word = normalized(parent) + word
+    words = [each.lower() for each in WORDS.findall(str(name))]
+    if _named(word) or (word.endswith("s") and _named(word[:-1])):
+        return not (len(words) > 1 and words[-1] in ("token", "tokens") and words[-2] in COUNTED)
+    return len(words) > 1 and words[-1] == "pass" and words[-2] not in OTHER_PASSES
+
+
+def _named(word):
     return word in SECRET_NAMES or word.endswith(SECRET_SUFFIXES)

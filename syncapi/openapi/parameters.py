@@ -23,9 +23,12 @@ from syncapi.schemas.limits import ID_LENGTH
 # Tags are lower-cased before they are checked (`Line-1` is `line-1`).
 TAG_QUERY_PATTERN = TAG_PATTERN.replace("a-z", "A-Za-z")
 
-# `identifiers.is_record_id`: 1 to 128 characters, no `/`, not only whitespace, no control
-# or format character (those of the BMP: the rest the server refuses beyond the pattern).
-RECORD_ID_PATTERN = f"^[^/{INVISIBLE_CLASS}]*[^/\\s{INVISIBLE_CLASS}][^/{INVISIBLE_CLASS}]*$"
+# `identifiers.is_record_id`: 1 to 128 characters, no `/`, not only whitespace, not `.` or
+# `..`, no control or format character (those of the BMP: the rest the server refuses beyond
+# the pattern).
+RECORD_ID_PATTERN = (
+    f"^(?!\\.\\.?$)[^/{INVISIBLE_CLASS}]*[^/\\s{INVISIBLE_CLASS}][^/{INVISIBLE_CLASS}]*$"
+)
 RECORD_ID = {
     "type": "string",
     "minLength": 1,

@@ -2,8 +2,12 @@
 
 A document's strong ETag is `"<_id>-<revision>"`: the revision every write moves on
 (`repositories.documents`), and the `_id`, so a document deleted and created again under the
-same key never matches an older ETag. A document older code wrote has no revision until its
-next write: its ETag is a hash of its content (`"c<sha256>"`).
+same key never matches an older ETag. What has no `_id` and revision, and a document older
+code wrote until its next write, has a content ETag (`"c<hmac>"`): an HMAC-SHA256 of its
+stored content under the deployment's key (`handles.content_etag_key`, the same in every
+process and replica). Keyed, because the content includes what the answer masks: a plain
+hash would let anyone who reads the answer check a guessed secret against its ETag. It still
+changes with every change of the content, secrets included, so `If-Match` sees them all.
 
 `If-None-Match` on a read answers 304 when the ETag still matches. `If-Match` on a write
 becomes `expected()` (any of up to 16 ETags; a weak one names its strong form's version, as
@@ -13,6 +17,7 @@ succeeds; the other is a 412. Without the headers, nothing changes.
 """
 
 import hashlib
+import hmac
 import json
 import re
 from dataclasses import dataclass
@@ -21,6 +26,7 @@ from flask import jsonify, make_response, request
 
 from syncapi.core.failures import Invalid
 from syncapi.core.serialization import to_jsonable
+from syncapi.web import handles
 
 REVISION = "revision"
 MAX_IF_MATCH_TAGS = 16
@@ -38,21 +44,24 @@ _REVISION = re.compile(r"[0-9]{1,18}")  # a 64-bit integer, as stored
 class Expected:
     """The versions a write accepts: `any` (`*`), or any of `versions` (`(_id text,
     revision)` pairs of revision ETags) and of `contents` (content ETags, compared by
-    `matches(document)`)."""
+    `matches(document)` under `key`, the deployment's)."""
 
     any: bool = False
     versions: tuple = ()
     contents: frozenset = frozenset()
+    key: bytes = b""
 
     def matches(self, document):
-        return bool(self.contents) and content_tag(document) in self.contents
+        return bool(self.contents) and content_tag(document, self.key) in self.contents
 
 
-def content_tag(value):
-    """A strong ETag of any JSON answer, from its canonical JSON: its values as the answer
-    writes them (a date read back from MongoDB tags as the one written)."""
+def content_tag(value, key=None):
+    """A strong ETag of any JSON answer, from its canonical JSON (its values as the answer
+    writes them: a date read back from MongoDB tags as the one written), keyed by `key`
+    (None: the deployment's)."""
     text = json.dumps(to_jsonable(value), sort_keys=True, separators=(",", ":"))
-    return '"c' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+    key = handles.content_etag_key() if key is None else key
+    return '"c' + hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:32] + '"'
 
 
 def etag(document):
@@ -92,7 +101,8 @@ def expected():
         document_id, _, revision = opaque.rpartition("-")
         if document_id and _REVISION.fullmatch(revision):
             versions.append((document_id, int(revision)))
-    return Expected(versions=tuple(versions), contents=frozenset(contents))
+    key = handles.content_etag_key() if contents else b""
+    return Expected(versions=tuple(versions), contents=frozenset(contents), key=key)
 
 
 def not_supported():

@@ -1,7 +1,7 @@
 """The handles a request works with, made from the process's clients (`extensions`): the
-shared database, a change log, the time-series source, the revocation lists and the icon
-library's root. Views pass them to the repositories, which never reach for a client, a
-setting, the memo or the request themselves.
+shared database, a change log, the time-series source, the revocation lists, the key of
+content ETags and the icon library's root. Views pass them to the repositories, which never
+reach for a client, a setting, the memo or the request themselves.
 """
 
 import logging
@@ -12,13 +12,14 @@ from flask import current_app
 from pymongo.errors import PyMongoError
 
 from syncapi.extensions import default_db, influx_client, influx_databases
-from syncapi.repositories import changes, index_builds, revocations, timeseries
+from syncapi.repositories import changes, index_builds, keys, revocations, timeseries
 from syncapi.web import memo
 
 log = logging.getLogger(__name__)
 
 REVOKED_KEY = "syncapi.revoked"
 SHARED_INDEXES_KEY = "syncapi.shared_indexes_ready"
+CONTENT_ETAG_KEY = "syncapi.content_etag_key"
 
 
 def shared_db():
@@ -92,6 +93,12 @@ def revocations_changed():
     """This process wrote a revocation: its next request re-reads the lists (other
     processes within `REVOCATION_REFRESH_SECONDS`)."""
     memo.forget(REVOKED_KEY)
+
+
+def content_etag_key():
+    """The deployment's key of content ETags (`repositories.keys`), read once per process
+    (made by the first process of the deployment that asks)."""
+    return memo.once(CONTENT_ETAG_KEY, lambda: keys.key(shared_db(), keys.CONTENT_ETAG))
 
 
 def timeseries_client():
