@@ -203,3 +203,12 @@ def machines(influx, now_ns):
         "events": table(EVENTS, now_ns),
     }
     return influx
+
+
+def pytest_terminal_summary(terminalreporter):
+    """`N cases`: the fault cases run (operation × call × mode × duration, test_faults.py)."""
+    reports = terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+    counts = [dict(report.user_properties).get("fault_cases") for report in reports]
+    counted = [count for count in counts if count is not None]
+    if counted:
+        terminalreporter.write_line(f"{sum(counted)} cases")

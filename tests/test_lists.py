@@ -327,7 +327,7 @@ def test_a_tag_change_of_1000_devices_lets_every_tenant_write_meanwhile(
     app, client, cnc, monkeypatch
 ):
     """The embedded store changes one write at a time for every organization of the process
-    (`embedded.store.WRITES`). The largest change (1 000 devices, 32 tags of 64 characters
+    (`embedded.transactions.WRITES`). The largest change (1 000 devices, 32 tags of 64 characters
     removed, 32 added) held it 8-15 s in one update; it changes 100 devices a write now, and
     another organization's writes go on meanwhile, none waiting for the whole change."""
     old, new = ([f"{prefix * 60}{n:04d}" for n in range(32)] for prefix in "on")

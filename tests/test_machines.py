@@ -280,7 +280,7 @@ def test_a_contested_id_a_platform_admin_settled_is_no_longer_reported(app, mong
 def test_a_failed_insert_keeps_the_claim_of_the_device_that_won(client, shared, cnc, mongo):
     """Two creates of one machineId: the one that loses the insert must not release the
     claim the winner (same application, same holder) relies on."""
-    mongo["acme"]["monitoreo-cnc_devices"].insert_one({"machineId": "CN1"})  # the winner
+    assert add_device(client, APP, machineId="CN1").status_code == 201  # the winner
 
     response = add_device(client, APP, machineId="CN1", eui="E-LOSER")
 

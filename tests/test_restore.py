@@ -391,4 +391,5 @@ def test_a_device_restore_costs_a_constant_number_of_round_trips(client, cnc, mo
         ("syncapi.application_summaries", "update_one"),
         ("acme.change_counters", "find_one_and_update"),
         ("acme.changes", "insert_one"),
+        ("client", "commit_transaction"),  # all of it at once
     ]

@@ -99,9 +99,11 @@ def write_entry(into, author, action, resource_type, resource_id, before=None, a
         entry["requestId"] = author.request_id
     if author.client_request_id is not None:
         entry["clientRequestId"] = author.client_request_id
+    if into.in_transaction:  # a failure undoes the change with its entry
+        return changes.append(into.db, entry, clock.utcnow, into.retention)
     try:
         return changes.append(into.db, entry, clock.utcnow, into.retention)
-    except Exception:  # the change is made: answer it, and say that its entry is lost
+    except Exception:  # the change is made: answer it, and say that its entry may be lost
         metrics.count_lost_change()
         log.exception(
             "change log entry lost (request %s): %s %s %s in %s",

@@ -14,6 +14,7 @@ from syncapi.core.identifiers import IDENTIFIER_PATTERN, is_identifier
 from syncapi.extensions import mongo_client
 from syncapi.repositories import applications as application_registry
 from syncapi.repositories.databases import database_exists
+from syncapi.web import transactions
 
 
 def is_tenant_name(name):
@@ -56,7 +57,7 @@ def existing_database(organization_id):
         return None
     if not database_exists(mongo_client(), organization_id):
         return None
-    return mongo_client()[organization_id]
+    return transactions.bound(mongo_client()[organization_id])
 
 
 def creates_tenant(view):

@@ -33,7 +33,7 @@ from syncapi.schemas.organizations import (
     OrganizationStatsSchema,
     OrganizationUpdateSchema,
 )
-from syncapi.web import conditional, handles, memo
+from syncapi.web import conditional, handles, memo, transactions
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
 from syncapi.web.operations import Many, arguments, body, errors, listing, response
@@ -133,6 +133,7 @@ def save_organization():
 @auth.platform_admin
 @arguments(CONFIRM)
 @response(MessageSchema, example=examples.ORGANIZATION_DELETED)
+@transactions.outside_transaction("it drops a database, which no transaction may hold")
 def delete_organization():
     """Delete an organization and all its data
 

@@ -17,6 +17,10 @@ with a server's reply shapes:
   filter and change, an update's match and change, an insert's unique check and insert),
   which conditional writes and the change log's counter rely on; mongomock, written for one
   thread, reads and then writes, so two threads could both match the same version;
+- multi-document transactions (`transactions`: `start_session`, then pymongo's calls):
+  each database's lock held from a transaction's first use of it to its commit or abort,
+  reads waiting for it too, so that nothing uncommitted is seen, and an undo log an abort
+  replays;
 - documents of at most 16 MiB, refused as pymongo and a server refuse larger ones
   (`document_size`), and unique indexes checked only where a write changes their entries,
   as a server's are (`checked_writes`: mongomock scans the collection for every document).
@@ -24,17 +28,16 @@ with a server's reply shapes:
 Everything else is mongomock as it is. Its data lives in the process that made it.
 """
 
-import threading
-
 import bson
 import mongomock
 from mongomock import aggregate, filtering
+from mongomock.collection import Cursor
 from mongomock.database import Database
 from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, WriteError
 from pymongo.results import BulkWriteResult
 
-from syncapi.embedded import document_size
+from syncapi.embedded import document_size, transactions
 from syncapi.embedded.checked_writes import CheckedWrites
 
 
@@ -44,6 +47,10 @@ class EmbeddedClient(mongomock.MongoClient):
         if type(database) is Database:
             database.__class__ = EmbeddedDatabase  # the client caches it: upgrade it once
         return database
+
+    def start_session(self, **options):
+        """A session whose transactions this store keeps (`transactions.EmbeddedSession`)."""
+        return transactions.EmbeddedSession(self)
 
 
 class EmbeddedDatabase(Database):
@@ -56,6 +63,15 @@ class EmbeddedDatabase(Database):
         if name == "dbStats":
             return self._stats()
         return super().command(command, **options)
+
+    def create_collection(self, name, session=None, **options):
+        """A collection; in a transaction, dropped again by its abort."""
+        if session is not None:
+            collection = self[name]
+            undo = session.enter(collection)
+            if undo is not None:
+                undo.before_creating(collection)
+        return super().create_collection(name, **options)
 
     def get_collection(self, name, **options):
         collection = super().get_collection(name, **options)
@@ -90,14 +106,15 @@ class EmbeddedDatabase(Database):
         }
 
 
-WRITES = threading.RLock()  # the process's embedded data, changed by one write at a time
+def _one_at_a_time(name, filtered=True):
+    """mongomock's write `name` (looked up at each call), made while holding the store's
+    lock; within a transaction (`session`), after recording how to undo it."""
 
-
-def _one_at_a_time(name):
-    """mongomock's write `name` (looked up at each call), made while holding `WRITES`."""
-
-    def locked(self, *args, **kwargs):
-        with WRITES:
+    def locked(self, *args, session=None, **kwargs):
+        undo = session.enter(self) if session is not None else None
+        with transactions.hold(self):
+            if undo is not None:
+                undo.before_write(self, _filter(args, kwargs) if filtered else None)
             try:
                 return getattr(mongomock.Collection, name)(self, *args, **kwargs)
             except document_size.Oversized:  # rolled back by mongomock
@@ -107,8 +124,34 @@ def _one_at_a_time(name):
     return locked
 
 
-_insert_one = _one_at_a_time("insert_one")
-_insert_many = _one_at_a_time("insert_many")
+def _filter(args, kwargs):
+    return args[0] if args else kwargs.get("filter", {})
+
+
+def _read(name):
+    """mongomock's read `name`, made while holding the store's lock: no transaction's
+    uncommitted writes are seen (`transactions`)."""
+
+    def locked(self, *args, session=None, **kwargs):
+        if session is not None:
+            session.enter(self)
+        with transactions.hold(self):
+            return getattr(mongomock.Collection, name)(self, *args, **kwargs)
+
+    locked.__name__ = name
+    return locked
+
+
+_insert_one = _one_at_a_time("insert_one", filtered=False)
+_insert_many = _one_at_a_time("insert_many", filtered=False)
+
+
+class EmbeddedCursor(Cursor):
+    """A cursor whose results are read while holding the store's lock."""
+
+    def _compute_results(self, with_limit_and_skip=False):
+        with transactions.hold(self.collection):
+            return super()._compute_results(with_limit_and_skip)
 
 
 class EmbeddedCollection(CheckedWrites, mongomock.Collection):
@@ -130,10 +173,34 @@ class EmbeddedCollection(CheckedWrites, mongomock.Collection):
     find_one_and_update = _one_at_a_time("find_one_and_update")
     find_one_and_delete = _one_at_a_time("find_one_and_delete")
     find_one_and_replace = _one_at_a_time("find_one_and_replace")
+    count_documents = _read("count_documents")
+    estimated_document_count = _read("estimated_document_count")
+    distinct = _read("distinct")
+
+    def create_index(self, keys, session=None, **options):
+        """An index; in a transaction, of a collection it made (as a server requires), which
+        its abort drops."""
+        undo = session.enter(self) if session is not None else None
+        if undo is not None:
+            undo.before_creating(self)
+        return super().create_index(keys, **options)
+
+    def find(self, *args, session=None, **kwargs):
+        if session is not None:
+            session.enter(self)
+        cursor = super().find(*args, **kwargs)
+        cursor.__class__ = EmbeddedCursor
+        return cursor
 
     def aggregate(self, pipeline, session=None, **options):
+        if session is not None:
+            session.enter(self)
+        with transactions.hold(self):
+            return self._aggregate(pipeline, **options)
+
+    def _aggregate(self, pipeline, **options):
         if not any("$unionWith" in stage for stage in pipeline):
-            return super().aggregate(pipeline, session=session, **options)
+            return super().aggregate(pipeline, **options)
         documents, pending = list(self.find()), []
         for stage in pipeline:
             if "$unionWith" not in stage:
@@ -145,14 +212,14 @@ class EmbeddedCollection(CheckedWrites, mongomock.Collection):
             union = {"coll": union} if isinstance(union, str) else union
             other = self.database[union["coll"]]
             documents += list(other.aggregate(union.get("pipeline", [])))
-        return aggregate.process_pipeline(documents, self.database, pending, session)
+        return aggregate.process_pipeline(documents, self.database, pending, None)
 
-    def bulk_write(self, requests, ordered=True, **options):
+    def bulk_write(self, requests, ordered=True, session=None, **options):
         counts = dict.fromkeys(("nInserted", "nMatched", "nModified", "nRemoved", "nUpserted"), 0)
         errors, upserted = [], []
         for index, request in enumerate(requests):
             try:
-                self._apply(request, counts, upserted, index)
+                self._apply(request, counts, upserted, index, session)
             except WriteError as error:  # a duplicate, a document over 16 MiB
                 errors.append({"index": index, "code": error.code, "errmsg": str(error)})
                 if ordered:
@@ -162,21 +229,23 @@ class EmbeddedCollection(CheckedWrites, mongomock.Collection):
             raise BulkWriteError(result)
         return BulkWriteResult(result, True)
 
-    def _apply(self, request, counts, upserted, index):
+    def _apply(self, request, counts, upserted, index, session):
         """One request of a bulk write, through this collection's own methods."""
         if isinstance(request, InsertOne):
-            self.insert_one(request._doc)
+            self.insert_one(request._doc, session=session)
             counts["nInserted"] += 1
             return
         if isinstance(request, DeleteOne | DeleteMany):
             delete = self.delete_one if isinstance(request, DeleteOne) else self.delete_many
-            counts["nRemoved"] += delete(request._filter).deleted_count
+            counts["nRemoved"] += delete(request._filter, session=session).deleted_count
             return
         if isinstance(request, ReplaceOne):
-            outcome = self.replace_one(request._filter, request._doc, upsert=request._upsert)
+            outcome = self.replace_one(
+                request._filter, request._doc, upsert=request._upsert, session=session
+            )
         else:
             update = self.update_one if isinstance(request, UpdateOne) else self.update_many
-            outcome = update(request._filter, request._doc, upsert=request._upsert)
+            outcome = update(request._filter, request._doc, upsert=request._upsert, session=session)
         counts["nMatched"] += outcome.matched_count
         counts["nModified"] += outcome.modified_count
         if outcome.upserted_id is not None:

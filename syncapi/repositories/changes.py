@@ -35,11 +35,13 @@ RECENT_LIMIT = 10_000  # the recent entries after `since` looked at for a horizo
 
 @dataclass(frozen=True)
 class Log:
-    """A change log: the database it is in (an organization's, or the shared one), and how
-    long it keeps an entry (`CHANGELOG_RETENTION_DAYS`)."""
+    """A change log: the database it is in (an organization's, or the shared one), how long
+    it keeps an entry (`CHANGELOG_RETENTION_DAYS`), and whether its entries are written in
+    the transaction of the change they record."""
 
     db: Any
     retention: timedelta
+    in_transaction: bool = False
 
 
 def grace(timeout_ms):

@@ -11,9 +11,10 @@ from pathlib import Path
 from flask import current_app
 from pymongo.errors import PyMongoError
 
+from syncapi.core import in_session
 from syncapi.extensions import default_db, influx_client, influx_databases
 from syncapi.repositories import changes, index_builds, revocations, timeseries
-from syncapi.web import memo
+from syncapi.web import memo, transactions
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ SHARED_INDEXES_KEY = "syncapi.shared_indexes_ready"
 def shared_db():
     """The shared database (spec README §3), its indexes made (`make_shared_indexes`)."""
     _shared_indexes(current_app)
-    return default_db()
+    return transactions.bound(default_db())
 
 
 def make_shared_indexes(app):
@@ -58,12 +59,13 @@ def change_log(db):
     its first entry), each entry kept `CHANGELOG_RETENTION_DAYS`. A fault while making them
     stops nothing: the entry's own write meets it too, and the change log then says the
     entry is lost (`change_log.write_entry`), while the change stands."""
+    unbound = in_session.unbound(db)  # index builds are never part of a transaction
     try:
-        memo.once(_log_indexes_key(db), lambda: index_builds.ensure_change_indexes(db))
+        memo.once(_log_indexes_key(db), lambda: index_builds.ensure_change_indexes(unbound))
     except PyMongoError as error:
         log.warning("change log indexes of %s not made (%s)", db.name, type(error).__name__)
     days = current_app.config["CHANGELOG_RETENTION_DAYS"]
-    return changes.Log(db, timedelta(days=days))
+    return changes.Log(db, timedelta(days=days), in_transaction=transactions.in_progress())
 
 
 def change_log_indexed(db):

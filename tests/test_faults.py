@@ -1,0 +1,133 @@
+"""Every write operation survives a fault at any of its driver calls (issue 26).
+
+For each operation of the API description that writes (`fault_cases.cases`), each of its
+driver calls k (counted on a clean run) and each mode (`raised` before the server applied
+the call, `applied` after), once with the later calls succeeding and once with them failing
+too (the outage lasts): the request is sent on a fresh world with call k failing, then, the
+outage over, the client's retry when it got no 2xx. After each:
+
+- the answer tells the truth: a 2xx left the stored state exactly as a clean run leaves
+  it, a 503 saying "the change may have been applied" left it as before or as after, any
+  other answer left it exactly as before;
+- after the retry the stored state is the clean run's: every change made once, with its one
+  change-log entry, its claims, counts and token revocations, nothing left over.
+
+The stored state is every document of every database (`fault_cases.normalized`), so the
+invariants of the issue (one entry per change, no orphan claim, revoked tokens, no
+duplicate) are each a part of "the state is exactly before or after".
+"""
+
+import pytest
+
+from syncapi.core import clock
+from syncapi.web.transactions import MAY_HAVE_BEEN_APPLIED
+from tests import fault_cases, faults
+from tests.helpers import snapshot, unserved_app
+
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
+
+OPERATIONS = sorted(
+    fault_cases.cases(
+        dict.fromkeys(("connector", "app_connector"), "x")
+        | {"function": "f", "user": "u", "service": "s", "seq": 1}
+    )
+)
+OUTSIDE_TRANSACTION = {  # known to fail until its delete is finished by a retry or reconciler
+    "organizations_delete_organization",
+}
+
+
+def test_the_cases_are_every_write_operation_of_the_description():
+    description = unserved_app().test_client().get("/api/openapi.json").json
+    writes = {
+        operation["operationId"]
+        for item in description["paths"].values()
+        for method, operation in item.items()
+        if method in ("post", "put", "patch", "delete")
+    }
+    assert set(OPERATIONS) == writes
+
+
+class World:
+    """A fresh app, its world, and how to send the case's request in it."""
+
+    def __init__(self, make_app, operation, icons):
+        self.app = make_app(JWT_SECRET="j" * 32, ICONS_DIR=str(icons))
+        self.client = self.app.test_client()
+        self.ids = fault_cases.world(self.client)
+        self.method, self.path, self.body, self.status = fault_cases.cases(self.ids)[operation]
+
+    def send(self):
+        return fault_cases.send(self.client, self.method, self.path, self.body)
+
+    def state(self):
+        from syncapi.extensions import mongo_client
+
+        return fault_cases.normalized(snapshot(mongo_client(self.app), documents_only=True))
+
+
+@pytest.fixture
+def stopped_clock(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: fault_cases.NOW)
+
+
+def clean_run(make_app, operation, monkeypatch, icons):
+    """The state before and after the request, and its driver calls, with no fault."""
+    world = World(make_app, operation, icons)
+    before = world.state()
+    injector = faults.install(monkeypatch, faults.Injector())
+    response = world.send()
+    calls = list(injector.calls)
+    assert response.status_code == world.status, response.json
+    return before, world.state(), calls
+
+
+@pytest.mark.parametrize("mode", faults.MODES)
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_fault(operation, mode, make_app, stopped_clock, monkeypatch, record_property, tmp_path):
+    if operation in OUTSIDE_TRANSACTION:
+        pytest.xfail("an organization delete is not yet finished by its retry (issue 26)")
+    with monkeypatch.context() as patched:
+        before, after, calls = clean_run(make_app, operation, patched, tmp_path)
+    if not calls:  # nothing reaches the database: nothing a fault could break
+        assert before == after
+        record_property("fault_cases", 0)
+        return
+    failures = []
+    for fail_at in range(1, len(calls) + 1):
+        for lasting in (False, True):
+            world = World(make_app, operation, tmp_path)
+            failure = one_case(world, mode, fail_at, lasting, before, after)
+            if failure:
+                failures.append(
+                    f"call {fail_at} ({calls[fail_at - 1]}), lasting={lasting}: {failure}"
+                )
+    record_property("fault_cases", 2 * len(calls))
+    assert not failures, "\n".join(failures)
+
+
+def one_case(world, mode, fail_at, lasting, before, after):
+    """What went wrong with call `fail_at` failing, or None."""
+    with pytest.MonkeyPatch.context() as patched:
+        injector = faults.install(patched, faults.Injector(fail_at, mode, lasting))
+        response = world.send()
+        injector.stop()
+    state = world.state()
+    status = response.status_code
+    if 200 <= status < 300:
+        if state != after:
+            return f"answered {status} but the change is not exactly made"
+        return None
+    if status != 503:
+        return f"answered {status} {response.json}"
+    maybe = (response.json or {}).get("details") == MAY_HAVE_BEEN_APPLIED
+    if maybe and state == after:
+        return None  # made: the client reads it before sending it again (README "Faults")
+    if state != before:
+        return "answered 503 but nothing should have changed"
+    retried = world.send()
+    if retried.status_code != world.status:
+        return f"the retry answered {retried.status_code} {retried.json}"
+    if world.state() != after:
+        return "after the retry the state is not the clean run's"
+    return None
