@@ -17,6 +17,9 @@ with a server's reply shapes:
   filter and change, an update's match and change, an insert's unique check and insert),
   which conditional writes and the change log's counter rely on; mongomock, written for one
   thread, reads and then writes, so two threads could both match the same version;
+- but an upsert in two steps, its query and then its insert, as a server's: two upserts of
+  one new key can both insert, and the second fails (E11000) unless a server would retry
+  it (`upserts`);
 - documents of at most 16 MiB, refused as pymongo and a server refuse larger ones
   (`document_size`), and unique indexes checked only where a write changes their entries,
   as a server's are (`checked_writes`: mongomock scans the collection for every document).
@@ -34,7 +37,7 @@ from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, WriteError
 from pymongo.results import BulkWriteResult
 
-from syncapi.embedded import document_size
+from syncapi.embedded import document_size, upserts
 from syncapi.embedded.checked_writes import CheckedWrites
 
 
@@ -107,6 +110,12 @@ def _one_at_a_time(name):
     return locked
 
 
+def _upserting(name):
+    """A write that may upsert: its query, then its insert, as a server runs them
+    (`upserts`)."""
+    return upserts.upserting(name, _one_at_a_time(name), WRITES)
+
+
 _insert_one = _one_at_a_time("insert_one")
 _insert_many = _one_at_a_time("insert_many")
 
@@ -122,14 +131,14 @@ class EmbeddedCollection(CheckedWrites, mongomock.Collection):
             document_size.check_insertable(document)
         return _insert_many(self, documents, *args, **kwargs)
 
-    update_one = _one_at_a_time("update_one")
-    update_many = _one_at_a_time("update_many")
-    replace_one = _one_at_a_time("replace_one")
+    update_one = _upserting("update_one")
+    update_many = _upserting("update_many")
+    replace_one = _upserting("replace_one")
     delete_one = _one_at_a_time("delete_one")
     delete_many = _one_at_a_time("delete_many")
-    find_one_and_update = _one_at_a_time("find_one_and_update")
+    find_one_and_update = _upserting("find_one_and_update")
     find_one_and_delete = _one_at_a_time("find_one_and_delete")
-    find_one_and_replace = _one_at_a_time("find_one_and_replace")
+    find_one_and_replace = _upserting("find_one_and_replace")
 
     def aggregate(self, pipeline, session=None, **options):
         if not any("$unionWith" in stage for stage in pipeline):
