@@ -1,12 +1,14 @@
 """Machine claims (spec §13.1): a machine id belongs to one organization, whoever registers
 it; platform admins move, date back and release claims (`/api/machines`, `flask machines`)."""
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
 
 from syncapi.cli.database import db_group
 from syncapi.cli.machines import machines_group
+from syncapi.embedded import upserts
 from tests import builders
 from tests.helpers import APP, ORG, as_server, unchanged
 
@@ -286,6 +288,70 @@ def test_a_failed_insert_keeps_the_claim_of_the_device_that_won(client, shared, 
 
     assert response.status_code == 409
     assert set(claims(shared)) == {"CN1"}  # kept for the winner; the loser's eui let go
+
+
+def claimed_at_once(app, monkeypatch, first, second):
+    """POST the two devices (`(path, body)`) in two threads, both past their claim's query
+    (finding no claim) before either inserts one: the first claims of one id racing on a
+    server, whose second insert fails with E11000. Their answers."""
+    query, gate, queried = upserts.matches, threading.Barrier(2, timeout=5), set()
+
+    def matches(collection, filter):
+        found = query(collection, filter)
+        first = len(queried) < 2 and threading.get_ident() not in queried
+        if collection.name == "machine_claims" and first:  # each thread's claim query
+            queried.add(threading.get_ident())
+            gate.wait()
+        return found
+
+    monkeypatch.setattr(upserts, "matches", matches)
+    answers = {}
+
+    def post(name, path, body):
+        answers[name] = app.test_client().post(f"{path}/devices", json=body)
+
+    threads = [
+        threading.Thread(target=post, args=(name, *call))
+        for name, call in (("first", first), ("second", second))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    return answers["first"], answers["second"]
+
+
+def test_two_first_claims_of_one_id_by_one_organization_at_once_both_succeed(
+    app, client, shared, globex, monkeypatch
+):
+    body = {"applicationId": "robosync", "name": "Robots"}
+    assert client.post(f"{ORG}/applications", json=body).status_code == 201
+    robots = f"{ORG}/applications/robosync"
+
+    one, two = claimed_at_once(
+        app, monkeypatch, (APP, {"machineId": "CN1"}), (robots, {"machineId": "CN1"})
+    )
+
+    assert (one.status_code, two.status_code) == (201, 201)
+    claim = claims(shared)["CN1"]
+    assert claim["organizationId"] == "acme"
+    assert sorted(h["applicationId"] for h in claim["holders"]) == ["monitoreo-cnc", "robosync"]
+    response = add_device(client, PRESSES, machineId="CN1")
+    assert (response.status_code, response.json["field"]) == (409, "machineId")
+
+
+def test_two_first_claims_of_one_id_by_two_organizations_at_once_are_one_201_and_one_409(
+    app, client, shared, globex, monkeypatch
+):
+    calls = (APP, {"machineId": "CN1"}), (PRESSES, {"machineId": "CN1"})
+    answers = dict(zip(("acme", "globex"), claimed_at_once(app, monkeypatch, *calls), strict=True))
+
+    assert sorted(answer.status_code for answer in answers.values()) == [201, 409]
+    winner, loser = sorted(answers, key=lambda name: answers[name].status_code)
+    assert answers[loser].json["field"] == "machineId"
+    assert claims(shared)["CN1"]["organizationId"] == winner
+    devices = {"acme": f"{APP}/devices", "globex": f"{PRESSES}/devices"}
+    assert [len(client.get(devices[name]).json) for name in (winner, loser)] == [1, 0]
 
 
 def test_a_real_registration_makes_a_demo_claim_real(client, shared, cnc):
