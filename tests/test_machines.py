@@ -9,6 +9,7 @@ import pytest
 from syncapi.cli.database import db_group
 from syncapi.cli.machines import machines_group
 from syncapi.embedded import upserts
+from syncapi.repositories import registrations
 from tests import builders
 from tests.helpers import APP, ORG, as_server, unchanged
 
@@ -352,6 +353,50 @@ def test_two_first_claims_of_one_id_by_two_organizations_at_once_are_one_201_and
     assert claims(shared)["CN1"]["organizationId"] == winner
     devices = {"acme": f"{APP}/devices", "globex": f"{PRESSES}/devices"}
     assert [len(client.get(devices[name]).json) for name in (winner, loser)] == [1, 0]
+
+
+def changed_meanwhile(app, monkeypatch, path, body):
+    """The next claim a request makes waits for `PUT path body` (another request, in its own
+    thread) to end first: a change of the same device between that request's read of it
+    and its write. The other request's answers, once made."""
+    claim, answers = registrations.claim, []
+
+    def claim_after_the_other(*args, **kwargs):
+        monkeypatch.setattr(registrations, "claim", claim)  # once
+        other = threading.Thread(target=lambda: answers.append(put(app, path, body)))
+        other.start()
+        other.join(10)
+        return claim(*args, **kwargs)
+
+    monkeypatch.setattr(registrations, "claim", claim_after_the_other)
+    return answers
+
+
+def put(app, path, body):
+    return app.test_client().put(path, json=body)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "device"),
+    [
+        ({"eui": "E-1"}, {"eui": "E-2"}, {"machineId": "CN1", "eui": "E-1"}),
+        ({"machineId": "CN9"}, {"eui": "E-2"}, {"machineId": "CN9", "eui": "E-2"}),
+    ],
+)
+def test_two_id_changes_of_one_device_at_once_leave_no_claim_behind(
+    app, client, shared, cnc, monkeypatch, first, second, device
+):
+    add_device(client, APP, machineId="CN1", eui="E-0")
+    others = changed_meanwhile(app, monkeypatch, f"{APP}/devices/CN1", second)
+
+    response = client.put(f"{APP}/devices/CN1", json=first)
+
+    assert [response.status_code] + [other.status_code for other in others] == [200, 200]
+    stored = cnc["monitoreo-cnc_devices"].find_one({}, {"_id": 0, "machineId": 1, "eui": 1})
+    assert stored == device
+    holder = [{"applicationId": "monitoreo-cnc", "machineId": device["machineId"]}]
+    held = {machine_id: claim["holders"] for machine_id, claim in claims(shared).items()}
+    assert held == {device["machineId"]: holder, device["eui"]: holder}
 
 
 def test_a_real_registration_makes_a_demo_claim_real(client, shared, cnc):
