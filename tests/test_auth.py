@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -496,6 +497,38 @@ def test_a_user_sets_only_their_own_password_proving_the_current_one(client, ten
     )
     assert login(client, "ana@acme.io", "new-password-1").status_code == 200
     assert login(client, "ana@acme.io", "ana-password").status_code == 401
+
+
+def test_an_admins_reset_between_a_users_check_and_write_wins(app, client, tenants, monkeypatch):
+    """Ana changes her own password; after her current one is checked and before her write,
+    an admin resets it. Her write, made for the password she proved, changes nothing (a
+    server), or is made before the reset, which its transaction waits for (the embedded
+    store): the admin's password is the one that holds."""
+    ana, root = session_of(client, "ana@acme.io"), session_of(client, "root@acme.io")
+    path, verify, resets, admins = password_path(tenants["ana@acme.io"]), passwords.verify, [], []
+
+    def reset_first(stored, password):
+        monkeypatch.setattr(passwords, "verify", verify)  # once
+        body = {"password": "set-by-root-1"}
+        admin = threading.Thread(
+            target=lambda: resets.append(app.test_client().put(path, json=body, headers=root))
+        )
+        admin.start()
+        admin.join(0.5)  # long enough to reset it, where nothing holds it
+        admins.append(admin)
+        return verify(stored, password)
+
+    monkeypatch.setattr(passwords, "verify", reset_first)
+    body = {"password": "new-password-1", "currentPassword": "ana-password"}
+    response = client.put(path, json=body, headers=ana)
+    admins[0].join(30)
+
+    assert resets[0].status_code == 200
+    if response.status_code != 200:
+        assert (response.status_code, response.json["field"]) == (409, "currentPassword")
+        assert "changed" in response.json["error"]
+    assert login(client, "ana@acme.io", "set-by-root-1").status_code == 200
+    assert login(client, "ana@acme.io", "new-password-1").status_code == 401
 
 
 def test_an_org_admin_sets_any_password_of_the_organization(client, tenants):

@@ -41,6 +41,10 @@ MASKED_FIELD = {  # the field of each resource whose secrets are masked, as the 
     "device": "properties",
     "legacy-device": "properties",
 }
+# What a user's answers show every member as stored: kept as it is even where it looks like a
+# secret (an email `password=…@…`), so that a restore, which leaves masked values out, gives
+# the user back its name and email.
+USER_ANSWERED = ("name", "email", "role", "status")
 MAX_SNAPSHOT_BYTES = 64 * 1024
 
 
@@ -62,7 +66,7 @@ def shown(document, resource_type):
     if resource_type in MASKED_FIELD:
         kept = masking.mask_field(kept, MASKED_FIELD[resource_type])
     if resource_type == "user":  # org admins read it: a secret older writers left is masked
-        kept = masking.mask(kept)
+        kept = {**masking.mask(kept), **{k: kept[k] for k in USER_ANSWERED if k in kept}}
     return kept
 
 

@@ -21,6 +21,9 @@ with a server's reply shapes:
   each database's lock held from a transaction's first use of it to its commit or abort,
   reads waiting for it too, so that nothing uncommitted is seen, and an undo log an abort
   replays;
+- but an upsert in two steps, its query and then its insert, as a server's: two upserts of
+  one new key can both insert, and the second fails (E11000) unless a server would retry
+  it (`upserts`);
 - documents of at most 16 MiB, refused as pymongo and a server refuse larger ones
   (`document_size`), and unique indexes checked only where a write changes their entries,
   as a server's are (`checked_writes`: mongomock scans the collection for every document).
@@ -37,7 +40,7 @@ from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, WriteError
 from pymongo.results import BulkWriteResult
 
-from syncapi.embedded import document_size, transactions
+from syncapi.embedded import document_size, transactions, upserts
 from syncapi.embedded.checked_writes import CheckedWrites
 
 
@@ -154,6 +157,12 @@ class EmbeddedCursor(Cursor):
             return super()._compute_results(with_limit_and_skip)
 
 
+def _upserting(name):
+    """A write that may upsert: its query, then its insert, as a server runs them
+    (`upserts`)."""
+    return upserts.upserting(name, _one_at_a_time(name), transactions.hold)
+
+
 class EmbeddedCollection(CheckedWrites, mongomock.Collection):
     def insert_one(self, document, *args, **kwargs):
         document_size.check_insertable(document)
@@ -165,14 +174,14 @@ class EmbeddedCollection(CheckedWrites, mongomock.Collection):
             document_size.check_insertable(document)
         return _insert_many(self, documents, *args, **kwargs)
 
-    update_one = _one_at_a_time("update_one")
-    update_many = _one_at_a_time("update_many")
-    replace_one = _one_at_a_time("replace_one")
+    update_one = _upserting("update_one")
+    update_many = _upserting("update_many")
+    replace_one = _upserting("replace_one")
     delete_one = _one_at_a_time("delete_one")
     delete_many = _one_at_a_time("delete_many")
-    find_one_and_update = _one_at_a_time("find_one_and_update")
+    find_one_and_update = _upserting("find_one_and_update")
     find_one_and_delete = _one_at_a_time("find_one_and_delete")
-    find_one_and_replace = _one_at_a_time("find_one_and_replace")
+    find_one_and_replace = _upserting("find_one_and_replace")
     count_documents = _read("count_documents")
     estimated_document_count = _read("estimated_document_count")
     distinct = _read("distinct")
