@@ -118,3 +118,42 @@ def _only_when_sent(wrapped):
         return wrapped(session) if session.sent else original(session)
 
     return commit
+
+
+class Failover:
+    """A replica set's failover, modelled on the embedded store: a transaction committed
+    below `w: "majority"` is acknowledged once the primary has it, before a majority does;
+    an election then makes primary a member that never had it, and the old primary rolls it
+    back (MongoDB manual, "Rollbacks During Replica Set Failover"). `fail_over()` rolls back
+    every such commit, newest first. A commit at `w: "majority"` is acknowledged only once a
+    majority has it: no failover takes it back."""
+
+    def __init__(self):
+        self.unreplicated = []
+
+    def install(self, monkeypatch):
+        start, commit, model = (
+            EmbeddedSession.start_transaction,
+            EmbeddedSession.commit_transaction,
+            self,
+        )
+
+        def start_transaction(session, read_concern=None, write_concern=None, **options):
+            session.write_concern = write_concern
+            return start(session, read_concern, write_concern, **options)
+
+        def commit_transaction(session):
+            undo = session.recording()
+            commit(session)
+            concern = getattr(session, "write_concern", None)
+            if undo is not None and (concern is None or concern.document.get("w") != "majority"):
+                model.unreplicated.append(undo)
+
+        monkeypatch.setattr(EmbeddedSession, "start_transaction", start_transaction)
+        monkeypatch.setattr(EmbeddedSession, "commit_transaction", commit_transaction)
+        return self
+
+    def fail_over(self):
+        for undo in reversed(self.unreplicated):
+            undo.run()
+        self.unreplicated.clear()

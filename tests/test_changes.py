@@ -367,7 +367,7 @@ def test_an_entry_still_being_written_holds_the_feed_back(client, acme, monkeypa
     answers up to 2 only, so a poller asking after 2 gets 3 once it is written; an entry that
     never comes is given up a grace later (a minute with the default MongoDB timeout)."""
     client.post(f"{ORG}/gateways", json={"gatewayId": "GW0", "name": "G"})  # 2 (1: the org)
-    in_flight = changes._next_seq(acme)  # 3, not written yet
+    in_flight, _ = changes._next_seq(acme)  # 3, not written yet
     client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"})  # 4
     assert [e["seq"] for e in client.get(f"{ORG}/changes").json] == [1, 2]
 
@@ -417,7 +417,7 @@ def test_an_entry_written_between_the_horizon_and_the_page_waits(client, acme, m
     def then_two_writers(db, since, now, given_up_after):
         last = measured(db, since, now, given_up_after)
         changes._next_seq(db)  # 3: taken, not written yet
-        changes.append(db, {"action": "create"}, clock.utcnow, timedelta(days=1))  # 4
+        changes.append(db, {"action": "create"}, timedelta(days=1))  # 4
         return last
 
     monkeypatch.setattr(changes, "horizon", then_two_writers)

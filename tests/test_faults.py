@@ -131,3 +131,52 @@ def one_case(world, mode, fail_at, lasting, before, after):
     if world.state() != after:
         return "after the retry the state is not the clean run's"
     return None
+
+
+def follow(client, since):
+    """The seqs a poller following the feed after `since` is answered."""
+    return [entry["seq"] for entry in client.get(f"{fault_cases.ORG}/changes?since={since}").json]
+
+
+def gateway(client, gateway_id):
+    body = {"gatewayId": gateway_id, "name": gateway_id}
+    assert client.post(f"{fault_cases.ORG}/gateways", json=body).status_code == 201
+
+
+def test_a_rollback_takes_back_no_acknowledged_entry_and_no_seq_is_reused(make_app, monkeypatch):
+    """syncapi commits at `w: "majority"`: a failover right after a change answered 201
+    rolls nothing back; the next change takes the next seq and the poller gets it."""
+    failover = faults.Failover().install(monkeypatch)
+    client = make_app().test_client()
+    client.put(fault_cases.ORG, json={"name": "Acme"})  # seq 1
+    gateway(client, "GW1")  # seq 2
+    assert follow(client, 1) == [2]
+
+    failover.fail_over()
+    gateway(client, "GW2")
+
+    assert follow(client, 2) == [3]
+    assert client.get(f"{fault_cases.ORG}/gateways/GW1").status_code == 200
+
+
+def test_the_rollback_model_shows_the_seq_reuse_of_w1(make_app, monkeypatch):
+    """The same at `w: 1`: the failover takes back GW1 and its entry though they were
+    answered, and GW2's entry takes seq 2 again, which the poller, past 2, never sees. The
+    model catches what syncapi's write concern prevents."""
+    from pymongo.write_concern import WriteConcern
+
+    from syncapi.web import transactions
+
+    failover = faults.Failover().install(monkeypatch)
+    client = make_app().test_client()
+    client.put(fault_cases.ORG, json={"name": "Acme"})  # seq 1, on a majority
+    monkeypatch.setattr(transactions, "WriteConcern", lambda w: WriteConcern(w=1))
+    gateway(client, "GW1")  # seq 2, acknowledged
+    assert follow(client, 1) == [2]
+
+    failover.fail_over()
+    gateway(client, "GW2")
+
+    assert client.get(f"{fault_cases.ORG}/gateways/GW1").status_code == 404  # lost
+    assert follow(client, 1) == [2]  # GW2's entry, under the seq the poller already had
+    assert follow(client, 2) == []  # skipped for good

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import bson
 
-from syncapi.core import clock, masking, metrics
+from syncapi.core import masking, metrics
 from syncapi.repositories import changes
 
 log = logging.getLogger(__name__)
@@ -104,9 +104,9 @@ def write_entry(into, author, action, resource_type, resource_id, before=None, a
     if author.client_request_id is not None:
         entry["clientRequestId"] = author.client_request_id
     if into.in_transaction:  # a failure undoes the change with its entry
-        return changes.append(into.db, entry, clock.utcnow, into.retention)
+        return changes.append(into.db, entry, into.retention)
     try:
-        return changes.append(into.db, entry, clock.utcnow, into.retention)
+        return changes.append(into.db, entry, into.retention)
     except Exception:  # the change is made: answer it, and say that its entry may be lost
         metrics.count_lost_change()
         log.exception(

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, g, jsonify, request
 
 from syncapi.access import auth
-from syncapi.core import clock
 from syncapi.openapi.examples import platform as examples
 from syncapi.repositories import changes
 from syncapi.schemas.changes import ChangeOutSchema, ChangeQuerySchema
@@ -53,7 +52,6 @@ def feed(db):
         handles.change_log(db).db,
         query["since"],
         query["limit"],
-        clock.utcnow(),
         given_up_after,
         query.get("type"),
         query.get("id"),

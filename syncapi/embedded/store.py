@@ -34,13 +34,13 @@ Everything else is mongomock as it is. Its data lives in the process that made i
 import bson
 import mongomock
 from mongomock import aggregate, filtering
-from mongomock.collection import Cursor
 from mongomock.database import Database
 from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, WriteError
 from pymongo.results import BulkWriteResult
 
-from syncapi.embedded import document_size, transactions, upserts
+from syncapi.core import clock
+from syncapi.embedded import document_size, locked_calls, transactions
 from syncapi.embedded.checked_writes import CheckedWrites
 
 
@@ -65,7 +65,14 @@ class EmbeddedDatabase(Database):
             return self._list_databases(spec)
         if name == "dbStats":
             return self._stats()
+        if name == "hello":  # what syncapi reads of it: the server's clock
+            return {"isWritablePrimary": True, "localTime": clock.utcnow(), "ok": 1.0}
         return super().command(command, **options)
+
+    def with_options(self, **options):
+        """This database: its reads and writes see committed data whatever the concern (a
+        transaction's writes are seen only once it commits, `transactions`)."""
+        return self
 
     def create_collection(self, name, session=None, **options):
         """A collection; in a transaction, dropped again by its abort."""
@@ -109,82 +116,28 @@ class EmbeddedDatabase(Database):
         }
 
 
-def _one_at_a_time(name, filtered=True):
-    """mongomock's write `name` (looked up at each call), made while holding the store's
-    lock; within a transaction (`session`), after recording how to undo it."""
-
-    def locked(self, *args, session=None, **kwargs):
-        undo = session.enter(self) if session is not None else None
-        with transactions.hold(self):
-            if undo is not None:
-                undo.before_write(self, _filter(args, kwargs) if filtered else None)
-            try:
-                return getattr(mongomock.Collection, name)(self, *args, **kwargs)
-            except document_size.Oversized:  # rolled back by mongomock
-                raise document_size.as_raised_by(name) from None
-
-    locked.__name__ = name
-    return locked
-
-
-def _filter(args, kwargs):
-    return args[0] if args else kwargs.get("filter", {})
-
-
-def _read(name):
-    """mongomock's read `name`, made while holding the store's lock: no transaction's
-    uncommitted writes are seen (`transactions`)."""
-
-    def locked(self, *args, session=None, **kwargs):
-        if session is not None:
-            session.enter(self)
-        with transactions.hold(self):
-            return getattr(mongomock.Collection, name)(self, *args, **kwargs)
-
-    locked.__name__ = name
-    return locked
-
-
-_insert_one = _one_at_a_time("insert_one", filtered=False)
-_insert_many = _one_at_a_time("insert_many", filtered=False)
-
-
-class EmbeddedCursor(Cursor):
-    """A cursor whose results are read while holding the store's lock."""
-
-    def _compute_results(self, with_limit_and_skip=False):
-        with transactions.hold(self.collection):
-            return super()._compute_results(with_limit_and_skip)
-
-
-def _upserting(name):
-    """A write that may upsert: its query, then its insert, as a server runs them
-    (`upserts`)."""
-    return upserts.upserting(name, _one_at_a_time(name), transactions.hold)
-
-
 class EmbeddedCollection(CheckedWrites, mongomock.Collection):
     def insert_one(self, document, *args, **kwargs):
         document_size.check_insertable(document)
-        return _insert_one(self, document, *args, **kwargs)
+        return locked_calls.insert_one(self, document, *args, **kwargs)
 
     def insert_many(self, documents, *args, **kwargs):
         documents = list(documents)
         for document in documents:
             document_size.check_insertable(document)
-        return _insert_many(self, documents, *args, **kwargs)
+        return locked_calls.insert_many(self, documents, *args, **kwargs)
 
-    update_one = _upserting("update_one")
-    update_many = _upserting("update_many")
-    replace_one = _upserting("replace_one")
-    delete_one = _one_at_a_time("delete_one")
-    delete_many = _one_at_a_time("delete_many")
-    find_one_and_update = _upserting("find_one_and_update")
-    find_one_and_delete = _one_at_a_time("find_one_and_delete")
-    find_one_and_replace = _upserting("find_one_and_replace")
-    count_documents = _read("count_documents")
-    estimated_document_count = _read("estimated_document_count")
-    distinct = _read("distinct")
+    update_one = locked_calls.upserting("update_one")
+    update_many = locked_calls.upserting("update_many")
+    replace_one = locked_calls.upserting("replace_one")
+    delete_one = locked_calls.one_at_a_time("delete_one")
+    delete_many = locked_calls.one_at_a_time("delete_many")
+    find_one_and_update = locked_calls.upserting("find_one_and_update")
+    find_one_and_delete = locked_calls.one_at_a_time("find_one_and_delete")
+    find_one_and_replace = locked_calls.upserting("find_one_and_replace")
+    count_documents = locked_calls.read("count_documents")
+    estimated_document_count = locked_calls.read("estimated_document_count")
+    distinct = locked_calls.read("distinct")
 
     def create_index(self, keys, session=None, **options):
         """An index; in a transaction, of a collection it made (as a server requires), which
@@ -194,11 +147,15 @@ class EmbeddedCollection(CheckedWrites, mongomock.Collection):
             undo.before_creating(self)
         return super().create_index(keys, **options)
 
+    def with_options(self, **options):
+        """This collection (see `EmbeddedDatabase.with_options`)."""
+        return self
+
     def find(self, *args, session=None, **kwargs):
         if session is not None:
             session.enter(self)
         cursor = super().find(*args, **kwargs)
-        cursor.__class__ = EmbeddedCursor
+        cursor.__class__ = locked_calls.EmbeddedCursor
         return cursor
 
     def aggregate(self, pipeline, session=None, **options):

@@ -171,6 +171,10 @@ class EmbeddedSession:
             self._held.append(lock)
         return self._undo
 
+    def recording(self):
+        """The undo log of the transaction under way, or None."""
+        return self._undo
+
     def end_session(self):
         if self.in_transaction:
             self.abort_transaction()
