@@ -364,39 +364,74 @@ def test_delete_unknown_organization_is_404(client, mongo):
     response = client.delete("/api/organizations/nobody?confirm=nobody")
     assert response.status_code == 404
     assert response.json == {"error": "Organization not found"}
-    assert mongo.list_database_names() == []
+    assert tenant_names(mongo) == []
 
 
-# A delete cut short (the server drops on after the client gave up)
+# A delete cut short (the server drops on after the client gave up, or never dropped)
+
+
+def refuse_drop(monkeypatch):
+    """The drop never reaches the server (it steps down first), once."""
+    from pymongo.errors import AutoReconnect
+
+    from syncapi.embedded.store import EmbeddedClient
+
+    original = EmbeddedClient.drop_database
+
+    def drop(self, *args, **kwargs):
+        monkeypatch.setattr(EmbeddedClient, "drop_database", original)  # once
+        raise AutoReconnect("the primary stepped down")
+
+    monkeypatch.setattr(EmbeddedClient, "drop_database", drop)
+
+
+def test_a_delete_cut_short_after_its_drop_is_finished_by_its_retry(
+    client, shared, mongo, cnc, monkeypatch
+):
+    """It took effect (tokens ended, claims released, its entry written): the 503 says it
+    may have been applied, and its retry answers 200, not 404."""
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    drop_then_time_out(monkeypatch, "database")
+
+    first = client.delete(f"{ORG}?confirm=acme")
+    assert (first.status_code, first.json["details"]) == (503, "the change may have been applied")
+    assert shared.organization_deletes.count_documents({"_id": "acme"}) == 1
+    assert shared.machine_claims.count_documents({}) == 0
+    assert client.delete(f"{ORG}?confirm=acme").status_code == 200
+    assert shared.organization_deletes.count_documents({}) == 0
+    assert "acme" not in mongo.list_database_names()
+    entries = shared.changes.find({"resource.type": "organization", "resource.id": "acme"})
+    assert [entry["action"] for entry in entries] == ["delete"]  # one entry, not two
 
 
 def test_an_organization_delete_cut_short_is_finished_by_its_recreation(
-    client, shared, cnc, monkeypatch
+    client, shared, mongo, cnc, monkeypatch
 ):
     client.post(f"{APP}/devices", json={"machineId": "CN1"})
     old_since = shared.machine_claims.find_one({"_id": "CN1"})["since"]
-    drop_then_time_out(monkeypatch, "database")
+    refuse_drop(monkeypatch)
 
     assert client.delete(f"{ORG}?confirm=acme").status_code == 503
-    assert client.delete(f"{ORG}?confirm=acme").status_code == 404  # gone on the server
+    assert "acme" in mongo.list_database_names()  # not dropped, but being deleted
 
     assert client.put(ORG, json={"name": "New Acme"}).status_code == 201
-    assert shared.machine_claims.find_one({"_id": "CN1"}) is None  # the old claim let go
+    assert client.get(f"{ORG}/applications").json == []  # a new organization
+    assert shared.organization_deletes.count_documents({}) == 0
     body = {"applicationId": "monitoreo-cnc", "name": "CNC"}
     assert client.post(f"{ORG}/applications", json=body).status_code == 201
     assert client.post(f"{APP}/devices", json={"machineId": "CN1"}).status_code == 201
     assert shared.machine_claims.find_one({"_id": "CN1"})["since"] > old_since
 
 
-def test_a_dropped_organization_is_forgotten_by_the_next_refresh(
-    app, client, mongo, cnc, monkeypatch
-):
+def test_a_delete_cut_short_is_finished_by_the_next_refresh(app, client, mongo, cnc, monkeypatch):
     client.post(f"{APP}/devices", json={"machineId": "CN1"})
-    drop_then_time_out(monkeypatch, "database")
+    refuse_drop(monkeypatch)
     client.delete(f"{ORG}?confirm=acme")
     app.config["ORGANIZATION_REFRESH_SECONDS"] = 0
 
-    assert refreshed_list(app, client).json == []
+    refreshed_list(app, client)
+    assert "acme" not in mongo.list_database_names()
+    assert mongo["syncapi"].organization_deletes.count_documents({}) == 0
     assert mongo["syncapi"].machine_claims.count_documents({}) == 0
 
 

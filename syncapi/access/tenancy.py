@@ -66,6 +66,13 @@ def creates_tenant(view):
     return view
 
 
+def finishes_tenant(view):
+    """Marks the view that runs on an organization whose database is gone: the retry of
+    a delete cut short after its drop (it answers 404 itself when nothing is left)."""
+    view.finishes_tenant = True
+    return view
+
+
 def bind_ids(endpoint, values):
     """URL value preprocessor: validate ids and expose them on `g` before the view runs."""
     if values is None or request.method == "OPTIONS":  # CORS preflights touch no data
@@ -83,7 +90,8 @@ def require_existing():
         return
     view = current_app.view_functions.get(request.endpoint)
     g.organization_exists = database_exists(mongo_client(), g.organization_id)
-    if not g.organization_exists and not getattr(view, "creates_tenant", False):
+    runs_anyway = getattr(view, "creates_tenant", False) or getattr(view, "finishes_tenant", False)
+    if not g.organization_exists and not runs_anyway:
         raise NotFound("Organization not found")
     if "application_id" in g:
         settings = application_registry.find_application(g.tenant_db, g.application_id)

@@ -17,14 +17,20 @@ from syncapi.blueprints import (
     restore_routes,
     user_routes,
 )
-from syncapi.core import clock
+from syncapi.core import in_session
 from syncapi.core.failures import Invalid, NotFound
 from syncapi.core.masking import mask_properties
 from syncapi.openapi.answers import MessageSchema, PropertyKeySchema
 from syncapi.openapi.examples import devices as device_examples
 from syncapi.openapi.examples import organizations as examples
 from syncapi.openapi.parameters import query
-from syncapi.repositories import devices, oilmonitor, revocations, summaries
+from syncapi.repositories import (
+    devices,
+    oilmonitor,
+    organization_deletes,
+    reconcile,
+    summaries,
+)
 from syncapi.repositories import organizations as orgs
 from syncapi.schemas.lists import ListQuerySchema
 from syncapi.schemas.organizations import (
@@ -83,6 +89,8 @@ def _refresh_summaries_soon():
     shared_db = handles.shared_db()
     seconds = current_app.config["ORGANIZATION_REFRESH_SECONDS"]
     memo.in_background("organizations", seconds, lambda: orgs.refresh_summaries(shared_db))
+    client = shared_db.client
+    memo.in_background("reconcile", seconds, lambda: reconcile.under_lease(client, shared_db))
 
 
 @bp.get(ORG)
@@ -120,6 +128,9 @@ def save_organization():
     changes = load_body()
     expected = conditional.expected()
     shared = handles.shared_db()
+    if organization_deletes.pending(shared, g.organization_id):  # cut short: finished first
+        organization_deletes.finish(in_session.unbound(shared), g.organization_id)
+        exists = False
     before, stored = orgs.save_metadata(g.tenant_db, shared, changes, exists, expected)
     if not exists:  # its change log's indexes were made with the organization's
         handles.change_log_indexed(g.tenant_db)
@@ -131,28 +142,30 @@ def save_organization():
 
 @bp.delete(ORG)
 @auth.platform_admin
+@tenancy.finishes_tenant
 @arguments(CONFIRM)
 @response(MessageSchema, example=examples.ORGANIZATION_DELETED)
-@transactions.outside_transaction("it drops a database, which no transaction may hold")
 def delete_organization():
     """Delete an organization and all its data
 
     Its database goes, with every application, device, user and log entry in it, and every
     session of its users ends. `?confirm=` must repeat the organization id, against a slip.
-    `If-Match` is refused: so many documents go that no single write could check it."""
+    `If-Match` is refused: so many documents go that no single write could check it. A
+    delete cut short is finished by its retry."""
     conditional.not_supported()
     if request.args.get("confirm") != g.organization_id:
         raise Invalid("confirm must repeat the organization id", field="confirm")
-    # Tokens naming it die with it (also when the drop is cut short): a re-created
-    # organization of that id is another one.
-    revocations.end_sessions(
-        handles.shared_db(), g.organization_id, revocations.EVERYONE, clock.now().timestamp()
-    )
+    shared = handles.shared_db()
+    if not g.organization_exists and not organization_deletes.pending(shared, g.organization_id):
+        raise NotFound("Organization not found")
+    details = orgs.metadata(g.tenant_db) if g.organization_exists else None
+    # Tokens, claims and summary go in the transaction (a re-created organization of that
+    # id is another one); the database is dropped after it: `organization_deletes`.
+    if organization_deletes.begin(shared, g.organization_id):
+        history.record(shared, history.DELETE, "organization", g.organization_id, details)
     handles.revocations_changed()
-    details = orgs.metadata(g.tenant_db)
-    orgs.delete_organization(g.tenant_db, handles.shared_db())
-    # In the shared log: the organization's own went with its database.
-    history.record(handles.shared_db(), history.DELETE, "organization", g.organization_id, details)
+    unbound, organization_id = in_session.unbound(shared), g.organization_id
+    transactions.after_commit(lambda: organization_deletes.finish(unbound, organization_id))
     return {"message": "Organization deleted successfully"}
 
 

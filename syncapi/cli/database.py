@@ -9,8 +9,9 @@ They may walk every tenant (a request never does). Each operation keeps the requ
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from pymongo.errors import ConnectionFailure, OperationFailure
+from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
+from config import is_embedded
 from syncapi.cli import server_client
 from syncapi.cli.audit import audit_command
 from syncapi.extensions import default_db as shared_database
@@ -22,6 +23,7 @@ from syncapi.repositories import (
     legacy_devices,
     machine_claims,
     organizations,
+    reconcile,
     summaries,
 )
 
@@ -55,6 +57,27 @@ def ensure_indexes():
 
 
 db_group.add_command(audit_command)
+
+
+@db_group.command("reconcile")
+def reconcile_command():
+    """Finish what faults left and no request will: organization deletes cut short, claims
+    and summaries of organizations gone. Idempotent; exits 1 only when it could not finish."""
+    if is_embedded(current_app.config["MONGODB_URI"]):
+        click.echo(
+            "The embedded store lives inside the server's process: its periodic refresh runs"
+            " this pass there."
+        )
+        return
+    client = server_client("the server's refresh runs it")
+    try:
+        repaired = reconcile.under_lease(client, shared_database(current_app))
+    except PyMongoError as error:
+        raise click.ClickException(f"MongoDB unavailable ({type(error).__name__})") from None
+    if repaired is None:
+        raise click.ClickException("another process is reconciling now; run it again later")
+    for kind, count in repaired.items():
+        click.echo(f"{kind}: {count} repaired")
 
 
 def _ensure_every_index(client, shared, tenants):

@@ -68,6 +68,11 @@ CHANGE_LOG_LOST = Counter(
     "syncapi_change_log_lost_entries",
     "Change log entries that could not be written after their change was made",
 )
+REPAIRS = Counter(
+    "syncapi_reconciler_repairs",
+    "What the reconciler repaired, by kind (organization_deletes, claims, summaries)",
+    ["kind"],
+)
 WORKERS = Gauge("syncapi_workers", "Worker processes serving", multiprocess_mode="livesum")
 
 
@@ -90,6 +95,11 @@ def observe_request(method, route, status, seconds, endpoint):
 
 def count_lost_change():
     CHANGE_LOG_LOST.inc()
+
+
+def count_repairs(repaired):
+    for kind, count in repaired.items():
+        REPAIRS.labels(kind).inc(count)
 
 
 def count_error(kind, status):

@@ -136,6 +136,14 @@ def release_organization(db, organization_id):
     db[COLLECTION].delete_many({"organizationId": organization_id})
 
 
+def claiming_organizations(db):
+    """The organizations whose devices hold claims (a demo claim, or one a platform admin
+    gave ahead of any device, holds none): each has a database, or its claims are left
+    over. Served by the `organizationId` index."""
+    held = {"holders.0": {"$exists": True}, "demo": {"$ne": True}}
+    return db[COLLECTION].distinct("organizationId", held)
+
+
 def find(db, machine_id):
     return db[COLLECTION].find_one({"_id": machine_id})
 

@@ -103,12 +103,29 @@ def run_in_transaction(call):
                 _abort(session)
                 raise
             if _commit(session, last=attempt == ATTEMPTS):
+                _finish(g.pop("after_commit", []))
                 return answer
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def after_commit(task):
+    """`task()` once the request's transaction has committed: what no transaction may hold
+    (dropping a database). A driver failure there answers 503 "the change may have been
+    applied": the change took effect, and its retry or the reconciler finishes it."""
+    g.after_commit.append(task)
+
+
+def _finish(tasks):
+    for task in tasks:
+        try:
+            task()
+        except PyMongoError as error:
+            raise Unavailable("MongoDB unavailable", details=MAY_HAVE_BEEN_APPLIED) from error
+
+
 def _bound(session, call):
     """`call()` with the request's databases bound to `session`."""
+    g.after_commit = []
     tenant = g.get("tenant_db")
     if tenant is not None:
         g.tenant_db = DatabaseInSession(tenant, session)
