@@ -21,8 +21,9 @@ second code path without transactions and no half-made change for anyone to repa
   enough: `mongod --replSet rs0`, then `rs.initiate()`), said as a 503 naming it on a
   write. The embedded store keeps its own (`embedded.transactions`).
 
-A view that cannot run in a transaction says why with `outside_transaction` (an organization
-delete drops a database, which no transaction may hold).
+What no transaction may hold (dropping a database) runs after the commit (`after_commit`),
+and whatever that leaves unfinished is finished by the retry or the reconciler: an
+organization's delete (`repositories.organization_deletes`).
 """
 
 from functools import wraps
@@ -55,18 +56,8 @@ def init_app(app):
     for rule in app.url_map.iter_rules():
         if rule.methods & WRITE_METHODS and rule.endpoint in app.view_functions:
             view = app.view_functions[rule.endpoint]
-            if not hasattr(view, "outside_transaction") and not hasattr(view, "in_transaction"):
+            if not hasattr(view, "in_transaction"):
                 app.view_functions[rule.endpoint] = in_transaction(view)
-
-
-def outside_transaction(reason):
-    """Marks a write view that runs without a transaction, and says why."""
-
-    def mark(view):
-        view.outside_transaction = reason
-        return view
-
-    return mark
 
 
 def in_transaction(view):
