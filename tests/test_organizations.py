@@ -388,6 +388,48 @@ def test_an_organization_delete_cut_short_is_finished_by_its_recreation(
     assert shared.machine_claims.find_one({"_id": "CN1"})["since"] > old_since
 
 
+def still_dropping(monkeypatch, name):
+    """The server drops `name` on after its delete answered: until the drop is majority
+    committed, it refuses every write there with DatabaseDropPending (code 215)."""
+    from pymongo.errors import OperationFailure
+
+    from syncapi.embedded.store import EmbeddedCollection
+
+    def refusing(method):
+        original = getattr(EmbeddedCollection, method)
+
+        def refused(self, *args, **kwargs):
+            if self.database.name == name:
+                raise OperationFailure(f"database {name} is being dropped", 215)
+            return original(self, *args, **kwargs)
+
+        return refused
+
+    for method in ("create_index", "insert_one", "update_one", "find_one_and_update"):
+        monkeypatch.setattr(EmbeddedCollection, method, refusing(method))
+
+
+def test_a_recreation_while_the_server_still_drops_the_database_is_a_503_to_retry(
+    client, mongo, shared, acme, monkeypatch
+):
+    assert client.delete(f"{ORG}?confirm=acme").status_code == 200
+    with monkeypatch.context() as dropping:
+        still_dropping(dropping, "acme")
+        response = client.put(ORG, json={"name": "New Acme"})
+
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+        assert response.json == {
+            "error": "The organization is being deleted; retry",
+            "details": "MongoDB is still dropping its database",
+        }
+        assert tenant_names(mongo) == []
+        assert shared.organization_summaries.count_documents({}) == 0
+
+    assert client.put(ORG, json={"name": "New Acme"}).status_code == 201  # the drop is done
+    assert client.get(ORG).json["name"] == "New Acme"
+
+
 def test_a_dropped_organization_is_forgotten_by_the_next_refresh(
     app, client, mongo, cnc, monkeypatch
 ):
