@@ -1,4 +1,5 @@
-"""MongoDB: where the tenants' databases and the shared one live, and how long a call may take.
+"""MongoDB: where the tenants' databases and the shared one live, and how long a call may take
+(a read's, and a write request's).
 
 The default, `mongomock://localhost`, is the embedded store: it needs no server and keeps its
 data inside one process.
@@ -35,6 +36,10 @@ def read(settings, env):
     settings.MONGODB_URI = env.str("MONGODB_URI", EMBEDDED_MONGODB_URI, validate=_mongodb_uri)
     settings.MONGODB_DEFAULT_DB = env.str("MONGODB_DEFAULT_DB", "")  # completed by `settle`
     settings.MONGODB_TIMEOUT_MS = env.integer("MONGODB_TIMEOUT_MS", 2000, minimum=1)
+    # A request that writes waits out a replica set's election instead (`web.write_budget`):
+    # MongoDB's median failover is up to 12 s with the default settings (10 s of
+    # electionTimeoutMillis to call one), "Replica Set Elections" in its manual.
+    settings.MONGODB_WRITE_TIMEOUT_MS = env.integer("MONGODB_WRITE_TIMEOUT_MS", 15000, minimum=1)
 
 
 def settle(settings):

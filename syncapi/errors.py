@@ -29,6 +29,7 @@ from werkzeug.exceptions import ClientDisconnected, HTTPException
 from syncapi.core import failures, metrics
 from syncapi.core.failures import QueryError
 from syncapi.schemas.messages import validation_error
+from syncapi.web import write_budget
 from syncapi.web.request_log import HEADER
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,6 @@ MONGODB_FAILURES = {
 }
 # Seconds to wait before retrying, by code: a drop waits for the secondaries to apply it.
 MONGODB_RETRY_AFTER = {215: 5}
-TIMED_OUT = {"error": "MongoDB unavailable", "details": "no answer within MONGODB_TIMEOUT_MS"}
 
 
 class ApiError(Exception):
@@ -159,7 +159,8 @@ def register_error_handlers(app):
     def handle_mongodb_failure(error):
         if error.timeout:  # pymongo's client-side timeout, or the server's maxTimeMS
             log.warning("MongoDB timed out: %s", error.__class__.__name__)
-            return answer(error, 503, TIMED_OUT)
+            details = f"no answer within {write_budget.setting_of(request.method)}"
+            return answer(error, 503, {"error": "MongoDB unavailable", "details": details})
         code = getattr(error, "code", None)
         if code in DOCUMENT_TOO_LARGE_CODES:
             return handle_document_too_large(error)

@@ -101,11 +101,16 @@ def secured(make_app):
 
 @pytest.fixture
 def offline_app(make_app):
-    """The app with MongoDB unreachable. Its client has no time to wait
-    (MONGODB_TIMEOUT_MS=0: pymongo fails at the first server selection), so a 503 costs
-    microseconds, not pymongo's half-second minimum; test_app keeps one test on the real
-    timeout path."""
-    return make_app(MONGODB_URI=UNREACHABLE_MONGODB, MONGODB_TIMEOUT_MS=0, JWT_SECRET=JWT_SECRET)
+    """The app with MongoDB unreachable. Its client has no time to wait, in a read or a
+    write request (MONGODB_TIMEOUT_MS=MONGODB_WRITE_TIMEOUT_MS=0: pymongo fails at the first
+    server selection), so a 503 costs microseconds, not pymongo's half-second minimum;
+    test_app keeps a test of each on the real timeout path."""
+    return make_app(
+        MONGODB_URI=UNREACHABLE_MONGODB,
+        MONGODB_TIMEOUT_MS=0,
+        MONGODB_WRITE_TIMEOUT_MS=0,
+        JWT_SECRET=JWT_SECRET,
+    )
 
 
 @pytest.fixture

@@ -386,8 +386,9 @@ def test_the_grace_is_three_mongodb_timeouts_and_at_least_a_minute(timeout_ms, g
     assert changes.grace(timeout_ms) == timedelta(seconds=grace)
 
 
-def test_a_long_mongodb_timeout_holds_an_entry_in_flight_longer(make_app, monkeypatch):
-    app = make_app(MONGODB_TIMEOUT_MS=40_000)
+def test_a_long_write_timeout_holds_an_entry_in_flight_longer(make_app, monkeypatch):
+    """Entries are written by write requests, which have `MONGODB_WRITE_TIMEOUT_MS`."""
+    app = make_app(MONGODB_WRITE_TIMEOUT_MS=40_000)
     client = app.test_client()
     client.put(ORG, json={"name": "Acme"})  # 1
     changes._next_seq(mongo_client(app)["acme"])  # 2, in flight

@@ -95,6 +95,8 @@ def test_the_organization_tag_is_optional():
     [
         ({"PORT": " 8080 "}, "PORT", 8080),
         ({"PORT": "   "}, "PORT", 3000),  # blank: unset, the default
+        ({}, "MONGODB_WRITE_TIMEOUT_MS", 15000),  # longer than an election
+        ({"MONGODB_WRITE_TIMEOUT_MS": "30000"}, "MONGODB_WRITE_TIMEOUT_MS", 30000),
         ({"ORGANIZATION_ID": " "}, "ORGANIZATION_ID", "autentiodev"),
         ({"INFLUXDB_QUERY_TIMEOUT": "0.5"}, "INFLUXDB_QUERY_TIMEOUT", 0.5),
         ({"SEED_DEMO": "1"}, "SEED_DEMO", True),
@@ -148,6 +150,8 @@ def test_without_a_mapping_the_process_environment_is_read(monkeypatch):
         ({"WEB_CONCURRENCY": "many"}, "WEB_CONCURRENCY"),
         ({"MONGODB_URI": "postgres://db"}, "MONGODB_URI"),
         ({"MONGODB_TIMEOUT_MS": "-5"}, "MONGODB_TIMEOUT_MS"),
+        ({"MONGODB_WRITE_TIMEOUT_MS": "0"}, "MONGODB_WRITE_TIMEOUT_MS"),
+        ({"MONGODB_WRITE_TIMEOUT_MS": "15s"}, "MONGODB_WRITE_TIMEOUT_MS"),
         ({"INFLUXDB_HOST": "influxdb:8181"}, "INFLUXDB_HOST"),
         ({"INFLUXDB_HOST": "http://influxdb"}, "INFLUXDB_HOST"),
         ({"INFLUXDB_HOST": "http://influxdb:port"}, "INFLUXDB_HOST"),
