@@ -96,6 +96,8 @@ def test_the_organization_tag_is_optional():
         ({"PORT": " 8080 "}, "PORT", 8080),
         ({"PORT": "   "}, "PORT", 3000),  # blank: unset, the default
         ({}, "MONGODB_WRITE_TIMEOUT_MS", 15000),  # longer than an election
+        ({}, "ORGANIZATION_DATABASES", ""),  # unset: every database the id rule admits
+        ({"ORGANIZATION_DATABASES": "org-.*|acme"}, "ORGANIZATION_DATABASES", "org-.*|acme"),
         ({"MONGODB_WRITE_TIMEOUT_MS": "30000"}, "MONGODB_WRITE_TIMEOUT_MS", 30000),
         ({"ORGANIZATION_ID": " "}, "ORGANIZATION_ID", "autentiodev"),
         ({"INFLUXDB_QUERY_TIMEOUT": "0.5"}, "INFLUXDB_QUERY_TIMEOUT", 0.5),
@@ -241,6 +243,11 @@ def test_more_unsafe_settings_refuse_to_start(environ, message):
             "INFLUXDB_QUERY_TIMEOUT must be more than 0 and at most 3600 seconds, got '3601'",
         ),
         ({"SEED_DEMO": "maybe"}, "SEED_DEMO must be 1 or 0, got 'maybe'"),
+        (
+            {"ORGANIZATION_DATABASES": "(org-.*"},
+            "ORGANIZATION_DATABASES must be a regular expression (missing ), unterminated"
+            " subpattern at position 0), got '(org-.*'",
+        ),
         ({"REQUEST_LOG": "stdout"}, "REQUEST_LOG must be 1 or 0, got 'stdout'"),
         (
             {"JWT_TTL": "1w"},

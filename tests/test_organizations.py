@@ -87,6 +87,80 @@ def test_the_refresh_runs_at_most_once_a_period(app, client, mongo, monkeypatch)
     assert runs == [1]
 
 
+# On a cluster shared with other programs: ORGANIZATION_DATABASES
+
+
+def other_programs_databases(mongo):
+    """Databases other programs keep on the cluster, named as organizations may be, one of
+    them even holding a `config` document keyed `organization`."""
+    mongo["grafana"].users.insert_one({"email": "admin@grafana.local"})
+    mongo["grafana"].config.insert_one({"key": "organization", "value": {"name": "Main Org."}})
+    mongo["billing"].invoices.insert_one({"total": 120})
+
+
+def test_other_programs_databases_stay_out_of_the_list_and_the_refresh(
+    app, client, mongo, shared, acme
+):
+    """Only databases whose whole name matches the pattern are organizations; the original's
+    stay ones, with an `organization` config document (org-2) or without (legacy)."""
+    app.config["ORGANIZATION_DATABASES"] = r"acme|legacy|org-[0-9]+"
+    app.config["ORGANIZATION_REFRESH_SECONDS"] = 0
+    other_programs_databases(mongo)
+    mongo["legacy"].users.insert_one({"email": "ana@legacy.test"})
+    mongo["org-2"].config.insert_one({"key": "organization", "value": {"name": "Two"}})
+
+    with unchanged(mongo["grafana"], mongo["billing"]):
+        listed = refreshed_list(app, client).json
+
+    assert [(item["id"], item["userCount"]) for item in listed] == [
+        ("acme", 0),
+        ("legacy", 1),
+        ("org-2", 0),
+    ]
+    assert summaries_of(shared) == ["acme", "legacy", "org-2"]
+    assert client.get("/api/organizations/legacy").json["name"] == "legacy"
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_a_database_outside_the_pattern_is_no_organization_id(app, client, mongo, method):
+    app.config["ORGANIZATION_DATABASES"] = r"acme|beta"
+    other_programs_databases(mongo)
+
+    with unchanged(mongo):
+        response = client.open("/api/organizations/grafana?confirm=grafana", method=method, json={})
+
+    assert response.status_code == 400
+    assert response.json == {
+        "error": "organizationId is not an organization's database on this server"
+        " (ORGANIZATION_DATABASES)",
+        "field": "organizationId",
+    }
+
+
+def test_an_organization_the_pattern_leaves_out_leaves_the_list_and_keeps_its_claims(
+    app, client, mongo, shared, cnc
+):
+    """A pattern that leaves out an organization (a mistake, or a program's database listed
+    before the setting) takes it off the list; its machine claims and sessions stay, so
+    setting the pattern right brings it back whole."""
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    app.config["ORGANIZATION_REFRESH_SECONDS"] = 0
+    app.config["ORGANIZATION_DATABASES"] = r"beta"
+
+    assert refreshed_list(app, client).json == []
+    assert summaries_of(shared) == []
+    assert shared.machine_claims.find_one({"_id": "CN1"})["organizationId"] == "acme"
+    assert shared.ended_sessions.count_documents({}) == 0
+
+    app.config["ORGANIZATION_DATABASES"] = ""
+    listed = refreshed_list(app, client).json
+    assert [(item["id"], item["applicationCount"]) for item in listed] == [("acme", 1)]
+
+
+def summaries_of(shared):
+    return sorted(summary["_id"] for summary in shared.organization_summaries.find())
+
+
 # Reading an organization
 
 

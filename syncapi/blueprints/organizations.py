@@ -82,7 +82,8 @@ def _refresh_summaries_soon():
     ORGANIZATION_REFRESH_SECONDS (the listing answers what the last refresh stored)."""
     shared_db = handles.shared_db()
     seconds = current_app.config["ORGANIZATION_REFRESH_SECONDS"]
-    memo.in_background("organizations", seconds, lambda: orgs.refresh_summaries(shared_db))
+    pattern = current_app.config["ORGANIZATION_DATABASES"]
+    memo.in_background("organizations", seconds, lambda: orgs.refresh_summaries(shared_db, pattern))
 
 
 @bp.get(ORG)

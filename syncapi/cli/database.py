@@ -24,6 +24,7 @@ from syncapi.repositories import (
     organizations,
     summaries,
 )
+from syncapi.repositories.databases import database_names
 
 db_group = AppGroup("db", help="Maintain the tenant databases.")
 
@@ -34,15 +35,14 @@ def ensure_indexes():
     reconcile the counts kept on write; report (never fix) what blocks one."""
     client = server_client("the embedded store makes its indexes itself")
     shared = shared_database(current_app)
+    pattern = current_app.config["ORGANIZATION_DATABASES"]  # other programs' stay untouched
     try:
         known = summaries.summarized_ids(shared)
-        tenants = [
-            item["name"]
-            for item in organizations.tenant_databases(client, shared.name, sizes=False)
-        ]
+        existing = database_names(client)
+        tenants = sorted(organizations.tenant_names(existing, shared.name, pattern))
         problems = _ensure_every_index(client, shared, tenants)
         contested = _register_machines(client, shared, tenants)
-        _reconcile_summaries(client, shared, known, tenants)
+        _reconcile_summaries(client, shared, known, tenants, existing)
     except ConnectionFailure:
         raise click.ClickException("MongoDB unavailable") from None
     if problems:
@@ -142,9 +142,9 @@ def _report_contested(where, field, machine_id):
     return 1
 
 
-def _reconcile_summaries(client, shared, known, tenants):
+def _reconcile_summaries(client, shared, known, tenants, existing):
     """The counts kept on write, made exact again (data written by other programs)."""
     for name in tenants:
         organizations.reconcile_summaries(client, shared, name)
-    organizations.forget_dropped(shared, known, tenants)
+    organizations.forget_dropped(shared, known, tenants, existing)
     click.echo(f"organization summaries: {len(tenants)} reconciled")
