@@ -52,6 +52,9 @@ def read(settings, env):
     # MongoDB's median failover is up to 12 s with the default settings (10 s of
     # electionTimeoutMillis to call one), "Replica Set Elections" in its manual.
     settings.MONGODB_WRITE_TIMEOUT_MS = env.integer("MONGODB_WRITE_TIMEOUT_MS", 15000, minimum=1)
+    # Seconds one index build may take off the requests (a worker's start, the refresh,
+    # `db ensure-indexes`): a large collection's takes minutes; one cut short is retried.
+    settings.INDEX_BUILD_SECONDS = env.integer("INDEX_BUILD_SECONDS", 600, minimum=1)
 
 
 def settle(settings):

@@ -13,6 +13,7 @@ from flask import Flask
 from syncapi import create_app
 from syncapi.core import passwords
 from syncapi.extensions import close_clients, mongo_client
+from syncapi.web import refresh
 from tests import builders
 from tests.helpers import (
     EVENTS,
@@ -24,6 +25,7 @@ from tests.helpers import (
     STATE,
     UNREACHABLE_MONGODB,
     CheckedClient,
+    refreshed,
 )
 from tests.settings import CHEAP_HASHING, TestingConfig
 
@@ -54,8 +56,10 @@ def production_hashing():
 
 @contextlib.contextmanager
 def _building_apps():
-    """`make(**settings)` builds `create_app(TestingConfig(**settings))`; the clients of every
-    app it built (MongoDB, InfluxDB, the embedded engine) are closed when the block ends."""
+    """`make(**settings)` builds `create_app(TestingConfig(**settings))`: an app no worker
+    started, so no refresh made its indexes (`helpers.refreshed` runs one); the clients of
+    every app it built (MongoDB, InfluxDB, the embedded engine) are closed when the block
+    ends, after the refresh a test started has stopped."""
     built = []
 
     def make(**settings):
@@ -67,6 +71,8 @@ def _building_apps():
         yield make
     finally:
         for app in built:
+            refresh.stop(app)
+            app.extensions["syncapi.background"].wait()
             close_clients(app)
 
 
@@ -90,6 +96,13 @@ def make_module_app():
 @pytest.fixture
 def app(make_app):
     return make_app()
+
+
+@pytest.fixture
+def started(app):
+    """The app as its worker's start leaves it: the refresh's first pass made the indexes of
+    the shared database (`helpers.refreshed`), those behind its 409s among them."""
+    return refreshed(app)
 
 
 @pytest.fixture

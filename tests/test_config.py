@@ -97,6 +97,8 @@ def test_the_organization_tag_is_optional():
         ({"PORT": "   "}, "PORT", 3000),  # blank: unset, the default
         ({}, "MONGODB_WRITE_TIMEOUT_MS", 15000),  # longer than an election
         ({}, "ORGANIZATION_DATABASES", ""),  # unset: every database the id rule admits
+        ({}, "INDEX_BUILD_SECONDS", 600),
+        ({"INDEX_BUILD_SECONDS": "3600"}, "INDEX_BUILD_SECONDS", 3600),
         ({"ORGANIZATION_DATABASES": "org-.*|acme"}, "ORGANIZATION_DATABASES", "org-.*|acme"),
         ({"MONGODB_WRITE_TIMEOUT_MS": "30000"}, "MONGODB_WRITE_TIMEOUT_MS", 30000),
         ({"ORGANIZATION_ID": " "}, "ORGANIZATION_ID", "autentiodev"),
@@ -153,6 +155,8 @@ def test_without_a_mapping_the_process_environment_is_read(monkeypatch):
         ({"MONGODB_URI": "postgres://db"}, "MONGODB_URI"),
         ({"MONGODB_TIMEOUT_MS": "-5"}, "MONGODB_TIMEOUT_MS"),
         ({"MONGODB_WRITE_TIMEOUT_MS": "0"}, "MONGODB_WRITE_TIMEOUT_MS"),
+        ({"INDEX_BUILD_SECONDS": "0"}, "INDEX_BUILD_SECONDS"),
+        ({"INDEX_BUILD_SECONDS": "10m"}, "INDEX_BUILD_SECONDS"),
         ({"MONGODB_WRITE_TIMEOUT_MS": "15s"}, "MONGODB_WRITE_TIMEOUT_MS"),
         ({"INFLUXDB_HOST": "influxdb:8181"}, "INFLUXDB_HOST"),
         ({"INFLUXDB_HOST": "http://influxdb"}, "INFLUXDB_HOST"),

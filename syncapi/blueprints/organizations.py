@@ -5,7 +5,7 @@ Contract: spec/organizations.md. The organization id in every path is checked an
 `g.tenant_db` by `tenancy` before a view runs; views parse, call a repository, return.
 """
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, g, request
 
 from syncapi.access import auth, history, tenancy, visibility
 from syncapi.blueprints import (
@@ -33,7 +33,7 @@ from syncapi.schemas.organizations import (
     OrganizationStatsSchema,
     OrganizationUpdateSchema,
 )
-from syncapi.web import conditional, handles, memo
+from syncapi.web import conditional, handles, refresh
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
 from syncapi.web.operations import Many, arguments, body, errors, listing, response
@@ -73,17 +73,10 @@ def list_organizations():
     asked = list_query()
     page = orgs.list_organizations(handles.shared_db(), visibility.organizations(), asked)
     listed = answered(ORGANIZATION_LIST_ITEM.dump(page.items, many=True), page, asked)
-    _refresh_summaries_soon()  # after the read: what this answer holds does not race it
+    # Sizes, and databases other programs made or dropped: off the request path, at most
+    # every ORGANIZATION_REFRESH_SECONDS (the listing answers what the last refresh stored).
+    refresh.soon()  # after the read: what this answer holds does not race it
     return listed
-
-
-def _refresh_summaries_soon():
-    """Sizes, and databases other programs made or dropped: off the request path, every
-    ORGANIZATION_REFRESH_SECONDS (the listing answers what the last refresh stored)."""
-    shared_db = handles.shared_db()
-    seconds = current_app.config["ORGANIZATION_REFRESH_SECONDS"]
-    pattern = current_app.config["ORGANIZATION_DATABASES"]
-    memo.in_background("organizations", seconds, lambda: orgs.refresh_summaries(shared_db, pattern))
 
 
 @bp.get(ORG)
@@ -122,8 +115,8 @@ def save_organization():
     expected = conditional.expected()
     shared = handles.shared_db()
     before, stored = orgs.save_metadata(g.tenant_db, shared, changes, exists, expected)
-    if not exists:  # its change log's indexes were made with the organization's
-        handles.change_log_indexed(g.tenant_db)
+    if not exists:  # its unique indexes are made; the others by the next refresh
+        refresh.indexes_changed(g.tenant_db)
     action = history.UPDATE if exists else history.CREATE
     history.record(g.tenant_db, action, "organization", g.organization_id, before, stored)
     answer = ORGANIZATION.dump({"id": g.organization_id, "details": stored})
@@ -151,6 +144,7 @@ def delete_organization():
     handles.revocations_changed()
     details = orgs.metadata(g.tenant_db)
     orgs.delete_organization(g.tenant_db, handles.shared_db())
+    refresh.indexes_changed(g.tenant_db)  # gone with its database
     # In the shared log: the organization's own went with its database.
     history.record(handles.shared_db(), history.DELETE, "organization", g.organization_id, details)
     return {"message": "Organization deleted successfully"}

@@ -70,7 +70,8 @@ def _ensure_indexes_of(db, shared):
     else:
         specs = indexes.tenant_specs(list(applications.settings_by_id(db)))
         total = _report_colliding_applications(db)
-    problems = index_builds.ensure_all(db, specs, seconds=index_builds.INDEX_BUILD_SECONDS)
+    seconds = current_app.config["INDEX_BUILD_SECONDS"]
+    problems = index_builds.ensure_all(db, specs, seconds=seconds)
     for problem in problems:
         click.echo(f"{db.name}.{problem.collection}: index {problem.name} {problem.problem}")
     if not problems:

@@ -122,6 +122,9 @@ class EmbeddedCollection(CheckedWrites, mongomock.Collection):
             document_size.check_insertable(document)
         return _insert_many(self, documents, *args, **kwargs)
 
+    # An index build checks the documents, then keeps the index: whole, as a server builds it
+    # beside the writes (the refresh builds in a thread of its own).
+    create_index = _one_at_a_time("create_index")
     update_one = _one_at_a_time("update_one")
     update_many = _one_at_a_time("update_many")
     replace_one = _one_at_a_time("replace_one")

@@ -33,8 +33,8 @@ def create_collections(db, application_id):
         except OperationFailure as error:
             if error.code != NAMESPACE_EXISTS:
                 raise
-    try:
-        index_builds.ensure_application_indexes(db, application_id)
+    try:  # the unique ones; the others by the refresh (`index_builds` says why)
+        index_builds.create_application_indexes(db, application_id)
     except index_builds.Duplicates:
         message = f"Existing {application_id}_* collections hold duplicate names or machineIds"
         raise Conflict(message, field="applicationId") from None

@@ -12,10 +12,9 @@ entry's `at` and writes it within its request's MongoDB timeout (a write request
 failed after the change was made; the request logged and counted that). `grace(timeout)`
 keeps a margin of three timeouts.
 
-The log's indexes are made by the first read or write of each log in a process (the web
-layer's `handles.change_log`, with `index_builds.ensure_change_indexes`), not only with a new
-organization: an organization older than the change log gets its `changes` with its first
-entry.
+The log's `seq_unique` is made with a new organization, its other indexes by the refresh
+(`index_builds`), which also gives an organization older than the change log all of them;
+no request makes one. The counter, not the index, keeps seqs apart.
 """
 
 from dataclasses import dataclass

@@ -56,20 +56,25 @@ def list_organizations(shared, organization_ids=None, list_query=WHOLE_LIST):
 
 def refresh_summaries(shared, pattern=""):
     """Off the request path, every few minutes: summaries for the databases other programs
-    created or dropped (found by name only, a cheap listing), then each tenant's size, which
-    the server measures database by database (locking each in turn): under a deadline of
-    its own, longer than a request's. Databases outside `pattern` (ORGANIZATION_DATABASES:
-    other programs') are never read."""
+    created or dropped, found by name only (a cheap listing). Databases outside `pattern`
+    (ORGANIZATION_DATABASES: other programs') are never read. Returns the organizations'
+    ids."""
     client, known = shared.client, summaries.summarized_ids(shared)
     existing = database_names(client)
     names = tenant_names(existing, shared.name, pattern)
     for organization_id in sorted(names - known):
         reconcile_summaries(client, shared, organization_id)
     forget_dropped(shared, known, names, existing)
+    return names
+
+
+def refresh_sizes(shared, organization_ids):
+    """Each organization's size, which the server measures database by database (locking
+    each in turn): under a deadline of its own, longer than a request's."""
     with pymongo.timeout(SIZES_TIMEOUT_SECONDS):
-        databases = list_databases(client, sorted(names))
+        databases = list_databases(shared.client, sorted(organization_ids))
     summaries.refresh_sizes(
-        shared, [database for database in databases if database["name"] in names]
+        shared, [database for database in databases if database["name"] in organization_ids]
     )
 
 
