@@ -24,7 +24,16 @@ def create_app(config=None):
         services,
         status,
     )
-    from syncapi.web import headers, hooks, inputs, memo, request_log, transactions
+    from syncapi.web import (
+        headers,
+        hooks,
+        inputs,
+        memo,
+        refresh,
+        request_log,
+        transactions,
+        write_budget,
+    )
     from syncapi.web.json_provider import SyncJSONProvider
 
     app = Flask(__name__, static_folder=None)  # the only files served are icons, by their route
@@ -39,7 +48,9 @@ def create_app(config=None):
 
     hooks.init_cors(app)
     extensions.init_app(app)
+    write_budget.init_app(app)  # a write request outlasts an election
     memo.init_app(app)
+    refresh.init_app(app)
     errors.register_error_handlers(app)
     cli.init_app(app)
     auth.init_app(app)

@@ -1009,7 +1009,7 @@ def test_an_unrecorded_jti_is_kept_for_the_longest_lifetime(app, mongo):
     assert revoked["expiresAt"] - revoked["revokedAt"] >= timedelta(days=365)
 
 
-def test_session_records_expire_through_ttl_indexes(client, tenants, mongo):
+def test_session_records_expire_through_ttl_indexes(client, tenants, mongo, started):
     signed_in(client)
     for collection in ("revoked_tokens", "ended_sessions", "issued_tokens"):
         index = mongo["syncapi"][collection].index_information()["expiresAt_ttl"]

@@ -76,6 +76,30 @@ def test_the_index_then_answers_409(app, client, mongo):
     assert mongo["acme"]["monitoreo-cnc_devices"].count_documents({}) == 1
 
 
+def test_ensure_indexes_and_audit_leave_other_programs_databases_alone(app, mongo):
+    """ORGANIZATION_DATABASES: a database outside the pattern gets no index, no summary and
+    no audit, whatever it holds (here duplicates that would block email_unique, and an
+    `organization` document the input rules would refuse)."""
+    app.config["ORGANIZATION_DATABASES"] = "legacy"
+    mongo["legacy"].users.insert_one({"email": "ana@legacy.test"})
+    grafana = mongo["grafana"]
+    grafana.users.insert_many([{"email": "admin@grafana.local"}, {"email": "admin@grafana.local"}])
+    grafana.config.insert_one({"key": "organization", "value": {"website": "grafana.local"}})
+
+    with unchanged(grafana):
+        result = run_ensure_indexes(app)
+        audit = run_audit(app)
+
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "legacy: all indexes in place\nsyncapi: all indexes in place\n"
+        "machine registry: 0 id(s) claimed\n"
+        "organization summaries: 1 reconciled\n"
+    )
+    assert [s["_id"] for s in mongo["syncapi"].organization_summaries.find()] == ["legacy"]
+    assert (audit.exit_code, audit.output) == (0, "every stored value follows the input rules\n")
+
+
 # flask db audit
 
 

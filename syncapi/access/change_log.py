@@ -7,7 +7,7 @@ outside one names its own author.
 The entry is written after the change, in a second write: a database that fails in between
 leaves the change made and its entry missing. The request still answers what it did (its
 change happened; a 500 would make the client retry a done change), and the lost entry is
-logged with the request id and counted (`syncapi_change_log_lost_entries_total` at
+logged with the request id and counted (`syncapi_change_log_possibly_lost_entries_total` at
 `/metrics`), so the gap in the audit trail is known. One code path on every server: a
 transaction would need a replica set, which the embedded store and many single-node
 installs do not have.

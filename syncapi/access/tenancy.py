@@ -16,10 +16,18 @@ from syncapi.repositories import applications as application_registry
 from syncapi.repositories.databases import database_exists
 from syncapi.web import transactions
 
+OUTSIDE_THE_PATTERN = (
+    "organizationId is not an organization's database on this server (ORGANIZATION_DATABASES)"
+)
+
 
 def is_tenant_name(name):
-    """True for a database that may be an organization (never a system or the shared one)."""
-    return identifiers.is_tenant_name(name, current_app.config["MONGODB_DEFAULT_DB"])
+    """True for a database that may be an organization (never a system or the shared one,
+    nor one outside ORGANIZATION_DATABASES)."""
+    config = current_app.config
+    return identifiers.is_tenant_name(
+        name, config["MONGODB_DEFAULT_DB"], config["ORGANIZATION_DATABASES"]
+    )
 
 
 def check_identifier(value, field):
@@ -30,8 +38,11 @@ def check_identifier(value, field):
 
 def check_organization_id(value):
     check_identifier(value, "organizationId")
-    if not is_tenant_name(value):
+    config = current_app.config
+    if not identifiers.is_tenant_name(value, config["MONGODB_DEFAULT_DB"]):
         raise Invalid("organizationId names a reserved database", field="organizationId")
+    if not is_tenant_name(value):  # another program's database: never read nor written
+        raise Invalid(OUTSIDE_THE_PATTERN, field="organizationId")
     return value
 
 

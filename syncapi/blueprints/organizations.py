@@ -5,7 +5,7 @@ Contract: spec/organizations.md. The organization id in every path is checked an
 `g.tenant_db` by `tenancy` before a view runs; views parse, call a repository, return.
 """
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, g, request
 
 from syncapi.access import auth, history, tenancy, visibility
 from syncapi.blueprints import (
@@ -28,7 +28,6 @@ from syncapi.repositories import (
     devices,
     oilmonitor,
     organization_deletes,
-    reconcile,
     summaries,
 )
 from syncapi.repositories import organizations as orgs
@@ -39,7 +38,7 @@ from syncapi.schemas.organizations import (
     OrganizationStatsSchema,
     OrganizationUpdateSchema,
 )
-from syncapi.web import conditional, handles, memo, transactions
+from syncapi.web import conditional, handles, refresh, transactions
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
 from syncapi.web.operations import Many, arguments, body, errors, listing, response
@@ -79,18 +78,10 @@ def list_organizations():
     asked = list_query()
     page = orgs.list_organizations(handles.shared_db(), visibility.organizations(), asked)
     listed = answered(ORGANIZATION_LIST_ITEM.dump(page.items, many=True), page, asked)
-    _refresh_summaries_soon()  # after the read: what this answer holds does not race it
+    # Sizes, and databases other programs made or dropped: off the request path, at most
+    # every ORGANIZATION_REFRESH_SECONDS (the listing answers what the last refresh stored).
+    refresh.soon()  # after the read: what this answer holds does not race it
     return listed
-
-
-def _refresh_summaries_soon():
-    """Sizes, and databases other programs made or dropped: off the request path, every
-    ORGANIZATION_REFRESH_SECONDS (the listing answers what the last refresh stored)."""
-    shared_db = handles.shared_db()
-    seconds = current_app.config["ORGANIZATION_REFRESH_SECONDS"]
-    memo.in_background("organizations", seconds, lambda: orgs.refresh_summaries(shared_db))
-    client = shared_db.client
-    memo.in_background("reconcile", seconds, lambda: reconcile.under_lease(client, shared_db))
 
 
 @bp.get(ORG)
@@ -132,8 +123,8 @@ def save_organization():
         organization_deletes.finish(in_session.unbound(shared), g.organization_id)
         exists = False
     before, stored = orgs.save_metadata(g.tenant_db, shared, changes, exists, expected)
-    if not exists:  # its change log's indexes were made with the organization's
-        handles.change_log_indexed(g.tenant_db)
+    if not exists:  # its unique indexes are made; the others by the next refresh
+        refresh.indexes_changed(g.tenant_db)
     action = history.UPDATE if exists else history.CREATE
     history.record(g.tenant_db, action, "organization", g.organization_id, before, stored)
     answer = ORGANIZATION.dump({"id": g.organization_id, "details": stored})
@@ -164,8 +155,13 @@ def delete_organization():
     if organization_deletes.begin(shared, g.organization_id):
         history.record(shared, history.DELETE, "organization", g.organization_id, details)
     handles.revocations_changed()
-    unbound, organization_id = in_session.unbound(shared), g.organization_id
-    transactions.after_commit(lambda: organization_deletes.finish(unbound, organization_id))
+    unbound, organization_id, tenant = in_session.unbound(shared), g.organization_id, g.tenant_db
+
+    def drop():
+        organization_deletes.finish(unbound, organization_id)
+        refresh.indexes_changed(tenant)  # gone with its database
+
+    transactions.after_commit(drop)
     return {"message": "Organization deleted successfully"}
 
 

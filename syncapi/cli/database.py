@@ -26,6 +26,7 @@ from syncapi.repositories import (
     reconcile,
     summaries,
 )
+from syncapi.repositories.databases import database_names
 
 db_group = AppGroup("db", help="Maintain the tenant databases.")
 
@@ -36,15 +37,14 @@ def ensure_indexes():
     reconcile the counts kept on write; report (never fix) what blocks one."""
     client = server_client("the embedded store makes its indexes itself")
     shared = shared_database(current_app)
+    pattern = current_app.config["ORGANIZATION_DATABASES"]  # other programs' stay untouched
     try:
         known = summaries.summarized_ids(shared)
-        tenants = [
-            item["name"]
-            for item in organizations.tenant_databases(client, shared.name, sizes=False)
-        ]
+        existing = database_names(client)
+        tenants = sorted(organizations.tenant_names(existing, shared.name, pattern))
         problems = _ensure_every_index(client, shared, tenants)
         contested = _register_machines(client, shared, tenants)
-        _reconcile_summaries(client, shared, known, tenants)
+        _reconcile_summaries(client, shared, known, tenants, existing)
     except ConnectionFailure:
         raise click.ClickException("MongoDB unavailable") from None
     if problems:
@@ -93,7 +93,8 @@ def _ensure_indexes_of(db, shared):
     else:
         specs = indexes.tenant_specs(list(applications.settings_by_id(db)))
         total = _report_colliding_applications(db)
-    problems = index_builds.ensure_all(db, specs, seconds=index_builds.INDEX_BUILD_SECONDS)
+    seconds = current_app.config["INDEX_BUILD_SECONDS"]
+    problems = index_builds.ensure_all(db, specs, seconds=seconds)
     for problem in problems:
         click.echo(f"{db.name}.{problem.collection}: index {problem.name} {problem.problem}")
     if not problems:
@@ -165,9 +166,9 @@ def _report_contested(where, field, machine_id):
     return 1
 
 
-def _reconcile_summaries(client, shared, known, tenants):
+def _reconcile_summaries(client, shared, known, tenants, existing):
     """The counts kept on write, made exact again (data written by other programs)."""
     for name in tenants:
         organizations.reconcile_summaries(client, shared, name)
-    organizations.forget_dropped(shared, known, tenants)
+    organizations.forget_dropped(shared, known, tenants, existing)
     click.echo(f"organization summaries: {len(tenants)} reconciled")

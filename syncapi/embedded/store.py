@@ -145,7 +145,8 @@ class EmbeddedCollection(CheckedWrites, mongomock.Collection):
         undo = session.enter(self) if session is not None else None
         if undo is not None:
             undo.before_creating(self)
-        return super().create_index(keys, **options)
+        with transactions.hold(self):  # whole, as a server builds it beside the writes
+            return super().create_index(keys, **options)
 
     def with_options(self, **options):
         """This collection (see `EmbeddedDatabase.with_options`)."""

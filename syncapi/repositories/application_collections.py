@@ -38,9 +38,9 @@ def create_collections(db, application_id):
             if error.code != NAMESPACE_EXISTS:
                 raise
             existed = True
-    try:
+    try:  # the unique ones; the others by the refresh (`index_builds` says why)
         target = in_session.unbound(db) if existed else db
-        index_builds.ensure_application_indexes(target, application_id)
+        index_builds.create_application_indexes(target, application_id)
     except index_builds.Duplicates:
         message = f"Existing {application_id}_* collections hold duplicate names or machineIds"
         raise Conflict(message, field="applicationId") from None

@@ -7,14 +7,14 @@ reader that answered 8 would make a poller, which asks next for what follows 8, 
 good. So a read answers only up to the horizon, read before the page: the last seq below
 which every entry is written, or was given up. An entry that is missing while one after it
 was written more than `grace` ago is given up: its writer took its seq before that later
-entry's `at` and writes it within one MongoDB timeout (`timeoutMS` bounds every operation:
-extensions.py), so it failed (the change log's write failed after the change was made; the
-request logged and counted that). `grace(timeout)` keeps a margin of three timeouts.
+entry's `at` and writes it within its request's MongoDB timeout (a write request's
+`MONGODB_WRITE_TIMEOUT_MS`: web/write_budget.py), so it failed (the change log's write
+failed after the change was made; the request logged and counted that). `grace(timeout)`
+keeps a margin of three timeouts.
 
-The log's indexes are made by the first read or write of each log in a process (the web
-layer's `handles.change_log`, with `index_builds.ensure_change_indexes`), not only with a new
-organization: an organization older than the change log gets its `changes` with its first
-entry.
+The log's `seq_unique` is made with a new organization, its other indexes by the refresh
+(`index_builds`), which also gives an organization older than the change log all of them;
+no request makes one. The counter, not the index, keeps seqs apart.
 """
 
 from dataclasses import dataclass

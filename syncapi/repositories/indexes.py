@@ -1,10 +1,10 @@
 """Every index syncapi relies on, declared once in one table.
 
-The unique ones are behind every "409 on duplicate"; the others serve a frequent query. They
-are created with the collections they guard (organization creation, application creation,
-the shared database's first use) and, for databases that predate syncapi, by
-`flask db ensure-indexes`. Never per request: a duplicate is detected by the insert itself
-failing on the index. `index_builds` makes them.
+The unique ones are behind every "409 on duplicate"; the others serve a frequent query. The
+unique ones of an organization or application are created with it; every other, and those
+of the shared database and of databases that predate syncapi, by the refresh and by `flask
+db ensure-indexes` (`index_builds` says which where, and makes them). Never per request: a
+duplicate is detected by the insert itself failing on the index.
 """
 
 from dataclasses import dataclass, field

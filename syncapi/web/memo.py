@@ -4,29 +4,17 @@ column lists, readiness) and what it starts but does not wait for. Periods defau
 `ANALYTICS_CACHE_SECONDS`.
 """
 
-import math
-
 from flask import current_app
 
 from syncapi.core.memo import Background, TimedMemo
 
 EXTENSION_KEY = "syncapi.web.memo"
-ONCE_KEY = "syncapi.once"
 BACKGROUND_KEY = "syncapi.background"
 
 
 def init_app(app):
     app.extensions[EXTENSION_KEY] = TimedMemo(app.config["ANALYTICS_CACHE_SECONDS"])
-    # What a process does once (indexes made): kept for good, never evicted, however many.
-    app.extensions[ONCE_KEY] = TimedMemo(math.inf, max_keys=math.inf)
     app.extensions[BACKGROUND_KEY] = Background()
-
-
-def once(key, compute, app=None):
-    """`compute()` once per process: its value is kept for good and never evicted (unlike
-    `remember`'s, bounded by `MAX_KEYS`); a failure is kept `FAILURE_SECONDS`, then the next
-    call tries again."""
-    return (app or current_app).extensions[ONCE_KEY].get(key, compute)
 
 
 def in_background(key, seconds, task):
