@@ -24,7 +24,7 @@ def create_app(config=None):
         services,
         status,
     )
-    from syncapi.web import headers, hooks, inputs, memo, request_log, transactions
+    from syncapi.web import headers, hooks, idempotency, inputs, memo, request_log, transactions
     from syncapi.web.json_provider import SyncJSONProvider
 
     app = Flask(__name__, static_folder=None)  # the only files served are icons, by their route
@@ -59,5 +59,6 @@ def create_app(config=None):
     app.register_blueprint(status.bp)  # /status, /ready
     app.register_blueprint(metrics.bp, url_prefix="/metrics")
     app.register_blueprint(docs.bp, url_prefix="/api")
+    idempotency.init_app(app)  # the creates: their key, around their transaction
     transactions.init_app(app)  # last: it wraps every write view the blueprints registered
     return app
