@@ -18,14 +18,26 @@ document per key and caller in `idempotency_keys`:
 
 The TTL index on `expiresAt` (`indexes`) removes both kinds; a document past its `expiresAt`
 that the monitor has not yet removed (it runs every minute) is treated as gone.
+
+What runs outside the create's transaction reads and writes with a majority: the marker is
+then in the majority snapshot the transaction reads (`transactions`), and a key is never
+answered from an answer a failover could still undo.
 """
 
 import json
 
 from pymongo.errors import DuplicateKeyError
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
 
 COLLECTION = "idempotency_keys"
 PENDING, DONE = "pending", "done"
+MAJORITY = {"write_concern": WriteConcern("majority"), "read_concern": ReadConcern("majority")}
+
+
+def _keys(db):
+    """The collection, outside a transaction (a majority's reads and writes)."""
+    return db.get_collection(COLLECTION, **MAJORITY)
 
 
 def key_id(caller, key):
@@ -48,14 +60,14 @@ def pending(key, owner, process, fingerprint, expires_at):
 def insert(db, marker):
     """Claims a key no document holds; False when one does (found with `find`)."""
     try:
-        db[COLLECTION].insert_one(marker)
+        _keys(db).insert_one(marker)
     except DuplicateKeyError:
         return False
     return True
 
 
 def find(db, key):
-    return db[COLLECTION].find_one({"_id": key})
+    return _keys(db).find_one({"_id": key})
 
 
 def take_over(db, found, marker):
@@ -63,7 +75,7 @@ def take_over(db, found, marker):
     replaced or removed it first."""
     replacement = {name: value for name, value in marker.items() if name != "_id"}
     filter_ = {"_id": found["_id"], "owner": found["owner"]}
-    return db[COLLECTION].replace_one(filter_, replacement).matched_count == 1
+    return _keys(db).replace_one(filter_, replacement).matched_count == 1
 
 
 def complete(db, key, owner, answer, expires_at):
@@ -78,4 +90,4 @@ def complete(db, key, owner, answer, expires_at):
 def release(db, key, owner):
     """The key again free, when its request stored no answer (a 4xx or 5xx, or a fault):
     only this request's own `pending` marker is removed, never an answer."""
-    db[COLLECTION].delete_one({"_id": key, "owner": owner, "state": PENDING})
+    _keys(db).delete_one({"_id": key, "owner": owner, "state": PENDING})
