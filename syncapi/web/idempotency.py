@@ -36,6 +36,7 @@ import hmac
 import json
 import os
 import re
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, timedelta
@@ -76,6 +77,7 @@ KEPT_HEADERS = ("Content-Type", "ETag", "Cache-Control")
 
 _under_way = set()  # the `owner`s of this process's keyed requests that have not answered
 _process = {}  # pid -> this process's id (made after a fork: each gunicorn worker its own)
+_process_lock = threading.Lock()
 
 
 def init_app(app):
@@ -254,10 +256,11 @@ def _release(scope):
 
 def _process_id():
     pid = os.getpid()
-    if pid not in _process:
-        _process.clear()
-        _process[pid] = uuid.uuid4().hex
-    return _process[pid]
+    with _process_lock:
+        if pid not in _process:
+            _process.clear()
+            _process[pid] = uuid.uuid4().hex
+        return _process[pid]
 
 
 def _aware(moment):
