@@ -27,6 +27,7 @@ def create_app(config=None):
     from syncapi.web import (
         headers,
         hooks,
+        idempotency,
         inputs,
         memo,
         refresh,
@@ -70,5 +71,6 @@ def create_app(config=None):
     app.register_blueprint(status.bp)  # /status, /ready
     app.register_blueprint(metrics.bp, url_prefix="/metrics")
     app.register_blueprint(docs.bp, url_prefix="/api")
+    idempotency.init_app(app)  # the creates: their key, around their transaction
     transactions.init_app(app)  # last: it wraps every write view the blueprints registered
     return app

@@ -9,13 +9,10 @@ neutral."""
 import io
 import json
 import re
-from datetime import UTC, datetime
 
 from syncapi.openapi.examples import application_parts, organizations, platform
+from syncapi.repositories import idempotency_keys
 
-# Stopped for the run, at its start: the change log's TTL index (mongomock's, on the real
-# clock) would remove entries stamped in the past.
-NOW = datetime.now(UTC).replace(microsecond=0)
 ORG = "/api/organizations/acme"
 APP = f"{ORG}/applications/monitoreo-cnc"
 APP2 = "/api/applications/acme/applications/monitoreo-cnc"
@@ -242,15 +239,17 @@ def _new_connector():
     return {**application_parts.NEW_CONNECTOR, "name": "Second"}
 
 
-def send(client, method, path, body):
+def send(client, method, path, body, headers=None):
     """The case's request: JSON, or multipart when the body holds bytes."""
     if isinstance(body, dict) and any(isinstance(value, bytes) for value in body.values()):
         data = {
             key: (io.BytesIO(value), f"{key}.png") if isinstance(value, bytes) else value
             for key, value in body.items()
         }
-        return client.open(path, method=method, data=data, content_type="multipart/form-data")
-    return client.open(path, method=method, json=body)
+        return client.open(
+            path, method=method, data=data, content_type="multipart/form-data", headers=headers
+        )
+    return client.open(path, method=method, json=body, headers=headers)
 
 
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
@@ -259,7 +258,25 @@ RANDOM = re.compile(r"(?<![0-9a-f])([0-9a-f]{24}|[0-9a-f]{32})(?![0-9a-f])|\$arg
 
 def normalized(state):
     """`state` (`helpers.snapshot` of the client) with what differs from world to world made
-    neutral, and each collection's documents in a stable order."""
+    neutral, and each collection's documents in a stable order. An `Idempotency-Key`'s
+    pending marker is no change (nothing the API shows; it frees its key when its request
+    has answered, or expires): one that a fault kept from being removed is left out."""
+    state = {
+        name: {
+            collection: [
+                document
+                for document in documents
+                if collection != idempotency_keys.COLLECTION
+                or document.get("state") != idempotency_keys.PENDING
+            ]
+            for collection, documents in collections.items()
+        }
+        for name, collections in state.items()
+    }
+    state = {
+        name: {collection: documents for collection, documents in collections.items() if documents}
+        for name, collections in state.items()
+    }
     text = json.dumps(state, default=_neutral, sort_keys=True)
     text = RANDOM.sub("<random>", text)
     databases = json.loads(text)

@@ -1114,13 +1114,15 @@ def test_cors_allows_and_exposes_the_headers_of_the_contract(client):
         headers={
             "Origin": CONSOLE,
             "Access-Control-Request-Method": "PUT",
-            "Access-Control-Request-Headers": "If-Match, X-Request-ID",
+            "Access-Control-Request-Headers": "If-Match, X-Request-ID, Idempotency-Key",
         },
     )
     allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
     assert "if-match" in allowed and "x-request-id" in allowed
+    assert "idempotency-key" in allowed
     exposed = client.get("/status", headers={"Origin": CONSOLE}).headers
     expected = {"ETag", "Link", "X-Total-Count", "X-Request-ID", "Retry-After", "X-Omitted-Keys"}
+    expected.add("Idempotent-Replayed")
     assert expected <= {
         name.strip() for name in exposed["Access-Control-Expose-Headers"].split(",")
     }

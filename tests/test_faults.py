@@ -4,24 +4,33 @@ For each operation of the API description that writes (`fault_cases.cases`), eac
 driver calls k (counted on a clean run) and each mode (`raised` before the server applied
 the call, `applied` after), once with the later calls succeeding and once with them failing
 too (the outage lasts): the request is sent on a fresh world with call k failing, then, the
-outage over, the client's retry when it got no 2xx. After each:
+outage over, the client's retry when it got no 2xx. A create is sent with an
+`Idempotency-Key`, the same on its retry, as a client that cannot tell whether its create
+was made does: its retry follows a 503 saying "the change may have been applied" too, and
+answers the created document (the first answer again, when the first create was made).
+After each:
 
 - the answer tells the truth: a 2xx left the stored state exactly as a clean run leaves
   it, a 503 saying "the change may have been applied" left it as before or as after, any
   other answer left it exactly as before;
 - after the retry the stored state is the clean run's: every change made once, with its one
-  change-log entry, its claims, counts and token revocations, nothing left over.
+  change-log entry, its claims, counts and token revocations, nothing left over (one
+  document and one entry for a create retried with its key, and its key's stored answer).
 
 The stored state is every document of every database (`fault_cases.normalized`), so the
 invariants of the issue (one entry per change, no orphan claim, revoked tokens, no
 duplicate) are each a part of "the state is exactly before or after".
 """
 
+from datetime import UTC, datetime
+from functools import cache
+
 import pytest
 
 from syncapi.core import clock
 from syncapi.extensions import mongo_client
 from syncapi.repositories import reconcile
+from syncapi.web.idempotency import HEADER, REPLAYED
 from syncapi.web.transactions import MAY_HAVE_BEEN_APPLIED
 from tests import fault_cases, faults
 from tests.helpers import snapshot, unserved_app
@@ -34,6 +43,7 @@ OPERATIONS = sorted(
         | {"function": "f", "user": "u", "service": "s", "seq": 1}
     )
 )
+KEY = "fault-case-retry"  # the Idempotency-Key of a create and of its retry
 
 
 def test_the_cases_are_every_write_operation_of_the_description():
@@ -47,6 +57,19 @@ def test_the_cases_are_every_write_operation_of_the_description():
     assert set(OPERATIONS) == writes
 
 
+@cache
+def keyed_operations():
+    """The creates: the operations taking an `Idempotency-Key`."""
+    description = unserved_app().test_client().get("/api/openapi.json").json
+    return {
+        operation["operationId"]
+        for item in description["paths"].values()
+        for method, operation in item.items()
+        if method != "parameters"
+        and any(p.get("name") == HEADER for p in operation.get("parameters", ()))
+    }
+
+
 class World:
     """A fresh app, its world, and how to send the case's request in it."""
 
@@ -55,9 +78,12 @@ class World:
         self.client = self.app.test_client()
         self.ids = fault_cases.world(self.client)
         self.method, self.path, self.body, self.status = fault_cases.cases(self.ids)[operation]
+        self.keyed = operation in keyed_operations()
 
     def send(self):
-        return fault_cases.send(self.client, self.method, self.path, self.body)
+        """The case's request; a create's with the one key its retries send too."""
+        headers = {HEADER: KEY} if self.keyed else None
+        return fault_cases.send(self.client, self.method, self.path, self.body, headers)
 
     def state(self):
         return fault_cases.normalized(snapshot(mongo_client(self.app), documents_only=True))
@@ -70,7 +96,11 @@ class World:
 
 @pytest.fixture
 def stopped_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: fault_cases.NOW)
+    """Stopped at the test's start, not the run's: the embedded store's TTL indexes
+    (mongomock's, on the real clock) remove what is stamped too far in the past, an
+    Idempotency-Key's marker `HELD` (90 s) after it was written."""
+    moment = datetime.now(UTC).replace(microsecond=0)
+    monkeypatch.setattr(clock, "now", lambda: moment)
 
 
 def clean_run(make_app, operation, monkeypatch, icons):
@@ -121,13 +151,20 @@ def one_case(world, mode, fail_at, lasting, before, after):
     if status != 503:
         return f"answered {status} {response.json}"
     maybe = (response.json or {}).get("details") == MAY_HAVE_BEEN_APPLIED
-    if maybe and state == after:
-        return None  # made: the client reads it before sending it again (README "Faults")
+    made = maybe and state == after
     if not maybe and state != before:
         return "answered 503 but nothing should have changed"
+    if made and not world.keyed:
+        return None  # made: the client reads it before sending it again (docs/api.md)
     if lasting:  # the outage lasted: the reconciler passes first
         world.reconcile()
-    if world.state() != after:
+    if made:  # a create, made: its retry with its key answers the first answer again
+        retried = world.send()
+        if retried.status_code != world.status:
+            return f"the retry answered {retried.status_code} {retried.json}"
+        if retried.headers.get(REPLAYED) != "true":
+            return "the retry of a create that was made is not its first answer replayed"
+    elif world.state() != after:
         retried = world.send()
         if retried.status_code != world.status:
             return f"the retry answered {retried.status_code} {retried.json}"

@@ -25,6 +25,7 @@ APP_CONNECTORS = "/api/applications/acme/applications/monitoreo-cnc/connectors"
 LOGIN = {"email": "ana@acme.io", "password": "another password"}
 M2 = {"name": "M2", "driver": "mqtt"}
 REDIS = {"name": "redis-cache", "type": "redis", "configuration": {"host": "cache"}}
+KEYED = {"Idempotency-Key": "walk-1"}
 
 
 def indexes_of(namespace):
@@ -124,6 +125,10 @@ def walk(app, client, cnc, monkeypatch):
         ("DELETE", "/device/L2", None),
         ("POST", "/api/services", {"name": "s", "type": "redis", "configuration": {}}),
         ("GET", "/api/services", None),
+        # An Idempotency-Key, its replay, and one in the shared database (found by `_id`)
+        ("POST", f"{ORG}/gateways", {"gatewayId": "GW3", "name": "G"}, KEYED),
+        ("POST", f"{ORG}/gateways", {"gatewayId": "GW3", "name": "G"}, KEYED),
+        ("POST", "/api/services", {"name": "t", "type": "redis", "configuration": {}}, KEYED),
         ("PUT", "/api/machines/M9", {"organizationId": "acme"}),
         ("GET", "/api/machines?organizationId=acme", None),
         ("GET", "/api/machines/M9", None),
@@ -138,8 +143,8 @@ def walk(app, client, cnc, monkeypatch):
         ("DELETE", APP, None),
         ("DELETE", f"{ORG}?confirm=acme", None),
     ]
-    for method, path, body in calls:
-        response = client.open(path, method=method, json=body)
+    for method, path, body, *headers in calls:
+        response = client.open(path, method=method, json=body, headers=dict(*headers))
         assert response.status_code < 300, (method, path, response.json)
     return trips.calls
 
@@ -174,6 +179,8 @@ def test_every_query_of_every_route_is_served_by_an_index(walk):
         assert unserved(call.namespace, call.filter) is None, (call.operation, call.filter)
         checked += 1
     assert checked > 40
+    replayed = [call for call in walk if call.namespace == "acme.idempotency_keys"]
+    assert ("find_one", {"_id": '[null,"walk-1"]'}) in [(c.operation, c.filter) for c in replayed]
 
 
 @pytest.mark.parametrize(

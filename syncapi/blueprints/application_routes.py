@@ -20,7 +20,7 @@ from syncapi.schemas.lists import ListQuerySchema
 from syncapi.web import conditional, handles, refresh
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
-from syncapi.web.operations import Many, body, errors, listing, response
+from syncapi.web.operations import Many, body, errors, idempotent, listing, response
 
 APPLICATION = ApplicationOutSchema()
 APPLICATION_LIST_ITEM = ApplicationListItemSchema()
@@ -41,6 +41,7 @@ def list_applications():
 @body(ApplicationSchema(), example=examples.NEW_APPLICATION)
 @response(ApplicationOutSchema, status=201, conditional=True, example=examples.APPLICATION_ANSWER)
 @errors(409)
+@idempotent
 def create_application():
     """Create an application
 

@@ -22,7 +22,7 @@ from syncapi.web import conditional, handles
 from syncapi.web.headers import no_store
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
-from syncapi.web.operations import Many, body, errors, listing, response
+from syncapi.web.operations import Many, body, errors, idempotent, listing, response
 
 USER = UserOutSchema()
 
@@ -42,6 +42,7 @@ def list_users():
 @body(UserCreateSchema(), example=examples.NEW_USER)
 @response(UserOutSchema, status=201, conditional=True, example=examples.USER)
 @errors(409)
+@idempotent
 def create_user():
     """Create a user
 

@@ -65,6 +65,12 @@ CHANGE_INDEXES = (
     Index("changes", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
 )
 
+# The `Idempotency-Key`s of the creates (`idempotency_keys.py`), in the organization's
+# database or the shared one: found by `_id` (caller and key), removed at `expiresAt`.
+IDEMPOTENCY_INDEXES = (
+    Index("idempotency_keys", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
+)
+
 TENANT_INDEXES = (
     Index("config", ("key",), "key_unique"),
     Index("users", ("email",), "email_unique", partial=_string("email")),
@@ -74,6 +80,7 @@ TENANT_INDEXES = (
     Index("connectors", ("name", "applicationId"), "name_applicationId_unique"),
     Index("monitoreo-cnc_events", ("applicationId", "id"), "applicationId_id_unique"),
     Index("functions", ("applicationId", "id"), "applicationId_id_unique"),
+    *IDEMPOTENCY_INDEXES,
     *CHANGE_INDEXES,
 )
 # Collections `{applicationId}_{suffix}`, by suffix.
@@ -114,6 +121,7 @@ SHARED_INDEXES = (
     Index("issued_tokens", ("orgs", "sub"), "orgs_sub", unique=False),
     Index("issued_tokens", ("jti",), "jti", unique=False),
     Index("issued_tokens", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
+    *IDEMPOTENCY_INDEXES,
     *CHANGE_INDEXES,
 )
 
