@@ -125,8 +125,8 @@ def test_a_timeout_names_the_budget_of_its_request(client, monkeypatch, method, 
     def timed_out(*args, **kwargs):
         raise pymongo.errors.ExecutionTimeout("operation exceeded time limit", 50)
 
-    monkeypatch.setattr(mongomock.Collection, "find_one", timed_out)
     client.put(ORG, json={"name": "Acme"})  # made before the reads time out
+    monkeypatch.setattr(mongomock.Collection, "find_one", timed_out)
     response = client.open(ORG, method=method, json={"name": "A"} if method == "put" else None)
     assert response.status_code == 503
     assert response.json == {

@@ -143,12 +143,12 @@ def delete_organization():
     session of its users ends. `?confirm=` must repeat the organization id, against a slip.
     `If-Match` is refused: so many documents go that no single write could check it. A
     delete cut short is finished by its retry."""
-    conditional.not_supported()
-    if request.args.get("confirm") != g.organization_id:
-        raise Invalid("confirm must repeat the organization id", field="confirm")
     shared = handles.shared_db()
     if not g.organization_exists and not organization_deletes.pending(shared, g.organization_id):
         raise NotFound("Organization not found")
+    conditional.not_supported()
+    if request.args.get("confirm") != g.organization_id:
+        raise Invalid("confirm must repeat the organization id", field="confirm")
     details = orgs.metadata(g.tenant_db) if g.organization_exists else None
     # Tokens, claims and summary go in the transaction (a re-created organization of that
     # id is another one); the database is dropped after it: `organization_deletes`.

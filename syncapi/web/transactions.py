@@ -29,7 +29,7 @@ organization's delete (`repositories.organization_deletes`).
 from functools import wraps
 
 from flask import g, request
-from pymongo.errors import PyMongoError
+from pymongo.errors import PyMongoError, ServerSelectionTimeoutError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -82,7 +82,7 @@ def run_in_transaction(call):
                 answer = _bound(session, call)
             except PyMongoError as error:
                 _abort(session)
-                if error.has_error_label(TRANSIENT):
+                if _worth_again(error):
                     if attempt < ATTEMPTS:
                         continue
                     raise Unavailable("MongoDB unavailable", details=CONFLICTED) from error
@@ -127,6 +127,15 @@ def _bound(session, call):
         g.pop("mongo_session", None)
         if tenant is not None:
             g.tenant_db = tenant
+
+
+def _worth_again(error):
+    """A transient failure (a conflict, a failover, a connection lost), except one that
+    spent the request's time already: no server to select, or a timeout. Those answer at
+    once, as outside a transaction."""
+    if isinstance(error, ServerSelectionTimeoutError) or error.timeout:
+        return False
+    return error.has_error_label(TRANSIENT)
 
 
 def _abort(session):
