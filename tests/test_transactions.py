@@ -149,3 +149,13 @@ def test_every_write_view_runs_in_a_transaction_but_none_stated(app):
             if not getattr(view, "in_transaction", False):
                 outside.append(rule.endpoint)
     assert outside == []
+
+
+def test_every_write_of_a_server_client_waits_for_a_majority():
+    """Not only a transaction's commit: the refresh's and the commands' writes too (the
+    server's own default is w: 1 on a primary-secondary-arbiter set)."""
+    from syncapi.extensions import connect_mongodb
+
+    client = connect_mongodb("mongodb://db.invalid:27017/?replicaSet=rs0", 2000)
+    assert client.write_concern.document == {"w": "majority"}
+    client.close()
