@@ -131,21 +131,30 @@ announce(f"time series: {timeseries_backend(settings)}")
 
 
 def post_worker_init(worker):
-    """The worker counts itself in `syncapi_workers` and makes the shared database's indexes
-    (`handles.make_shared_indexes`: off every request's path). SEED_DEMO=1: it seeds the demo, where
+    """The worker counts itself in `syncapi_workers`. SEED_DEMO=1: it seeds the demo, where
     the embedded store's data lives (its admin's password, when it gets one, shown once in
     the log), and on the embedded time-series engine the demo's series, which a thread of
-    the worker extends.
+    the worker extends. Then it starts its refresh (`syncapi.web.refresh`): a first pass
+    makes the indexes of the shared database and of every organization, in a thread of its
+    own, while the worker serves, and passes follow every ORGANIZATION_REFRESH_SECONDS.
+    After the seed, so that the refresh never counts a tenant the seed is still writing.
 
     With a real server only the first worker seeds (the others would race it); a seed that
     fails (MongoDB down, datafusion missing) is logged and the worker serves anyway,
     answering 503 until the database is back.
     """
     from syncapi.core import metrics
-    from syncapi.web import handles
+    from syncapi.web import refresh
 
     metrics.worker_started()
-    handles.make_shared_indexes(worker.wsgi)
+    try:
+        seed_demo(worker)
+    finally:
+        refresh.start(worker.wsgi)
+
+
+def seed_demo(worker):
+    """SEED_DEMO=1: the demo tenant, and on the embedded engine its series (`post_worker_init`)."""
     if not settings.SEED_DEMO or (worker.age > 1 and not is_embedded(settings.MONGODB_URI)):
         return
     from syncapi.cli import demo

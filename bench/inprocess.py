@@ -75,8 +75,9 @@ class Setup:
     def clean_posted(self):
         """Untimed, after each sample of (f): the application keeps its 100 devices, and
         the change log its seeded entries (see `put_row`)."""
-        posted_ids = {"$regex": "^P[SB]-"}
+        posted_ids = {"$regex": "^P[SBKC]-"}
         self.store[world.ORG][f"{world.APP}_devices"].delete_many({"machineId": posted_ids})
+        self.store[world.ORG].idempotency_keys.delete_many({})
         self.store[world.ORG].changes.delete_many({"resource.id": posted_ids})
         self.store[world.SHARED].machine_claims.delete_many({"_id": posted_ids})
 
@@ -98,6 +99,11 @@ def operation_counts(setup):
             "e50": counter.of(timing.Call(off, ORGANIZATIONS)),
             "f": counter.of(
                 timing.Call(off, world.DEVICE_PATH, "POST", body=posted("PS-C"), expect=201)
+            ),
+            "f_key": counter.of(
+                timing.Call(
+                    off, world.DEVICE_PATH, "POST", body=posted("PS-K"), expect=201, key="k-"
+                )
             ),
             "g": counter.of(timing.Call(off, STATUS)),
             "put": counter.of(timing.Call(off, DEVICE, "PUT", body=renamed("C"))),
@@ -149,6 +155,11 @@ def timings(setup):
         "f": timing.pair(
             timing.Call(off, world.DEVICE_PATH, "POST", body=posted("PS-"), expect=201),
             timing.Call(bare_off, world.DEVICE_PATH, "POST", body=posted("PB-"), expect=201),
+            after_sample=setup.clean_posted,
+        ),
+        "f_key": timing.pair(
+            timing.Call(off, world.DEVICE_PATH, "POST", body=posted("PK-"), expect=201, key="t-"),
+            timing.Call(bare_off, world.DEVICE_PATH, "POST", body=posted("PC-"), expect=201),
             after_sample=setup.clean_posted,
         ),
         "g": timing.pair(timing.Call(off, STATUS), timing.Call(bare_off, STATUS)),

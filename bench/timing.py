@@ -21,10 +21,11 @@ ROW_SECONDS = 3.0  # the pairs of one row, both sides
 
 
 class Call:
-    """One request, made again and again: `body(i)` gives the i-th body (unique ids)."""
+    """One request, made again and again: `body(i)` gives the i-th body (unique ids), and
+    with `key`, the i-th request carries `Idempotency-Key: {key}{i}` (each one new)."""
 
-    def __init__(self, app, path, method="GET", headers=None, body=None, expect=200):
-        self.app, self.expect, self.body = app, expect, body
+    def __init__(self, app, path, method="GET", headers=None, body=None, expect=200, key=None):
+        self.app, self.expect, self.body, self.key = app, expect, body, key
         data = json.dumps(body(0)).encode() if body else None
         builder = EnvironBuilder(path=path, method=method, headers=headers or {}, data=data)
         if body:
@@ -38,6 +39,8 @@ class Call:
             data = json.dumps(self.body(self.count)).encode()
             environ["wsgi.input"] = io.BytesIO(data)
             environ["CONTENT_LENGTH"] = str(len(data))
+        if self.key is not None:
+            environ["HTTP_IDEMPOTENCY_KEY"] = f"{self.key}{self.count}"
         self.count += 1
         statuses = []
         chunks = self.app(environ, lambda status, headers, exc_info=None: statuses.append(status))

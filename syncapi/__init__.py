@@ -24,7 +24,17 @@ def create_app(config=None):
         services,
         status,
     )
-    from syncapi.web import headers, hooks, inputs, memo, request_log
+    from syncapi.web import (
+        headers,
+        hooks,
+        idempotency,
+        inputs,
+        memo,
+        refresh,
+        request_log,
+        transactions,
+        write_budget,
+    )
     from syncapi.web.json_provider import SyncJSONProvider
 
     app = Flask(__name__, static_folder=None)  # the only files served are icons, by their route
@@ -39,7 +49,9 @@ def create_app(config=None):
 
     hooks.init_cors(app)
     extensions.init_app(app)
+    write_budget.init_app(app)  # a write request outlasts an election
     memo.init_app(app)
+    refresh.init_app(app)
     errors.register_error_handlers(app)
     cli.init_app(app)
     auth.init_app(app)
@@ -59,4 +71,6 @@ def create_app(config=None):
     app.register_blueprint(status.bp)  # /status, /ready
     app.register_blueprint(metrics.bp, url_prefix="/metrics")
     app.register_blueprint(docs.bp, url_prefix="/api")
+    idempotency.init_app(app)  # the creates: their key, around their transaction
+    transactions.init_app(app)  # last: it wraps every write view the blueprints registered
     return app

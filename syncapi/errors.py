@@ -29,6 +29,7 @@ from werkzeug.exceptions import ClientDisconnected, HTTPException
 from syncapi.core import failures, metrics
 from syncapi.core.failures import QueryError
 from syncapi.schemas.messages import validation_error
+from syncapi.web import write_budget
 from syncapi.web.request_log import HEADER
 
 log = logging.getLogger(__name__)
@@ -53,14 +54,25 @@ HTTP_MESSAGES = {
 DOCUMENT_TOO_LARGE_CODES = frozenset({10334, 17419, 17420})
 DOCUMENT_TOO_LARGE = "Document too large: MongoDB stores at most 16 MB per document"
 # Server answers that are not about the request: the settings are wrong (503 naming the
-# setting, as when the server is down), or the data is (409).
+# setting, as when the server is down), the data is (409), or the moment is (503 to retry).
 MONGODB_FAILURES = {
     18: (503, {"error": "MongoDB unavailable", "details": "MONGODB_URI was refused"}),
     13: (503, {"error": "MongoDB unavailable", "details": "MONGODB_URI's user may not do this"}),
     # a database whose name differs only in case (spec README §2 ids are lower case)
     13297: (409, {"error": "A database differing only in case exists", "field": "organizationId"}),
+    # DatabaseDropPending: an organization deleted a moment ago, its database still being
+    # dropped (a replica set refuses writes there until the drop is majority committed): its
+    # re-creation, or a write that came late, succeeds once the drop is done.
+    215: (
+        503,
+        {
+            "error": "The organization is being deleted; retry",
+            "details": "MongoDB is still dropping its database",
+        },
+    ),
 }
-TIMED_OUT = {"error": "MongoDB unavailable", "details": "no answer within MONGODB_TIMEOUT_MS"}
+# Seconds to wait before retrying, by code: a drop waits for the secondaries to apply it.
+MONGODB_RETRY_AFTER = {215: 5}
 
 
 class ApiError(Exception):
@@ -147,14 +159,16 @@ def register_error_handlers(app):
     def handle_mongodb_failure(error):
         if error.timeout:  # pymongo's client-side timeout, or the server's maxTimeMS
             log.warning("MongoDB timed out: %s", error.__class__.__name__)
-            return answer(error, 503, TIMED_OUT)
+            details = f"no answer within {write_budget.setting_of(request.method)}"
+            return answer(error, 503, {"error": "MongoDB unavailable", "details": details})
         code = getattr(error, "code", None)
         if code in DOCUMENT_TOO_LARGE_CODES:
             return handle_document_too_large(error)
         if code in MONGODB_FAILURES:
             log.warning("MongoDB refused an operation: code %s", code)
             status, body = MONGODB_FAILURES[code]
-            return answer(error, status, body)
+            retry = MONGODB_RETRY_AFTER.get(code)
+            return answer(error, status, body, retry and {"Retry-After": str(retry)})
         return handle_unexpected(error)
 
     @app.errorhandler(ConnectionFailure)

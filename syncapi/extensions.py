@@ -67,6 +67,10 @@ def connect_mongodb(uri, timeout_ms):
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         appname="syncapi",
+        # Every write, a transaction's commit or not (the refresh's, a command's), waits for a
+        # majority: the server's own default is w: 1 on a primary-secondary-arbiter set, where
+        # a failover would roll back what was acknowledged (docs/operations.md "MongoDB").
+        w="majority",
         event_listeners=[metrics.MongoCommandTimer()],  # each command's latency, for /metrics
     )
 

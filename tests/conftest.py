@@ -13,6 +13,7 @@ from flask import Flask
 from syncapi import create_app
 from syncapi.core import passwords
 from syncapi.extensions import close_clients, mongo_client
+from syncapi.web import refresh
 from tests import builders
 from tests.helpers import (
     EVENTS,
@@ -24,6 +25,7 @@ from tests.helpers import (
     STATE,
     UNREACHABLE_MONGODB,
     CheckedClient,
+    refreshed,
 )
 from tests.settings import CHEAP_HASHING, TestingConfig
 
@@ -54,8 +56,10 @@ def production_hashing():
 
 @contextlib.contextmanager
 def _building_apps():
-    """`make(**settings)` builds `create_app(TestingConfig(**settings))`; the clients of every
-    app it built (MongoDB, InfluxDB, the embedded engine) are closed when the block ends."""
+    """`make(**settings)` builds `create_app(TestingConfig(**settings))`: an app no worker
+    started, so no refresh made its indexes (`helpers.refreshed` runs one); the clients of
+    every app it built (MongoDB, InfluxDB, the embedded engine) are closed when the block
+    ends, after the refresh a test started has stopped."""
     built = []
 
     def make(**settings):
@@ -67,6 +71,8 @@ def _building_apps():
         yield make
     finally:
         for app in built:
+            refresh.stop(app)
+            app.extensions["syncapi.background"].wait()
             close_clients(app)
 
 
@@ -93,6 +99,13 @@ def app(make_app):
 
 
 @pytest.fixture
+def started(app):
+    """The app as its worker's start leaves it: the refresh's first pass made the indexes of
+    the shared database (`helpers.refreshed`), those behind its 409s among them."""
+    return refreshed(app)
+
+
+@pytest.fixture
 def secured(make_app):
     """An app with authentication required and the console's origin allowed (`SECURED`); a
     module needing one more setting builds it with `make_app(**SECURED, ...)`."""
@@ -101,11 +114,16 @@ def secured(make_app):
 
 @pytest.fixture
 def offline_app(make_app):
-    """The app with MongoDB unreachable. Its client has no time to wait
-    (MONGODB_TIMEOUT_MS=0: pymongo fails at the first server selection), so a 503 costs
-    microseconds, not pymongo's half-second minimum; test_app keeps one test on the real
-    timeout path."""
-    return make_app(MONGODB_URI=UNREACHABLE_MONGODB, MONGODB_TIMEOUT_MS=0, JWT_SECRET=JWT_SECRET)
+    """The app with MongoDB unreachable. Its client has no time to wait, in a read or a
+    write request (MONGODB_TIMEOUT_MS=MONGODB_WRITE_TIMEOUT_MS=0: pymongo fails at the first
+    server selection), so a 503 costs microseconds, not pymongo's half-second minimum;
+    test_app keeps a test of each on the real timeout path."""
+    return make_app(
+        MONGODB_URI=UNREACHABLE_MONGODB,
+        MONGODB_TIMEOUT_MS=0,
+        MONGODB_WRITE_TIMEOUT_MS=0,
+        JWT_SECRET=JWT_SECRET,
+    )
 
 
 @pytest.fixture
@@ -203,3 +221,12 @@ def machines(influx, now_ns):
         "events": table(EVENTS, now_ns),
     }
     return influx
+
+
+def pytest_terminal_summary(terminalreporter):
+    """`N cases`: the fault cases run (operation × call × mode × duration, test_faults.py)."""
+    reports = terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+    counts = [dict(report.user_properties).get("fault_cases") for report in reports]
+    counted = [count for count in counts if count is not None]
+    if counted:
+        terminalreporter.write_line(f"{sum(counted)} cases")

@@ -148,6 +148,17 @@ def drop_then_time_out(monkeypatch, what):
     monkeypatch.setattr(owner, method, drop)
 
 
+def refreshed(app):
+    """The app after a pass of its refresh (`web.refresh`), run in the test's thread: what a
+    worker's start runs (the indexes of the shared database and of every organization), or
+    the next pass after a change. A pass a listing started is let finish first."""
+    from syncapi.web import refresh
+
+    app.extensions["syncapi.background"].wait()
+    refresh.run(app)
+    return app
+
+
 def reconcile(app):
     """What an operator runs after writing data by other means than the API (the counts kept
     on write, the machine registry): `flask db ensure-indexes`."""

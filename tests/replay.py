@@ -645,7 +645,9 @@ def record():
             )
             apps.append(secured)
             secured_walk(Session("secured", secured, normalizer, answers))
-        offline = app_of(MONGODB_URI="mongodb://127.0.0.1:1/", MONGODB_TIMEOUT_MS=0)
+        offline = app_of(
+            MONGODB_URI="mongodb://127.0.0.1:1/", MONGODB_TIMEOUT_MS=0, MONGODB_WRITE_TIMEOUT_MS=0
+        )
         apps.append(offline)
         offline_walk(Session("offline", offline, normalizer, answers))
     finally:

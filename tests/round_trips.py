@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import mongomock
 
 from syncapi.embedded.store import EmbeddedCollection, EmbeddedDatabase
+from syncapi.embedded.transactions import EmbeddedSession
 
 COLLECTION_CALLS = (
     "find",
@@ -36,6 +37,7 @@ COLLECTION_CALLS = (
 )
 DATABASE_CALLS = ("command", "list_collection_names", "create_collection", "drop_collection")
 CLIENT_CALLS = ("list_database_names", "drop_database")
+SESSION_CALLS = ("commit_transaction", "abort_transaction")  # sent when the transaction ran one
 FILTERED = {  # the position of the filter argument, for the calls that take one
     "find": 0,
     "find_one": 0,
@@ -83,6 +85,18 @@ class Recorder:
                 return original(target, *args, **kwargs)
             finally:
                 recorder._depth.value = depth
+
+        return counted
+
+    def wrap_session_call(self, name):
+        """A transaction's commit or abort: one round trip when it ran an operation."""
+        original = getattr(EmbeddedSession, name)
+        recorder = self
+
+        def counted(session, *args, **kwargs):
+            if session.sent and threading.get_ident() == recorder.thread:
+                recorder.calls.append(Call("client", name))
+            return original(session, *args, **kwargs)
 
         return counted
 
@@ -135,4 +149,6 @@ def install(monkeypatch):
     for name in CLIENT_CALLS:
         cls = mongomock.MongoClient
         monkeypatch.setattr(cls, name, recorder.wrap(cls, name, lambda _: "client"))
+    for name in SESSION_CALLS:
+        monkeypatch.setattr(EmbeddedSession, name, recorder.wrap_session_call(name))
     return recorder

@@ -88,6 +88,69 @@ def test_an_unreachable_mongodb_is_503_once_its_timeout_has_passed(make_app):
     assert 0.05 <= waited < 10  # MONGODB_TIMEOUT_MS, rounded up to pymongo's 0.5 s minimum
 
 
+# A write request outlasts an election (MONGODB_WRITE_TIMEOUT_MS), a read keeps its 2 s
+
+
+def test_a_write_request_has_the_write_budget_and_a_read_request_the_clients(app, monkeypatch):
+    """Every operation of a write request, its reads included (they go to the primary as
+    well), runs under pymongo's client-side timeout of MONGODB_WRITE_TIMEOUT_MS; a read
+    request sets none, so the client's timeoutMS (MONGODB_TIMEOUT_MS) bounds each call."""
+    from pymongo import _csot
+
+    budgets = []
+    for method in ("find_one", "update_one"):
+        original = getattr(mongomock.Collection, method)
+
+        def budgeted(self, *args, _original=original, _method=method, **kwargs):
+            budgets.append((_method, _csot.get_timeout()))
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(mongomock.Collection, method, budgeted)
+    client = app.test_client()
+
+    assert client.put(ORG, json={"name": "Acme"}).status_code == 201
+    written, budgets[:] = list(budgets), []
+    assert client.get(ORG).json["name"] == "Acme"
+
+    assert ("update_one", 15.0) in written and ("find_one", 15.0) in written
+    assert {budget for _, budget in written} == {15.0}
+    assert budgets and {budget for _, budget in budgets} == {None}  # the client's own
+    assert _csot.get_timeout() is None  # nothing left behind after the requests
+
+
+@pytest.mark.parametrize(
+    ("method", "setting"), [("get", "MONGODB_TIMEOUT_MS"), ("put", "MONGODB_WRITE_TIMEOUT_MS")]
+)
+def test_a_timeout_names_the_budget_of_its_request(client, monkeypatch, method, setting):
+    def timed_out(*args, **kwargs):
+        raise pymongo.errors.ExecutionTimeout("operation exceeded time limit", 50)
+
+    client.put(ORG, json={"name": "Acme"})  # made before the reads time out
+    monkeypatch.setattr(mongomock.Collection, "find_one", timed_out)
+    response = client.open(ORG, method=method, json={"name": "A"} if method == "put" else None)
+    assert response.status_code == 503
+    assert response.json == {
+        "error": "MongoDB unavailable",
+        "details": f"no answer within {setting}",
+    }
+
+
+def test_an_unreachable_server_answers_a_read_after_its_timeout_and_a_write_after_its_own(
+    make_app,
+):
+    app = make_app(
+        MONGODB_URI=UNREACHABLE_MONGODB, MONGODB_TIMEOUT_MS=50, MONGODB_WRITE_TIMEOUT_MS=1500
+    )
+    client = app.test_client()
+    waited = {}
+    for method in ("get", "put"):
+        started = time.monotonic()
+        response = client.open(ORG, method=method, json={"name": "A"} if method == "put" else None)
+        waited[method] = time.monotonic() - started
+        assert response.status_code == 503
+    assert waited["get"] < 1.5 <= waited["put"] < 10
+
+
 @pytest.mark.parametrize(
     ("method", "path", "payload"),
     [
@@ -410,12 +473,18 @@ def test_an_unresolvable_mongodb_name_is_503(app, client, monkeypatch):
         (
             pymongo.errors.ExecutionTimeout("operation exceeded time limit", 50),
             503,
-            {"error": "MongoDB unavailable", "details": "no answer within MONGODB_TIMEOUT_MS"},
+            {
+                "error": "MongoDB unavailable",
+                "details": "no answer within MONGODB_WRITE_TIMEOUT_MS",
+            },
         ),
         (
             pymongo.errors.WTimeoutError("waiting for replication timed out", 64),
             503,
-            {"error": "MongoDB unavailable", "details": "no answer within MONGODB_TIMEOUT_MS"},
+            {
+                "error": "MongoDB unavailable",
+                "details": "no answer within MONGODB_WRITE_TIMEOUT_MS",
+            },
         ),
         (
             pymongo.errors.NetworkTimeout("timed out"),

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -498,6 +499,38 @@ def test_a_user_sets_only_their_own_password_proving_the_current_one(client, ten
     assert login(client, "ana@acme.io", "ana-password").status_code == 401
 
 
+def test_an_admins_reset_between_a_users_check_and_write_wins(app, client, tenants, monkeypatch):
+    """Ana changes her own password; after her current one is checked and before her write,
+    an admin resets it. Her write, made for the password she proved, changes nothing (a
+    server), or is made before the reset, which its transaction waits for (the embedded
+    store): the admin's password is the one that holds."""
+    ana, root = session_of(client, "ana@acme.io"), session_of(client, "root@acme.io")
+    path, verify, resets, admins = password_path(tenants["ana@acme.io"]), passwords.verify, [], []
+
+    def reset_first(stored, password):
+        monkeypatch.setattr(passwords, "verify", verify)  # once
+        body = {"password": "set-by-root-1"}
+        admin = threading.Thread(
+            target=lambda: resets.append(app.test_client().put(path, json=body, headers=root))
+        )
+        admin.start()
+        admin.join(0.5)  # long enough to reset it, where nothing holds it
+        admins.append(admin)
+        return verify(stored, password)
+
+    monkeypatch.setattr(passwords, "verify", reset_first)
+    body = {"password": "new-password-1", "currentPassword": "ana-password"}
+    response = client.put(path, json=body, headers=ana)
+    admins[0].join(30)
+
+    assert resets[0].status_code == 200
+    if response.status_code != 200:
+        assert (response.status_code, response.json["field"]) == (409, "currentPassword")
+        assert "changed" in response.json["error"]
+    assert login(client, "ana@acme.io", "set-by-root-1").status_code == 200
+    assert login(client, "ana@acme.io", "new-password-1").status_code == 401
+
+
 def test_an_org_admin_sets_any_password_of_the_organization(client, tenants):
     root = session_of(client, "root@acme.io")
     body = {"password": "vic-password"}
@@ -976,7 +1009,7 @@ def test_an_unrecorded_jti_is_kept_for_the_longest_lifetime(app, mongo):
     assert revoked["expiresAt"] - revoked["revokedAt"] >= timedelta(days=365)
 
 
-def test_session_records_expire_through_ttl_indexes(client, tenants, mongo):
+def test_session_records_expire_through_ttl_indexes(client, tenants, mongo, started):
     signed_in(client)
     for collection in ("revoked_tokens", "ended_sessions", "issued_tokens"):
         index = mongo["syncapi"][collection].index_information()["expiresAt_ttl"]
@@ -1081,13 +1114,15 @@ def test_cors_allows_and_exposes_the_headers_of_the_contract(client):
         headers={
             "Origin": CONSOLE,
             "Access-Control-Request-Method": "PUT",
-            "Access-Control-Request-Headers": "If-Match, X-Request-ID",
+            "Access-Control-Request-Headers": "If-Match, X-Request-ID, Idempotency-Key",
         },
     )
     allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
     assert "if-match" in allowed and "x-request-id" in allowed
+    assert "idempotency-key" in allowed
     exposed = client.get("/status", headers={"Origin": CONSOLE}).headers
     expected = {"ETag", "Link", "X-Total-Count", "X-Request-ID", "Retry-After", "X-Omitted-Keys"}
+    expected.add("Idempotent-Replayed")
     assert expected <= {
         name.strip() for name in exposed["Access-Control-Expose-Headers"].split(",")
     }

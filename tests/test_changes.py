@@ -1,7 +1,6 @@
 """The change log (docs/api.md "Change log"): one entry per change, who made it, what it was,
 read as a feed that never skips an entry."""
 
-import logging
 import threading
 from datetime import timedelta
 
@@ -12,11 +11,10 @@ from pymongo.errors import AutoReconnect
 from syncapi.access import change_log
 from syncapi.core import clock, tokens
 from syncapi.core.masking import MASK
-from syncapi.core.memo import MAX_KEYS
 from syncapi.extensions import mongo_client
-from syncapi.repositories import changes, index_builds, indexes
-from syncapi.web import handles, memo
-from tests.helpers import APP, JWT_SECRET, ORG, bearer
+from syncapi.repositories import changes, indexes
+from tests import round_trips
+from tests.helpers import APP, JWT_SECRET, ORG, bearer, refreshed
 
 APPS = "/api/applications/acme/applications/monitoreo-cnc"
 SHARED = "syncapi"
@@ -238,6 +236,7 @@ def test_entries_expire_after_the_retention(app, client, acme):
     client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"})
     entry = acme.changes.find_one({"resource.type": "gateway"})
     assert entry["expiresAt"] - entry["at"] == timedelta(days=7)
+    refreshed(app)  # a TTL index serves no write: the refresh makes it (index_builds)
     ttl = [i for i in indexes.TENANT_INDEXES if i.collection == "changes" and i.expire_after == 0]
     assert [index.keys for index in ttl] == [("expiresAt",)]
     assert acme.changes.index_information()["expiresAt_ttl"]["expireAfterSeconds"] == 0
@@ -264,54 +263,21 @@ def test_an_entry_carries_the_servers_request_id_and_the_clients_beside_it(clien
     assert [entry.get("clientRequestId") for entry in read] == ["w-1", None, first["requestId"]]
 
 
-def test_a_lost_entry_still_answers_and_is_logged_and_counted(client, acme, monkeypatch, caplog):
+def test_a_failed_entry_undoes_its_change_and_answers_503(client, acme, monkeypatch):
+    """The entry is written in the change's transaction: a change is never made without
+    it, and a 503 means nothing changed."""
+
     def failing(*args, **kwargs):
-        raise RuntimeError("MongoDB went away")
+        raise AutoReconnect("MongoDB went away")
 
     monkeypatch.setattr(changes, "append", failing)
-    lost = REGISTRY.get_sample_value("syncapi_change_log_lost_entries_total")
-    sent = {"X-Request-ID": "lost-1"}
-    with caplog.at_level(logging.ERROR, logger="syncapi.access.change_log"):
-        response = client.post(
-            f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"}, headers=sent
-        )
-    assert response.status_code == 201
-    assert acme.gateways.count_documents({}) == 1
-    assert REGISTRY.get_sample_value("syncapi_change_log_lost_entries_total") == lost + 1
-    assert f"change log entry lost (request {response.headers['X-Request-ID']})" in caplog.text
-    assert "gateway GW1" in caplog.text
-
-
-def test_a_fault_making_the_logs_indexes_leaves_the_change_answered_and_its_entry_written(
-    app, client, acme, monkeypatch, caplog
-):
-    """A process's first entry in a log makes its indexes: a fault there (the server
-    stepping down) does not turn a change already made into a 503."""
-
-    def unreachable(db):
-        raise AutoReconnect("the primary stepped down")
-
-    memo.init_app(app)  # a process that has not used this log yet
-    monkeypatch.setattr(index_builds, "ensure_change_indexes", unreachable)
-    with caplog.at_level(logging.WARNING, logger="syncapi.web.handles"):
-        response = client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"})
-    assert response.status_code == 201
-    assert acme.gateways.count_documents({}) == 1
-    assert acme.changes.count_documents({"resource.id": "GW1"}) == 1
-    assert "change log indexes of acme not made (AutoReconnect)" in caplog.text
-
-
-def test_a_process_makes_each_logs_indexes_once_however_many_organizations(app, mongo, monkeypatch):
-    """The marks of what a process made are never evicted (the memo of values keeps at most
-    `MAX_KEYS`): past a thousand organizations, no request makes them again."""
-    made = []
-    monkeypatch.setattr(index_builds, "ensure_change_indexes", lambda db: made.append(db.name))
-    names = [f"org{number}" for number in range(MAX_KEYS + 100)]
-    with app.test_request_context():
-        for _ in range(2):
-            for name in names:
-                handles.change_log(mongo[name])
-    assert made == names
+    lost = REGISTRY.get_sample_value("syncapi_change_log_possibly_lost_entries_total")
+    response = client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"})
+    assert (response.status_code, response.json["error"]) == (503, "MongoDB unavailable")
+    assert "details" not in response.json  # not "the change may have been applied"
+    assert acme.gateways.count_documents({}) == 0
+    assert acme.changes.count_documents({"resource.type": "gateway"}) == 0
+    assert REGISTRY.get_sample_value("syncapi_change_log_possibly_lost_entries_total") == lost
 
 
 # Reading the log
@@ -368,7 +334,7 @@ def test_an_entry_still_being_written_holds_the_feed_back(client, acme, monkeypa
     answers up to 2 only, so a poller asking after 2 gets 3 once it is written; an entry that
     never comes is given up a grace later (a minute with the default MongoDB timeout)."""
     client.post(f"{ORG}/gateways", json={"gatewayId": "GW0", "name": "G"})  # 2 (1: the org)
-    in_flight = changes._next_seq(acme)  # 3, not written yet
+    in_flight, _ = changes._next_seq(acme)  # 3, not written yet
     client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"})  # 4
     assert [e["seq"] for e in client.get(f"{ORG}/changes").json] == [1, 2]
 
@@ -385,8 +351,9 @@ def test_the_grace_is_three_mongodb_timeouts_and_at_least_a_minute(timeout_ms, g
     assert changes.grace(timeout_ms) == timedelta(seconds=grace)
 
 
-def test_a_long_mongodb_timeout_holds_an_entry_in_flight_longer(make_app, monkeypatch):
-    app = make_app(MONGODB_TIMEOUT_MS=40_000)
+def test_a_long_write_timeout_holds_an_entry_in_flight_longer(make_app, monkeypatch):
+    """Entries are written by write requests, which have `MONGODB_WRITE_TIMEOUT_MS`."""
+    app = make_app(MONGODB_WRITE_TIMEOUT_MS=40_000)
     client = app.test_client()
     client.put(ORG, json={"name": "Acme"})  # 1
     changes._next_seq(mongo_client(app)["acme"])  # 2, in flight
@@ -418,7 +385,7 @@ def test_an_entry_written_between_the_horizon_and_the_page_waits(client, acme, m
     def then_two_writers(db, since, now, given_up_after):
         last = measured(db, since, now, given_up_after)
         changes._next_seq(db)  # 3: taken, not written yet
-        changes.append(db, {"action": "create"}, clock.utcnow, timedelta(days=1))  # 4
+        changes.append(db, {"action": "create"}, timedelta(days=1))  # 4
         return last
 
     monkeypatch.setattr(changes, "horizon", then_two_writers)
@@ -426,14 +393,23 @@ def test_an_entry_written_between_the_horizon_and_the_page_waits(client, acme, m
     assert [e["seq"] for e in acme.changes.find({}, {"seq": 1})] == [1, 2, 4]
 
 
-def test_a_log_older_than_its_indexes_gets_them_with_its_next_entry(app, client, acme):
-    """An organization made before the change log existed has no `changes` indexes until
-    its log is first used (its entries would never expire)."""
+def test_a_log_older_than_its_indexes_is_written_at_once_and_indexed_by_the_refresh(
+    app, client, acme, monkeypatch
+):
+    """An organization made before the change log existed has no `changes` indexes: its next
+    entry is written without them (no request builds an index), and the refresh makes them
+    (until then its entries would never expire)."""
     acme.changes.drop()
-    memo.init_app(app)  # a process that has not used this log yet
-    client.post(f"{ORG}/gateways", json={"gatewayId": "GW0", "name": "G"})
+    trips = round_trips.install(monkeypatch)
+
+    response = client.post(f"{ORG}/gateways", json={"gatewayId": "GW0", "name": "G"})
+
+    assert response.status_code == 201
+    assert [call for call in trips.calls if call.operation == "create_index"] == []
+    assert acme.changes.count_documents({"resource.id": "GW0"}) == 1
+    assert client.get(f"{ORG}/changes?id=GW0").status_code == 200  # read without them too
+    refreshed(app)
     assert {"seq_unique", "expiresAt_ttl"} <= set(acme.changes.index_information())
-    assert client.get(f"{ORG}/changes").status_code == 200
 
 
 def test_a_poller_misses_no_entry_of_concurrent_writers(app, cnc):

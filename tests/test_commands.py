@@ -1,10 +1,13 @@
 """`flask db ensure-indexes`: brings databases that predate syncapi up to its unique indexes;
-`flask db audit`: finds stored values the input rules refuse."""
+`flask db audit`: finds stored values the input rules refuse; `flask db reconcile`: finishes
+what faults left."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from syncapi.cli.database import db_group
-from tests.helpers import APP, JWT_SECRET, as_server, unchanged
+from tests import builders
+from tests.helpers import APP, JWT_SECRET, as_server, tenant_names, unchanged
 
 
 def run_ensure_indexes(app):
@@ -71,6 +74,30 @@ def test_the_index_then_answers_409(app, client, mongo):
         "field": "machineId",
     }
     assert mongo["acme"]["monitoreo-cnc_devices"].count_documents({}) == 1
+
+
+def test_ensure_indexes_and_audit_leave_other_programs_databases_alone(app, mongo):
+    """ORGANIZATION_DATABASES: a database outside the pattern gets no index, no summary and
+    no audit, whatever it holds (here duplicates that would block email_unique, and an
+    `organization` document the input rules would refuse)."""
+    app.config["ORGANIZATION_DATABASES"] = "legacy"
+    mongo["legacy"].users.insert_one({"email": "ana@legacy.test"})
+    grafana = mongo["grafana"]
+    grafana.users.insert_many([{"email": "admin@grafana.local"}, {"email": "admin@grafana.local"}])
+    grafana.config.insert_one({"key": "organization", "value": {"website": "grafana.local"}})
+
+    with unchanged(grafana):
+        result = run_ensure_indexes(app)
+        audit = run_audit(app)
+
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "legacy: all indexes in place\nsyncapi: all indexes in place\n"
+        "machine registry: 0 id(s) claimed\n"
+        "organization summaries: 1 reconciled\n"
+    )
+    assert [s["_id"] for s in mongo["syncapi"].organization_summaries.find()] == ["legacy"]
+    assert (audit.exit_code, audit.output) == (0, "every stored value follows the input rules\n")
 
 
 # flask db audit
@@ -306,3 +333,73 @@ def test_creates_the_change_logs_indexes_in_tenants_and_the_shared_database(app,
         assert found["resource_id_seq"]["key"] == [("resource.id", 1), ("seq", 1)]
         assert "at" not in found  # the horizon walks seq_unique
         assert found["expiresAt_ttl"]["expireAfterSeconds"] == 0
+
+
+# db reconcile
+
+
+def reconciled(app):
+    return as_server(app).test_cli_runner().invoke(db_group, ["reconcile"])
+
+
+def test_reconcile_finishes_a_cut_short_delete_and_releases_what_gone_organizations_held(
+    app, client, mongo
+):
+    shared = mongo["syncapi"]
+    builders.organization(client, "acme", "Acme")
+    shared.organization_deletes.insert_one({"_id": "acme", "since": datetime(2026, 1, 1)})
+    holder = {"applicationId": "cnc", "machineId": "CN1"}
+    shared.machine_claims.insert_one({"_id": "CN1", "organizationId": "gone", "holders": [holder]})
+    shared.machine_claims.insert_one({"_id": "CN2", "organizationId": "gone", "holders": []})
+    shared.organization_summaries.insert_one({"_id": "gone"})
+
+    result = reconciled(app)
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "organization_deletes: 1 repaired",
+        "claims: 1 repaired",
+        "summaries: 2 repaired",
+    ]
+    assert "acme" not in mongo.list_database_names()
+    assert shared.machine_claims.count_documents({}) == 0
+    assert shared.organization_summaries.count_documents({}) == 0
+    assert shared.leases.count_documents({}) == 0  # released
+
+
+def test_a_second_reconcile_repairs_nothing(app, client, mongo):
+    builders.organization(client, "acme", "Acme")
+    assert reconciled(app).exit_code == 0
+    result = reconciled(app)
+    assert result.output.splitlines() == [
+        "organization_deletes: 0 repaired",
+        "claims: 0 repaired",
+        "summaries: 0 repaired",
+    ]
+    assert tenant_names(mongo) == ["acme"]
+
+
+def test_reconcile_keeps_demo_claims_and_claims_given_ahead_of_any_device(app, mongo):
+    shared = mongo["syncapi"]
+    shared.machine_claims.insert_many(
+        [
+            {"_id": "D1", "organizationId": "autentiodev", "holders": [], "demo": True},
+            {"_id": "M1", "organizationId": "later", "holders": []},
+        ]
+    )
+    assert reconciled(app).exit_code == 0
+    assert shared.machine_claims.count_documents({}) == 2
+
+
+def test_reconcile_exits_1_while_another_process_holds_its_lease(app, mongo):
+    until = datetime.now(UTC) + timedelta(minutes=5)
+    mongo["syncapi"].leases.insert_one({"_id": "reconcile", "holder": "other", "until": until})
+    result = reconciled(app)
+    assert result.exit_code == 1
+    assert "another process is reconciling" in result.output
+
+
+def test_reconcile_on_the_embedded_store_says_the_refresh_runs_it(app):
+    result = app.test_cli_runner().invoke(db_group, ["reconcile"])
+    assert result.exit_code == 0
+    assert "periodic refresh runs this pass" in result.output

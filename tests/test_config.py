@@ -95,6 +95,12 @@ def test_the_organization_tag_is_optional():
     [
         ({"PORT": " 8080 "}, "PORT", 8080),
         ({"PORT": "   "}, "PORT", 3000),  # blank: unset, the default
+        ({}, "MONGODB_WRITE_TIMEOUT_MS", 15000),  # longer than an election
+        ({}, "ORGANIZATION_DATABASES", ""),  # unset: every database the id rule admits
+        ({}, "INDEX_BUILD_SECONDS", 600),
+        ({"INDEX_BUILD_SECONDS": "3600"}, "INDEX_BUILD_SECONDS", 3600),
+        ({"ORGANIZATION_DATABASES": "org-.*|acme"}, "ORGANIZATION_DATABASES", "org-.*|acme"),
+        ({"MONGODB_WRITE_TIMEOUT_MS": "30000"}, "MONGODB_WRITE_TIMEOUT_MS", 30000),
         ({"ORGANIZATION_ID": " "}, "ORGANIZATION_ID", "autentiodev"),
         ({"INFLUXDB_QUERY_TIMEOUT": "0.5"}, "INFLUXDB_QUERY_TIMEOUT", 0.5),
         ({"SEED_DEMO": "1"}, "SEED_DEMO", True),
@@ -148,6 +154,10 @@ def test_without_a_mapping_the_process_environment_is_read(monkeypatch):
         ({"WEB_CONCURRENCY": "many"}, "WEB_CONCURRENCY"),
         ({"MONGODB_URI": "postgres://db"}, "MONGODB_URI"),
         ({"MONGODB_TIMEOUT_MS": "-5"}, "MONGODB_TIMEOUT_MS"),
+        ({"MONGODB_WRITE_TIMEOUT_MS": "0"}, "MONGODB_WRITE_TIMEOUT_MS"),
+        ({"INDEX_BUILD_SECONDS": "0"}, "INDEX_BUILD_SECONDS"),
+        ({"INDEX_BUILD_SECONDS": "10m"}, "INDEX_BUILD_SECONDS"),
+        ({"MONGODB_WRITE_TIMEOUT_MS": "15s"}, "MONGODB_WRITE_TIMEOUT_MS"),
         ({"INFLUXDB_HOST": "influxdb:8181"}, "INFLUXDB_HOST"),
         ({"INFLUXDB_HOST": "http://influxdb"}, "INFLUXDB_HOST"),
         ({"INFLUXDB_HOST": "http://influxdb:port"}, "INFLUXDB_HOST"),
@@ -237,6 +247,11 @@ def test_more_unsafe_settings_refuse_to_start(environ, message):
             "INFLUXDB_QUERY_TIMEOUT must be more than 0 and at most 3600 seconds, got '3601'",
         ),
         ({"SEED_DEMO": "maybe"}, "SEED_DEMO must be 1 or 0, got 'maybe'"),
+        (
+            {"ORGANIZATION_DATABASES": "(org-.*"},
+            "ORGANIZATION_DATABASES must be a regular expression (missing ), unterminated"
+            " subpattern at position 0), got '(org-.*'",
+        ),
         ({"REQUEST_LOG": "stdout"}, "REQUEST_LOG must be 1 or 0, got 'stdout'"),
         (
             {"JWT_TTL": "1w"},

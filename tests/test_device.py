@@ -12,7 +12,7 @@ from tests.influx_standin import epoch_ms, table
 TANK = {"machineId": "A1B2C3D4E5F60708", "name": "Tank 3", "properties": {"max_tank_volume": 2500}}
 
 
-def test_create_stores_the_schema_fields_and_drops_others(client, shared):
+def test_create_stores_the_schema_fields_and_drops_others(client, shared, started):
     response = client.post("/device/new", json={**TANK, "extra": 1, "_id": "x", "createdAt": "x"})
 
     assert response.status_code == 201
@@ -56,7 +56,7 @@ def test_create_refuses_bad_input(client, shared, payload, field):
     assert response.json["field"] == field
 
 
-def test_duplicate_machine_id_is_409(client, shared):
+def test_duplicate_machine_id_is_409(client, shared, started):
     client.post("/device/new", json=TANK)
     response = client.post("/device/new", json=TANK)
     assert response.status_code == 409
@@ -84,7 +84,7 @@ def test_update_sets_sent_keys_only_and_returns_the_document(client, shared):
     assert "extra" not in stored and stored["createdAt"] != "x"
 
 
-def test_update_renames_unless_taken(client, shared):
+def test_update_renames_unless_taken(client, shared, started):
     client.post("/device/new", json={"machineId": "A"})
     client.post("/device/new", json={"machineId": "B"})
     assert client.put("/device/A", json={"machineId": "B"}).status_code == 409

@@ -15,6 +15,7 @@ from pymongo.errors import (
     WriteError,
 )
 
+from syncapi.embedded import upserts
 from syncapi.embedded.document_size import MAX_BSON_SIZE
 from syncapi.embedded.store import EmbeddedClient
 from tests.helpers import slowed_reads
@@ -182,3 +183,77 @@ def test_an_update_leaving_unique_entries_alone_scans_nothing(devices):
     assert scans == []
     collection.update_one({"_id": 1}, {"$set": {"machineId": "C"}})
     assert [document["_id"] for document in scans] == [1]
+
+
+# Upserts: a query, then an insert, as a server runs them
+
+
+def upserted_at_once(monkeypatch, collection, filter, change):
+    """Two upserts of `filter` in two threads, both past their query (finding nothing) before
+    either inserts: the interleaving of two first upserts on a server. Each one's outcome,
+    its result or the error it raised."""
+    query, gate, queried = upserts.matches, threading.Barrier(2, timeout=5), set()
+
+    def matches(target, wanted):
+        found = query(target, wanted)
+        if threading.get_ident() not in queried:  # the query; later calls are the insert's
+            queried.add(threading.get_ident())
+            gate.wait()
+        return found
+
+    monkeypatch.setattr(upserts, "matches", matches)
+    outcomes = []
+
+    def upsert():
+        try:
+            outcomes.append(collection.update_one(filter, change, upsert=True))
+        except DuplicateKeyError as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=upsert) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    return outcomes
+
+
+def test_an_upsert_a_server_retries_updates_what_the_other_inserted(monkeypatch):
+    """Equalities on exactly a unique index's fields (`_id` here), which the change leaves
+    alone: the server retries the refused insert as an update."""
+    claims = EmbeddedClient().db.claims
+    change = {"$inc": {"holders": 1}}
+    outcomes = upserted_at_once(monkeypatch, claims, {"_id": "CN1"}, change)
+
+    assert not any(isinstance(outcome, Exception) for outcome in outcomes)
+    assert sorted(outcome.upserted_id is None for outcome in outcomes) == [False, True]
+    assert list(claims.find()) == [{"_id": "CN1", "holders": 2}]
+
+
+def test_an_upsert_a_server_does_not_retry_fails_with_e11000(monkeypatch):
+    """A machine claim's filter: `organizationId` is beyond the unique index's fields."""
+    claims = EmbeddedClient().db.claims
+    filter = {"_id": "CN1", "organizationId": "acme"}
+    outcomes = upserted_at_once(monkeypatch, claims, filter, {"$inc": {"holders": 1}})
+
+    errors = [outcome for outcome in outcomes if isinstance(outcome, DuplicateKeyError)]
+    assert len(errors) == 1 and errors[0].code == 11000
+    assert list(claims.find()) == [{"_id": "CN1", "organizationId": "acme", "holders": 1}]
+
+
+def test_an_upsert_changing_the_unique_key_is_not_retried(monkeypatch):
+    users = EmbeddedClient().db.users
+    users.create_index("email", unique=True)
+    change = {"$set": {"email": "a@x.io", "name": "Ana"}}
+    outcomes = upserted_at_once(monkeypatch, users, {"email": "a@x.io"}, change)
+
+    assert sum(isinstance(outcome, DuplicateKeyError) for outcome in outcomes) == 1
+    assert users.count_documents({}) == 1
+
+
+def test_upserts_without_a_unique_index_on_their_filter_make_two_documents(monkeypatch):
+    events = EmbeddedClient().db.events
+    outcomes = upserted_at_once(monkeypatch, events, {"name": "boot"}, {"$inc": {"seen": 1}})
+
+    assert all(outcome.upserted_id is not None for outcome in outcomes)
+    assert [event["seen"] for event in events.find()] == [1, 1]

@@ -8,12 +8,15 @@ creates them: its leading field must be the first key of an index of its collect
 (the contract's unpaged lists) are the exception, and are named as such.
 """
 
+import mongomock
+import pymongo
 import pytest
 
 from syncapi.core.masking import MASK
+from syncapi.extensions import mongo_client
 from syncapi.repositories import indexes
 from tests import round_trips
-from tests.helpers import APP, ORG
+from tests.helpers import APP, ORG, refreshed
 
 SHARED = "syncapi"
 FUNCTIONS = "/api/applications/acme/applications/monitoreo-cnc/functions"
@@ -21,6 +24,8 @@ EVENT_CLASSES = "/api/applications/acme/applications/monitoreo-cnc/event-classes
 APP_CONNECTORS = "/api/applications/acme/applications/monitoreo-cnc/connectors"
 LOGIN = {"email": "ana@acme.io", "password": "another password"}
 M2 = {"name": "M2", "driver": "mqtt"}
+REDIS = {"name": "redis-cache", "type": "redis", "configuration": {"host": "cache"}}
+KEYED = {"Idempotency-Key": "walk-1"}
 
 
 def indexes_of(namespace):
@@ -120,6 +125,10 @@ def walk(app, client, cnc, monkeypatch):
         ("DELETE", "/device/L2", None),
         ("POST", "/api/services", {"name": "s", "type": "redis", "configuration": {}}),
         ("GET", "/api/services", None),
+        # An Idempotency-Key, its replay, and one in the shared database (found by `_id`)
+        ("POST", f"{ORG}/gateways", {"gatewayId": "GW3", "name": "G"}, KEYED),
+        ("POST", f"{ORG}/gateways", {"gatewayId": "GW3", "name": "G"}, KEYED),
+        ("POST", "/api/services", {"name": "t", "type": "redis", "configuration": {}}, KEYED),
         ("PUT", "/api/machines/M9", {"organizationId": "acme"}),
         ("GET", "/api/machines?organizationId=acme", None),
         ("GET", "/api/machines/M9", None),
@@ -134,8 +143,8 @@ def walk(app, client, cnc, monkeypatch):
         ("DELETE", APP, None),
         ("DELETE", f"{ORG}?confirm=acme", None),
     ]
-    for method, path, body in calls:
-        response = client.open(path, method=method, json=body)
+    for method, path, body, *headers in calls:
+        response = client.open(path, method=method, json=body, headers=dict(*headers))
         assert response.status_code < 300, (method, path, response.json)
     return trips.calls
 
@@ -170,6 +179,8 @@ def test_every_query_of_every_route_is_served_by_an_index(walk):
         assert unserved(call.namespace, call.filter) is None, (call.operation, call.filter)
         checked += 1
     assert checked > 40
+    replayed = [call for call in walk if call.namespace == "acme.idempotency_keys"]
+    assert ("find_one", {"_id": '[null,"walk-1"]'}) in [(c.operation, c.filter) for c in replayed]
 
 
 @pytest.mark.parametrize(
@@ -186,3 +197,117 @@ def test_every_query_of_every_route_is_served_by_an_index(walk):
 )
 def test_the_check_itself_tells_served_from_unserved(namespace, query, served):
     assert (unserved(namespace, query) is None) is served
+
+
+# Where indexes are made (index_builds): a creation makes the unique ones, within its request's
+# budget; the refresh every other one and every older database's; no request any.
+
+
+def index_names(db):
+    """`{collection: names}` of syncapi's indexes in `db` (not `_id`'s)."""
+    names = {name: set(db[name].index_information()) for name in db.list_collection_names()}
+    return {name: made - {"_id_"} for name, made in names.items() if made - {"_id_"}}
+
+
+def spec_names(specs):
+    names = {}
+    for index in specs:
+        names.setdefault(index.collection, set()).add(index.name)
+    return names
+
+
+def test_a_creation_makes_the_unique_indexes_and_the_refresh_the_others(app, client, mongo):
+    """What a write's correctness depends on (every 409) exists as soon as the organization
+    and the application do; what only serves a query (its collections are empty) follows
+    with the next refresh."""
+    assert client.put(ORG, json={"name": "Acme"}).status_code == 201
+    body = {"applicationId": "monitoreo-cnc", "name": "CNC"}
+    assert client.post(f"{ORG}/applications", json=body).status_code == 201
+    specs = indexes.tenant_specs(["monitoreo-cnc"])
+
+    assert index_names(mongo["acme"]) == spec_names([index for index in specs if index.unique])
+    refreshed(app)
+    assert index_names(mongo["acme"]) == spec_names(specs)
+
+
+def test_no_request_makes_an_index_in_a_process_whose_refresh_has_not_run(make_app, monkeypatch):
+    """The shared database's first use and an older organization's first change-log entry
+    are served as they are: the refresh, not the request, makes their indexes."""
+    app = make_app()  # no worker start: no index anywhere
+    mongo = mongo_client(app)
+    mongo["acme"].config.insert_one({"key": "organization", "value": {"name": "Acme"}})
+    client = app.test_client()
+    trips = round_trips.install(monkeypatch)
+
+    assert client.post(f"{ORG}/gateways", json={"gatewayId": "GW1", "name": "G"}).status_code == 201
+    assert client.post("/api/services", json=REDIS).status_code == 201
+    assert client.post("/device/new", json={"machineId": "L1"}).status_code == 201
+
+    assert [call.namespace for call in trips.calls if call.operation == "create_index"] == []
+    assert mongo["acme"].changes.count_documents({}) == 1
+    assert mongo[SHARED].changes.count_documents({}) == 2
+    assert index_names(mongo[SHARED]) == {}
+
+
+@pytest.mark.parametrize(
+    "timeout",
+    [
+        pymongo.errors.ExecutionTimeout("operation exceeded time limit", 50),  # the server's
+        pymongo.errors.NetworkTimeout("timed out"),  # the client's
+    ],
+    ids=["ExecutionTimeout", "NetworkTimeout"],
+)
+def test_a_build_that_times_out_is_logged_and_made_by_the_next_refresh(
+    app, client, acme, monkeypatch, caplog, timeout
+):
+    original, budgets = mongomock.Collection.create_index, []
+
+    def slow(self, keys, *args, name=None, **kwargs):
+        budgets.append(pymongo._csot.get_timeout())
+        if (self.database.name, name) == ("acme", "resource_id_seq"):
+            raise timeout
+        return original(self, keys, *args, name=name, **kwargs)
+
+    with monkeypatch.context() as slowed, caplog.at_level("WARNING"):
+        slowed.setattr(mongomock.Collection, "create_index", slow)
+        refreshed(app)
+
+    assert set(budgets) == {app.config["INDEX_BUILD_SECONDS"]}  # each build its own time
+    assert (
+        "acme.changes: index resource_id_seq not made within INDEX_BUILD_SECONDS"
+        f" ({type(timeout).__name__}); the next refresh tries again"
+    ) in caplog.text
+    made = set(acme.changes.index_information())
+    assert "resource_id_seq" not in made and "expiresAt_ttl" in made  # the others made
+    assert client.get(f"{ORG}/changes?id=acme").status_code == 200  # served meanwhile
+    refreshed(app)
+    assert "resource_id_seq" in acme.changes.index_information()
+
+
+def test_a_refresh_builds_only_what_the_process_has_not_made(app, client, cnc, monkeypatch):
+    """A worker's first pass sends a build per index of every organization; the next ones
+    only for what is new since: another organization, or one deleted and made again."""
+    refreshed(app)
+    built = []
+    original = mongomock.Collection.create_index
+
+    def counting(self, *args, **kwargs):
+        built.append(self.database.name)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(mongomock.Collection, "create_index", counting)
+    refreshed(app)
+    assert built == []
+    client.delete(f"{ORG}?confirm=acme")
+    client.put(ORG, json={"name": "Acme again"})
+    client.put("/api/organizations/beta", json={})
+    built.clear()
+    refreshed(app)
+    unique = len([index for index in indexes.TENANT_INDEXES if index.unique])
+    others = len(indexes.TENANT_INDEXES) - unique
+    assert (built.count("acme"), built.count("beta"), built.count(SHARED)) == (
+        len(indexes.TENANT_INDEXES),  # the unique ones again: this process cannot tell
+        len(indexes.TENANT_INDEXES),
+        0,
+    )
+    assert others > 0 and "resource_id_seq" in mongo_client(app)["acme"].changes.index_information()

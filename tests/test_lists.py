@@ -12,7 +12,7 @@ import pytest
 from syncapi.core import tokens
 from syncapi.repositories import indexes, summaries
 from tests import builders, round_trips
-from tests.helpers import APP, JWT_SECRET, ORG, as_server, reconcile, unchanged
+from tests.helpers import APP, JWT_SECRET, ORG, as_server, reconcile, refreshed, unchanged
 
 APP_MOUNT = "/api/applications/acme/applications/monitoreo-cnc"
 DEVICES = f"{APP}/devices"
@@ -327,7 +327,7 @@ def test_a_tag_change_of_1000_devices_lets_every_tenant_write_meanwhile(
     app, client, cnc, monkeypatch
 ):
     """The embedded store changes one write at a time for every organization of the process
-    (`embedded.store.WRITES`). The largest change (1 000 devices, 32 tags of 64 characters
+    (`embedded.transactions.WRITES`). The largest change (1 000 devices, 32 tags of 64 characters
     removed, 32 added) held it 8-15 s in one update; it changes 100 devices a write now, and
     another organization's writes go on meanwhile, none waiting for the whole change."""
     old, new = ([f"{prefix * 60}{n:04d}" for n in range(32)] for prefix in "on")
@@ -395,7 +395,8 @@ def test_an_unknown_id_is_named(client, cnc):
 # Indexes
 
 
-def test_device_collections_have_an_index_for_each_sort_field_and_tags(client, cnc):
+def test_device_collections_have_an_index_for_each_sort_field_and_tags(app, client, cnc):
+    refreshed(app)  # made by the refresh after the application's creation (index_builds)
     names = {index["name"] for index in cnc["monitoreo-cnc_devices"].list_indexes()}
     assert {"machineId_id", "name_id", "createdAt_id", "updatedAt_id", "tags"} <= names
     specs = {
@@ -583,6 +584,7 @@ def test_1000_organizations_page_at_the_cost_of_one_page(client, mongo, monkeypa
 
 def test_ensure_indexes_adds_the_list_indexes_to_an_existing_application(app, client, cnc):
     devices = cnc["monitoreo-cnc_devices"]
+    refreshed(app)
     for name in ("machineId_id", "name_id", "createdAt_id", "updatedAt_id", "tags"):
         devices.drop_index(name)  # an application made before lists were paged and sorted
 

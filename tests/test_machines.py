@@ -1,12 +1,15 @@
 """Machine claims (spec §13.1): a machine id belongs to one organization, whoever registers
 it; platform admins move, date back and release claims (`/api/machines`, `flask machines`)."""
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
 
 from syncapi.cli.database import db_group
 from syncapi.cli.machines import machines_group
+from syncapi.embedded import upserts
+from syncapi.repositories import registrations
 from tests import builders
 from tests.helpers import APP, ORG, as_server, unchanged
 
@@ -280,12 +283,133 @@ def test_a_contested_id_a_platform_admin_settled_is_no_longer_reported(app, mong
 def test_a_failed_insert_keeps_the_claim_of_the_device_that_won(client, shared, cnc, mongo):
     """Two creates of one machineId: the one that loses the insert must not release the
     claim the winner (same application, same holder) relies on."""
-    mongo["acme"]["monitoreo-cnc_devices"].insert_one({"machineId": "CN1"})  # the winner
+    assert add_device(client, APP, machineId="CN1").status_code == 201  # the winner
 
     response = add_device(client, APP, machineId="CN1", eui="E-LOSER")
 
     assert response.status_code == 409
     assert set(claims(shared)) == {"CN1"}  # kept for the winner; the loser's eui let go
+
+
+def claimed_at_once(app, monkeypatch, first, second):
+    """POST the two devices (`(path, body)`) in two threads, both past their claim's query
+    (finding no claim) before either inserts one: the first claims of one id racing on a
+    server, whose second insert fails with E11000. Their answers."""
+    query, gate, queried = upserts.matches, threading.Barrier(2, timeout=5), set()
+
+    def matches(collection, filter):
+        found = query(collection, filter)
+        first = len(queried) < 2 and threading.get_ident() not in queried
+        if collection.name == "machine_claims" and first:  # each thread's claim query
+            queried.add(threading.get_ident())
+            gate.wait()
+        return found
+
+    monkeypatch.setattr(upserts, "matches", matches)
+    answers = {}
+
+    def post(name, path, body):
+        answers[name] = app.test_client().post(f"{path}/devices", json=body)
+
+    threads = [
+        threading.Thread(target=post, args=(name, *call))
+        for name, call in (("first", first), ("second", second))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    return answers["first"], answers["second"]
+
+
+def test_two_first_claims_of_one_id_by_one_organization_at_once_both_succeed(
+    app, client, shared, globex, monkeypatch
+):
+    body = {"applicationId": "robosync", "name": "Robots"}
+    assert client.post(f"{ORG}/applications", json=body).status_code == 201
+    robots = f"{ORG}/applications/robosync"
+
+    one, two = claimed_at_once(
+        app, monkeypatch, (APP, {"machineId": "CN1"}), (robots, {"machineId": "CN1"})
+    )
+
+    assert (one.status_code, two.status_code) == (201, 201)
+    claim = claims(shared)["CN1"]
+    assert claim["organizationId"] == "acme"
+    assert sorted(h["applicationId"] for h in claim["holders"]) == ["monitoreo-cnc", "robosync"]
+    response = add_device(client, PRESSES, machineId="CN1")
+    assert (response.status_code, response.json["field"]) == (409, "machineId")
+
+
+def test_two_first_claims_of_one_id_by_two_organizations_at_once_are_one_201_and_one_409(
+    app, client, shared, globex, monkeypatch
+):
+    calls = (APP, {"machineId": "CN1"}), (PRESSES, {"machineId": "CN1"})
+    answers = dict(zip(("acme", "globex"), claimed_at_once(app, monkeypatch, *calls), strict=True))
+
+    assert sorted(answer.status_code for answer in answers.values()) == [201, 409]
+    winner, loser = sorted(answers, key=lambda name: answers[name].status_code)
+    assert answers[loser].json["field"] == "machineId"
+    assert claims(shared)["CN1"]["organizationId"] == winner
+    devices = {"acme": f"{APP}/devices", "globex": f"{PRESSES}/devices"}
+    assert [len(client.get(devices[name]).json) for name in (winner, loser)] == [1, 0]
+
+
+def changed_meanwhile(app, monkeypatch, path, body):
+    """`PUT path body` (another request, in its own thread) starts between the next
+    request's read of the device and its claim: on a server, a change of the same device in
+    between (its transaction conflicts and runs again); on the embedded store it waits for
+    the first's transaction. `finish()`: the other request's answer, once made."""
+    claim, answers, threads = registrations.claim, [], []
+
+    def claim_after_the_other(*args, **kwargs):
+        monkeypatch.setattr(registrations, "claim", claim)  # once
+        other = threading.Thread(target=lambda: answers.append(put(app, path, body)))
+        other.start()
+        other.join(0.5)  # long enough to make its change, where nothing holds it
+        threads.append(other)
+        return claim(*args, **kwargs)
+
+    def finish():
+        for thread in threads:
+            thread.join(30)
+        return answers
+
+    monkeypatch.setattr(registrations, "claim", claim_after_the_other)
+    return finish
+
+
+def put(app, path, body):
+    return app.test_client().put(path, json=body)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "device"),
+    [
+        ({"eui": "E-1"}, {"eui": "E-2"}, {"machineId": "CN1", "eui": "E-1"}),
+        ({"machineId": "CN9"}, {"eui": "E-2"}, {"machineId": "CN9", "eui": "E-2"}),
+    ],
+)
+def test_two_id_changes_of_one_device_at_once_leave_no_claim_behind(
+    app, client, shared, cnc, monkeypatch, first, second, device
+):
+    add_device(client, APP, machineId="CN1", eui="E-0")
+    finish = changed_meanwhile(app, monkeypatch, f"{APP}/devices/CN1", second)
+
+    response = client.put(f"{APP}/devices/CN1", json=first)
+    others = finish()
+
+    # The other ran after, or found the device renamed (404): either way no claim leaks.
+    assert response.status_code == 200 and [o.status_code in (200, 404) for o in others] == [True]
+    stored = cnc["monitoreo-cnc_devices"].find_one({}, {"_id": 0, "machineId": 1, "eui": 1})
+    both, first_alone = (
+        {"machineId": "CN1", "eui": "E-0", **first, **second},
+        {"machineId": "CN1", "eui": "E-0", **first},
+    )
+    assert stored in (device, both) or (others[0].status_code == 404 and stored == first_alone)
+    holder = [{"applicationId": "monitoreo-cnc", "machineId": stored["machineId"]}]
+    held = {machine_id: claim["holders"] for machine_id, claim in claims(shared).items()}
+    assert held == {stored["machineId"]: holder, stored["eui"]: holder}
 
 
 def test_a_real_registration_makes_a_demo_claim_real(client, shared, cnc):

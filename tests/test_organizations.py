@@ -87,6 +87,80 @@ def test_the_refresh_runs_at_most_once_a_period(app, client, mongo, monkeypatch)
     assert runs == [1]
 
 
+# On a cluster shared with other programs: ORGANIZATION_DATABASES
+
+
+def other_programs_databases(mongo):
+    """Databases other programs keep on the cluster, named as organizations may be, one of
+    them even holding a `config` document keyed `organization`."""
+    mongo["grafana"].users.insert_one({"email": "admin@grafana.local"})
+    mongo["grafana"].config.insert_one({"key": "organization", "value": {"name": "Main Org."}})
+    mongo["billing"].invoices.insert_one({"total": 120})
+
+
+def test_other_programs_databases_stay_out_of_the_list_and_the_refresh(
+    app, client, mongo, shared, acme
+):
+    """Only databases whose whole name matches the pattern are organizations; the original's
+    stay ones, with an `organization` config document (org-2) or without (legacy)."""
+    app.config["ORGANIZATION_DATABASES"] = r"acme|legacy|org-[0-9]+"
+    app.config["ORGANIZATION_REFRESH_SECONDS"] = 0
+    other_programs_databases(mongo)
+    mongo["legacy"].users.insert_one({"email": "ana@legacy.test"})
+    mongo["org-2"].config.insert_one({"key": "organization", "value": {"name": "Two"}})
+
+    with unchanged(mongo["grafana"], mongo["billing"]):
+        listed = refreshed_list(app, client).json
+
+    assert [(item["id"], item["userCount"]) for item in listed] == [
+        ("acme", 0),
+        ("legacy", 1),
+        ("org-2", 0),
+    ]
+    assert summaries_of(shared) == ["acme", "legacy", "org-2"]
+    assert client.get("/api/organizations/legacy").json["name"] == "legacy"
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_a_database_outside_the_pattern_is_no_organization_id(app, client, mongo, method):
+    app.config["ORGANIZATION_DATABASES"] = r"acme|beta"
+    other_programs_databases(mongo)
+
+    with unchanged(mongo):
+        response = client.open("/api/organizations/grafana?confirm=grafana", method=method, json={})
+
+    assert response.status_code == 400
+    assert response.json == {
+        "error": "organizationId is not an organization's database on this server"
+        " (ORGANIZATION_DATABASES)",
+        "field": "organizationId",
+    }
+
+
+def test_an_organization_the_pattern_leaves_out_leaves_the_list_and_keeps_its_claims(
+    app, client, mongo, shared, cnc
+):
+    """A pattern that leaves out an organization (a mistake, or a program's database listed
+    before the setting) takes it off the list; its machine claims and sessions stay, so
+    setting the pattern right brings it back whole."""
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    app.config["ORGANIZATION_REFRESH_SECONDS"] = 0
+    app.config["ORGANIZATION_DATABASES"] = r"beta"
+
+    assert refreshed_list(app, client).json == []
+    assert summaries_of(shared) == []
+    assert shared.machine_claims.find_one({"_id": "CN1"})["organizationId"] == "acme"
+    assert shared.ended_sessions.count_documents({}) == 0
+
+    app.config["ORGANIZATION_DATABASES"] = ""
+    listed = refreshed_list(app, client).json
+    assert [(item["id"], item["applicationCount"]) for item in listed] == [("acme", 1)]
+
+
+def summaries_of(shared):
+    return sorted(summary["_id"] for summary in shared.organization_summaries.find())
+
+
 # Reading an organization
 
 
@@ -364,39 +438,116 @@ def test_delete_unknown_organization_is_404(client, mongo):
     response = client.delete("/api/organizations/nobody?confirm=nobody")
     assert response.status_code == 404
     assert response.json == {"error": "Organization not found"}
-    assert mongo.list_database_names() == []
+    assert tenant_names(mongo) == []
 
 
-# A delete cut short (the server drops on after the client gave up)
+# A delete cut short (the server drops on after the client gave up, or never dropped)
+
+
+def refuse_drop(monkeypatch):
+    """The drop never reaches the server (it steps down first), once."""
+    from pymongo.errors import AutoReconnect
+
+    from syncapi.embedded.store import EmbeddedClient
+
+    original = EmbeddedClient.drop_database
+
+    def drop(self, *args, **kwargs):
+        monkeypatch.setattr(EmbeddedClient, "drop_database", original)  # once
+        raise AutoReconnect("the primary stepped down")
+
+    monkeypatch.setattr(EmbeddedClient, "drop_database", drop)
+
+
+def test_a_delete_cut_short_after_its_drop_is_finished_by_its_retry(
+    client, shared, mongo, cnc, monkeypatch
+):
+    """It took effect (tokens ended, claims released, its entry written): the 503 says it
+    may have been applied, and its retry answers 200, not 404."""
+    client.post(f"{APP}/devices", json={"machineId": "CN1"})
+    drop_then_time_out(monkeypatch, "database")
+
+    first = client.delete(f"{ORG}?confirm=acme")
+    assert (first.status_code, first.json["details"]) == (503, "the change may have been applied")
+    assert shared.organization_deletes.count_documents({"_id": "acme"}) == 1
+    assert shared.machine_claims.count_documents({}) == 0
+    assert client.delete(f"{ORG}?confirm=acme").status_code == 200
+    assert shared.organization_deletes.count_documents({}) == 0
+    assert "acme" not in mongo.list_database_names()
+    entries = shared.changes.find({"resource.type": "organization", "resource.id": "acme"})
+    assert [entry["action"] for entry in entries] == ["delete"]  # one entry, not two
 
 
 def test_an_organization_delete_cut_short_is_finished_by_its_recreation(
-    client, shared, cnc, monkeypatch
+    client, shared, mongo, cnc, monkeypatch
 ):
     client.post(f"{APP}/devices", json={"machineId": "CN1"})
     old_since = shared.machine_claims.find_one({"_id": "CN1"})["since"]
-    drop_then_time_out(monkeypatch, "database")
+    refuse_drop(monkeypatch)
 
     assert client.delete(f"{ORG}?confirm=acme").status_code == 503
-    assert client.delete(f"{ORG}?confirm=acme").status_code == 404  # gone on the server
+    assert "acme" in mongo.list_database_names()  # not dropped, but being deleted
 
     assert client.put(ORG, json={"name": "New Acme"}).status_code == 201
-    assert shared.machine_claims.find_one({"_id": "CN1"}) is None  # the old claim let go
+    assert client.get(f"{ORG}/applications").json == []  # a new organization
+    assert shared.organization_deletes.count_documents({}) == 0
     body = {"applicationId": "monitoreo-cnc", "name": "CNC"}
     assert client.post(f"{ORG}/applications", json=body).status_code == 201
     assert client.post(f"{APP}/devices", json={"machineId": "CN1"}).status_code == 201
     assert shared.machine_claims.find_one({"_id": "CN1"})["since"] > old_since
 
 
-def test_a_dropped_organization_is_forgotten_by_the_next_refresh(
-    app, client, mongo, cnc, monkeypatch
+def still_dropping(monkeypatch, name):
+    """The server drops `name` on after its delete answered: until the drop is majority
+    committed, it refuses every write there with DatabaseDropPending (code 215)."""
+    from pymongo.errors import OperationFailure
+
+    from syncapi.embedded.store import EmbeddedCollection
+
+    def refusing(method):
+        original = getattr(EmbeddedCollection, method)
+
+        def refused(self, *args, **kwargs):
+            if self.database.name == name:
+                raise OperationFailure(f"database {name} is being dropped", 215)
+            return original(self, *args, **kwargs)
+
+        return refused
+
+    for method in ("create_index", "insert_one", "update_one", "find_one_and_update"):
+        monkeypatch.setattr(EmbeddedCollection, method, refusing(method))
+
+
+def test_a_recreation_while_the_server_still_drops_the_database_is_a_503_to_retry(
+    client, mongo, shared, acme, monkeypatch
 ):
+    assert client.delete(f"{ORG}?confirm=acme").status_code == 200
+    with monkeypatch.context() as dropping:
+        still_dropping(dropping, "acme")
+        response = client.put(ORG, json={"name": "New Acme"})
+
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+        assert response.json == {
+            "error": "The organization is being deleted; retry",
+            "details": "MongoDB is still dropping its database",
+        }
+        assert tenant_names(mongo) == []
+        assert shared.organization_summaries.count_documents({}) == 0
+
+    assert client.put(ORG, json={"name": "New Acme"}).status_code == 201  # the drop is done
+    assert client.get(ORG).json["name"] == "New Acme"
+
+
+def test_a_delete_cut_short_is_finished_by_the_next_refresh(app, client, mongo, cnc, monkeypatch):
     client.post(f"{APP}/devices", json={"machineId": "CN1"})
-    drop_then_time_out(monkeypatch, "database")
+    refuse_drop(monkeypatch)
     client.delete(f"{ORG}?confirm=acme")
     app.config["ORGANIZATION_REFRESH_SECONDS"] = 0
 
-    assert refreshed_list(app, client).json == []
+    refreshed_list(app, client)
+    assert "acme" not in mongo.list_database_names()
+    assert mongo["syncapi"].organization_deletes.count_documents({}) == 0
     assert mongo["syncapi"].machine_claims.count_documents({}) == 0
 
 

@@ -185,10 +185,17 @@ def gunicorn_settings(monkeypatch, metrics_dir=None, **environ):
     return module
 
 
+def started_worker(conf, app, age=1):
+    """`post_worker_init` of a worker serving `app`, its refresh's first pass let finish."""
+    worker = FakeWorker(app, age=age)
+    conf.post_worker_init(worker)
+    app.extensions["syncapi.background"].wait()
+    return worker
+
+
 def test_seed_demo_hook_seeds_the_worker(app, mongo, monkeypatch, capsys):
     conf = gunicorn_settings(monkeypatch, SEED_DEMO="1", MONGODB_URI="mongomock://localhost")
-    worker = FakeWorker(app, age=3)  # a restarted embedded worker has an empty store again
-    conf.post_worker_init(worker)
+    worker = started_worker(conf, app, age=3)  # a restarted embedded worker has an empty store
     assert "demo tenant autentiodev ready" in worker.lines[0]
     assert worker.lines[1].startswith("syncapi: demo sign-in (shown once): organizationId")
     assert mongo["autentiodev"]["monitoreo-cnc_devices"].count_documents({}) == 3
@@ -197,18 +204,22 @@ def test_seed_demo_hook_seeds_the_worker(app, mongo, monkeypatch, capsys):
 def test_seed_demo_hook_is_off_by_default(app, mongo, monkeypatch, capsys):
     monkeypatch.delenv("SEED_DEMO", raising=False)
     conf = gunicorn_settings(monkeypatch)
-    conf.post_worker_init(FakeWorker(app, age=1))
+    started_worker(conf, app)
     assert tenant_names(mongo) == []  # no organization: only the shared indexes are made
     assert snapshot(mongo["syncapi"], documents_only=True) == {}
 
 
-def test_a_worker_makes_the_shared_indexes_before_it_serves(app, client, mongo, monkeypatch):
-    """Off every request's path: the worker's start makes them, so its first request that
-    reads the shared database makes none."""
+def test_a_worker_makes_every_index_at_its_start_while_it_serves(app, client, mongo, monkeypatch):
+    """Off every request's path: the worker's start runs a pass of its refresh in a thread
+    of its own (the shared database's indexes, then every organization's, an older one's
+    included), so that no request makes one."""
+    mongo["legacy"].users.insert_one({"email": "ana@legacy.test"})  # the original's
     conf = gunicorn_settings(monkeypatch)
-    conf.post_worker_init(FakeWorker(app, age=1))
+    started_worker(conf, app)
     made = set(mongo["syncapi"]["revoked_tokens"].index_information())
     assert {"jti_unique", "expiresAt_ttl"} <= made
+    assert {"email_unique", "id"} <= set(mongo["legacy"].users.index_information())
+    assert "expiresAt_ttl" in mongo["legacy"].changes.index_information()
     trips = round_trips.install(monkeypatch)
     assert client.get("/api/services").json == []
     assert [call for call in trips.calls if call.operation == "create_index"] == []
@@ -217,8 +228,9 @@ def test_a_worker_makes_the_shared_indexes_before_it_serves(app, client, mongo, 
 def test_a_worker_that_cannot_make_them_at_start_still_serves(offline_app, monkeypatch, caplog):
     conf = gunicorn_settings(monkeypatch)
     with caplog.at_level("WARNING"):
-        conf.post_worker_init(FakeWorker(offline_app, age=1))
-    assert "shared indexes not made at start" in caplog.text
+        started_worker(conf, offline_app)
+    message = "refresh: the shared database's indexes not brought up to date"
+    assert f"{message} (ServerSelectionTimeoutError)" in caplog.text
     assert offline_app.test_client().get("/status").status_code == 200
 
 

@@ -7,7 +7,7 @@ outside one names its own author.
 The entry is written after the change, in a second write: a database that fails in between
 leaves the change made and its entry missing. The request still answers what it did (its
 change happened; a 500 would make the client retry a done change), and the lost entry is
-logged with the request id and counted (`syncapi_change_log_lost_entries_total` at
+logged with the request id and counted (`syncapi_change_log_possibly_lost_entries_total` at
 `/metrics`), so the gap in the audit trail is known. One code path on every server: a
 transaction would need a replica set, which the embedded store and many single-node
 installs do not have.
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import bson
 
-from syncapi.core import clock, masking, metrics
+from syncapi.core import masking, metrics
 from syncapi.repositories import changes
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,10 @@ MASKED_FIELD = {  # the field of each resource whose secrets are masked, as the 
     "device": "properties",
     "legacy-device": "properties",
 }
+# What a user's answers show every member as stored: kept as it is even where it looks like a
+# secret (an email `password=…@…`), so that a restore, which leaves masked values out, gives
+# the user back its name and email.
+USER_ANSWERED = ("name", "email", "role", "status")
 MAX_SNAPSHOT_BYTES = 64 * 1024
 
 
@@ -62,7 +66,7 @@ def shown(document, resource_type):
     if resource_type in MASKED_FIELD:
         kept = masking.mask_field(kept, MASKED_FIELD[resource_type])
     if resource_type == "user":  # org admins read it: a secret older writers left is masked
-        kept = masking.mask(kept)
+        kept = {**masking.mask(kept), **{k: kept[k] for k in USER_ANSWERED if k in kept}}
     return kept
 
 
@@ -99,9 +103,11 @@ def write_entry(into, author, action, resource_type, resource_id, before=None, a
         entry["requestId"] = author.request_id
     if author.client_request_id is not None:
         entry["clientRequestId"] = author.client_request_id
+    if into.in_transaction:  # a failure undoes the change with its entry
+        return changes.append(into.db, entry, into.retention)
     try:
-        return changes.append(into.db, entry, clock.utcnow, into.retention)
-    except Exception:  # the change is made: answer it, and say that its entry is lost
+        return changes.append(into.db, entry, into.retention)
+    except Exception:  # the change is made: answer it, and say that its entry may be lost
         metrics.count_lost_change()
         log.exception(
             "change log entry lost (request %s): %s %s %s in %s",

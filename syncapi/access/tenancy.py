@@ -14,11 +14,20 @@ from syncapi.core.identifiers import IDENTIFIER_PATTERN, is_identifier
 from syncapi.extensions import mongo_client
 from syncapi.repositories import applications as application_registry
 from syncapi.repositories.databases import database_exists
+from syncapi.web import transactions
+
+OUTSIDE_THE_PATTERN = (
+    "organizationId is not an organization's database on this server (ORGANIZATION_DATABASES)"
+)
 
 
 def is_tenant_name(name):
-    """True for a database that may be an organization (never a system or the shared one)."""
-    return identifiers.is_tenant_name(name, current_app.config["MONGODB_DEFAULT_DB"])
+    """True for a database that may be an organization (never a system or the shared one,
+    nor one outside ORGANIZATION_DATABASES)."""
+    config = current_app.config
+    return identifiers.is_tenant_name(
+        name, config["MONGODB_DEFAULT_DB"], config["ORGANIZATION_DATABASES"]
+    )
 
 
 def check_identifier(value, field):
@@ -29,8 +38,11 @@ def check_identifier(value, field):
 
 def check_organization_id(value):
     check_identifier(value, "organizationId")
-    if not is_tenant_name(value):
+    config = current_app.config
+    if not identifiers.is_tenant_name(value, config["MONGODB_DEFAULT_DB"]):
         raise Invalid("organizationId names a reserved database", field="organizationId")
+    if not is_tenant_name(value):  # another program's database: never read nor written
+        raise Invalid(OUTSIDE_THE_PATTERN, field="organizationId")
     return value
 
 
@@ -56,12 +68,19 @@ def existing_database(organization_id):
         return None
     if not database_exists(mongo_client(), organization_id):
         return None
-    return mongo_client()[organization_id]
+    return transactions.bound(mongo_client()[organization_id])
 
 
 def creates_tenant(view):
     """Marks the one view allowed on an organization that does not exist yet."""
     view.creates_tenant = True
+    return view
+
+
+def finishes_tenant(view):
+    """Marks the view that runs on an organization whose database is gone: the retry of
+    a delete cut short after its drop (it answers 404 itself when nothing is left)."""
+    view.finishes_tenant = True
     return view
 
 
@@ -82,7 +101,8 @@ def require_existing():
         return
     view = current_app.view_functions.get(request.endpoint)
     g.organization_exists = database_exists(mongo_client(), g.organization_id)
-    if not g.organization_exists and not getattr(view, "creates_tenant", False):
+    runs_anyway = getattr(view, "creates_tenant", False) or getattr(view, "finishes_tenant", False)
+    if not g.organization_exists and not runs_anyway:
         raise NotFound("Organization not found")
     if "application_id" in g:
         settings = application_registry.find_application(g.tenant_db, g.application_id)

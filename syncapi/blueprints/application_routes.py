@@ -17,10 +17,10 @@ from syncapi.schemas.applications import (
     ApplicationUpdateSchema,
 )
 from syncapi.schemas.lists import ListQuerySchema
-from syncapi.web import conditional, handles
+from syncapi.web import conditional, handles, refresh
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
-from syncapi.web.operations import Many, body, errors, listing, response
+from syncapi.web.operations import Many, body, errors, idempotent, listing, response
 
 APPLICATION = ApplicationOutSchema()
 APPLICATION_LIST_ITEM = ApplicationListItemSchema()
@@ -41,6 +41,7 @@ def list_applications():
 @body(ApplicationSchema(), example=examples.NEW_APPLICATION)
 @response(ApplicationOutSchema, status=201, conditional=True, example=examples.APPLICATION_ANSWER)
 @errors(409)
+@idempotent
 def create_application():
     """Create an application
 
@@ -51,6 +52,7 @@ def create_application():
     settings = applications.create_application(
         g.tenant_db, handles.shared_db(), application_id, fields
     )
+    refresh.indexes_changed(g.tenant_db)  # its other indexes: by the next refresh
     _record(history.CREATE, application_id, after=settings)
     answer = APPLICATION.dump({"id": application_id, "settings": settings})
     return conditional.answer(settings, answer, 201)
@@ -98,6 +100,7 @@ def delete_application():
     shared = handles.shared_db()
     count = summaries.device_count(shared, g.organization_id, g.application_id)
     applications.delete_application(g.tenant_db, shared, g.application_id)
+    refresh.indexes_changed(g.tenant_db)  # gone with its collections
     _record(history.DELETE, g.application_id, g.application, counts={"devices": count})
     return {"message": "Application deleted successfully"}
 

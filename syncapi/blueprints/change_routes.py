@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, g, jsonify, request
 
 from syncapi.access import auth
-from syncapi.core import clock
 from syncapi.openapi.examples import platform as examples
 from syncapi.repositories import changes
 from syncapi.schemas.changes import ChangeOutSchema, ChangeQuerySchema
@@ -48,12 +47,14 @@ bp.auth_rule = auth.PLATFORM_ADMIN
 def feed(db):
     """A page of `db`'s log after `since`; `next` when the page is full (more may follow)."""
     query = query_arguments()
-    given_up_after = changes.grace(current_app.config["MONGODB_TIMEOUT_MS"])
+    config = current_app.config  # the longest a writer of an entry may take: a write request's
+    given_up_after = changes.grace(
+        max(config["MONGODB_TIMEOUT_MS"], config["MONGODB_WRITE_TIMEOUT_MS"])
+    )
     entries, more = changes.read(
         handles.change_log(db).db,
         query["since"],
         query["limit"],
-        clock.utcnow(),
         given_up_after,
         query.get("type"),
         query.get("id"),

@@ -24,7 +24,7 @@ from syncapi.schemas.lists import ListQuerySchema
 from syncapi.web import conditional
 from syncapi.web.inputs import load_body, object_id
 from syncapi.web.lists import answered, list_query
-from syncapi.web.operations import Many, Stored, body, errors, listing, response
+from syncapi.web.operations import Many, Stored, body, errors, idempotent, listing, response
 
 APPLICATION_DEFAULTS = {"description": "", "properties": {}, "collections": {}}
 # Loaded with `unknown=INCLUDE` (stored) or `EXCLUDE` (ignored): either way a body may carry
@@ -68,6 +68,7 @@ def get_connector(connector_id_text):
 @body(CONNECTOR, example=examples.NEW_TEMPLATE)
 @response(STORED_CONNECTOR, status=201, conditional=True, example=examples.TEMPLATE)
 @errors(409)
+@idempotent
 def create_organization_connector():
     """Create a connector in the organization's catalogue
 
@@ -80,6 +81,7 @@ def create_organization_connector():
 @body(CONNECTOR, example=examples.NEW_CONNECTOR)
 @response(STORED_CONNECTOR, status=201, conditional=True, example=examples.CONNECTOR)
 @errors(409)
+@idempotent
 def create_application_connector():
     """Create a connector of an application
 

@@ -18,7 +18,7 @@ from syncapi.schemas.devices import LegacyDeviceSchema
 from syncapi.schemas.machines import MachineStatusQuerySchema
 from syncapi.web import conditional, handles
 from syncapi.web.inputs import load_body, machine_id_from_path
-from syncapi.web.operations import Many, Stored, body, errors, response
+from syncapi.web.operations import Many, Stored, body, errors, idempotent, response
 
 bp = Blueprint("device", __name__)
 
@@ -89,6 +89,7 @@ def _visible(machine_id):
 @body(LegacyDeviceSchema(), example=examples.NEW_LEGACY_DEVICE)
 @response(STORED_LEGACY_DEVICE, status=201, conditional=True, example=examples.LEGACY_DEVICE)
 @errors(409)
+@idempotent
 def create_device():
     """Create a legacy device
 

@@ -17,7 +17,7 @@ from syncapi.schemas.lists import DeviceListQuerySchema
 from syncapi.web import conditional, handles
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
-from syncapi.web.operations import Many, Stored, body, errors, listing, response
+from syncapi.web.operations import Many, Stored, body, errors, idempotent, listing, response
 
 DEVICES = "/<organization_id>/applications/<application_id>/devices"
 TAGS = "/<organization_id>/applications/<application_id>/device-tags"
@@ -42,6 +42,7 @@ def list_devices():
 @body(DEVICE, example=examples.NEW_DEVICE)
 @response(STORED_DEVICE, status=201, conditional=True, example=examples.DEVICE)
 @errors(409)
+@idempotent
 def create_device():
     """Create a device
 

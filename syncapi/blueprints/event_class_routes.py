@@ -11,7 +11,7 @@ from syncapi.schemas.lists import ListQuerySchema
 from syncapi.web import conditional
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
-from syncapi.web.operations import Many, body, errors, listing, response
+from syncapi.web.operations import Many, body, errors, idempotent, listing, response
 
 EVENT_CLASS_OUT = EventClassOutSchema()
 
@@ -28,6 +28,7 @@ def list_event_classes():
 @body(EventClassSchema(), example=examples.NEW_EVENT_CLASS)
 @response(EventClassOutSchema, status=201, conditional=True, example=examples.EVENT_CLASS)
 @errors(409)
+@idempotent
 def create_event_class():
     """Create an event class
 

@@ -20,7 +20,7 @@ from syncapi.schemas.lists import ListQuerySchema
 from syncapi.web import conditional
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
-from syncapi.web.operations import Many, body, errors, listing, response
+from syncapi.web.operations import Many, body, errors, idempotent, listing, response
 
 FUNCTION = FunctionSchema()
 FUNCTION_OUT = FunctionOutSchema()
@@ -38,6 +38,7 @@ def list_functions():
 @body(FUNCTION, example=examples.NEW_FUNCTION)
 @response(FunctionOutSchema, status=201, conditional=True, example=examples.FUNCTION)
 @errors(409)
+@idempotent
 def create_function():
     """Create a function
 

@@ -12,7 +12,7 @@ from syncapi.schemas.lists import ListQuerySchema
 from syncapi.web import conditional
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
-from syncapi.web.operations import Many, Stored, body, errors, listing, response
+from syncapi.web.operations import Many, Stored, body, errors, idempotent, listing, response
 
 STORED_GATEWAY = Stored(GatewaySchema)
 
@@ -31,6 +31,7 @@ def list_gateways():
 @body(GatewaySchema(), example=examples.NEW_GATEWAY)
 @response(STORED_GATEWAY, status=201, conditional=True, example=examples.GATEWAY)
 @errors(409)
+@idempotent
 def create_gateway():
     """Create a gateway
 

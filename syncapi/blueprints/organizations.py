@@ -5,7 +5,7 @@ Contract: spec/organizations.md. The organization id in every path is checked an
 `g.tenant_db` by `tenancy` before a view runs; views parse, call a repository, return.
 """
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, g, request
 
 from syncapi.access import auth, history, tenancy, visibility
 from syncapi.blueprints import (
@@ -17,14 +17,19 @@ from syncapi.blueprints import (
     restore_routes,
     user_routes,
 )
-from syncapi.core import clock
+from syncapi.core import in_session
 from syncapi.core.failures import Invalid, NotFound
 from syncapi.core.masking import mask_properties
 from syncapi.openapi.answers import MessageSchema, PropertyKeySchema
 from syncapi.openapi.examples import devices as device_examples
 from syncapi.openapi.examples import organizations as examples
 from syncapi.openapi.parameters import query
-from syncapi.repositories import devices, oilmonitor, revocations, summaries
+from syncapi.repositories import (
+    devices,
+    oilmonitor,
+    organization_deletes,
+    summaries,
+)
 from syncapi.repositories import organizations as orgs
 from syncapi.schemas.lists import ListQuerySchema
 from syncapi.schemas.organizations import (
@@ -33,7 +38,7 @@ from syncapi.schemas.organizations import (
     OrganizationStatsSchema,
     OrganizationUpdateSchema,
 )
-from syncapi.web import conditional, handles, memo
+from syncapi.web import conditional, handles, refresh, transactions
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
 from syncapi.web.operations import Many, arguments, body, errors, listing, response
@@ -73,16 +78,10 @@ def list_organizations():
     asked = list_query()
     page = orgs.list_organizations(handles.shared_db(), visibility.organizations(), asked)
     listed = answered(ORGANIZATION_LIST_ITEM.dump(page.items, many=True), page, asked)
-    _refresh_summaries_soon()  # after the read: what this answer holds does not race it
+    # Sizes, and databases other programs made or dropped: off the request path, at most
+    # every ORGANIZATION_REFRESH_SECONDS (the listing answers what the last refresh stored).
+    refresh.soon()  # after the read: what this answer holds does not race it
     return listed
-
-
-def _refresh_summaries_soon():
-    """Sizes, and databases other programs made or dropped: off the request path, every
-    ORGANIZATION_REFRESH_SECONDS (the listing answers what the last refresh stored)."""
-    shared_db = handles.shared_db()
-    seconds = current_app.config["ORGANIZATION_REFRESH_SECONDS"]
-    memo.in_background("organizations", seconds, lambda: orgs.refresh_summaries(shared_db))
 
 
 @bp.get(ORG)
@@ -120,9 +119,12 @@ def save_organization():
     changes = load_body()
     expected = conditional.expected()
     shared = handles.shared_db()
+    if organization_deletes.pending(shared, g.organization_id):  # cut short: finished first
+        organization_deletes.finish(in_session.unbound(shared), g.organization_id)
+        exists = False
     before, stored = orgs.save_metadata(g.tenant_db, shared, changes, exists, expected)
-    if not exists:  # its change log's indexes were made with the organization's
-        handles.change_log_indexed(g.tenant_db)
+    if not exists:  # its unique indexes are made; the others by the next refresh
+        refresh.indexes_changed(g.tenant_db)
     action = history.UPDATE if exists else history.CREATE
     history.record(g.tenant_db, action, "organization", g.organization_id, before, stored)
     answer = ORGANIZATION.dump({"id": g.organization_id, "details": stored})
@@ -131,6 +133,7 @@ def save_organization():
 
 @bp.delete(ORG)
 @auth.platform_admin
+@tenancy.finishes_tenant
 @arguments(CONFIRM)
 @response(MessageSchema, example=examples.ORGANIZATION_DELETED)
 def delete_organization():
@@ -138,20 +141,27 @@ def delete_organization():
 
     Its database goes, with every application, device, user and log entry in it, and every
     session of its users ends. `?confirm=` must repeat the organization id, against a slip.
-    `If-Match` is refused: so many documents go that no single write could check it."""
+    `If-Match` is refused: so many documents go that no single write could check it. A
+    delete cut short is finished by its retry."""
+    shared = handles.shared_db()
+    if not g.organization_exists and not organization_deletes.pending(shared, g.organization_id):
+        raise NotFound("Organization not found")
     conditional.not_supported()
     if request.args.get("confirm") != g.organization_id:
         raise Invalid("confirm must repeat the organization id", field="confirm")
-    # Tokens naming it die with it (also when the drop is cut short): a re-created
-    # organization of that id is another one.
-    revocations.end_sessions(
-        handles.shared_db(), g.organization_id, revocations.EVERYONE, clock.now().timestamp()
-    )
+    details = orgs.metadata(g.tenant_db) if g.organization_exists else None
+    # Tokens, claims and summary go in the transaction (a re-created organization of that
+    # id is another one); the database is dropped after it: `organization_deletes`.
+    if organization_deletes.begin(shared, g.organization_id):
+        history.record(shared, history.DELETE, "organization", g.organization_id, details)
     handles.revocations_changed()
-    details = orgs.metadata(g.tenant_db)
-    orgs.delete_organization(g.tenant_db, handles.shared_db())
-    # In the shared log: the organization's own went with its database.
-    history.record(handles.shared_db(), history.DELETE, "organization", g.organization_id, details)
+    unbound, organization_id, tenant = in_session.unbound(shared), g.organization_id, g.tenant_db
+
+    def drop():
+        organization_deletes.finish(unbound, organization_id)
+        refresh.indexes_changed(tenant)  # gone with its database
+
+    transactions.after_commit(drop)
     return {"message": "Organization deleted successfully"}
 
 

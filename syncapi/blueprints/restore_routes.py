@@ -35,7 +35,7 @@ from syncapi.schemas.functions import FunctionOutSchema
 from syncapi.schemas.lists import DIGITS
 from syncapi.schemas.users import UserOutSchema
 from syncapi.web import conditional, handles
-from syncapi.web.operations import errors, response
+from syncapi.web.operations import errors, idempotent, response
 
 USER = UserOutSchema()
 FUNCTION = FunctionOutSchema()
@@ -100,6 +100,7 @@ OMITTED_HEADER = {
 
 @response(RESTORED, status=201, conditional=True, headers=OMITTED_HEADER, example=examples.RESTORED)
 @errors(404, 409)
+@idempotent
 def restore_change(seq):
     """Restore what a change deleted
 

@@ -18,7 +18,16 @@ from syncapi.web import conditional, handles
 from syncapi.web.headers import forbid_storing
 from syncapi.web.inputs import load_body, object_id
 from syncapi.web.lists import answered, list_query
-from syncapi.web.operations import Many, Stored, arguments, body, errors, listing, response
+from syncapi.web.operations import (
+    Many,
+    Stored,
+    arguments,
+    body,
+    errors,
+    idempotent,
+    listing,
+    response,
+)
 
 bp = Blueprint("services", __name__)
 
@@ -83,6 +92,7 @@ def get_service(service_id_text):
 @arguments(REVEAL)
 @response(STORED_SERVICE, status=201, conditional=True, example=examples.SERVICE)
 @errors(409)
+@idempotent
 def create_service():
     """Create a service configuration
 

@@ -22,7 +22,7 @@ from syncapi.web import conditional, handles
 from syncapi.web.headers import no_store
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
-from syncapi.web.operations import Many, body, errors, listing, response
+from syncapi.web.operations import Many, body, errors, idempotent, listing, response
 
 USER = UserOutSchema()
 
@@ -42,6 +42,7 @@ def list_users():
 @body(UserCreateSchema(), example=examples.NEW_USER)
 @response(UserOutSchema, status=201, conditional=True, example=examples.USER)
 @errors(409)
+@idempotent
 def create_user():
     """Create a user
 
@@ -103,20 +104,24 @@ def delete_user(user_id):
 )
 # The user's ETag; the answer is a message.
 @response(MessageSchema, if_match=True, example=examples.PASSWORD_CHANGED)
-@errors(404, 429)
+@errors(404, 409, 429)
 def set_user_password(user_id):
     """Set a user's password
 
     An admin of the organization sets any user's; a user sets their own, sending the
-    current one as `currentPassword` (attempts are limited like logins: 429). Every earlier
+    current one as `currentPassword` (attempts are limited like logins: 429), and gets 409
+    when the password changed after that check (an admin's reset wins). Every earlier
     session of the user ends. `If-Match` names the user's version, checked by the write."""
     change = load_body()
     expected = conditional.expected()
+    replacing = None  # an admin's write replaces whatever is stored
     if not visibility.is_admin_of(g.organization_id):
-        stored = users.find_user(g.tenant_db, user_id).get("passwordHash")
-        if not passwords.verify(stored, change.get("current_password", "")):
+        replacing = users.find_user(g.tenant_db, user_id).get("passwordHash")
+        if not passwords.verify(replacing, change.get("current_password", "")):
             raise ApiError(403, "currentPassword is not the current password", "currentPassword")
-    before, after = users.set_password(g.tenant_db, user_id, change["password"], expected)
+    before, after = users.set_password(
+        g.tenant_db, user_id, change["password"], expected, replacing
+    )
     _record(history.UPDATE, before, after)
     _end_sessions(after)
     return {"message": "Password updated successfully"}

@@ -50,7 +50,9 @@ def audit_command():
     try:
         lines = 0
         client = server_client("it starts empty: there is nothing older to audit")
-        for line in findings(client, current_app.config["MONGODB_DEFAULT_DB"]):
+        config = current_app.config
+        shared_name, pattern = config["MONGODB_DEFAULT_DB"], config["ORGANIZATION_DATABASES"]
+        for line in findings(client, shared_name, pattern):
             click.echo(line)
             lines += 1
     except ConnectionFailure:
@@ -62,9 +64,10 @@ def audit_command():
     click.echo("every stored value follows the input rules")
 
 
-def findings(client, shared_name):
-    """`database.collection _id: field reason` for every refused value, tenants first."""
-    for database in tenant_databases(client, shared_name, sizes=False):
+def findings(client, shared_name, pattern=""):
+    """`database.collection _id: field reason` for every refused value, tenants first (other
+    programs' databases, outside `pattern`, are not syncapi's to judge)."""
+    for database in tenant_databases(client, shared_name, sizes=False, pattern=pattern):
         yield from _tenant_findings(client[database["name"]])
     if shared_name in client.list_database_names():
         db = client[shared_name]

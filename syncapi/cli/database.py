@@ -9,8 +9,9 @@ They may walk every tenant (a request never does). Each operation keeps the requ
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from pymongo.errors import ConnectionFailure, OperationFailure
+from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
+from config import is_embedded
 from syncapi.cli import server_client
 from syncapi.cli.audit import audit_command
 from syncapi.extensions import default_db as shared_database
@@ -22,8 +23,10 @@ from syncapi.repositories import (
     legacy_devices,
     machine_claims,
     organizations,
+    reconcile,
     summaries,
 )
+from syncapi.repositories.databases import database_names
 
 db_group = AppGroup("db", help="Maintain the tenant databases.")
 
@@ -34,15 +37,14 @@ def ensure_indexes():
     reconcile the counts kept on write; report (never fix) what blocks one."""
     client = server_client("the embedded store makes its indexes itself")
     shared = shared_database(current_app)
+    pattern = current_app.config["ORGANIZATION_DATABASES"]  # other programs' stay untouched
     try:
         known = summaries.summarized_ids(shared)
-        tenants = [
-            item["name"]
-            for item in organizations.tenant_databases(client, shared.name, sizes=False)
-        ]
+        existing = database_names(client)
+        tenants = sorted(organizations.tenant_names(existing, shared.name, pattern))
         problems = _ensure_every_index(client, shared, tenants)
         contested = _register_machines(client, shared, tenants)
-        _reconcile_summaries(client, shared, known, tenants)
+        _reconcile_summaries(client, shared, known, tenants, existing)
     except ConnectionFailure:
         raise click.ClickException("MongoDB unavailable") from None
     if problems:
@@ -55,6 +57,27 @@ def ensure_indexes():
 
 
 db_group.add_command(audit_command)
+
+
+@db_group.command("reconcile")
+def reconcile_command():
+    """Finish what faults left and no request will: organization deletes cut short, claims
+    and summaries of organizations gone. Idempotent; exits 1 only when it could not finish."""
+    if is_embedded(current_app.config["MONGODB_URI"]):
+        click.echo(
+            "The embedded store lives inside the server's process: its periodic refresh runs"
+            " this pass there."
+        )
+        return
+    client = server_client("the server's refresh runs it")
+    try:
+        repaired = reconcile.under_lease(client, shared_database(current_app))
+    except PyMongoError as error:
+        raise click.ClickException(f"MongoDB unavailable ({type(error).__name__})") from None
+    if repaired is None:
+        raise click.ClickException("another process is reconciling now; run it again later")
+    for kind, count in repaired.items():
+        click.echo(f"{kind}: {count} repaired")
 
 
 def _ensure_every_index(client, shared, tenants):
@@ -70,7 +93,8 @@ def _ensure_indexes_of(db, shared):
     else:
         specs = indexes.tenant_specs(list(applications.settings_by_id(db)))
         total = _report_colliding_applications(db)
-    problems = index_builds.ensure_all(db, specs, seconds=index_builds.INDEX_BUILD_SECONDS)
+    seconds = current_app.config["INDEX_BUILD_SECONDS"]
+    problems = index_builds.ensure_all(db, specs, seconds=seconds)
     for problem in problems:
         click.echo(f"{db.name}.{problem.collection}: index {problem.name} {problem.problem}")
     if not problems:
@@ -142,9 +166,9 @@ def _report_contested(where, field, machine_id):
     return 1
 
 
-def _reconcile_summaries(client, shared, known, tenants):
+def _reconcile_summaries(client, shared, known, tenants, existing):
     """The counts kept on write, made exact again (data written by other programs)."""
     for name in tenants:
         organizations.reconcile_summaries(client, shared, name)
-    organizations.forget_dropped(shared, known, tenants)
+    organizations.forget_dropped(shared, known, tenants, existing)
     click.echo(f"organization summaries: {len(tenants)} reconciled")

@@ -29,10 +29,14 @@ ICON_NAME = re.compile(ICON_NAME_PATTERN)
 RESERVED_DATABASES = frozenset({"admin", "local", "config"})
 
 
-def is_tenant_name(name, shared_name):
+def is_tenant_name(name, shared_name, pattern=""):
     """True for a database that may be an organization: never a system database nor the
-    shared one (`shared_name`, MONGODB_DEFAULT_DB)."""
-    return is_identifier(name) and name not in RESERVED_DATABASES and name != shared_name
+    shared one (`shared_name`, MONGODB_DEFAULT_DB), and on a cluster shared with other
+    programs only one whose whole name matches `pattern` (ORGANIZATION_DATABASES, a regular
+    expression: their databases may be named as organizations are, and hold anything)."""
+    if not is_identifier(name) or name in RESERVED_DATABASES or name == shared_name:
+        return False
+    return not pattern or re.fullmatch(pattern, name) is not None
 
 
 RECORD_ID_LENGTH = 128

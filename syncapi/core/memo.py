@@ -114,7 +114,7 @@ class Background:
             thread = self._running[key] = threading.Thread(
                 target=self._run, args=(key, task), name=f"syncapi-{key}", daemon=True
             )
-        thread.start()
+            thread.start()  # under the guard: `wait` never finds it registered but not started
 
     def _run(self, key, task):
         try:
@@ -127,5 +127,7 @@ class Background:
 
     def wait(self, timeout=10):
         """For tests: until the tasks under way are done."""
-        for thread in list(self._running.values()):
+        with self._guard:  # every thread listed is started (`every` starts it under the guard)
+            running = list(self._running.values())
+        for thread in running:
             thread.join(timeout)

@@ -64,9 +64,17 @@ INFLUXDB_SECONDS = Histogram(
 )
 LOGIN_FAILED = Counter("syncapi_login_failures", "Refused logins", ["reason"])
 ERRORS = Counter("syncapi_errors", "Error answers, by what caused them", ["type", "status"])
+# "Possibly": a write that failed by timing out may have been applied all the same (the
+# server went on after the client gave up), so a count here is an entry to look for.
 CHANGE_LOG_LOST = Counter(
-    "syncapi_change_log_lost_entries",
-    "Change log entries that could not be written after their change was made",
+    "syncapi_change_log_possibly_lost_entries",
+    "Change log entries whose write failed after their change was made (a timed-out one"
+    " may have been written all the same)",
+)
+REPAIRS = Counter(
+    "syncapi_reconciler_repairs",
+    "What the reconciler repaired, by kind (organization_deletes, claims, summaries)",
+    ["kind"],
 )
 WORKERS = Gauge("syncapi_workers", "Worker processes serving", multiprocess_mode="livesum")
 
@@ -90,6 +98,11 @@ def observe_request(method, route, status, seconds, endpoint):
 
 def count_lost_change():
     CHANGE_LOG_LOST.inc()
+
+
+def count_repairs(repaired):
+    for kind, count in repaired.items():
+        REPAIRS.labels(kind).inc(count)
 
 
 def count_error(kind, status):

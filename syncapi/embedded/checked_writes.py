@@ -6,7 +6,7 @@
   mongomock checks every unique index of every document a write changes by running a query
   over the whole collection (5 to 18 µs a document): an update of one device of an
   application of 10 000 took 50 ms, a tag change of 1 000 devices of 1 000 8 s, all of it
-  while holding the store's lock (`store.WRITES`), which every tenant's writes wait for.
+  while holding the store's lock (`transactions.WRITES`), which every tenant's writes wait for.
   A document already stored whose entries did not change cannot make a duplicate: any
   other document entering the index with the same key was checked when it did.
 """

@@ -41,11 +41,14 @@ ERRORS = {
     404: "The organization, application or resource does not exist.",
     408: "The body did not arrive whole within `REQUEST_BODY_TIMEOUT` seconds of the request's "
     "start; the connection closes.",
-    409: "The change collides with what exists (a duplicate; `field` names it).",
+    409: "The change collides with what exists (a duplicate; `field` names it), or the first "
+    "request with this `Idempotency-Key` is still under way (retry once it has answered).",
     412: preconditions.STALE,
     413: "The body is larger than its route takes (`MAX_JSON_BYTES` for JSON, "
     f"`MAX_CONTENT_LENGTH` for uploads), or holds more than {MAX_NODES:,} array items and "
     "object keys in all, or the document would be larger than MongoDB keeps (16 MB).",
+    422: "This `Idempotency-Key` was sent before with another body or route (`field` names "
+    "the header): use a new key for a new create.",
     429: "Too many attempts; `Retry-After` says when to try again.",
     500: "The time-series query failed (the cause is logged, never sent).",
     503: "MongoDB or InfluxDB is unreachable or not configured; `details` says which.",

@@ -5,7 +5,7 @@ path, 400, 408 and 413 for a body, 503 for a backend, ETags for a conditional on
 import inspect
 
 from syncapi.access import auth
-from syncapi.openapi import preconditions
+from syncapi.openapi import idempotency, preconditions
 from syncapi.openapi.converter import schema_name, stored_document
 from syncapi.openapi.parameters import change_parameters, list_parameters, openapi_path
 from syncapi.openapi.tags import tag_of
@@ -48,7 +48,11 @@ def operation(app, rule, method, schemas):
         *(change_parameters(facts.query_schema) if facts.query_schema else ()),
         *(list_parameters(facts.listing) if facts.listing else ()),
     ]
-    parameters = [*query, *preconditions.request_headers(facts, method)]
+    parameters = [
+        *query,
+        *preconditions.request_headers(facts, method),
+        *idempotency.request_headers(facts),
+    ]
     if parameters:
         operation["parameters"] = parameters
     if facts.body is not None:
@@ -82,6 +86,7 @@ def _responses(facts, rule, method, rule_of_caller, scoped, schemas):
         others = {  # a view's own headers say more than those of its kind
             **(PAGE_HEADERS if facts.listing is not None else {}),
             **preconditions.answer_headers(facts, method),
+            **idempotency.answer_headers(facts),
             **(facts.headers or {}),
         }
         response["headers"] = with_request_id(others)
@@ -90,7 +95,11 @@ def _responses(facts, rule, method, rule_of_caller, scoped, schemas):
     for status, answer in preconditions.statuses(facts, method).items():
         own = {name: own_headers[name] for name in answer["headers"] if name in own_headers}
         responses[status] = {**answer, "headers": with_request_id({**answer["headers"], **own})}
-    errors = _errors(facts, rule, rule_of_caller, scoped) | preconditions.errors(facts, method)
+    errors = (
+        _errors(facts, rule, rule_of_caller, scoped)
+        | preconditions.errors(facts, method)
+        | idempotency.errors(facts)
+    )
     for status in sorted(errors):
         responses[str(status)] = {"$ref": f"#/components/responses/{status}"}
     return responses

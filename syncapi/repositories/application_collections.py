@@ -8,6 +8,7 @@ They are made before the application is registered and removed before it is unre
 
 from pymongo.errors import CollectionInvalid, OperationFailure
 
+from syncapi.core import in_session
 from syncapi.core.failures import Conflict
 from syncapi.core.identifiers import APPLICATION_SUFFIXES, is_application_id
 from syncapi.repositories import index_builds
@@ -24,27 +25,33 @@ def app_collection(db, application_id, suffix):
 
 
 def create_collections(db, application_id):
-    """Devices and config collections, reusing orphans left by an earlier app of that id."""
+    """Devices and config collections, reusing orphans left by an earlier app of that id
+    (a deleted application's, emptied). Indexes of collections that existed are ensured
+    beside the transaction: one may make indexes only of a collection it creates."""
+    existed = False
     for suffix in ("devices", "config"):
         try:
             db.create_collection(f"{application_id}_{suffix}")
         except CollectionInvalid:
-            pass  # already there: reused as is
+            existed = True  # already there: reused as is
         except OperationFailure as error:
             if error.code != NAMESPACE_EXISTS:
                 raise
-    try:
-        index_builds.ensure_application_indexes(db, application_id)
+            existed = True
+    try:  # the unique ones; the others by the refresh (`index_builds` says why)
+        target = in_session.unbound(db) if existed else db
+        index_builds.create_application_indexes(target, application_id)
     except index_builds.Duplicates:
         message = f"Existing {application_id}_* collections hold duplicate names or machineIds"
         raise Conflict(message, field="applicationId") from None
 
 
-def drop_collections(db, application_id):
-    """Its own collections dropped, its documents in the shared ones deleted: idempotent, so
-    a delete cut short is finished by the next."""
+def empty_collections(db, application_id):
+    """Its own collections emptied, its documents in the shared ones deleted, in the
+    delete's transaction (which may not drop a collection): the empty collections stay, and
+    an application created again with that id reuses them (`create_collections`)."""
     for suffix in APPLICATION_SUFFIXES:
-        app_collection(db, application_id, suffix).drop()
+        app_collection(db, application_id, suffix).delete_many({})
     for name in SHARED_COLLECTIONS:
         db[name].delete_many({"applicationId": application_id})
 

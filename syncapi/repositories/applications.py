@@ -130,10 +130,9 @@ def update_application(db, shared, application_id, changes, expected=None, seen=
 
 
 def delete_application(db, shared, application_id):
-    """Remove everything the app owns (spec README §11.10), then unregister it: a delete cut
-    short (a timeout while the server drops a collection) leaves the app registered, so a
-    retry finishes it instead of answering 404 over leftovers. Each step is idempotent."""
-    application_collections.drop_collections(db, application_id)
+    """Remove everything the app owns (spec README §11.10), then unregister it, all in the
+    request's transaction. Each step is idempotent."""
+    application_collections.empty_collections(db, application_id)
     machine_claims.release_application(shared, db.name, application_id)
     summaries.application_deleted(shared, db.name, application_id)
 

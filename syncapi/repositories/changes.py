@@ -7,14 +7,14 @@ reader that answered 8 would make a poller, which asks next for what follows 8, 
 good. So a read answers only up to the horizon, read before the page: the last seq below
 which every entry is written, or was given up. An entry that is missing while one after it
 was written more than `grace` ago is given up: its writer took its seq before that later
-entry's `at` and writes it within one MongoDB timeout (`timeoutMS` bounds every operation:
-extensions.py), so it failed (the change log's write failed after the change was made; the
-request logged and counted that). `grace(timeout)` keeps a margin of three timeouts.
+entry's `at` and writes it within its request's MongoDB timeout (a write request's
+`MONGODB_WRITE_TIMEOUT_MS`: web/write_budget.py), so it failed (the change log's write
+failed after the change was made; the request logged and counted that). `grace(timeout)`
+keeps a margin of three timeouts.
 
-The log's indexes are made by the first read or write of each log in a process (the web
-layer's `handles.change_log`, with `index_builds.ensure_change_indexes`), not only with a new
-organization: an organization older than the change log gets its `changes` with its first
-entry.
+The log's `seq_unique` is made with a new organization, its other indexes by the refresh
+(`index_builds`), which also gives an organization older than the change log all of them;
+no request makes one. The counter, not the index, keeps seqs apart.
 """
 
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
+from pymongo.read_concern import ReadConcern
 
 from syncapi.core.failures import NotFound
 
@@ -31,15 +32,18 @@ COUNTERS = "change_counters"
 MIN_GRACE = timedelta(seconds=60)
 PAGE_BYTES = 8 * 1024 * 1024  # a page's snapshots, at most (one entry always fits)
 RECENT_LIMIT = 10_000  # the recent entries after `since` looked at for a horizon, at most
+MAJORITY = ReadConcern("majority")
 
 
 @dataclass(frozen=True)
 class Log:
-    """A change log: the database it is in (an organization's, or the shared one), and how
-    long it keeps an entry (`CHANGELOG_RETENTION_DAYS`)."""
+    """A change log: the database it is in (an organization's, or the shared one), how long
+    it keeps an entry (`CHANGELOG_RETENTION_DAYS`), and whether its entries are written in
+    the transaction of the change they record."""
 
     db: Any
     retention: timedelta
+    in_transaction: bool = False
 
 
 def grace(timeout_ms):
@@ -48,27 +52,30 @@ def grace(timeout_ms):
     return max(MIN_GRACE, timedelta(milliseconds=3 * timeout_ms))
 
 
+# One more than the last seq, and the server's clock as it hands it out (`$$NOW`): every
+# entry's `at` comes from one clock, whichever host wrote it, so that the horizon's
+# "written more than `grace` ago" compares like with like.
+NEXT_SEQ = [{"$set": {"seq": {"$add": [{"$ifNull": ["$seq", 0]}, 1]}, "at": "$$NOW"}}]
+
+
 def _next_seq(db):
-    """One more than the last seq handed out in this log (1 for the first)."""
+    """`(seq, at)`: one more than the last seq handed out in this log (1 for the first),
+    and when, by the server's clock."""
     for _ in range(2):
         try:
             counter = db[COUNTERS].find_one_and_update(
-                {"_id": COLLECTION},
-                {"$inc": {"seq": 1}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
+                {"_id": COLLECTION}, NEXT_SEQ, upsert=True, return_document=ReturnDocument.AFTER
             )
         except DuplicateKeyError:  # two first entries at once: the other made the counter
             continue
-        return counter["seq"]
+        return counter["seq"], counter["at"]
     raise RuntimeError("the change counter could not be created")
 
 
-def append(db, entry, clock, retention):
-    """Store `entry` under the next seq; `at` is read after the seq is taken (the horizon
-    relies on it), `expiresAt` is when the TTL index removes it."""
-    seq = _next_seq(db)
-    at = clock()
+def append(db, entry, retention):
+    """Store `entry` under the next seq; `at` is the server's time the seq was taken (the
+    horizon relies on it), `expiresAt` is when the TTL index removes it."""
+    seq, at = _next_seq(db)
     document = {"seq": seq, "at": at, **entry, "expiresAt": at + retention}
     db[COLLECTION].insert_one(document)
     return document
@@ -99,10 +106,19 @@ def horizon(db, since, now, given_up_after):
     return last
 
 
-def read(db, since, limit, now, given_up_after, resource_type=None, resource_id=None):
+def server_time(db):
+    """The server's clock (`hello`'s `localTime`), the one entries' `at` come from."""
+    return db.command("hello")["localTime"]
+
+
+def read(db, since, limit, given_up_after, resource_type=None, resource_id=None):
     """Up to `limit` entries after `since`, oldest first, none beyond the horizon, and
     whether more may follow: the page is also cut where its snapshots (each entry's
-    `bytes`) would pass `PAGE_BYTES`."""
+    `bytes`) would pass `PAGE_BYTES`. Read majority-committed: an entry a failover could
+    still roll back is never answered (its write is acknowledged only once a majority has
+    it, `w: "majority"`, and the read waits for no more)."""
+    db = db.with_options(read_concern=MAJORITY)
+    now = server_time(db)
     query = {"seq": {"$gt": since, "$lte": horizon(db, since, now, given_up_after)}}
     if resource_id is not None:
         query = {"resource.id": resource_id, **query}

@@ -22,6 +22,7 @@ from syncapi.repositories import (
     organizations,
     registrations,
 )
+from syncapi.repositories.indexes import application_specs
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def seed(client, shared_name, data, since):
     index_builds.ensure_tenant_indexes(tenant)
     registry = next(doc for doc in data["tenant"]["config"] if doc["key"] == "applications")
     for application_id in registry["value"]["applicationSettings"]:
-        index_builds.ensure_application_indexes(tenant, application_id)
+        index_builds.ensure_logged(tenant, application_specs(application_id))
     added = sum(_upsert_all(shared[name], docs) for name, docs in data["shared"].items())
     added += sum(_upsert_all(tenant[name], docs) for name, docs in data["tenant"].items())
     _claim_machines(shared, tenant.name, registry["value"]["applicationSettings"], data, since)

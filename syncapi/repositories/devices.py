@@ -58,7 +58,6 @@ def _claimed_insert(db, shared_db, application_id, document, insert):
     collection = _collection(db, application_id)
     registrations.registered(
         shared_db,
-        None,
         _registration(db, application_id, document),
         lambda: insert(collection, document, DUPLICATE),
         lambda: collection.find_one(_by_machine(document["machineId"])),
@@ -69,20 +68,21 @@ def _claimed_insert(db, shared_db, application_id, document, insert):
 
 def update_device(db, shared_db, application_id, machine_id, changes, expected=None):
     """`$set` the changes: `(before, after)`. When they change an id the device claims, the
-    new ids are claimed first and the old ones released after the write."""
+    new ids are claimed first and the old ones, those of the document the write replaced,
+    released after it."""
     changes = documents.touched(changes)
     collection = _collection(db, application_id)
     query = _by_machine(machine_id)
     if not any(field in changes for field in registrations.ID_FIELDS):
         return documents.update(collection, query, changes, NOT_FOUND, DUPLICATE, expected)
-    before = documents.find(collection, query, NOT_FOUND)
-    after = {**before, **changes}
+    after = {**documents.find(collection, query, NOT_FOUND), **changes}
+    registration = partial(_registration, db, application_id)
     return registrations.registered(
         shared_db,
-        _registration(db, application_id, before),
-        _registration(db, application_id, after),
+        registration(after),
         lambda: documents.update(collection, query, changes, NOT_FOUND, DUPLICATE, expected),
         lambda: collection.find_one(_by_machine(after["machineId"])),
+        lambda written: (registration(written[0]), registration(written[1])),
     )
 
 

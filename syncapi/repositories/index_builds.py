@@ -1,6 +1,19 @@
-"""Making the indexes of the table (`indexes`): with a new database's collections, on a
-process's first use of a log or the shared database, and by `flask db ensure-indexes`,
-which reports those that cannot be made and the duplicates that block a unique one.
+"""Making the indexes of the table (`indexes`): never on a request's first use of something.
+
+Where each is made, and why there:
+
+- A new organization's and a new application's *unique* indexes, by the request that
+  creates it (a write request, bounded by its MongoDB budget, `web.write_budget`): every
+  "409 on duplicate" is one of them, so the organization or application exists only once
+  they do (a build that fails or times out fails the creation). Their collections are new,
+  or an earlier application's orphans, whose duplicates then refuse the creation.
+- Every other index (those that serve a query, the TTLs), and every index of the shared
+  database and of databases older code or other programs wrote, by the refresh
+  (`index_upkeep`): at a worker's start and then every few minutes, off every request's
+  path, each build within `INDEX_BUILD_SECONDS`. A query that runs before its index exists
+  is slower, never wrong: a new organization's collections are empty then.
+- All of them in every tenant by `flask db ensure-indexes`, which reports those that cannot
+  be made and the duplicates that block a unique one.
 """
 
 import logging
@@ -10,17 +23,11 @@ from typing import NamedTuple
 import pymongo
 from pymongo.errors import OperationFailure
 
-from syncapi.repositories.indexes import (
-    CHANGE_INDEXES,
-    SHARED_INDEXES,
-    TENANT_INDEXES,
-    application_specs,
-)
+from syncapi.repositories.indexes import SHARED_INDEXES, TENANT_INDEXES, application_specs
 
 log = logging.getLogger(__name__)
 
 DUPLICATE_KEY = 11000
-INDEX_BUILD_SECONDS = 600  # one index build by an operator command
 
 
 def create_index(db, index):
@@ -38,39 +45,51 @@ def create_all(db, specs):
         create_index(db, index)
 
 
-def ensure_change_indexes(db):
-    """A change log's indexes: a log older than them gets them with its first use
-    (`web.handles.change_log` makes them once per process)."""
-    ensure_logged(db, CHANGE_INDEXES)
+def required(specs):
+    """The unique ones: a write's correctness depends on them, not only its speed."""
+    return [index for index in specs if index.unique]
 
 
 def create_tenant_indexes(db):
-    """A new organization's indexes: its database is new, so none may fail."""
-    create_all(db, TENANT_INDEXES)
+    """A new organization's unique indexes: its database is new, so none may fail (a failure,
+    such as a database differing only in case, or one still being dropped, fails the
+    creation)."""
+    create_all(db, required(TENANT_INDEXES))
+
+
+def create_application_indexes(db, application_id):
+    """A new application's unique indexes; `Duplicates` when its (orphan) collections hold
+    data that breaks one. A timeout fails the creation; an older index of another shape is
+    logged (`ensure_logged`)."""
+    problems = ensure_logged(db, required(application_specs(application_id)), raising=True)
+    if any(problem.duplicates for problem in problems):
+        raise Duplicates(problems)
 
 
 def ensure_tenant_indexes(db):
     ensure_logged(db, TENANT_INDEXES)
 
 
-def ensure_application_indexes(db, application_id):
-    """The application's indexes; `Duplicates` when its (orphan) collections hold data that
-    breaks a unique one."""
-    problems = ensure_logged(db, application_specs(application_id))
-    if any(problem.duplicates for problem in problems):
-        raise Duplicates(problems)
-
-
 def ensure_shared_indexes(db):
     ensure_logged(db, SHARED_INDEXES)  # its change log's among them
 
 
-def ensure_logged(db, specs):
-    """Create these indexes on a request path. One that cannot be made (an older index of
-    that name or keys with other options, such as the original ODM's `name_1`; duplicate
-    data) is logged, never a 500 on every request: `db ensure-indexes` reports it with what
-    to do (docs/operations.md: what a missing unique index allows meanwhile)."""
-    problems = ensure_all(db, specs)
+def ensure_logged(db, specs, raising=False):
+    """Create these indexes. One that cannot be made (an older index of that name or keys
+    with other options, such as the original ODM's `name_1`; duplicate data) is logged,
+    never a 500 on every request: `db ensure-indexes` reports it with what to do
+    (docs/operations.md: what a missing unique index allows meanwhile). `raising`: a
+    timeout is raised, not logged."""
+    problems = []
+    for index in specs:
+        try:
+            problem = attempt(db, index)
+        except OperationFailure as error:  # timed out (the server's maxTimeMS)
+            if raising:
+                raise
+            problem = _refused(db, index, error)
+        if problem is not None:
+            problems.append(problem)
     for problem in problems:
         log.warning(
             "%s.%s: index %s %s (run flask db ensure-indexes)",
@@ -104,24 +123,43 @@ class Problem(NamedTuple):
     duplicates: bool
 
 
+def attempt(db, index, seconds=None):
+    """Create `index`, within `seconds` when given (otherwise the client's or the request's
+    timeout): None when it is made (or was there), a `Problem` when the server refuses it for
+    a reason retrying will not change. A timeout, or a server lost, is raised: later, it
+    may succeed."""
+    try:
+        with pymongo.timeout(seconds) if seconds else nullcontext():
+            create_index(db, index)
+    except OperationFailure as error:
+        if error.timeout:
+            raise
+        return _refused(db, index, error)
+    return None
+
+
+def _refused(db, index, error):
+    if error.code == DUPLICATE_KEY:
+        found = duplicates(db[index.collection], index)
+        listed = "; ".join(f"{_describe(key)} ({count} documents)" for key, count in found)
+        problem = f"blocked by duplicates: {listed or 'see log'}"
+    else:  # e.g. an index of that name or keys with other options (codes 85, 86)
+        problem = f"could not be created: {error}"
+    return Problem(index.collection, index.name, problem, error.code == DUPLICATE_KEY)
+
+
 def ensure_all(db, specs, seconds=None):
     """Create these indexes, each within `seconds` when given (an operator's index build on
     a large collection; otherwise the client's timeout); returns a `Problem` for each that
-    could not be, never changing data."""
+    could not be (a build timed out on the server's side included), never changing data."""
     problems = []
     for index in specs:
         try:
-            with pymongo.timeout(seconds) if seconds else nullcontext():
-                create_index(db, index)
-        except OperationFailure as error:
-            if error.code == DUPLICATE_KEY:
-                found = duplicates(db[index.collection], index)
-                listed = "; ".join(f"{_describe(key)} ({count} documents)" for key, count in found)
-                problem = f"blocked by duplicates: {listed or 'see log'}"
-            else:  # e.g. an index of that name or keys with other options (codes 85, 86)
-                problem = f"could not be created: {error}"
-            duplicate = error.code == DUPLICATE_KEY
-            problems.append(Problem(index.collection, index.name, problem, duplicate))
+            problem = attempt(db, index, seconds)
+        except OperationFailure as error:  # the server's maxTimeMS: reported like the rest
+            problem = _refused(db, index, error)
+        if problem is not None:
+            problems.append(problem)
     return problems
 
 

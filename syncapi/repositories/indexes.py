@@ -1,10 +1,10 @@
 """Every index syncapi relies on, declared once in one table.
 
-The unique ones are behind every "409 on duplicate"; the others serve a frequent query. They
-are created with the collections they guard (organization creation, application creation,
-the shared database's first use) and, for databases that predate syncapi, by
-`flask db ensure-indexes`. Never per request: a duplicate is detected by the insert itself
-failing on the index. `index_builds` makes them.
+The unique ones are behind every "409 on duplicate"; the others serve a frequent query. The
+unique ones of an organization or application are created with it; every other, and those
+of the shared database and of databases that predate syncapi, by the refresh and by `flask
+db ensure-indexes` (`index_builds` says which where, and makes them). Never per request: a
+duplicate is detected by the insert itself failing on the index.
 """
 
 from dataclasses import dataclass, field
@@ -65,6 +65,12 @@ CHANGE_INDEXES = (
     Index("changes", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
 )
 
+# The `Idempotency-Key`s of the creates (`idempotency_keys.py`), in the organization's
+# database or the shared one: found by `_id` (caller and key), removed at `expiresAt`.
+IDEMPOTENCY_INDEXES = (
+    Index("idempotency_keys", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
+)
+
 TENANT_INDEXES = (
     Index("config", ("key",), "key_unique"),
     Index("users", ("email",), "email_unique", partial=_string("email")),
@@ -74,6 +80,7 @@ TENANT_INDEXES = (
     Index("connectors", ("name", "applicationId"), "name_applicationId_unique"),
     Index("monitoreo-cnc_events", ("applicationId", "id"), "applicationId_id_unique"),
     Index("functions", ("applicationId", "id"), "applicationId_id_unique"),
+    *IDEMPOTENCY_INDEXES,
     *CHANGE_INDEXES,
 )
 # Collections `{applicationId}_{suffix}`, by suffix.
@@ -114,6 +121,7 @@ SHARED_INDEXES = (
     Index("issued_tokens", ("orgs", "sub"), "orgs_sub", unique=False),
     Index("issued_tokens", ("jti",), "jti", unique=False),
     Index("issued_tokens", ("expiresAt",), "expiresAt_ttl", unique=False, expire_after=0),
+    *IDEMPOTENCY_INDEXES,
     *CHANGE_INDEXES,
 )
 

@@ -21,7 +21,6 @@ def create_device(db, fields):
     document = documents.stamped(fields)
     return registrations.registered(
         db,
-        None,
         _registration(document),
         lambda: documents.insert(db.devices, document, DUPLICATE),
         lambda: db.devices.find_one(_by_machine(document["machineId"])),
@@ -33,14 +32,13 @@ def update_device(db, machine_id, changes, expected=None):
     query = _by_machine(machine_id)
     if not {"machineId", "organizationId"} & set(changes):
         return documents.update(db.devices, query, changes, NOT_FOUND, DUPLICATE, expected)
-    before = documents.find(db.devices, query, NOT_FOUND)
-    after = {**before, **changes}
+    after = {**documents.find(db.devices, query, NOT_FOUND), **changes}
     return registrations.registered(
         db,
-        _registration(before),
         _registration(after),
         lambda: documents.update(db.devices, query, changes, NOT_FOUND, DUPLICATE, expected),
         lambda: db.devices.find_one(_by_machine(after["machineId"])),
+        lambda written: (_registration(written[0]), _registration(written[1])),
     )
 
 

@@ -9,6 +9,12 @@ keyed by the id itself (`_id`, the unique index every collection has), with its
 A claim is one atomic upsert filtered on the organization: another organization's claim
 makes it fail on `_id`, which is the 409. It is released when its last holder goes; a demo
 claim (`demo: true`) gives way to any real registration of the same id.
+
+Two first claims of one id at once both find no claim and both insert one; the server
+refuses the second insert (E11000) and, the filter naming more than `_id`, does not retry
+it (MongoDB retries only an upsert filtered on exactly the unique key). So a claim refused
+on `_id` is tried once more (`_upserted`): the same organization's claim is then found and
+joined, another organization's refuses it again.
 """
 
 from datetime import UTC, datetime
@@ -57,7 +63,7 @@ def _claim_one(db, organization_id, holder_, field, machine_id, demo, since):
         update["$unset"] = {"demo": ""}  # a real registration makes the claim real
     query = {"_id": machine_id, "organizationId": organization_id}
     try:
-        result = db[COLLECTION].update_one(query, update, upsert=True)
+        result = _upserted(db, query, update)
     except DuplicateKeyError:  # `_id` taken: another organization holds it
         if demo or not _take_over_demo(db, organization_id, holder_, machine_id):
             raise conflict(field) from None
@@ -65,6 +71,14 @@ def _claim_one(db, organization_id, holder_, field, machine_id, demo, since):
     if result.upserted_id is not None:
         return "new"
     return "held" if result.modified_count else None
+
+
+def _upserted(db, query, update):
+    """The claim's upsert, once more when its insert lost to another one (see the module)."""
+    try:
+        return db[COLLECTION].update_one(query, update, upsert=True)
+    except DuplicateKeyError:
+        return db[COLLECTION].update_one(query, update, upsert=True)
 
 
 def _take_over_demo(db, organization_id, holder_, machine_id):
@@ -120,6 +134,14 @@ def release_application(db, organization_id, application_id):
 
 def release_organization(db, organization_id):
     db[COLLECTION].delete_many({"organizationId": organization_id})
+
+
+def claiming_organizations(db):
+    """The organizations whose devices hold claims (a demo claim, or one a platform admin
+    gave ahead of any device, holds none): each has a database, or its claims are left
+    over. Served by the `organizationId` index."""
+    held = {"holders.0": {"$exists": True}, "demo": {"$ne": True}}
+    return db[COLLECTION].distinct("organizationId", held)
 
 
 def find(db, machine_id):
@@ -195,7 +217,7 @@ def backfill(db, organization_id, holder_, ids, since):
         query = {"_id": machine_id, "organizationId": organization_id}
         update = {"$addToSet": {"holders": holder_}, "$setOnInsert": {"since": since}}
         try:
-            db[COLLECTION].update_one(query, update, upsert=True)
+            _upserted(db, query, update)
         except DuplicateKeyError:
             taken.append((field, machine_id))
     return taken

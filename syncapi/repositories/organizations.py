@@ -28,17 +28,23 @@ SIZES_TIMEOUT_SECONDS = 120  # listDatabases with sizes, at 1 000 databases
 _skipped_names = set()
 
 
-def tenant_databases(client, shared_name, sizes=True):
-    """`[{name, sizeOnDisk?, empty?}]` of the tenant databases, sorted by name; one
-    `listDatabases` (with sizes, which the server computes for every database: keep it off
-    request paths)."""
+def tenant_databases(client, shared_name, sizes=True, pattern=""):
+    """`[{name, sizeOnDisk?, empty?}]` of the tenant databases (`pattern`:
+    ORGANIZATION_DATABASES), sorted by name; one `listDatabases` (with sizes, which the
+    server computes for every database: keep it off request paths)."""
     listed = list_databases(client) if sizes else [{"name": n} for n in database_names(client)]
-    tenants = []
-    for database in sorted(listed, key=lambda item: item["name"]):
-        if is_tenant_name(database["name"], shared_name):
-            tenants.append(database)
+    names = tenant_names([database["name"] for database in listed], shared_name, pattern)
+    return sorted((d for d in listed if d["name"] in names), key=lambda item: item["name"])
+
+
+def tenant_names(names, shared_name, pattern=""):
+    """Those of these database names that are organizations'."""
+    tenants = set()
+    for name in names:
+        if is_tenant_name(name, shared_name, pattern):
+            tenants.add(name)
         else:
-            _log_skipped_once(database["name"])
+            _log_skipped_once(name)
     return tenants
 
 
@@ -48,27 +54,40 @@ def list_organizations(shared, organization_ids=None, list_query=WHOLE_LIST):
     return summaries.organizations(shared, organization_ids, list_query)
 
 
-def refresh_summaries(shared):
+def refresh_summaries(shared, pattern=""):
     """Off the request path, every few minutes: summaries for the databases other programs
-    created or dropped (found by name only, a cheap listing), then each tenant's size, which
-    the server measures database by database (locking each in turn): under a deadline of
-    its own, longer than a request's."""
+    created or dropped, found by name only (a cheap listing). Databases outside `pattern`
+    (ORGANIZATION_DATABASES: other programs') are never read. Returns the organizations'
+    ids."""
     client, known = shared.client, summaries.summarized_ids(shared)
-    names = {database["name"] for database in tenant_databases(client, shared.name, False)}
+    existing = database_names(client)
+    names = tenant_names(existing, shared.name, pattern)
     for organization_id in sorted(names - known):
         reconcile_summaries(client, shared, organization_id)
-    forget_dropped(shared, known, names)
+    forget_dropped(shared, known, names, existing)
+    return names
+
+
+def refresh_sizes(shared, organization_ids):
+    """Each organization's size, which the server measures database by database (locking
+    each in turn): under a deadline of its own, longer than a request's."""
     with pymongo.timeout(SIZES_TIMEOUT_SECONDS):
-        databases = tenant_databases(client, shared.name)
+        databases = list_databases(shared.client, sorted(organization_ids))
     summaries.refresh_sizes(
-        shared, [database for database in databases if database["name"] in names]
+        shared, [database for database in databases if database["name"] in organization_ids]
     )
 
 
-def forget_dropped(shared, known, names):
+def forget_dropped(shared, known, names, existing):
     """Organizations summarized before the database list was read (`known`) whose database
-    is not in it: read in that order, one created meanwhile is never forgotten."""
-    forget(shared, sorted(known - set(names)))
+    is not in it: read in that order, one created meanwhile is never forgotten. One whose
+    database is still there (`existing`) but is no organization's any more (a new
+    ORGANIZATION_DATABASES) leaves the list only: its claims and sessions stay, so that a
+    pattern set wrong and put right again loses nothing."""
+    gone = known - set(names)
+    left_out = gone & set(existing)
+    summaries.forget(shared, sorted(left_out))
+    forget(shared, sorted(gone - left_out))
 
 
 def reconcile_summaries(client, shared, organization_id):

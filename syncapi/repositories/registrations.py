@@ -1,5 +1,7 @@
 """What a device claims in the machine registry (`machine_claims`), and the order of a
-device write around its claims: claim first, write, release what is no longer held.
+device write around its claims: claim first, write, release what the write let go (known
+from the documents the write itself returned, so that concurrent changes of one device
+leave no claim held for an id no device has).
 """
 
 from dataclasses import dataclass
@@ -50,11 +52,15 @@ class Registration:
         return same and other.holder == self.holder and pair[1] in {i for _, i in other.ids}
 
 
-def registered(db, before, after, write, survivor):
-    """Run `write()` (a device's insert, update or delete) with `after`'s ids claimed first,
-    then release what `before` held and `after` does not. A failed write takes back what
-    this claim made, except the ids of `survivor()` (the device a concurrent request stored
-    under the same key, which holds them through the same holder)."""
+def registered(db, after, write, survivor, written=None):
+    """Run `write()` (a device's insert or update) with `after`'s ids claimed first. A failed
+    write takes back what this claim made, except the ids of `survivor()` (the device a
+    concurrent request stored under the same key, which holds them through the same holder).
+
+    For an update, `written(result)` is `(before, after)`, the registrations of the document
+    the write replaced and of the one it left, as the write returned them: the ids released
+    are those it replaced, not those of a read made before it, which another change of the
+    same device between the two may have outdated."""
     made = []
     if after is not None and after.organization_id:
         made = claim(db, after.organization_id, after.holder, after.ids)
@@ -65,10 +71,24 @@ def registered(db, before, after, write, survivor):
             kept = {pair[1] for pair in machine_ids(survivor() or {})}
             undo(db, after.organization_id, after.holder, [m for m in made if m[0] not in kept])
         raise
-    if before is not None and before.organization_id:
-        gone = [pair for pair in before.ids if not before.keeps(after, pair)]
-        release(db, before.organization_id, before.holder, gone)
+    if written is not None:
+        _settled(db, after, *written(result))
     return result
+
+
+def _settled(db, claimed, before, after):
+    """After an update: what the device holds now (`after`) is claimed, and what it let go
+    released, both from the write's own documents. Another change between the read and the
+    write can make `after` differ from what was `claimed` (an `eui` it set meanwhile, which
+    a rename carries on): that id is claimed for the new holder, and what was claimed in
+    vain is released with what `before` held."""
+    if after.organization_id:
+        missing = [pair for pair in after.ids if not after.keeps(claimed, pair)]
+        claim(db, after.organization_id, after.holder, missing)
+    for let_go in (before, claimed):
+        if let_go.organization_id:
+            gone = [pair for pair in let_go.ids if not let_go.keeps(after, pair)]
+            release(db, let_go.organization_id, let_go.holder, gone)
 
 
 def release_registration(db, registration):

@@ -90,8 +90,26 @@ def find_user(db, user_id):
     return document
 
 
-def set_password(db, user_id, password, expected=None):
+def set_password(db, user_id, password, expected=None, replacing=None):
     """`(before, after)`: the user's stored document, after with the new password's hash;
-    with `expected` (an `If-Match`), only if it is still that version."""
+    with `expected` (an `If-Match`), only if it is still that version.
+
+    With `replacing`, the hash a user's current password was checked against (their own
+    change), only while that is still the stored hash: a password set in between, an
+    admin's reset of a password the user may have lost, wins over the change the user
+    proved with the old one, which then changes nothing (409)."""
     changes = documents.touched({"passwordHash": passwords.hash_password(password)}, iso=True)
-    return documents.update(db.users, _by_id(user_id), changes, NOT_FOUND, DUPLICATE, expected)
+    query, not_found = _by_id(user_id), NOT_FOUND
+    if replacing is not None:
+        query = {"$and": [query, {"passwordHash": replacing}]}
+        not_found = partial(_replaced_meanwhile, db, user_id)
+    return documents.update(db.users, query, changes, not_found, DUPLICATE, expected)
+
+
+def _replaced_meanwhile(db, user_id):
+    """What a user's own change that matched nothing answers: 404 when the user is gone, else
+    409 (the password changed since it was checked)."""
+    if db.users.find_one(_by_id(user_id), {"_id": 1}) is None:
+        return NOT_FOUND()
+    message = "The password changed since currentPassword was checked; sign in with the new one"
+    return Conflict(message, field="currentPassword")

@@ -4,77 +4,32 @@ content ETags and the icon library's root. Views pass them to the repositories, 
 reach for a client, a setting, the memo or the request themselves.
 """
 
-import logging
 from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from pymongo.errors import PyMongoError
 
 from syncapi.extensions import default_db, influx_client, influx_databases
-from syncapi.repositories import changes, index_builds, keys, revocations, timeseries
-from syncapi.web import memo
-
-log = logging.getLogger(__name__)
+from syncapi.repositories import changes, keys, revocations, timeseries
+from syncapi.web import memo, transactions
 
 REVOKED_KEY = "syncapi.revoked"
-SHARED_INDEXES_KEY = "syncapi.shared_indexes_ready"
 CONTENT_ETAG_KEY = "syncapi.content_etag_key"
 
 
 def shared_db():
-    """The shared database (spec README §3), its indexes made (`make_shared_indexes`)."""
-    _shared_indexes(current_app)
-    return default_db()
-
-
-def make_shared_indexes(app):
-    """The shared database's indexes, made when a worker starts (gunicorn's
-    `post_worker_init`), before it serves: no route creates that database, so there is no
-    creation to hang them on, and a request should not pay a dozen `createIndexes`. A process
-    that did not (MongoDB down at its start, a test's app) makes them on its first use of
-    the shared database (`shared_db`), once. Nothing here stops a worker from starting."""
-    if memo.ONCE_KEY not in app.extensions:  # not an app of create_app (bench's bare one)
-        return
-    try:
-        _shared_indexes(app)
-    except Exception as error:  # MongoDB down, or refusing: the first use tries again
-        log.warning("shared indexes not made at start (%s)", error.__class__.__name__)
-
-
-def _shared_indexes(app):
-    """Once per process: the shared indexes, its change log's among them."""
-    db = default_db(app)
-
-    def make():
-        index_builds.ensure_shared_indexes(db)
-        memo.once(_log_indexes_key(db), lambda: None, app)
-
-    memo.once(SHARED_INDEXES_KEY, make, app)
+    """The shared database (spec README §3). Its indexes, and a change log's, are made by the
+    refresh (`web.refresh`: at a worker's start, then every few minutes), never by a
+    request: no route creates the shared database, and an older organization's log works
+    (slower) before its indexes exist."""
+    return transactions.bound(default_db())
 
 
 def change_log(db):
-    """The change log of `db` (a tenant's or the shared database), its indexes made by this
-    process's first use of it (an organization older than the change log gets them with
-    its first entry), each entry kept `CHANGELOG_RETENTION_DAYS`. A fault while making them
-    stops nothing: the entry's own write meets it too, and the change log then says the
-    entry is lost (`change_log.write_entry`), while the change stands."""
-    try:
-        memo.once(_log_indexes_key(db), lambda: index_builds.ensure_change_indexes(db))
-    except PyMongoError as error:
-        log.warning("change log indexes of %s not made (%s)", db.name, type(error).__name__)
+    """The change log of `db` (a tenant's or the shared database), each entry kept
+    `CHANGELOG_RETENTION_DAYS`."""
     days = current_app.config["CHANGELOG_RETENTION_DAYS"]
-    return changes.Log(db, timedelta(days=days))
-
-
-def change_log_indexed(db):
-    """`db`'s change log has its indexes: they were just made with others (a new
-    organization's), so its first entry makes none."""
-    memo.once(_log_indexes_key(db), lambda: None)
-
-
-def _log_indexes_key(db):
-    return ("change-log-indexes", db.name)
+    return changes.Log(db, timedelta(days=days), in_transaction=transactions.in_progress())
 
 
 def revoked():
@@ -98,7 +53,9 @@ def revocations_changed():
 def content_etag_key():
     """The deployment's key of content ETags (`repositories.keys`), read once per process
     (made by the first process of the deployment that asks)."""
-    return memo.once(CONTENT_ETAG_KEY, lambda: keys.key(shared_db(), keys.CONTENT_ETAG))
+    # Outside any transaction: a key made in one that then aborts would stay this process's
+    # alone, and its ETags would match no other process's.
+    return memo.once(CONTENT_ETAG_KEY, lambda: keys.key(default_db(), keys.CONTENT_ETAG))
 
 
 def timeseries_client():

@@ -27,7 +27,7 @@ def forbid_storing():
     g.no_store = True
 
 
-def _storing_forbidden():
+def storing_forbidden():
     view = current_app.view_functions.get(request.endpoint)
     return getattr(view, "no_store", False) or g.get("no_store", False)
 
@@ -41,7 +41,7 @@ def apply(response):
         if name.lower() not in present:
             headers.add(name, value)
     if "cache-control" not in present:
-        headers.add("Cache-Control", NO_STORE if _storing_forbidden() else PRIVATE)
+        headers.add("Cache-Control", NO_STORE if storing_forbidden() else PRIVATE)
     # CORS answers depend on the Origin sent (flask-cors omits this for an allowlist), so a
     # shared cache must not serve one origin's answer to another.
     if "vary" in present:

@@ -10,9 +10,25 @@ from flask_limiter.util import get_remote_address
 
 # Spec README §10.
 CORS_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
-CORS_HEADERS = ["Content-Type", "Authorization", "If-Match", "If-None-Match", "X-Request-ID"]
-# X-Omitted-Keys: what a restore left out (docs/api.md "Restore")
-CORS_EXPOSED = ["X-Total-Count", "Link", "ETag", "X-Request-ID", "Retry-After", "X-Omitted-Keys"]
+CORS_HEADERS = [
+    "Content-Type",
+    "Authorization",
+    "If-Match",
+    "If-None-Match",
+    "X-Request-ID",
+    "Idempotency-Key",  # a create's retry (docs/api.md "Retrying a create")
+]
+# X-Omitted-Keys: what a restore left out (docs/api.md "Restore"); Idempotent-Replayed: the
+# answer of a create sent before with the same Idempotency-Key
+CORS_EXPOSED = [
+    "X-Total-Count",
+    "Link",
+    "ETag",
+    "X-Request-ID",
+    "Retry-After",
+    "X-Omitted-Keys",
+    "Idempotent-Replayed",
+]
 
 
 def init_cors(app):

@@ -17,7 +17,7 @@ BACKGROUND_KEY = "syncapi.background"
 
 def init_app(app):
     app.extensions[EXTENSION_KEY] = TimedMemo(app.config["ANALYTICS_CACHE_SECONDS"])
-    # What a process does once (indexes made): kept for good, never evicted, however many.
+    # What a process reads once (the content ETags' key): kept for good, never evicted.
     app.extensions[ONCE_KEY] = TimedMemo(math.inf, max_keys=math.inf)
     app.extensions[BACKGROUND_KEY] = Background()
 

@@ -66,6 +66,8 @@ class Operation:
     conditional: bool = False
     if_match: bool = None
     headers: dict = None  # headers of the answer beyond those derived
+    # A create taking `Idempotency-Key` (`web.idempotency`): its retry never creates twice.
+    idempotent: bool = False
 
 
 def _stating(**facts):
@@ -135,6 +137,13 @@ def summary(text):
 def security(requirements):
     """Who may call, in OpenAPI's words, when it is not what `auth.route_rule` says."""
     return _stating(security=requirements)
+
+
+def idempotent(view):
+    """A POST that creates a document: it takes `Idempotency-Key`, and a retry sending the
+    same key and body gets the first answer again instead of a second document
+    (`web.idempotency`; the API description adds the header, 409 and 422)."""
+    return _stating(idempotent=True)(view)
 
 
 def no_backend(view):

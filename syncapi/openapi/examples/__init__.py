@@ -59,6 +59,10 @@ ERRORS = {
     412: error("The document has changed since the ETag you sent; read it again"),
     408: error("Request body not received in time: it must arrive within 5 s"),
     413: error("Payload too large"),
+    422: error(
+        "This Idempotency-Key was used with another request (another route or body)",
+        "Idempotency-Key",
+    ),
     429: error("Too many requests, try again later"),
     500: error("Error querying InfluxDB"),
     503: {**error("InfluxDB unavailable"), "details": "INFLUXDB_HOST not set"},
