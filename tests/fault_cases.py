@@ -253,7 +253,12 @@ def send(client, method, path, body, headers=None):
 
 
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
-RANDOM = re.compile(r"(?<![0-9a-f])([0-9a-f]{24}|[0-9a-f]{32})(?![0-9a-f])|\$argon2[^\"]*")
+# ObjectIds, request ids, password hashes, and content ETags (keyed by the deployment's
+# random key, `repositories.keys`).
+RANDOM = re.compile(
+    r"(?<![0-9a-z])c[0-9a-f]{32}(?![0-9a-f])"
+    r"|(?<![0-9a-f])([0-9a-f]{24}|[0-9a-f]{32})(?![0-9a-f])|\$argon2[^\"]*"
+)
 
 
 def normalized(state):
@@ -290,5 +295,7 @@ def normalized(state):
 
 
 def _neutral(value):
+    if isinstance(value, bytes):  # a key of the deployment (`repositories.keys`): random
+        return "<bytes>"
     text = str(value)
     return "<oid>" if OBJECT_ID.match(text) else text
