@@ -37,8 +37,13 @@ _locks_guard = threading.Lock()
 
 
 def lock_of(database_name):
-    with _locks_guard:
-        return _locks[database_name]
+    """The database's lock: read without the guard once it exists (every read and write
+    asks), made under it the first time."""
+    lock = _locks.get(database_name)
+    if lock is None:
+        with _locks_guard:
+            lock = _locks[database_name]
+    return lock
 
 
 def hold(collection, seconds=LOCK_SECONDS):
