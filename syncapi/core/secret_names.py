@@ -15,6 +15,7 @@ name (`secrets`, `apiKeys`); a name that merely starts with or contains one is n
 (`maxTokens`, `prompt_tokens`: a language model's) are no credential.
 """
 
+import functools
 import re
 
 MASK = "********"
@@ -74,6 +75,7 @@ def normalized(name):
     return SEPARATORS.sub("", str(name).lower())
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred names come back on every answer
 def is_secret(name, parent=""):
     """Whether a value named `name` (a key, or the name of a `name=value` pair) is a
     credential; `parent` is the key of the object holding it (a list's items are held by the

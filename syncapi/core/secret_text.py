@@ -130,6 +130,8 @@ def secret_spans(text):
     that overlap, the first). The label names it wherever the string is edited around it: a
     URI password by its rank among them (`("uri", 0)`), a pair by its name and the rank among
     pairs of that name (`("password", 0)`); `enclosed`, the quote or brace around it."""
+    if "=" not in text and ":" not in text:  # no pair, URI or header: most values
+        return []
     found = [(start, end, URI, "") for start, end in uri_password_spans(text)]
     spans, ranks, reached = [], {}, 0
     for start, end, kind, enclosed in sorted(found + pair_spans(text) + header_spans(text)):
