@@ -385,7 +385,12 @@ def test_a_collection_another_request_just_made_is_not_a_500(client, acme, monke
 
     from syncapi.embedded.store import EmbeddedDatabase
 
+    create = EmbeddedDatabase.create_collection
+
     def already_made(self, name, **options):
+        """Another request makes it first, once: the transaction runs again and reuses it."""
+        monkeypatch.setattr(EmbeddedDatabase, "create_collection", create)
+        create(self, name)
         raise OperationFailure(f"Collection {name} already exists.", 48)  # NamespaceExists
 
     monkeypatch.setattr(EmbeddedDatabase, "create_collection", already_made)

@@ -16,7 +16,7 @@ from syncapi.openapi.examples import devices as examples
 from syncapi.repositories import legacy_devices, power_states, timeseries
 from syncapi.schemas.devices import LegacyDeviceSchema
 from syncapi.schemas.machines import MachineStatusQuerySchema
-from syncapi.web import conditional, handles
+from syncapi.web import conditional, handles, transactions
 from syncapi.web.inputs import load_body, machine_id_from_path
 from syncapi.web.operations import Many, Stored, body, errors, idempotent, response
 
@@ -66,6 +66,7 @@ def machine_status(machine_id):
 @body(MachineStatusQuerySchema(), example=examples.STATUS_QUERY)
 @response(BY_MACHINE_POWER, example=examples.POWERS)
 @errors(500)
+@transactions.changes_nothing
 def machines_status():
     """Read whether many machines are on
 

@@ -17,7 +17,7 @@ from syncapi.schemas.functions import (
     declared_names,
 )
 from syncapi.schemas.lists import ListQuerySchema
-from syncapi.web import conditional
+from syncapi.web import conditional, transactions
 from syncapi.web.inputs import load_body
 from syncapi.web.lists import answered, list_query
 from syncapi.web.operations import Many, body, errors, idempotent, listing, response
@@ -90,6 +90,7 @@ def delete_function(function_id):
 @body(EvaluationSchema(), example=examples.EVALUATION)
 @response(EvaluationResultSchema, example=examples.EVALUATED)
 @errors(404)
+@transactions.changes_nothing
 def evaluate_function(function_id):
     """Evaluate an algebraic function
 

@@ -1,4 +1,4 @@
-"""The embedded store's collection calls, each made under its database's lock
+"""The embedded store's collection calls, each made under the store's lock
 (`transactions`): a write applied whole, a read that sees no transaction's uncommitted
 writes, and, within a transaction (`session`), a write that first records how to undo it.
 `store.EmbeddedCollection` is made of these."""

@@ -18,7 +18,7 @@ with a server's reply shapes:
   which conditional writes and the change log's counter rely on; mongomock, written for one
   thread, reads and then writes, so two threads could both match the same version;
 - multi-document transactions (`transactions`: `start_session`, then pymongo's calls):
-  each database's lock held from a transaction's first use of it to its commit or abort,
+  the store's lock held from a transaction's first operation to its commit or abort,
   reads waiting for it too, so that nothing uncommitted is seen, and an undo log an abort
   replays;
 - but an upsert in two steps, its query and then its insert, as a server's: two upserts of

@@ -2,16 +2,18 @@
 syncapi relies on them: a transaction's writes become visible together at its commit, or
 never (an abort, its process's failure to commit).
 
-Each database has a lock, held by every read and write of it while it runs, and by a
-transaction from its first operation on that database to its commit or abort: no other
-thread reads or writes that database in between, so nothing uncommitted is seen, and two
-transactions on one database never interleave. A transaction that cannot take a database's
-lock within `CONFLICT_SECONDS` (another transaction holds it) fails with a server's write
-conflict (code 112, labelled `TransientTransactionError`): its caller aborts it, which
-frees its locks, and runs it again, as with a server. Each write in a transaction first
-records how to undo itself (`Undo`): the documents it may change as they were, and the ids
-stored before it. An abort replays that log backwards, straight into mongomock's store: the
-documents it puts back were stored before, so no index refuses them.
+The store has one lock, held by every read and write while it runs, and by a transaction
+from its first operation to its commit or abort: no other thread reads or writes in
+between, so nothing uncommitted is seen, and two transactions never interleave. One lock,
+not one per database: a transaction takes locks as it goes (a device's create the shared
+database's claims first, its delete the organization's database first), and two of them
+taking two locks in opposite orders would wait on each other. A transaction that cannot
+take the lock within `CONFLICT_SECONDS` (another transaction holds it) fails with a
+server's write conflict (code 112, labelled `TransientTransactionError`): its caller aborts
+it and runs it again, as with a server. Each write in a transaction first records how to
+undo itself (`Undo`): the documents it may change as they were, and the ids stored before
+it. An abort replays that log backwards, straight into mongomock's store: the documents it
+puts back were stored before, so no index refuses them.
 
 Only what syncapi does inside a transaction is covered: inserts, updates, replaces, deletes
 and find-and-modify, as on a server (MongoDB 4.4+: collections are made by a first insert).
@@ -19,7 +21,6 @@ and find-and-modify, as on a server (MongoDB 4.4+: collections are made by a fir
 
 import copy
 import threading
-from collections import defaultdict
 
 from pymongo.errors import InvalidOperation, OperationFailure
 
@@ -32,18 +33,12 @@ LOCK_SECONDS = 30.0
 CONFLICT_SECONDS = 5.0
 WRITE_CONFLICT = 112
 
-_locks = defaultdict(threading.RLock)
-_locks_guard = threading.Lock()
+_LOCK = threading.RLock()  # the store's one lock (see above)
 
 
 def lock_of(database_name):
-    """The database's lock: read without the guard once it exists (every read and write
-    asks), made under it the first time."""
-    lock = _locks.get(database_name)
-    if lock is None:
-        with _locks_guard:
-            lock = _locks[database_name]
-    return lock
+    """The lock `database_name`'s reads and writes hold: the store's one lock."""
+    return _LOCK
 
 
 def hold(collection, seconds=LOCK_SECONDS):

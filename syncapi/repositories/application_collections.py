@@ -6,7 +6,9 @@ They are made before the application is registered and removed before it is unre
 (`applications`), so the registry never names an application whose collections are missing.
 """
 
-from pymongo.errors import CollectionInvalid, OperationFailure
+import re
+
+from pymongo.errors import OperationFailure
 
 from syncapi.core import in_session
 from syncapi.core.failures import Conflict
@@ -26,18 +28,25 @@ def app_collection(db, application_id, suffix):
 
 def create_collections(db, application_id):
     """Devices and config collections, reusing orphans left by an earlier app of that id
-    (a deleted application's, emptied). Indexes of collections that existed are ensured
-    beside the transaction: one may make indexes only of a collection it creates."""
-    existed = False
-    for suffix in ("devices", "config"):
-        try:
-            db.create_collection(f"{application_id}_{suffix}")
-        except CollectionInvalid:
-            existed = True  # already there: reused as is
-        except OperationFailure as error:
-            if error.code != NAMESPACE_EXISTS:
+    (a deleted application's, emptied). Which exist is asked beside the transaction (no
+    transaction may list collections), so that it creates only the missing ones: a `create`
+    of one that exists fails, and a server then aborts the whole transaction. Indexes of
+    collections that existed are ensured beside it too: one may make indexes only of a
+    collection it creates."""
+    names = [f"{application_id}_{suffix}" for suffix in ("devices", "config")]
+    pattern = f"^{re.escape(application_id)}_(devices|config)$"
+    existing = set(
+        in_session.unbound(db).list_collection_names(filter={"name": {"$regex": pattern}})
+    )
+    for name in names:
+        if name not in existing:
+            try:
+                db.create_collection(name)
+            except OperationFailure as error:  # another request made it since: run again
+                if error.code == NAMESPACE_EXISTS:  # (a server aborted the transaction)
+                    error._add_error_label("TransientTransactionError")
                 raise
-            existed = True
+    existed = bool(existing)
     try:  # the unique ones; the others by the refresh (`index_builds` says why)
         target = in_session.unbound(db) if existed else db
         index_builds.create_application_indexes(target, application_id)

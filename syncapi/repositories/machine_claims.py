@@ -138,9 +138,12 @@ def release_organization(db, organization_id):
 
 def claiming_organizations(db):
     """The organizations whose devices hold claims (a demo claim, or one a platform admin
-    gave ahead of any device, holds none): each has a database, or its claims are left
-    over. Served by the `organizationId` index."""
+    gave ahead of any device, holds none; a legacy device's is its own): each has a
+    database, or its claims are left over. Served by the `organizationId` index."""
     held = {"holders.0": {"$exists": True}, "demo": {"$ne": True}}
+    # A legacy device (shared database, `applicationId` None) may name an organization that
+    # has no database: its claim is its own, not an organization's leftover.
+    held["holders.applicationId"] = {"$ne": None}
     return db[COLLECTION].distinct("organizationId", held)
 
 

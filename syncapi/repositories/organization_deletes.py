@@ -38,7 +38,10 @@ def pending(shared, organization_id):
 
 def finish(shared, organization_id):
     """The drop, then the record's removal: idempotent, outside any transaction (`shared`
-    unbound from one)."""
+    unbound from one). Only while the record is there: a list of them read earlier (the
+    reconciler's) must not drop an organization made again since."""
+    if shared[COLLECTION].find_one({"_id": organization_id}, {"_id": 1}) is None:
+        return
     shared.client.drop_database(organization_id)
     shared[COLLECTION].delete_one({"_id": organization_id})
 

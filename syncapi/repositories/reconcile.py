@@ -44,12 +44,15 @@ def run(client, shared):
     for organization_id in organization_deletes.unfinished(shared):
         organization_deletes.finish(shared, organization_id)
         repaired["organization_deletes"] += 1
-    existing = set(database_names(client))
+    # What refers to organizations first, the databases after: one made in between is
+    # then listed, never taken for gone.
     claimed = machine_claims.claiming_organizations(shared)
+    summarized = summaries.summarized_ids(shared)
+    existing = set(database_names(client))
     for organization_id in sorted(set(claimed) - existing):
         machine_claims.release_organization(shared, organization_id)
         repaired["claims"] += 1
-    gone = sorted(set(summaries.summarized_ids(shared)) - existing)
+    gone = sorted(set(summarized) - existing)
     if gone:
         summaries.forget(shared, gone)
         repaired["summaries"] += len(gone)

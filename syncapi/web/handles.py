@@ -46,8 +46,13 @@ def revoked():
 
 def revocations_changed():
     """This process wrote a revocation: its next request re-reads the lists (other
-    processes within `REVOCATION_REFRESH_SECONDS`)."""
-    memo.forget(REVOKED_KEY)
+    processes within `REVOCATION_REFRESH_SECONDS`). Once the transaction that wrote it has
+    committed: a request of this process re-reading them before would keep the old lists
+    for that long."""
+    if transactions.in_progress():
+        transactions.after_commit(lambda: memo.forget(REVOKED_KEY))
+    else:
+        memo.forget(REVOKED_KEY)
 
 
 def content_etag_key():

@@ -7,16 +7,18 @@ second code path without transactions and no half-made change for anyone to repa
 - The view gets the request's databases bound to the transaction's session
   (`in_session`): `g.tenant_db`, and `handles.shared_db()` while it runs.
 - A failure labelled `TransientTransactionError` (a write conflict, a failover, a network
-  error before the commit) aborts and runs the view again, `ATTEMPTS` times at most; a
+  error before the commit) aborts and runs the view again after a jittered pause,
+  `ATTEMPTS` times at most (all within the request's `MONGODB_WRITE_TIMEOUT_MS`); a
   commit labelled `UnknownTransactionCommitResult` is committed again (a commit is
   idempotent), `COMMITS` times at most. Anything else aborts and is answered as ever (a
   404, 409, 412: nothing was changed).
 - A commit whose outcome stays unknown answers 503 with `details` "the change may have been
   applied" (`MAY_HAVE_BEEN_APPLIED`); every other 503 means nothing changed.
-- Writes and the commit wait for a majority (`w: "majority"`), reads in a transaction
-  read majority-committed data: an acknowledged change survives a failover, and the change
-  log never answers an entry an election could roll back (MongoDB manual, "Read Concern
-  / Write Concern for transactions").
+- The commit waits for a majority (`w: "majority"`): an acknowledged change survives a
+  failover. Reads in a transaction are `local` (its snapshot, with its own writes): a
+  transaction that creates a collection or an index explicitly must read "local" (MongoDB
+  manual, "Read Concern 'local'"; a new organization's and application's do), and the
+  change log's feed, outside any transaction, reads majority-committed entries.
 - A standalone server has no transactions: a replica set is required (one node is
   enough: `mongod --replSet rs0`, then `rs.initiate()`), said as a 503 naming it on a
   write. The embedded store keeps its own (`embedded.transactions`).
@@ -26,6 +28,8 @@ and whatever that leaves unfinished is finished by the retry or the reconciler: 
 organization's delete (`repositories.organization_deletes`).
 """
 
+import random
+import time
 from functools import wraps
 
 from flask import g, request
@@ -38,7 +42,8 @@ from syncapi.core.in_session import DatabaseInSession
 from syncapi.extensions import mongo_client
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-ATTEMPTS = 3
+ATTEMPTS = 5
+LOCAL = ReadConcern("local")
 COMMITS = 3
 MAY_HAVE_BEEN_APPLIED = "the change may have been applied"
 CONFLICTED = "the change kept meeting others or a failover; nothing was changed: retry"
@@ -56,8 +61,15 @@ def init_app(app):
     for rule in app.url_map.iter_rules():
         if rule.methods & WRITE_METHODS and rule.endpoint in app.view_functions:
             view = app.view_functions[rule.endpoint]
-            if not hasattr(view, "in_transaction"):
+            if not hasattr(view, "in_transaction") and not hasattr(view, "changes_nothing"):
                 app.view_functions[rule.endpoint] = in_transaction(view)
+
+
+def changes_nothing(view):
+    """Marks a view that a write method serves but that only reads (its question is a
+    body): no transaction, which would hold the embedded store's lock while it asks InfluxDB."""
+    view.changes_nothing = True
+    return view
 
 
 def in_transaction(view):
@@ -75,15 +87,14 @@ def run_in_transaction(call):
     """`call()` within one transaction, run again on a transient failure."""
     with mongo_client().start_session() as session:
         for attempt in range(1, ATTEMPTS + 1):
-            session.start_transaction(
-                read_concern=ReadConcern("majority"), write_concern=WriteConcern(w="majority")
-            )
+            session.start_transaction(read_concern=LOCAL, write_concern=WriteConcern(w="majority"))
             try:
                 answer = _bound(session, call)
             except PyMongoError as error:
                 _abort(session)
                 if _worth_again(error):
                     if attempt < ATTEMPTS:
+                        _back_off(attempt)
                         continue
                     raise Unavailable("MongoDB unavailable", details=CONFLICTED) from error
                 refusal = standalone_refusal(error)
@@ -127,6 +138,13 @@ def _bound(session, call):
         g.pop("mongo_session", None)
         if tenant is not None:
             g.tenant_db = tenant
+
+
+def _back_off(attempt):
+    """A pause before running a transaction again, longer each time and jittered (5 ms to
+    0.5 s, as pymongo's `with_transaction`), so that writers of one organization, whose
+    changes all move its log's counter, do not meet again at once."""
+    time.sleep(random.uniform(0, min(0.5, 0.005 * 2**attempt)))
 
 
 def _worth_again(error):
