@@ -160,3 +160,13 @@ def test_every_write_of_a_server_client_waits_for_a_majority():
     client = connect_mongodb("mongodb://db.invalid:27017/?replicaSet=rs0", 2000)
     assert client.write_concern.document == {"w": "majority"}
     client.close()
+
+
+def test_a_bound_handle_with_other_options_stays_bound():
+    """A read concern asked of a handle in a transaction must not slip the read out of it."""
+    from syncapi.core.in_session import DatabaseInSession
+
+    session = object()
+    bound = DatabaseInSession(EmbeddedClient().t, session)
+    assert bound.with_options().session is session
+    assert bound["x"].with_options()._session is session

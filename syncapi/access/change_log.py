@@ -4,13 +4,12 @@ request's caller), into which log (`handles.change_log(db)`: its database, with 
 made, and how long it keeps an entry). Nothing here reads the request: a change made
 outside one names its own author.
 
-The entry is written after the change, in a second write: a database that fails in between
-leaves the change made and its entry missing. The request still answers what it did (its
-change happened; a 500 would make the client retry a done change), and the lost entry is
-logged with the request id and counted (`syncapi_change_log_possibly_lost_entries_total` at
-`/metrics`), so the gap in the audit trail is known. One code path on every server: a
-transaction would need a replica set, which the embedded store and many single-node
-installs do not have.
+The entry is written in the transaction of the change it records (every change is a
+request's, and every write request runs in one: `web.transactions`): a failure to write it
+undoes the change, so no change is ever made without its entry. An entry written outside a
+transaction (`Log.in_transaction` false: no writer does today) would be a second write
+after its change; its failure would be logged with the request id and counted
+(`syncapi_change_log_possibly_lost_entries_total`), the change standing.
 
 What an entry shows of a document is what the API answers: service configurations and the
 `properties` of devices and connectors masked as their routes mask them (so a rotated or

@@ -55,6 +55,10 @@ class DatabaseInSession:
     def __getitem__(self, name):
         return CollectionInSession(self._database[name], self.session)
 
+    def with_options(self, **options):
+        """Still bound (a transaction's own concerns prevail over these)."""
+        return DatabaseInSession(self._database.with_options(**options), self.session)
+
     def get_collection(self, name, **options):
         return CollectionInSession(self._database.get_collection(name, **options), self.session)
 
@@ -86,6 +90,10 @@ class CollectionInSession:
         if name in IN_TRANSACTION:
             return partial(attribute, session=self._session)
         return attribute
+
+    def with_options(self, **options):
+        """Still bound (a transaction's own concerns prevail over these)."""
+        return CollectionInSession(self._collection.with_options(**options), self._session)
 
     def __getitem__(self, name):  # a sub-collection, `db.fs.files`
         return CollectionInSession(self._collection[name], self._session)
