@@ -253,11 +253,11 @@ def send(client, method, path, body, headers=None):
 
 
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
-# ObjectIds, request ids, password hashes, and content ETags (keyed by the deployment's
-# random key, `repositories.keys`).
+# ObjectIds, request ids, password hashes, and content ETags and Idempotency-Key
+# fingerprints (keyed by the deployment's random key, `repositories.keys`).
 RANDOM = re.compile(
     r"(?<![0-9a-z])c[0-9a-f]{32}(?![0-9a-f])"
-    r"|(?<![0-9a-f])([0-9a-f]{24}|[0-9a-f]{32})(?![0-9a-f])|\$argon2[^\"]*"
+    r"|(?<![0-9a-f])([0-9a-f]{24}|[0-9a-f]{32}|[0-9a-f]{64})(?![0-9a-f])|\$argon2[^\"]*"
 )
 
 

@@ -149,6 +149,16 @@ def test_the_same_key_and_body_answer_the_first_answer_again_and_store_nothing(w
     assert world.documents() == 1
 
 
+def test_a_fingerprint_is_keyed_by_the_deployment_not_by_jwt_secret(make_app):
+    """Keyed with authentication off as on, and a rotation of JWT_SECRET turns no retry into
+    a 422."""
+    world = World(make_app, "organizations_create_gateway")
+    assert world.send().status_code == 201
+    world.app.config["JWT_SECRET"] = "another secret of at least thirty-two bytes"
+    again = world.send()
+    assert (again.status_code, again.headers[REPLAYED]) == (201, "true")
+
+
 def test_the_same_body_sent_in_another_order_or_spacing_is_the_same_request(make_app):
     world = World(make_app, "organizations_create_gateway")
     first = world.send()

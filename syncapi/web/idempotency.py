@@ -27,8 +27,9 @@ of a second document.
 Without the header, a create runs exactly as any other write (`transactions`).
 
 The body is compared as parsed JSON (its canonical form, keys sorted), with the method, path
-and query string: an HMAC of them, keyed with `JWT_SECRET`, so that a stored fingerprint
-is no fast hash of a body holding a password.
+and query string: an HMAC of them, keyed with the deployment's key (`repositories.keys`,
+which no caller knows, also with authentication off, and which a rotation of `JWT_SECRET`
+keeps), so that a stored fingerprint is no fast hash of a body holding a password.
 """
 
 import hashlib
@@ -70,6 +71,7 @@ KEY = re.compile(f"{_BARE}|{_QUOTED}")
 KEY_PATTERN = f"^(?:{_BARE}|{_QUOTED.replace('((', '(?:(', 1)})$"
 INVALID_KEY = f'{HEADER} must be 1 to {MAX_KEY} printable ASCII characters, bare or quoted ("...")'
 IN_FLIGHT = f"A request with this {HEADER} is still under way; retry once it has answered"
+PURPOSE = b"idempotency-key fingerprint\n"  # beside the key's use for content ETags
 REUSED = f"This {HEADER} was used with another request (another route or body)"
 TAKEN = f"This {HEADER} was taken over by a retry while this request ran; nothing was changed"
 # The headers of a create's answer that its replay repeats (beside those the view states).
@@ -137,8 +139,9 @@ def fingerprint():
     canonical form; any other body as its bytes)."""
     query = sorted(request.args.items(multi=True))
     route = json.dumps([request.method, request.path, query], separators=(",", ":"))
-    secret = (current_app.config.get("JWT_SECRET") or "").encode()
-    digest = hmac.new(secret, route.encode(), hashlib.sha256)
+    # The deployment's key (`handles.content_etag_key`), under a purpose of its own: no
+    # caller knows it, authentication on or off, and a rotation of JWT_SECRET keeps it.
+    digest = hmac.new(handles.content_etag_key(), PURPOSE + route.encode(), hashlib.sha256)
     digest.update(b"\n" + _canonical_body())
     return digest.hexdigest()
 
