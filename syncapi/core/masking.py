@@ -36,8 +36,8 @@ def mask(value, parent=""):
         }
     if isinstance(value, list):
         return [mask(item, parent) for item in value]
-    if isinstance(value, str):
-        return mask_text(value)
+    if isinstance(value, str):  # no pair, URI or header without = or : (most values)
+        return mask_text(value) if "=" in value or ":" in value else value
     return value
 
 
